@@ -1,0 +1,6 @@
+export { ERROR_CODES, JourneyError, ensureError, isJourneyError } from './errors.js';
+export type { ErrorCode, JourneyErrorOptions } from './errors.js';
+export { systemClock, SimulatedClock } from './clock.js';
+export type { Clock } from './clock.js';
+export { createLogger, silentLogger } from './logger.js';
+export type { Logger, LoggerOptions } from './logger.js';
