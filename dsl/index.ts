@@ -1,0 +1,7 @@
+/** The journey DSL: grammar, compiler, evaluator. The only entry point other folders import. */
+export { IR_VERSION } from './ir.js';
+export type {
+  AccessRule, ActionProcessor, Bead, CompiledJourney, Effect, EmittedEvent, Evaluation, EvaluationInput, EventContext,
+  EventDefinition, Expr, Json, JsonObject, JsonSchema, Precondition, ProcessorRegistry, RejectionCode, SearchField,
+  SourceLocation, Step, TimerDefinition,
+} from './ir.js';

@@ -1,0 +1,205 @@
+/**
+ * The compiled form of one journey version: plain JSON, self-describing, validated by
+ * `dsl/ir.schema.json` (ajv). The runtime stores it in MariaDB and evaluates it; nothing in it is
+ * code except references to named action processors.
+ */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+/** A JSON Schema document (draft 2020-12 subset ajv understands). */
+export type JsonSchema = JsonObject;
+
+export const IR_VERSION = 1 as const;
+
+export interface CompiledJourney {
+  irVersion: typeof IR_VERSION;
+  /** `enterprise/domain/journey`, e.g. `pfm/wallet`. */
+  name: string;
+  /** Version string, e.g. `1.0`. Immutable once deployed. */
+  version: string;
+  /** Where it came from, for messages: the definition file relative to the journeys root. */
+  source: string;
+  /** JSON Schema of the journey's data. */
+  dataSchema: JsonSchema;
+  /** Every event the journey knows: the ones it handles and the ones it emits. */
+  events: Record<string, EventDefinition>;
+  /** Declared search fields; each becomes an indexed virtual column in MariaDB. */
+  searchFields: SearchField[];
+  /** Beads in source order; the first whose event, preconditions and access match applies. */
+  beads: Bead[];
+  /** Durable timers the journey can start. */
+  timers: TimerDefinition[];
+  /** Named TypeScript action processors the beads call (files in the journey's folder). */
+  processors: string[];
+}
+
+export interface EventDefinition {
+  /** JSON Schema of the payload (`data` of the request body). */
+  schema: JsonSchema;
+  /** True when this event creates a new journey instance. */
+  initiating: boolean;
+  /** True when some bead handles it (an emitted event with a handler is fed back to the journey). */
+  handled: boolean;
+  /** True when some bead emits it. */
+  emitted: boolean;
+}
+
+export interface SearchField {
+  /** The name used in search queries, e.g. `owner`. */
+  name: string;
+  /** JSON path into journey data, e.g. `$.owner`. */
+  path: string;
+  type: 'string' | 'number' | 'boolean';
+}
+
+/** An expression tree; evaluation is pure. */
+export type Expr =
+  | { kind: 'literal'; value: Json }
+  | { kind: 'path'; root: 'data' | 'event' | 'context'; segments: string[] }
+  | { kind: 'unary'; op: 'not' | 'neg'; operand: Expr }
+  | {
+      kind: 'binary';
+      op: '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'and' | 'or' | 'in' | '??';
+      left: Expr;
+      right: Expr;
+    }
+  | { kind: 'call'; fn: string; args: Expr[] }
+  | { kind: 'list'; items: Expr[] }
+  | { kind: 'object'; entries: Array<{ key: string; value: Expr }> };
+
+/** Where an IR node came from in the source, for runtime messages. */
+export interface SourceLocation {
+  line: number;
+  column: number;
+}
+
+export interface Bead {
+  /** Unique within the journey; stable across recompiles of the same source. */
+  id: string;
+  /** The event type that fires it. */
+  on: string;
+  /** Whether this bead starts a journey (its event is initiating). */
+  initiating: boolean;
+  /**
+   * Access rules (request-based access control): the bead is refused unless at least one passes.
+   * Empty means anyone may send the event.
+   */
+  access: AccessRule[];
+  /** Context and attribute preconditions; all must hold. */
+  preconditions: Precondition[];
+  /** What runs, in order, when the bead applies. */
+  steps: Step[];
+  location: SourceLocation;
+}
+
+export interface AccessRule {
+  /** Human-readable text of the rule, e.g. `sender == data.owner`. */
+  text: string;
+  condition: Expr;
+}
+
+export interface Precondition {
+  /** Human-readable text, reported in a rejected outcome. */
+  text: string;
+  condition: Expr;
+  /** Preconditions that read only `context`/`event` can be decided before the event is accepted. */
+  decidableAtEdge: boolean;
+}
+
+export type Step =
+  /** `set balance = data.balance + event.amount` */
+  | { kind: 'assign'; path: string[]; value: Expr }
+  /** `emit Deposited { amount: event.amount }` */
+  | { kind: 'emit'; event: string; payload: Expr }
+  /** `if cond then ... else ...` inside an action */
+  | { kind: 'if'; condition: Expr; then: Step[]; else: Step[] }
+  /** Call a named TypeScript action processor; it returns data changes and emitted events. */
+  | { kind: 'process'; processor: string }
+  /** Start a durable timer declared in `timers`. */
+  | { kind: 'startTimer'; timer: string }
+  /** Cancel a running timer. */
+  | { kind: 'cancelTimer'; timer: string }
+  /** Call a back-end system; its answer returns as one of the reply events. */
+  | { kind: 'call'; system: string; operation: string; request: Expr; replyEvent: string; failureEvent: string };
+
+export interface TimerDefinition {
+  name: string;
+  /** Delay after the timer starts, in milliseconds. */
+  delayMs: number;
+  /** The event it fires into the journey. */
+  event: string;
+  payload: Expr;
+  /** Event types whose handling cancels it. */
+  unless: string[];
+}
+
+/** Who sent an event and how: recorded with the event, readable as `context.*` in expressions. */
+export interface EventContext {
+  /** Authenticated identity of the sender, e.g. a user id. `sender` in expressions. */
+  sender: string;
+  roles: string[];
+  /** 0 (anonymous) .. 3 (strong customer authentication). */
+  trustLevel: number;
+  channel: string;
+  /** ISO 3166-1 alpha-2 country code, when known. */
+  geo?: string;
+  /** Set by the engine for events it creates itself. */
+  origin?: 'api' | 'emitted' | 'timer' | 'backend';
+}
+
+export interface EvaluationInput {
+  /** Current journey data; null before the initiating event has been applied. */
+  data: JsonObject | null;
+  event: { type: string; payload: JsonObject };
+  context: EventContext;
+  /** Wall-clock time of processing, in ms since epoch (passed in: evaluation is deterministic). */
+  nowMs: number;
+}
+
+export interface EmittedEvent {
+  type: string;
+  payload: JsonObject;
+}
+
+export type Effect =
+  | { kind: 'startTimer'; timer: string; fireAtMs: number; event: EmittedEvent; unless: string[] }
+  | { kind: 'cancelTimer'; timer: string }
+  | { kind: 'call'; system: string; operation: string; request: JsonObject; replyEvent: string; failureEvent: string };
+
+export type RejectionCode =
+  /** No bead handles this event type in the journey's current state. */
+  | 'NO_MATCHING_BEAD'
+  /** A bead handles the event but a precondition failed. */
+  | 'PRECONDITION_FAILED'
+  /** The sender may not send this event to this journey. */
+  | 'ACCESS_DENIED'
+  /** An action step failed (a processor threw, arithmetic on a missing field, ...). */
+  | 'ACTION_FAILED';
+
+export type Evaluation =
+  | {
+      outcome: 'applied';
+      beadId: string;
+      /** The journey's new data (a fresh object; the input is never mutated). */
+      data: JsonObject;
+      emitted: EmittedEvent[];
+      effects: Effect[];
+    }
+  | {
+      outcome: 'rejected';
+      code: RejectionCode;
+      message: string;
+      /** The bead whose rule failed, when one matched the event. */
+      beadId?: string;
+      /** Source text of the failed precondition or access rule. */
+      rule?: string;
+    };
+
+/** A TypeScript action processor: pure, given data/event/context, returns the changes. */
+export type ActionProcessor = (input: {
+  data: JsonObject;
+  event: { type: string; payload: JsonObject };
+  context: EventContext;
+  nowMs: number;
+}) => { data?: JsonObject; emit?: EmittedEvent[] };
+
+export type ProcessorRegistry = Record<string, ActionProcessor>;
