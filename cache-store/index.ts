@@ -1,0 +1,78 @@
+/**
+ * The MariaDB cache store: connection pool, durability check, migrations, transactions with
+ * retry, search columns and the deployments repository. The only entry other folders import.
+ */
+export { openStore } from './store.js';
+export type { StoreOptions } from './store-options.js';
+export { parseMariadbUrl, STORE_DEFAULTS } from './store-options.js';
+export type { ConnectionTarget } from './store-options.js';
+export type {
+  DurabilityVariables,
+  SqlExecutor,
+  SqlParams,
+  Store,
+  StoreHealth,
+  TransactionOptions,
+  TxConnection,
+  WriteResult,
+} from './store-types.js';
+export {
+  AmbiguousCommitError,
+  SERVER_ERRNO,
+  driverErrno,
+  isAmbiguousCommitError,
+  isConnectionError,
+  isDuplicateKeyError,
+  isRetryableTransactionError,
+  wrapStoreError,
+} from './store-errors.js';
+export { DEFAULT_TRANSACTION_RETRIES, retryDelayMs } from './transaction.js';
+export { assertDurability, findDurabilityProblems, readDurabilityVariables } from './durability.js';
+export type { DurabilityProblem } from './durability.js';
+export { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrationLockName, runMigrations } from './migrations.js';
+export type { Migration, MigrationReport } from './migrations.js';
+export { splitSqlStatements } from './sql-split.js';
+// --- the exactly-once journal (runtime engineer) ---
+export {
+  JournalInvariantError,
+  acquirePartitions,
+  appendEvent,
+  commitHandlingBatch,
+  dueTimers,
+  ensurePartitionCount,
+  ensurePartitions,
+  eventExists,
+  findByIdempotencyKey,
+  finishCall,
+  insertInitiatingEvent,
+  journeyHistory,
+  loadJourney,
+  loadOutcome,
+  markTimerFired,
+  partitionOwners,
+  pendingCalls,
+  pendingEventsOfJourney,
+  pendingEventsOfPartitions,
+  releasePartition,
+  renewPartitions,
+  searchJourneys,
+  touchCall,
+} from './journal.js';
+export type {
+  CallRequest,
+  CommitResult,
+  DueTimer,
+  EventOrigin,
+  EventStatus,
+  HandlingCommit,
+  HistoryRow,
+  IdempotentAnswer,
+  JournalEvent,
+  JourneyRow,
+  Lifecycle,
+  NewEvent,
+  PartitionOwner,
+  PendingCall,
+  StoredOutcome,
+  TimerStart,
+} from './journal.js';
