@@ -1,0 +1,52 @@
+import { JourneyError } from '../common/index.js';
+import type { Grid } from './connection.js';
+import { wrapGridError } from './connection.js';
+
+/**
+ * A journey's hot state in Redis: a cache of what MariaDB holds, so it may vanish (TTL, eviction
+ * of a failed-over shard's unreplicated writes) and must always be rebuildable from the store.
+ */
+export interface JourneyStateRecord {
+  /** The journey's applied sequence number this state belongs to. */
+  seq: number;
+  /** The state as JSON text, exactly as stored. */
+  state: string;
+}
+
+function checkInteger(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new JourneyError('JE_INTERNAL', `${name} must be a safe integer >= ${min}, got ${value}`, { details: { [name]: value } });
+  }
+}
+
+/**
+ * Stores `stateJson` as the journey's hot state only if `seq` is greater than the stored seq
+ * (script `put-state-1.lua`), so a slower writer of an older state never overwrites a newer one.
+ *
+ * @param ttlMs - Time to live of the cached state, in milliseconds (> 0); refreshed on each store.
+ * @returns true when stored, false when the stored state is as new or newer.
+ * @throws JourneyError `JE_GRID_UNAVAILABLE` when Redis cannot be reached.
+ */
+export async function putJourneyState(grid: Grid, journeyId: string, seq: number, stateJson: string, ttlMs: number): Promise<boolean> {
+  checkInteger('seq', seq, 0);
+  checkInteger('ttlMs', ttlMs, 1);
+  const reply = await grid.runScript('put-state', [grid.keys.journeyState(journeyId)], [seq, stateJson, ttlMs]);
+  return reply === 1;
+}
+
+/**
+ * Reads the journey's hot state; null when none is cached.
+ * @throws JourneyError `JE_GRID_UNAVAILABLE` when Redis cannot be reached.
+ */
+export async function getJourneyState(grid: Grid, journeyId: string): Promise<JourneyStateRecord | null> {
+  const key = grid.keys.journeyState(journeyId);
+  let fields: (string | null)[];
+  try {
+    fields = await grid.client.hmget(key, 'seq', 'state');
+  } catch (thrown: unknown) {
+    throw wrapGridError(thrown, 'read journey state');
+  }
+  const [seq, state] = fields;
+  if (seq === null || seq === undefined || state === null || state === undefined) return null;
+  return { seq: Number(seq), state };
+}

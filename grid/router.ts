@@ -1,0 +1,104 @@
+/**
+ * What the engine keeps in the grid: node membership (heartbeats), the partition → owner map
+ * used to route wake-ups, one inbox list per node, and hot journey state.
+ * All of it is rebuildable: the engine stays correct, only slower, when Redis loses any of it.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import type { GridKeys } from './keys.js';
+
+type Client = Redis | Cluster;
+
+export interface GridRouterDependencies {
+  /** Commands (non-blocking). */
+  client: Client;
+  /** A connection of its own for the blocking inbox reads. */
+  blocking: Client;
+  keys: GridKeys;
+  mode: 'cluster' | 'standalone';
+  nodeCount: () => Promise<number>;
+  putState: (journeyId: string, seq: number, stateJson: string, ttlMs: number) => Promise<boolean>;
+  getState: (journeyId: string) => Promise<{ seq: number; state: string } | null>;
+  close: () => Promise<void>;
+}
+
+/** Messages are JSON; the engine defines their shape. */
+export interface GridRouter<Message> {
+  readonly mode: 'cluster' | 'standalone';
+  heartbeat(nodeId: string, ttlMs: number): Promise<string[]>;
+  leave(nodeId: string): Promise<void>;
+  setOwners(owners: Map<number, string | null>): Promise<void>;
+  owners(): Promise<Map<number, string>>;
+  send(nodeId: string, message: Message): Promise<void>;
+  receive(nodeId: string, timeoutMs: number): Promise<Message[]>;
+  putState(journeyId: string, seq: number, stateJson: string, ttlMs: number): Promise<boolean>;
+  getState(journeyId: string): Promise<{ seq: number; state: string } | null>;
+  health(): Promise<{ up: boolean; nodes: number; error?: string }>;
+  close(): Promise<void>;
+}
+
+/** An inbox holds at most this many messages; older wake-ups are dropped (sweeps re-deliver). */
+const INBOX_CAP = 100_000;
+const RECEIVE_BATCH = 256;
+
+export function createGridRouter<Message>(deps: GridRouterDependencies): GridRouter<Message> {
+  const { client, blocking, keys } = deps;
+  const nodesKey = keys.grid('nodes');
+  const ownersKey = keys.grid('owners');
+
+  const serverTimeMs = async (): Promise<number> => {
+    const [seconds, micros] = (await client.time()) as [string | number, string | number];
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  };
+
+  return {
+    mode: deps.mode,
+    async heartbeat(nodeId, ttlMs) {
+      // Redis's clock, not ours: nodes with skewed clocks still agree on who is alive.
+      const now = await serverTimeMs();
+      await client.zadd(nodesKey, now, nodeId);
+      await client.zremrangebyscore(nodesKey, '-inf', now - ttlMs * 3);
+      return client.zrangebyscore(nodesKey, now - ttlMs, '+inf');
+    },
+    async leave(nodeId) {
+      await client.zrem(nodesKey, nodeId);
+    },
+    async setOwners(owners) {
+      const set: string[] = [];
+      const cleared: string[] = [];
+      for (const [partition, owner] of owners) {
+        if (owner === null) cleared.push(String(partition));
+        else set.push(String(partition), owner);
+      }
+      if (set.length > 0) await client.hset(ownersKey, ...set);
+      if (cleared.length > 0) await client.hdel(ownersKey, ...cleared);
+    },
+    async owners() {
+      const raw = await client.hgetall(ownersKey);
+      const map = new Map<number, string>();
+      for (const [partition, owner] of Object.entries(raw)) map.set(Number(partition), owner);
+      return map;
+    },
+    async send(nodeId, message) {
+      const key = keys.nodeInbox(nodeId);
+      await client.multi().lpush(key, JSON.stringify(message)).ltrim(key, 0, INBOX_CAP - 1).pexpire(key, 600_000).exec();
+    },
+    async receive(nodeId, timeoutMs) {
+      const key = keys.nodeInbox(nodeId);
+      const first = await blocking.brpop(key, Math.max(0.01, timeoutMs / 1000));
+      if (!first) return [];
+      const rest = (await client.rpop(key, RECEIVE_BATCH)) ?? [];
+      return [first[1], ...rest].map((text) => JSON.parse(text) as Message);
+    },
+    putState: deps.putState,
+    getState: deps.getState,
+    async health() {
+      try {
+        await client.ping();
+        return { up: true, nodes: await deps.nodeCount() };
+      } catch (error) {
+        return { up: false, nodes: 0, error: error instanceof Error ? error.message : String(error) };
+      }
+    },
+    close: deps.close,
+  };
+}
