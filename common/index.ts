@@ -4,3 +4,5 @@ export { systemClock, SimulatedClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
+export { CONFIG_SCHEMA, CONFIG_SOURCES, loadConfig } from './config.js';
+export type { EngineConfig } from './config.js';

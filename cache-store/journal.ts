@@ -1,0 +1,661 @@
+/**
+ * The exactly-once journal: every SQL statement of the event path lives here.
+ *
+ * Invariants (see docs/ARCHITECTURE.md):
+ * - An event is acknowledged only after the transaction that inserted it committed (RPO=0).
+ * - Per-journey order: `journey_seq` is assigned under the journey row's lock
+ *   (`accepted_seq = LAST_INSERT_ID(accepted_seq + 1)`), never from AUTO_INCREMENT.
+ * - Exactly once: a handling commit is conditional on `handled_seq = expected` (journey row) and
+ *   `status = 'pending'` (event row), and on the partition's fencing epoch, checked under a shared
+ *   lock on the partition row inside the same transaction.
+ */
+import type { PoolConnection } from 'mariadb';
+
+type Connection = PoolConnection;
+
+export type EventOrigin = 'api' | 'emitted' | 'timer' | 'backend';
+export type EventStatus = 'pending' | 'applied' | 'rejected';
+export type Lifecycle = 'pending' | 'active' | 'failed';
+
+/** An event row as the worker needs it. */
+export interface JournalEvent {
+  eventId: string;
+  journeyId: string;
+  journeySeq: number;
+  partitionNo: number;
+  type: string;
+  payload: Record<string, unknown>;
+  context: Record<string, unknown>;
+  origin: EventOrigin;
+  causedBy: string | null;
+  /** The node that accepted it and may be waiting for its outcome (wake-up messages only). */
+  replyTo?: string;
+}
+
+export interface NewEvent {
+  eventId: string;
+  type: string;
+  payloadJson: string;
+  contextJson: string;
+  origin: EventOrigin;
+  causedBy: string | null;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+}
+
+export interface JourneyRow {
+  journeyId: string;
+  typeName: string;
+  typeVersion: string;
+  partitionNo: number;
+  lifecycle: Lifecycle;
+  data: Record<string, unknown> | null;
+  handledSeq: number;
+  acceptedSeq: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface OkPacket {
+  affectedRows: number;
+  insertId: number | bigint;
+}
+
+function ok(result: unknown): OkPacket {
+  return result as OkPacket;
+}
+
+function toNumber(value: unknown): number {
+  return typeof value === 'bigint' ? Number(value) : Number(value);
+}
+
+function parseJson(value: unknown): Record<string, unknown> {
+  if (value === null || value === undefined) return {};
+  return (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>;
+}
+
+const EVENT_COLUMNS = `event_id, journey_id, journey_seq, partition_no, event_type, payload, context, origin, caused_by`;
+
+function eventFromRow(row: Record<string, unknown>): JournalEvent {
+  return {
+    eventId: String(row.event_id),
+    journeyId: String(row.journey_id),
+    journeySeq: toNumber(row.journey_seq),
+    partitionNo: toNumber(row.partition_no),
+    type: String(row.event_type),
+    payload: parseJson(row.payload),
+    context: parseJson(row.context),
+    origin: row.origin as EventOrigin,
+    causedBy: row.caused_by === null ? null : String(row.caused_by),
+  };
+}
+
+function journeyFromRow(row: Record<string, unknown>): JourneyRow {
+  return {
+    journeyId: String(row.journey_id),
+    typeName: String(row.type_name),
+    typeVersion: String(row.type_version),
+    partitionNo: toNumber(row.partition_no),
+    lifecycle: row.lifecycle as Lifecycle,
+    data: row.data === null ? null : parseJson(row.data),
+    handledSeq: toNumber(row.handled_seq),
+    acceptedSeq: toNumber(row.accepted_seq),
+    createdAt: row.created_at as Date,
+    updatedAt: row.updated_at as Date,
+  };
+}
+
+const INSERT_EVENT = `INSERT INTO events (event_id, journey_id, journey_seq, partition_no, event_type, payload, context,
+  origin, caused_by, idempotency_key, request_hash, accepted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,NOW(6))`;
+
+function insertEventParams(journeyId: string, seq: number, partitionNo: number, event: NewEvent): unknown[] {
+  return [
+    event.eventId,
+    journeyId,
+    seq,
+    partitionNo,
+    event.type,
+    event.payloadJson,
+    event.contextJson,
+    event.origin,
+    event.causedBy,
+    event.idempotencyKey,
+    event.requestHash,
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Intake
+
+/** Inserts a new journey and its initiating event (journey_seq 1). Runs inside a transaction. */
+export async function insertInitiatingEvent(
+  conn: Connection,
+  journey: { journeyId: string; typeName: string; typeVersion: string; partitionNo: number },
+  event: NewEvent,
+): Promise<void> {
+  // The event first: a duplicate idempotency key fails before the journey row exists.
+  await conn.query(INSERT_EVENT, insertEventParams(journey.journeyId, 1, journey.partitionNo, event));
+  await conn.query(
+    `INSERT INTO journeys (journey_id, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq,
+       created_at, updated_at) VALUES (?,?,?,?,'pending',NULL,0,1,NOW(6),NOW(6))`,
+    [journey.journeyId, journey.typeName, journey.typeVersion, journey.partitionNo],
+  );
+}
+
+/**
+ * Appends an event to an existing journey's inbox, assigning the next journey_seq under the
+ * journey row's lock. Returns the seq, or null when the journey does not exist.
+ */
+export async function appendEvent(conn: Connection, journeyId: string, partitionNo: number, event: NewEvent): Promise<number | null> {
+  const bumped = ok(
+    await conn.query(`UPDATE journeys SET accepted_seq = LAST_INSERT_ID(accepted_seq + 1) WHERE journey_id = ?`, [journeyId]),
+  );
+  if (bumped.affectedRows !== 1) return null;
+  const seq = toNumber(bumped.insertId);
+  await conn.query(INSERT_EVENT, insertEventParams(journeyId, seq, partitionNo, event));
+  return seq;
+}
+
+export interface IdempotentAnswer {
+  eventId: string;
+  journeyId: string;
+  journeySeq: number;
+  requestHash: string | null;
+}
+
+export async function findByIdempotencyKey(conn: Connection, idempotencyKey: string): Promise<IdempotentAnswer | null> {
+  const rows = (await conn.query(
+    `SELECT event_id, journey_id, journey_seq, request_hash FROM events WHERE idempotency_key = ?`,
+    [idempotencyKey],
+  )) as Array<Record<string, unknown>>;
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    eventId: String(row.event_id),
+    journeyId: String(row.journey_id),
+    journeySeq: toNumber(row.journey_seq),
+    requestHash: row.request_hash === null ? null : String(row.request_hash),
+  };
+}
+
+export async function eventExists(conn: Connection, eventId: string): Promise<{ journeySeq: number } | null> {
+  const rows = (await conn.query(`SELECT journey_seq FROM events WHERE event_id = ?`, [eventId])) as Array<Record<string, unknown>>;
+  const row = rows[0];
+  return row ? { journeySeq: toNumber(row.journey_seq) } : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads
+
+export async function loadJourney(conn: Connection, journeyId: string): Promise<JourneyRow | null> {
+  const rows = (await conn.query(
+    `SELECT journey_id, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq, created_at, updated_at
+       FROM journeys WHERE journey_id = ?`,
+    [journeyId],
+  )) as Array<Record<string, unknown>>;
+  const row = rows[0];
+  return row ? journeyFromRow(row) : null;
+}
+
+/** Pending events of one journey after a given seq, in order. */
+export async function pendingEventsOfJourney(conn: Connection, journeyId: string, afterSeq: number, limit: number): Promise<JournalEvent[]> {
+  const rows = (await conn.query(
+    `SELECT ${EVENT_COLUMNS} FROM events WHERE journey_id = ? AND journey_seq > ? AND status = 'pending'
+      ORDER BY journey_seq LIMIT ?`,
+    [journeyId, afterSeq, limit],
+  )) as Array<Record<string, unknown>>;
+  return rows.map(eventFromRow);
+}
+
+/**
+ * Pending events of the given partitions, oldest first: recovery after a lease takeover and the
+ * sweeper that re-delivers events whose wake-up message Redis lost.
+ */
+export async function pendingEventsOfPartitions(
+  conn: Connection,
+  partitions: number[],
+  options: { olderThanMs: number; limit: number },
+): Promise<JournalEvent[]> {
+  if (partitions.length === 0) return [];
+  const rows = (await conn.query(
+    `SELECT ${EVENT_COLUMNS} FROM events
+      WHERE status = 'pending' AND partition_no IN (?) AND accepted_at <= NOW(6) - INTERVAL ? MICROSECOND
+      ORDER BY accepted_at LIMIT ?`,
+    [partitions, options.olderThanMs * 1000, options.limit],
+  )) as Array<Record<string, unknown>>;
+  return rows.map(eventFromRow);
+}
+
+export interface StoredOutcome {
+  eventId: string;
+  journeyId: string;
+  journeySeq: number;
+  status: EventStatus;
+  outcome: Record<string, unknown> | null;
+}
+
+export async function loadOutcome(conn: Connection, eventId: string): Promise<StoredOutcome | null> {
+  const rows = (await conn.query(`SELECT event_id, journey_id, journey_seq, status, outcome FROM events WHERE event_id = ?`, [
+    eventId,
+  ])) as Array<Record<string, unknown>>;
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    eventId: String(row.event_id),
+    journeyId: String(row.journey_id),
+    journeySeq: toNumber(row.journey_seq),
+    status: row.status as EventStatus,
+    outcome: row.outcome === null ? null : parseJson(row.outcome),
+  };
+}
+
+export interface HistoryRow extends JournalEvent {
+  acceptedAt: Date;
+  status: EventStatus;
+  outcome: Record<string, unknown> | null;
+}
+
+export async function journeyHistory(conn: Connection, journeyId: string, afterSeq: number, limit: number): Promise<HistoryRow[]> {
+  const rows = (await conn.query(
+    `SELECT ${EVENT_COLUMNS}, accepted_at, status, outcome FROM events WHERE journey_id = ? AND journey_seq > ?
+      ORDER BY journey_seq LIMIT ?`,
+    [journeyId, afterSeq, limit],
+  )) as Array<Record<string, unknown>>;
+  return rows.map((row) => ({
+    ...eventFromRow(row),
+    acceptedAt: row.accepted_at as Date,
+    status: row.status as EventStatus,
+    outcome: row.outcome === null ? null : parseJson(row.outcome),
+  }));
+}
+
+/** Search over indexed virtual columns; `columns` are already validated column names. */
+export async function searchJourneys(
+  conn: Connection,
+  query: { typeName: string; typeVersion?: string; equals: Array<{ column: string; value: string }>; afterJourneyId: string; limit: number },
+): Promise<JourneyRow[]> {
+  const where = ['type_name = ?', 'journey_id > ?'];
+  const params: unknown[] = [query.typeName, query.afterJourneyId];
+  if (query.typeVersion !== undefined) {
+    where.push('type_version = ?');
+    params.push(query.typeVersion);
+  }
+  for (const { column, value } of query.equals) {
+    if (!/^sf_[a-z][a-z0-9_]{0,40}$/.test(column)) throw new Error(`invalid search column ${column}`);
+    where.push(`${column} = ?`);
+    params.push(value);
+  }
+  params.push(query.limit);
+  const rows = (await conn.query(
+    `SELECT journey_id, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq, created_at, updated_at
+       FROM journeys WHERE ${where.join(' AND ')} ORDER BY journey_id LIMIT ?`,
+    params,
+  )) as Array<Record<string, unknown>>;
+  return rows.map(journeyFromRow);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handling commits (the worker's group commit)
+
+export interface TimerStart {
+  timerId: string;
+  name: string;
+  fireAtMs: number;
+  eventType: string;
+  payloadJson: string;
+  cancelOn: string[];
+}
+
+export interface CallRequest {
+  outboxId: string;
+  system: string;
+  operation: string;
+  requestJson: string;
+  replyEvent: string;
+  failureEvent: string;
+}
+
+/** Everything one handled event changes, committed atomically with the others of its batch. */
+export interface HandlingCommit {
+  journeyId: string;
+  partitionNo: number;
+  eventId: string;
+  eventType: string;
+  /** handled_seq before this event; the commit is conditional on it. */
+  expectedHandledSeq: number;
+  status: 'applied' | 'rejected';
+  lifecycle: Lifecycle;
+  /** New journey data as JSON, or null to leave the column unchanged (a rejection). */
+  dataJson: string | null;
+  outcomeJson: string;
+  /** Emitted events that this journey itself handles: appended to its inbox in the same commit. */
+  feedback: NewEvent[];
+  timersToStart: TimerStart[];
+  /** Timer names cancelled explicitly. */
+  timersToCancel: string[];
+  /** Whether to cancel scheduled timers that list this event type in `unless`. */
+  cancelTimersOnEvent: boolean;
+  calls: CallRequest[];
+}
+
+export type CommitResult =
+  | { status: 'committed'; feedbackSeqs: number[] }
+  /** The journey row moved on (another writer, or stale state): reload and retry. */
+  | { status: 'conflict' }
+  /** This node no longer holds the partition's lease at the expected epoch. */
+  | { status: 'fenced' };
+
+/**
+ * Commits a batch of handled events of *different* journeys in one transaction.
+ * `leases` maps partition → the epoch this node believes it holds.
+ */
+export async function commitHandlingBatch(
+  conn: Connection,
+  ownerNode: string,
+  leases: Map<number, number>,
+  batch: HandlingCommit[],
+): Promise<CommitResult[]> {
+  const results: CommitResult[] = batch.map(() => ({ status: 'fenced' }));
+  const partitions = [...new Set(batch.map((c) => c.partitionNo))];
+  // The fence: a shared lock on each partition row, held to COMMIT, so a takeover (which updates
+  // the row) waits for this transaction, and every commit after a takeover sees the new epoch.
+  const held = (await conn.query(
+    `SELECT partition_no, epoch FROM partitions
+      WHERE partition_no IN (?) AND owner_node = ? AND lease_expires_at > NOW(6) LOCK IN SHARE MODE`,
+    [partitions, ownerNode],
+  )) as Array<Record<string, unknown>>;
+  const valid = new Set<number>();
+  for (const row of held) {
+    const partitionNo = toNumber(row.partition_no);
+    if (leases.get(partitionNo) === toNumber(row.epoch)) valid.add(partitionNo);
+  }
+
+  // Phase 1: the conditional journey updates, pipelined.
+  const candidates = batch.map((commit, index) => ({ commit, index })).filter(({ commit }) => valid.has(commit.partitionNo));
+  const journeyUpdates = await Promise.all(
+    candidates.map(({ commit }) =>
+      conn.query(
+        `UPDATE journeys SET data = COALESCE(?, data), lifecycle = ?, handled_seq = handled_seq + 1,
+            accepted_seq = LAST_INSERT_ID(accepted_seq + ?), last_epoch = ?, updated_at = NOW(6)
+          WHERE journey_id = ? AND handled_seq = ?`,
+        [
+          commit.dataJson,
+          commit.lifecycle,
+          commit.feedback.length,
+          leases.get(commit.partitionNo),
+          commit.journeyId,
+          commit.expectedHandledSeq,
+        ],
+      ),
+    ),
+  );
+
+  // Phase 2: everything else of the journeys whose update held, pipelined.
+  const followUps: Array<Promise<unknown>> = [];
+  const eventUpdates: Array<{ index: number; promise: Promise<unknown> }> = [];
+  candidates.forEach(({ commit, index }, position) => {
+    const updated = ok(journeyUpdates[position]);
+    if (updated.affectedRows !== 1) {
+      results[index] = { status: 'conflict' };
+      return;
+    }
+    const epoch = leases.get(commit.partitionNo);
+    eventUpdates.push({
+      index,
+      promise: conn.query(
+        `UPDATE events SET status = ?, outcome = ?, handled_at = NOW(6), handled_epoch = ? WHERE event_id = ? AND status = 'pending'`,
+        [commit.status, commit.outcomeJson, epoch, commit.eventId],
+      ),
+    });
+    const lastSeq = toNumber(updated.insertId);
+    const feedbackSeqs = commit.feedback.map((_, i) => lastSeq - commit.feedback.length + 1 + i);
+    commit.feedback.forEach((event, i) => {
+      followUps.push(conn.query(INSERT_EVENT, insertEventParams(commit.journeyId, feedbackSeqs[i] ?? 0, commit.partitionNo, event)));
+    });
+    if (commit.cancelTimersOnEvent || commit.timersToCancel.length > 0) {
+      followUps.push(
+        conn.query(
+          `UPDATE timers SET status = 'cancelled' WHERE journey_id = ? AND status = 'scheduled'
+              AND (timer_name IN (?) OR (? AND JSON_CONTAINS(cancel_on, JSON_QUOTE(?))))`,
+          [commit.journeyId, commit.timersToCancel.length > 0 ? commit.timersToCancel : [''], commit.cancelTimersOnEvent, commit.eventType],
+        ),
+      );
+    }
+    for (const timer of commit.timersToStart) {
+      // A timer started again replaces the running one of the same name.
+      followUps.push(
+        conn.query(`UPDATE timers SET status = 'cancelled' WHERE journey_id = ? AND status = 'scheduled' AND timer_name = ?`, [
+          commit.journeyId,
+          timer.name,
+        ]),
+      );
+      followUps.push(
+        conn.query(
+          `INSERT INTO timers (timer_id, journey_id, partition_no, timer_name, fire_at, event_type, payload, cancel_on, status,
+              created_by, created_at) VALUES (?,?,?,?,FROM_UNIXTIME(?),?,?,?,'scheduled',?,NOW(6))`,
+          [
+            timer.timerId,
+            commit.journeyId,
+            commit.partitionNo,
+            timer.name,
+            timer.fireAtMs / 1000,
+            timer.eventType,
+            timer.payloadJson,
+            JSON.stringify(timer.cancelOn),
+            commit.eventId,
+          ],
+        ),
+      );
+    }
+    for (const call of commit.calls) {
+      followUps.push(
+        conn.query(
+          `INSERT INTO outbox (outbox_id, journey_id, partition_no, caused_by, kind, system_name, operation, request,
+              reply_event, failure_event, status, attempts, created_at, updated_at)
+             VALUES (?,?,?,?,'call',?,?,?,?,?,'pending',0,NOW(6),NOW(6))`,
+          [
+            call.outboxId,
+            commit.journeyId,
+            commit.partitionNo,
+            commit.eventId,
+            call.system,
+            call.operation,
+            call.requestJson,
+            call.replyEvent,
+            call.failureEvent,
+          ],
+        ),
+      );
+    }
+    results[index] = { status: 'committed', feedbackSeqs };
+  });
+  const [eventResults] = await Promise.all([Promise.all(eventUpdates.map((u) => u.promise)), Promise.all(followUps)]);
+  eventResults.forEach((result, i) => {
+    if (ok(result).affectedRows !== 1) {
+      // The journey row said "not yet handled" but the event row says otherwise: the store is
+      // inconsistent. Abort the whole batch rather than commit a second outcome.
+      const update = eventUpdates[i];
+      throw new JournalInvariantError(`event ${update ? batch[update.index]?.eventId : '?'} was already handled`);
+    }
+  });
+  return results;
+}
+
+/** The store contradicts an exactly-once invariant; the transaction must roll back. */
+export class JournalInvariantError extends Error {
+  override name = 'JournalInvariantError';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partition leases (the fencing authority; the database clock decides expiry)
+
+export async function ensurePartitions(conn: Connection, count: number): Promise<void> {
+  const values = Array.from({ length: count }, (_, i) => i);
+  await conn.batch(`INSERT IGNORE INTO partitions (partition_no, owner_node, epoch, lease_expires_at, updated_at) VALUES (?, NULL, 0, NULL, NOW(6))`, values.map((v) => [v]));
+}
+
+/**
+ * Takes the given partitions where they are free, expired, or already ours; bumps each taken
+ * partition's epoch. Returns partition → new epoch for the ones taken.
+ */
+export async function acquirePartitions(conn: Connection, ownerNode: string, partitions: number[], ttlMs: number): Promise<Map<number, number>> {
+  const taken = new Map<number, number>();
+  if (partitions.length === 0) return taken;
+  await conn.query(
+    `UPDATE partitions SET owner_node = ?, epoch = epoch + 1, lease_expires_at = NOW(6) + INTERVAL ? MICROSECOND, updated_at = NOW(6)
+      WHERE partition_no IN (?) AND (owner_node IS NULL OR lease_expires_at IS NULL OR lease_expires_at < NOW(6))`,
+    [ownerNode, ttlMs * 1000, partitions],
+  );
+  const rows = (await conn.query(`SELECT partition_no, epoch FROM partitions WHERE partition_no IN (?) AND owner_node = ?`, [
+    partitions,
+    ownerNode,
+  ])) as Array<Record<string, unknown>>;
+  for (const row of rows) taken.set(toNumber(row.partition_no), toNumber(row.epoch));
+  return taken;
+}
+
+/** Extends this node's leases; returns the partitions (with epochs) it still holds. */
+export async function renewPartitions(conn: Connection, ownerNode: string, held: Map<number, number>, ttlMs: number): Promise<Map<number, number>> {
+  const still = new Map<number, number>();
+  if (held.size === 0) return still;
+  const partitions = [...held.keys()];
+  await conn.query(
+    `UPDATE partitions SET lease_expires_at = NOW(6) + INTERVAL ? MICROSECOND, updated_at = NOW(6)
+      WHERE partition_no IN (?) AND owner_node = ? AND lease_expires_at > NOW(6)`,
+    [ttlMs * 1000, partitions, ownerNode],
+  );
+  const rows = (await conn.query(
+    `SELECT partition_no, epoch FROM partitions WHERE partition_no IN (?) AND owner_node = ? AND lease_expires_at > NOW(6)`,
+    [partitions, ownerNode],
+  )) as Array<Record<string, unknown>>;
+  for (const row of rows) {
+    const partitionNo = toNumber(row.partition_no);
+    const epoch = toNumber(row.epoch);
+    if (held.get(partitionNo) === epoch) still.set(partitionNo, epoch);
+  }
+  return still;
+}
+
+/** Gives a partition up at once so its next owner need not wait for the lease to expire. */
+export async function releasePartition(conn: Connection, ownerNode: string, partitionNo: number, epoch: number): Promise<void> {
+  await conn.query(
+    `UPDATE partitions SET owner_node = NULL, lease_expires_at = NULL, updated_at = NOW(6)
+      WHERE partition_no = ? AND owner_node = ? AND epoch = ?`,
+    [partitionNo, ownerNode, epoch],
+  );
+}
+
+export interface PartitionOwner {
+  partitionNo: number;
+  ownerNode: string | null;
+  epoch: number;
+  expiresInMs: number | null;
+}
+
+export async function partitionOwners(conn: Connection): Promise<PartitionOwner[]> {
+  const rows = (await conn.query(
+    `SELECT partition_no, owner_node, epoch, TIMESTAMPDIFF(MICROSECOND, NOW(6), lease_expires_at) AS expires_in_us FROM partitions ORDER BY partition_no`,
+  )) as Array<Record<string, unknown>>;
+  return rows.map((row) => ({
+    partitionNo: toNumber(row.partition_no),
+    ownerNode: row.owner_node === null ? null : String(row.owner_node),
+    epoch: toNumber(row.epoch),
+    expiresInMs: row.expires_in_us === null ? null : toNumber(row.expires_in_us) / 1000,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timers
+
+export interface DueTimer {
+  timerId: string;
+  journeyId: string;
+  partitionNo: number;
+  name: string;
+  eventType: string;
+  payload: Record<string, unknown>;
+}
+
+export async function dueTimers(conn: Connection, partitions: number[], nowMs: number, limit: number): Promise<DueTimer[]> {
+  if (partitions.length === 0) return [];
+  const rows = (await conn.query(
+    `SELECT timer_id, journey_id, partition_no, timer_name, event_type, payload FROM timers
+      WHERE status = 'scheduled' AND partition_no IN (?) AND fire_at <= FROM_UNIXTIME(?) ORDER BY fire_at LIMIT ?`,
+    [partitions, nowMs / 1000, limit],
+  )) as Array<Record<string, unknown>>;
+  return rows.map((row) => ({
+    timerId: String(row.timer_id),
+    journeyId: String(row.journey_id),
+    partitionNo: toNumber(row.partition_no),
+    name: String(row.timer_name),
+    eventType: String(row.event_type),
+    payload: parseJson(row.payload),
+  }));
+}
+
+/** Marks a timer fired, exactly once; returns false if it was fired or cancelled meanwhile. */
+export async function markTimerFired(conn: Connection, timerId: string, eventId: string): Promise<boolean> {
+  const result = ok(
+    await conn.query(`UPDATE timers SET status = 'fired', fired_event_id = ? WHERE timer_id = ? AND status = 'scheduled'`, [eventId, timerId]),
+  );
+  return result.affectedRows === 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outbox (back-end calls)
+
+export interface PendingCall {
+  outboxId: string;
+  journeyId: string;
+  partitionNo: number;
+  causedBy: string;
+  system: string;
+  operation: string;
+  request: Record<string, unknown>;
+  replyEvent: string;
+  failureEvent: string;
+  attempts: number;
+}
+
+export async function pendingCalls(conn: Connection, partitions: number[], olderThanMs: number, limit: number): Promise<PendingCall[]> {
+  if (partitions.length === 0) return [];
+  const rows = (await conn.query(
+    `SELECT outbox_id, journey_id, partition_no, caused_by, system_name, operation, request, reply_event, failure_event, attempts
+       FROM outbox WHERE status = 'pending' AND partition_no IN (?) AND updated_at <= NOW(6) - INTERVAL ? MICROSECOND LIMIT ?`,
+    [partitions, olderThanMs * 1000, limit],
+  )) as Array<Record<string, unknown>>;
+  return rows.map((row) => ({
+    outboxId: String(row.outbox_id),
+    journeyId: String(row.journey_id),
+    partitionNo: toNumber(row.partition_no),
+    causedBy: String(row.caused_by),
+    system: String(row.system_name),
+    operation: String(row.operation),
+    request: parseJson(row.request),
+    replyEvent: String(row.reply_event),
+    failureEvent: String(row.failure_event),
+    attempts: toNumber(row.attempts),
+  }));
+}
+
+export async function finishCall(conn: Connection, outboxId: string, status: 'done' | 'dead', lastError: string | null): Promise<void> {
+  await conn.query(`UPDATE outbox SET status = ?, last_error = ?, updated_at = NOW(6) WHERE outbox_id = ? AND status = 'pending'`, [
+    status,
+    lastError,
+    outboxId,
+  ]);
+}
+
+export async function touchCall(conn: Connection, outboxId: string, lastError: string | null): Promise<void> {
+  await conn.query(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, updated_at = NOW(6) WHERE outbox_id = ?`, [lastError, outboxId]);
+}
+
+/**
+ * The partition count is fixed when the store is first used: journeys are placed by
+ * `hash(id) % count`, so a different count would orphan them. Returns the stored count.
+ */
+export async function ensurePartitionCount(conn: Connection, count: number): Promise<number> {
+  await conn.query(`INSERT IGNORE INTO cluster_meta (meta_key, meta_value) VALUES ('partition_count', ?)`, [String(count)]);
+  const rows = (await conn.query(`SELECT meta_value FROM cluster_meta WHERE meta_key = 'partition_count'`)) as Array<Record<string, unknown>>;
+  return Number(rows[0]?.meta_value ?? count);
+}

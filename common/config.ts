@@ -1,0 +1,141 @@
+/**
+ * The engine's configuration: one JSON Schema (defaults inline, no unknown keys), read from
+ * environment variables and command-line flags, validated by ajv at start, then frozen.
+ * A wrong value fails at start with a message that names the setting.
+ */
+import { Ajv } from 'ajv';
+import { hostname } from 'node:os';
+import { JourneyError } from './errors.js';
+
+export interface EngineConfig {
+  /** Redis seed URLs (comma-separated); empty starts the local embedded grid. Env `REDIS_URL`. */
+  redisUrls: string[];
+  /** Env `MARIADB_URL`. @defaultValue `mariadb://root@127.0.0.1:3306/journeys` */
+  mariadbUrl: string;
+  /** HTTP port. Env `PORT`. @defaultValue 3000 */
+  port: number;
+  /** HTTP bind address. Env `HOST`. @defaultValue `127.0.0.1` */
+  host: string;
+  /** Env `LOG_LEVEL`. @defaultValue `info` */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Env `NODE_ID`. @defaultValue `<hostname>-<pid>` */
+  nodeId: string;
+  /** Root folder of the journey definitions. Env `JOURNEYS_DIR`. @defaultValue `journeys` */
+  journeysDir: string;
+  /** Fixed when the store is first used. Env `PARTITIONS`. @defaultValue 64 */
+  partitions: number;
+  /** Partition lease time to live. Env `LEASE_TTL_MS`. @defaultValue 10000 */
+  leaseTtlMs: number;
+  /** What this process does. Env `ROLES`. @defaultValue `api,worker` */
+  roles: Array<'api' | 'worker'>;
+  /** `dev` takes the sender from X-Dev-Sender headers: local use only. Env `AUTH_MODE`. @defaultValue `dev` */
+  authMode: 'dev' | 'jwt';
+  /** HS256 secret(s), comma-separated. Env `JWT_SECRETS`. */
+  jwtSecrets: string[];
+  /** Env `JWT_ISSUER`. */
+  jwtIssuer?: string;
+  /** Env `JWT_AUDIENCE`. */
+  jwtAudience?: string;
+  /** Env `BODY_LIMIT_BYTES`. @defaultValue 65536 */
+  bodyLimitBytes: number;
+  /** Where the embedded grid keeps its data. Env `GRID_DIR`. @defaultValue `.data/grid` */
+  gridDir: string;
+  /** First port of the embedded grid. Env `GRID_PORT_BASE`. @defaultValue 7101 */
+  gridPortBase: number;
+}
+
+/** setting name → [environment variable, flag] */
+export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
+  redisUrls: ['REDIS_URL', '--redis-url'],
+  mariadbUrl: ['MARIADB_URL', '--mariadb-url'],
+  port: ['PORT', '--port'],
+  host: ['HOST', '--host'],
+  logLevel: ['LOG_LEVEL', '--log-level'],
+  nodeId: ['NODE_ID', '--node-id'],
+  journeysDir: ['JOURNEYS_DIR', '--journeys'],
+  partitions: ['PARTITIONS', '--partitions'],
+  leaseTtlMs: ['LEASE_TTL_MS', '--lease-ttl-ms'],
+  roles: ['ROLES', '--roles'],
+  authMode: ['AUTH_MODE', '--auth-mode'],
+  jwtSecrets: ['JWT_SECRETS', '--jwt-secrets'],
+  jwtIssuer: ['JWT_ISSUER', '--jwt-issuer'],
+  jwtAudience: ['JWT_AUDIENCE', '--jwt-audience'],
+  bodyLimitBytes: ['BODY_LIMIT_BYTES', '--body-limit-bytes'],
+  gridDir: ['GRID_DIR', '--grid-dir'],
+  gridPortBase: ['GRID_PORT_BASE', '--grid-port-base'],
+};
+
+const LIST_SETTINGS = new Set<keyof EngineConfig>(['redisUrls', 'roles', 'jwtSecrets']);
+
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    redisUrls: { type: 'array', items: { type: 'string', pattern: '^rediss?://[^\\s]+$' }, default: [] },
+    mariadbUrl: { type: 'string', pattern: '^mariadb://[^\\s]+$', default: 'mariadb://root@127.0.0.1:3306/journeys' },
+    port: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
+    host: { type: 'string', minLength: 1, default: '127.0.0.1' },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+    nodeId: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,60}$' },
+    journeysDir: { type: 'string', minLength: 1, default: 'journeys' },
+    partitions: { type: 'integer', minimum: 1, maximum: 4096, default: 64 },
+    leaseTtlMs: { type: 'integer', minimum: 500, maximum: 600000, default: 10000 },
+    roles: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['api', 'worker'] }, default: ['api', 'worker'] },
+    authMode: { enum: ['dev', 'jwt'], default: 'dev' },
+    jwtSecrets: { type: 'array', items: { type: 'string', minLength: 32 }, default: [] },
+    jwtIssuer: { type: 'string', minLength: 1 },
+    jwtAudience: { type: 'string', minLength: 1 },
+    bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16777216, default: 65536 },
+    gridDir: { type: 'string', minLength: 1, default: '.data/grid' },
+    gridPortBase: { type: 'integer', minimum: 1024, maximum: 55000, default: 7101 },
+  },
+  required: ['nodeId'],
+} as const;
+
+const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true });
+const validateConfig = ajv.compile(CONFIG_SCHEMA);
+
+function settingOf(instancePath: string, params: Record<string, unknown>): keyof EngineConfig | undefined {
+  const name = instancePath.split('/')[1] ?? (params.additionalProperty as string | undefined);
+  return name as keyof EngineConfig | undefined;
+}
+
+/**
+ * Reads flags (which win) and environment variables into a validated, frozen config.
+ * Flags are `--name value` or `--name=value`.
+ */
+export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process.env): Readonly<EngineConfig> {
+  const raw: Record<string, unknown> = { nodeId: `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}` };
+  const flagToSetting = new Map(Object.entries(CONFIG_SOURCES).map(([setting, [, flag]]) => [flag, setting as keyof EngineConfig]));
+  const put = (setting: keyof EngineConfig, value: string): void => {
+    raw[setting] = LIST_SETTINGS.has(setting) ? value.split(',').map((v) => v.trim()).filter((v) => v.length > 0) : value;
+  };
+  for (const [setting, [variable]] of Object.entries(CONFIG_SOURCES) as Array<[keyof EngineConfig, [string, string]]>) {
+    const value = env[variable];
+    if (value !== undefined && value !== '') put(setting, value);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const setting = flagToSetting.get(flag);
+    if (!setting) throw new JourneyError('JE_CONFIG_INVALID', `unknown option ${flag}`, { details: { option: flag } });
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new JourneyError('JE_CONFIG_INVALID', `option ${flag} needs a value`, { details: { option: flag } });
+    put(setting, value);
+  }
+  if (!validateConfig(raw)) {
+    const problems = (validateConfig.errors ?? []).map((error) => {
+      const setting = settingOf(error.instancePath, error.params as Record<string, unknown>);
+      const source = setting ? CONFIG_SOURCES[setting] : undefined;
+      return `${source ? `${source[0]} (${source[1]})` : error.instancePath || 'config'} ${error.message ?? 'is invalid'}`;
+    });
+    throw new JourneyError('JE_CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
+  }
+  const config = raw as unknown as EngineConfig;
+  if (config.authMode === 'jwt' && config.jwtSecrets.length === 0) {
+    throw new JourneyError('JE_CONFIG_INVALID', 'AUTH_MODE=jwt needs JWT_SECRETS (--jwt-secrets): one or more HS256 secrets of 32+ characters', {
+      details: { setting: 'JWT_SECRETS' },
+    });
+  }
+  return Object.freeze(config);
+}

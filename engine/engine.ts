@@ -1,0 +1,331 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import {
+  ensurePartitionCount,
+  ensureSearchColumns,
+  journeyHistory,
+  loadJourney,
+  loadOutcome,
+  saveDeployment,
+  searchColumnName,
+  searchJourneys,
+} from '../cache-store/index.js';
+import type { JournalEvent, JourneyRow, Store } from '../cache-store/index.js';
+import { JourneyError, ensureError, silentLogger, systemClock } from '../common/index.js';
+import type { Clock, Logger } from '../common/index.js';
+import type { CompiledJourney, EventContext, JsonObject, ProcessorRegistry } from '../dsl/index.js';
+import { Deployments } from './deployments.js';
+import { ID_PATTERN } from './ids.js';
+import { Intake } from './intake.js';
+import { EngineMetrics } from './metrics.js';
+import { OutcomeHub } from './outcomes.js';
+import type { GridPort, NodeMessage, SqlPort } from './ports.js';
+import type {
+  AcceptRequest,
+  AcceptResult,
+  DeployedJourney,
+  EventOutcome,
+  EventView,
+  JourneyEngine,
+  JourneyView,
+  Page,
+  Readiness,
+  SearchQuery,
+} from './types.js';
+import { DEFAULT_WORKER_OPTIONS, Worker } from './worker.js';
+import type { WorkerOptions } from './worker.js';
+
+export interface EngineOptions {
+  /** Names this node in logs and leases. @defaultValue `<hostname>-<pid>` */
+  nodeId?: string;
+  store: Store;
+  /** The Redis grid; null runs a single node without one (embedded use, tests). */
+  grid: GridPort | null;
+  journeys: CompiledJourney[];
+  /** Action processors per `name@version`. */
+  processors?: Record<string, ProcessorRegistry>;
+  /** Fixed for the life of the store. @defaultValue 64 */
+  partitionCount?: number;
+  /** Whether this node handles events (false: an API-only node that only accepts). @defaultValue true */
+  worker?: boolean;
+  workerOptions?: Partial<WorkerOptions>;
+  /** Accepts in flight at once before intake answers JE_OVERLOADED. @defaultValue 2000 */
+  maxInflightAccepts?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+function sqlPort(store: Store): SqlPort {
+  return {
+    transaction: (label, fn) => store.withTransaction((tx) => fn(tx.connection), { label }),
+    read: async (fn) => {
+      let conn;
+      try {
+        conn = await store.pool.getConnection();
+      } catch (error) {
+        throw new JourneyError('JE_STORE_UNAVAILABLE', 'MariaDB is unreachable', { cause: error, retryAfterMs: 1000 });
+      }
+      try {
+        return await fn(conn);
+      } finally {
+        await conn.release();
+      }
+    },
+  };
+}
+
+function iso(value: unknown): string {
+  return value instanceof Date ? value.toISOString() : String(value);
+}
+
+function journeyView(row: JourneyRow): JourneyView {
+  return {
+    journeyId: row.journeyId,
+    journeyType: row.typeName,
+    version: row.typeVersion,
+    lifecycle: row.lifecycle,
+    data: row.data as JsonObject | null,
+    seq: row.handledSeq,
+    acceptedSeq: row.acceptedSeq,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+function decodeCursor(cursor: string | undefined, pattern: RegExp): string | undefined {
+  if (cursor === undefined || cursor === '') return undefined;
+  const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!pattern.test(decoded)) throw new JourneyError('JE_BAD_REQUEST', 'invalid cursor', { details: { cursor: cursor.slice(0, 64) } });
+  return decoded;
+}
+
+const encodeCursor = (value: string): string => Buffer.from(value, 'utf8').toString('base64url');
+
+function clampLimit(limit: number | undefined, fallback: number, max: number): number {
+  if (limit === undefined) return fallback;
+  if (!Number.isInteger(limit) || limit < 1 || limit > max) throw new JourneyError('JE_BAD_REQUEST', `limit must be an integer from 1 to ${max}`);
+  return limit;
+}
+
+/** Starts an engine node: deploys its journey versions, takes partitions, begins handling events. */
+export async function createEngine(options: EngineOptions): Promise<JourneyEngine> {
+  const nodeId = options.nodeId ?? `${hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9._-]{1,60}$/.test(nodeId)) throw new JourneyError('JE_CONFIG_INVALID', 'NODE_ID must be 1-60 letters, digits, dot, dash or underscore', { details: { setting: 'NODE_ID' } });
+  // A restarted node is a new incarnation: it never inherits the leases (or epochs) of its past self.
+  const ownerId = `${nodeId}:${randomBytes(4).toString('hex')}`;
+  const clock = options.clock ?? systemClock;
+  const logger = (options.logger ?? silentLogger()).child({ nodeId });
+  const sql = sqlPort(options.store);
+  const metrics = new EngineMetrics();
+  const outcomes = new OutcomeHub();
+  const deployments = new Deployments(options.journeys, options.processors);
+  const requestedPartitions = options.partitionCount ?? 64;
+  if (!Number.isInteger(requestedPartitions) || requestedPartitions < 1 || requestedPartitions > 4096) {
+    throw new JourneyError('JE_CONFIG_INVALID', 'PARTITIONS must be an integer from 1 to 4096', { details: { setting: 'PARTITIONS' } });
+  }
+  const partitionCount = await sql.transaction('partition-count', (conn) => ensurePartitionCount(conn, requestedPartitions));
+  if (partitionCount !== requestedPartitions) {
+    logger.warn({ requested: requestedPartitions, stored: partitionCount }, 'the store was created with another partition count; using the stored one');
+  }
+
+  // Versions are immutable: the store refuses a changed definition under an existing version.
+  for (const { journey } of deployments.list()) {
+    const ir = JSON.stringify(journey);
+    await saveDeployment(options.store, { name: journey.name, version: journey.version, ir, irHash: createHash('sha256').update(ir).digest('hex') });
+    await ensureSearchColumns(options.store, journey.searchFields);
+  }
+
+  const grid = options.grid;
+  const inflight = { accepts: 0 };
+  const maxInflightAccepts = options.maxInflightAccepts ?? 2000;
+  let worker: Worker | null = null;
+  let owners = new Map<number, string>();
+  let stopped = false;
+
+  if (options.worker ?? true) {
+    const leaseTtlMs = options.workerOptions?.leaseTtlMs ?? DEFAULT_WORKER_OPTIONS.leaseTtlMs;
+    const workerOptions: WorkerOptions = {
+      ...DEFAULT_WORKER_OPTIONS,
+      leaseRenewMs: Math.max(100, Math.floor(leaseTtlMs / 3)),
+      nodeTtlMs: leaseTtlMs,
+      ...options.workerOptions,
+      ownerId,
+      partitionCount,
+    };
+    worker = new Worker(workerOptions, {
+      sql,
+      grid,
+      clock,
+      logger,
+      metrics,
+      outcomes,
+      journeys: (name, version) => deployments.find(name, version),
+      processors: (name, version) => deployments.processors(name, version),
+      onCallsCommitted: () => undefined,
+    });
+    await worker.start();
+  }
+
+  const route = (event: JournalEvent): void => {
+    if (worker?.deliver(event)) return;
+    const owner = owners.get(event.partitionNo);
+    if (grid && owner && owner !== ownerId) {
+      grid.send(owner, { kind: 'event', event: { ...event, replyTo: ownerId }, replyTo: ownerId }).catch((error: unknown) => {
+        logger.debug({ err: ensureError(error), eventId: event.eventId }, 'wake-up not sent; the owner sweep delivers it');
+      });
+    }
+  };
+
+  const intake = new Intake({
+    sql,
+    deployments,
+    metrics,
+    logger,
+    partitionCount,
+    admit: () => {
+      if (stopped) throw new JourneyError('JE_ENGINE_STOPPED', 'the engine is stopping', { retryAfterMs: 1000 });
+      if (inflight.accepts >= maxInflightAccepts || worker?.saturated) {
+        throw new JourneyError('JE_OVERLOADED', 'the engine is at capacity', { retryAfterMs: 500 });
+      }
+    },
+    route,
+  });
+
+  // Messages from other nodes: events for partitions we own, outcomes for events we accepted.
+  const background: Array<Promise<void>> = [];
+  if (grid) {
+    const handle = (message: NodeMessage): void => {
+      if (message.kind === 'event') worker?.deliver(message.event);
+      else outcomes.publish(message.outcome);
+    };
+    background.push(
+      (async () => {
+        while (!stopped) {
+          try {
+            for (const message of await grid.receive(ownerId, 1000)) handle(message);
+          } catch (error) {
+            if (!stopped) {
+              logger.warn({ err: ensureError(error) }, 'grid inbox read failed; retrying');
+              await new Promise((r) => setTimeout(r, 500));
+            }
+          }
+        }
+      })(),
+    );
+    background.push(
+      (async () => {
+        while (!stopped) {
+          try {
+            owners = await grid.owners();
+          } catch {
+            // Stale routing only delays wake-ups; sweeps deliver.
+          }
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      })(),
+    );
+  }
+
+  const pollOutcome = async (eventId: string): Promise<EventOutcome | null> => {
+    const stored = await sql.read((conn) => loadOutcome(conn, eventId));
+    if (!stored || stored.status === 'pending' || !stored.outcome) return null;
+    return stored.outcome as unknown as EventOutcome;
+  };
+
+  const engine: JourneyEngine = {
+    nodeId,
+    async accept(request: AcceptRequest): Promise<AcceptResult> {
+      inflight.accepts += 1;
+      try {
+        return await intake.accept(request);
+      } finally {
+        inflight.accepts -= 1;
+      }
+    },
+    async awaitOutcome(eventId, timeoutMs) {
+      if (!ID_PATTERN.test(eventId)) return null;
+      return outcomes.wait(eventId, Math.max(0, timeoutMs), () => pollOutcome(eventId), 200);
+    },
+    async getJourney(journeyId) {
+      if (!ID_PATTERN.test(journeyId)) return null;
+      const row = await sql.read((conn) => loadJourney(conn, journeyId));
+      return row ? journeyView(row) : null;
+    },
+    async listEvents(journeyId, pageOptions = {}): Promise<Page<EventView>> {
+      if (!ID_PATTERN.test(journeyId)) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id');
+      const limit = clampLimit(pageOptions.limit, 50, 500);
+      const after = Number(decodeCursor(pageOptions.cursor, /^\d{1,15}$/) ?? '0');
+      const [journey, rows] = await sql.read(async (conn) => [await loadJourney(conn, journeyId), await journeyHistory(conn, journeyId, after, limit + 1)] as const);
+      if (!journey) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
+      const items = rows.slice(0, limit).map((row) => ({
+        eventId: row.eventId,
+        journeySeq: row.journeySeq,
+        type: row.type,
+        payload: row.payload as JsonObject,
+        context: row.context as unknown as EventContext,
+        origin: row.origin,
+        causedBy: row.causedBy,
+        acceptedAt: iso(row.acceptedAt),
+        status: row.status,
+        outcome: row.outcome as unknown as EventOutcome | null,
+      }));
+      const last = items[items.length - 1];
+      return rows.length > limit && last ? { items, nextCursor: encodeCursor(String(last.journeySeq)) } : { items };
+    },
+    async search(query: SearchQuery): Promise<Page<JourneyView>> {
+      const journey = deployments.resolve(query.journeyType, query.version ?? 'latest');
+      const limit = clampLimit(query.limit, 50, 500);
+      const equals = Object.entries(query.fields).map(([name, value]) => {
+        const field = journey.searchFields.find((f) => f.name === name);
+        if (!field) {
+          throw new JourneyError('JE_BAD_REQUEST', `${name} is not a search field of ${journey.name}`, {
+            details: { field: name.slice(0, 64), searchFields: journey.searchFields.map((f) => f.name) },
+          });
+        }
+        if (typeof value !== 'string' || value.length > 255) throw new JourneyError('JE_BAD_REQUEST', `search value for ${name} must be a string of at most 255 characters`);
+        return { column: searchColumnName(name), value };
+      });
+      const after = decodeCursor(query.cursor, ID_PATTERN) ?? '';
+      const rows = await sql.read((conn) =>
+        searchJourneys(conn, { typeName: journey.name, ...(query.version ? { typeVersion: journey.version } : {}), equals, afterJourneyId: after, limit: limit + 1 }),
+      );
+      const items = rows.slice(0, limit).map(journeyView);
+      const last = items[items.length - 1];
+      return rows.length > limit && last ? { items, nextCursor: encodeCursor(last.journeyId) } : { items };
+    },
+    deployments(): DeployedJourney[] {
+      return deployments.list();
+    },
+    resolveJourney(journeyType, version) {
+      return deployments.resolve(journeyType, version);
+    },
+    async readiness(): Promise<Readiness> {
+      const [storeHealth, gridHealth] = await Promise.all([
+        options.store.health(),
+        grid ? grid.health().catch((error: unknown) => ({ up: false, nodes: 0, error: ensureError(error).message })) : Promise.resolve(null),
+      ]);
+      const owned = worker?.ownedPartitions.length ?? 0;
+      const gridView: Readiness['grid'] = gridHealth
+        ? { up: gridHealth.up, mode: grid?.mode ?? 'none', nodes: gridHealth.nodes, ...(gridHealth.error ? { error: gridHealth.error } : {}) }
+        : { up: true, mode: 'none', nodes: 0 };
+      return {
+        ready: storeHealth.ok && gridView.up && (worker === null || owned > 0 || partitionCount === 0) && !stopped,
+        grid: gridView,
+        store: { up: storeHealth.ok, ...(storeHealth.error ? { error: storeHealth.error } : {}) },
+        partitions: { total: partitionCount, owned },
+        nodeId,
+      };
+    },
+    metricsText() {
+      return metrics.registry.metrics();
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await worker?.stop();
+      await Promise.allSettled(background);
+    },
+  };
+  logger.info({ ownerId, partitionCount, journeys: deployments.list().map((d) => `${d.name}@${d.version}`) }, 'engine started');
+  return engine;
+}

@@ -1,0 +1,50 @@
+import { monotonicFactory } from 'ulid';
+
+const nextUlid = monotonicFactory();
+
+/** Journey and event ids: ULIDs (26 chars, Crockford base32, time-ordered, unique across nodes). */
+export function newId(): string {
+  return nextUlid();
+}
+
+export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/** Which partition a journey belongs to: FNV-1a over its id, so every node computes the same. */
+export function partitionOf(journeyId: string, partitionCount: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < journeyId.length; i++) {
+    hash ^= journeyId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % partitionCount;
+}
+
+/**
+ * Rendezvous (highest random weight) hashing: the node that owns a partition given the live
+ * nodes. Adding or removing a node moves only the partitions it wins or held.
+ */
+export function rendezvousOwner(partitionNo: number, nodes: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestScore = -1;
+  for (const node of nodes) {
+    const score = fnv(`${node}#${partitionNo}`);
+    if (score > bestScore || (score === bestScore && best !== undefined && node < best)) {
+      best = node;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+function fnv(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  // Final avalanche so similar node names spread evenly.
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  return hash >>> 0;
+}

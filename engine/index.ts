@@ -1,0 +1,23 @@
+/** The engine: durable intake, fenced workers, group commit. The HTTP API and the CLI wrap it. */
+export { createEngine } from './engine.js';
+export type { EngineOptions } from './engine.js';
+export { compareVersions } from './deployments.js';
+export { ID_PATTERN, partitionOf, rendezvousOwner } from './ids.js';
+export { DEFAULT_WORKER_OPTIONS } from './worker.js';
+export type { WorkerOptions } from './worker.js';
+export type { GridPort, NodeMessage, SqlPort } from './ports.js';
+export type {
+  AcceptRequest,
+  AcceptResult,
+  DeployedJourney,
+  EventOutcome,
+  EventView,
+  IncomingEvent,
+  InitiateRequest,
+  JourneyEngine,
+  JourneyView,
+  Page,
+  Readiness,
+  SearchQuery,
+  TargetRequest,
+} from './types.js';

@@ -1,0 +1,220 @@
+/**
+ * Intake: validates a submission, makes it durable in MariaDB (the only acknowledgement point),
+ * then wakes the partition's owner. Bad input is refused before anything is written.
+ */
+import { createHash } from 'node:crypto';
+import { appendEvent, eventExists, findByIdempotencyKey, insertInitiatingEvent, isDuplicateKeyError, loadJourney } from '../cache-store/index.js';
+import type { JournalEvent, NewEvent } from '../cache-store/index.js';
+import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
+import type { Logger } from '../common/index.js';
+import type { CompiledJourney } from '../dsl/index.js';
+import { ID_PATTERN, newId, partitionOf } from './ids.js';
+import type { EngineMetrics } from './metrics.js';
+import type { SqlPort } from './ports.js';
+import type { AcceptRequest, AcceptResult } from './types.js';
+import type { Deployments } from './deployments.js';
+
+export interface IntakeDependencies {
+  sql: SqlPort;
+  deployments: Deployments;
+  metrics: EngineMetrics;
+  logger: Logger;
+  partitionCount: number;
+  /** Refuses with JE_OVERLOADED when the node cannot take more. */
+  admit: () => void;
+  /** Wakes the owner of the event's partition (locally or through the grid). */
+  route: (event: JournalEvent) => void;
+}
+
+const MAX_IDEMPOTENCY_KEY = 200;
+
+/** Journey id → type/version: immutable for a journey's life, so cached without expiry checks. */
+class JourneyTypeCache {
+  private readonly entries = new Map<string, { typeName: string; version: string; partitionNo: number }>();
+  constructor(private readonly capacity = 100_000) {}
+  get(journeyId: string) {
+    return this.entries.get(journeyId);
+  }
+  set(journeyId: string, value: { typeName: string; version: string; partitionNo: number }): void {
+    if (this.entries.size >= this.capacity) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(journeyId, value);
+  }
+}
+
+function isAmbiguousCommit(error: unknown): boolean {
+  return isJourneyError(error, 'JE_STORE_COMMIT_UNKNOWN');
+}
+
+export class Intake {
+  private readonly journeyTypes = new JourneyTypeCache();
+  constructor(private readonly deps: IntakeDependencies) {}
+
+  async accept(request: AcceptRequest): Promise<AcceptResult> {
+    const started = performance.now();
+    try {
+      const result = await this.acceptValidated(request);
+      this.deps.metrics.acceptLatency.observe((performance.now() - started) / 1000);
+      return result;
+    } catch (error) {
+      if (isJourneyError(error)) this.deps.metrics.refused.inc({ code: error.code });
+      throw error;
+    }
+  }
+
+  private async acceptValidated(request: AcceptRequest): Promise<AcceptResult> {
+    const { event, context } = request;
+    if (typeof event?.type !== 'string' || event.type.length === 0 || event.type.length > 128) {
+      throw new JourneyError('JE_BAD_REQUEST', 'event type must be a non-empty string of at most 128 characters');
+    }
+    if (typeof event.payload !== 'object' || event.payload === null || Array.isArray(event.payload)) {
+      throw new JourneyError('JE_EVENT_INVALID', 'event payload must be a JSON object', {
+        details: { violations: [{ pointer: '', message: 'must be object' }] },
+      });
+    }
+    const idempotencyKey = request.idempotencyKey;
+    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
+      throw new JourneyError('JE_BAD_REQUEST', `idempotency key must be 1..${MAX_IDEMPOTENCY_KEY} characters`);
+    }
+
+    let journey: CompiledJourney;
+    let journeyId: string;
+    let partitionNo: number;
+    if (request.kind === 'initiate') {
+      journey = this.deps.deployments.resolve(request.journeyType, request.version);
+      const definition = journey.events[event.type];
+      if (!definition) throw unknownEvent(journey, event.type);
+      if (!definition.initiating) {
+        throw new JourneyError('JE_EVENT_NOT_INITIATING', `${event.type} does not start a ${journey.name} journey`, {
+          details: { eventType: event.type, initiating: initiatingEvents(journey) },
+        });
+      }
+      journeyId = newId();
+      partitionNo = partitionOf(journeyId, this.deps.partitionCount);
+    } else {
+      journeyId = request.journeyId;
+      if (typeof journeyId !== 'string' || !ID_PATTERN.test(journeyId)) {
+        throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId: String(journeyId).slice(0, 64) } });
+      }
+      const known = await this.journeyType(journeyId);
+      journey = this.deps.deployments.get(known.typeName, known.version);
+      partitionNo = known.partitionNo;
+      const definition = journey.events[event.type];
+      if (!definition) throw unknownEvent(journey, event.type);
+      if (definition.initiating && !definition.handled) {
+        throw new JourneyError('JE_EVENT_INITIATING', `${event.type} starts a new journey; it cannot target an existing one`, {
+          details: { eventType: event.type },
+        });
+      }
+    }
+    this.deps.deployments.validatePayload(journey, event.type, event.payload);
+    this.deps.deployments.checkAccessAtEdge(journey, event.type, context);
+    this.deps.admit();
+
+    const eventId = newId();
+    const contextWithOrigin = { ...context, origin: 'api' as const };
+    const newEvent: NewEvent = {
+      eventId,
+      type: event.type,
+      payloadJson: JSON.stringify(event.payload),
+      contextJson: JSON.stringify(contextWithOrigin),
+      origin: 'api',
+      causedBy: null,
+      idempotencyKey: idempotencyKey ?? null,
+      requestHash: idempotencyKey === undefined ? null : requestHash(request),
+    };
+
+    let journeySeq: number;
+    try {
+      journeySeq = await this.deps.sql.transaction('accept', async (conn) => {
+        if (request.kind === 'initiate') {
+          await insertInitiatingEvent(conn, { journeyId, typeName: journey.name, typeVersion: journey.version, partitionNo }, newEvent);
+          return 1;
+        }
+        const seq = await appendEvent(conn, journeyId, partitionNo, newEvent);
+        if (seq === null) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
+        return seq;
+      });
+    } catch (error) {
+      if (idempotencyKey !== undefined && isDuplicateKeyError(error)) return this.replay(idempotencyKey, newEvent.requestHash, journey);
+      if (isAmbiguousCommit(error)) {
+        // The connection broke during COMMIT: ask the store whether it landed before answering.
+        const landed = await this.deps.sql.read((conn) => eventExists(conn, eventId)).catch(() => null);
+        if (!landed) throw new JourneyError('JE_STORE_UNAVAILABLE', 'the store did not confirm the event; retry with the same idempotency key', { cause: error, retryAfterMs: 1000 });
+        journeySeq = landed.journeySeq;
+      } else {
+        throw error;
+      }
+    }
+    if (request.kind === 'initiate') this.journeyTypes.set(journeyId, { typeName: journey.name, version: journey.version, partitionNo });
+    this.deps.metrics.accepted.inc({ origin: 'api' });
+    this.deps.logger.debug({ journeyId, eventId, seq: journeySeq, type: event.type }, 'event accepted');
+    try {
+      this.deps.route({
+        eventId,
+        journeyId,
+        journeySeq,
+        partitionNo,
+        type: event.type,
+        payload: event.payload,
+        context: contextWithOrigin as unknown as Record<string, unknown>,
+        origin: 'api',
+        causedBy: null,
+      });
+    } catch (error) {
+      // Already durable: the owner's sweep delivers it even if this wake-up is lost.
+      this.deps.logger.warn({ err: ensureError(error), eventId }, 'wake-up failed; the sweep will deliver the event');
+    }
+    return { journeyId, eventId, journeySeq, journeyType: journey.name, version: journey.version, duplicate: false };
+  }
+
+  private async replay(idempotencyKey: string, hash: string | null, journey: CompiledJourney): Promise<AcceptResult> {
+    const first = await this.deps.sql.read((conn) => findByIdempotencyKey(conn, idempotencyKey));
+    if (!first) throw new JourneyError('JE_STORE_CONFLICT', 'idempotency key collided but its first use is not visible; retry', { retryAfterMs: 100 });
+    if (first.requestHash !== null && hash !== null && first.requestHash !== hash) {
+      throw new JourneyError('JE_IDEMPOTENCY_CONFLICT', 'this idempotency key was used for a different request', {
+        details: { eventId: first.eventId, journeyId: first.journeyId },
+      });
+    }
+    this.deps.metrics.duplicates.inc();
+    const known = await this.journeyType(first.journeyId).catch(() => ({ typeName: journey.name, version: journey.version }));
+    return {
+      journeyId: first.journeyId,
+      eventId: first.eventId,
+      journeySeq: first.journeySeq,
+      journeyType: known.typeName,
+      version: known.version,
+      duplicate: true,
+    };
+  }
+
+  private async journeyType(journeyId: string): Promise<{ typeName: string; version: string; partitionNo: number }> {
+    const cached = this.journeyTypes.get(journeyId);
+    if (cached) return cached;
+    const row = await this.deps.sql.read((conn) => loadJourney(conn, journeyId));
+    if (!row) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
+    const value = { typeName: row.typeName, version: row.typeVersion, partitionNo: row.partitionNo };
+    this.journeyTypes.set(journeyId, value);
+    return value;
+  }
+}
+
+function initiatingEvents(journey: CompiledJourney): string[] {
+  return Object.entries(journey.events)
+    .filter(([, d]) => d.initiating)
+    .map(([name]) => name);
+}
+
+function unknownEvent(journey: CompiledJourney, type: string): JourneyError {
+  return new JourneyError('JE_EVENT_TYPE_UNKNOWN', `${journey.name} ${journey.version} has no event ${JSON.stringify(type.slice(0, 128))}`, {
+    details: { eventType: type.slice(0, 128), known: Object.keys(journey.events).filter((e) => journey.events[e]?.handled) },
+  });
+}
+
+/** Same key, same request: the hash tells a replay from a key reused for something else. */
+function requestHash(request: AcceptRequest): string {
+  const target = request.kind === 'initiate' ? `${request.journeyType}@${request.version}` : request.journeyId;
+  return createHash('sha256').update(JSON.stringify([request.kind, target, request.event.type, request.event.payload])).digest('hex');
+}

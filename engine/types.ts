@@ -1,0 +1,135 @@
+import type { CompiledJourney, EmittedEvent, EventContext, JsonObject, RejectionCode } from '../dsl/index.js';
+
+/** An event as a sender submits it: the request body of the public API. */
+export interface IncomingEvent {
+  type: string;
+  payload: JsonObject;
+}
+
+/** Starts a new journey instance; the engine generates its id. */
+export interface InitiateRequest {
+  kind: 'initiate';
+  /** `enterprise/domain/journey`, e.g. `pfm/wallet`. */
+  journeyType: string;
+  /** A deployed version, or `latest`. */
+  version: string;
+  event: IncomingEvent;
+  context: EventContext;
+  /** Same key (per sender) → same answer, nothing applied twice. */
+  idempotencyKey?: string;
+}
+
+/** Sends an event to one existing journey instance. */
+export interface TargetRequest {
+  kind: 'target';
+  journeyId: string;
+  event: IncomingEvent;
+  context: EventContext;
+  idempotencyKey?: string;
+}
+
+export type AcceptRequest = InitiateRequest | TargetRequest;
+
+/** The answer once an event is durable (committed to MariaDB). */
+export interface AcceptResult {
+  journeyId: string;
+  eventId: string;
+  /** The event's position in its journey's acceptance order (1 = the initiating event). */
+  journeySeq: number;
+  journeyType: string;
+  version: string;
+  /** True when the idempotency key matched an earlier submission: this is its answer. */
+  duplicate: boolean;
+}
+
+/** The committed result of handling one event. */
+export interface EventOutcome {
+  eventId: string;
+  journeyId: string;
+  outcome: 'applied' | 'rejected';
+  rejection?: { code: RejectionCode; message: string; rule?: string; beadId?: string };
+  beadId?: string;
+  /** The journey's handled-event count after this event (its `seq`). */
+  seq: number;
+  /** Journey data after this event. */
+  data: JsonObject | null;
+  emitted: EmittedEvent[];
+  handledAt: string;
+}
+
+export interface JourneyView {
+  journeyId: string;
+  journeyType: string;
+  version: string;
+  /** `pending` until the initiating event is handled; `failed` if it was rejected. */
+  lifecycle: 'pending' | 'active' | 'failed';
+  data: JsonObject | null;
+  /** Count of handled events. */
+  seq: number;
+  /** Count of accepted events (handled + waiting). */
+  acceptedSeq: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface EventView {
+  eventId: string;
+  journeySeq: number;
+  type: string;
+  payload: JsonObject;
+  context: EventContext;
+  origin: 'api' | 'emitted' | 'timer' | 'backend';
+  causedBy: string | null;
+  acceptedAt: string;
+  status: 'pending' | 'applied' | 'rejected';
+  outcome: EventOutcome | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque cursor for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export interface SearchQuery {
+  journeyType: string;
+  version?: string;
+  /** Declared search field name → exact value. */
+  fields: Record<string, string>;
+  cursor?: string;
+  /** @defaultValue 50 (max 500) */
+  limit?: number;
+}
+
+export interface DeployedJourney {
+  name: string;
+  version: string;
+  journey: CompiledJourney;
+}
+
+export interface Readiness {
+  ready: boolean;
+  grid: { up: boolean; mode: 'cluster' | 'standalone' | 'none'; nodes: number; error?: string };
+  store: { up: boolean; error?: string };
+  partitions: { total: number; owned: number };
+  nodeId: string;
+}
+
+/** The engine's programmatic interface; the HTTP API wraps it. */
+export interface JourneyEngine {
+  readonly nodeId: string;
+  /** Durably accepts an event; resolves once it is committed. Throws `JourneyError` on bad input. */
+  accept(request: AcceptRequest): Promise<AcceptResult>;
+  /** Resolves with the event's outcome once handled, or null when `timeoutMs` passes first. */
+  awaitOutcome(eventId: string, timeoutMs: number): Promise<EventOutcome | null>;
+  getJourney(journeyId: string): Promise<JourneyView | null>;
+  listEvents(journeyId: string, options?: { cursor?: string; limit?: number }): Promise<Page<EventView>>;
+  search(query: SearchQuery): Promise<Page<JourneyView>>;
+  deployments(): DeployedJourney[];
+  /** Resolves `latest` to the newest deployed version; throws `JE_JOURNEY_TYPE_UNKNOWN`. */
+  resolveJourney(journeyType: string, version: string): CompiledJourney;
+  readiness(): Promise<Readiness>;
+  /** Prometheus text exposition of the engine's metrics. */
+  metricsText(): Promise<string>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,639 @@
+/**
+ * The worker: owns partitions through fenced leases, keeps one mailbox (actor) per journey,
+ * handles each journey's events strictly one at a time in journey_seq order, and commits many
+ * journeys' outcomes together (group commit).
+ */
+import {
+  acquirePartitions,
+  commitHandlingBatch,
+  dueTimers,
+  ensurePartitions,
+  loadJourney,
+  markTimerFired,
+  appendEvent,
+  pendingEventsOfJourney,
+  pendingEventsOfPartitions,
+  releasePartition,
+  renewPartitions,
+} from '../cache-store/index.js';
+import type { CommitResult, HandlingCommit, JournalEvent, Lifecycle, NewEvent } from '../cache-store/index.js';
+import type { Clock, Logger } from '../common/index.js';
+import { ensureError } from '../common/index.js';
+import { evaluate } from '../dsl/index.js';
+import type { CompiledJourney, Effect, EventContext, JsonObject, ProcessorRegistry } from '../dsl/index.js';
+import { newId, rendezvousOwner } from './ids.js';
+import type { EngineMetrics } from './metrics.js';
+import type { OutcomeHub } from './outcomes.js';
+import type { GridPort, SqlPort } from './ports.js';
+import type { EventOutcome } from './types.js';
+
+export interface WorkerOptions {
+  /** This process's owner identity in the partitions table (node id + incarnation). */
+  ownerId: string;
+  partitionCount: number;
+  /** @defaultValue 10000 */
+  leaseTtlMs: number;
+  /** How often leases are renewed and membership rebalanced. @defaultValue leaseTtlMs / 3 */
+  leaseRenewMs: number;
+  /** A node missing heartbeats this long is dead for rebalancing. @defaultValue leaseTtlMs */
+  nodeTtlMs: number;
+  /** Re-delivery of pending events whose wake-up was lost, for events older than this. @defaultValue 1000 */
+  sweepAfterMs: number;
+  /** @defaultValue 500 */
+  sweepEveryMs: number;
+  /** @defaultValue 250 */
+  timerPollMs: number;
+  /** Most events held in memory across mailboxes; beyond it new ones wait in MariaDB. @defaultValue 20000 */
+  maxMailboxDepth: number;
+  /** @defaultValue 128 */
+  maxBatch: number;
+  /** Group commits in flight at once (each on its own connection). @defaultValue 4 */
+  commitConcurrency: number;
+  /** Journeys idle this long leave memory. @defaultValue 60000 */
+  idleEvictMs: number;
+  /** TTL of hot state in the grid. @defaultValue 3600000 */
+  stateTtlMs: number;
+}
+
+export const DEFAULT_WORKER_OPTIONS = {
+  leaseTtlMs: 10_000,
+  sweepAfterMs: 1_000,
+  sweepEveryMs: 500,
+  timerPollMs: 250,
+  maxMailboxDepth: 20_000,
+  maxBatch: 128,
+  commitConcurrency: 4,
+  idleEvictMs: 60_000,
+  stateTtlMs: 3_600_000,
+} as const;
+
+interface JourneyState {
+  typeName: string;
+  version: string;
+  lifecycle: Lifecycle;
+  data: JsonObject | null;
+  handledSeq: number;
+  /** Lower bound of accepted events; more may exist. */
+  acceptedSeq: number;
+}
+
+interface Actor {
+  journeyId: string;
+  partitionNo: number;
+  state: JourneyState | null;
+  pending: Map<number, JournalEvent>;
+  busy: boolean;
+  lastActiveMs: number;
+}
+
+interface Dependencies {
+  sql: SqlPort;
+  grid: GridPort | null;
+  clock: Clock;
+  logger: Logger;
+  metrics: EngineMetrics;
+  outcomes: OutcomeHub;
+  journeys: (name: string, version: string) => CompiledJourney | undefined;
+  processors: (name: string, version: string) => ProcessorRegistry;
+  /** Called after an effect that leaves the store (a back-end call) was committed. */
+  onCallsCommitted: (journeyId: string) => void;
+}
+
+interface QueuedCommit {
+  commit: HandlingCommit;
+  resolve: (result: CommitResult) => void;
+  reject: (error: Error) => void;
+}
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
+export class Worker {
+  /** partition → epoch held. */
+  private readonly leases = new Map<number, number>();
+  private readonly actors = new Map<string, Actor>();
+  private readonly commitQueue: QueuedCommit[] = [];
+  private commitsInFlight = 0;
+  private depth = 0;
+  private running = false;
+  private readonly stopping = new AbortController();
+  private readonly loops: Array<Promise<void>> = [];
+  private liveNodes: string[] = [];
+  private readonly log: Logger;
+
+  constructor(
+    private readonly options: WorkerOptions,
+    private readonly deps: Dependencies,
+  ) {
+    this.log = deps.logger.child({ component: 'worker', owner: options.ownerId });
+  }
+
+  get ownedPartitions(): number[] {
+    return [...this.leases.keys()];
+  }
+
+  owns(partitionNo: number): boolean {
+    return this.leases.has(partitionNo);
+  }
+
+  get mailboxDepth(): number {
+    return this.depth;
+  }
+
+  get saturated(): boolean {
+    return this.depth >= this.options.maxMailboxDepth;
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    await this.deps.sql.transaction('ensure-partitions', (conn) => ensurePartitions(conn, this.options.partitionCount));
+    await this.rebalance();
+    this.loops.push(this.every(this.options.leaseRenewMs, 'lease', () => this.rebalance()));
+    this.loops.push(this.every(this.options.sweepEveryMs, 'sweep', () => this.sweep(this.options.sweepAfterMs)));
+    this.loops.push(this.every(this.options.timerPollMs, 'timers', () => this.fireDueTimers()));
+    this.loops.push(this.every(Math.max(1_000, this.options.idleEvictMs / 4), 'evict', () => Promise.resolve(this.evictIdle())));
+  }
+
+  /** Stops taking work, lets in-flight commits finish, and hands every partition back. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.stopping.abort();
+    await Promise.allSettled(this.loops);
+    const deadline = this.deps.clock.monotonicMs() + 5_000;
+    while ((this.commitsInFlight > 0 || this.commitQueue.length > 0) && this.deps.clock.monotonicMs() < deadline) await sleep(10);
+    for (const [partitionNo, epoch] of this.leases) {
+      try {
+        await this.deps.sql.transaction('release', (conn) => releasePartition(conn, this.options.ownerId, partitionNo, epoch));
+      } catch (error) {
+        this.log.warn({ err: ensureError(error), partitionNo }, 'could not release partition; its lease will expire');
+      }
+    }
+    this.leases.clear();
+    this.actors.clear();
+    if (this.deps.grid) await this.deps.grid.leave(this.options.ownerId).catch(() => undefined);
+  }
+
+  private every(intervalMs: number, name: string, task: () => Promise<void>): Promise<void> {
+    return (async () => {
+      while (this.running) {
+        await sleep(intervalMs, this.stopping.signal);
+        if (!this.running) break;
+        try {
+          await task();
+        } catch (error) {
+          this.log.warn({ err: ensureError(error), loop: name }, 'background task failed; will retry');
+        }
+      }
+    })();
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Partitions
+
+  /** Heartbeat, work out which partitions this node should own, renew, release, acquire. */
+  async rebalance(): Promise<void> {
+    const { grid } = this.deps;
+    if (grid) {
+      try {
+        this.liveNodes = await grid.heartbeat(this.options.ownerId, this.options.nodeTtlMs);
+      } catch (error) {
+        // Without membership we keep what we hold and take only what nobody holds.
+        this.log.warn({ err: ensureError(error) }, 'grid heartbeat failed; keeping current partitions');
+      }
+    }
+    if (!this.liveNodes.includes(this.options.ownerId)) this.liveNodes = [...this.liveNodes, this.options.ownerId];
+    const desired = new Set<number>();
+    for (let p = 0; p < this.options.partitionCount; p++) {
+      if (rendezvousOwner(p, this.liveNodes) === this.options.ownerId) desired.add(p);
+    }
+
+    // Renew what we hold; anything not renewed is lost and must stop at once.
+    if (this.leases.size > 0) {
+      const still = await this.deps.sql.transaction('renew', (conn) =>
+        renewPartitions(conn, this.options.ownerId, this.leases, this.options.leaseTtlMs),
+      );
+      for (const partitionNo of [...this.leases.keys()]) {
+        if (!still.has(partitionNo)) this.losePartition(partitionNo, 'lease lost');
+      }
+    }
+
+    // Hand back partitions another live node should own now; it takes them on its next tick.
+    for (const [partitionNo, epoch] of [...this.leases]) {
+      if (desired.has(partitionNo)) continue;
+      if (this.partitionBusy(partitionNo)) continue; // finish in-flight work first
+      this.losePartition(partitionNo, 'rebalanced away');
+      await this.deps.sql.transaction('release', (conn) => releasePartition(conn, this.options.ownerId, partitionNo, epoch));
+    }
+
+    const wanted = [...desired].filter((p) => !this.leases.has(p));
+    if (wanted.length > 0) {
+      const taken = await this.deps.sql.transaction('acquire', (conn) =>
+        acquirePartitions(conn, this.options.ownerId, wanted, this.options.leaseTtlMs),
+      );
+      const fresh = [...taken.keys()].filter((p) => !this.leases.has(p));
+      for (const [partitionNo, epoch] of taken) this.leases.set(partitionNo, epoch);
+      if (fresh.length > 0) {
+        this.deps.metrics.leaseChanges.inc({ change: 'acquired' }, fresh.length);
+        this.log.info({ partitions: fresh.length, owned: this.leases.size }, 'partitions acquired; recovering their pending events');
+        await this.recover(fresh);
+      }
+    }
+    this.deps.metrics.partitionsOwned.set(this.leases.size);
+    if (grid) {
+      const owners = new Map<number, string | null>();
+      for (const partitionNo of this.leases.keys()) owners.set(partitionNo, this.options.ownerId);
+      await grid.setOwners(owners).catch(() => undefined);
+    }
+  }
+
+  private partitionBusy(partitionNo: number): boolean {
+    for (const actor of this.actors.values()) {
+      if (actor.partitionNo === partitionNo && actor.busy) return true;
+    }
+    return false;
+  }
+
+  private losePartition(partitionNo: number, reason: string): void {
+    if (!this.leases.delete(partitionNo)) return;
+    this.deps.metrics.leaseChanges.inc({ change: 'lost' });
+    this.log.warn({ partitionNo, reason }, 'partition released');
+    for (const [journeyId, actor] of this.actors) {
+      if (actor.partitionNo !== partitionNo) continue;
+      this.depth -= actor.pending.size;
+      actor.pending.clear();
+      actor.state = null;
+      if (!actor.busy) this.actors.delete(journeyId);
+    }
+    this.updateGauges();
+  }
+
+  /** Loads every unhandled event of newly owned partitions from the store (the system of record). */
+  private async recover(partitions: number[]): Promise<void> {
+    await this.sweep(0, partitions);
+  }
+
+  private async sweep(olderThanMs: number, partitions = this.ownedPartitions): Promise<void> {
+    if (partitions.length === 0 || this.saturated) return;
+    const limit = Math.max(100, Math.min(5_000, this.options.maxMailboxDepth - this.depth));
+    const events = await this.deps.sql.read((conn) => pendingEventsOfPartitions(conn, partitions, { olderThanMs, limit }));
+    for (const event of events) this.deliver(event);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Mailboxes
+
+  /** Hands an accepted event to its journey's mailbox (from intake, the grid, recovery or a sweep). */
+  deliver(event: JournalEvent): boolean {
+    if (!this.running || !this.leases.has(event.partitionNo)) return false;
+    let actor = this.actors.get(event.journeyId);
+    if (!actor) {
+      actor = { journeyId: event.journeyId, partitionNo: event.partitionNo, state: null, pending: new Map(), busy: false, lastActiveMs: 0 };
+      this.actors.set(event.journeyId, actor);
+    }
+    actor.lastActiveMs = this.deps.clock.monotonicMs();
+    if (actor.state && event.journeySeq <= actor.state.handledSeq) return true;
+    if (actor.pending.has(event.journeySeq)) return true;
+    if (this.saturated) return false; // it waits in MariaDB; a later sweep brings it
+    actor.pending.set(event.journeySeq, event);
+    this.depth += 1;
+    if (actor.state && event.journeySeq > actor.state.acceptedSeq) actor.state.acceptedSeq = event.journeySeq;
+    this.updateGauges();
+    this.schedule(actor);
+    return true;
+  }
+
+  private schedule(actor: Actor): void {
+    if (actor.busy) return;
+    actor.busy = true;
+    void this.drain(actor).finally(() => {
+      actor.busy = false;
+      actor.lastActiveMs = this.deps.clock.monotonicMs();
+      if (!this.running || !this.leases.has(actor.partitionNo)) {
+        this.actors.delete(actor.journeyId);
+        return;
+      }
+      const next = actor.state ? actor.pending.get(actor.state.handledSeq + 1) : undefined;
+      if (next) this.schedule(actor);
+    });
+  }
+
+  private async drain(actor: Actor): Promise<void> {
+    let failures = 0;
+    let trustCache = true;
+    while (this.running && this.leases.has(actor.partitionNo)) {
+      try {
+        if (!actor.state) actor.state = await this.loadState(actor, trustCache);
+        if (!actor.state) {
+          // The journey row is not visible yet or never existed: drop what we hold; sweeps retry.
+          this.dropPending(actor, Number.POSITIVE_INFINITY);
+          return;
+        }
+        this.dropPending(actor, actor.state.handledSeq);
+        let next = actor.pending.get(actor.state.handledSeq + 1);
+        if (!next && (actor.pending.size > 0 || actor.state.acceptedSeq > actor.state.handledSeq)) {
+          // A gap: its wake-up was lost or is late. The store has it (seqs commit in order).
+          const fetched = await this.deps.sql.read((conn) => pendingEventsOfJourney(conn, actor.journeyId, actor.state?.handledSeq ?? 0, 100));
+          for (const event of fetched) {
+            if (!actor.pending.has(event.journeySeq)) {
+              actor.pending.set(event.journeySeq, event);
+              this.depth += 1;
+            }
+          }
+          next = actor.pending.get(actor.state.handledSeq + 1);
+          if (!next && actor.pending.size > 0 && trustCache) {
+            // Later events but not the next one: our copy of the journey is behind the store.
+            actor.state = null;
+            trustCache = false;
+            continue;
+          }
+          if (!next) {
+            actor.state.acceptedSeq = actor.state.handledSeq;
+            this.dropPending(actor, Number.POSITIVE_INFINITY); // not pending in the store; a sweep re-delivers
+          }
+        }
+        if (!next) return;
+        const done = await this.handle(actor, actor.state, next);
+        if (done) failures = 0;
+        else trustCache = false;
+      } catch (error) {
+        failures += 1;
+        actor.state = null;
+        this.deps.metrics.retried.inc({ reason: 'error' });
+        this.log.warn({ err: ensureError(error), journeyId: actor.journeyId, failures }, 'handling failed; reloading journey and retrying');
+        await sleep(Math.min(2_000, 20 * 2 ** Math.min(failures, 7)));
+      }
+    }
+  }
+
+  private dropPending(actor: Actor, uptoSeq: number): void {
+    for (const seq of [...actor.pending.keys()]) {
+      if (seq <= uptoSeq) {
+        actor.pending.delete(seq);
+        this.depth -= 1;
+      }
+    }
+    this.updateGauges();
+  }
+
+  private async loadState(actor: Actor, trustCache: boolean): Promise<JourneyState | null> {
+    const { grid } = this.deps;
+    if (grid && trustCache) {
+      try {
+        const cached = await grid.getState(actor.journeyId);
+        if (cached) {
+          // A stale copy (lost on a Redis failover) only costs a conflict at commit and a reload.
+          const state = JSON.parse(cached.state) as JourneyState;
+          if (state.handledSeq === cached.seq) return state;
+        }
+      } catch {
+        // The grid is a cache; the store answers below.
+      }
+    }
+    const row = await this.deps.sql.read((conn) => loadJourney(conn, actor.journeyId));
+    if (!row) return null;
+    return {
+      typeName: row.typeName,
+      version: row.typeVersion,
+      lifecycle: row.lifecycle,
+      data: row.data as JsonObject | null,
+      handledSeq: row.handledSeq,
+      acceptedSeq: row.acceptedSeq,
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Handling one event
+
+  /** Evaluates and commits one event; returns true when it was committed. */
+  private async handle(actor: Actor, state: JourneyState, event: JournalEvent): Promise<boolean> {
+    const journey = this.deps.journeys(state.typeName, state.version);
+    const nowMs = this.deps.clock.nowMs();
+    const log = this.log.child({ journeyId: actor.journeyId, eventId: event.eventId, seq: event.journeySeq });
+    let evaluation;
+    if (!journey) {
+      evaluation = {
+        outcome: 'rejected' as const,
+        code: 'NO_MATCHING_BEAD' as const,
+        message: `journey version ${state.typeName} ${state.version} is not deployed on this node`,
+      };
+      log.error('journey version not deployed; rejecting event');
+    } else {
+      evaluation = evaluate(
+        journey,
+        { data: state.data, event: { type: event.type, payload: event.payload as JsonObject }, context: event.context as unknown as EventContext, nowMs },
+        this.deps.processors(state.typeName, state.version),
+      );
+    }
+    const applied = evaluation.outcome === 'applied';
+    const newData = applied ? evaluation.data : state.data;
+    let lifecycle: Lifecycle = state.lifecycle;
+    if (state.lifecycle === 'pending') lifecycle = applied ? 'active' : 'failed';
+
+    const emitted = applied ? evaluation.emitted : [];
+    const feedback: NewEvent[] = [];
+    if (journey) {
+      for (const e of emitted) {
+        if (!journey.events[e.type]?.handled) continue;
+        feedback.push({
+          eventId: newId(),
+          type: e.type,
+          payloadJson: JSON.stringify(e.payload),
+          contextJson: JSON.stringify({ ...(event.context as object), origin: 'emitted' }),
+          origin: 'emitted',
+          causedBy: event.eventId,
+          idempotencyKey: null,
+          requestHash: null,
+        });
+      }
+    }
+    const effects: Effect[] = applied ? evaluation.effects : [];
+    const outcome: EventOutcome = {
+      eventId: event.eventId,
+      journeyId: actor.journeyId,
+      outcome: evaluation.outcome,
+      ...(evaluation.outcome === 'rejected'
+        ? { rejection: { code: evaluation.code, message: evaluation.message, ...(evaluation.rule ? { rule: evaluation.rule } : {}), ...(evaluation.beadId ? { beadId: evaluation.beadId } : {}) } }
+        : { beadId: evaluation.beadId }),
+      seq: state.handledSeq + 1,
+      data: newData,
+      emitted,
+      handledAt: new Date(nowMs).toISOString(),
+    };
+    const commit: HandlingCommit = {
+      journeyId: actor.journeyId,
+      partitionNo: actor.partitionNo,
+      eventId: event.eventId,
+      eventType: event.type,
+      expectedHandledSeq: state.handledSeq,
+      status: evaluation.outcome,
+      lifecycle,
+      dataJson: applied ? JSON.stringify(newData) : null,
+      outcomeJson: JSON.stringify(outcome),
+      feedback,
+      timersToStart: effects.flatMap((effect) =>
+        effect.kind === 'startTimer'
+          ? [{ timerId: newId(), name: effect.timer, fireAtMs: effect.fireAtMs, eventType: effect.event.type, payloadJson: JSON.stringify(effect.event.payload), cancelOn: effect.unless }]
+          : [],
+      ),
+      timersToCancel: effects.flatMap((effect) => (effect.kind === 'cancelTimer' ? [effect.timer] : [])),
+      cancelTimersOnEvent: journey ? journey.timers.some((t) => t.unless.includes(event.type)) : false,
+      calls: effects.flatMap((effect) =>
+        effect.kind === 'call'
+          ? [{ outboxId: newId(), system: effect.system, operation: effect.operation, requestJson: JSON.stringify(effect.request), replyEvent: effect.replyEvent, failureEvent: effect.failureEvent }]
+          : [],
+      ),
+    };
+
+    const result = await this.commit(commit);
+    if (result.status === 'fenced') {
+      log.warn('commit fenced: partition lease lost');
+      this.losePartition(actor.partitionNo, 'fenced at commit');
+      return false;
+    }
+    if (result.status === 'conflict') {
+      this.deps.metrics.retried.inc({ reason: 'conflict' });
+      log.info('journey moved on under us (stale state); reloading');
+      actor.state = null;
+      return false;
+    }
+    // Committed: this node's copy follows the store.
+    state.handledSeq += 1;
+    state.data = newData;
+    state.lifecycle = lifecycle;
+    actor.pending.delete(event.journeySeq);
+    this.depth -= 1;
+    this.updateGauges();
+    this.deps.metrics.handled.inc({ outcome: evaluation.outcome });
+    log.debug({ outcome: evaluation.outcome }, 'event handled');
+    this.deps.outcomes.publish(outcome);
+    const { replyTo } = event;
+    if (replyTo && replyTo !== this.options.ownerId && this.deps.grid) {
+      this.deps.grid.send(replyTo, { kind: 'outcome', outcome }).catch(() => undefined);
+    }
+    if (this.deps.grid) {
+      this.deps.grid.putState(actor.journeyId, state.handledSeq, JSON.stringify(state), this.options.stateTtlMs).catch(() => undefined);
+    }
+    result.feedbackSeqs.forEach((seq, i) => {
+      const fed = feedback[i];
+      if (!fed) return;
+      if (seq > state.acceptedSeq) state.acceptedSeq = seq;
+      this.deps.metrics.accepted.inc({ origin: 'emitted' });
+      this.deliver({
+        eventId: fed.eventId,
+        journeyId: actor.journeyId,
+        journeySeq: seq,
+        partitionNo: actor.partitionNo,
+        type: fed.type,
+        payload: JSON.parse(fed.payloadJson) as Record<string, unknown>,
+        context: JSON.parse(fed.contextJson) as Record<string, unknown>,
+        origin: 'emitted',
+        causedBy: event.eventId,
+      });
+    });
+    if (commit.calls.length > 0) this.deps.onCallsCommitted(actor.journeyId);
+    return true;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Group commit
+
+  private commit(commit: HandlingCommit): Promise<CommitResult> {
+    return new Promise((resolve, reject) => {
+      this.commitQueue.push({ commit, resolve, reject });
+      this.pumpCommits();
+    });
+  }
+
+  private pumpCommits(): void {
+    while (this.commitsInFlight < this.options.commitConcurrency && this.commitQueue.length > 0) {
+      const batch = this.commitQueue.splice(0, this.options.maxBatch);
+      this.commitsInFlight += 1;
+      void this.runBatch(batch).finally(() => {
+        this.commitsInFlight -= 1;
+        this.pumpCommits();
+      });
+    }
+  }
+
+  private async runBatch(batch: QueuedCommit[]): Promise<void> {
+    const leases = new Map(this.leases);
+    const started = performance.now();
+    try {
+      // A stable lock order across batches.
+      const commits = batch.map((q) => q.commit);
+      const results = await this.deps.sql.transaction('handle-batch', (conn) => commitHandlingBatch(conn, this.options.ownerId, leases, commits));
+      this.deps.metrics.commitLatency.observe((performance.now() - started) / 1000);
+      this.deps.metrics.batchSize.observe(batch.length);
+      batch.forEach((queued, i) => queued.resolve(results[i] ?? { status: 'conflict' }));
+    } catch (error) {
+      // Includes an unknown commit outcome: each actor reloads from the store, which tells.
+      const wrapped = ensureError(error);
+      for (const queued of batch) queued.reject(wrapped);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Timers
+
+  private async fireDueTimers(): Promise<void> {
+    const partitions = this.ownedPartitions;
+    if (partitions.length === 0) return;
+    const due = await this.deps.sql.read((conn) => dueTimers(conn, partitions, this.deps.clock.nowMs(), 200));
+    for (const timer of due) {
+      if (!this.leases.has(timer.partitionNo)) continue;
+      const eventId = newId();
+      const context: EventContext = { sender: 'system:timer', roles: ['system'], trustLevel: 3, channel: 'timer', origin: 'timer' };
+      const newEvent: NewEvent = {
+        eventId,
+        type: timer.eventType,
+        payloadJson: JSON.stringify(timer.payload),
+        contextJson: JSON.stringify(context),
+        origin: 'timer',
+        causedBy: null,
+        idempotencyKey: `timer:${timer.timerId}`,
+        requestHash: null,
+      };
+      // Firing and accepting the timer's event are one transaction: exactly once.
+      const seq = await this.deps.sql.transaction('fire-timer', async (conn) => {
+        if (!(await markTimerFired(conn, timer.timerId, eventId))) return null;
+        return appendEvent(conn, timer.journeyId, timer.partitionNo, newEvent);
+      });
+      if (seq === null) continue;
+      this.deps.metrics.accepted.inc({ origin: 'timer' });
+      this.log.info({ journeyId: timer.journeyId, eventId, timer: timer.name }, 'timer fired');
+      this.deliver({
+        eventId,
+        journeyId: timer.journeyId,
+        journeySeq: seq,
+        partitionNo: timer.partitionNo,
+        type: timer.eventType,
+        payload: timer.payload,
+        context: context as unknown as Record<string, unknown>,
+        origin: 'timer',
+        causedBy: null,
+      });
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private evictIdle(): void {
+    const cutoff = this.deps.clock.monotonicMs() - this.options.idleEvictMs;
+    for (const [journeyId, actor] of this.actors) {
+      if (!actor.busy && actor.pending.size === 0 && actor.lastActiveMs < cutoff) this.actors.delete(journeyId);
+    }
+    this.updateGauges();
+  }
+
+  private updateGauges(): void {
+    this.deps.metrics.mailboxDepth.set(this.depth);
+    this.deps.metrics.actors.set(this.actors.size);
+  }
+}
