@@ -5,3 +5,7 @@ export type {
   EventDefinition, Expr, Json, JsonObject, JsonSchema, Precondition, ProcessorRegistry, RejectionCode, SearchField,
   SourceLocation, Step, TimerDefinition,
 } from './ir.js';
+export { evaluate, isInitiating, checkAtEdge } from './evaluator.js';
+export type { EdgeRefusal } from './evaluator.js';
+export { createPayloadValidators } from './validation.js';
+export type { PayloadValidators, PayloadViolation } from './validation.js';

@@ -1,0 +1,129 @@
+/**
+ * The syntax tree the grammar builds: close to the source, with a span on every node so the
+ * compiler can point at the exact text of a mistake. The compiler lowers it to the IR (ir.ts).
+ */
+import type { Json } from './ir.js';
+import type { Token } from './grammar/lexer.js';
+
+/** Offsets into the source, `end` exclusive. */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+export interface Name {
+  value: string;
+  span: Span;
+}
+
+export interface StringLit {
+  value: string;
+  span: Span;
+}
+
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=' | 'and' | 'or' | 'in' | '??';
+
+export type ExprNode =
+  | { kind: 'literal'; value: Json; span: Span }
+  | { kind: 'path'; root: 'data' | 'event' | 'context'; segments: Name[]; span: Span; sugar?: 'sender' }
+  | { kind: 'unary'; op: 'not' | 'neg'; operand: ExprNode; span: Span; opSpan: Span }
+  | { kind: 'binary'; op: BinaryOp; left: ExprNode; right: ExprNode; span: Span; opSpan: Span }
+  | { kind: 'call'; fn: Name; args: ExprNode[]; span: Span }
+  | { kind: 'list'; items: ExprNode[]; span: Span }
+  | ObjectNode;
+
+export interface ObjectNode {
+  kind: 'object';
+  entries: Array<{ key: Name; value: ExprNode }>;
+  span: Span;
+}
+
+export interface DurationNode {
+  amount: number;
+  unit: Name;
+  span: Span;
+}
+
+export interface TimerSpecNode {
+  delay: DurationNode;
+  event: Name;
+  payload: ObjectNode | null;
+  /** `unless` before `emit` and after it; at most one may be given. */
+  unlessBefore: Name[] | null;
+  unlessAfter: Name[] | null;
+}
+
+export interface AssignmentNode {
+  target: Name[];
+  value: ExprNode;
+  span: Span;
+}
+
+export type StepNode =
+  | { kind: 'set'; assignments: AssignmentNode[]; span: Span }
+  | { kind: 'emit'; event: Name; payload: ObjectNode | null; span: Span }
+  | { kind: 'if'; condition: ExprNode; then: StepNode[]; else: StepNode[]; span: Span }
+  | { kind: 'process'; processor: Name; span: Span }
+  | { kind: 'startTimer'; timer: Name; span: Span }
+  | { kind: 'cancelTimer'; timer: Name; span: Span }
+  | { kind: 'after'; timer: TimerSpecNode; span: Span }
+  | { kind: 'call'; system: Name; operation: Name; request: ObjectNode | null; reply: Name; failure: Name; span: Span };
+
+export type BeadLineNode =
+  | { kind: 'allowRole'; role: StringLit; span: Span }
+  | { kind: 'allow'; condition: ExprNode; span: Span }
+  | { kind: 'when'; condition: ExprNode; span: Span }
+  | StepNode;
+
+export interface SearchFieldNode {
+  name: Name;
+  type: Name;
+  path: ExprNode | null;
+  span: Span;
+}
+
+export type ItemNode =
+  | { kind: 'dataSchema'; file: StringLit; span: Span }
+  | { kind: 'eventsFrom'; dir: StringLit; span: Span }
+  | { kind: 'event'; name: Name; file: StringLit; span: Span }
+  | { kind: 'search'; fields: SearchFieldNode[]; span: Span }
+  | { kind: 'publish'; events: Name[]; span: Span }
+  | { kind: 'timer'; name: Name; timer: TimerSpecNode; span: Span }
+  | { kind: 'bead'; event: Name; initiating: boolean; lines: BeadLineNode[]; span: Span };
+
+export interface HeaderNode {
+  name: Name;
+  version: Name;
+  span: Span;
+}
+
+export interface FileNode {
+  header: HeaderNode;
+  items: ItemNode[];
+}
+
+// ---- helpers used by the grammar's postprocessors -------------------------------------------
+
+export function tokenSpan(token: Token): Span {
+  return { start: token.offset, end: token.offset + token.text.length };
+}
+
+export function join(first: { span: Span } | Token, last: { span: Span } | Token): Span {
+  const a = 'span' in first ? first.span : tokenSpan(first);
+  const b = 'span' in last ? last.span : tokenSpan(last);
+  return { start: a.start, end: b.end };
+}
+
+export function name(token: Token): Name {
+  return { value: token.text, span: tokenSpan(token) };
+}
+
+export function stringLit(token: Token): StringLit {
+  // The lexer admits only JSON escapes, so JSON.parse cannot fail here.
+  return { value: JSON.parse(token.text) as string, span: tokenSpan(token) };
+}
+
+/** `("," item):*` → items */
+export function rest<T>(pairs: ReadonlyArray<readonly [unknown, T]>): T[] {
+  return pairs.map((pair) => pair[1]);
+}

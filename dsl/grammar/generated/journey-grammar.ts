@@ -1,0 +1,244 @@
+// GENERATED FILE: DO NOT EDIT. Source: dsl/grammar/journey.ne; regenerate with `npm run generate`.
+// nearley 2.20.1. Lint is skipped for generated/ (the tables are typed `any` by nearley);
+// tsc --strict checks it like every other file.
+// http://github.com/Hardmath123/nearley
+// Bypasses TS6133. Allow declared but unused functions.
+// @ts-ignore
+function id(d: any[]): any { return d[0]; }
+declare var identifier: any;
+declare var number: any;
+declare var string: any;
+declare var kw: any;
+
+import { grammarLexer as lexer } from '../lexer.js';
+import { join, name, rest, stringLit, tokenSpan } from '../../ast.js';
+import type {
+  AssignmentNode, BeadLineNode, BinaryOp, DurationNode, ExprNode, FileNode, HeaderNode, ItemNode, Name,
+  ObjectNode, SearchFieldNode, StepNode, TimerSpecNode,
+} from '../../ast.js';
+
+
+function binary([left, op, right]: any[]): ExprNode {
+  return { kind: 'binary', op: op.text as BinaryOp, left, right, span: join(left, right), opSpan: tokenSpan(op) };
+}
+
+interface NearleyToken {
+  value: any;
+  [key: string]: any;
+};
+
+interface NearleyLexer {
+  reset: (chunk: string, info: any) => void;
+  next: () => NearleyToken | undefined;
+  save: () => any;
+  formatError: (token: never) => string;
+  has: (tokenType: string) => boolean;
+};
+
+interface NearleyRule {
+  name: string;
+  symbols: NearleySymbol[];
+  postprocess?: (d: any[], loc?: number, reject?: {}) => any;
+};
+
+type NearleySymbol = string | { literal: any } | { test: (token: any) => boolean };
+
+interface Grammar {
+  Lexer: NearleyLexer | undefined;
+  ParserRules: NearleyRule[];
+  ParserStart: string;
+};
+
+const grammar: Grammar = {
+  Lexer: lexer,
+  ParserRules: [
+    {"name": "file", "symbols": ["header", "items"], "postprocess": ([header, items]): FileNode => ({ header, items })},
+    {"name": "items$ebnf$1", "symbols": []},
+    {"name": "items$ebnf$1", "symbols": ["items$ebnf$1", "item"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "items", "symbols": ["items$ebnf$1"], "postprocess": id},
+    {"name": "header", "symbols": [{"literal":"journey"}, "journeyName", {"literal":"version"}, "version"], "postprocess": ([kw, jn, , v]): HeaderNode => ({ name: jn, version: v, span: join(kw, v) })},
+    {"name": "journeyName$ebnf$1", "symbols": []},
+    {"name": "journeyName$ebnf$1$subexpression$1", "symbols": [{"literal":"/"}, (lexer.has("identifier") ? {type: "identifier"} : identifier)]},
+    {"name": "journeyName$ebnf$1", "symbols": ["journeyName$ebnf$1", "journeyName$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "journeyName", "symbols": [(lexer.has("identifier") ? {type: "identifier"} : identifier), "journeyName$ebnf$1"], "postprocess":  ([first, more]): Name => {
+          const parts = [first, ...rest<any>(more)];
+          return { value: parts.map((t) => t.text).join('/'), span: join(first, parts[parts.length - 1]) };
+        } },
+    {"name": "version$ebnf$1", "symbols": []},
+    {"name": "version$ebnf$1$subexpression$1", "symbols": [{"literal":"."}, (lexer.has("number") ? {type: "number"} : number)]},
+    {"name": "version$ebnf$1", "symbols": ["version$ebnf$1", "version$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "version", "symbols": [(lexer.has("number") ? {type: "number"} : number), "version$ebnf$1"], "postprocess":  ([first, more]): Name => {
+          const parts = [first, ...rest<any>(more)];
+          return { value: parts.map((t) => t.text).join('.'), span: join(first, parts[parts.length - 1]) };
+        } },
+    {"name": "item", "symbols": ["dataDecl"], "postprocess": id},
+    {"name": "item", "symbols": ["eventsDecl"], "postprocess": id},
+    {"name": "item", "symbols": ["eventDecl"], "postprocess": id},
+    {"name": "item", "symbols": ["searchDecl"], "postprocess": id},
+    {"name": "item", "symbols": ["publishDecl"], "postprocess": id},
+    {"name": "item", "symbols": ["timerDecl"], "postprocess": id},
+    {"name": "item", "symbols": ["bead"], "postprocess": id},
+    {"name": "dataDecl", "symbols": [{"literal":"data"}, {"literal":"schema"}, (lexer.has("string") ? {type: "string"} : string)], "postprocess": ([kw, , file]): ItemNode => ({ kind: 'dataSchema', file: stringLit(file), span: join(kw, file) })},
+    {"name": "eventsDecl", "symbols": [{"literal":"events"}, {"literal":"from"}, (lexer.has("string") ? {type: "string"} : string)], "postprocess": ([kw, , dir]): ItemNode => ({ kind: 'eventsFrom', dir: stringLit(dir), span: join(kw, dir) })},
+    {"name": "eventDecl", "symbols": [{"literal":"event"}, "ident", {"literal":"schema"}, (lexer.has("string") ? {type: "string"} : string)], "postprocess": ([kw, n, , file]): ItemNode => ({ kind: 'event', name: n, file: stringLit(file), span: join(kw, file) })},
+    {"name": "searchDecl$ebnf$1", "symbols": []},
+    {"name": "searchDecl$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "searchField"]},
+    {"name": "searchDecl$ebnf$1", "symbols": ["searchDecl$ebnf$1", "searchDecl$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "searchDecl", "symbols": [{"literal":"search"}, "searchField", "searchDecl$ebnf$1"], "postprocess":  ([kw, first, more]): ItemNode => {
+          const fields: SearchFieldNode[] = [first, ...rest<SearchFieldNode>(more)];
+          return { kind: 'search', fields, span: join(kw, fields[fields.length - 1]!) };
+        } },
+    {"name": "searchField", "symbols": ["anyName", {"literal":":"}, "ident"], "postprocess": ([n, , t]): SearchFieldNode => ({ name: n, type: t, path: null, span: join(n, t) })},
+    {"name": "searchField", "symbols": ["anyName", {"literal":":"}, "ident", {"literal":"="}, "path"], "postprocess": ([n, , t, , p]): SearchFieldNode => ({ name: n, type: t, path: p, span: join(n, p) })},
+    {"name": "publishDecl", "symbols": [{"literal":"publish"}, "identList"], "postprocess": ([kw, events]): ItemNode => ({ kind: 'publish', events, span: join(kw, events[events.length - 1]) })},
+    {"name": "timerDecl", "symbols": [{"literal":"timer"}, "ident", "timerSpec"], "postprocess": ([kw, n, spec]): ItemNode => ({ kind: 'timer', name: n, timer: spec.timer, span: join(kw, spec) })},
+    {"name": "timerSpec$ebnf$1", "symbols": ["unlessClause"], "postprocess": id},
+    {"name": "timerSpec$ebnf$1", "symbols": [], "postprocess": () => null},
+    {"name": "timerSpec$ebnf$2", "symbols": ["objectLit"], "postprocess": id},
+    {"name": "timerSpec$ebnf$2", "symbols": [], "postprocess": () => null},
+    {"name": "timerSpec$ebnf$3", "symbols": ["unlessClause"], "postprocess": id},
+    {"name": "timerSpec$ebnf$3", "symbols": [], "postprocess": () => null},
+    {"name": "timerSpec", "symbols": [{"literal":"after"}, "duration", "timerSpec$ebnf$1", {"literal":"emit"}, "ident", "timerSpec$ebnf$2", "timerSpec$ebnf$3"], "postprocess":  ([kw, delay, before, , ev, payload, after]): { timer: TimerSpecNode; span: ReturnType<typeof join> } => ({
+          timer: { delay, event: ev, payload, unlessBefore: before, unlessAfter: after },
+          span: join(kw, after ? after[after.length - 1] : payload ?? ev),
+        }) },
+    {"name": "unlessClause", "symbols": [{"literal":"unless"}, "identList"], "postprocess": ([, list]) => list},
+    {"name": "identList$ebnf$1", "symbols": []},
+    {"name": "identList$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "ident"]},
+    {"name": "identList$ebnf$1", "symbols": ["identList$ebnf$1", "identList$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "identList", "symbols": ["ident", "identList$ebnf$1"], "postprocess": ([first, more]): Name[] => [first, ...rest<Name>(more)]},
+    {"name": "duration", "symbols": [(lexer.has("number") ? {type: "number"} : number), (lexer.has("identifier") ? {type: "identifier"} : identifier)], "postprocess": ([n, unit]): DurationNode => ({ amount: Number(n.text), unit: name(unit), span: join(n, unit) })},
+    {"name": "bead$ebnf$1", "symbols": ["initiating"], "postprocess": id},
+    {"name": "bead$ebnf$1", "symbols": [], "postprocess": () => null},
+    {"name": "bead$ebnf$2", "symbols": []},
+    {"name": "bead$ebnf$2", "symbols": ["bead$ebnf$2", "beadLine"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "bead", "symbols": [{"literal":"on"}, "ident", "bead$ebnf$1", "bead$ebnf$2"], "postprocess":  ([kw, ev, init, lines]): ItemNode => {
+          const last = lines.length > 0 ? lines[lines.length - 1] : init ?? ev;
+          return { kind: 'bead', event: ev, initiating: init !== null, lines, span: join(kw, last) };
+        } },
+    {"name": "initiating", "symbols": [{"literal":"initiating"}], "postprocess": ([t]) => name(t)},
+    {"name": "beadLine", "symbols": [{"literal":"allow"}, {"literal":"role"}, (lexer.has("string") ? {type: "string"} : string)], "postprocess": ([kw, , r]): BeadLineNode => ({ kind: 'allowRole', role: stringLit(r), span: join(kw, r) })},
+    {"name": "beadLine", "symbols": [{"literal":"allow"}, "expr"], "postprocess": ([kw, e]): BeadLineNode => ({ kind: 'allow', condition: e, span: join(kw, e) })},
+    {"name": "beadLine", "symbols": [{"literal":"when"}, "expr"], "postprocess": ([kw, e]): BeadLineNode => ({ kind: 'when', condition: e, span: join(kw, e) })},
+    {"name": "beadLine", "symbols": ["step"], "postprocess": id},
+    {"name": "step$ebnf$1", "symbols": []},
+    {"name": "step$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "assignment"]},
+    {"name": "step$ebnf$1", "symbols": ["step$ebnf$1", "step$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "step", "symbols": [{"literal":"set"}, "assignment", "step$ebnf$1"], "postprocess":  ([kw, first, more]): StepNode => {
+          const assignments: AssignmentNode[] = [first, ...rest<AssignmentNode>(more)];
+          return { kind: 'set', assignments, span: join(kw, assignments[assignments.length - 1]!) };
+        } },
+    {"name": "step$ebnf$2", "symbols": ["objectLit"], "postprocess": id},
+    {"name": "step$ebnf$2", "symbols": [], "postprocess": () => null},
+    {"name": "step", "symbols": [{"literal":"emit"}, "ident", "step$ebnf$2"], "postprocess": ([kw, ev, payload]): StepNode => ({ kind: 'emit', event: ev, payload, span: join(kw, payload ?? ev) })},
+    {"name": "step$ebnf$3", "symbols": []},
+    {"name": "step$ebnf$3", "symbols": ["step$ebnf$3", "step"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "step", "symbols": [{"literal":"if"}, "expr", {"literal":"then"}, "step$ebnf$3", "elseTail", {"literal":"end"}], "postprocess":  ([kw, cond, , thenSteps, elseSteps, endKw]): StepNode =>
+        ({ kind: 'if', condition: cond, then: thenSteps, else: elseSteps, span: join(kw, endKw) }) },
+    {"name": "step", "symbols": [{"literal":"process"}, "ident"], "postprocess": ([kw, p]): StepNode => ({ kind: 'process', processor: p, span: join(kw, p) })},
+    {"name": "step", "symbols": [{"literal":"start"}, {"literal":"timer"}, "ident"], "postprocess": ([kw, , t]): StepNode => ({ kind: 'startTimer', timer: t, span: join(kw, t) })},
+    {"name": "step", "symbols": [{"literal":"cancel"}, {"literal":"timer"}, "ident"], "postprocess": ([kw, , t]): StepNode => ({ kind: 'cancelTimer', timer: t, span: join(kw, t) })},
+    {"name": "step", "symbols": ["timerSpec"], "postprocess": ([spec]): StepNode => ({ kind: 'after', timer: spec.timer, span: spec.span })},
+    {"name": "step$ebnf$4", "symbols": ["objectLit"], "postprocess": id},
+    {"name": "step$ebnf$4", "symbols": [], "postprocess": () => null},
+    {"name": "step", "symbols": [{"literal":"call"}, "ident", {"literal":"."}, "anyName", "step$ebnf$4", {"literal":"reply"}, "ident", {"literal":"failure"}, "ident"], "postprocess":  ([kw, sys, , op, request, , reply, , failure]): StepNode =>
+        ({ kind: 'call', system: sys, operation: op, request, reply, failure, span: join(kw, failure) }) },
+    {"name": "elseTail", "symbols": [], "postprocess": (): StepNode[] => []},
+    {"name": "elseTail$ebnf$1", "symbols": []},
+    {"name": "elseTail$ebnf$1", "symbols": ["elseTail$ebnf$1", "step"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "elseTail", "symbols": [{"literal":"else"}, "stepNotIf", "elseTail$ebnf$1"], "postprocess": ([, first, more]): StepNode[] => [first, ...more]},
+    {"name": "elseTail", "symbols": [{"literal":"else"}], "postprocess": (): StepNode[] => []},
+    {"name": "elseTail$ebnf$2", "symbols": []},
+    {"name": "elseTail$ebnf$2", "symbols": ["elseTail$ebnf$2", "step"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "elseTail", "symbols": [{"literal":"else"}, {"literal":"if"}, "expr", {"literal":"then"}, "elseTail$ebnf$2", "elseTail"], "postprocess":  ([, kw, cond, , thenSteps, elseSteps]): StepNode[] => {
+          const last = elseSteps.length > 0 ? elseSteps[elseSteps.length - 1] : thenSteps.length > 0 ? thenSteps[thenSteps.length - 1] : cond;
+          return [{ kind: 'if', condition: cond, then: thenSteps, else: elseSteps, span: join(kw, last) }];
+        } },
+    {"name": "stepNotIf", "symbols": ["step"], "postprocess": ([s], _loc, reject) => (s.kind === 'if' ? reject : s)},
+    {"name": "assignment$ebnf$1", "symbols": []},
+    {"name": "assignment$ebnf$1$subexpression$1", "symbols": [{"literal":"."}, "anyName"]},
+    {"name": "assignment$ebnf$1", "symbols": ["assignment$ebnf$1", "assignment$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "assignment", "symbols": ["anyName", "assignment$ebnf$1", {"literal":"="}, "expr"], "postprocess": ([first, more, , value]): AssignmentNode => ({ target: [first, ...rest<Name>(more)], value, span: join(first, value) })},
+    {"name": "expr", "symbols": ["orExpr"], "postprocess": id},
+    {"name": "orExpr", "symbols": ["orExpr", {"literal":"or"}, "andExpr"], "postprocess": binary},
+    {"name": "orExpr", "symbols": ["andExpr"], "postprocess": id},
+    {"name": "andExpr", "symbols": ["andExpr", {"literal":"and"}, "notExpr"], "postprocess": binary},
+    {"name": "andExpr", "symbols": ["notExpr"], "postprocess": id},
+    {"name": "notExpr", "symbols": [{"literal":"not"}, "notExpr"], "postprocess": ([op, operand]): ExprNode => ({ kind: 'unary', op: 'not', operand, span: join(op, operand), opSpan: tokenSpan(op) })},
+    {"name": "notExpr", "symbols": ["compareExpr"], "postprocess": id},
+    {"name": "compareExpr", "symbols": ["addExpr", "compareOp", "addExpr"], "postprocess": binary},
+    {"name": "compareExpr", "symbols": ["addExpr", {"literal":"not"}, {"literal":"in"}, "addExpr"], "postprocess":  ([left, notKw, inKw, right]): ExprNode => {
+          const opSpan = join(notKw, inKw);
+          const test: ExprNode = { kind: 'binary', op: 'in', left, right, span: join(left, right), opSpan };
+          return { kind: 'unary', op: 'not', operand: test, span: test.span, opSpan };
+        } },
+    {"name": "compareExpr", "symbols": ["addExpr"], "postprocess": id},
+    {"name": "compareOp", "symbols": [{"literal":"=="}], "postprocess": id},
+    {"name": "compareOp", "symbols": [{"literal":"!="}], "postprocess": id},
+    {"name": "compareOp", "symbols": [{"literal":"<"}], "postprocess": id},
+    {"name": "compareOp", "symbols": [{"literal":"<="}], "postprocess": id},
+    {"name": "compareOp", "symbols": [{"literal":">"}], "postprocess": id},
+    {"name": "compareOp", "symbols": [{"literal":">="}], "postprocess": id},
+    {"name": "compareOp", "symbols": [{"literal":"in"}], "postprocess": id},
+    {"name": "addExpr$subexpression$1", "symbols": [{"literal":"+"}], "postprocess": id},
+    {"name": "addExpr$subexpression$1", "symbols": [{"literal":"-"}], "postprocess": id},
+    {"name": "addExpr", "symbols": ["addExpr", "addExpr$subexpression$1", "mulExpr"], "postprocess": binary},
+    {"name": "addExpr", "symbols": ["mulExpr"], "postprocess": id},
+    {"name": "mulExpr$subexpression$1", "symbols": [{"literal":"*"}], "postprocess": id},
+    {"name": "mulExpr$subexpression$1", "symbols": [{"literal":"/"}], "postprocess": id},
+    {"name": "mulExpr$subexpression$1", "symbols": [{"literal":"%"}], "postprocess": id},
+    {"name": "mulExpr", "symbols": ["mulExpr", "mulExpr$subexpression$1", "unaryExpr"], "postprocess": binary},
+    {"name": "mulExpr", "symbols": ["unaryExpr"], "postprocess": id},
+    {"name": "unaryExpr", "symbols": [{"literal":"-"}, "unaryExpr"], "postprocess": ([op, operand]): ExprNode => ({ kind: 'unary', op: 'neg', operand, span: join(op, operand), opSpan: tokenSpan(op) })},
+    {"name": "unaryExpr", "symbols": ["coalesceExpr"], "postprocess": id},
+    {"name": "coalesceExpr", "symbols": ["primary", {"literal":"??"}, "unaryExpr"], "postprocess": binary},
+    {"name": "coalesceExpr", "symbols": ["primary"], "postprocess": id},
+    {"name": "primary", "symbols": [(lexer.has("number") ? {type: "number"} : number)], "postprocess": ([t]): ExprNode => ({ kind: 'literal', value: Number(t.text), span: tokenSpan(t) })},
+    {"name": "primary", "symbols": [(lexer.has("string") ? {type: "string"} : string)], "postprocess": ([t]): ExprNode => ({ kind: 'literal', ...stringLit(t) })},
+    {"name": "primary", "symbols": [{"literal":"true"}], "postprocess": ([t]): ExprNode => ({ kind: 'literal', value: true, span: tokenSpan(t) })},
+    {"name": "primary", "symbols": [{"literal":"false"}], "postprocess": ([t]): ExprNode => ({ kind: 'literal', value: false, span: tokenSpan(t) })},
+    {"name": "primary", "symbols": [{"literal":"null"}], "postprocess": ([t]): ExprNode => ({ kind: 'literal', value: null, span: tokenSpan(t) })},
+    {"name": "primary", "symbols": ["path"], "postprocess": id},
+    {"name": "primary", "symbols": [{"literal":"sender"}], "postprocess": ([t]): ExprNode => ({ kind: 'path', root: 'context', segments: [{ value: 'sender', span: tokenSpan(t) }], span: tokenSpan(t), sugar: 'sender' })},
+    {"name": "primary", "symbols": ["ident", {"literal":"("}, {"literal":")"}], "postprocess": ([fn, , close]): ExprNode => ({ kind: 'call', fn, args: [], span: join(fn, close) })},
+    {"name": "primary$ebnf$1", "symbols": []},
+    {"name": "primary$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "expr"]},
+    {"name": "primary$ebnf$1", "symbols": ["primary$ebnf$1", "primary$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "primary", "symbols": ["ident", {"literal":"("}, "expr", "primary$ebnf$1", {"literal":")"}], "postprocess": ([fn, , first, more, close]): ExprNode => ({ kind: 'call', fn, args: [first, ...rest<ExprNode>(more)], span: join(fn, close) })},
+    {"name": "primary", "symbols": [{"literal":"["}, {"literal":"]"}], "postprocess": ([open, close]): ExprNode => ({ kind: 'list', items: [], span: join(open, close) })},
+    {"name": "primary$ebnf$2", "symbols": []},
+    {"name": "primary$ebnf$2$subexpression$1", "symbols": [{"literal":","}, "expr"]},
+    {"name": "primary$ebnf$2", "symbols": ["primary$ebnf$2", "primary$ebnf$2$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "primary$ebnf$3", "symbols": [{"literal":","}], "postprocess": id},
+    {"name": "primary$ebnf$3", "symbols": [], "postprocess": () => null},
+    {"name": "primary", "symbols": [{"literal":"["}, "expr", "primary$ebnf$2", "primary$ebnf$3", {"literal":"]"}], "postprocess": ([open, first, more, , close]): ExprNode => ({ kind: 'list', items: [first, ...rest<ExprNode>(more)], span: join(open, close) })},
+    {"name": "primary", "symbols": ["objectLit"], "postprocess": id},
+    {"name": "primary", "symbols": [{"literal":"("}, "expr", {"literal":")"}], "postprocess": ([, e]) => e},
+    {"name": "path$subexpression$1", "symbols": [{"literal":"data"}], "postprocess": id},
+    {"name": "path$subexpression$1", "symbols": [{"literal":"event"}], "postprocess": id},
+    {"name": "path$subexpression$1", "symbols": [{"literal":"context"}], "postprocess": id},
+    {"name": "path$ebnf$1", "symbols": []},
+    {"name": "path$ebnf$1$subexpression$1", "symbols": [{"literal":"."}, "anyName"]},
+    {"name": "path$ebnf$1", "symbols": ["path$ebnf$1", "path$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "path", "symbols": ["path$subexpression$1", "path$ebnf$1"], "postprocess":  ([root, more]): ExprNode => {
+          const segments = rest<Name>(more);
+          return { kind: 'path', root: root.text, segments, span: join(root, segments.length > 0 ? segments[segments.length - 1]! : root) };
+        } },
+    {"name": "objectLit", "symbols": [{"literal":"{"}, {"literal":"}"}], "postprocess": ([open, close]): ObjectNode => ({ kind: 'object', entries: [], span: join(open, close) })},
+    {"name": "objectLit$ebnf$1", "symbols": []},
+    {"name": "objectLit$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "entry"]},
+    {"name": "objectLit$ebnf$1", "symbols": ["objectLit$ebnf$1", "objectLit$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "objectLit$ebnf$2", "symbols": [{"literal":","}], "postprocess": id},
+    {"name": "objectLit$ebnf$2", "symbols": [], "postprocess": () => null},
+    {"name": "objectLit", "symbols": [{"literal":"{"}, "entry", "objectLit$ebnf$1", "objectLit$ebnf$2", {"literal":"}"}], "postprocess":  ([open, first, more, , close]): ObjectNode =>
+        ({ kind: 'object', entries: [first, ...rest<{ key: Name; value: ExprNode }>(more)], span: join(open, close) }) },
+    {"name": "entry", "symbols": ["anyName", {"literal":":"}, "expr"], "postprocess": ([key, , value]) => ({ key, value })},
+    {"name": "entry", "symbols": [(lexer.has("string") ? {type: "string"} : string), {"literal":":"}, "expr"], "postprocess": ([key, , value]) => ({ key: stringLit(key), value })},
+    {"name": "ident", "symbols": [(lexer.has("identifier") ? {type: "identifier"} : identifier)], "postprocess": ([t]): Name => name(t)},
+    {"name": "anyName", "symbols": [(lexer.has("identifier") ? {type: "identifier"} : identifier)], "postprocess": ([t]): Name => name(t)},
+    {"name": "anyName", "symbols": [(lexer.has("kw") ? {type: "kw"} : kw)], "postprocess": ([t]): Name => name(t)}
+  ],
+  ParserStart: "file",
+};
+
+export default grammar;

@@ -1,0 +1,217 @@
+# The journey definition language. Compiled to generated/journey-grammar.ts by scripts/generate.mjs.
+# Every valid source must have exactly one parse (test/unit/dsl-grammar.test.ts checks it).
+# Postprocessors build the syntax tree of ../ast.ts; positions come from the tokens.
+
+@preprocessor typescript
+
+@{%
+import { grammarLexer as lexer } from '../lexer.js';
+import { join, name, rest, stringLit, tokenSpan } from '../../ast.js';
+import type {
+  AssignmentNode, BeadLineNode, BinaryOp, DurationNode, ExprNode, FileNode, HeaderNode, ItemNode, Name,
+  ObjectNode, SearchFieldNode, StepNode, TimerSpecNode,
+} from '../../ast.js';
+%}
+
+@lexer lexer
+
+file -> header items                  {% ([header, items]): FileNode => ({ header, items }) %}
+
+# Also the start symbol when the parser resynchronises at an `on` after a syntax error.
+items -> item:*                       {% id %}
+
+header -> "journey" journeyName "version" version
+  {% ([kw, jn, , v]): HeaderNode => ({ name: jn, version: v, span: join(kw, v) }) %}
+
+journeyName -> %identifier ("/" %identifier):*
+  {% ([first, more]): Name => {
+       const parts = [first, ...rest<any>(more)];
+       return { value: parts.map((t) => t.text).join('/'), span: join(first, parts[parts.length - 1]) };
+     } %}
+
+version -> %number ("." %number):*
+  {% ([first, more]): Name => {
+       const parts = [first, ...rest<any>(more)];
+       return { value: parts.map((t) => t.text).join('.'), span: join(first, parts[parts.length - 1]) };
+     } %}
+
+item -> dataDecl {% id %} | eventsDecl {% id %} | eventDecl {% id %} | searchDecl {% id %}
+      | publishDecl {% id %} | timerDecl {% id %} | bead {% id %}
+
+dataDecl -> "data" "schema" %string
+  {% ([kw, , file]): ItemNode => ({ kind: 'dataSchema', file: stringLit(file), span: join(kw, file) }) %}
+
+eventsDecl -> "events" "from" %string
+  {% ([kw, , dir]): ItemNode => ({ kind: 'eventsFrom', dir: stringLit(dir), span: join(kw, dir) }) %}
+
+eventDecl -> "event" ident "schema" %string
+  {% ([kw, n, , file]): ItemNode => ({ kind: 'event', name: n, file: stringLit(file), span: join(kw, file) }) %}
+
+searchDecl -> "search" searchField ("," searchField):*
+  {% ([kw, first, more]): ItemNode => {
+       const fields: SearchFieldNode[] = [first, ...rest<SearchFieldNode>(more)];
+       return { kind: 'search', fields, span: join(kw, fields[fields.length - 1]!) };
+     } %}
+
+searchField -> anyName ":" ident
+  {% ([n, , t]): SearchFieldNode => ({ name: n, type: t, path: null, span: join(n, t) }) %}
+  | anyName ":" ident "=" path
+  {% ([n, , t, , p]): SearchFieldNode => ({ name: n, type: t, path: p, span: join(n, p) }) %}
+
+publishDecl -> "publish" identList
+  {% ([kw, events]): ItemNode => ({ kind: 'publish', events, span: join(kw, events[events.length - 1]) }) %}
+
+timerDecl -> "timer" ident timerSpec
+  {% ([kw, n, spec]): ItemNode => ({ kind: 'timer', name: n, timer: spec.timer, span: join(kw, spec) }) %}
+
+# `after 5 days [unless A, B] emit Event {payload} [unless A, B]`
+timerSpec -> "after" duration unlessClause:? "emit" ident objectLit:? unlessClause:?
+  {% ([kw, delay, before, , ev, payload, after]): { timer: TimerSpecNode; span: ReturnType<typeof join> } => ({
+       timer: { delay, event: ev, payload, unlessBefore: before, unlessAfter: after },
+       span: join(kw, after ? after[after.length - 1] : payload ?? ev),
+     }) %}
+
+unlessClause -> "unless" identList    {% ([, list]) => list %}
+
+identList -> ident ("," ident):*      {% ([first, more]): Name[] => [first, ...rest<Name>(more)] %}
+
+duration -> %number %identifier
+  {% ([n, unit]): DurationNode => ({ amount: Number(n.text), unit: name(unit), span: join(n, unit) }) %}
+
+bead -> "on" ident initiating:? beadLine:*
+  {% ([kw, ev, init, lines]): ItemNode => {
+       const last = lines.length > 0 ? lines[lines.length - 1] : init ?? ev;
+       return { kind: 'bead', event: ev, initiating: init !== null, lines, span: join(kw, last) };
+     } %}
+
+initiating -> "initiating"            {% ([t]) => name(t) %}
+
+beadLine -> "allow" "role" %string
+  {% ([kw, , r]): BeadLineNode => ({ kind: 'allowRole', role: stringLit(r), span: join(kw, r) }) %}
+  | "allow" expr                      {% ([kw, e]): BeadLineNode => ({ kind: 'allow', condition: e, span: join(kw, e) }) %}
+  | "when" expr                       {% ([kw, e]): BeadLineNode => ({ kind: 'when', condition: e, span: join(kw, e) }) %}
+  | step                              {% id %}
+
+step -> "set" assignment ("," assignment):*
+  {% ([kw, first, more]): StepNode => {
+       const assignments: AssignmentNode[] = [first, ...rest<AssignmentNode>(more)];
+       return { kind: 'set', assignments, span: join(kw, assignments[assignments.length - 1]!) };
+     } %}
+  | "emit" ident objectLit:?
+  {% ([kw, ev, payload]): StepNode => ({ kind: 'emit', event: ev, payload, span: join(kw, payload ?? ev) }) %}
+  | "if" expr "then" step:* elseTail "end"
+  {% ([kw, cond, , thenSteps, elseSteps, endKw]): StepNode =>
+       ({ kind: 'if', condition: cond, then: thenSteps, else: elseSteps, span: join(kw, endKw) }) %}
+  | "process" ident
+  {% ([kw, p]): StepNode => ({ kind: 'process', processor: p, span: join(kw, p) }) %}
+  | "start" "timer" ident
+  {% ([kw, , t]): StepNode => ({ kind: 'startTimer', timer: t, span: join(kw, t) }) %}
+  | "cancel" "timer" ident
+  {% ([kw, , t]): StepNode => ({ kind: 'cancelTimer', timer: t, span: join(kw, t) }) %}
+  | timerSpec
+  {% ([spec]): StepNode => ({ kind: 'after', timer: spec.timer, span: spec.span }) %}
+  | "call" ident "." anyName objectLit:? "reply" ident "failure" ident
+  {% ([kw, sys, , op, request, , reply, , failure]): StepNode =>
+       ({ kind: 'call', system: sys, operation: op, request, reply, failure, span: join(kw, failure) }) %}
+
+# `else if` always continues the chain (one `end` closes it), so `else` steps never start with `if`.
+elseTail -> null                      {% (): StepNode[] => [] %}
+  | "else" stepNotIf step:*           {% ([, first, more]): StepNode[] => [first, ...more] %}
+  | "else"                            {% (): StepNode[] => [] %}
+  | "else" "if" expr "then" step:* elseTail
+  {% ([, kw, cond, , thenSteps, elseSteps]): StepNode[] => {
+       const last = elseSteps.length > 0 ? elseSteps[elseSteps.length - 1] : thenSteps.length > 0 ? thenSteps[thenSteps.length - 1] : cond;
+       return [{ kind: 'if', condition: cond, then: thenSteps, else: elseSteps, span: join(kw, last) }];
+     } %}
+
+stepNotIf -> step
+  {% ([s], _loc, reject) => (s.kind === 'if' ? reject : s) %}
+
+assignment -> anyName ("." anyName):* "=" expr
+  {% ([first, more, , value]): AssignmentNode => ({ target: [first, ...rest<Name>(more)], value, span: join(first, value) }) %}
+
+# ---- expressions, loosest first ---------------------------------------------------------------
+
+expr -> orExpr                        {% id %}
+
+orExpr -> orExpr "or" andExpr         {% binary %}
+  | andExpr                           {% id %}
+
+andExpr -> andExpr "and" notExpr      {% binary %}
+  | notExpr                           {% id %}
+
+notExpr -> "not" notExpr
+  {% ([op, operand]): ExprNode => ({ kind: 'unary', op: 'not', operand, span: join(op, operand), opSpan: tokenSpan(op) }) %}
+  | compareExpr                       {% id %}
+
+# Comparisons do not chain: `a < b < c` is a syntax error.
+compareExpr -> addExpr compareOp addExpr {% binary %}
+  | addExpr "not" "in" addExpr
+  {% ([left, notKw, inKw, right]): ExprNode => {
+       const opSpan = join(notKw, inKw);
+       const test: ExprNode = { kind: 'binary', op: 'in', left, right, span: join(left, right), opSpan };
+       return { kind: 'unary', op: 'not', operand: test, span: test.span, opSpan };
+     } %}
+  | addExpr                           {% id %}
+
+compareOp -> "==" {% id %} | "!=" {% id %} | "<" {% id %} | "<=" {% id %} | ">" {% id %} | ">=" {% id %} | "in" {% id %}
+
+addExpr -> addExpr ("+" {% id %} | "-" {% id %}) mulExpr  {% binary %}
+  | mulExpr                           {% id %}
+
+mulExpr -> mulExpr ("*" {% id %} | "/" {% id %} | "%" {% id %}) unaryExpr {% binary %}
+  | unaryExpr                         {% id %}
+
+unaryExpr -> "-" unaryExpr
+  {% ([op, operand]): ExprNode => ({ kind: 'unary', op: 'neg', operand, span: join(op, operand), opSpan: tokenSpan(op) }) %}
+  | coalesceExpr                      {% id %}
+
+# `??` binds tighter than every other operator: `data.n ?? 0 + 1` is `(data.n ?? 0) + 1`.
+coalesceExpr -> primary "??" unaryExpr {% binary %}
+  | primary                           {% id %}
+
+primary -> %number
+  {% ([t]): ExprNode => ({ kind: 'literal', value: Number(t.text), span: tokenSpan(t) }) %}
+  | %string                           {% ([t]): ExprNode => ({ kind: 'literal', ...stringLit(t) }) %}
+  | "true"                            {% ([t]): ExprNode => ({ kind: 'literal', value: true, span: tokenSpan(t) }) %}
+  | "false"                           {% ([t]): ExprNode => ({ kind: 'literal', value: false, span: tokenSpan(t) }) %}
+  | "null"                            {% ([t]): ExprNode => ({ kind: 'literal', value: null, span: tokenSpan(t) }) %}
+  | path                              {% id %}
+  | "sender"
+  {% ([t]): ExprNode => ({ kind: 'path', root: 'context', segments: [{ value: 'sender', span: tokenSpan(t) }], span: tokenSpan(t), sugar: 'sender' }) %}
+  | ident "(" ")"
+  {% ([fn, , close]): ExprNode => ({ kind: 'call', fn, args: [], span: join(fn, close) }) %}
+  | ident "(" expr ("," expr):* ")"
+  {% ([fn, , first, more, close]): ExprNode => ({ kind: 'call', fn, args: [first, ...rest<ExprNode>(more)], span: join(fn, close) }) %}
+  | "[" "]"                           {% ([open, close]): ExprNode => ({ kind: 'list', items: [], span: join(open, close) }) %}
+  | "[" expr ("," expr):* ",":? "]"
+  {% ([open, first, more, , close]): ExprNode => ({ kind: 'list', items: [first, ...rest<ExprNode>(more)], span: join(open, close) }) %}
+  | objectLit                         {% id %}
+  | "(" expr ")"                      {% ([, e]) => e %}
+
+path -> ("data" {% id %} | "event" {% id %} | "context" {% id %}) ("." anyName):*
+  {% ([root, more]): ExprNode => {
+       const segments = rest<Name>(more);
+       return { kind: 'path', root: root.text, segments, span: join(root, segments.length > 0 ? segments[segments.length - 1]! : root) };
+     } %}
+
+objectLit -> "{" "}"
+  {% ([open, close]): ObjectNode => ({ kind: 'object', entries: [], span: join(open, close) }) %}
+  | "{" entry ("," entry):* ",":? "}"
+  {% ([open, first, more, , close]): ObjectNode =>
+       ({ kind: 'object', entries: [first, ...rest<{ key: Name; value: ExprNode }>(more)], span: join(open, close) }) %}
+
+entry -> anyName ":" expr             {% ([key, , value]) => ({ key, value }) %}
+  | %string ":" expr                  {% ([key, , value]) => ({ key: stringLit(key), value }) %}
+
+ident -> %identifier                  {% ([t]): Name => name(t) %}
+
+# Field names may be reserved words where nothing else could follow (`data.end`, `{ event: 1 }`).
+anyName -> %identifier                {% ([t]): Name => name(t) %}
+  | %kw                               {% ([t]): Name => name(t) %}
+
+@{%
+function binary([left, op, right]: any[]): ExprNode {
+  return { kind: 'binary', op: op.text as BinaryOp, left, right, span: join(left, right), opSpan: tokenSpan(op) };
+}
+%}

@@ -1,0 +1,194 @@
+/**
+ * Source text → syntax tree, or located syntax diagnostics. Never throws for bad input.
+ *
+ * After a syntax error the parser resynchronises at the next bead (`on ...`) and goes on, so one
+ * run reports one syntax error per bead rather than only the first of the file.
+ */
+import nearley from 'nearley';
+import compiledGrammar from './grammar/generated/journey-grammar.js';
+import { TokenArrayLexer, tokenize } from './grammar/lexer.js';
+import type { Token } from './grammar/lexer.js';
+import type { FileNode } from './ast.js';
+import { SourceText } from './diagnostics.js';
+import type { Diagnostic } from './diagnostics.js';
+
+export interface ParseResult {
+  /** The tree, when the source parsed without errors. */
+  ast: FileNode | null;
+  diagnostics: Diagnostic[];
+  source: SourceText;
+}
+
+const fileGrammar = nearley.Grammar.fromCompiled(compiledGrammar);
+const itemsGrammar = nearley.Grammar.fromCompiled({
+  ...(compiledGrammar as unknown as nearley.CompiledRules),
+  ParserStart: 'items',
+});
+
+/** Operators shown as one "an operator" entry in "expected one of" lists. */
+const OPERATOR_WORDS = new Set(['==', '!=', '<', '<=', '>', '>=', 'in', 'not', '+', '-', '*', '/', '%', '??', 'and', 'or']);
+
+/** What can begin an expression; listed as "an expression" when all are expected. */
+const EXPRESSION_STARTS = new Set([
+  '`(`', '`-`', '`[`', '`{`', '`context`', '`data`', '`event`', '`false`', '`not`', '`null`', '`sender`', '`true`',
+  'a name', 'a number', 'a string',
+]);
+
+/** The parts of nearley's parser state we read to say what was expected. */
+interface ParserInternals {
+  table: Array<{ states: Array<{ rule: { symbols: unknown[] }; dot: number }> }>;
+}
+
+type Outcome = { ok: true; results: unknown[] } | { ok: false; token: Token | null; expected: string[] };
+
+function describeSymbol(symbol: unknown): string | null {
+  if (typeof symbol !== 'object' || symbol === null) return null;
+  if ('literal' in symbol) return `\`${String(symbol.literal)}\``;
+  if ('type' in symbol) {
+    switch (symbol.type) {
+      case 'identifier':
+      case 'kw':
+        return 'a name';
+      case 'number':
+        return 'a number';
+      case 'string':
+        return 'a string';
+      default:
+        return String(symbol.type);
+    }
+  }
+  return null;
+}
+
+function expectedAt(parser: nearley.Parser, columnIndex: number): string[] {
+  const column = (parser as unknown as ParserInternals).table[columnIndex];
+  const found = new Set<string>();
+  for (const state of column?.states ?? []) {
+    const text = describeSymbol(state.rule.symbols[state.dot]);
+    if (text !== null) found.add(text);
+  }
+  const starts = [...found].filter((text) => EXPRESSION_STARTS.has(text));
+  if (found.has('`data`') && found.has('`(`') && found.has('a number')) {
+    for (const start of starts) found.delete(start);
+    found.add('an expression');
+  }
+  const operators = [...found].filter((text) => OPERATOR_WORDS.has(text.slice(1, -1)));
+  if (operators.length >= 3) {
+    for (const op of operators) found.delete(op);
+    found.add('an operator');
+  }
+  const words = [...found].filter((text) => text.startsWith('`')).sort();
+  const classes = [...found].filter((text) => !text.startsWith('`')).sort();
+  return [...words, ...classes];
+}
+
+function run(grammar: nearley.Grammar, tokens: Token[]): Outcome {
+  const parser = new nearley.Parser(grammar, { lexer: new TokenArrayLexer(tokens) as unknown as nearley.Lexer });
+  try {
+    parser.feed('');
+  } catch (thrown: unknown) {
+    const token = (thrown as { token?: Token }).token ?? null;
+    const table = (parser as unknown as ParserInternals).table;
+    return { ok: false, token, expected: expectedAt(parser, table.length - 2) };
+  }
+  if (parser.results.length === 0) {
+    const table = (parser as unknown as ParserInternals).table;
+    return { ok: false, token: null, expected: expectedAt(parser, table.length - 1) };
+  }
+  return { ok: true, results: parser.results };
+}
+
+function describeToken(token: Token): string {
+  switch (token.type) {
+    case 'identifier':
+      return `name \`${token.text}\``;
+    case 'number':
+      return `number ${token.text}`;
+    case 'string':
+      return `string ${token.text}`;
+    default:
+      return `\`${token.text}\``;
+  }
+}
+
+function expectation(expected: string[]): string {
+  if (expected.length === 0) return '';
+  if (expected.length === 1) return `; expected ${expected[0] ?? ''}`;
+  return `; expected one of: ${expected.join(', ')}`;
+}
+
+/** Where a new bead starts: an `on` keyword that is not a field name (`data.on`, `{ on: 1 }`). */
+function isBeadStart(tokens: readonly Token[], index: number): boolean {
+  const token = tokens[index];
+  if (token?.type !== 'kw' || token.text !== 'on') return false;
+  const before = tokens[index - 1]?.text;
+  const after = tokens[index + 1]?.text;
+  return before !== '.' && after !== ':' && after !== '=';
+}
+
+function syntaxDiagnostic(source: SourceText, outcome: Extract<Outcome, { ok: false }>, endOffset: number): Diagnostic {
+  if (outcome.token === null) {
+    return source.diagnostic(
+      'error',
+      'syntax',
+      `unexpected end of input${expectation(outcome.expected)}`,
+      { start: endOffset, end: endOffset + 1 },
+    );
+  }
+  const token = outcome.token;
+  return source.diagnostic('error', 'syntax', `unexpected ${describeToken(token)}${expectation(outcome.expected)}`, {
+    start: token.offset,
+    end: token.offset + token.text.length,
+  });
+}
+
+/** Parses one journey definition. `file` is used in diagnostics only. */
+export function parseJourney(text: string, file: string): ParseResult {
+  const source = new SourceText(file, text);
+  const { tokens, problems } = tokenize(text);
+  if (problems.length > 0) {
+    return {
+      ast: null,
+      source,
+      diagnostics: problems.map((p) => source.diagnostic('error', 'syntax', p.message, { start: p.offset, end: p.offset + p.length })),
+    };
+  }
+  const whole = run(fileGrammar, tokens);
+  if (whole.ok) {
+    if (whole.results.length > 1) {
+      return {
+        ast: null,
+        source,
+        diagnostics: [
+          source.diagnostic('error', 'ambiguous-parse', `the grammar reads this source in ${whole.results.length} ways (a grammar bug)`, {
+            start: 0,
+            end: 1,
+          }),
+        ],
+      };
+    }
+    return { ast: whole.results[0] as FileNode, diagnostics: [], source };
+  }
+
+  // Resynchronise at every bead and parse the pieces separately, one error per piece at most.
+  const diagnostics: Diagnostic[] = [];
+  const chunks: Token[][] = [[]];
+  tokens.forEach((token, index) => {
+    if (isBeadStart(tokens, index)) chunks.push([]);
+    chunks[chunks.length - 1]?.push(token);
+  });
+  chunks.forEach((chunk, index) => {
+    const outcome = run(index === 0 ? fileGrammar : itemsGrammar, chunk);
+    if (outcome.ok) return;
+    const last = chunk[chunk.length - 1];
+    const endOffset = last === undefined ? text.length : last.offset + last.text.length;
+    // A piece that stops short before the next bead reads, as in the whole file, "unexpected `on`".
+    const next = chunks[index + 1]?.[0];
+    diagnostics.push(syntaxDiagnostic(source, outcome.token === null && next !== undefined ? { ...outcome, token: next } : outcome, endOffset));
+  });
+  if (diagnostics.length === 0) {
+    // The pieces parse on their own but not together (e.g. the header is incomplete).
+    diagnostics.push(syntaxDiagnostic(source, whole, text.length));
+  }
+  return { ast: null, diagnostics, source };
+}
