@@ -32,6 +32,15 @@ export type { DurabilityProblem } from './durability.js';
 export { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrationLockName, runMigrations } from './migrations.js';
 export type { Migration, MigrationReport } from './migrations.js';
 export { splitSqlStatements } from './sql-split.js';
+export {
+  ensureSearchColumns,
+  searchColumnName,
+  searchIndexName,
+  validateSearchField,
+} from './search-columns.js';
+export type { SearchColumnsReport, SearchFieldSpec } from './search-columns.js';
+export { listDeployments, loadDeployment, saveDeployment } from './deployments.js';
+export type { Deployment, DeploymentSummary, NewDeployment } from './deployments.js';
 // --- the exactly-once journal (runtime engineer) ---
 export {
   JournalInvariantError,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import mariadb from 'mariadb';
+import type { Connection } from 'mariadb';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isJourneyError, silentLogger } from '../../common/index.js';
@@ -22,7 +23,7 @@ const SERVER_URL = process.env.JE_TEST_MARIADB_URL ?? 'mariadb://root@127.0.0.1:
 const DATABASE = `je_test_${randomBytes(6).toString('hex')}`;
 const URL_WITH_DB = `${SERVER_URL}/${DATABASE}`;
 
-function admin(): Promise<mariadb.Connection> {
+function admin(): Promise<Connection> {
   const u = new URL(SERVER_URL);
   return mariadb.createConnection({
     host: u.hostname,
