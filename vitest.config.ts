@@ -12,7 +12,7 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          include: ['test/integration/**/*.test.ts', 'test/chaos/**/*.test.ts'],
           // Starts a local Redis Cluster (or uses JE_TEST_REDIS_URL) and checks MariaDB; see the file.
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 60_000,

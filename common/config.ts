@@ -42,6 +42,8 @@ export interface EngineConfig {
   gridDir: string;
   /** First port of the embedded grid. Env `GRID_PORT_BASE`. @defaultValue 7101 */
   gridPortBase: number;
+  /** Namespace of every Redis key, so several engines can share one grid. Env `GRID_KEY_PREFIX`. @defaultValue `je` */
+  gridKeyPrefix: string;
 }
 
 /** setting name → [environment variable, flag] */
@@ -63,6 +65,7 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   bodyLimitBytes: ['BODY_LIMIT_BYTES', '--body-limit-bytes'],
   gridDir: ['GRID_DIR', '--grid-dir'],
   gridPortBase: ['GRID_PORT_BASE', '--grid-port-base'],
+  gridKeyPrefix: ['GRID_KEY_PREFIX', '--grid-key-prefix'],
 };
 
 const LIST_SETTINGS = new Set<keyof EngineConfig>(['redisUrls', 'roles', 'jwtSecrets']);
@@ -88,6 +91,7 @@ export const CONFIG_SCHEMA = {
     bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16777216, default: 65536 },
     gridDir: { type: 'string', minLength: 1, default: '.data/grid' },
     gridPortBase: { type: 'integer', minimum: 1024, maximum: 55000, default: 7101 },
+    gridKeyPrefix: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'je' },
   },
   required: ['nodeId'],
 } as const;

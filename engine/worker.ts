@@ -432,11 +432,11 @@ export class Worker {
       );
     }
     const applied = evaluation.outcome === 'applied';
-    const newData = applied ? evaluation.data : state.data;
+    const newData = evaluation.outcome === 'applied' ? evaluation.data : state.data;
     let lifecycle: Lifecycle = state.lifecycle;
     if (state.lifecycle === 'pending') lifecycle = applied ? 'active' : 'failed';
 
-    const emitted = applied ? evaluation.emitted : [];
+    const emitted = evaluation.outcome === 'applied' ? evaluation.emitted : [];
     const feedback: NewEvent[] = [];
     if (journey) {
       for (const e of emitted) {
@@ -453,7 +453,7 @@ export class Worker {
         });
       }
     }
-    const effects: Effect[] = applied ? evaluation.effects : [];
+    const effects: Effect[] = evaluation.outcome === 'applied' ? evaluation.effects : [];
     const outcome: EventOutcome = {
       eventId: event.eventId,
       journeyId: actor.journeyId,

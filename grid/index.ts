@@ -36,3 +36,6 @@ export type {
 export { nodeCommand } from './node-client.js';
 export { findFreePortBase, isPortFree } from './ports.js';
 export type { FreePortOptions } from './ports.js';
+// --- the engine's use of the grid: membership, owners, inboxes, hot state (runtime engineer) ---
+export { createGridRouter } from './router.js';
+export type { GridRouter } from './router.js';

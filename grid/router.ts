@@ -3,23 +3,8 @@
  * used to route wake-ups, one inbox list per node, and hot journey state.
  * All of it is rebuildable: the engine stays correct, only slower, when Redis loses any of it.
  */
-import type { Cluster, Redis } from 'ioredis';
-import type { GridKeys } from './keys.js';
-
-type Client = Redis | Cluster;
-
-export interface GridRouterDependencies {
-  /** Commands (non-blocking). */
-  client: Client;
-  /** A connection of its own for the blocking inbox reads. */
-  blocking: Client;
-  keys: GridKeys;
-  mode: 'cluster' | 'standalone';
-  nodeCount: () => Promise<number>;
-  putState: (journeyId: string, seq: number, stateJson: string, ttlMs: number) => Promise<boolean>;
-  getState: (journeyId: string) => Promise<{ seq: number; state: string } | null>;
-  close: () => Promise<void>;
-}
+import type { Grid, GridClient } from './connection.js';
+import { getJourneyState, putJourneyState } from './journey-state.js';
 
 /** Messages are JSON; the engine defines their shape. */
 export interface GridRouter<Message> {
@@ -40,27 +25,33 @@ export interface GridRouter<Message> {
 const INBOX_CAP = 100_000;
 const RECEIVE_BATCH = 256;
 
-export function createGridRouter<Message>(deps: GridRouterDependencies): GridRouter<Message> {
-  const { client, blocking, keys } = deps;
+/**
+ * Builds the engine's view of the grid over an open connection. `blocking` is a connection of its
+ * own (from `grid.duplicate({ blocking: true })`) for the inbox reads.
+ */
+export function createGridRouter<Message>(grid: Grid, blocking: GridClient): GridRouter<Message> {
+  const { keys } = grid;
   const nodesKey = keys.grid('nodes');
   const ownersKey = keys.grid('owners');
 
+  // The watchdog may replace the client: read it for each use.
+  const client = (): GridClient => grid.client;
   const serverTimeMs = async (): Promise<number> => {
-    const [seconds, micros] = (await client.time()) as [string | number, string | number];
+    const [seconds, micros] = (await client().time()) as [string | number, string | number];
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   };
 
   return {
-    mode: deps.mode,
+    mode: grid.mode,
     async heartbeat(nodeId, ttlMs) {
       // Redis's clock, not ours: nodes with skewed clocks still agree on who is alive.
       const now = await serverTimeMs();
-      await client.zadd(nodesKey, now, nodeId);
-      await client.zremrangebyscore(nodesKey, '-inf', now - ttlMs * 3);
-      return client.zrangebyscore(nodesKey, now - ttlMs, '+inf');
+      await client().zadd(nodesKey, now, nodeId);
+      await client().zremrangebyscore(nodesKey, '-inf', now - ttlMs * 3);
+      return client().zrangebyscore(nodesKey, now - ttlMs, '+inf');
     },
     async leave(nodeId) {
-      await client.zrem(nodesKey, nodeId);
+      await client().zrem(nodesKey, nodeId);
     },
     async setOwners(owners) {
       const set: string[] = [];
@@ -69,36 +60,38 @@ export function createGridRouter<Message>(deps: GridRouterDependencies): GridRou
         if (owner === null) cleared.push(String(partition));
         else set.push(String(partition), owner);
       }
-      if (set.length > 0) await client.hset(ownersKey, ...set);
-      if (cleared.length > 0) await client.hdel(ownersKey, ...cleared);
+      if (set.length > 0) await client().hset(ownersKey, ...set);
+      if (cleared.length > 0) await client().hdel(ownersKey, ...cleared);
     },
     async owners() {
-      const raw = await client.hgetall(ownersKey);
+      const raw = await client().hgetall(ownersKey);
       const map = new Map<number, string>();
       for (const [partition, owner] of Object.entries(raw)) map.set(Number(partition), owner);
       return map;
     },
     async send(nodeId, message) {
       const key = keys.nodeInbox(nodeId);
-      await client.multi().lpush(key, JSON.stringify(message)).ltrim(key, 0, INBOX_CAP - 1).pexpire(key, 600_000).exec();
+      await client().multi().lpush(key, JSON.stringify(message)).ltrim(key, 0, INBOX_CAP - 1).pexpire(key, 600_000).exec();
     },
     async receive(nodeId, timeoutMs) {
       const key = keys.nodeInbox(nodeId);
       const first = await blocking.brpop(key, Math.max(0.01, timeoutMs / 1000));
       if (!first) return [];
-      const rest = (await client.rpop(key, RECEIVE_BATCH)) ?? [];
+      const rest = (await client().rpop(key, RECEIVE_BATCH)) ?? [];
       return [first[1], ...rest].map((text) => JSON.parse(text) as Message);
     },
-    putState: deps.putState,
-    getState: deps.getState,
-    async health() {
-      try {
-        await client.ping();
-        return { up: true, nodes: await deps.nodeCount() };
-      } catch (error) {
-        return { up: false, nodes: 0, error: error instanceof Error ? error.message : String(error) };
-      }
+    putState: (journeyId, seq, stateJson, ttlMs) => putJourneyState(grid, journeyId, seq, stateJson, ttlMs),
+    async getState(journeyId) {
+      const record = await getJourneyState(grid, journeyId);
+      return record ? { seq: record.seq, state: record.state } : null;
     },
-    close: deps.close,
+    async health() {
+      const health = await grid.health();
+      return health.ok ? { up: true, nodes: health.masters ?? 0 } : { up: false, nodes: 0, error: health.error ?? 'unreachable' };
+    },
+    async close() {
+      blocking.disconnect();
+      await grid.close();
+    },
   };
 }

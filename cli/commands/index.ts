@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command.js';
+import { serveCommand } from './serve.js';
 
 /** Every `journey` subcommand, in the order `journey --help` lists them. */
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [serveCommand];

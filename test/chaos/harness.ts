@@ -1,0 +1,296 @@
+/**
+ * The fault-injection harness: engine worker processes that tests can SIGKILL, SIGSTOP and
+ * restart, a wallet load generator that logs every request, and a Jepsen-style checker that
+ * proves no acknowledged event was lost, none applied twice, and each journey applied its events
+ * in acceptance order.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { resolve } from 'node:path';
+import { openStore } from '../../cache-store/index.js';
+import type { Store } from '../../cache-store/index.js';
+import { ensureError, silentLogger } from '../../common/index.js';
+import type { JourneyEngine } from '../../engine/index.js';
+import { walletContext } from '../support/wallet.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface WorkerSettings {
+  mariadbUrl: string;
+  seeds: string[];
+  keyPrefix: string;
+  partitions: number;
+  leaseTtlMs: number;
+}
+
+/** One `journey serve --roles worker` process. */
+export class WorkerProcess {
+  private child: ChildProcess;
+  private output = '';
+  exited: Promise<number | null>;
+
+  constructor(
+    readonly nodeId: string,
+    private readonly settings: WorkerSettings,
+  ) {
+    ({ child: this.child, exited: this.exited } = this.spawn());
+  }
+
+  private spawn(): { child: ChildProcess; exited: Promise<number | null> } {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'serve'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        REDIS_URL: this.settings.seeds.join(','),
+        MARIADB_URL: this.settings.mariadbUrl,
+        NODE_ID: this.nodeId,
+        ROLES: 'worker',
+        PARTITIONS: String(this.settings.partitions),
+        LEASE_TTL_MS: String(this.settings.leaseTtlMs),
+        GRID_KEY_PREFIX: this.settings.keyPrefix,
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const collect = (chunk: Buffer): void => {
+      this.output = (this.output + chunk.toString('utf8')).slice(-200_000);
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    return { child, exited };
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
+  }
+
+  /** Starts the process again under the same node id (a new incarnation). */
+  restart(): void {
+    ({ child: this.child, exited: this.exited } = this.spawn());
+  }
+
+  async stop(): Promise<void> {
+    this.signal('SIGCONT');
+    this.signal('SIGTERM');
+    const timer = setTimeout(() => this.signal('SIGKILL'), 8_000);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Waits until `check` holds, polling; throws with `what` after `timeoutMs`. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<number> {
+  const started = performance.now();
+  let lastError: unknown;
+  while (performance.now() - started < timeoutMs) {
+    try {
+      if (await check()) return performance.now() - started;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${ensureError(lastError).message}` : ''}`);
+}
+
+export async function ownedPartitions(store: Store, nodeId: string): Promise<number> {
+  const row = await store.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM partitions WHERE owner_node LIKE ? AND lease_expires_at > NOW(6)`, [`${nodeId}:%`]);
+  return Number(row?.n ?? 0);
+}
+
+export async function unownedPartitions(store: Store): Promise<number> {
+  const row = await store.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM partitions WHERE owner_node IS NULL OR lease_expires_at <= NOW(6)`);
+  return Number(row?.n ?? 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+export interface RequestRecord {
+  journeyId: string;
+  type: 'Deposit' | 'Withdraw';
+  amount: number;
+  result: 'acked' | 'refused' | 'failed';
+  eventId?: string;
+  journeySeq?: number;
+  error?: string;
+}
+
+/**
+ * Runs `senders` loops until `stop()`; each owns a set of journeys and sends to each of them
+ * sequentially, so acknowledged order per journey is known.
+ */
+export function startWalletLoad(engine: JourneyEngine, journeys: Array<{ journeyId: string; owner: string }>, senders: number) {
+  const log: RequestRecord[] = [];
+  let running = true;
+  const loops = Array.from({ length: senders }, async (_, sender) => {
+    const mine = journeys.filter((_, i) => i % senders === sender);
+    let k = 0;
+    while (running && mine.length > 0) {
+      const journey = mine[k % mine.length];
+      k += 1;
+      if (!journey) continue;
+      const type = k % 3 === 0 ? 'Withdraw' : 'Deposit';
+      const amount = 1 + ((k * 17 + sender * 5) % 40);
+      const record: RequestRecord = { journeyId: journey.journeyId, type, amount, result: 'failed' };
+      try {
+        const ack = await engine.accept({ kind: 'target', journeyId: journey.journeyId, event: { type, payload: { amount } }, context: walletContext(journey.owner) });
+        record.result = 'acked';
+        record.eventId = ack.eventId;
+        record.journeySeq = ack.journeySeq;
+      } catch (error) {
+        const wrapped = ensureError(error);
+        record.result = (wrapped as { code?: string }).code === 'JE_OVERLOADED' ? 'refused' : 'failed';
+        record.error = wrapped.message;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      log.push(record);
+    }
+  });
+  return {
+    log,
+    async stop(): Promise<void> {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+export async function openWallets(engine: JourneyEngine, count: number, prefix: string) {
+  const opened: Array<{ journeyId: string; owner: string }> = [];
+  for (let i = 0; i < count; i++) {
+    const owner = `${prefix}-${i}`;
+    const ack = await engine.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner, currency: 'EUR' } }, context: walletContext(owner) });
+    opened.push({ journeyId: ack.journeyId, owner });
+  }
+  return opened;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checking
+
+export interface CheckReport {
+  sent: number;
+  acked: number;
+  applied: number;
+  rejected: number;
+  lost: number;
+  doubled: number;
+  outOfOrder: number;
+  problems: string[];
+}
+
+interface EventRow {
+  event_id: string;
+  journey_id: string;
+  journey_seq: number;
+  event_type: string;
+  payload: string;
+  status: string;
+  outcome: string | null;
+}
+
+interface JourneyRowRaw {
+  journey_id: string;
+  data: string | null;
+  handled_seq: number;
+  accepted_seq: number;
+}
+
+/** Waits until nothing is pending, then checks every invariant against the store. */
+export async function checkWallets(mariadbUrl: string, log: RequestRecord[], drainTimeoutMs = 60_000): Promise<CheckReport> {
+  const store = await openStore({ url: mariadbUrl, logger: silentLogger() });
+  try {
+    await waitFor(
+      'every accepted event to be handled',
+      async () => Number((await store.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`))?.n ?? 1) === 0,
+      drainTimeoutMs,
+      200,
+    );
+    const events = await store.query<EventRow>(`SELECT event_id, journey_id, journey_seq, event_type, payload, status, outcome FROM events ORDER BY journey_id, journey_seq`);
+    const journeys = await store.query<JourneyRowRaw>(`SELECT journey_id, data, handled_seq, accepted_seq FROM journeys`);
+    const report: CheckReport = { sent: log.length, acked: 0, applied: 0, rejected: 0, lost: 0, doubled: 0, outOfOrder: 0, problems: [] };
+    const byId = new Map(events.map((e) => [e.event_id, e]));
+    for (const record of log) {
+      if (record.result !== 'acked' || !record.eventId) continue;
+      report.acked += 1;
+      const row = byId.get(record.eventId);
+      if (!row || row.status === 'pending') {
+        report.lost += 1;
+        report.problems.push(`acked event ${record.eventId} is ${row ? 'still pending' : 'missing'}`);
+      }
+    }
+    const eventsByJourney = new Map<string, EventRow[]>();
+    for (const event of events) {
+      const list = eventsByJourney.get(event.journey_id) ?? [];
+      list.push(event);
+      eventsByJourney.set(event.journey_id, list);
+      if (event.status === 'applied') report.applied += 1;
+      if (event.status === 'rejected') report.rejected += 1;
+    }
+    for (const journey of journeys) {
+      const list = eventsByJourney.get(journey.journey_id) ?? [];
+      if (Number(journey.handled_seq) !== list.length || Number(journey.accepted_seq) !== list.length) {
+        report.problems.push(`journey ${journey.journey_id}: handled ${journey.handled_seq}, accepted ${journey.accepted_seq}, events ${list.length}`);
+      }
+      // Each event handled once, in acceptance order: its outcome's seq is its journey_seq.
+      list.forEach((event, index) => {
+        const outcome = event.outcome ? (JSON.parse(event.outcome) as { seq?: number }) : null;
+        if (Number(event.journey_seq) !== index + 1 || outcome?.seq !== index + 1) {
+          report.outOfOrder += 1;
+          report.problems.push(`journey ${journey.journey_id}: event ${event.event_id} seq ${event.journey_seq} outcome seq ${outcome?.seq}`);
+        }
+      });
+      // Replay with the wallet's rules: a lost or doubled application shows as a difference.
+      let balance = 0;
+      let deposits = 0;
+      let withdrawals = 0;
+      for (const event of list.slice(1)) {
+        const amount = (JSON.parse(event.payload) as { amount: number }).amount;
+        if (event.event_type === 'Deposit') {
+          balance += amount;
+          deposits += 1;
+        } else if (event.event_type === 'Withdraw' && balance >= amount) {
+          balance -= amount;
+          withdrawals += 1;
+        }
+      }
+      const data = journey.data ? (JSON.parse(journey.data) as { balance: number; deposits: number; withdrawals: number }) : null;
+      if (!data || data.balance !== balance || data.deposits !== deposits || data.withdrawals !== withdrawals) {
+        if (data && (data.deposits > deposits || data.withdrawals > withdrawals)) report.doubled += 1;
+        report.problems.push(`journey ${journey.journey_id}: stored ${JSON.stringify(data)} expected ${JSON.stringify({ balance, deposits, withdrawals })}`);
+      }
+    }
+    // Acceptance order per journey equals the order one sender's acknowledgements came back.
+    const lastSeq = new Map<string, number>();
+    for (const record of log) {
+      if (record.result !== 'acked' || record.journeySeq === undefined) continue;
+      const previous = lastSeq.get(record.journeyId) ?? 1;
+      if (record.journeySeq <= previous) {
+        report.outOfOrder += 1;
+        report.problems.push(`journey ${record.journeyId}: ack seq ${record.journeySeq} after ${previous}`);
+      }
+      lastSeq.set(record.journeyId, record.journeySeq);
+    }
+    return report;
+  } finally {
+    await store.close();
+  }
+}
+
+/** One row of the summary table the chaos suite prints. */
+export function summaryLine(scenario: string, report: CheckReport, recoveryMs: number | null): string {
+  const cells = [scenario, report.sent, report.acked, report.applied, report.rejected, report.lost, report.doubled, report.outOfOrder, recoveryMs === null ? '-' : `${Math.round(recoveryMs)} ms`];
+  return `| ${cells.join(' | ')} |`;
+}
+
+export const SUMMARY_HEADER = '| scenario | sent | acknowledged | applied | rejected | lost | doubled | out of order | recovery |\n|---|---|---|---|---|---|---|---|---|';

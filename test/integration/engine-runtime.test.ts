@@ -1,0 +1,227 @@
+/**
+ * The runtime against the real Redis Cluster and MariaDB: exactly-once wallet processing across
+ * two engine nodes, per-journey order, idempotent ingress (concurrent duplicates included), and
+ * the MariaDB fence refusing a commit from a node that lost its lease.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acquirePartitions, commitHandlingBatch, openStore } from '../../cache-store/index.js';
+import type { HandlingCommit, Store } from '../../cache-store/index.js';
+import { isJourneyError, silentLogger } from '../../common/index.js';
+import { createEngine, partitionOf } from '../../engine/index.js';
+import type { AcceptResult, JourneyEngine } from '../../engine/index.js';
+import { connectGrid, createGridRouter } from '../../grid/index.js';
+import type { Grid } from '../../grid/index.js';
+import { createTestDatabase, gridSeeds } from '../support/environment.js';
+import { walletJourney, walletContext } from '../support/wallet.js';
+
+const PARTITIONS = 16;
+
+describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const stores: Store[] = [];
+  const grids: Grid[] = [];
+  const engines: JourneyEngine[] = [];
+
+  async function startNode(nodeId: string): Promise<JourneyEngine> {
+    const store = await openStore({ url: database.url, logger: silentLogger() });
+    stores.push(store);
+    const grid = await connectGrid({ urls: gridSeeds(), keyPrefix: database.name, logger: silentLogger() });
+    grids.push(grid);
+    const blocking = await grid.duplicate({ blocking: true });
+    const engine = await createEngine({
+      nodeId,
+      store,
+      grid: createGridRouter(grid, blocking),
+      journeys: [await walletJourney()],
+      partitionCount: PARTITIONS,
+      workerOptions: { leaseTtlMs: 3_000, sweepAfterMs: 300, sweepEveryMs: 200 },
+      logger: silentLogger(),
+    });
+    engines.push(engine);
+    return engine;
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await startNode('node-a');
+    await startNode('node-b');
+  });
+
+  afterAll(async () => {
+    for (const engine of engines) await engine.stop();
+    for (const grid of grids) await grid.close();
+    for (const store of stores) await store.close();
+    await database?.drop();
+  });
+
+  it('applies every accepted wallet event exactly once, in order, across two nodes', async () => {
+    const [a, b] = engines as [JourneyEngine, JourneyEngine];
+    const JOURNEYS = 60;
+    const EVENTS_PER_JOURNEY = 12;
+    const opened = await Promise.all(
+      Array.from({ length: JOURNEYS }, (_, i) =>
+        (i % 2 ? a : b).accept({
+          kind: 'initiate',
+          journeyType: 'pfm/wallet',
+          version: '1.0',
+          event: { type: 'OpenWallet', payload: { owner: `owner-${i}`, currency: 'EUR' } },
+          context: walletContext(`owner-${i}`),
+        }),
+      ),
+    );
+    // Concurrent senders: every journey gets deposits and withdrawals through both nodes at once.
+    const accepted: Array<{ result: AcceptResult; journey: number; type: string; amount: number }> = [];
+    await Promise.all(
+      opened.map(async (open, journey) => {
+        for (let k = 0; k < EVENTS_PER_JOURNEY; k++) {
+          const type = k % 3 === 2 ? 'Withdraw' : 'Deposit';
+          const amount = 1 + ((journey * 7 + k * 13) % 50);
+          const result = await (k % 2 ? a : b).accept({
+            kind: 'target',
+            journeyId: open.journeyId,
+            event: { type, payload: { amount } },
+            context: walletContext(`owner-${journey}`),
+          });
+          accepted.push({ result, journey, type, amount });
+        }
+      }),
+    );
+    expect(accepted).toHaveLength(JOURNEYS * EVENTS_PER_JOURNEY);
+
+    // Wait until every journey has handled every accepted event.
+    for (const open of opened) {
+      const outcome = await a.awaitOutcome(accepted.filter((x) => x.result.journeyId === open.journeyId).at(-1)?.result.eventId ?? '', 20_000);
+      expect(outcome, `journey ${open.journeyId} drained`).not.toBeNull();
+    }
+
+    for (const [journey, open] of opened.entries()) {
+      const view = await a.getJourney(open.journeyId);
+      const history = await a.listEvents(open.journeyId, { limit: 500 });
+      expect(history.items).toHaveLength(EVENTS_PER_JOURNEY + 1);
+      // Order: handled in acceptance order, each exactly once.
+      expect(history.items.map((e) => e.journeySeq)).toEqual(Array.from({ length: EVENTS_PER_JOURNEY + 1 }, (_, i) => i + 1));
+      expect(history.items.every((e) => e.status !== 'pending')).toBe(true);
+      expect(history.items.map((e) => e.outcome?.seq)).toEqual(Array.from({ length: EVENTS_PER_JOURNEY + 1 }, (_, i) => i + 1));
+      // Exactness: replay the accepted events in order with the wallet's rules.
+      let balance = 0;
+      let deposits = 0;
+      let withdrawals = 0;
+      for (const event of history.items.slice(1)) {
+        const amount = (event.payload as { amount: number }).amount;
+        if (event.type === 'Deposit') {
+          balance += amount;
+          deposits += 1;
+        } else if (balance >= amount) {
+          balance -= amount;
+          withdrawals += 1;
+        }
+      }
+      expect(view?.seq).toBe(EVENTS_PER_JOURNEY + 1);
+      expect(view?.data).toMatchObject({ owner: `owner-${journey}`, balance, deposits, withdrawals, status: 'open' });
+    }
+  });
+
+  it('answers a resubmitted idempotency key with the first event and applies it once', async () => {
+    const [a, b] = engines as [JourneyEngine, JourneyEngine];
+    const open = await a.accept({
+      kind: 'initiate',
+      journeyType: 'pfm/wallet',
+      version: 'latest',
+      event: { type: 'OpenWallet', payload: { owner: 'idem', currency: 'EUR' } },
+      context: walletContext('idem'),
+      idempotencyKey: 'idem-open-1',
+    });
+    const again = await b.accept({
+      kind: 'initiate',
+      journeyType: 'pfm/wallet',
+      version: 'latest',
+      event: { type: 'OpenWallet', payload: { owner: 'idem', currency: 'EUR' } },
+      context: walletContext('idem'),
+      idempotencyKey: 'idem-open-1',
+    });
+    expect(again).toMatchObject({ journeyId: open.journeyId, eventId: open.eventId, duplicate: true });
+
+    // Ten concurrent duplicates of one deposit through both nodes: one event, applied once.
+    const deposits = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        (i % 2 ? a : b).accept({
+          kind: 'target',
+          journeyId: open.journeyId,
+          event: { type: 'Deposit', payload: { amount: 25 } },
+          context: walletContext('idem'),
+          idempotencyKey: 'idem-deposit-1',
+        }),
+      ),
+    );
+    expect(new Set(deposits.map((d) => d.eventId)).size).toBe(1);
+    expect(deposits.filter((d) => !d.duplicate)).toHaveLength(1);
+    const outcome = await a.awaitOutcome(deposits[0]?.eventId ?? '', 10_000);
+    expect(outcome).toMatchObject({ outcome: 'applied', data: { balance: 25, deposits: 1 } });
+
+    // The same key for a different request is refused, not silently answered.
+    await expect(
+      a.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Deposit', payload: { amount: 99 } }, context: walletContext('idem'), idempotencyKey: 'idem-deposit-1' }),
+    ).rejects.toSatisfy((error: unknown) => isJourneyError(error, 'JE_IDEMPOTENCY_CONFLICT'));
+    const history = await a.listEvents(open.journeyId);
+    expect(history.items.map((e) => e.type)).toEqual(['OpenWallet', 'Deposit']);
+  });
+
+  it('rejects bad input before writing anything', async () => {
+    const [a] = engines as [JourneyEngine];
+    const refusals: Array<[Promise<unknown>, string]> = [
+      [a.accept({ kind: 'initiate', journeyType: 'pfm/nope', version: '1.0', event: { type: 'OpenWallet', payload: {} }, context: walletContext('x') }), 'JE_JOURNEY_TYPE_UNKNOWN'],
+      [a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }), 'JE_EVENT_NOT_INITIATING'],
+      [a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'x' } }, context: walletContext('x') }), 'JE_EVENT_INVALID'],
+      [a.accept({ kind: 'target', journeyId: '01ARZ3NDEKTSV4RRFFQ69G5FAV', event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }), 'JE_JOURNEY_NOT_FOUND'],
+      [a.accept({ kind: 'target', journeyId: "1' OR '1'='1", event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }), 'JE_JOURNEY_NOT_FOUND'],
+    ];
+    for (const [attempt, code] of refusals) {
+      await expect(attempt).rejects.toSatisfy((error: unknown) => isJourneyError(error) && error.code === code);
+    }
+    const search = await a.search({ journeyType: 'pfm/wallet', fields: { owner: 'x' } });
+    expect(search.items).toHaveLength(0);
+  });
+
+  it('serves search over the indexed search fields', async () => {
+    const [a] = engines as [JourneyEngine];
+    const page = await a.search({ journeyType: 'pfm/wallet', fields: { owner: 'owner-3', status: 'open' } });
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]?.data).toMatchObject({ owner: 'owner-3' });
+  });
+
+  it('fences a commit from a node whose partition lease was taken over', async () => {
+    const store = stores[0] as Store;
+    const journeyId = '01J00000000000000000000000';
+    const partitionNo = partitionOf(journeyId, PARTITIONS);
+    // A stale owner believes it holds the partition at epoch 1; another node took it over since.
+    const taken = await store.withTransaction(async (tx) => {
+      await tx.execute(`UPDATE partitions SET owner_node = NULL, lease_expires_at = NULL WHERE partition_no = ?`, [partitionNo]);
+      return acquirePartitions(tx.connection, 'usurper:1', [partitionNo], 60_000);
+    }, { label: 'test-takeover' });
+    expect(taken.get(partitionNo)).toBeGreaterThan(0);
+    const commit: HandlingCommit = {
+      journeyId,
+      partitionNo,
+      eventId: '01J00000000000000000000001',
+      eventType: 'Deposit',
+      expectedHandledSeq: 0,
+      status: 'applied',
+      lifecycle: 'active',
+      dataJson: '{}',
+      outcomeJson: '{}',
+      feedback: [],
+      timersToStart: [],
+      timersToCancel: [],
+      cancelTimersOnEvent: false,
+      calls: [],
+    };
+    const stale = await store.withTransaction((tx) => commitHandlingBatch(tx.connection, 'stale:1', new Map([[partitionNo, 1]]), [commit]), { label: 'test-stale' });
+    expect(stale).toEqual([{ status: 'fenced' }]);
+    // Even the usurper with a wrong (old) epoch is fenced: the epoch, not the name, is the token.
+    const wrongEpoch = await store.withTransaction(
+      (tx) => commitHandlingBatch(tx.connection, 'usurper:1', new Map([[partitionNo, (taken.get(partitionNo) ?? 0) - 1]]), [commit]),
+      { label: 'test-wrong-epoch' },
+    );
+    expect(wrongEpoch).toEqual([{ status: 'fenced' }]);
+  });
+});
