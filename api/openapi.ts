@@ -1,0 +1,278 @@
+import type { JsonObject, JsonSchema } from '../dsl/index.js';
+import type { DeployedJourney } from '../engine/index.js';
+import { escapePointerToken } from './errors.js';
+import {
+  JOURNEY_ID_PATTERN,
+  MAX_SEARCH_VALUE_LENGTH,
+  acceptResultSchema,
+  deploymentsSchema,
+  errorSchema,
+  eventBodySchema,
+  eventHeadersSchema,
+  eventPageSchema,
+  eventQuerySchema,
+  healthSchema,
+  journeyPageSchema,
+  journeyViewSchema,
+  outcomeResultSchema,
+  pageQuerySchema,
+  readinessSchema,
+  searchQuerySchema,
+} from './schemas.js';
+
+/** What the OpenAPI document needs to know about the server beyond the deployments. */
+export interface OpenApiSettings {
+  authMode: 'jwt' | 'dev';
+  maxWaitMs: number;
+  /** @defaultValue the package version */
+  apiVersion?: string;
+}
+
+type Schema = Record<string, unknown>;
+type Operation = Record<string, unknown>;
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown) => ({ 'application/json': { schema } });
+const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
+
+/** Component name of an event payload schema, e.g. `pfm.wallet.v1.0.OpenWallet`. */
+export function eventSchemaName(journeyType: string, version: string, eventType: string): string {
+  return `${journeyType.replace(/\//g, '.')}.v${version}.${eventType}`;
+}
+
+/**
+ * Moves a standalone JSON Schema under `#/components/schemas/<name>`: drops its `$schema`/`$id`
+ * (the document's dialect applies) and rebases local `$ref`s (`#/$defs/x`) onto its new place.
+ */
+export function embedSchema(schema: JsonSchema, name: string): Schema {
+  const base = `#/components/schemas/${escapePointerToken(name)}`;
+  const rebase = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rebase);
+    if (value === null || typeof value !== 'object') return value;
+    const out: Record<string, unknown> = {};
+    for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+      out[key] = key === '$ref' && typeof inner === 'string' && inner.startsWith('#') ? `${base}${inner.slice(1)}` : rebase(inner);
+    }
+    return out;
+  };
+  const { $schema: _dialect, $id: _id, ...rest } = schema as JsonObject & { $schema?: unknown; $id?: unknown };
+  return rebase(rest) as Schema;
+}
+
+function eventVariant(journeyType: string, version: string, eventType: string): Schema {
+  return {
+    type: 'object',
+    title: `${eventType} (${journeyType} ${version})`,
+    required: ['type', 'data'],
+    additionalProperties: false,
+    properties: { type: { const: eventType }, data: ref(eventSchemaName(journeyType, version, eventType)) },
+  };
+}
+
+function queryParameters(schema: { properties: Record<string, unknown>; required?: readonly string[] }): Operation[] {
+  const required: readonly string[] = schema.required ?? [];
+  return Object.entries(schema.properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: required.includes(name),
+    schema: property,
+  }));
+}
+
+function eventResponses(): Record<string, unknown> {
+  return {
+    200: {
+      description:
+        'With `?wait`: the event was handled within the wait. `outcome` is `applied` or `rejected` (a business refusal — the detail is in `rejection`; the event is recorded and will not be retried).',
+      content: json(ref('EventOutcome')),
+    },
+    202: {
+      description: 'The event is durable (committed); it will be handled. `Location` names the journey.',
+      headers: { Location: { schema: { type: 'string' }, description: '`/journeys/{journeyId}`' } },
+      content: json(ref('AcceptResult')),
+    },
+    400: errorResponse('Malformed request, too deep, or the payload violates its schema (`details.violations` lists every one with a JSON pointer).'),
+    401: errorResponse('Missing or invalid credentials.'),
+    403: errorResponse('The sender may not send this event (decided before acceptance).'),
+    404: errorResponse('Unknown journey type/version or journey id.'),
+    413: errorResponse('The body exceeds the size limit.'),
+    415: errorResponse('The body is not `application/json`.'),
+    422: errorResponse('Unknown event type for the journey, initiating/non-initiating mismatch, or an idempotency key reused for a different request.'),
+    429: errorResponse('Rate limit exceeded; see `Retry-After`.'),
+    503: errorResponse('The engine is overloaded or unavailable; see `Retry-After`.'),
+  };
+}
+
+function eventParameters(maxWaitMs: number): Operation[] {
+  return [
+    ...queryParameters(eventQuerySchema(maxWaitMs)),
+    { name: 'Idempotency-Key', in: 'header', required: false, schema: eventHeadersSchema.properties['idempotency-key'] },
+  ];
+}
+
+/**
+ * Generates the OpenAPI 3.1 document of the API for the given deployments: every deployed
+ * journey type gets its own initiating route whose request body is one variant per initiating
+ * event (each event's JSON Schema as `data`); targeted events are the variants of
+ * `POST /journeys/{journeyId}/events`.
+ */
+export function buildOpenApiDocument(deployments: readonly DeployedJourney[], settings: OpenApiSettings): Record<string, unknown> {
+  const schemas: Record<string, unknown> = {
+    Error: errorSchema,
+    EventBody: eventBodySchema,
+    AcceptResult: acceptResultSchema,
+    EventOutcome: outcomeResultSchema,
+    JourneyView: journeyViewSchema,
+    JourneyPage: journeyPageSchema,
+    EventPage: eventPageSchema,
+    Deployments: deploymentsSchema,
+    Health: healthSchema,
+    Readiness: readinessSchema,
+  };
+  const paths: Record<string, Record<string, Operation>> = {};
+  const byType = new Map<string, DeployedJourney[]>();
+  for (const deployment of [...deployments].sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version, undefined, { numeric: true }))) {
+    byType.set(deployment.name, [...(byType.get(deployment.name) ?? []), deployment]);
+  }
+  const targetVariants: Schema[] = [];
+  const searchFieldParams = new Map<string, { types: Set<string>; journeys: Set<string> }>();
+
+  for (const [journeyType, versions] of byType) {
+    const initiating: Schema[] = [];
+    for (const { version, journey } of versions) {
+      for (const [eventType, definition] of Object.entries(journey.events)) {
+        if (!definition.handled && !definition.initiating) continue;
+        const name = eventSchemaName(journeyType, version, eventType);
+        schemas[name] = embedSchema(definition.schema, name);
+        (definition.initiating ? initiating : targetVariants).push(eventVariant(journeyType, version, eventType));
+      }
+      for (const field of journey.searchFields) {
+        const entry = searchFieldParams.get(field.name) ?? { types: new Set(), journeys: new Set() };
+        entry.types.add(field.type);
+        entry.journeys.add(journeyType);
+        searchFieldParams.set(field.name, entry);
+      }
+    }
+    if (initiating.length === 0) continue;
+    paths[`/journeys/${journeyType}/{version}/events`] = {
+      post: {
+        operationId: `start.${journeyType.replace(/\//g, '.')}`,
+        summary: `Start a ${journeyType} journey with an initiating event`,
+        tags: [journeyType],
+        parameters: [
+          {
+            name: 'version',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', enum: [...versions.map((v) => v.version), 'latest'] },
+            description: 'A deployed version, or `latest`.',
+          },
+          ...eventParameters(settings.maxWaitMs),
+        ],
+        requestBody: { required: true, content: json({ anyOf: initiating }) },
+        responses: eventResponses(),
+      },
+    };
+  }
+
+  const journeyIdParam = { name: 'journeyId', in: 'path', required: true, schema: { type: 'string', pattern: JOURNEY_ID_PATTERN } };
+  paths['/journeys/{journeyId}/events'] = {
+    post: {
+      operationId: 'sendEvent',
+      summary: 'Send an event to an existing journey',
+      tags: ['journeys'],
+      parameters: [journeyIdParam, ...eventParameters(settings.maxWaitMs)],
+      requestBody: { required: true, content: json(targetVariants.length > 0 ? { anyOf: targetVariants } : ref('EventBody')) },
+      responses: eventResponses(),
+    },
+    get: {
+      operationId: 'listEvents',
+      summary: "A journey's event history, oldest first, paginated",
+      tags: ['journeys'],
+      parameters: [journeyIdParam, ...queryParameters(pageQuerySchema)],
+      responses: { 200: { description: 'One page of events.', content: json(ref('EventPage')) }, 400: errorResponse('Bad id or cursor.'), 404: errorResponse('No such journey.') },
+    },
+  };
+  paths['/journeys/{journeyId}'] = {
+    get: {
+      operationId: 'getJourney',
+      summary: "A journey's current state",
+      tags: ['journeys'],
+      parameters: [journeyIdParam],
+      responses: { 200: { description: 'The journey.', content: json(ref('JourneyView')) }, 400: errorResponse('Malformed id.'), 404: errorResponse('No such journey.') },
+    },
+  };
+  const searchParams = queryParameters(searchQuerySchema).map((param) =>
+    param['name'] === 'type' ? { ...param, schema: { type: 'string', enum: [...byType.keys()] } } : param,
+  );
+  for (const [name, { types, journeys }] of [...searchFieldParams].sort(([a], [b]) => a.localeCompare(b))) {
+    if (searchParams.some((param) => param['name'] === name)) continue;
+    searchParams.push({
+      name,
+      in: 'query',
+      required: false,
+      description: `Search field (${[...types].join('/')}) of ${[...journeys].join(', ')}; exact match.`,
+      schema: { type: 'string', maxLength: MAX_SEARCH_VALUE_LENGTH },
+    });
+  }
+  paths['/journeys'] = {
+    get: {
+      operationId: 'searchJourneys',
+      summary: "Search journeys of one type by its declared search fields",
+      tags: ['journeys'],
+      parameters: searchParams,
+      responses: {
+        200: { description: 'One page of journeys.', content: json(ref('JourneyPage')) },
+        400: errorResponse('Unknown search field (`details.allowedFields` lists the declared ones) or bad value.'),
+        404: errorResponse('Unknown journey type or version.'),
+      },
+    },
+  };
+  paths['/deployments'] = {
+    get: { operationId: 'deployments', summary: 'Deployed journey versions and their events', tags: ['operations'], responses: { 200: { description: 'Deployments.', content: json(ref('Deployments')) } } },
+  };
+  paths['/health'] = {
+    get: { operationId: 'health', summary: 'Liveness: 200 while the process serves', tags: ['operations'], security: [], responses: { 200: { description: 'Alive.', content: json(ref('Health')) } } },
+  };
+  paths['/ready'] = {
+    get: {
+      operationId: 'ready',
+      summary: 'Readiness: store, grid and partition ownership',
+      tags: ['operations'],
+      security: [],
+      responses: { 200: { description: 'Ready.', content: json(ref('Readiness')) }, 503: { description: 'Not ready.', content: json(ref('Readiness')) } },
+    },
+  };
+  paths['/metrics'] = {
+    get: {
+      operationId: 'metrics',
+      summary: 'Prometheus metrics (engine and HTTP)',
+      tags: ['operations'],
+      security: [],
+      responses: { 200: { description: 'Prometheus text exposition.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    },
+  };
+  paths['/openapi.json'] = {
+    get: { operationId: 'openapi', summary: 'This document', tags: ['operations'], security: [], responses: { 200: { description: 'OpenAPI 3.1.', content: json({ type: 'object' }) } } },
+  };
+
+  const securitySchemes =
+    settings.authMode === 'jwt'
+      ? { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Claims: `sub` (sender), `roles`, `trust_level` (0..3), optional `channel`, `geo`; `exp` required.' } }
+      : { devSender: { type: 'apiKey', in: 'header', name: 'X-Dev-Sender', description: 'DEV MODE, LOCAL ONLY: the sender is whatever this header says.' } };
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Journey Engine API',
+      version: settings.apiVersion ?? '0.1.0',
+      description:
+        'Events start and drive journeys. Every error answer is `{"error":{"code","message","details"}}` with a stable code. ' +
+        'Initiating routes are `/journeys/{journey type}/{version}/events` for every deployed journey type.',
+    },
+    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    security: [Object.fromEntries(Object.keys(securitySchemes).map((name) => [name, []]))],
+    tags: [{ name: 'journeys' }, { name: 'operations' }, ...[...byType.keys()].map((name) => ({ name, description: `Journey type ${name}` }))],
+    paths,
+    components: { schemas, securitySchemes },
+  };
+}

@@ -1,0 +1,255 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { Ajv, type ErrorObject } from 'ajv';
+import { JourneyError } from '../common/index.js';
+
+/** JWT authentication: every protected request carries `Authorization: Bearer <token>`. */
+export interface JwtAuthOptions {
+  mode: 'jwt';
+  /**
+   * HS256 shared secrets (each at least 32 characters). A token verifies if any secret matches,
+   * so secrets can be rotated by listing the old and the new one for a while.
+   * @defaultValue `[]`
+   */
+  secrets?: string[];
+  /**
+   * PEM-encoded public keys (SPKI, `-----BEGIN PUBLIC KEY-----`): RSA (RS256/PS256), EC (ES256/
+   * ES384/ES512) or Ed25519 (EdDSA). A token verifies if any key of its algorithm's family matches.
+   * @defaultValue `[]`
+   */
+  publicKeys?: string[];
+  /** Required `iss` claim, when set. */
+  issuer?: string;
+  /** Required `aud` claim (any of them), when set. */
+  audience?: string | string[];
+  /**
+   * Tolerance for `exp`/`nbf` against this node's clock, in milliseconds.
+   * @defaultValue `5000`
+   */
+  clockToleranceMs?: number;
+}
+
+/**
+ * Development authentication, LOCAL ONLY: the identity is whatever the `X-Dev-Sender` and
+ * `X-Dev-Roles` headers say. Anyone who can reach the port can act as anyone.
+ */
+export interface DevAuthOptions {
+  mode: 'dev';
+}
+
+/** Headers that carry the parts of the event context a gateway knows (all case-insensitive). */
+export interface ContextHeaderOptions {
+  /**
+   * Trust level 0..3. Read only in `dev` mode; in `jwt` mode the `trust_level` claim decides.
+   * @defaultValue `'X-Trust-Level'`
+   */
+  trustLevel?: string;
+  /**
+   * ISO 3166-1 alpha-2 country of the request; a `geo` claim in the token wins over it.
+   * @defaultValue `'X-Geo'`
+   */
+  geo?: string;
+  /**
+   * Channel (e.g. `mobile`, `web`, `branch`); a `channel` claim in the token wins over it.
+   * @defaultValue `'X-Channel'`
+   */
+  channel?: string;
+}
+
+export interface RateLimitOptions {
+  /**
+   * Turns per-sender rate limiting on or off.
+   * @defaultValue `true`
+   */
+  enabled?: boolean;
+  /**
+   * Requests one sender may make per minute on the protected routes, on this node.
+   * @defaultValue `600`
+   */
+  perSenderPerMinute?: number;
+  /**
+   * Senders never limited (e.g. a trusted batch client).
+   * @defaultValue `[]`
+   */
+  exemptSenders?: string[];
+}
+
+/** Options of {@link buildApi}; validated once at start, bad values fail with `JE_CONFIG_INVALID`. */
+export interface ApiOptions {
+  auth: JwtAuthOptions | DevAuthOptions;
+  contextHeaders?: ContextHeaderOptions;
+  /**
+   * Channel recorded when neither a claim nor the channel header names one.
+   * @defaultValue `'api'`
+   */
+  defaultChannel?: string;
+  /**
+   * Largest accepted request body, in bytes; larger → 413.
+   * @defaultValue `65536`
+   */
+  bodyLimitBytes?: number;
+  /**
+   * Deepest accepted JSON nesting of a request body (the body object itself is depth 1); deeper → 400.
+   * @defaultValue `32`
+   */
+  maxJsonDepth?: number;
+  /**
+   * Longest `?wait=` a client may ask for, in milliseconds; larger → 400.
+   * @defaultValue `30000`
+   */
+  maxWaitMs?: number;
+  rateLimit?: RateLimitOptions;
+  /**
+   * Serves the browsable OpenAPI UI at `/docs`.
+   * @defaultValue `true`
+   */
+  docs?: boolean;
+  /**
+   * Calls `engine.stop()` when the server closes (for a CLI that hands the engine over).
+   * @defaultValue `false`
+   */
+  stopEngineOnClose?: boolean;
+}
+
+/** {@link ApiOptions} with every default applied; deep-frozen. */
+export interface ResolvedApiOptions {
+  auth: Readonly<Required<Omit<JwtAuthOptions, 'issuer' | 'audience'>> & Pick<JwtAuthOptions, 'issuer' | 'audience'>> | Readonly<DevAuthOptions>;
+  contextHeaders: Readonly<Required<ContextHeaderOptions>>;
+  defaultChannel: string;
+  bodyLimitBytes: number;
+  maxJsonDepth: number;
+  maxWaitMs: number;
+  rateLimit: Readonly<Required<RateLimitOptions>>;
+  docs: boolean;
+  stopEngineOnClose: boolean;
+}
+
+const headerName = { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } as const;
+
+/** The JSON Schema of {@link ApiOptions}: inline defaults, no unknown settings. */
+export const API_OPTIONS_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['auth'],
+  properties: {
+    auth: {
+      type: 'object',
+      required: ['mode'],
+      properties: { mode: { enum: ['jwt', 'dev'] } },
+      if: { properties: { mode: { const: 'jwt' } } },
+      then: {
+        additionalProperties: false,
+        properties: {
+          mode: { const: 'jwt' },
+          secrets: { type: 'array', default: [], items: { type: 'string', minLength: 32 } },
+          publicKeys: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+          issuer: { type: 'string', minLength: 1 },
+          audience: {
+            anyOf: [
+              { type: 'string', minLength: 1 },
+              { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
+            ],
+          },
+          clockToleranceMs: { type: 'integer', minimum: 0, maximum: 300_000, default: 5000 },
+        },
+      },
+      else: { additionalProperties: false, properties: { mode: { const: 'dev' } } },
+    },
+    contextHeaders: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        trustLevel: { ...headerName, default: 'X-Trust-Level' },
+        geo: { ...headerName, default: 'X-Geo' },
+        channel: { ...headerName, default: 'X-Channel' },
+      },
+    },
+    defaultChannel: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'api' },
+    bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024 },
+    maxJsonDepth: { type: 'integer', minimum: 2, maximum: 256, default: 32 },
+    maxWaitMs: { type: 'integer', minimum: 0, maximum: 600_000, default: 30_000 },
+    rateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: 'boolean', default: true },
+        perSenderPerMinute: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 600 },
+        exemptSenders: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+      },
+    },
+    docs: { type: 'boolean', default: true },
+    stopEngineOnClose: { type: 'boolean', default: false },
+  },
+} as const;
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const validateOptions = ajv.compile(API_OPTIONS_SCHEMA);
+
+function settingName(error: ErrorObject): string {
+  const path = error.instancePath.split('/').slice(1).join('.');
+  const params = error.params as { additionalProperty?: string; missingProperty?: string };
+  const leaf = params.additionalProperty ?? params.missingProperty;
+  return leaf === undefined ? path : path === '' ? leaf : `${path}.${leaf}`;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/** Key material of `jwt` mode, parsed once at start. */
+export interface JwtKeys {
+  secrets: Uint8Array[];
+  publicKeys: KeyObject[];
+}
+
+/** Parses the configured keys; a key that does not parse fails start naming its setting. */
+export function loadJwtKeys(auth: JwtAuthOptions): JwtKeys {
+  const secrets = (auth.secrets ?? []).map((secret) => new TextEncoder().encode(secret));
+  const publicKeys = (auth.publicKeys ?? []).map((pem, index) => {
+    try {
+      const key = createPublicKey(pem);
+      if (!['rsa', 'rsa-pss', 'ec', 'ed25519'].includes(key.asymmetricKeyType ?? '')) {
+        throw new Error(`unsupported key type ${key.asymmetricKeyType ?? 'unknown'}`);
+      }
+      return key;
+    } catch (error) {
+      throw new JourneyError('JE_CONFIG_INVALID', `auth.publicKeys[${index}] is not a usable PEM public key`, {
+        cause: error,
+        details: { setting: `auth.publicKeys[${index}]` },
+      });
+    }
+  });
+  if (secrets.length === 0 && publicKeys.length === 0) {
+    throw new JourneyError('JE_CONFIG_INVALID', 'auth.secrets or auth.publicKeys must name at least one key in jwt mode', {
+      details: { setting: 'auth.secrets' },
+    });
+  }
+  return { secrets, publicKeys };
+}
+
+/**
+ * Validates options against {@link API_OPTIONS_SCHEMA}, applies the defaults and freezes the
+ * result. Throws `JE_CONFIG_INVALID` naming every bad setting; values are never silently changed.
+ */
+export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
+  const copy: unknown = structuredClone(options);
+  if (!validateOptions(copy)) {
+    const violations = (validateOptions.errors ?? [])
+      .filter((error) => error.keyword !== 'if')
+      .map((error) => ({ setting: settingName(error), message: error.message ?? 'is invalid' }));
+    const first = violations[0];
+    throw new JourneyError(
+      'JE_CONFIG_INVALID',
+      first ? `API setting ${first.setting || '(root)'} ${first.message}` : 'API options are invalid',
+      { details: { violations } },
+    );
+  }
+  const resolved = copy as ResolvedApiOptions;
+  if (resolved.auth.mode === 'jwt') loadJwtKeys(resolved.auth);
+  return deepFreeze(resolved);
+}

@@ -1,0 +1,128 @@
+import type { FastifyInstance } from 'fastify';
+import { JourneyError } from '../common/index.js';
+import type { SearchField } from '../dsl/index.js';
+import type { JourneyEngine, SearchQuery } from '../engine/index.js';
+import {
+  SEARCH_RESERVED_PARAMS,
+  deploymentsSchema,
+  errorResponses,
+  eventPageSchema,
+  journeyIdParamsSchema,
+  journeyPageSchema,
+  journeyViewSchema,
+  pageQuerySchema,
+  searchQuerySchema,
+} from './schemas.js';
+
+interface PageQuery {
+  cursor?: string;
+  limit?: number;
+}
+
+const NUMBER_VALUE = /^-?(0|[1-9][0-9]{0,30})(\.[0-9]{1,30})?$/;
+const BOOLEAN_VALUE = /^(true|false)$/;
+
+/**
+ * The search fields a query may use: those of the named version, or of every deployed version
+ * of the type when no version is given. Unknown types and versions throw the engine's 404.
+ */
+function allowedSearchFields(engine: JourneyEngine, journeyType: string, version: string | undefined): { version?: string; fields: Map<string, SearchField> } {
+  const fields = new Map<string, SearchField>();
+  if (version !== undefined) {
+    const journey = engine.resolveJourney(journeyType, version);
+    for (const field of journey.searchFields) fields.set(field.name, field);
+    return { version: journey.version, fields };
+  }
+  const deployed = engine.deployments().filter((d) => d.name === journeyType);
+  if (deployed.length === 0) engine.resolveJourney(journeyType, 'latest');
+  for (const { journey } of deployed) for (const field of journey.searchFields) if (!fields.has(field.name)) fields.set(field.name, field);
+  return { fields };
+}
+
+/** Checks search parameters against the declared fields; every problem is reported at once. */
+export function searchFields(query: Record<string, unknown>, allowed: Map<string, SearchField>): Record<string, string> {
+  const reserved: readonly string[] = SEARCH_RESERVED_PARAMS;
+  const fields: Record<string, string> = {};
+  const unknown: string[] = [];
+  const violations: Array<{ pointer: string; message: string }> = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (reserved.includes(name)) continue;
+    const field = allowed.get(name);
+    if (!field) {
+      unknown.push(name);
+      continue;
+    }
+    const text = String(value);
+    if (field.type === 'number' && !NUMBER_VALUE.test(text)) violations.push({ pointer: `/${name}`, message: 'must be a decimal number' });
+    else if (field.type === 'boolean' && !BOOLEAN_VALUE.test(text)) violations.push({ pointer: `/${name}`, message: 'must be true or false' });
+    else fields[name] = text;
+  }
+  const allowedFields = [...allowed.keys()].sort();
+  if (unknown.length > 0) {
+    throw new JourneyError(
+      'JE_BAD_REQUEST',
+      `Unknown search field${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; allowed: ${allowedFields.join(', ') || '(none declared)'}`,
+      { details: { location: 'querystring', unknownFields: unknown, allowedFields } },
+    );
+  }
+  if (violations.length > 0) {
+    throw new JourneyError('JE_BAD_REQUEST', `Invalid search values: ${violations.map((v) => `${v.pointer} ${v.message}`).join('; ')}`, {
+      details: { location: 'querystring', violations, allowedFields },
+    });
+  }
+  return fields;
+}
+
+export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine): void {
+  app.get<{ Params: { journeyId: string } }>(
+    '/journeys/:journeyId',
+    { schema: { params: journeyIdParamsSchema, response: { 200: journeyViewSchema, ...errorResponses } } },
+    async (request) => {
+      const journey = await engine.getJourney(request.params.journeyId);
+      if (!journey) throw new JourneyError('JE_JOURNEY_NOT_FOUND', `No journey ${request.params.journeyId}`, { details: { journeyId: request.params.journeyId } });
+      return journey;
+    },
+  );
+
+  app.get<{ Params: { journeyId: string }; Querystring: PageQuery }>(
+    '/journeys/:journeyId/events',
+    { schema: { params: journeyIdParamsSchema, querystring: pageQuerySchema, response: { 200: eventPageSchema, ...errorResponses } } },
+    async (request) => {
+      const { journeyId } = request.params;
+      // listEvents of an unknown id is an empty page; the client deserves a 404.
+      const journey = await engine.getJourney(journeyId);
+      if (!journey) throw new JourneyError('JE_JOURNEY_NOT_FOUND', `No journey ${journeyId}`, { details: { journeyId } });
+      const { cursor, limit } = request.query;
+      return engine.listEvents(journeyId, { ...(cursor === undefined ? {} : { cursor }), ...(limit === undefined ? {} : { limit }) });
+    },
+  );
+
+  app.get<{ Querystring: Record<string, unknown> & { type: string; version?: string } & PageQuery }>(
+    '/journeys',
+    { schema: { querystring: searchQuerySchema, response: { 200: journeyPageSchema, ...errorResponses } } },
+    async (request) => {
+      const { type, version, cursor, limit } = request.query;
+      const allowed = allowedSearchFields(engine, type, version);
+      const query: SearchQuery = { journeyType: type, fields: searchFields(request.query, allowed.fields) };
+      if (allowed.version !== undefined) query.version = allowed.version;
+      if (cursor !== undefined) query.cursor = cursor;
+      if (limit !== undefined) query.limit = limit;
+      return engine.search(query);
+    },
+  );
+
+  app.get('/deployments', { schema: { response: { 200: deploymentsSchema, ...errorResponses } } }, () => ({
+    items: engine.deployments().map(({ name, version, journey }) => ({
+      journeyType: name,
+      version,
+      events: Object.entries(journey.events).map(([type, definition]) => ({
+        type,
+        initiating: definition.initiating,
+        handled: definition.handled,
+        emitted: definition.emitted,
+        schema: definition.schema,
+      })),
+      searchFields: journey.searchFields.map(({ name: fieldName, type }) => ({ name: fieldName, type })),
+    })),
+  }));
+}

@@ -1,0 +1,99 @@
+import fastifyRateLimit from '@fastify/rate-limit';
+import { Ajv, type AnySchema } from 'ajv';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { ulid } from 'ulid';
+import { JourneyError, type Logger } from '../common/index.js';
+import type { JourneyEngine } from '../engine/index.js';
+import { authenticationHook, createAuthenticator } from './auth.js';
+import { installErrorHandling } from './errors.js';
+import { registerEventRoutes } from './event-routes.js';
+import { installJsonParser } from './json-body.js';
+import { HttpMetrics } from './metrics.js';
+import { registerOpsRoutes } from './ops-routes.js';
+import { resolveApiOptions, type ApiOptions, type ResolvedApiOptions } from './options.js';
+import { registerQueryRoutes } from './query-routes.js';
+
+/** Time a client has to send a whole request (headers and body), in milliseconds. */
+const REQUEST_RECEIVE_TIMEOUT_MS = 30_000;
+/** Longest path parameter (ids and names are far shorter); longer → 404. */
+const MAX_PARAM_LENGTH = 128;
+
+/**
+ * Request validation: bodies are validated strictly (no type coercion: `"5"` is not `5`, and
+ * unknown members are refused, not dropped); params, query strings and headers are text on the
+ * wire, so those coerce (`?limit=10` is the integer 10). Every violation is reported.
+ */
+function installValidators(app: FastifyInstance): void {
+  const common = { allErrors: true, removeAdditional: false, useDefaults: false, strict: false, logger: false } as const;
+  const bodyAjv = new Ajv({ ...common, coerceTypes: false });
+  const textAjv = new Ajv({ ...common, coerceTypes: true });
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as AnySchema));
+}
+
+function logAuthMode(logger: Logger, options: ResolvedApiOptions): void {
+  if (options.auth.mode === 'dev') {
+    logger.warn(
+      { auth: 'dev' },
+      '!!! API AUTHENTICATION IS IN DEV MODE — LOCAL ONLY: any caller can act as any sender via X-Dev-Sender / X-Dev-Roles / X-Trust-Level. Never expose this port. !!!',
+    );
+  } else {
+    logger.info(
+      { auth: 'jwt', secrets: options.auth.secrets.length, publicKeys: options.auth.publicKeys.length, issuer: options.auth.issuer, audience: options.auth.audience },
+      'API authentication: JWT bearer tokens',
+    );
+  }
+}
+
+/**
+ * Builds the HTTP API over an engine (not listening: the caller calls `.listen`). Options are
+ * validated first; bad values throw `JourneyError('JE_CONFIG_INVALID')` naming the setting.
+ * The engine stays the caller's unless `stopEngineOnClose` is set.
+ */
+export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Logger): FastifyInstance {
+  const resolved = resolveApiOptions(options);
+  const authenticate = createAuthenticator(resolved);
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: resolved.bodyLimitBytes,
+    requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
+    genReqId: () => ulid(),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+  }) as unknown as FastifyInstance;
+
+  installValidators(app);
+  installErrorHandling(app, resolved.bodyLimitBytes);
+  installJsonParser(app, resolved.maxJsonDepth);
+  app.decorateRequest('identity', null);
+  app.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  const metrics = new HttpMetrics();
+  metrics.install(app);
+  logAuthMode(logger, resolved);
+
+  void app.register(async (ops) => registerOpsRoutes(ops, engine, resolved, metrics));
+  void app.register(async (api) => {
+    api.addHook('onRequest', authenticationHook(authenticate));
+    if (resolved.rateLimit.enabled) {
+      const exempt = new Set(resolved.rateLimit.exemptSenders);
+      await api.register(fastifyRateLimit, {
+        global: true,
+        hook: 'preParsing',
+        max: resolved.rateLimit.perSenderPerMinute,
+        timeWindow: 60_000,
+        keyGenerator: (request) => (request.identity ? `sender:${request.identity.sender}` : `ip:${request.ip}`),
+        allowList: (request) => request.identity !== null && exempt.has(request.identity.sender),
+        errorResponseBuilder: (_request, context) =>
+          new JourneyError('JE_RATE_LIMITED', `More than ${context.max} requests per minute from this sender`, {
+            retryAfterMs: context.ttl,
+            details: { limitPerMinute: context.max },
+          }),
+      });
+    }
+    registerEventRoutes(api, engine, resolved);
+    registerQueryRoutes(api, engine);
+  });
+  if (resolved.stopEngineOnClose) app.addHook('onClose', () => engine.stop());
+  return app;
+}

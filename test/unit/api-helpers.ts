@@ -1,0 +1,199 @@
+// Test doubles for the API's unit tests: an in-memory JourneyEngine and a hand-written wallet IR.
+import { JourneyError, silentLogger } from '../../common/index.js';
+import type { CompiledJourney } from '../../dsl/index.js';
+import type {
+  AcceptRequest,
+  AcceptResult,
+  DeployedJourney,
+  EventOutcome,
+  EventView,
+  JourneyEngine,
+  JourneyView,
+  Page,
+  Readiness,
+  SearchQuery,
+} from '../../engine/index.js';
+import { buildApi, type ApiOptions } from '../../api/index.js';
+
+export const walletJourney: CompiledJourney = {
+  irVersion: 1,
+  name: 'pfm/wallet',
+  version: '1.0',
+  source: 'pfm/wallet/1.0/wallet.journey',
+  dataSchema: { type: 'object' },
+  events: {
+    OpenWallet: {
+      schema: {
+        $schema: 'http://json-schema.org/draft-07/schema#',
+        type: 'object',
+        required: ['owner', 'currency'],
+        additionalProperties: false,
+        properties: { owner: { type: 'string' }, currency: { $ref: '#/$defs/currency' } },
+        $defs: { currency: { type: 'string', pattern: '^[A-Z]{3}$' } },
+      },
+      initiating: true,
+      handled: true,
+      emitted: false,
+    },
+    Deposit: {
+      schema: { type: 'object', required: ['amount'], properties: { amount: { type: 'number', exclusiveMinimum: 0 } } },
+      initiating: false,
+      handled: true,
+      emitted: false,
+    },
+    Deposited: { schema: { type: 'object' }, initiating: false, handled: false, emitted: true },
+  },
+  searchFields: [
+    { name: 'owner', path: '$.owner', type: 'string' },
+    { name: 'balance', path: '$.balance', type: 'number' },
+  ],
+  beads: [],
+  timers: [],
+  processors: [],
+};
+
+export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
+
+interface Submitted {
+  request: AcceptRequest;
+  result: AcceptResult;
+}
+
+/** An engine that keeps journeys in memory; `acceptError`/`outcomes` steer what it answers. */
+export class FakeEngine implements JourneyEngine {
+  readonly nodeId = 'test-node';
+  readonly submitted: Submitted[] = [];
+  readonly journeys = new Map<string, JourneyView>();
+  readonly events = new Map<string, EventView[]>();
+  /** Thrown by the next `accept` calls while set. */
+  acceptError: Error | null = null;
+  /** What `awaitOutcome` returns for an accepted event; null → the wait timed out. */
+  outcomeOf: (result: AcceptResult) => EventOutcome | null = () => null;
+  readonly waits: Array<{ eventId: string; timeoutMs: number }> = [];
+  readonly searches: SearchQuery[] = [];
+  deployed: DeployedJourney[] = [{ name: walletJourney.name, version: walletJourney.version, journey: walletJourney }];
+  ready = true;
+  stopped = false;
+  private counter = 0;
+
+  nextId(): string {
+    this.counter++;
+    return `01J${String(this.counter).padStart(23, '0')}`;
+  }
+
+  accept(request: AcceptRequest): Promise<AcceptResult> {
+    if (this.acceptError !== null) return Promise.reject(this.acceptError);
+    const key = request.idempotencyKey;
+    const earlier = key === undefined ? undefined : this.submitted.find((s) => s.request.idempotencyKey === key);
+    if (earlier) return Promise.resolve({ ...earlier.result, duplicate: true });
+    let journeyId: string;
+    let journeyType: string;
+    let version: string;
+    if (request.kind === 'initiate') {
+      const journey = this.resolveJourney(request.journeyType, request.version);
+      journeyId = this.nextId();
+      journeyType = journey.name;
+      version = journey.version;
+      const now = new Date(0).toISOString();
+      this.journeys.set(journeyId, { journeyId, journeyType, version, lifecycle: 'pending', data: null, seq: 0, acceptedSeq: 1, createdAt: now, updatedAt: now });
+    } else {
+      const journey = this.journeys.get(request.journeyId);
+      if (!journey) return Promise.reject(new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id'));
+      journeyId = journey.journeyId;
+      journeyType = journey.journeyType;
+      version = journey.version;
+    }
+    const seq = (this.events.get(journeyId)?.length ?? 0) + 1;
+    const result: AcceptResult = { journeyId, eventId: this.nextId(), journeySeq: seq, journeyType, version, duplicate: false };
+    this.submitted.push({ request, result });
+    this.events.set(journeyId, [
+      ...(this.events.get(journeyId) ?? []),
+      {
+        eventId: result.eventId,
+        journeySeq: seq,
+        type: request.event.type,
+        payload: request.event.payload,
+        context: request.context,
+        origin: 'api',
+        causedBy: null,
+        acceptedAt: new Date(0).toISOString(),
+        status: 'pending',
+        outcome: null,
+      },
+    ]);
+    return Promise.resolve(result);
+  }
+
+  awaitOutcome(eventId: string, timeoutMs: number): Promise<EventOutcome | null> {
+    this.waits.push({ eventId, timeoutMs });
+    const submitted = this.submitted.find((s) => s.result.eventId === eventId);
+    return Promise.resolve(submitted ? this.outcomeOf(submitted.result) : null);
+  }
+
+  getJourney(journeyId: string): Promise<JourneyView | null> {
+    return Promise.resolve(this.journeys.get(journeyId) ?? null);
+  }
+
+  listEvents(journeyId: string, options: { cursor?: string; limit?: number } = {}): Promise<Page<EventView>> {
+    const all = this.events.get(journeyId) ?? [];
+    const start = options.cursor === undefined ? 0 : Number(options.cursor);
+    const limit = options.limit ?? 50;
+    const items = all.slice(start, start + limit);
+    return Promise.resolve(start + limit < all.length ? { items, nextCursor: String(start + limit) } : { items });
+  }
+
+  search(query: SearchQuery): Promise<Page<JourneyView>> {
+    this.searches.push(query);
+    const items = [...this.journeys.values()].filter(
+      (j) => j.journeyType === query.journeyType && Object.entries(query.fields).every(([name, value]) => JSON.stringify(j.data?.[name]) === JSON.stringify(value)),
+    );
+    return Promise.resolve({ items });
+  }
+
+  deployments(): DeployedJourney[] {
+    return this.deployed;
+  }
+
+  resolveJourney(journeyType: string, version: string): CompiledJourney {
+    const candidates = this.deployed.filter((d) => d.name === journeyType && (version === 'latest' || d.version === version));
+    const found = candidates[candidates.length - 1];
+    if (!found) throw new JourneyError('JE_JOURNEY_TYPE_UNKNOWN', `no deployed journey ${journeyType} ${version}`);
+    return found.journey;
+  }
+
+  readiness(): Promise<Readiness> {
+    return Promise.resolve({
+      ready: this.ready,
+      grid: { up: this.ready, mode: 'cluster', nodes: 6 },
+      store: { up: true },
+      partitions: { total: 64, owned: this.ready ? 64 : 0 },
+      nodeId: this.nodeId,
+    });
+  }
+
+  metricsText(): Promise<string> {
+    return Promise.resolve('# HELP je_events_accepted_total Events durably accepted\n# TYPE je_events_accepted_total counter\nje_events_accepted_total 3\n');
+  }
+
+  stop(): Promise<void> {
+    this.stopped = true;
+    return Promise.resolve();
+  }
+}
+
+export const devOptions: ApiOptions = { auth: { mode: 'dev' }, docs: false };
+
+export function devApi(engine = new FakeEngine(), options: Partial<ApiOptions> = {}) {
+  const app = buildApi(engine, { ...devOptions, ...options }, silentLogger());
+  return { app, engine };
+}
+
+/** Sends an event with the dev identity headers. */
+export function post(app: ReturnType<typeof buildApi>, url: string, body: unknown, headers: Record<string, string> = {}) {
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json', 'x-dev-sender': 'alice', ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
