@@ -35,6 +35,7 @@ export type {
 } from './local-cluster.js';
 export { nodeCommand } from './node-client.js';
 export { findFreePortBase, isPortFree } from './ports.js';
+export { isAlive as isProcessAlive } from './processes.js';
 export type { FreePortOptions } from './ports.js';
 // --- the engine's use of the grid: membership, owners, inboxes, hot state (runtime engineer) ---
 export { createGridRouter } from './router.js';

@@ -1,0 +1,156 @@
+// Lifecycle and failover of a local cluster this file starts for itself (the shared harness
+// cluster is left alone): start twice, status, kill a master and see its replica take over, stop
+// after a crash.
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isJourneyError } from '../../common/index.js';
+import {
+  connectGrid,
+  findFreePortBase,
+  getJourneyState,
+  hashSlot,
+  isPortFree,
+  isProcessAlive as processAlive,
+  localGridStatus,
+  putJourneyState,
+  startLocalCluster,
+  startLocalStandalone,
+  stopLocalGrid,
+} from '../../grid/index.js';
+import type { Grid, LocalCluster } from '../../grid/index.js';
+import { testNamespace } from '../support/environment.js';
+
+async function eventually<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (thrown: unknown) {
+      lastError = thrown;
+    }
+    if (performance.now() > deadline) throw new Error(`not within ${timeoutMs} ms`, { cause: lastError });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('local cluster lifecycle', () => {
+  let root: string;
+  let dir: string;
+  let cluster: LocalCluster;
+  let grid: Grid | undefined;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'je-grid-lifecycle-'));
+    dir = join(root, 'grid');
+    cluster = await startLocalCluster({ dir, portBase: await findFreePortBase({ count: 6 }) });
+  });
+
+  afterAll(async () => {
+    await grid?.close();
+    if (dir !== undefined) await stopLocalGrid({ dir });
+    if (root !== undefined) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('starts 3 masters with one replica each, with PID files', async () => {
+    expect(cluster.reused).toBe(false);
+    expect(cluster.nodes.filter((node) => node.role === 'master')).toHaveLength(3);
+    expect(cluster.nodes.filter((node) => node.role === 'replica')).toHaveLength(3);
+    for (const node of cluster.nodes) {
+      expect(processAlive(node.pid)).toBe(true);
+      expect(existsSync(join(dir, `node-${node.port}`, 'redis.pid'))).toBe(true);
+    }
+    const status = await localGridStatus({ dir });
+    expect(status).toMatchObject({ kind: 'cluster', healthy: true, clusterState: 'ok' });
+    expect(status.nodes.map((node) => node.alive)).toEqual([true, true, true, true, true, true]);
+  });
+
+  it('starting it again is harmless: same processes, still healthy', async () => {
+    const again = await startLocalCluster({ dir, portBase: cluster.ports[0] });
+    expect(again.reused).toBe(true);
+    expect(again.nodes.map((node) => node.pid).sort()).toEqual(cluster.nodes.map((node) => node.pid).sort());
+    expect((await localGridStatus({ dir })).healthy).toBe(true);
+  });
+
+  it('refuses to start a different shape over a running cluster', async () => {
+    const failure = await startLocalCluster({ dir, portBase: cluster.ports[0], masters: 4 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isJourneyError(failure, 'JE_GRID_START_FAILED')).toBe(true);
+  });
+
+  it('fails clearly when a port is taken', async () => {
+    const failure = await startLocalStandalone({ dir: join(root, 'clash'), portBase: cluster.ports[0] }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isJourneyError(failure, 'JE_GRID_START_FAILED')).toBe(true);
+    expect(String((failure as Error).message)).toMatch(new RegExp(`Ports in use: ${cluster.ports[0]}`));
+  });
+
+  it('says how to install redis-server when it is missing', async () => {
+    const failure = await startLocalCluster({ dir: join(root, 'missing'), portBase: 1100, redisServer: 'no-such-redis-server' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isJourneyError(failure, 'JE_DEPENDENCY_MISSING')).toBe(true);
+    expect(String((failure as Error).message)).toMatch(/apt-get install redis-server/);
+  });
+
+  it('promotes the replica when a master is killed, and writes to its slots succeed again', async () => {
+    grid = await connectGrid({ urls: [...cluster.seeds], keyPrefix: testNamespace(), watchdogIntervalMs: 1_000, watchdogFailures: 2 });
+    const journeyId = randomUUID();
+    const key = grid.keys.journeyState(journeyId);
+    const before = await cluster.keyOwner(key);
+    expect(before.replicas).toHaveLength(1);
+    const [replica] = before.replicas;
+    expect(await putJourneyState(grid, journeyId, 1, '{"v":1}', 60_000)).toBe(true);
+
+    await cluster.killNode(before.master, 'SIGKILL');
+    const started = performance.now();
+
+    // Bounded: node timeout 2 s + election; well under 20 s.
+    const after = await eventually(20_000, async () => {
+      const owner = await cluster.slotOwner(hashSlot(key), replica);
+      return owner.master === replica ? owner : undefined;
+    });
+    expect(after.master).toBe(replica);
+
+    // The grid client finds the new master; the write (seq 2) is accepted. The seq-1 state may or
+    // may not have reached the replica before the kill (replication is asynchronous).
+    await eventually(20_000, async () => ((await putJourneyState(grid!, journeyId, 2, '{"v":2}', 60_000)) ? true : undefined));
+    expect(await getJourneyState(grid, journeyId)).toEqual({ seq: 2, state: '{"v":2}' });
+    expect(performance.now() - started).toBeLessThan(40_000);
+
+    // A cluster with a failed master is not healthy; restarting it makes it rejoin as a replica.
+    expect((await localGridStatus({ dir })).healthy).toBe(false);
+    await cluster.restartNode(before.master);
+    await cluster.waitForHealthy(30_000);
+    const roles = await cluster.currentNodes();
+    expect(roles.find((node) => node.port === before.master)?.role).toBe('replica');
+    expect(roles.find((node) => node.port === replica)?.role).toBe('master');
+  });
+
+  it('stop after a crash (every node SIGKILLed) cleans the stale PID files and frees the ports', async () => {
+    await grid?.close();
+    grid = undefined;
+    const pids = (await cluster.currentNodes()).map((node) => node.pid);
+    expect(pids).toHaveLength(6);
+    for (const port of cluster.ports) await cluster.killNode(port, 'SIGKILL');
+    for (const pid of pids) expect(processAlive(pid)).toBe(false);
+    // A file that is not ours stays: stop removes only what start made.
+    writeFileSync(join(dir, 'keep.txt'), 'not ours');
+
+    const report = await stopLocalGrid({ dir });
+    expect(report.stopped).toEqual([]);
+    expect(report.stale.sort()).toEqual([...pids].sort());
+    expect(readdirSync(dir)).toEqual(['keep.txt']);
+    expect(await localGridStatus({ dir })).toMatchObject({ kind: null, nodes: [] });
+    for (const port of cluster.ports) expect(await isPortFree(port)).toBe(true);
+  });
+});
