@@ -14,6 +14,8 @@ import type { JournalEvent, JourneyRow, Store } from '../cache-store/index.js';
 import { JourneyError, ensureError, silentLogger, systemClock } from '../common/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import type { CompiledJourney, EventContext, JsonObject, ProcessorRegistry } from '../dsl/index.js';
+import { CallRunner, DEFAULT_CALL_OPTIONS } from './calls.js';
+import type { BackendRegistry, CallOptions } from './calls.js';
 import { Deployments } from './deployments.js';
 import { ID_PATTERN } from './ids.js';
 import { Intake } from './intake.js';
@@ -49,6 +51,13 @@ export interface EngineOptions {
   /** Whether this node handles events (false: an API-only node that only accepts). @defaultValue true */
   worker?: boolean;
   workerOptions?: Partial<WorkerOptions>;
+  /** Back-end systems the journeys call, `system.operation` → handler. */
+  backends?: BackendRegistry;
+  /**
+   * BullMQ connections for back-end calls (ioredis clients of the grid; the worker's must be a
+   * blocking one) and a hash-tagged key prefix. Without them, calls stay pending in the outbox.
+   */
+  callQueue?: { queue: unknown; worker: unknown; prefix: string; options?: Partial<CallOptions> };
   /** Accepts in flight at once before intake answers JE_OVERLOADED. @defaultValue 2000 */
   maxInflightAccepts?: number;
   clock?: Clock;
@@ -141,6 +150,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   let worker: Worker | null = null;
   let owners = new Map<number, string>();
   let stopped = false;
+  let calls: CallRunner | null = null;
 
   if (options.worker ?? true) {
     const leaseTtlMs = options.workerOptions?.leaseTtlMs ?? DEFAULT_WORKER_OPTIONS.leaseTtlMs;
@@ -161,7 +171,9 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       outcomes,
       journeys: (name, version) => deployments.find(name, version),
       processors: (name, version) => deployments.processors(name, version),
-      onCallsCommitted: () => undefined,
+      onCallsCommitted: (committed) => {
+        calls?.dispatch(committed).catch((error: unknown) => logger.warn({ err: ensureError(error) }, 'call not queued; the outbox sweep retries'));
+      },
     });
     await worker.start();
   }
@@ -191,8 +203,36 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     route,
   });
 
-  // Messages from other nodes: events for partitions we own, outcomes for events we accepted.
   const background: Array<Promise<void>> = [];
+  if (options.callQueue) {
+    calls = new CallRunner(
+      { queue: options.callQueue.queue, worker: worker ? options.callQueue.worker : null },
+      options.callQueue.prefix,
+      { ...DEFAULT_CALL_OPTIONS, ...options.callQueue.options },
+      {
+        sql,
+        logger,
+        metrics,
+        backends: options.backends ?? {},
+        acceptReply: (reply) => intake.acceptSystemEvent({ ...reply, origin: 'backend' }),
+      },
+    );
+    const runner = calls;
+    if (worker) {
+      const owner = worker;
+      background.push(
+        (async () => {
+          while (!stopped) {
+            await new Promise((r) => setTimeout(r, 2_000));
+            if (stopped) break;
+            await runner.sweep(owner.ownedPartitions, 5_000).catch((error: unknown) => logger.warn({ err: ensureError(error) }, 'outbox sweep failed'));
+          }
+        })(),
+      );
+    }
+  }
+
+  // Messages from other nodes: events for partitions we own, outcomes for events we accepted.
   if (grid) {
     const handle = (message: NodeMessage): void => {
       if (message.kind === 'event') worker?.deliver(message.event);
@@ -324,6 +364,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       stopped = true;
       await worker?.stop();
       await Promise.allSettled(background);
+      await calls?.close();
     },
   };
   logger.info({ ownerId, partitionCount, journeys: deployments.list().map((d) => `${d.name}@${d.version}`) }, 'engine started');

@@ -21,3 +21,5 @@ export type {
   SearchQuery,
   TargetRequest,
 } from './types.js';
+export { DEFAULT_CALL_OPTIONS } from './calls.js';
+export type { BackendHandler, BackendRegistry, CallOptions } from './calls.js';

@@ -7,7 +7,7 @@ import { appendEvent, eventExists, findByIdempotencyKey, insertInitiatingEvent, 
 import type { JournalEvent, NewEvent } from '../cache-store/index.js';
 import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
-import type { CompiledJourney } from '../dsl/index.js';
+import type { CompiledJourney, JsonObject } from '../dsl/index.js';
 import { ID_PATTERN, newId, partitionOf } from './ids.js';
 import type { EngineMetrics } from './metrics.js';
 import type { SqlPort } from './ports.js';
@@ -168,6 +168,62 @@ export class Intake {
       this.deps.logger.warn({ err: ensureError(error), eventId }, 'wake-up failed; the sweep will deliver the event');
     }
     return { journeyId, eventId, journeySeq, journeyType: journey.name, version: journey.version, duplicate: false };
+  }
+
+  /**
+   * Accepts an event the engine itself produces for a journey (a back-end reply): validated
+   * against its schema, idempotent by key, but not subject to sender access rules.
+   */
+  async acceptSystemEvent(input: {
+    journeyId: string;
+    type: string;
+    payload: Record<string, unknown>;
+    origin: 'backend';
+    causedBy: string;
+    idempotencyKey: string;
+  }): Promise<{ eventId: string; journeySeq: number; duplicate: boolean }> {
+    const known = await this.journeyType(input.journeyId);
+    const journey = this.deps.deployments.get(known.typeName, known.version);
+    if (!journey.events[input.type]) throw unknownEvent(journey, input.type);
+    this.deps.deployments.validatePayload(journey, input.type, input.payload as JsonObject);
+    const eventId = newId();
+    const context = { sender: `system:${input.origin}`, roles: ['system'], trustLevel: 3, channel: input.origin, origin: input.origin };
+    const newEvent: NewEvent = {
+      eventId,
+      type: input.type,
+      payloadJson: JSON.stringify(input.payload),
+      contextJson: JSON.stringify(context),
+      origin: input.origin,
+      causedBy: input.causedBy,
+      idempotencyKey: input.idempotencyKey,
+      requestHash: null,
+    };
+    let journeySeq: number;
+    try {
+      journeySeq = await this.deps.sql.transaction('accept-system', async (conn) => {
+        const seq = await appendEvent(conn, input.journeyId, known.partitionNo, newEvent);
+        if (seq === null) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId: input.journeyId } });
+        return seq;
+      });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const first = await this.deps.sql.read((conn) => findByIdempotencyKey(conn, input.idempotencyKey));
+      if (!first) throw error;
+      return { eventId: first.eventId, journeySeq: first.journeySeq, duplicate: true };
+    }
+    this.deps.metrics.accepted.inc({ origin: input.origin });
+    this.deps.route({
+      eventId,
+      journeyId: input.journeyId,
+      journeySeq,
+      partitionNo: known.partitionNo,
+      type: input.type,
+      payload: input.payload,
+      context,
+      origin: input.origin,
+      causedBy: input.causedBy,
+    });
+    return { eventId, journeySeq, duplicate: false };
   }
 
   private async replay(idempotencyKey: string, hash: string | null, journey: CompiledJourney): Promise<AcceptResult> {

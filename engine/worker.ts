@@ -16,7 +16,7 @@ import {
   releasePartition,
   renewPartitions,
 } from '../cache-store/index.js';
-import type { CommitResult, HandlingCommit, JournalEvent, Lifecycle, NewEvent } from '../cache-store/index.js';
+import type { CommitResult, HandlingCommit, JournalEvent, Lifecycle, NewEvent, PendingCall } from '../cache-store/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import { ensureError } from '../common/index.js';
 import { evaluate } from '../dsl/index.js';
@@ -95,8 +95,8 @@ interface Dependencies {
   outcomes: OutcomeHub;
   journeys: (name: string, version: string) => CompiledJourney | undefined;
   processors: (name: string, version: string) => ProcessorRegistry;
-  /** Called after an effect that leaves the store (a back-end call) was committed. */
-  onCallsCommitted: (journeyId: string) => void;
+  /** Called after back-end calls were committed (the outbox rows exist): dispatch them. */
+  onCallsCommitted: (calls: Array<Omit<PendingCall, 'attempts'>>) => void;
 }
 
 interface QueuedCommit {
@@ -537,7 +537,21 @@ export class Worker {
         causedBy: event.eventId,
       });
     });
-    if (commit.calls.length > 0) this.deps.onCallsCommitted(actor.journeyId);
+    if (commit.calls.length > 0) {
+      this.deps.onCallsCommitted(
+        commit.calls.map((call) => ({
+          outboxId: call.outboxId,
+          journeyId: actor.journeyId,
+          partitionNo: actor.partitionNo,
+          causedBy: event.eventId,
+          system: call.system,
+          operation: call.operation,
+          request: JSON.parse(call.requestJson) as Record<string, unknown>,
+          replyEvent: call.replyEvent,
+          failureEvent: call.failureEvent,
+        })),
+      );
+    }
     return true;
   }
 

@@ -6,6 +6,7 @@ import type { EngineConfig, Logger } from '../../common/index.js';
 import { compileJourneys, formatDiagnostics } from '../../dsl/index.js';
 import { createEngine } from '../../engine/index.js';
 import type { NodeMessage } from '../../engine/index.js';
+import { simulatedBackends } from '../../journeys/index.js';
 import { connectGrid, createGridRouter, startLocalCluster } from '../../grid/index.js';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../command.js';
@@ -85,6 +86,13 @@ async function serve(config: EngineConfig, logger: Logger): Promise<() => Promis
       partitionCount: config.partitions,
       worker: config.roles.includes('worker'),
       workerOptions: { leaseTtlMs: config.leaseTtlMs },
+      backends: simulatedBackends,
+      callQueue: {
+        queue: await grid.duplicate(),
+        worker: await grid.duplicate({ blocking: true }),
+        // One hash tag: every key of the queue on one cluster slot (BullMQ's multi-key scripts).
+        prefix: `{${config.gridKeyPrefix}-calls}`,
+      },
       logger,
     });
     cleanups.push(() => engine.stop());
