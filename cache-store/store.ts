@@ -134,6 +134,9 @@ async function migrateWithPool(pool: Pool, options: ResolvedStoreOptions): Promi
   try {
     const c = conn;
     const executor = makeExecutor((sql, params) => c.query(sql, params === undefined ? undefined : [...params]));
+    // DDL waits for a metadata lock behind open transactions (any client's), and new queries on
+    // the table queue behind it; the server default wait is a year. Bound it.
+    await executor.execute(`SET SESSION lock_wait_timeout = ${Math.max(1, Math.ceil(options.migrationLockTimeoutMs / 1000))}`);
     return await runMigrations(executor, {
       database: options.target.database,
       logger: options.logger,
@@ -144,8 +147,14 @@ async function migrateWithPool(pool: Pool, options: ResolvedStoreOptions): Promi
     healthy = false;
     throw wrapStoreError(err, 'running migrations');
   } finally {
-    if (healthy) await conn.release();
-    else conn.destroy();
+    if (healthy) {
+      await conn.query('SET SESSION lock_wait_timeout = DEFAULT').then(
+        () => conn.release(),
+        () => conn.destroy(),
+      );
+    } else {
+      conn.destroy();
+    }
   }
 }
 
