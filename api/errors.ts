@@ -115,17 +115,30 @@ export function errorBody(error: JourneyError, internal: boolean): ErrorBody {
   return { error: { code: error.code, message: error.message, details: error.details } };
 }
 
+/** Answers `thrown` with the error envelope, its status and `Retry-After`; logs what went wrong. */
+export function sendError(thrown: unknown, request: FastifyRequest, reply: FastifyReply, bodyLimitBytes: number): FastifyReply {
+  const { error, internal } = toJourneyError(thrown, bodyLimitBytes);
+  const status = error.httpStatus;
+  if (internal || status >= 500) request.log.error({ err: internal ? ensureError(error.cause) : error }, 'request failed');
+  else request.log.info({ code: error.code, status }, 'request refused');
+  const retryAfter = retryAfterSeconds(error);
+  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
+  return reply.code(status).type('application/json; charset=utf-8').send(errorBody(error, internal));
+}
+
+/**
+ * For fastify's `frameworkErrors` option: errors the router raises before any route or hook runs
+ * (a URL that does not decode, a path parameter over the length limit) get the same envelope.
+ */
+export function frameworkErrorHandler(bodyLimitBytes: number) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
+    void sendError(error, request, reply, bodyLimitBytes);
+  };
+}
+
 /** Installs the error and not-found handlers on the root instance (children inherit them). */
 export function installErrorHandling(app: FastifyInstance, bodyLimitBytes: number): void {
-  app.setErrorHandler((thrown: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const { error, internal } = toJourneyError(thrown, bodyLimitBytes);
-    const status = error.httpStatus;
-    if (internal || status >= 500) request.log.error({ err: internal ? ensureError(error.cause) : error }, 'request failed');
-    else request.log.info({ code: error.code, status }, 'request refused');
-    const retryAfter = retryAfterSeconds(error);
-    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
-    return reply.code(status).type('application/json; charset=utf-8').send(errorBody(error, internal));
-  });
+  app.setErrorHandler((thrown: unknown, request: FastifyRequest, reply: FastifyReply) => sendError(thrown, request, reply, bodyLimitBytes));
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const error = new JourneyError('JE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`.slice(0, 300));
     return reply.code(404).type('application/json; charset=utf-8').send(errorBody(error, false));

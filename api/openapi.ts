@@ -3,7 +3,7 @@ import type { DeployedJourney } from '../engine/index.js';
 import { escapePointerToken } from './errors.js';
 import {
   JOURNEY_ID_PATTERN,
-  MAX_SEARCH_VALUE_LENGTH,
+  SEARCH_VALUE_PATTERN,
   acceptResultSchema,
   deploymentsSchema,
   errorSchema,
@@ -212,7 +212,7 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
       in: 'query',
       required: false,
       description: `Search field (${[...types].join('/')}) of ${[...journeys].join(', ')}; exact match.`,
-      schema: { type: 'string', maxLength: MAX_SEARCH_VALUE_LENGTH },
+      schema: { type: 'string', pattern: SEARCH_VALUE_PATTERN },
     });
   }
   paths['/journeys'] = {

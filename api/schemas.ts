@@ -20,6 +20,8 @@ export const CURSOR_PATTERN = '^[!-~]{1,1024}$';
 export const SEARCH_FIELD_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 /** Longest accepted search value, in characters. */
 export const MAX_SEARCH_VALUE_LENGTH = 256;
+/** A search value: no control characters (NUL included), no lone surrogates, bounded length. */
+export const SEARCH_VALUE_PATTERN = `^[^\\u0000-\\u001f\\u007f\\p{Cs}]{1,${MAX_SEARCH_VALUE_LENGTH}}$`;
 /** Largest page the engine serves. */
 export const MAX_PAGE_LIMIT = 500;
 
@@ -218,7 +220,7 @@ export const searchQuerySchema = {
     ...pageQuerySchema.properties,
   },
   propertyNames: { pattern: SEARCH_FIELD_PATTERN },
-  additionalProperties: { type: 'string', minLength: 1, maxLength: MAX_SEARCH_VALUE_LENGTH },
+  additionalProperties: { type: 'string', pattern: SEARCH_VALUE_PATTERN },
 } as const;
 
 export const deploymentsSchema = {

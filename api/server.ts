@@ -5,7 +5,7 @@ import { ulid } from 'ulid';
 import { JourneyError, type Logger } from '../common/index.js';
 import type { JourneyEngine } from '../engine/index.js';
 import { authenticationHook, createAuthenticator } from './auth.js';
-import { installErrorHandling } from './errors.js';
+import { frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { registerEventRoutes } from './event-routes.js';
 import { installJsonParser } from './json-body.js';
 import { HttpMetrics } from './metrics.js';
@@ -58,6 +58,7 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
     requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
     genReqId: () => ulid(),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors: frameworkErrorHandler(resolved.bodyLimitBytes),
   }) as unknown as FastifyInstance;
 
   installValidators(app);

@@ -89,6 +89,15 @@ describe('fastify errors use the same envelope', () => {
     expect((await app.inject({ method: 'DELETE', url: '/journeys/01J00000000000000000000001' })).statusCode).toBe(404);
   });
 
+  it("the router's own errors (undecodable URL, over-long parameter) → 400 in the envelope", async () => {
+    const { app } = devApi();
+    for (const url of ['/journeys/%zz', `/journeys/${'A'.repeat(200)}`, `/journeys/${'A'.repeat(200)}/events`]) {
+      const res = await app.inject({ url });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json<ErrorAnswer>().error.code).toBe('JE_BAD_REQUEST');
+    }
+  });
+
   it('malformed JSON → 400 JE_BAD_REQUEST', async () => {
     const { app } = devApi();
     for (const body of ['{"type":', '{type: "OpenWallet"}', '', '   ', "{'a':1}", '{"a":1}{"b":2}', 'NaN']) {
@@ -98,7 +107,16 @@ describe('fastify errors use the same envelope', () => {
     }
   });
 
-  it('wrong or missing content type → 415', async () => {
+  it('a body without a content type → 415; no body at all → 400', async () => {
+    const { app } = devApi();
+    const noType = await app.inject({ method: 'POST', url: OPEN_URL, headers: { 'x-dev-sender': 'alice' }, payload: JSON.stringify(OPEN) });
+    expect(noType.statusCode).toBe(415);
+    const noBody = await app.inject({ method: 'POST', url: OPEN_URL, headers: { 'x-dev-sender': 'alice' } });
+    expect(noBody.statusCode).toBe(400);
+    expect(noBody.json<ErrorAnswer>().error.details['violations']).toEqual([{ pointer: '', message: 'must be object' }]);
+  });
+
+  it('wrong content type → 415', async () => {
     const { app } = devApi();
     for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'multipart/form-data; boundary=x']) {
       const res = await post(app, OPEN_URL, JSON.stringify(OPEN), { 'content-type': contentType });

@@ -171,6 +171,9 @@ describe('read routes', () => {
     expect((await app.inject({ url: '/journeys?type=pfm/wallet&version=9.9' })).statusCode).toBe(404);
     expect((await app.inject({ url: `/journeys?type=pfm/wallet&owner=${'a'.repeat(257)}` })).statusCode).toBe(400);
     expect((await app.inject({ url: '/journeys?type=pfm/wallet&owner=a&owner=b' })).statusCode).toBe(400);
+    expect((await app.inject({ url: '/journeys?type=pfm/wallet&owner=al%00ice' })).statusCode).toBe(400);
+    expect((await app.inject({ url: '/journeys?type=pfm/wallet&owner=%0d%0aSet-Cookie:x' })).statusCode).toBe(400);
+    expect((await app.inject({ url: '/journeys?type=pfm/wallet&owner[$ne]=1' })).statusCode).toBe(400);
     expect((await app.inject({ url: `/journeys?type=pfm/wallet&${encodeURIComponent("owner' OR '1'='1")}=x` })).statusCode).toBe(400);
     expect(engine.searches).toHaveLength(2);
   });
