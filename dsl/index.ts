@@ -1,11 +1,29 @@
-/** The journey DSL: grammar, compiler, evaluator. The only entry point other folders import. */
+/**
+ * The journey DSL: grammar, compiler, evaluator. The only entry point other folders import.
+ * docs/DSL.md describes the language.
+ */
 export { IR_VERSION } from './ir.js';
 export type {
   AccessRule, ActionProcessor, Bead, CompiledJourney, Effect, EmittedEvent, Evaluation, EvaluationInput, EventContext,
   EventDefinition, Expr, Json, JsonObject, JsonSchema, Precondition, ProcessorRegistry, RejectionCode, SearchField,
   SourceLocation, Step, TimerDefinition,
 } from './ir.js';
+
+// Evaluating events (pure).
 export { evaluate, isInitiating, checkAtEdge } from './evaluator.js';
 export type { EdgeRefusal } from './evaluator.js';
 export { createPayloadValidators } from './validation.js';
 export type { PayloadValidators, PayloadViolation } from './validation.js';
+
+// Compiling sources.
+export { parseJourney } from './parser.js';
+export type { ParseResult } from './parser.js';
+export { compileJourney, CONTEXT_SCHEMA } from './compiler.js';
+export type { CompileInput, CompileOutput } from './compiler.js';
+export { compileJourneys, loadJourneyDirectory, loadProcessors, DEFINITION_FILE } from './loader.js';
+export type { CompiledJourneys, LoadedJourney } from './loader.js';
+export { irSchema, assertValidIr, parseCompiledJourney } from './ir-schema.js';
+
+// Diagnostics.
+export { DIAGNOSTIC_CODES, formatDiagnostic, formatDiagnostics, hasErrors } from './diagnostics.js';
+export type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from './diagnostics.js';

@@ -41,6 +41,8 @@ export interface EventDefinition {
   handled: boolean;
   /** True when some bead emits it. */
   emitted: boolean;
+  /** True when the journey declares it in `publish`: meant for systems outside the journey. */
+  published?: boolean;
 }
 
 export interface SearchField {
