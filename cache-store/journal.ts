@@ -12,6 +12,13 @@
 import type { PoolConnection } from 'mariadb';
 
 type Connection = PoolConnection;
+type Row = Record<string, unknown>;
+
+function str(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return value.toString();
+  throw new Error(`expected a text column, got ${typeof value}`);
+}
 
 export type EventOrigin = 'api' | 'emitted' | 'timer' | 'backend';
 export type EventStatus = 'pending' | 'applied' | 'rejected';
@@ -78,23 +85,23 @@ const EVENT_COLUMNS = `event_id, journey_id, journey_seq, partition_no, event_ty
 
 function eventFromRow(row: Record<string, unknown>): JournalEvent {
   return {
-    eventId: String(row.event_id),
-    journeyId: String(row.journey_id),
+    eventId: str(row.event_id),
+    journeyId: str(row.journey_id),
     journeySeq: toNumber(row.journey_seq),
     partitionNo: toNumber(row.partition_no),
-    type: String(row.event_type),
+    type: str(row.event_type),
     payload: parseJson(row.payload),
     context: parseJson(row.context),
     origin: row.origin as EventOrigin,
-    causedBy: row.caused_by === null ? null : String(row.caused_by),
+    causedBy: row.caused_by === null ? null : str(row.caused_by),
   };
 }
 
 function journeyFromRow(row: Record<string, unknown>): JourneyRow {
   return {
-    journeyId: String(row.journey_id),
-    typeName: String(row.type_name),
-    typeVersion: String(row.type_version),
+    journeyId: str(row.journey_id),
+    typeName: str(row.type_name),
+    typeVersion: str(row.type_version),
     partitionNo: toNumber(row.partition_no),
     lifecycle: row.lifecycle as Lifecycle,
     data: row.data === null ? null : parseJson(row.data),
@@ -164,22 +171,22 @@ export interface IdempotentAnswer {
 }
 
 export async function findByIdempotencyKey(conn: Connection, idempotencyKey: string): Promise<IdempotentAnswer | null> {
-  const rows = (await conn.query(
+  const rows = await conn.query<Row[]>(
     `SELECT event_id, journey_id, journey_seq, request_hash FROM events WHERE idempotency_key = ?`,
     [idempotencyKey],
-  )) as Array<Record<string, unknown>>;
+  );
   const row = rows[0];
   if (!row) return null;
   return {
-    eventId: String(row.event_id),
-    journeyId: String(row.journey_id),
+    eventId: str(row.event_id),
+    journeyId: str(row.journey_id),
     journeySeq: toNumber(row.journey_seq),
-    requestHash: row.request_hash === null ? null : String(row.request_hash),
+    requestHash: row.request_hash === null ? null : str(row.request_hash),
   };
 }
 
 export async function eventExists(conn: Connection, eventId: string): Promise<{ journeySeq: number } | null> {
-  const rows = (await conn.query(`SELECT journey_seq FROM events WHERE event_id = ?`, [eventId])) as Array<Record<string, unknown>>;
+  const rows = await conn.query<Row[]>(`SELECT journey_seq FROM events WHERE event_id = ?`, [eventId]);
   const row = rows[0];
   return row ? { journeySeq: toNumber(row.journey_seq) } : null;
 }
@@ -188,22 +195,22 @@ export async function eventExists(conn: Connection, eventId: string): Promise<{ 
 // Reads
 
 export async function loadJourney(conn: Connection, journeyId: string): Promise<JourneyRow | null> {
-  const rows = (await conn.query(
+  const rows = await conn.query<Row[]>(
     `SELECT journey_id, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq, created_at, updated_at
        FROM journeys WHERE journey_id = ?`,
     [journeyId],
-  )) as Array<Record<string, unknown>>;
+  );
   const row = rows[0];
   return row ? journeyFromRow(row) : null;
 }
 
 /** Pending events of one journey after a given seq, in order. */
 export async function pendingEventsOfJourney(conn: Connection, journeyId: string, afterSeq: number, limit: number): Promise<JournalEvent[]> {
-  const rows = (await conn.query(
+  const rows = await conn.query<Row[]>(
     `SELECT ${EVENT_COLUMNS} FROM events WHERE journey_id = ? AND journey_seq > ? AND status = 'pending'
       ORDER BY journey_seq LIMIT ?`,
     [journeyId, afterSeq, limit],
-  )) as Array<Record<string, unknown>>;
+  );
   return rows.map(eventFromRow);
 }
 
@@ -217,12 +224,12 @@ export async function pendingEventsOfPartitions(
   options: { olderThanMs: number; limit: number },
 ): Promise<JournalEvent[]> {
   if (partitions.length === 0) return [];
-  const rows = (await conn.query(
+  const rows = await conn.query<Row[]>(
     `SELECT ${EVENT_COLUMNS} FROM events
       WHERE status = 'pending' AND partition_no IN (?) AND accepted_at <= NOW(6) - INTERVAL ? MICROSECOND
       ORDER BY accepted_at LIMIT ?`,
     [partitions, options.olderThanMs * 1000, options.limit],
-  )) as Array<Record<string, unknown>>;
+  );
   return rows.map(eventFromRow);
 }
 
@@ -235,14 +242,14 @@ export interface StoredOutcome {
 }
 
 export async function loadOutcome(conn: Connection, eventId: string): Promise<StoredOutcome | null> {
-  const rows = (await conn.query(`SELECT event_id, journey_id, journey_seq, status, outcome FROM events WHERE event_id = ?`, [
+  const rows = await conn.query<Row[]>(`SELECT event_id, journey_id, journey_seq, status, outcome FROM events WHERE event_id = ?`, [
     eventId,
-  ])) as Array<Record<string, unknown>>;
+  ]);
   const row = rows[0];
   if (!row) return null;
   return {
-    eventId: String(row.event_id),
-    journeyId: String(row.journey_id),
+    eventId: str(row.event_id),
+    journeyId: str(row.journey_id),
     journeySeq: toNumber(row.journey_seq),
     status: row.status as EventStatus,
     outcome: row.outcome === null ? null : parseJson(row.outcome),
@@ -256,11 +263,11 @@ export interface HistoryRow extends JournalEvent {
 }
 
 export async function journeyHistory(conn: Connection, journeyId: string, afterSeq: number, limit: number): Promise<HistoryRow[]> {
-  const rows = (await conn.query(
+  const rows = await conn.query<Row[]>(
     `SELECT ${EVENT_COLUMNS}, accepted_at, status, outcome FROM events WHERE journey_id = ? AND journey_seq > ?
       ORDER BY journey_seq LIMIT ?`,
     [journeyId, afterSeq, limit],
-  )) as Array<Record<string, unknown>>;
+  );
   return rows.map((row) => ({
     ...eventFromRow(row),
     acceptedAt: row.accepted_at as Date,
@@ -286,11 +293,11 @@ export async function searchJourneys(
     params.push(value);
   }
   params.push(query.limit);
-  const rows = (await conn.query(
+  const rows = await conn.query<Row[]>(
     `SELECT journey_id, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq, created_at, updated_at
        FROM journeys WHERE ${where.join(' AND ')} ORDER BY journey_id LIMIT ?`,
     params,
-  )) as Array<Record<string, unknown>>;
+  );
   return rows.map(journeyFromRow);
 }
 
@@ -359,11 +366,11 @@ export async function commitHandlingBatch(
   const partitions = [...new Set(batch.map((c) => c.partitionNo))];
   // The fence: a shared lock on each partition row, held to COMMIT, so a takeover (which updates
   // the row) waits for this transaction, and every commit after a takeover sees the new epoch.
-  const held = (await conn.query(
+  const held = await conn.query<Row[]>(
     `SELECT partition_no, epoch FROM partitions
       WHERE partition_no IN (?) AND owner_node = ? AND lease_expires_at > NOW(6) LOCK IN SHARE MODE`,
     [partitions, ownerNode],
-  )) as Array<Record<string, unknown>>;
+  );
   const valid = new Set<number>();
   for (const row of held) {
     const partitionNo = toNumber(row.partition_no);
@@ -506,10 +513,10 @@ export async function acquirePartitions(conn: Connection, ownerNode: string, par
       WHERE partition_no IN (?) AND (owner_node IS NULL OR lease_expires_at IS NULL OR lease_expires_at < NOW(6))`,
     [ownerNode, ttlMs * 1000, partitions],
   );
-  const rows = (await conn.query(`SELECT partition_no, epoch FROM partitions WHERE partition_no IN (?) AND owner_node = ?`, [
+  const rows = await conn.query<Row[]>(`SELECT partition_no, epoch FROM partitions WHERE partition_no IN (?) AND owner_node = ?`, [
     partitions,
     ownerNode,
-  ])) as Array<Record<string, unknown>>;
+  ]);
   for (const row of rows) taken.set(toNumber(row.partition_no), toNumber(row.epoch));
   return taken;
 }
@@ -524,10 +531,10 @@ export async function renewPartitions(conn: Connection, ownerNode: string, held:
       WHERE partition_no IN (?) AND owner_node = ? AND lease_expires_at > NOW(6)`,
     [ttlMs * 1000, partitions, ownerNode],
   );
-  const rows = (await conn.query(
+  const rows = await conn.query<Row[]>(
     `SELECT partition_no, epoch FROM partitions WHERE partition_no IN (?) AND owner_node = ? AND lease_expires_at > NOW(6)`,
     [partitions, ownerNode],
-  )) as Array<Record<string, unknown>>;
+  );
   for (const row of rows) {
     const partitionNo = toNumber(row.partition_no);
     const epoch = toNumber(row.epoch);
@@ -553,12 +560,12 @@ export interface PartitionOwner {
 }
 
 export async function partitionOwners(conn: Connection): Promise<PartitionOwner[]> {
-  const rows = (await conn.query(
+  const rows = await conn.query<Row[]>(
     `SELECT partition_no, owner_node, epoch, TIMESTAMPDIFF(MICROSECOND, NOW(6), lease_expires_at) AS expires_in_us FROM partitions ORDER BY partition_no`,
-  )) as Array<Record<string, unknown>>;
+  );
   return rows.map((row) => ({
     partitionNo: toNumber(row.partition_no),
-    ownerNode: row.owner_node === null ? null : String(row.owner_node),
+    ownerNode: row.owner_node === null ? null : str(row.owner_node),
     epoch: toNumber(row.epoch),
     expiresInMs: row.expires_in_us === null ? null : toNumber(row.expires_in_us) / 1000,
   }));
@@ -578,17 +585,17 @@ export interface DueTimer {
 
 export async function dueTimers(conn: Connection, partitions: number[], nowMs: number, limit: number): Promise<DueTimer[]> {
   if (partitions.length === 0) return [];
-  const rows = (await conn.query(
+  const rows = await conn.query<Row[]>(
     `SELECT timer_id, journey_id, partition_no, timer_name, event_type, payload FROM timers
       WHERE status = 'scheduled' AND partition_no IN (?) AND fire_at <= FROM_UNIXTIME(?) ORDER BY fire_at LIMIT ?`,
     [partitions, nowMs / 1000, limit],
-  )) as Array<Record<string, unknown>>;
+  );
   return rows.map((row) => ({
-    timerId: String(row.timer_id),
-    journeyId: String(row.journey_id),
+    timerId: str(row.timer_id),
+    journeyId: str(row.journey_id),
     partitionNo: toNumber(row.partition_no),
-    name: String(row.timer_name),
-    eventType: String(row.event_type),
+    name: str(row.timer_name),
+    eventType: str(row.event_type),
     payload: parseJson(row.payload),
   }));
 }
@@ -619,21 +626,21 @@ export interface PendingCall {
 
 export async function pendingCalls(conn: Connection, partitions: number[], olderThanMs: number, limit: number): Promise<PendingCall[]> {
   if (partitions.length === 0) return [];
-  const rows = (await conn.query(
+  const rows = await conn.query<Row[]>(
     `SELECT outbox_id, journey_id, partition_no, caused_by, system_name, operation, request, reply_event, failure_event, attempts
        FROM outbox WHERE status = 'pending' AND partition_no IN (?) AND updated_at <= NOW(6) - INTERVAL ? MICROSECOND LIMIT ?`,
     [partitions, olderThanMs * 1000, limit],
-  )) as Array<Record<string, unknown>>;
+  );
   return rows.map((row) => ({
-    outboxId: String(row.outbox_id),
-    journeyId: String(row.journey_id),
+    outboxId: str(row.outbox_id),
+    journeyId: str(row.journey_id),
     partitionNo: toNumber(row.partition_no),
-    causedBy: String(row.caused_by),
-    system: String(row.system_name),
-    operation: String(row.operation),
+    causedBy: str(row.caused_by),
+    system: str(row.system_name),
+    operation: str(row.operation),
     request: parseJson(row.request),
-    replyEvent: String(row.reply_event),
-    failureEvent: String(row.failure_event),
+    replyEvent: str(row.reply_event),
+    failureEvent: str(row.failure_event),
     attempts: toNumber(row.attempts),
   }));
 }
@@ -656,6 +663,6 @@ export async function touchCall(conn: Connection, outboxId: string, lastError: s
  */
 export async function ensurePartitionCount(conn: Connection, count: number): Promise<number> {
   await conn.query(`INSERT IGNORE INTO cluster_meta (meta_key, meta_value) VALUES ('partition_count', ?)`, [String(count)]);
-  const rows = (await conn.query(`SELECT meta_value FROM cluster_meta WHERE meta_key = 'partition_count'`)) as Array<Record<string, unknown>>;
+  const rows = await conn.query<Row[]>(`SELECT meta_value FROM cluster_meta WHERE meta_key = 'partition_count'`);
   return Number(rows[0]?.meta_value ?? count);
 }

@@ -47,7 +47,7 @@ export class CallRunner {
   private readonly log: Logger;
 
   constructor(
-    connections: { queue: unknown; worker: unknown | null },
+    connections: { queue: unknown; worker: unknown },
     /** A hash-tagged prefix, so every key of the queue lives on one cluster slot. */
     prefix: string,
     private readonly options: CallOptions,

@@ -159,7 +159,7 @@ export class Intake {
         partitionNo,
         type: event.type,
         payload: event.payload,
-        context: contextWithOrigin as unknown as Record<string, unknown>,
+        context: contextWithOrigin,
         origin: 'api',
         causedBy: null,
       });

@@ -104,7 +104,7 @@ describe('chaos: worker processes killed, paused, added and removed under load',
     await sleep(1_000);
     paused.signal('SIGCONT');
     // On waking, the paused worker learns (at renewal or at its fenced commit) that it lost its leases.
-    await waitFor('the resumed worker to notice its lost leases', async () => /lease lost|fenced at commit/.test(paused.log), 20_000, 100);
+    await waitFor('the resumed worker to notice its lost leases', () => Promise.resolve(/lease lost|fenced at commit/.test(paused.log)), 20_000, 100);
     await sleep(1_500);
     await load.stop();
     const report = await checkWallets(database.url, load.log);
