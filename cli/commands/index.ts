@@ -1,5 +1,8 @@
 import type { CliCommand } from '../command.js';
 import { serveCommand } from './serve.js';
+import { gridCommand } from './grid.js';
+import { checkCommand } from './check.js';
+import { compileCommand } from './compile.js';
 
 /** Every `journey` subcommand, in the order `journey --help` lists them. */
-export const commands: CliCommand[] = [serveCommand];
+export const commands: CliCommand[] = [serveCommand, gridCommand, checkCommand, compileCommand];
