@@ -420,6 +420,8 @@ abstract class LocalGridHandle {
   readonly seeds: readonly string[];
   /** True when `start` found this grid already running and only attached to it. */
   readonly reused: boolean;
+  /** Ports of crashed nodes that `start` restarted when it attached to a running grid. */
+  restartedPorts: readonly number[] = [];
   protected readonly redisServer: string;
   protected readonly stopTimeoutMs: number;
 
@@ -584,7 +586,14 @@ function checkPortBase(portBase: number, count: number, cluster: boolean): void 
 }
 
 /** Attaches to the grid already in `dir` when every node runs; restarts crashed ones; undefined when nothing runs. */
-async function attachExisting(dir: string, kind: LocalGridKind, expected: Pick<GridState, 'ports' | 'masters' | 'replicasPerMaster'>, redisServer: string, timeoutMs: number, logger: Logger): Promise<GridState | undefined> {
+async function attachExisting(
+  dir: string,
+  kind: LocalGridKind,
+  expected: Pick<GridState, 'ports' | 'masters' | 'replicasPerMaster'>,
+  redisServer: string,
+  timeoutMs: number,
+  logger: Logger,
+): Promise<{ state: GridState; restarted: number[] } | undefined> {
   const state = readState(dir);
   if (state === undefined) return undefined;
   const ports = state.ports;
@@ -608,13 +617,13 @@ async function attachExisting(dir: string, kind: LocalGridKind, expected: Pick<G
     );
   }
   const deadline = performance.now() + timeoutMs;
-  for (const port of ports) {
-    if (live.includes(port)) continue;
+  const restarted = ports.filter((port) => !live.includes(port));
+  for (const port of restarted) {
     logger.info({ port }, 'restarting a crashed node');
     await waitForPing(dir, port, startNode(redisServer, dir, port), deadline);
   }
   for (const port of ports) await waitForPing(dir, port, livePid(dir, port) ?? 0, deadline);
-  return state;
+  return { state, restarted };
 }
 
 async function spawnFresh(dir: string, state: GridState, redisServer: string, config: Required<Pick<LocalClusterOptions, 'nodeTimeoutMs' | 'minReplicasToWrite'>>, deadline: number): Promise<void> {
@@ -672,9 +681,11 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const existing = await attachExisting(dir, 'cluster', { ports, masters, replicasPerMaster }, redisServer, startTimeoutMs, logger);
   if (existing !== undefined) {
     await waitForClusterHealthy(dir, ports, masters, startTimeoutMs);
-    logger.info({ dir, ports }, 'local cluster already running');
-    const cluster = new LocalCluster(dir, existing, [], true, redisServer, stopTimeoutMs);
-    return new LocalCluster(dir, existing, await cluster.currentNodes(), true, redisServer, stopTimeoutMs);
+    logger.info({ dir, ports, restarted: existing.restarted }, 'local cluster already running');
+    const probe = new LocalCluster(dir, existing.state, [], true, redisServer, stopTimeoutMs);
+    const cluster = new LocalCluster(dir, existing.state, await probe.currentNodes(), true, redisServer, stopTimeoutMs);
+    cluster.restartedPorts = Object.freeze(existing.restarted);
+    return cluster;
   }
 
   const state: GridState = { version: 1, kind: 'cluster', ports, masters, replicasPerMaster, createdAt: new Date().toISOString() };
@@ -736,5 +747,7 @@ export async function startLocalStandalone(options: LocalGridOptions = {}): Prom
   const pid = livePid(dir, port);
   if (pid === undefined) throw new JourneyError('JE_GRID_START_FAILED', `redis-server on port ${port} is not running`);
   logger.info({ dir, port, pid }, existing === undefined ? 'local redis-server is up' : 'local redis-server already running');
-  return new LocalStandalone(dir, port, pid, existing !== undefined, redisServer, stopTimeoutMs);
+  const server = new LocalStandalone(dir, port, pid, existing !== undefined, redisServer, stopTimeoutMs);
+  server.restartedPorts = Object.freeze(existing?.restarted ?? []);
+  return server;
 }

@@ -136,6 +136,18 @@ describe('local cluster lifecycle', () => {
     expect(roles.find((node) => node.port === replica)?.role).toBe('master');
   });
 
+  it('starting it again restarts a crashed node', async () => {
+    const replica = (await cluster.currentNodes()).find((node) => node.role === 'replica');
+    expect(replica).toBeDefined();
+    await cluster.killNode(replica!.port, 'SIGKILL');
+    expect(cluster.pidOf(replica!.port)).toBeUndefined();
+    const healed = await startLocalCluster({ dir, portBase: cluster.ports[0] });
+    expect(healed.reused).toBe(true);
+    expect(healed.restartedPorts).toEqual([replica!.port]);
+    expect(healed.pidOf(replica!.port)).not.toBe(replica!.pid);
+    expect((await localGridStatus({ dir })).healthy).toBe(true);
+  });
+
   it('stop after a crash (every node SIGKILLed) cleans the stale PID files and frees the ports', async () => {
     await grid?.close();
     grid = undefined;
