@@ -113,6 +113,23 @@ interface Env {
   event: { name: string; schema: JsonSchema; file: string } | null;
 }
 
+/** Whether schema texts compile with ajv, remembered: compiling is slow and the same files recur. */
+const schemaProblems = new Map<string, string | null>();
+
+function schemaProblem(text: string, schema: object): string | null {
+  const known = schemaProblems.get(text);
+  if (known !== undefined) return known;
+  let problem: string | null = null;
+  try {
+    createAjv().compile(schema);
+  } catch (thrown: unknown) {
+    problem = thrown instanceof Error ? thrown.message : String(thrown);
+  }
+  if (schemaProblems.size >= 1000) schemaProblems.clear();
+  schemaProblems.set(text, problem);
+  return problem;
+}
+
 function collapse(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
@@ -170,10 +187,9 @@ class Compiler {
       this.error('invalid-schema', `${this.folder}${relative} is not a JSON Schema object`, span);
       return null;
     }
-    try {
-      createAjv().compile(schema);
-    } catch (thrown: unknown) {
-      this.error('invalid-schema', `${this.folder}${relative} is not a valid JSON Schema (draft 2020-12): ${thrown instanceof Error ? thrown.message : String(thrown)}`, span);
+    const problem = schemaProblem(text, schema);
+    if (problem !== null) {
+      this.error('invalid-schema', `${this.folder}${relative} is not a valid JSON Schema (draft 2020-12): ${problem}`, span);
       return null;
     }
     return schema as JsonSchema;

@@ -159,12 +159,13 @@ export function didYouMean(word: string, candidates: Iterable<string>): string {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    // Ties go to the candidate of the same length (a typo more often replaces than drops a letter).
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase()) + (candidate.length === word.length ? 0 : 0.5);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
   const limit = Math.max(1, Math.floor(word.length / 3));
-  return best !== undefined && bestDistance <= limit ? `; did you mean ${best}?` : '';
+  return best !== undefined && Math.floor(bestDistance) <= limit ? `; did you mean ${best}?` : '';
 }
