@@ -29,6 +29,8 @@ export type ExprNode =
   | { kind: 'unary'; op: 'not' | 'neg'; operand: ExprNode; span: Span; opSpan: Span }
   | { kind: 'binary'; op: BinaryOp; left: ExprNode; right: ExprNode; span: Span; opSpan: Span }
   | { kind: 'call'; fn: Name; args: ExprNode[]; span: Span }
+  /** A bare name: never valid (paths start with data, event or context); kept for a helpful error. */
+  | { kind: 'name'; name: Name; span: Span }
   | { kind: 'list'; items: ExprNode[]; span: Span }
   | ObjectNode;
 

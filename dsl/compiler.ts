@@ -264,6 +264,16 @@ class Compiler {
         return this.binary(node, env);
       case 'call':
         return this.call(node, env);
+      case 'name': {
+        const field = node.name.value;
+        const roots: string[] = [];
+        if (lookupField(env.data, env.data, field).found === true) roots.push(`data.${field}`);
+        if (env.event && lookupField(env.event.schema, env.event.schema, field).found === true) roots.push(`event.${field}`);
+        if (lookupField(CONTEXT_SCHEMA, CONTEXT_SCHEMA, field).found === true) roots.push(`context.${field}`);
+        const hint = roots.length > 0 ? `; did you mean ${roots.join(' or ')}?` : '';
+        this.error('unknown-path', `${field} is not a value: a path starts with data., event. or context.${hint}`, node.span);
+        return { expr: { kind: 'literal', value: null }, ty: ANY };
+      }
       case 'list': {
         const items = node.items.map((item) => this.expr(item, env).expr);
         return { expr: { kind: 'list', items }, ty: ty('list') };

@@ -111,7 +111,23 @@ function describeToken(token: Token): string {
   }
 }
 
-function expectation(expected: string[]): string {
+/** Words that begin a declaration, a bead, a rule or a step: listed as "the next statement". */
+const STATEMENT_STARTS = new Set([
+  '`after`', '`allow`', '`call`', '`cancel`', '`emit`', '`if`', '`process`', '`set`', '`start`', '`when`', '`on`',
+  '`data`', '`event`', '`events`', '`publish`', '`search`', '`timer`',
+]);
+const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'in']);
+
+function expectation(expectedIn: string[], token: Token | null): string {
+  let expected = expectedIn;
+  const statements = expected.filter((e) => STATEMENT_STARTS.has(e));
+  if (statements.length >= 6) {
+    // Inside `if ... end` only steps can follow; elsewhere also rules, beads and declarations.
+    const what = statements.includes('`on`') ? 'the next statement' : 'a step';
+    expected = [...expected.filter((e) => !STATEMENT_STARTS.has(e)), what];
+  }
+  const chained = token !== null && COMPARISONS.has(token.text) && expected.includes('an operator');
+  if (chained) return `; comparisons do not chain: write \`a < b and b < c\``;
   if (expected.length === 0) return '';
   if (expected.length === 1) return `; expected ${expected[0] ?? ''}`;
   return `; expected one of: ${expected.join(', ')}`;
@@ -131,12 +147,12 @@ function syntaxDiagnostic(source: SourceText, outcome: Extract<Outcome, { ok: fa
     return source.diagnostic(
       'error',
       'syntax',
-      `unexpected end of input${expectation(outcome.expected)}`,
+      `unexpected end of input${expectation(outcome.expected, null)}`,
       { start: endOffset, end: endOffset + 1 },
     );
   }
   const token = outcome.token;
-  return source.diagnostic('error', 'syntax', `unexpected ${describeToken(token)}${expectation(outcome.expected)}`, {
+  return source.diagnostic('error', 'syntax', `unexpected ${describeToken(token)}${expectation(outcome.expected, token)}`, {
     start: token.offset,
     end: token.offset + token.text.length,
   });

@@ -179,6 +179,8 @@ primary -> %number
   | path                              {% id %}
   | "sender"
   {% ([t]): ExprNode => ({ kind: 'path', root: 'context', segments: [{ value: 'sender', span: tokenSpan(t) }], span: tokenSpan(t), sugar: 'sender' }) %}
+  | ident
+  {% ([n]): ExprNode => ({ kind: 'name', name: n, span: n.span }) %}
   | ident "(" ")"
   {% ([fn, , close]): ExprNode => ({ kind: 'call', fn, args: [], span: join(fn, close) }) %}
   | ident "(" expr ("," expr):* ")"

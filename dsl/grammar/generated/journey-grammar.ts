@@ -200,6 +200,7 @@ const grammar: Grammar = {
     {"name": "primary", "symbols": [{"literal":"null"}], "postprocess": ([t]): ExprNode => ({ kind: 'literal', value: null, span: tokenSpan(t) })},
     {"name": "primary", "symbols": ["path"], "postprocess": id},
     {"name": "primary", "symbols": [{"literal":"sender"}], "postprocess": ([t]): ExprNode => ({ kind: 'path', root: 'context', segments: [{ value: 'sender', span: tokenSpan(t) }], span: tokenSpan(t), sugar: 'sender' })},
+    {"name": "primary", "symbols": ["ident"], "postprocess": ([n]): ExprNode => ({ kind: 'name', name: n, span: n.span })},
     {"name": "primary", "symbols": ["ident", {"literal":"("}, {"literal":")"}], "postprocess": ([fn, , close]): ExprNode => ({ kind: 'call', fn, args: [], span: join(fn, close) })},
     {"name": "primary$ebnf$1", "symbols": []},
     {"name": "primary$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "expr"]},
