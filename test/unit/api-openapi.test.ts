@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../../api/index.js';
+import { compileJourneys } from '../../dsl/index.js';
 import type { CompiledJourney } from '../../dsl/index.js';
 import { walletJourney } from './api-helpers.js';
 
@@ -100,5 +102,24 @@ describe('OpenAPI document', () => {
     expect(doc.paths).toHaveProperty(['/journeys/{journeyId}/events']);
     const target = bodyValidator(doc, '/journeys/{journeyId}/events');
     expect(target({ type: 'Anything', data: {} })).toBe(true);
+  });
+
+  it('documents the real wallet journey compiled from journeys/pfm/wallet/1.0', async () => {
+    const compiled = await compileJourneys(resolve(import.meta.dirname, '../../journeys'));
+    const wallet = compiled.journeys.find((j) => j.name === 'pfm/wallet' && j.version === '1.0');
+    expect(wallet, JSON.stringify(compiled.diagnostics)).toBeDefined();
+    const doc = documentOf([wallet!]);
+    expect(doc.components.schemas).toHaveProperty(['pfm.wallet.v1.0.OpenWallet']);
+    const start = bodyValidator(doc, '/journeys/pfm/wallet/{version}/events');
+    expect(start({ type: 'OpenWallet', data: { owner: 'alice', currency: 'EUR' } })).toBe(true);
+    expect(start({ type: 'OpenWallet', data: { owner: 'alice', currency: 'EUR', extra: 1 } })).toBe(false);
+    const target = bodyValidator(doc, '/journeys/{journeyId}/events');
+    for (const body of [{ type: 'Deposit', data: { amount: 5 } }, { type: 'Withdraw', data: { amount: 5 } }, { type: 'CloseWallet', data: {} }]) {
+      expect(target(body), JSON.stringify(body)).toBe(true);
+    }
+    expect(target({ type: 'Deposit', data: { amount: 0.5 } })).toBe(false);
+    expect(target({ type: 'Withdrawn', data: { amount: 5, balance: 0 } })).toBe(false);
+    const search = doc.paths['/journeys']!['get']!.parameters!.map((p) => p.name);
+    expect(search).toEqual(expect.arrayContaining(['owner', 'status']));
   });
 });
