@@ -48,12 +48,6 @@ export function toViolations(errors: readonly AjvLikeError[]): Violation[] {
   });
 }
 
-const FASTIFY_ERROR_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'JE_PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'JE_UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_TYPE: 'JE_UNSUPPORTED_MEDIA_TYPE',
-};
-
 function isFastifyError(error: Error): error is FastifyError {
   const code = (error as Partial<FastifyError>).code;
   return typeof code === 'string' && code.startsWith('FST_');
@@ -79,23 +73,22 @@ export function toJourneyError(thrown: unknown, bodyLimitBytes: number): { error
     };
   }
   if (isFastifyError(error)) {
-    const mapped = FASTIFY_ERROR_CODES[error.code];
-    if (mapped === 'JE_PAYLOAD_TOO_LARGE') {
-      return {
-        error: new JourneyError(mapped, `The request body exceeds ${bodyLimitBytes} bytes`, { cause: error, details: { limitBytes: bodyLimitBytes } }),
-        internal: false,
-      };
-    }
-    if (mapped !== undefined) {
-      return { error: new JourneyError(mapped, 'The request body must be JSON (Content-Type: application/json)', { cause: error }), internal: false };
-    }
-    const status = error.statusCode ?? 500;
-    if (status === 404) return { error: new JourneyError('JE_NOT_FOUND', 'No such route', { cause: error }), internal: false };
-    if (status === 413) return { error: new JourneyError('JE_PAYLOAD_TOO_LARGE', error.message, { cause: error }), internal: false };
-    if (status === 415) return { error: new JourneyError('JE_UNSUPPORTED_MEDIA_TYPE', error.message, { cause: error }), internal: false };
-    if (status >= 400 && status < 500) {
-      // fastify's 4xx messages describe the request (bad URL, empty body), never internals.
-      return { error: new JourneyError('JE_BAD_REQUEST', error.message, { cause: error, details: { reason: error.code } }), internal: false };
+    // fastify's 4xx messages describe the request (bad URL, empty body), never internals.
+    const cause = { cause: error };
+    switch (error.statusCode) {
+      case 404:
+        return { error: new JourneyError('JE_NOT_FOUND', 'No such route', cause), internal: false };
+      case 413:
+        return {
+          error: new JourneyError('JE_PAYLOAD_TOO_LARGE', `The request body exceeds ${bodyLimitBytes} bytes`, { ...cause, details: { limitBytes: bodyLimitBytes } }),
+          internal: false,
+        };
+      case 415:
+        return { error: new JourneyError('JE_UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON (Content-Type: application/json)', cause), internal: false };
+      default:
+        if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+          return { error: new JourneyError('JE_BAD_REQUEST', error.message, { ...cause, details: { reason: error.code } }), internal: false };
+        }
     }
   }
   return { error: new JourneyError('JE_INTERNAL', 'An unexpected error occurred; it has been logged', { cause: error }), internal: true };

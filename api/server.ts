@@ -52,6 +52,8 @@ function logAuthMode(logger: Logger, options: ResolvedApiOptions): void {
 export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Logger): FastifyInstance {
   const resolved = resolveApiOptions(options);
   const authenticate = createAuthenticator(resolved);
+  // Typed with fastify's base logger: pino's own `Logger` type is structurally wider and fastify's
+  // generics do not accept it where plugins expect the default instance type.
   const app = Fastify({
     loggerInstance: logger,
     bodyLimit: resolved.bodyLimitBytes,
