@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import process from 'node:process';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -49,12 +50,12 @@ for (const generator of generators) {
   const current = existsSync(target) ? readFileSync(target, 'utf8') : null;
   if (current === content) continue;
   if (check) {
-    console.error(`stale: ${relative(root, target)} (run npm run generate)`);
+    process.stderr.write(`stale: ${relative(root, target)} (run npm run generate)\n`);
     stale += 1;
   } else {
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, content);
-    console.log(`generated ${path}`);
+    process.stdout.write(`generated ${path}\n`);
   }
 }
 process.exitCode = stale > 0 ? 1 : 0;
