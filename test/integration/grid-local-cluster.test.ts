@@ -1,15 +1,13 @@
 // Lifecycle and failover of a local cluster this file starts for itself (the shared harness
 // cluster is left alone): start twice, status, kill a master and see its replica take over, stop
 // after a crash.
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isJourneyError } from '../../common/index.js';
 import {
   connectGrid,
-  findFreePortBase,
   getJourneyState,
   hashSlot,
   isPortFree,
@@ -21,7 +19,7 @@ import {
   stopLocalGrid,
 } from '../../grid/index.js';
 import type { Grid, LocalCluster } from '../../grid/index.js';
-import { testNamespace } from '../support/environment.js';
+import { disposeTestGrid, startTestCluster, testNamespace } from '../support/environment.js';
 
 async function eventually<T>(timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = performance.now() + timeoutMs;
@@ -39,21 +37,18 @@ async function eventually<T>(timeoutMs: number, probe: () => Promise<T | undefin
 }
 
 describe('local cluster lifecycle', () => {
-  let root: string;
   let dir: string;
   let cluster: LocalCluster;
   let grid: Grid | undefined;
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'je-grid-lifecycle-'));
-    dir = join(root, 'grid');
-    cluster = await startLocalCluster({ dir, portBase: await findFreePortBase({ count: 6 }) });
+    cluster = await startTestCluster();
+    dir = cluster.dir;
   });
 
   afterAll(async () => {
     await grid?.close();
-    if (dir !== undefined) await stopLocalGrid({ dir });
-    if (root !== undefined) rmSync(root, { recursive: true, force: true });
+    await disposeTestGrid(cluster);
   });
 
   it('starts 3 masters with one replica each, with PID files', async () => {
@@ -85,7 +80,7 @@ describe('local cluster lifecycle', () => {
   });
 
   it('fails clearly when a port is taken', async () => {
-    const failure = await startLocalStandalone({ dir: join(root, 'clash'), portBase: cluster.ports[0] }).then(
+    const failure = await startLocalStandalone({ dir: join(dir, 'clash'), portBase: cluster.ports[0] }).then(
       () => undefined,
       (error: unknown) => error,
     );
@@ -94,7 +89,7 @@ describe('local cluster lifecycle', () => {
   });
 
   it('says how to install redis-server when it is missing', async () => {
-    const failure = await startLocalCluster({ dir: join(root, 'missing'), portBase: 1100, redisServer: 'no-such-redis-server' }).then(
+    const failure = await startLocalCluster({ dir: join(dir, 'missing'), portBase: 1100, redisServer: 'no-such-redis-server' }).then(
       () => undefined,
       (error: unknown) => error,
     );
@@ -155,13 +150,13 @@ describe('local cluster lifecycle', () => {
     expect(pids).toHaveLength(6);
     for (const port of cluster.ports) await cluster.killNode(port, 'SIGKILL');
     for (const pid of pids) expect(processAlive(pid)).toBe(false);
-    // A file that is not ours stays: stop removes only what start made.
+    // Files that are not the grid's stay: stop removes only what start made.
     writeFileSync(join(dir, 'keep.txt'), 'not ours');
 
     const report = await stopLocalGrid({ dir });
     expect(report.stopped).toEqual([]);
     expect(report.stale.sort()).toEqual([...pids].sort());
-    expect(readdirSync(dir)).toEqual(['keep.txt']);
+    expect(readdirSync(dir).sort()).toEqual(['keep.txt', 'owner.json']);
     expect(await localGridStatus({ dir })).toMatchObject({ kind: null, nodes: [] });
     for (const port of cluster.ports) expect(await isPortFree(port)).toBe(true);
   });

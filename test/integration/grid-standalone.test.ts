@@ -1,28 +1,24 @@
 // The grid against a standalone redis-server this file starts for itself on a free port.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectGrid, findFreePortBase, getJourneyState, localGridStatus, putJourneyState, startLocalStandalone } from '../../grid/index.js';
+import { connectGrid, getJourneyState, localGridStatus, putJourneyState, startLocalStandalone } from '../../grid/index.js';
 import type { Grid, LocalStandalone } from '../../grid/index.js';
-import { testNamespace } from '../support/environment.js';
+import { disposeTestGrid, startTestStandalone, testNamespace } from '../support/environment.js';
 
 describe('grid on a standalone redis-server', () => {
-  let root: string;
   let server: LocalStandalone;
   let grid: Grid;
 
   beforeAll(async () => {
-    root = mkdtempSync(join(tmpdir(), 'je-grid-standalone-'));
-    server = await startLocalStandalone({ dir: join(root, 'grid'), portBase: await findFreePortBase({ count: 1, cluster: false }) });
+    server = await startTestStandalone();
     grid = await connectGrid({ urls: [server.url], keyPrefix: testNamespace(), watchdogIntervalMs: 0 });
   });
 
   afterAll(async () => {
     await grid?.close();
-    await server?.stop();
-    if (root !== undefined) rmSync(root, { recursive: true, force: true });
+    await disposeTestGrid(server);
   });
 
   it('detects standalone mode', async () => {
@@ -47,11 +43,32 @@ describe('grid on a standalone redis-server', () => {
     expect(status.nodes).toEqual([{ port: server.port, pid: server.pid, alive: true, role: 'standalone', clusterState: null }]);
   });
 
+  it('the watchdog replaces a client that stopped working', async () => {
+    const watched = await connectGrid({ urls: [server.url], keyPrefix: testNamespace(), watchdogIntervalMs: 100, watchdogFailures: 2 });
+    try {
+      const stuck = watched.client;
+      // A client that was ended never reconnects on its own: every command fails from now on.
+      stuck.disconnect();
+      await expect(stuck.ping()).rejects.toThrow();
+      const deadline = performance.now() + 10_000;
+      while (watched.client === stuck && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(watched.client).not.toBe(stuck);
+      expect(await watched.ping()).toBeGreaterThanOrEqual(0);
+      expect(await putJourneyState(watched, randomUUID(), 1, '{}', 10_000)).toBe(true);
+    } finally {
+      await watched.close();
+    }
+  });
+
   it('stop removes the server and its files', async () => {
-    const other = await startLocalStandalone({ dir: join(root, 'other'), portBase: await findFreePortBase({ count: 1, cluster: false }) });
-    const report = await other.stop();
-    expect(report.stopped).toEqual([other.pid]);
-    expect(existsSync(other.dir)).toBe(false);
-    expect(await localGridStatus({ dir: other.dir })).toMatchObject({ kind: null, nodes: [] });
+    const other = await startTestStandalone();
+    try {
+      const report = await other.stop();
+      expect(report.stopped).toEqual([other.pid]);
+      expect(existsSync(join(other.dir, `node-${other.port}`))).toBe(false);
+      expect(await localGridStatus({ dir: other.dir })).toMatchObject({ kind: null, nodes: [] });
+    } finally {
+      await disposeTestGrid(other);
+    }
   });
 });

@@ -3,10 +3,11 @@
 // MariaDB databases, and per-test namespaces. Each test works in its own namespace/database and
 // cleans up after itself.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { inject } from 'vitest';
-import { connectGrid, openLocalCluster } from '../../grid/index.js';
-import type { Grid, GridOptions, LocalCluster } from '../../grid/index.js';
-import { TEST_ENV, mariadbAdmin, redactUrl } from './services.js';
+import { connectGrid, findFreePortBase, killLocalGridNow, openLocalCluster, startLocalCluster, startLocalStandalone } from '../../grid/index.js';
+import type { Grid, GridOptions, LocalCluster, LocalClusterOptions, LocalStandalone } from '../../grid/index.js';
+import { TEST_ENV, mariadbAdmin, ownedGridDir, redactUrl } from './services.js';
 import './provided-context.js';
 
 /** `redis://` seed URLs of the grid under test (the local cluster, or JE_TEST_REDIS_URL's). */
@@ -84,4 +85,59 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/** Grids started by this worker, killed on exit if a test did not dispose of them. */
+const ownGrids = new Set<string>();
+let exitHookInstalled = false;
+
+function trackGrid(dir: string): void {
+  ownGrids.add(dir);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const grid of ownGrids) {
+      killLocalGridNow(grid);
+      rmSync(grid, { recursive: true, force: true });
+    }
+  });
+}
+
+async function withFreshDir<T extends { dir: string }>(start: (dir: string, portBase: number) => Promise<T>, count: number, cluster: boolean): Promise<T> {
+  let lastError: unknown;
+  // Another suite may bind the probed ports first: try a few ranges.
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const dir = ownedGridDir();
+    try {
+      const handle = await start(dir, await findFreePortBase({ count, cluster }));
+      trackGrid(handle.dir);
+      return handle;
+    } catch (thrown: unknown) {
+      lastError = thrown;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  throw lastError;
+}
+
+/**
+ * A private local cluster for a test that breaks things the shared one must not suffer (or needs
+ * its own shape), on free ports in an owned temp folder. Dispose of it with {@link disposeTestGrid}.
+ */
+export function startTestCluster(options: Omit<LocalClusterOptions, 'dir' | 'portBase'> = {}): Promise<LocalCluster> {
+  const count = (options.masters ?? 3) * (1 + (options.replicasPerMaster ?? 1));
+  return withFreshDir((dir, portBase) => startLocalCluster({ ...options, dir, portBase }), count, true);
+}
+
+/** A private standalone redis-server on a free port. Dispose of it with {@link disposeTestGrid}. */
+export function startTestStandalone(): Promise<LocalStandalone> {
+  return withFreshDir((dir, portBase) => startLocalStandalone({ dir, portBase }), 1, false);
+}
+
+/** Stops a grid from {@link startTestCluster}/{@link startTestStandalone} by PID and removes its folder. */
+export async function disposeTestGrid(grid: LocalCluster | LocalStandalone | undefined): Promise<void> {
+  if (grid === undefined) return;
+  await grid.stop();
+  rmSync(grid.dir, { recursive: true, force: true });
+  ownGrids.delete(grid.dir);
 }

@@ -11,18 +11,15 @@
 // - Docker: not used. Where a Docker engine is reachable, testcontainers could provide the same
 //   services, but the local binaries are faster and are what CI has; see docker-compose.yml for
 //   laptops.
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensureError, isJourneyError } from '../../common/index.js';
 import { connectGrid, findFreePortBase, killLocalGridNow, startLocalCluster, stopLocalGrid } from '../../grid/index.js';
 import type { LocalCluster } from '../../grid/index.js';
-import { TEST_ENV, mariadbAdmin, mariadbServerUrl, redactUrl } from './services.js';
+import { GRID_OWNER_FILE, GRID_TEMP_PREFIX, TEST_ENV, mariadbAdmin, mariadbServerUrl, ownedGridDir, redactUrl } from './services.js';
 import './provided-context.js';
-
-const TEMP_PREFIX = 'je-grid-test-';
-const OWNER_FILE = 'owner.json';
 
 async function checkMariaDb(url: string): Promise<void> {
   try {
@@ -65,14 +62,14 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Stops clusters whose vitest process died without teardown (SIGKILL, OOM). */
+/** Stops grids whose vitest process or worker died without cleaning up (SIGKILL, OOM, Ctrl-C in a worker). */
 async function reapOrphans(): Promise<void> {
   for (const entry of readdirSync(tmpdir())) {
-    if (!entry.startsWith(TEMP_PREFIX)) continue;
+    if (!entry.startsWith(GRID_TEMP_PREFIX)) continue;
     const dir = join(tmpdir(), entry);
     let owner: number;
     try {
-      owner = (JSON.parse(readFileSync(join(dir, OWNER_FILE), 'utf8')) as { pid: number }).pid;
+      owner = (JSON.parse(readFileSync(join(dir, GRID_OWNER_FILE), 'utf8')) as { pid: number }).pid;
     } catch {
       continue; // not ours, or being created right now
     }
@@ -87,8 +84,7 @@ async function startCluster(): Promise<LocalCluster> {
   // Another engineer's suite may grab the same range between our probe and redis binding it.
   for (let attempt = 0; attempt < 3; attempt++) {
     const portBase = await findFreePortBase({ count: 6, cluster: true });
-    const dir = mkdtempSync(join(tmpdir(), TEMP_PREFIX));
-    writeFileSync(join(dir, OWNER_FILE), JSON.stringify({ pid: process.pid }));
+    const dir = ownedGridDir();
     try {
       return await startLocalCluster({ dir, portBase, masters: 3, replicasPerMaster: 1 });
     } catch (thrown: unknown) {

@@ -1,4 +1,7 @@
 // Service facts shared by the global setup (main vitest process) and environment.ts (test workers).
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createConnection, type Connection } from 'mariadb';
 
 /** Environment variables the test harness reads. */
@@ -44,4 +47,16 @@ export function mariadbAdmin(serverUrl: string): Promise<Connection> {
     password: decodeURIComponent(url.password),
     connectTimeout: 5_000,
   });
+}
+
+/** Temp folders of local grids the harness or a test started: `<tmpdir>/je-grid-test-*`. */
+export const GRID_TEMP_PREFIX = 'je-grid-test-';
+/** In such a folder: `{ "pid": <process that owns it> }`; the global setup reaps folders whose owner died. */
+export const GRID_OWNER_FILE = 'owner.json';
+
+/** A fresh temp folder for a local grid, owned by this process (reaped by a later run if it dies). */
+export function ownedGridDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), GRID_TEMP_PREFIX));
+  writeFileSync(join(dir, GRID_OWNER_FILE), JSON.stringify({ pid: process.pid }));
+  return dir;
 }
