@@ -105,18 +105,26 @@ interface QueuedCommit {
   reject: (error: Error) => void;
 }
 
+/** Sleeps, waking early when `signal` aborts; leaves no listener behind. */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
+    if (signal?.aborted) return resolve();
+    const onAbort = (): void => {
       clearTimeout(timer);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 export class Worker {
   /** partition → epoch held. */
   private readonly leases = new Map<number, number>();
+  /** Partitions being handed to another node: no new work starts; in-flight events finish. */
+  private readonly draining = new Set<number>();
   private readonly actors = new Map<string, Actor>();
   private readonly commitQueue: QueuedCommit[] = [];
   private commitsInFlight = 0;
@@ -225,9 +233,14 @@ export class Worker {
     }
 
     // Hand back partitions another live node should own now; it takes them on its next tick.
+    // Draining stops new work at once, so even a partition under constant load gets released.
     for (const [partitionNo, epoch] of [...this.leases]) {
-      if (desired.has(partitionNo)) continue;
-      if (this.partitionBusy(partitionNo)) continue; // finish in-flight work first
+      if (desired.has(partitionNo)) {
+        this.draining.delete(partitionNo);
+        continue;
+      }
+      this.draining.add(partitionNo);
+      if (this.partitionBusy(partitionNo)) continue; // its in-flight event commits first
       this.losePartition(partitionNo, 'rebalanced away');
       await this.deps.sql.transaction('release', (conn) => releasePartition(conn, this.options.ownerId, partitionNo, epoch));
     }
@@ -261,6 +274,7 @@ export class Worker {
   }
 
   private losePartition(partitionNo: number, reason: string): void {
+    this.draining.delete(partitionNo);
     if (!this.leases.delete(partitionNo)) return;
     this.deps.metrics.leaseChanges.inc({ change: 'lost' });
     this.log.warn({ partitionNo, reason }, 'partition released');
@@ -279,7 +293,7 @@ export class Worker {
     await this.sweep(0, partitions);
   }
 
-  private async sweep(olderThanMs: number, partitions = this.ownedPartitions): Promise<void> {
+  private async sweep(olderThanMs: number, partitions = this.ownedPartitions.filter((p) => !this.draining.has(p))): Promise<void> {
     if (partitions.length === 0 || this.saturated) return;
     const limit = Math.max(100, Math.min(5_000, this.options.maxMailboxDepth - this.depth));
     const events = await this.deps.sql.read((conn) => pendingEventsOfPartitions(conn, partitions, { olderThanMs, limit }));
@@ -291,7 +305,7 @@ export class Worker {
 
   /** Hands an accepted event to its journey's mailbox (from intake, the grid, recovery or a sweep). */
   deliver(event: JournalEvent): boolean {
-    if (!this.running || !this.leases.has(event.partitionNo)) return false;
+    if (!this.running || !this.active(event.partitionNo)) return false;
     let actor = this.actors.get(event.journeyId);
     if (!actor) {
       actor = { journeyId: event.journeyId, partitionNo: event.partitionNo, state: null, pending: new Map(), busy: false, lastActiveMs: 0 };
@@ -315,8 +329,10 @@ export class Worker {
     void this.drain(actor).finally(() => {
       actor.busy = false;
       actor.lastActiveMs = this.deps.clock.monotonicMs();
-      if (!this.running || !this.leases.has(actor.partitionNo)) {
+      if (!this.running || !this.active(actor.partitionNo)) {
+        this.depth -= actor.pending.size;
         this.actors.delete(actor.journeyId);
+        this.updateGauges();
         return;
       }
       const next = actor.state ? actor.pending.get(actor.state.handledSeq + 1) : undefined;
@@ -324,10 +340,15 @@ export class Worker {
     });
   }
 
+  /** Owned and not being handed over: new work may start. */
+  private active(partitionNo: number): boolean {
+    return this.leases.has(partitionNo) && !this.draining.has(partitionNo);
+  }
+
   private async drain(actor: Actor): Promise<void> {
     let failures = 0;
     let trustCache = true;
-    while (this.running && this.leases.has(actor.partitionNo)) {
+    while (this.running && this.active(actor.partitionNo)) {
       try {
         if (!actor.state) actor.state = await this.loadState(actor, trustCache);
         if (!actor.state) {
@@ -601,7 +622,7 @@ export class Worker {
     if (partitions.length === 0) return;
     const due = await this.deps.sql.read((conn) => dueTimers(conn, partitions, this.deps.clock.nowMs(), 200));
     for (const timer of due) {
-      if (!this.leases.has(timer.partitionNo)) continue;
+      if (!this.active(timer.partitionNo)) continue;
       const eventId = newId();
       const context: EventContext = { sender: 'system:timer', roles: ['system'], trustLevel: 3, channel: 'timer', origin: 'timer' };
       const newEvent: NewEvent = {

@@ -60,7 +60,7 @@ async function serve(config: EngineConfig, logger: Logger): Promise<() => Promis
     }
   };
   try {
-    const compiled = await compileJourneys(config.journeysDir);
+    const compiled = await compileJourneys(config.journeysDir, { loadProcessors: true });
     if (compiled.diagnostics.some((d) => d.severity === 'error')) {
       throw new Error(`journeys in ${config.journeysDir} do not compile:\n${formatDiagnostics(compiled.diagnostics)}`);
     }
@@ -75,7 +75,9 @@ async function serve(config: EngineConfig, logger: Logger): Promise<() => Promis
     const blocking = await grid.duplicate({ blocking: true });
     const router = createGridRouter<NodeMessage>(grid, blocking);
     cleanups.push(() => router.close());
-    const store = await openStore({ url: config.mariadbUrl, logger });
+    // A process frozen inside a transaction must not hold its locks (and so a partition takeover)
+    // much longer than a lease: MariaDB ends such a transaction after this idle time.
+    const store = await openStore({ url: config.mariadbUrl, logger, idleTransactionTimeoutMs: Math.max(1_000, Math.floor(config.leaseTtlMs / 2)) });
     cleanups.push(() => store.close());
     const engine = await createEngine({
       nodeId: config.nodeId,

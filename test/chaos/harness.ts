@@ -123,6 +123,10 @@ export interface RequestRecord {
   eventId?: string;
   journeySeq?: number;
   error?: string;
+  /** Request latency in ms. */
+  ms?: number;
+  /** When it was sent, ms since the load started. */
+  atMs?: number;
 }
 
 /**
@@ -132,6 +136,7 @@ export interface RequestRecord {
 export function startWalletLoad(engine: JourneyEngine, journeys: Array<{ journeyId: string; owner: string }>, senders: number) {
   const log: RequestRecord[] = [];
   let running = true;
+  const loadStarted = performance.now();
   const loops = Array.from({ length: senders }, async (_, sender) => {
     const mine = journeys.filter((_, i) => i % senders === sender);
     let k = 0;
@@ -141,7 +146,8 @@ export function startWalletLoad(engine: JourneyEngine, journeys: Array<{ journey
       if (!journey) continue;
       const type = k % 3 === 0 ? 'Withdraw' : 'Deposit';
       const amount = 1 + ((k * 17 + sender * 5) % 40);
-      const record: RequestRecord = { journeyId: journey.journeyId, type, amount, result: 'failed' };
+      const sentAt = performance.now();
+      const record: RequestRecord = { journeyId: journey.journeyId, type, amount, result: 'failed', atMs: Math.round(sentAt - loadStarted) };
       try {
         const ack = await engine.accept({ kind: 'target', journeyId: journey.journeyId, event: { type, payload: { amount } }, context: walletContext(journey.owner) });
         record.result = 'acked';
@@ -153,6 +159,7 @@ export function startWalletLoad(engine: JourneyEngine, journeys: Array<{ journey
         record.error = wrapped.message;
         await new Promise((r) => setTimeout(r, 20));
       }
+      record.ms = Math.round(performance.now() - sentAt);
       log.push(record);
     }
   });
@@ -216,8 +223,14 @@ export async function checkWallets(mariadbUrl: string, log: RequestRecord[], dra
       drainTimeoutMs,
       200,
     );
-    const events = await store.query<EventRow>(`SELECT event_id, journey_id, journey_seq, event_type, payload, status, outcome FROM events ORDER BY journey_id, journey_seq`);
-    const journeys = await store.query<JourneyRowRaw>(`SELECT journey_id, data, handled_seq, accepted_seq FROM journeys`);
+    // This scenario's journeys only: earlier scenarios share the database.
+    const ids = [...new Set(log.map((r) => r.journeyId))];
+    if (ids.length === 0) throw new Error('the load log is empty: the scenario sent nothing');
+    const events = await store.query<EventRow>(
+      `SELECT event_id, journey_id, journey_seq, event_type, payload, status, outcome FROM events WHERE journey_id IN (?) ORDER BY journey_id, journey_seq`,
+      [ids],
+    );
+    const journeys = await store.query<JourneyRowRaw>(`SELECT journey_id, data, handled_seq, accepted_seq FROM journeys WHERE journey_id IN (?)`, [ids]);
     const report: CheckReport = { sent: log.length, acked: 0, applied: 0, rejected: 0, lost: 0, doubled: 0, outOfOrder: 0, problems: [] };
     const byId = new Map(events.map((e) => [e.event_id, e]));
     for (const record of log) {
@@ -294,3 +307,10 @@ export function summaryLine(scenario: string, report: CheckReport, recoveryMs: n
 }
 
 export const SUMMARY_HEADER = '| scenario | sent | acknowledged | applied | rejected | lost | doubled | out of order | recovery |\n|---|---|---|---|---|---|---|---|---|';
+
+/** Latency percentiles of acknowledged requests, for failure messages and summaries. */
+export function latencySummary(log: RequestRecord[]): string {
+  const ms = log.filter((r) => r.result === 'acked' && r.ms !== undefined).map((r) => r.ms ?? 0).sort((a, b) => a - b);
+  const at = (q: number): number => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? 0;
+  return `n=${ms.length} p50=${at(0.5)}ms p99=${at(0.99)}ms max=${at(1)}ms`;
+}

@@ -168,15 +168,15 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
 
   it('rejects bad input before writing anything', async () => {
     const [a] = engines as [JourneyEngine];
-    const refusals: Array<[Promise<unknown>, string]> = [
-      [a.accept({ kind: 'initiate', journeyType: 'pfm/nope', version: '1.0', event: { type: 'OpenWallet', payload: {} }, context: walletContext('x') }), 'JE_JOURNEY_TYPE_UNKNOWN'],
-      [a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }), 'JE_EVENT_NOT_INITIATING'],
-      [a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'x' } }, context: walletContext('x') }), 'JE_EVENT_INVALID'],
-      [a.accept({ kind: 'target', journeyId: '01ARZ3NDEKTSV4RRFFQ69G5FAV', event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }), 'JE_JOURNEY_NOT_FOUND'],
-      [a.accept({ kind: 'target', journeyId: "1' OR '1'='1", event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }), 'JE_JOURNEY_NOT_FOUND'],
+    const refusals: Array<[() => Promise<unknown>, string]> = [
+      [() => a.accept({ kind: 'initiate', journeyType: 'pfm/nope', version: '1.0', event: { type: 'OpenWallet', payload: {} }, context: walletContext('x') }), 'JE_JOURNEY_TYPE_UNKNOWN'],
+      [() => a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }), 'JE_EVENT_NOT_INITIATING'],
+      [() => a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'x' } }, context: walletContext('x') }), 'JE_EVENT_INVALID'],
+      [() => a.accept({ kind: 'target', journeyId: '01ARZ3NDEKTSV4RRFFQ69G5FAV', event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }), 'JE_JOURNEY_NOT_FOUND'],
+      [() => a.accept({ kind: 'target', journeyId: "1' OR '1'='1", event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }), 'JE_JOURNEY_NOT_FOUND'],
     ];
     for (const [attempt, code] of refusals) {
-      await expect(attempt).rejects.toSatisfy((error: unknown) => isJourneyError(error) && error.code === code);
+      await expect(attempt()).rejects.toSatisfy((error: unknown) => isJourneyError(error) && error.code === code);
     }
     const search = await a.search({ journeyType: 'pfm/wallet', fields: { owner: 'x' } });
     expect(search.items).toHaveLength(0);
