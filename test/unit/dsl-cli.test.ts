@@ -1,0 +1,61 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { checkCommand } from '../../cli/commands/check.js';
+import { compileCommand } from '../../cli/commands/compile.js';
+
+const journeys = resolve(import.meta.dirname, '../../journeys');
+let scratch: string;
+let output: string[];
+
+beforeEach(() => {
+  scratch = mkdtempSync(join(tmpdir(), 'journey-cli-'));
+  output = [];
+  const capture = (...args: unknown[]): void => {
+    output.push(args.map(String).join(' '));
+  };
+  vi.spyOn(console, 'log').mockImplementation(capture);
+  vi.spyOn(console, 'error').mockImplementation(capture);
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('journey check', () => {
+  it('exits 0 on the example journeys', async () => {
+    expect(await checkCommand.run([journeys])).toBe(0);
+    expect(output.join('\n')).toContain('pfm/wallet 1.0');
+  });
+
+  it('exits 1 and prints located errors when a journey is broken', async () => {
+    const copy = join(scratch, 'pfm/wallet/1.0');
+    cpSync(join(journeys, 'pfm/wallet/1.0'), copy, { recursive: true });
+    const file = join(copy, 'journey.jd');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('data.balance + event.amount', 'data.balanse + event.amount'));
+    expect(await checkCommand.run([scratch])).toBe(1);
+    const text = output.join('\n');
+    expect(text).toContain('journey.jd:16:22: error[unknown-path]: data.balanse is not defined in the data schema; did you mean balance?');
+    expect(text).toContain('0 journey versions compiled; 1 error, 0 warnings');
+  });
+
+  it('exits 2 on a wrong command line', async () => {
+    expect(await checkCommand.run([])).toBe(2);
+    expect(await checkCommand.run(['a', 'b'])).toBe(2);
+  });
+});
+
+describe('journey compile', () => {
+  it('writes the IR of each journey version', async () => {
+    expect(await compileCommand.run([journeys, '--out', scratch])).toBe(0);
+    const ir = JSON.parse(readFileSync(join(scratch, 'pfm/wallet/1.0/journey.json'), 'utf8')) as { name: string; version: string };
+    expect([ir.name, ir.version]).toEqual(['pfm/wallet', '1.0']);
+  });
+
+  it('exits 2 on a wrong command line', async () => {
+    expect(await compileCommand.run([journeys, '--out'])).toBe(2);
+    expect(await compileCommand.run([journeys, '--bogus'])).toBe(2);
+  });
+});
