@@ -38,8 +38,7 @@ function holds(condition: AccessRule['condition'], scope: Scope): { ok: true } |
     const value = evalExpr(condition, scope);
     return value === true ? { ok: true } : { ok: false };
   } catch (thrown: unknown) {
-    if (thrown instanceof EvaluationError) return { ok: false, why: thrown.message };
-    throw thrown;
+    return { ok: false, why: thrown instanceof EvaluationError ? thrown.message : `unexpected error: ${errorMessage(thrown)}` };
   }
 }
 

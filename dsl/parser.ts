@@ -158,6 +158,22 @@ function syntaxDiagnostic(source: SourceText, outcome: Extract<Outcome, { ok: fa
   });
 }
 
+/** Deeper nesting than this is refused before parsing (it would only exhaust the stack). */
+const MAX_NESTING = 64;
+
+function deepestNesting(tokens: readonly Token[]): Token | null {
+  let depth = 0;
+  for (const token of tokens) {
+    if (token.text === '(' || token.text === '[' || token.text === '{') {
+      depth += 1;
+      if (depth > MAX_NESTING) return token;
+    } else if (token.text === ')' || token.text === ']' || token.text === '}') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return null;
+}
+
 /** Parses one journey definition. `file` is used in diagnostics only. */
 export function parseJourney(text: string, file: string): ParseResult {
   const source = new SourceText(file, text);
@@ -167,6 +183,19 @@ export function parseJourney(text: string, file: string): ParseResult {
       ast: null,
       source,
       diagnostics: problems.map((p) => source.diagnostic('error', 'syntax', p.message, { start: p.offset, end: p.offset + p.length })),
+    };
+  }
+  const tooDeep = deepestNesting(tokens);
+  if (tooDeep !== null) {
+    return {
+      ast: null,
+      source,
+      diagnostics: [
+        source.diagnostic('error', 'syntax', `brackets nest more than ${MAX_NESTING} levels deep; split the expression`, {
+          start: tooDeep.offset,
+          end: tooDeep.offset + 1,
+        }),
+      ],
     };
   }
   const whole = run(fileGrammar, tokens);
