@@ -139,11 +139,13 @@ const eventOutcomeSchema = {
 
 export const journeyViewSchema = {
   type: 'object',
-  required: ['journeyId', 'journeyType', 'version', 'lifecycle', 'data', 'seq', 'acceptedSeq', 'createdAt', 'updatedAt'],
+  required: ['journeyId', 'journeyType', 'type', 'version', 'status', 'lifecycle', 'data', 'seq', 'acceptedSeq', 'createdAt', 'updatedAt'],
   properties: {
     journeyId: { type: 'string' },
     journeyType: { type: 'string' },
+    type: { type: 'string', description: 'Same as journeyType.' },
     version: { type: 'string' },
+    status: { type: 'string', description: "Business status: data.status when the journey keeps one, else the lifecycle." },
     lifecycle: { type: 'string', enum: ['pending', 'active', 'failed'] },
     data: { type: ['object', 'null'], additionalProperties: true },
     seq: { type: 'integer' },

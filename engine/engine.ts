@@ -88,10 +88,13 @@ function iso(value: unknown): string {
 }
 
 function journeyView(row: JourneyRow): JourneyView {
+  const businessStatus = row.data?.status;
   return {
     journeyId: row.journeyId,
     journeyType: row.typeName,
+    type: row.typeName,
     version: row.typeVersion,
+    status: typeof businessStatus === 'string' ? businessStatus : row.lifecycle,
     lifecycle: row.lifecycle,
     data: row.data as JsonObject | null,
     seq: row.handledSeq,

@@ -60,7 +60,11 @@ export interface EventOutcome {
 export interface JourneyView {
   journeyId: string;
   journeyType: string;
+  /** Same as `journeyType` (the API's field name). */
+  type: string;
   version: string;
+  /** The journey's business status: `data.status` when the journey keeps one, else its lifecycle. */
+  status: string;
   /** `pending` until the initiating event is handled; `failed` if it was rejected. */
   lifecycle: 'pending' | 'active' | 'failed';
   data: JsonObject | null;

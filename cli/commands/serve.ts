@@ -100,7 +100,7 @@ async function serve(config: EngineConfig, logger: Logger): Promise<() => Promis
     cleanups.push(() => engine.stop());
     if (config.roles.includes('api')) {
       if (config.authMode === 'dev') logger.warn('AUTH_MODE=dev: senders are taken from X-Dev-Sender headers. For local use only.');
-      const api = buildApi(engine, apiOptions(config), logger);
+      const api = buildApi(engine, apiOptions(config), logger.child({ nodeId: config.nodeId }));
       await api.listen({ port: config.port, host: config.host });
       cleanups.push(() => api.close());
       logger.info({ url: `http://${config.host}:${config.port}`, journeys: compiled.journeys.map((j) => `${j.name} ${j.version}`) }, 'journey engine ready');
@@ -124,7 +124,8 @@ export const serveCommand: CliCommand = {
       console.error(`journey serve: ${ensureError(error).message}`);
       return EXIT.usage;
     }
-    const logger = createLogger({ level: config.logLevel, bindings: { nodeId: config.nodeId } });
+    // The engine binds nodeId to its own lines; the API's lines get it from this child.
+    const logger = createLogger({ level: config.logLevel });
     let shutdown: () => Promise<void>;
     try {
       shutdown = await serve(config, logger);

@@ -117,6 +117,7 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
         }
       }
       expect(view?.seq).toBe(EVENTS_PER_JOURNEY + 1);
+      expect(view).toMatchObject({ type: 'pfm/wallet', version: '1.0', status: 'open', lifecycle: 'active' });
       expect(view?.data).toMatchObject({ owner: `owner-${journey}`, balance, deposits, withdrawals, status: 'open' });
     }
   });

@@ -95,7 +95,7 @@ export class FakeEngine implements JourneyEngine {
       journeyType = journey.name;
       version = journey.version;
       const now = new Date(0).toISOString();
-      this.journeys.set(journeyId, { journeyId, journeyType, version, lifecycle: 'pending', data: null, seq: 0, acceptedSeq: 1, createdAt: now, updatedAt: now });
+      this.journeys.set(journeyId, { journeyId, journeyType, type: journeyType, version, status: 'pending', lifecycle: 'pending', data: null, seq: 0, acceptedSeq: 1, createdAt: now, updatedAt: now });
     } else {
       const journey = this.journeys.get(request.journeyId);
       if (!journey) return Promise.reject(new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id'));
