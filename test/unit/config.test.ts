@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { isJourneyError, loadConfig } from '../../common/index.js';
+
+describe('configuration', () => {
+  it('has working defaults with nothing set', () => {
+    const config = loadConfig([], {});
+    expect(config).toMatchObject({
+      redisUrls: [],
+      mariadbUrl: 'mariadb://root@127.0.0.1:3306/journeys',
+      port: 3000,
+      host: '127.0.0.1',
+      logLevel: 'info',
+      partitions: 64,
+      leaseTtlMs: 10_000,
+      roles: ['api', 'worker'],
+      authMode: 'dev',
+      gridKeyPrefix: 'je',
+    });
+    expect(config.nodeId).toMatch(/^[A-Za-z0-9._-]+-\d+$/);
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads environment variables, and flags win over them', () => {
+    const config = loadConfig(['--port', '4001', '--roles=worker'], { PORT: '4000', REDIS_URL: 'redis://a:1, redis://b:2', NODE_ID: 'n1', ROLES: 'api' });
+    expect(config).toMatchObject({ port: 4001, redisUrls: ['redis://a:1', 'redis://b:2'], nodeId: 'n1', roles: ['worker'] });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT (--port)'],
+    [{ PORT: '70000' }, 'PORT (--port)'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL (--redis-url)'],
+    [{ MARIADB_URL: 'mysql://x' }, 'MARIADB_URL (--mariadb-url)'],
+    [{ ROLES: 'api,cook' }, 'ROLES (--roles)'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL (--log-level)'],
+    [{ NODE_ID: 'has space' }, 'NODE_ID (--node-id)'],
+    [{ LEASE_TTL_MS: '10' }, 'LEASE_TTL_MS (--lease-ttl-ms)'],
+  ])('refuses %o naming the setting', (env, named) => {
+    try {
+      loadConfig([], env);
+      expect.unreachable('should have failed');
+    } catch (error) {
+      expect(isJourneyError(error, 'JE_CONFIG_INVALID')).toBe(true);
+      expect((error as Error).message).toContain(named);
+    }
+  });
+
+  it('refuses unknown flags and jwt mode without secrets', () => {
+    expect(() => loadConfig(['--prot', '1'], {})).toThrow(/unknown option --prot/);
+    expect(() => loadConfig(['--port'], {})).toThrow(/needs a value/);
+    expect(() => loadConfig([], { AUTH_MODE: 'jwt' })).toThrow(/JWT_SECRETS/);
+  });
+});
