@@ -288,7 +288,7 @@ export async function searchJourneys(
     params.push(query.typeVersion);
   }
   for (const { column, value } of query.equals) {
-    if (!/^sf_[a-z][a-z0-9_]{0,40}$/.test(column)) throw new Error(`invalid search column ${column}`);
+    if (!/^sf_[a-z][a-z0-9_]{0,63}$/.test(column)) throw new Error(`invalid search column ${column}`);
     where.push(`${column} = ?`);
     params.push(value);
   }

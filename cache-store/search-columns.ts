@@ -33,7 +33,8 @@ export interface SearchFieldSpec {
   type: 'string' | 'number' | 'boolean';
 }
 
-const FIELD_NAME = /^[a-z][a-z0-9_]{0,40}$/;
+// At most 30 characters: with snake_case underscores added, `ix_sf_<name>` stays within 64.
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,29}$/;
 const FIELD_PATH = /^\$(\.[A-Za-z_][A-Za-z0-9_]{0,63}){1,8}$/;
 const FIELD_TYPES: ReadonlySet<string> = new Set(['string', 'number', 'boolean']);
 const COMMENT_PREFIX = 'je-search-field ';
@@ -51,7 +52,8 @@ export function searchColumnName(name: string): string {
       name: String(name).slice(0, 80),
     });
   }
-  return `sf_${name}`;
+  // Column names are case-insensitive in MariaDB: camelCase becomes snake_case (debtorIban → sf_debtor_iban).
+  return `sf_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}`;
 }
 
 /** The index on (`type_name`, `sf_<name>`). */

@@ -156,6 +156,9 @@ describe('retryDelayMs', () => {
 describe('search field validation', () => {
   it('accepts strict names and paths', () => {
     expect(searchColumnName('owner_id2')).toBe('sf_owner_id2');
+    expect(searchColumnName('debtorIban')).toBe('sf_debtor_iban');
+    expect(searchColumnName('a'.repeat(30))).toBe(`sf_${'a'.repeat(30)}`);
+    expect(() => searchColumnName('a'.repeat(31))).toThrow(JourneyError);
     expect(() => validateSearchField({ name: 'amount', path: '$.payment.amount', type: 'number' })).not.toThrow();
   });
 
