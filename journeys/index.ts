@@ -1,2 +1,2 @@
 /** The example journeys' code: simulated back ends (definitions and schemas live in the folders). */
-export { simulatedBackends } from './backends.js';
+export { callTime, simulatedBackends } from './backends.js';
