@@ -1,0 +1,865 @@
+/**
+ * `npm run bench`: the end-to-end wallet benchmark, the floor, worker scaling and Restate, in one
+ * run on this machine, with an exactness check at the end. See bench/README.md.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join, resolve } from 'node:path';
+import type { LocalCluster } from '../grid/index.js';
+import { checkEngine, checkRestate } from './check.js';
+import type { CheckReport, StoredEvent, StoredJourney } from './check.js';
+import { runFloor } from './floor.js';
+import type { FloorResult } from './floor.js';
+import { EngineDriver, RestateDriver, makeWallets, openAll, runClosed, runPaced } from './load.js';
+import type { OpRecord, PhaseResult, Wallet, WalletDriver } from './load.js';
+import { renderMarkdown, updateReadme, writeCharts } from './report.js';
+import { ensureRestateInstalled, startRestate } from './restate.js';
+import {
+  Cleanups,
+  CpuMeter,
+  LOCAL_MARIADB,
+  ROOT,
+  ResourceSampler,
+  createDatabase,
+  freePort,
+  pidsOf,
+  queryDatabase,
+  startEngineNode,
+  startGrid,
+  waitReady,
+  waitUntil,
+} from './services.js';
+import type { CpuReport, Proc } from './services.js';
+import { histogram, perSecond, slope, summarize } from './stats.js';
+import type { Histogram, LatencySummary } from './stats.js';
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+const PARTS = ['e2e', 'floor', 'scaling', 'restate'] as const;
+type Part = (typeof PARTS)[number];
+
+export interface BenchOptions {
+  journeys: number;
+  events: number;
+  concurrency: number;
+  workers: number[];
+  /** Seconds the e2e sync phase runs instead of `events` per journey (a soak); 0 = off. */
+  durationS: number;
+  waitMs: number;
+  pacedS: number;
+  partitions: number;
+  only: Part[];
+  updateReadme: boolean;
+  latest: boolean | null;
+  out: string;
+}
+
+const HELP = `Usage: npm run bench -- [options]
+
+  --journeys <n>       wallets opened per system                     (default 1000)
+  --events <n>         deposits/withdrawals per wallet, per phase     (default 10)
+  --concurrency <n>    requests in flight (closed loop)               (default 64)
+  --workers <list>     worker processes for the scaling part          (default 1,2,3)
+  --duration <s>       run the e2e sync phase for <s> seconds instead of --events (a soak;
+                       worker RSS sampled throughout)                 (default off)
+  --paced <s>          seconds of the open-loop phase at half the peak rate (default 15)
+  --wait <ms>          ?wait= for request→outcome                     (default 10000)
+  --partitions <n>     engine partitions                              (default 64)
+  --only <list>        parts to run: e2e,floor,scaling,restate        (default all)
+  --update-readme      rewrite the README section between the bench markers from this run
+  --latest / --no-latest  write bench/results/latest.{json,md} and the charts (default: when all parts ran)
+  --out <dir>          results folder                                 (default bench/results)
+
+Exit status: 0 when every engine run verified exact, 1 when one did not (or a part failed), 2 on bad usage.`;
+
+function parseArgs(argv: string[]): BenchOptions {
+  const options: BenchOptions = {
+    journeys: 1000,
+    events: 10,
+    concurrency: 64,
+    workers: [1, 2, 3],
+    durationS: 0,
+    waitMs: 10_000,
+    pacedS: 15,
+    partitions: 64,
+    only: [...PARTS],
+    updateReadme: false,
+    latest: null,
+    out: resolve(ROOT, 'bench/results'),
+  };
+  const int = (name: string, value: string | undefined, min: number): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = (argv[i] ?? '').split('=', 2) as [string, string | undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--journeys':
+        options.journeys = int(flag, value(), 1);
+        break;
+      case '--events':
+        options.events = int(flag, value(), 1);
+        break;
+      case '--concurrency':
+        options.concurrency = int(flag, value(), 1);
+        break;
+      case '--workers':
+        options.workers = (value() ?? '').split(',').map((w) => int(flag, w, 1));
+        break;
+      case '--duration':
+        options.durationS = int(flag, value(), 0);
+        break;
+      case '--paced':
+        options.pacedS = int(flag, value(), 0);
+        break;
+      case '--wait':
+        options.waitMs = int(flag, value(), 1);
+        break;
+      case '--partitions':
+        options.partitions = int(flag, value(), 1);
+        break;
+      case '--only': {
+        const parts = (value() ?? '').split(',');
+        for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only takes ${PARTS.join(',')}`);
+        options.only = parts as Part[];
+        break;
+      }
+      case '--update-readme':
+        options.updateReadme = true;
+        break;
+      case '--latest':
+        options.latest = true;
+        break;
+      case '--no-latest':
+        options.latest = false;
+        break;
+      case '--out':
+        options.out = resolve(value() ?? '');
+        break;
+      case '--help':
+      case '-h':
+        console.log(HELP);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${flag}`);
+    }
+  }
+  return options;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Result shapes (the JSON file)
+
+export interface SyncPhase {
+  events: number;
+  elapsedMs: number;
+  /** Outcomes returned per second (request → outcome, closed loop). */
+  outcomesPerSec: number;
+  latencyMs: LatencySummary;
+  histogram: Histogram;
+  /** Outcomes completed in each second of the phase. */
+  series: number[];
+  results: Record<string, number>;
+  cpu: CpuReport;
+}
+
+export interface AsyncPhase {
+  events: number;
+  elapsedMs: number;
+  /** Durable acknowledgements (202) per second. */
+  acceptedPerSec: number;
+  /** Events handled per second, from the store: count / (last handled_at − first accepted_at). */
+  handledPerSec: number;
+  /** Last handled_at − last accepted_at: how far the workers trailed intake. */
+  drainLagMs: number;
+  ackLatencyMs: LatencySummary;
+  /** Events handled in each second from the first acceptance (store clock). */
+  handledSeries: number[];
+  results: Record<string, number>;
+  cpu: CpuReport;
+}
+
+export interface PacedPhase {
+  targetPerSec: number;
+  achievedPerSec: number;
+  events: number;
+  skipped: number;
+  latencyMs: LatencySummary;
+  results: Record<string, number>;
+}
+
+export interface SystemRun {
+  topology: string;
+  open: { wallets: number; elapsedMs: number; perSec: number; latencyMs: LatencySummary };
+  sync: SyncPhase;
+  async?: AsyncPhase;
+  paced?: PacedPhase;
+  check: CheckReport;
+  rss: RssSummary[];
+}
+
+export interface RssSummary {
+  name: string;
+  samples: number;
+  firstMiB: number;
+  lastMiB: number;
+  minMiB: number;
+  maxMiB: number;
+  /** Least-squares slope after the first fifth of the samples, MiB per minute. */
+  slopeMiBPerMin: number;
+  /** [seconds since start, MiB] every few seconds. */
+  series: Array<[number, number]>;
+}
+
+export interface ScalingRun {
+  workers: number;
+  handledPerSec: number;
+  latencyMs: LatencySummary;
+  exact: boolean;
+  check: CheckReport;
+  cpu: CpuReport;
+  rss: RssSummary[];
+}
+
+export interface Target {
+  name: string;
+  target: string;
+  value: string;
+  met: boolean | null;
+}
+
+export interface BenchResult {
+  version: 1;
+  startedAt: string;
+  finishedAt: string;
+  argv: string[];
+  /** The code measured: the working tree, so uncommitted engine changes are listed. */
+  code: { commit: string; dirty: string[] };
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memGiB: number;
+    node: string;
+    loadavgStart: number[];
+    loadavgEnd: number[];
+    load: Array<{ phase: string; load1: number; otherCores: number }>;
+  };
+  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest'>;
+  engine?: SystemRun;
+  floor?: FloorResult & { engineOverFloor: number | null };
+  scaling?: ScalingRun[];
+  restate?: (SystemRun & { version: string }) | { error: string };
+  comparison?: { throughputRatio: number; p99Ours: number; p99Restate: number; concurrency: number };
+  targets: Target[];
+  failures: string[];
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const round = (x: number, digits = 0): number => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function countResults(records: OpRecord[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const r of records) {
+    const key = r.result === 'refused' || r.result === 'ambiguous' ? `${r.result}:${r.status}${r.error ? ` ${r.error}` : ''}` : r.result;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}
+
+function syncPhase(result: PhaseResult, cpu: CpuReport): SyncPhase {
+  const ok = result.records.filter((r) => r.result === 'outcome');
+  const elapsedMs = result.endMs - result.startMs;
+  const latencies = ok.map((r) => r.endMs - r.startMs);
+  return {
+    events: result.records.length,
+    elapsedMs: Math.round(elapsedMs),
+    outcomesPerSec: Math.round((ok.length / elapsedMs) * 1000),
+    latencyMs: summarize(latencies),
+    histogram: histogram(latencies),
+    series: perSecond(ok.map((r) => r.endMs - result.startMs)),
+    results: countResults(result.records),
+    cpu,
+  };
+}
+
+function rssSummaries(sampler: ResourceSampler, names: string[], phases?: string[]): RssSummary[] {
+  return names.flatMap((name) => {
+    const samples = sampler.samples.filter((s) => s.name === name && (!phases || phases.includes(s.phase)));
+    if (samples.length === 0) return [];
+    const t0 = samples[0]?.atMs ?? 0;
+    const series = samples.map((s) => [round((s.atMs - t0) / 1000, 1), s.rssMiB] as [number, number]);
+    const steady = series.slice(Math.floor(series.length / 5));
+    const rss = samples.map((s) => s.rssMiB);
+    return [
+      {
+        name,
+        samples: samples.length,
+        firstMiB: rss[0] ?? 0,
+        lastMiB: rss[rss.length - 1] ?? 0,
+        minMiB: Math.min(...rss),
+        maxMiB: Math.max(...rss),
+        slopeMiBPerMin: round(slope(steady) * 60, 2),
+        series: series.length > 120 ? series.filter((_, i) => i % Math.ceil(series.length / 120) === 0) : series,
+      },
+    ];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The engine side
+
+interface EngineEnv {
+  runId: string;
+  cluster: LocalCluster;
+  cleanups: Cleanups;
+  sampler: ResourceSampler;
+  epoch: number;
+  options: BenchOptions;
+  load: BenchResult['machine']['load'];
+  log: (line: string) => void;
+}
+
+function redisPids(cluster: LocalCluster): number[] {
+  return cluster.ports.map((port) => cluster.pidOf(port)).filter((pid): pid is number => pid !== undefined);
+}
+
+function meterFor(env: EngineEnv, procs: () => Proc[]): CpuMeter {
+  return new CpuMeter(() => {
+    const groups = new Map<string, number[]>();
+    for (const proc of procs()) groups.set(proc.name, [proc.pid]);
+    groups.set('redis (6 nodes)', redisPids(env.cluster));
+    groups.set('mariadbd (shared)', pidsOf('mariadbd'));
+    groups.set('load generator', [process.pid]);
+    return groups;
+  });
+}
+
+function noteLoad(env: EngineEnv, phase: string, cpu: CpuReport): void {
+  env.load.push({ phase, load1: round(os.loadavg()[0] ?? 0, 2), otherCores: cpu.otherCores });
+  env.log(`  ${phase}: machine ${Math.round(cpu.machineBusy * 100)}% busy; cores ${JSON.stringify(cpu.cores)}; others ${cpu.otherCores}; load1 ${round(os.loadavg()[0] ?? 0, 2)}`);
+}
+
+async function drainAndCheck(database: string, wallets: Wallet[], records: OpRecord[], timeoutMs = 120_000): Promise<CheckReport> {
+  await waitUntil(
+    'every accepted event to be handled',
+    async () => Number((await queryDatabase<{ n: number }>(LOCAL_MARIADB, database, `SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`))[0]?.n ?? 1) === 0,
+    timeoutMs,
+    250,
+  );
+  const events = await queryDatabase<StoredEvent>(
+    LOCAL_MARIADB,
+    database,
+    `SELECT journey_id, event_id, journey_seq, event_type, payload, status, outcome FROM events`,
+  );
+  const journeys = await queryDatabase<StoredJourney>(LOCAL_MARIADB, database, `SELECT journey_id, data, handled_seq, accepted_seq FROM journeys`);
+  return checkEngine(wallets, records, events, journeys);
+}
+
+async function dbRates(database: string, eventIds: string[]): Promise<{ n: number; acceptedSpanUs: number; handledSpanUs: number; lagUs: number; series: number[] }> {
+  const rows = await queryDatabase<{ n: number; acc_us: number; span_us: number; lag_us: number }>(
+    LOCAL_MARIADB,
+    database,
+    `SELECT COUNT(*) AS n, TIMESTAMPDIFF(MICROSECOND, MIN(accepted_at), MAX(accepted_at)) AS acc_us,
+            TIMESTAMPDIFF(MICROSECOND, MIN(accepted_at), MAX(handled_at)) AS span_us,
+            TIMESTAMPDIFF(MICROSECOND, MAX(accepted_at), MAX(handled_at)) AS lag_us
+       FROM events WHERE event_id IN (?)`,
+    [eventIds],
+  );
+  const seriesRows = await queryDatabase<{ s: number; n: number }>(
+    LOCAL_MARIADB,
+    database,
+    `SELECT FLOOR(TIMESTAMPDIFF(MICROSECOND, (SELECT MIN(accepted_at) FROM events WHERE event_id IN (?)), handled_at) / 1000000) AS s, COUNT(*) AS n
+       FROM events WHERE event_id IN (?) GROUP BY s ORDER BY s`,
+    [eventIds, eventIds],
+  );
+  const last = seriesRows.reduce((a, r) => Math.max(a, Number(r.s)), 0);
+  const series = new Array<number>(last + 1).fill(0);
+  for (const r of seriesRows) series[Number(r.s)] = Number(r.n);
+  const row = rows[0];
+  return { n: Number(row?.n ?? 0), acceptedSpanUs: Number(row?.acc_us ?? 0), handledSpanUs: Number(row?.span_us ?? 0), lagUs: Number(row?.lag_us ?? 0), series };
+}
+
+async function openAndWarm(driver: WalletDriver, wallets: Wallet[], env: EngineEnv, label: string): Promise<{ open: SystemRun['open']; warm: OpRecord[] }> {
+  const opened = await openAll(driver, wallets, env.options.concurrency);
+  env.log(`  ${label}: opened ${wallets.length} wallets in ${Math.round(opened.elapsedMs)} ms`);
+  // Warm-up: one operation per wallet (JIT, connection pools, actors and caches); checked too.
+  const warm = await runClosed(driver, wallets, { phase: 'warmup', concurrency: env.options.concurrency, perWallet: 1, wait: true, epoch: env.epoch });
+  return {
+    open: { wallets: wallets.length, elapsedMs: Math.round(opened.elapsedMs), perSec: Math.round((wallets.length / opened.elapsedMs) * 1000), latencyMs: summarize(opened.ms) },
+    warm: warm.records,
+  };
+}
+
+async function engineE2e(env: EngineEnv): Promise<SystemRun> {
+  const { options, cleanups, sampler } = env;
+  const database = `je_bench_${env.runId}_e2e`;
+  const url = await createDatabase(LOCAL_MARIADB, database, cleanups);
+  const port = await freePort();
+  const node = startEngineNode(
+    { mariadbUrl: url, seeds: env.cluster.seeds, keyPrefix: `bench-${env.runId}-e2e`, roles: 'api,worker', nodeId: 'bench-e2e', port, partitions: options.partitions, logLevel: 'warn' },
+    cleanups,
+  );
+  await waitReady(port, node);
+  sampler.watch(node);
+  const driver = new EngineDriver(port, options.concurrency * 2, options.waitMs);
+  const wallets = makeWallets(options.journeys, `e2e-${env.runId}`);
+  const meter = meterFor(env, () => [node]);
+  try {
+    sampler.phase = 'open';
+    const { open, warm } = await openAndWarm(driver, wallets, env, 'engine');
+    const records: OpRecord[] = [...warm];
+
+    // 1. request → outcome, closed loop at C.
+    sampler.phase = 'sync';
+    meter.begin();
+    const syncRun = await runClosed(driver, wallets, {
+      phase: 'sync',
+      concurrency: options.concurrency,
+      perWallet: options.events,
+      ...(options.durationS > 0 ? { durationMs: options.durationS * 1000 } : {}),
+      wait: true,
+      epoch: env.epoch,
+      onTick: options.durationS > 0 ? tickLogger(env, 'sync') : undefined,
+    });
+    const syncCpu = meter.end();
+    records.push(...syncRun.records);
+    const sync = syncPhase(syncRun, syncCpu);
+    env.log(`  engine sync: ${sync.outcomesPerSec}/s, p50 ${sync.latencyMs.p50} p99 ${sync.latencyMs.p99} max ${sync.latencyMs.max} ms`);
+    noteLoad(env, 'engine sync', syncCpu);
+
+    // 2. durable acknowledgement only (202): intake rate, and how fast the worker keeps up.
+    let asyncPhase: AsyncPhase | undefined;
+    if (options.durationS === 0) {
+      sampler.phase = 'async';
+      meter.begin();
+      const asyncRun = await runClosed(driver, wallets, { phase: 'async', concurrency: options.concurrency, perWallet: options.events, wait: false, epoch: env.epoch });
+      await waitUntil(
+        'the async phase to drain',
+        async () => Number((await queryDatabase<{ n: number }>(LOCAL_MARIADB, database, `SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`))[0]?.n ?? 1) === 0,
+        120_000,
+        100,
+      );
+      const asyncCpu = meter.end();
+      records.push(...asyncRun.records);
+      const acked = asyncRun.records.filter((r) => r.result === 'accepted' && r.eventId);
+      const rates = await dbRates(
+        database,
+        acked.map((r) => r.eventId ?? ''),
+      );
+      const elapsedMs = asyncRun.endMs - asyncRun.startMs;
+      asyncPhase = {
+        events: asyncRun.records.length,
+        elapsedMs: Math.round(elapsedMs),
+        acceptedPerSec: Math.round((acked.length / elapsedMs) * 1000),
+        handledPerSec: rates.handledSpanUs > 0 ? Math.round((rates.n / rates.handledSpanUs) * 1e6) : 0,
+        drainLagMs: Math.round(rates.lagUs / 1000),
+        ackLatencyMs: summarize(acked.map((r) => r.endMs - r.startMs)),
+        handledSeries: rates.series,
+        results: countResults(asyncRun.records),
+        cpu: asyncCpu,
+      };
+      env.log(`  engine async: accepted ${asyncPhase.acceptedPerSec}/s, handled ${asyncPhase.handledPerSec}/s, drain lag ${asyncPhase.drainLagMs} ms`);
+      noteLoad(env, 'engine async', asyncCpu);
+    }
+
+    // 3. open loop at half the peak: the latency an operator sees with headroom.
+    let paced: PacedPhase | undefined;
+    if (options.pacedS > 0 && sync.outcomesPerSec > 0) {
+      sampler.phase = 'paced';
+      const rate = Math.max(1, Math.round(sync.outcomesPerSec / 2));
+      const run = await runPaced(driver, wallets, { phase: 'paced', ratePerSec: rate, durationMs: options.pacedS * 1000, wait: true, epoch: env.epoch, maxInFlight: options.concurrency * 4 });
+      records.push(...run.records);
+      const ok = run.records.filter((r) => r.result === 'outcome');
+      paced = {
+        targetPerSec: rate,
+        achievedPerSec: Math.round((ok.length / (run.endMs - run.startMs)) * 1000),
+        events: run.records.length,
+        skipped: run.skipped,
+        latencyMs: summarize(ok.map((r) => r.endMs - r.startMs)),
+        results: countResults(run.records),
+      };
+      env.log(`  engine paced at ${rate}/s: p50 ${paced.latencyMs.p50} p99 ${paced.latencyMs.p99} max ${paced.latencyMs.max} ms`);
+    }
+
+    sampler.phase = 'check';
+    const check = await drainAndCheck(database, wallets, records);
+    env.log(`  engine check: ${check.exact ? 'EXACT' : 'NOT EXACT'} (${check.acked} acknowledged, ${check.stored} stored, ${check.ambiguous} ambiguous, ${check.refused} refused)`);
+    sampler.unwatch(node);
+    return {
+      topology: '1 `journey serve` process, ROLES=api,worker',
+      open,
+      sync,
+      ...(asyncPhase ? { async: asyncPhase } : {}),
+      ...(paced ? { paced } : {}),
+      check,
+      rss: rssSummaries(sampler, [node.name]),
+    };
+  } finally {
+    driver.close();
+    await cleanups.runNamed(`node ${node.name}`);
+  }
+}
+
+function tickLogger(env: EngineEnv, label: string): (records: OpRecord[]) => void {
+  let last = 0;
+  let lastAt = performance.now();
+  return (records) => {
+    const now = performance.now();
+    if (now - lastAt < 10_000) return;
+    env.log(`  ${label}: ${records.length} requests, ${Math.round(((records.length - last) / (now - lastAt)) * 1000)}/s`);
+    last = records.length;
+    lastAt = now;
+  };
+}
+
+async function engineScaling(env: EngineEnv, workers: number): Promise<ScalingRun> {
+  const { options, cleanups, sampler } = env;
+  const tag = `s${workers}`;
+  const database = `je_bench_${env.runId}_${tag}`;
+  const url = await createDatabase(LOCAL_MARIADB, database, cleanups);
+  const keyPrefix = `bench-${env.runId}-${tag}`;
+  const port = await freePort();
+  const common = { mariadbUrl: url, seeds: env.cluster.seeds, keyPrefix, partitions: options.partitions, logLevel: 'warn' };
+  const api = startEngineNode({ ...common, roles: 'api', nodeId: `bench-${tag}-api`, port }, cleanups);
+  const workerProcs = Array.from({ length: workers }, (_, i) => startEngineNode({ ...common, roles: 'worker', nodeId: `bench-${tag}-worker-${i + 1}` }, cleanups));
+  const all = [api, ...workerProcs];
+  const driver = new EngineDriver(port, options.concurrency * 2, options.waitMs);
+  try {
+    await waitReady(port, api);
+    // Every partition leased, spread over all the workers (rendezvous hashing settles in a few lease ticks).
+    await waitUntil(
+      `${workers} workers to share the partitions`,
+      async () => {
+        for (const p of workerProcs) if (!p.alive) throw new Error(`${p.name} exited:\n${p.log.slice(-3000)}`);
+        const rows = await queryDatabase<{ owners: number; free: number }>(
+          LOCAL_MARIADB,
+          database,
+          `SELECT COUNT(DISTINCT owner_node) AS owners, SUM(owner_node IS NULL OR lease_expires_at <= NOW(6)) AS free FROM partitions`,
+        );
+        return Number(rows[0]?.owners) === workers && Number(rows[0]?.free) === 0;
+      },
+      90_000,
+      500,
+    );
+    const wallets = makeWallets(options.journeys, `${tag}-${env.runId}`);
+    sampler.phase = `scaling-${workers}`;
+    for (const p of all) sampler.watch(p);
+    const { warm } = await openAndWarm(driver, wallets, env, `${workers} worker(s)`);
+    const meter = meterFor(env, () => all);
+    meter.begin();
+    const run = await runClosed(driver, wallets, { phase: 'sync', concurrency: options.concurrency, perWallet: options.events, wait: true, epoch: env.epoch });
+    const cpu = meter.end();
+    const phase = syncPhase(run, cpu);
+    noteLoad(env, `scaling ${workers}`, cpu);
+    const check = await drainAndCheck(database, wallets, [...warm, ...run.records]);
+    env.log(`  ${workers} worker(s): ${phase.outcomesPerSec}/s, p99 ${phase.latencyMs.p99} ms, ${check.exact ? 'EXACT' : 'NOT EXACT'}`);
+    for (const p of all) sampler.unwatch(p);
+    return {
+      workers,
+      handledPerSec: phase.outcomesPerSec,
+      latencyMs: phase.latencyMs,
+      exact: check.exact,
+      check,
+      cpu,
+      rss: rssSummaries(
+        sampler,
+        all.map((p) => p.name),
+        [`scaling-${workers}`],
+      ),
+    };
+  } finally {
+    driver.close();
+    for (const p of all) await cleanups.runNamed(`node ${p.name}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Restate
+
+async function restateRun(env: EngineEnv, workDir: string): Promise<SystemRun & { version: string }> {
+  const { options, cleanups, sampler } = env;
+  await ensureRestateInstalled(env.log);
+  const restate = await startRestate(join(workDir, 'restate'), cleanups);
+  sampler.watch(restate.server);
+  sampler.watch(restate.service);
+  const driver = new RestateDriver(restate.ingressPort, options.concurrency * 2);
+  const meter = new CpuMeter(
+    () =>
+      new Map([
+        ['restate-server', [restate.server.pid]],
+        ['restate-wallet-service', [restate.service.pid]],
+        ['load generator', [process.pid]],
+        ['mariadbd (shared)', pidsOf('mariadbd')],
+        ['redis (6 nodes)', redisPids(env.cluster)],
+      ]),
+  );
+  try {
+    const wallets = makeWallets(options.journeys, `restate-${env.runId}`);
+    sampler.phase = 'restate-open';
+    const { open, warm } = await openAndWarm(driver, wallets, env, 'restate');
+    sampler.phase = 'restate-sync';
+    meter.begin();
+    const run = await runClosed(driver, wallets, { phase: 'sync', concurrency: options.concurrency, perWallet: options.events, wait: true, epoch: env.epoch });
+    const cpu = meter.end();
+    const sync = syncPhase(run, cpu);
+    env.log(`  restate sync: ${sync.outcomesPerSec}/s, p50 ${sync.latencyMs.p50} p99 ${sync.latencyMs.p99} max ${sync.latencyMs.max} ms`);
+    noteLoad(env, 'restate sync', cpu);
+    // Read every wallet back (shared handler) and check it against the log.
+    const states = new Map<number, { seq: number; data: Record<string, unknown> } | null>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        while (next < wallets.length) {
+          const wallet = wallets[next++];
+          if (wallet) states.set(wallet.index, await driver.state(wallet.key));
+        }
+      }),
+    );
+    const check = checkRestate(wallets, [...warm, ...run.records], states);
+    env.log(`  restate check: ${check.exact ? 'EXACT' : 'NOT EXACT'} (${check.acked} acknowledged)`);
+    sampler.unwatch(restate.server);
+    sampler.unwatch(restate.service);
+    return {
+      version: restate.version,
+      topology: 'restate-server (1 node, defaults: replication 1, 24 partitions, fsync) + 1 Node wallet service',
+      open,
+      sync,
+      check,
+      rss: rssSummaries(sampler, [restate.server.name, restate.service.name]),
+    };
+  } finally {
+    driver.close();
+    await cleanups.runNamed('restate-wallet-service');
+    await cleanups.runNamed('restate-server');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function targetsOf(result: BenchResult): Target[] {
+  const targets: Target[] = [];
+  const e = result.engine;
+  const r = result.restate && 'sync' in result.restate ? result.restate : undefined;
+  if (e && r) {
+    const ratio = e.sync.outcomesPerSec / Math.max(1, r.sync.outcomesPerSec);
+    targets.push({ name: 'throughput vs Restate (same concurrency)', target: '≥ 2×', value: `${round(ratio, 2)}×`, met: ratio >= 2 });
+    targets.push({
+      name: 'p99 request→outcome vs Restate (same concurrency)',
+      target: '≤ Restate',
+      value: `${e.sync.latencyMs.p99} vs ${r.sync.latencyMs.p99} ms`,
+      met: e.sync.latencyMs.p99 <= r.sync.latencyMs.p99,
+    });
+  }
+  if (e?.paced) {
+    targets.push({ name: `p99 at half our peak (${e.paced.targetPerSec}/s)`, target: '< 50 ms', value: `${e.paced.latencyMs.p99} ms`, met: e.paced.latencyMs.p99 < 50 });
+  }
+  if (result.floor?.engineOverFloor !== null && result.floor?.engineOverFloor !== undefined) {
+    targets.push({ name: 'engine / floor', target: '≥ 0.5', value: `${result.floor.engineOverFloor}`, met: result.floor.engineOverFloor >= 0.5 });
+  }
+  if (e) {
+    const worst = e.rss.reduce((a, s) => Math.max(a, s.slopeMiBPerMin), Number.NEGATIVE_INFINITY);
+    const long = result.settings.durationS >= 600;
+    targets.push({
+      name: `worker RSS flat (${result.settings.durationS > 0 ? `${result.settings.durationS} s soak` : 'default run'})`,
+      target: 'flat over 10 min',
+      value: e.rss.map((s) => `${s.firstMiB}→${s.lastMiB} MiB (max ${s.maxMiB}, ${s.slopeMiBPerMin} MiB/min)`).join('; '),
+      met: long ? worst < 1 : null,
+    });
+  }
+  targets.push({
+    name: 'exactness',
+    target: 'every run exact',
+    value: [e ? `e2e ${e.check.exact ? 'exact' : 'NOT exact'}` : '', ...(result.scaling ?? []).map((s) => `${s.workers}w ${s.exact ? 'exact' : 'NOT exact'}`)].filter(Boolean).join(', '),
+    met: (e ? e.check.exact : true) && (result.scaling ?? []).every((s) => s.exact),
+  });
+  return targets;
+}
+
+function codeState(): BenchResult['code'] {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'engine', 'cache-store', 'grid', 'api', 'dsl', 'common', 'cli', 'journeys'], { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.trim().length > 0)
+      .map((line) => line.slice(3));
+    return { commit, dirty };
+  } catch {
+    return { commit: 'unknown', dirty: [] };
+  }
+}
+
+async function main(): Promise<number> {
+  let options: BenchOptions;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`bench: ${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
+    return 2;
+  }
+  const runId = randomBytes(4).toString('hex');
+  const startedAt = new Date();
+  const epoch = performance.now();
+  const log = (line: string): void => console.log(`[${((performance.now() - epoch) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+  const cleanups = new Cleanups();
+  const workDir = mkdtempSync(join(os.tmpdir(), `je-bench-${runId}-`));
+  cleanups.add('work dir', () => Promise.resolve(rmSync(workDir, { recursive: true, force: true })));
+  let interrupted = false;
+  const onSignal = (signal: string): void => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`bench: ${signal}: stopping everything this run started`);
+    void cleanups.runAll().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+
+  const sampler = new ResourceSampler(epoch);
+  sampler.start();
+  const result: BenchResult = {
+    version: 1,
+    startedAt: startedAt.toISOString(),
+    finishedAt: '',
+    argv: process.argv.slice(2),
+    code: codeState(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      loadavgStart: os.loadavg().map((x) => round(x, 2)),
+      loadavgEnd: [],
+      load: [],
+    },
+    settings: {
+      journeys: options.journeys,
+      events: options.events,
+      concurrency: options.concurrency,
+      workers: options.workers,
+      durationS: options.durationS,
+      waitMs: options.waitMs,
+      pacedS: options.pacedS,
+      partitions: options.partitions,
+      only: options.only,
+    },
+    targets: [],
+    failures: [],
+  };
+  log(`run ${runId}: ${options.only.join(', ')}; ${options.journeys} wallets × ${options.events} events, concurrency ${options.concurrency}; load ${result.machine.loadavgStart.join(' ')}`);
+  try {
+    log('starting a local Redis Cluster (3 masters, 3 replicas) on free ports');
+    const cluster = await startGrid(join(workDir, 'grid'), cleanups);
+    const env: EngineEnv = { runId, cluster, cleanups, sampler, epoch, options, load: result.machine.load, log };
+
+    if (options.only.includes('e2e')) {
+      log('end-to-end: one journey serve node (api,worker)');
+      try {
+        result.engine = await engineE2e(env);
+        if (!result.engine.check.exact) result.failures.push(`e2e not exact: ${result.engine.check.problems.slice(0, 5).join('; ')}`);
+      } catch (error) {
+        result.failures.push(`e2e failed: ${error instanceof Error ? error.message : String(error)}`);
+        log(`e2e FAILED: ${String(error)}`);
+      }
+    }
+    if (options.only.includes('floor')) {
+      log('floor: intake tx + group-committed handling + hot-state write, no engine');
+      try {
+        const database = `je_bench_${runId}_floor`;
+        const url = await createDatabase(LOCAL_MARIADB, database, cleanups);
+        const floorEvents = result.engine ? result.engine.sync.events : options.journeys * options.events;
+        const floor = await runFloor({
+          mariadbUrl: url,
+          seeds: cluster.seeds,
+          keyPrefix: `bench-${runId}-floor`,
+          journeys: options.journeys,
+          eventsPerJourney: Math.max(1, Math.round(floorEvents / options.journeys)),
+          concurrency: options.concurrency,
+          partitions: options.partitions,
+        });
+        const ratio = result.engine ? round(result.engine.sync.outcomesPerSec / Math.max(1, floor.eventsPerSec), 2) : null;
+        result.floor = { ...floor, engineOverFloor: ratio };
+        log(`  floor: ${floor.eventsPerSec}/s (p99 ${floor.latencyMs.p99} ms, mean batch ${floor.meanBatch}); engine/floor ${ratio ?? 'n/a'}`);
+        await cleanups.runNamed(`drop ${database}`);
+      } catch (error) {
+        result.failures.push(`floor failed: ${error instanceof Error ? error.message : String(error)}`);
+        log(`floor FAILED: ${String(error)}`);
+      }
+    }
+    if (options.only.includes('scaling')) {
+      result.scaling = [];
+      for (const workers of options.workers) {
+        log(`scaling: 1 API process + ${workers} worker process(es)`);
+        try {
+          const run = await engineScaling(env, workers);
+          result.scaling.push(run);
+          if (!run.exact) result.failures.push(`scaling ${workers} not exact: ${run.check.problems.slice(0, 5).join('; ')}`);
+        } catch (error) {
+          result.failures.push(`scaling ${workers} failed: ${error instanceof Error ? error.message : String(error)}`);
+          log(`scaling ${workers} FAILED: ${String(error)}`);
+        }
+      }
+    }
+    if (options.only.includes('restate')) {
+      log('peer: Restate (virtual object per wallet)');
+      try {
+        result.restate = await restateRun(env, workDir);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        result.restate = { error: message };
+        log(`Restate could not run: ${message}`);
+      }
+    }
+  } catch (error) {
+    result.failures.push(`setup failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    log(`FAILED: ${String(error)}`);
+  } finally {
+    sampler.stop();
+    await cleanups.runAll();
+  }
+
+  const r = result.restate && 'sync' in result.restate ? result.restate : undefined;
+  if (result.engine && r) {
+    result.comparison = {
+      throughputRatio: round(result.engine.sync.outcomesPerSec / Math.max(1, r.sync.outcomesPerSec), 2),
+      p99Ours: result.engine.sync.latencyMs.p99,
+      p99Restate: r.sync.latencyMs.p99,
+      concurrency: options.concurrency,
+    };
+  }
+  result.targets = targetsOf(result);
+  result.machine.loadavgEnd = os.loadavg().map((x) => round(x, 2));
+  result.finishedAt = new Date().toISOString();
+
+  mkdirSync(options.out, { recursive: true });
+  const stamp = result.startedAt.replace(/[:.]/g, '-');
+  const file = join(options.out, `${stamp}.json`);
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  const markdown = renderMarkdown(result, { chartsDir: '.' });
+  const complete = PARTS.every((p) => options.only.includes(p));
+  if (options.latest ?? (complete && options.durationS === 0)) {
+    writeFileSync(join(options.out, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(options.out, 'latest.md'), markdown);
+    writeCharts(result, options.out);
+    log(`wrote ${join(options.out, 'latest.json')}, latest.md and the charts`);
+  }
+  if (options.durationS > 0) writeFileSync(join(options.out, 'latest-soak.md'), markdown);
+  if (options.updateReadme) {
+    updateReadme(resolve(ROOT, 'README.md'), result);
+    log('updated the README benchmark section');
+  }
+  console.log(`\n${markdown}`);
+  log(`results: ${file}`);
+  if (result.failures.length > 0) {
+    console.error(`\nbench FAILED:\n- ${result.failures.join('\n- ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,284 @@
+/**
+ * Turns a result into markdown, two SVG charts (written by hand, deterministic: same result →
+ * same bytes) and the README section between the bench markers.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchResult, SystemRun } from './main.js';
+import type { CpuReport } from './services.js';
+import { LATENCY_EDGES_MS } from './stats.js';
+import type { LatencySummary } from './stats.js';
+
+const lat = (l: LatencySummary): string => `${l.p50} / ${l.p95} / ${l.p99} / ${l.max}`;
+
+function cpuLine(cpu: CpuReport): string {
+  const parts = Object.entries(cpu.cores)
+    .filter(([, cores]) => cores >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, cores]) => `${name} ${cores}`);
+  return `${Math.round(cpu.machineBusy * 100)}% of ${cpu.elapsedS > 0 ? '2' : '?'} cores busy — ${parts.join(', ')}, others ${cpu.otherCores}`;
+}
+
+function restateRun(result: BenchResult): (SystemRun & { version: string }) | undefined {
+  return result.restate && 'sync' in result.restate ? result.restate : undefined;
+}
+
+/** The bottleneck sentence, from where the cores went during the phase. */
+export function limitSentence(cpu: CpuReport, cores: number): string {
+  const sorted = Object.entries(cpu.cores).sort((a, b) => b[1] - a[1]);
+  const top = sorted[0];
+  const busy = Math.round(cpu.machineBusy * 100);
+  const saturated = busy >= 90;
+  const head = saturated ? `The ${cores} cores were saturated (${busy}% busy)` : `The cores were ${busy}% busy (not saturated: latency-bound)`;
+  return `${head}; the largest consumer was ${top ? `${top[0]} (${top[1]} cores)` : 'n/a'}${cpu.otherCores >= 0.1 ? `, and ${cpu.otherCores} cores went to processes outside this benchmark` : ''}.`;
+}
+
+export function renderMarkdown(result: BenchResult, _options: { chartsDir: string }): string {
+  const lines: string[] = [];
+  const e = result.engine;
+  const r = restateRun(result);
+  const f = result.floor;
+  const s = result.settings;
+  lines.push(`# Benchmark results — ${result.startedAt.slice(0, 16).replace('T', ' ')} UTC`, '');
+  lines.push(
+    `Machine: ${result.machine.cpus} × ${result.machine.cpuModel}, ${result.machine.memGiB} GiB, Node ${result.machine.node}; MariaDB 127.0.0.1:3306 (shared), local Redis Cluster 3+3. ` +
+      `Load average ${result.machine.loadavgStart.join(' ')} at start, ${result.machine.loadavgEnd.join(' ')} at end.`,
+    '',
+  );
+  lines.push(
+    `Workload: ${s.journeys} wallets (\`pfm/wallet 1.0\`), ${s.durationS > 0 ? `${s.durationS} s of` : `${s.events} per wallet of`} Deposit/Withdraw (every third a Withdraw by the owner), ` +
+      `${s.concurrency} requests in flight, one per wallet at a time; request→outcome with \`?wait=${s.waitMs}\`. Command: \`npm run bench -- ${result.argv.join(' ')}\`.`,
+    '',
+  );
+  lines.push(
+    `Code: ${result.code.commit}${result.code.dirty.length > 0 ? ` plus uncommitted changes in ${result.code.dirty.join(', ')} (the working tree was measured)` : ''}.`,
+    '',
+  );
+  if (result.failures.length > 0) lines.push(`**FAILED:** ${result.failures.join('; ')}`, '');
+
+  lines.push('## Summary', '');
+  lines.push('| | Journey Engine | floor | Restate |', '|---|---|---|---|');
+  lines.push(
+    `| throughput, request→outcome (events/s) | ${e ? e.sync.outcomesPerSec : '–'} | ${f ? f.eventsPerSec : '–'} | ${r ? r.sync.outcomesPerSec : result.restate && 'error' in result.restate ? 'did not run' : '–'} |`,
+  );
+  lines.push(`| latency p50 / p95 / p99 / max (ms) | ${e ? lat(e.sync.latencyMs) : '–'} | ${f ? lat(f.latencyMs) : '–'} | ${r ? lat(r.sync.latencyMs) : '–'} |`);
+  if (e?.async) {
+    lines.push(`| accepted/s (202, durable) / handled/s | ${e.async.acceptedPerSec} / ${e.async.handledPerSec} | | |`);
+  }
+  if (e?.paced) lines.push(`| open loop at ${e.paced.targetPerSec}/s (half peak): p50 / p95 / p99 / max | ${lat(e.paced.latencyMs)} | | |`);
+  lines.push(`| exact at the end | ${e ? (e.check.exact ? 'yes' : '**NO**') : '–'} | | ${r ? (r.check.exact ? 'yes' : '**NO**') : '–'} |`);
+  if (e && r) lines.push('', `Ours / Restate at concurrency ${s.concurrency}: **${result.comparison?.throughputRatio}×** throughput, p99 ${e.sync.latencyMs.p99} vs ${r.sync.latencyMs.p99} ms.`);
+  if (f && f.engineOverFloor !== null) lines.push('', `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events, mean group commit ${f.meanBatch}).`);
+  if (result.restate && 'error' in result.restate) lines.push('', `Restate did not run: ${result.restate.error}`);
+  lines.push('');
+
+  lines.push('## Targets', '', '| target | goal | this run | met |', '|---|---|---|---|');
+  for (const t of result.targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
+  lines.push('');
+
+  if (result.scaling && result.scaling.length > 0) {
+    lines.push('## Scaling (1 API process + N worker processes)', '');
+    lines.push('| workers | handled/s | p50 / p95 / p99 / max (ms) | exact | where the cores went |', '|---|---|---|---|---|');
+    for (const run of result.scaling) {
+      lines.push(`| ${run.workers} | ${run.handledPerSec} | ${lat(run.latencyMs)} | ${run.exact ? 'yes' : '**NO**'} | ${cpuLine(run.cpu)} |`);
+    }
+    const best = result.scaling.reduce((a, b) => (b.handledPerSec > a.handledPerSec ? b : a));
+    lines.push('', `What limits it: ${limitSentence(best.cpu, result.machine.cpus)}`, '');
+  }
+
+  if (e) {
+    lines.push('## Where the cores went', '');
+    lines.push(`- engine, request→outcome: ${cpuLine(e.sync.cpu)}`);
+    if (e.async) lines.push(`- engine, 202 only: ${cpuLine(e.async.cpu)}`);
+    if (r) lines.push(`- Restate: ${cpuLine(r.sync.cpu)}`);
+    lines.push('');
+    lines.push('## Memory (RSS of the engine processes)', '', '| process | samples | first | last | min | max | slope after warm-up |', '|---|---|---|---|---|---|---|');
+    const rows = [...e.rss, ...(result.scaling ?? []).flatMap((run) => run.rss), ...(r?.rss ?? [])];
+    for (const m of rows) lines.push(`| ${m.name} | ${m.samples} | ${m.firstMiB} | ${m.lastMiB} | ${m.minMiB} | ${m.maxMiB} | ${m.slopeMiBPerMin} MiB/min |`);
+    lines.push('');
+    lines.push('## Exactness', '', '| run | acknowledged | stored | refused | ambiguous | lost | doubled | phantom | out of order | wrong state | wrong outcome |', '|---|---|---|---|---|---|---|---|---|---|---|');
+    const checks: Array<[string, SystemRun['check']]> = [['e2e', e.check], ...(result.scaling ?? []).map((x) => [`${x.workers} worker(s)`, x.check] as [string, SystemRun['check']])];
+    if (r) checks.push(['Restate', r.check]);
+    for (const [name, c] of checks) {
+      lines.push(`| ${name} | ${c.acked} | ${c.stored} | ${c.refused} | ${c.ambiguous} | ${c.lost} | ${c.doubled} | ${c.phantom} | ${c.outOfOrder} | ${c.wrongState} | ${c.wrongOutcome} |`);
+    }
+    const problems = checks.flatMap(([name, c]) => c.problems.map((p) => `${name}: ${p}`));
+    if (problems.length > 0) lines.push('', ...problems.slice(0, 20).map((p) => `- ${p}`));
+    lines.push('');
+  }
+  lines.push('## Machine load during the phases', '', '| phase | load1 | cores used by other processes |', '|---|---|---|');
+  for (const l of result.machine.load) lines.push(`| ${l.phase} | ${l.load1} | ${l.otherCores} |`);
+  lines.push('');
+  return `${lines.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SVG
+
+const esc = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const n1 = (x: number): string => (Math.round(x * 10) / 10).toString();
+const COLORS = ['#1f6feb', '#d1242f', '#2da44e', '#8250df'];
+
+function frame(width: number, height: number, title: string, body: string[]): string {
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
+    `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14" font-weight="bold">${esc(title)}</text>`,
+    ...body,
+    '</svg>',
+    '',
+  ].join('\n');
+}
+
+function niceMax(x: number): number {
+  if (x <= 0) return 1;
+  const p = 10 ** Math.floor(Math.log10(x));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= x) return m * p;
+  return 10 * p;
+}
+
+function legend(x: number, y: number, names: string[]): string[] {
+  return names.flatMap((name, i) => [
+    `<rect x="${x}" y="${y + i * 16 - 9}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/>`,
+    `<text x="${x + 14}" y="${y + i * 16}">${esc(name)}</text>`,
+  ]);
+}
+
+/** Grouped bars: share of requests per latency bucket, one colour per system. */
+export function latencyHistogramSvg(series: Array<{ name: string; counts: number[] }>, edges: readonly number[] = LATENCY_EDGES_MS): string {
+  const width = 760;
+  const height = 320;
+  const left = 50;
+  const right = 20;
+  const top = 40;
+  const bottom = 60;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const buckets = edges.length + 1;
+  const shares = series.map((s) => {
+    const total = s.counts.reduce((a, b) => a + b, 0) || 1;
+    return s.counts.map((c) => (c / total) * 100);
+  });
+  const maxShare = niceMax(Math.max(1, ...shares.flat()));
+  const groupW = plotW / buckets;
+  const barW = (groupW * 0.8) / Math.max(1, series.length);
+  const body: string[] = [];
+  for (let t = 0; t <= 4; t++) {
+    const v = (maxShare * t) / 4;
+    const y = top + plotH - (v / maxShare) * plotH;
+    body.push(`<line x1="${left}" y1="${n1(y)}" x2="${width - right}" y2="${n1(y)}" stroke="#e5e5e5"/>`);
+    body.push(`<text x="${left - 6}" y="${n1(y + 4)}" text-anchor="end">${n1(v)}%</text>`);
+  }
+  shares.forEach((share, si) => {
+    share.forEach((v, bi) => {
+      const h = (v / maxShare) * plotH;
+      const x = left + bi * groupW + groupW * 0.1 + si * barW;
+      body.push(`<rect x="${n1(x)}" y="${n1(top + plotH - h)}" width="${n1(barW)}" height="${n1(h)}" fill="${COLORS[si % COLORS.length]}"/>`);
+    });
+  });
+  for (let bi = 0; bi < buckets; bi++) {
+    const label = bi < edges.length ? `≤${edges[bi]}` : `>${edges[edges.length - 1]}`;
+    const x = left + bi * groupW + groupW / 2;
+    body.push(`<text x="${n1(x)}" y="${top + plotH + 14}" text-anchor="middle" font-size="10">${esc(label)}</text>`);
+  }
+  body.push(`<line x1="${left}" y1="${top + plotH}" x2="${width - right}" y2="${top + plotH}" stroke="#333"/>`);
+  body.push(`<text x="${left + plotW / 2}" y="${height - 24}" text-anchor="middle">request → outcome latency (ms)</text>`);
+  body.push(...legend(width - right - 190, top + 8, series.map((s) => s.name)));
+  return frame(width, height, 'Latency histogram (share of requests per bucket)', body);
+}
+
+/** Lines: events per second over time, one colour per series. */
+export function throughputSvg(series: Array<{ name: string; values: number[] }>): string {
+  const width = 760;
+  const height = 320;
+  const left = 60;
+  const right = 20;
+  const top = 40;
+  const bottom = 50;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const maxLen = Math.max(2, ...series.map((s) => s.values.length));
+  const maxV = niceMax(Math.max(1, ...series.flatMap((s) => s.values)));
+  const body: string[] = [];
+  for (let t = 0; t <= 4; t++) {
+    const v = (maxV * t) / 4;
+    const y = top + plotH - (v / maxV) * plotH;
+    body.push(`<line x1="${left}" y1="${n1(y)}" x2="${width - right}" y2="${n1(y)}" stroke="#e5e5e5"/>`);
+    body.push(`<text x="${left - 6}" y="${n1(y + 4)}" text-anchor="end">${n1(v)}</text>`);
+  }
+  const xStep = Math.max(1, Math.ceil(maxLen / 10));
+  for (let i = 0; i < maxLen; i += xStep) {
+    const x = left + (i / (maxLen - 1)) * plotW;
+    body.push(`<text x="${n1(x)}" y="${top + plotH + 14}" text-anchor="middle" font-size="10">${i}</text>`);
+  }
+  series.forEach((s, si) => {
+    const points = s.values.map((v, i) => `${n1(left + (i / (maxLen - 1)) * plotW)},${n1(top + plotH - (v / maxV) * plotH)}`);
+    if (points.length > 0) body.push(`<polyline fill="none" stroke="${COLORS[si % COLORS.length]}" stroke-width="2" points="${points.join(' ')}"/>`);
+  });
+  body.push(`<line x1="${left}" y1="${top + plotH}" x2="${width - right}" y2="${top + plotH}" stroke="#333"/>`);
+  body.push(`<text x="${left + plotW / 2}" y="${height - 14}" text-anchor="middle">seconds into the phase</text>`);
+  body.push(`<text x="14" y="${top + plotH / 2}" text-anchor="middle" transform="rotate(-90 14 ${top + plotH / 2})">events/s</text>`);
+  body.push(...legend(width - right - 280, top + 8, series.map((s) => s.name)));
+  return frame(width, height, 'Throughput over time', body);
+}
+
+export function writeCharts(result: BenchResult, dir: string): void {
+  const hist: Array<{ name: string; counts: number[] }> = [];
+  const lines: Array<{ name: string; values: number[] }> = [];
+  const r = restateRun(result);
+  if (result.engine) {
+    hist.push({ name: `Journey Engine (C=${result.settings.concurrency})`, counts: result.engine.sync.histogram.counts });
+    // Drop the last, partial second of each series.
+    lines.push({ name: 'Journey Engine, request→outcome', values: result.engine.sync.series.slice(0, -1) });
+    if (result.engine.async) lines.push({ name: 'Journey Engine, handled/s (202 phase)', values: result.engine.async.handledSeries.slice(0, -1) });
+  }
+  if (r) {
+    hist.push({ name: `Restate (C=${result.settings.concurrency})`, counts: r.sync.histogram.counts });
+    lines.push({ name: 'Restate, request→outcome', values: r.sync.series.slice(0, -1) });
+  }
+  writeFileSync(join(dir, 'latency.svg'), latencyHistogramSvg(hist));
+  writeFileSync(join(dir, 'throughput.svg'), throughputSvg(lines));
+}
+
+// ---------------------------------------------------------------------------------------------
+// README
+
+const START = '<!-- bench:start -->';
+const END = '<!-- bench:end -->';
+
+export function readmeSection(result: BenchResult): string {
+  const e = result.engine;
+  const r = restateRun(result);
+  const f = result.floor;
+  const lines = [
+    START,
+    '## Benchmarks',
+    '',
+    `\`npm run bench\` runs the wallet end to end over HTTP against \`journey serve\` processes it starts (own Redis Cluster, own MariaDB database), the floor (the same durable writes with no engine), 1–3 worker processes, and Restate on the same machine, then verifies every balance exactly. See [bench/README.md](bench/README.md); full numbers in [bench/results/latest.md](bench/results/latest.md).`,
+    '',
+    `Last run ${result.startedAt.slice(0, 10)}, ${result.machine.cpus} cores shared by everything (load average ${result.machine.loadavgStart[0]} at start), ${result.settings.journeys} wallets × ${result.settings.events} events, ${result.settings.concurrency} in flight:`,
+    '',
+    '| | Journey Engine | floor | Restate |',
+    '|---|---|---|---|',
+    `| events/s, request→outcome | ${e?.sync.outcomesPerSec ?? '–'} | ${f?.eventsPerSec ?? '–'} | ${r?.sync.outcomesPerSec ?? '–'} |`,
+    `| p50 / p95 / p99 / max (ms) | ${e ? lat(e.sync.latencyMs) : '–'} | ${f ? lat(f.latencyMs) : '–'} | ${r ? lat(r.sync.latencyMs) : '–'} |`,
+  ];
+  if (e?.async) lines.push(`| accepted/s (202) / handled/s | ${e.async.acceptedPerSec} / ${e.async.handledPerSec} | | |`);
+  if (e?.paced) lines.push(`| p99 at half peak (${e.paced.targetPerSec}/s) | ${e.paced.latencyMs.p99} ms | | |`);
+  if (result.scaling && result.scaling.length > 0) {
+    lines.push(`| handled/s with 1 API + ${result.scaling.map((s) => s.workers).join(' / ')} workers | ${result.scaling.map((s) => s.handledPerSec).join(' / ')} | | |`);
+  }
+  lines.push('', '| target | goal | measured | met |', '|---|---|---|---|');
+  for (const t of result.targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? 'not measured' : t.met ? 'yes' : 'no'} |`);
+  lines.push('', '![latency histogram](bench/results/latency.svg)', '', '![throughput over time](bench/results/throughput.svg)', END);
+  return lines.join('\n');
+}
+
+export function updateReadme(path: string, result: BenchResult): void {
+  const text = readFileSync(path, 'utf8');
+  const section = readmeSection(result);
+  const start = text.indexOf(START);
+  const end = text.indexOf(END);
+  const next = start >= 0 && end > start ? `${text.slice(0, start)}${section}${text.slice(end + END.length)}` : `${text.trimEnd()}\n\n${section}\n`;
+  writeFileSync(path, next);
+}
