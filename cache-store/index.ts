@@ -44,6 +44,7 @@ export type { Deployment, DeploymentSummary, NewDeployment } from './deployments
 // --- the exactly-once journal (runtime engineer) ---
 export {
   JournalInvariantError,
+  acceptBatch,
   acquirePartitions,
   appendEvent,
   commitHandlingBatch,
@@ -76,6 +77,8 @@ export type {
   HandlingCommit,
   HistoryRow,
   IdempotentAnswer,
+  IntakeEntry,
+  IntakeResult,
   JournalEvent,
   JourneyRow,
   Lifecycle,

@@ -377,8 +377,12 @@ export async function commitHandlingBatch(
     if (leases.get(partitionNo) === toNumber(row.epoch)) valid.add(partitionNo);
   }
 
-  // Phase 1: the conditional journey updates, pipelined.
-  const candidates = batch.map((commit, index) => ({ commit, index })).filter(({ commit }) => valid.has(commit.partitionNo));
+  // Phase 1: the conditional journey updates, pipelined, in journey-id order (the lock order
+  // intake uses too, so the two never deadlock).
+  const candidates = batch
+    .map((commit, index) => ({ commit, index }))
+    .filter(({ commit }) => valid.has(commit.partitionNo))
+    .sort((a, b) => (a.commit.journeyId < b.commit.journeyId ? -1 : a.commit.journeyId > b.commit.journeyId ? 1 : 0));
   const journeyUpdates = await Promise.all(
     candidates.map(({ commit }) =>
       conn.query(
@@ -665,4 +669,60 @@ export async function ensurePartitionCount(conn: Connection, count: number): Pro
   await conn.query(`INSERT IGNORE INTO cluster_meta (meta_key, meta_value) VALUES ('partition_count', ?)`, [String(count)]);
   const rows = await conn.query<Row[]>(`SELECT meta_value FROM cluster_meta WHERE meta_key = 'partition_count'`);
   return Number(rows[0]?.meta_value ?? count);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Group intake
+
+export interface IntakeEntry {
+  kind: 'initiate' | 'target';
+  journeyId: string;
+  /** For initiating entries: the journey row to create. */
+  typeName: string;
+  typeVersion: string;
+  partitionNo: number;
+  event: NewEvent;
+}
+
+export type IntakeResult = { status: 'accepted'; journeySeq: number } | { status: 'not_found' };
+
+/**
+ * Accepts many events in one transaction (one fsync). Rows are locked in journey-id order so
+ * concurrent batches (and handling commits, which use the same order) cannot deadlock; events of
+ * one journey keep their queue order, so their journey_seq follows acceptance order.
+ * Any SQL error (a duplicate idempotency key, say) fails the whole batch: the caller then retries
+ * its entries one by one.
+ */
+export async function acceptBatch(conn: Connection, entries: IntakeEntry[]): Promise<IntakeResult[]> {
+  const order = entries.map((entry, index) => ({ entry, index })).sort((a, b) => (a.entry.journeyId < b.entry.journeyId ? -1 : a.entry.journeyId > b.entry.journeyId ? 1 : a.index - b.index));
+  const results: IntakeResult[] = entries.map(() => ({ status: 'not_found' }));
+  const initiating = order.filter(({ entry }) => entry.kind === 'initiate');
+  if (initiating.length > 0) {
+    await conn.query(
+      `INSERT INTO journeys (journey_id, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq, created_at, updated_at)
+       VALUES ${initiating.map(() => `(?,?,?,?,'pending',NULL,0,1,NOW(6),NOW(6))`).join(',')}`,
+      initiating.flatMap(({ entry }) => [entry.journeyId, entry.typeName, entry.typeVersion, entry.partitionNo]),
+    );
+    for (const { index } of initiating) results[index] = { status: 'accepted', journeySeq: 1 };
+  }
+  const targeted = order.filter(({ entry }) => entry.kind === 'target');
+  const bumps = await Promise.all(
+    targeted.map(({ entry }) => conn.query(`UPDATE journeys SET accepted_seq = LAST_INSERT_ID(accepted_seq + 1) WHERE journey_id = ?`, [entry.journeyId])),
+  );
+  targeted.forEach(({ index }, i) => {
+    const bumped = ok(bumps[i]);
+    if (bumped.affectedRows === 1) results[index] = { status: 'accepted', journeySeq: toNumber(bumped.insertId) };
+  });
+  const rows = order.filter(({ index }) => results[index]?.status === 'accepted');
+  if (rows.length > 0) {
+    await conn.query(
+      `INSERT INTO events (event_id, journey_id, journey_seq, partition_no, event_type, payload, context, origin, caused_by,
+         idempotency_key, request_hash, accepted_at) VALUES ${rows.map(() => '(?,?,?,?,?,?,?,?,?,?,?,NOW(6))').join(',')}`,
+      rows.flatMap(({ entry, index }) => {
+        const result = results[index];
+        return insertEventParams(entry.journeyId, result?.status === 'accepted' ? result.journeySeq : 0, entry.partitionNo, entry.event);
+      }),
+    );
+  }
+  return results;
 }

@@ -287,7 +287,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     },
     async awaitOutcome(eventId, timeoutMs) {
       if (!ID_PATTERN.test(eventId)) return null;
-      return outcomes.wait(eventId, Math.max(0, timeoutMs), () => pollOutcome(eventId), 200);
+      // Outcomes arrive by notification; the store poll only covers a lost one.
+      return outcomes.wait(eventId, Math.max(0, timeoutMs), () => pollOutcome(eventId), 1_000);
     },
     async getJourney(journeyId) {
       if (!ID_PATTERN.test(journeyId)) return null;

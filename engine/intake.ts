@@ -3,8 +3,8 @@
  * then wakes the partition's owner. Bad input is refused before anything is written.
  */
 import { createHash } from 'node:crypto';
-import { appendEvent, eventExists, findByIdempotencyKey, insertInitiatingEvent, isDuplicateKeyError, loadJourney } from '../cache-store/index.js';
-import type { JournalEvent, NewEvent } from '../cache-store/index.js';
+import { acceptBatch, appendEvent, eventExists, findByIdempotencyKey, insertInitiatingEvent, isDuplicateKeyError, loadJourney } from '../cache-store/index.js';
+import type { IntakeEntry, IntakeResult, JournalEvent, NewEvent } from '../cache-store/index.js';
 import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import type { CompiledJourney, JsonObject } from '../dsl/index.js';
@@ -24,6 +24,102 @@ export interface IntakeDependencies {
   admit: () => void;
   /** Wakes the owner of the event's partition (locally or through the grid). */
   route: (event: JournalEvent) => void;
+  /** Intake transactions in flight at once; concurrent accepts beyond it share one. @defaultValue 4 */
+  intakeConcurrency?: number;
+  /** Most accepts in one intake transaction. @defaultValue 256 */
+  maxIntakeBatch?: number;
+}
+
+interface QueuedAccept {
+  entry: IntakeEntry;
+  resolve: (journeySeq: number) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group intake: accepts that arrive while earlier ones are committing share the next transaction,
+ * so a burst costs one fsync, not one each. A lone accept goes at once (no added latency).
+ */
+class IntakeBatcher {
+  private readonly queue: QueuedAccept[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly sql: SqlPort,
+    private readonly concurrency: number,
+    private readonly maxBatch: number,
+  ) {}
+
+  /** Resolves with the event's journey_seq once committed. */
+  submit(entry: IntakeEntry): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ entry, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.concurrency && this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.maxBatch);
+      this.inFlight += 1;
+      void (batch.length === 1 ? this.runOne(batch[0] as QueuedAccept) : this.runMany(batch)).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private async runMany(batch: QueuedAccept[]): Promise<void> {
+    let results: IntakeResult[];
+    try {
+      results = await this.sql.transaction('accept-batch', (conn) => acceptBatch(conn, batch.map((q) => q.entry)));
+    } catch (error) {
+      if (isAmbiguousCommit(error)) {
+        await Promise.all(batch.map((queued) => this.settleAmbiguous(queued, error)));
+      } else if (isJourneyError(error, 'JE_STORE_UNAVAILABLE')) {
+        for (const queued of batch) queued.reject(error);
+      } else {
+        // One member spoiled the batch (a duplicate idempotency key, say): each on its own.
+        await Promise.all(batch.map((queued) => this.runOne(queued)));
+      }
+      return;
+    }
+    batch.forEach((queued, i) => {
+      const result = results[i];
+      if (result?.status === 'accepted') queued.resolve(result.journeySeq);
+      else queued.reject(notFound(queued.entry.journeyId));
+    });
+  }
+
+  private async runOne(queued: QueuedAccept): Promise<void> {
+    const { entry } = queued;
+    try {
+      const seq = await this.sql.transaction('accept', async (conn) => {
+        if (entry.kind === 'initiate') {
+          await insertInitiatingEvent(conn, entry, entry.event);
+          return 1;
+        }
+        const appended = await appendEvent(conn, entry.journeyId, entry.partitionNo, entry.event);
+        if (appended === null) throw notFound(entry.journeyId);
+        return appended;
+      });
+      queued.resolve(seq);
+    } catch (error) {
+      if (isAmbiguousCommit(error)) await this.settleAmbiguous(queued, error);
+      else queued.reject(error);
+    }
+  }
+
+  /** The connection broke during COMMIT: ask the store whether the event landed before answering. */
+  private async settleAmbiguous(queued: QueuedAccept, error: unknown): Promise<void> {
+    const landed = await this.sql.read((conn) => eventExists(conn, queued.entry.event.eventId)).catch(() => null);
+    if (landed) queued.resolve(landed.journeySeq);
+    else queued.reject(new JourneyError('JE_STORE_UNAVAILABLE', 'the store did not confirm the event; retry with the same idempotency key', { cause: error, retryAfterMs: 1000 }));
+  }
+}
+
+function notFound(journeyId: string): JourneyError {
+  return new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
 }
 
 const MAX_IDEMPOTENCY_KEY = 200;
@@ -50,7 +146,10 @@ function isAmbiguousCommit(error: unknown): boolean {
 
 export class Intake {
   private readonly journeyTypes = new JourneyTypeCache();
-  constructor(private readonly deps: IntakeDependencies) {}
+  private readonly batcher: IntakeBatcher;
+  constructor(private readonly deps: IntakeDependencies) {
+    this.batcher = new IntakeBatcher(deps.sql, deps.intakeConcurrency ?? 4, deps.maxIntakeBatch ?? 256);
+  }
 
   async accept(request: AcceptRequest): Promise<AcceptResult> {
     const started = performance.now();
@@ -128,25 +227,17 @@ export class Intake {
 
     let journeySeq: number;
     try {
-      journeySeq = await this.deps.sql.transaction('accept', async (conn) => {
-        if (request.kind === 'initiate') {
-          await insertInitiatingEvent(conn, { journeyId, typeName: journey.name, typeVersion: journey.version, partitionNo }, newEvent);
-          return 1;
-        }
-        const seq = await appendEvent(conn, journeyId, partitionNo, newEvent);
-        if (seq === null) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
-        return seq;
+      journeySeq = await this.batcher.submit({
+        kind: request.kind,
+        journeyId,
+        typeName: journey.name,
+        typeVersion: journey.version,
+        partitionNo,
+        event: newEvent,
       });
     } catch (error) {
       if (idempotencyKey !== undefined && isDuplicateKeyError(error)) return this.replay(idempotencyKey, newEvent.requestHash, journey);
-      if (isAmbiguousCommit(error)) {
-        // The connection broke during COMMIT: ask the store whether it landed before answering.
-        const landed = await this.deps.sql.read((conn) => eventExists(conn, eventId)).catch(() => null);
-        if (!landed) throw new JourneyError('JE_STORE_UNAVAILABLE', 'the store did not confirm the event; retry with the same idempotency key', { cause: error, retryAfterMs: 1000 });
-        journeySeq = landed.journeySeq;
-      } else {
-        throw error;
-      }
+      throw error;
     }
     if (request.kind === 'initiate') this.journeyTypes.set(journeyId, { typeName: journey.name, version: journey.version, partitionNo });
     this.deps.metrics.accepted.inc({ origin: 'api' });

@@ -106,7 +106,7 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
     summary.push(summaryLine('Redis master SIGKILL (failover)', report, recovery));
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
-  });
+  }, 240_000);
 
   it('recovers every journey and every unhandled event from MariaDB after a cold restart with Redis emptied', async () => {
     const engine = api as JourneyEngine;
@@ -132,5 +132,5 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
     // The journeys serve new events after the restart.
     const next = await (api as JourneyEngine).accept({ kind: 'target', journeyId: journeys[0]?.journeyId ?? '', event: { type: 'Deposit', payload: { amount: 1 } }, context: { sender: 'cold-0', roles: [], trustLevel: 2, channel: 'test' } });
     expect(await (api as JourneyEngine).awaitOutcome(next.eventId, 20_000)).toMatchObject({ outcome: 'applied' });
-  });
+  }, 240_000);
 });

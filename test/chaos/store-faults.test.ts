@@ -73,5 +73,5 @@ describe('chaos: MariaDB crash and restart under load', () => {
     expect(refusedWhileDown.length).toBeGreaterThan(0);
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
-  });
+  }, 240_000);
 });

@@ -3,7 +3,7 @@
  * SIGKILL mid-batch (repeated), SIGSTOP past the lease then SIGCONT (the late commit is fenced),
  * a worker added and one removed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
 import { silentLogger } from '../../common/index.js';
@@ -31,6 +31,15 @@ describe('chaos: worker processes killed, paused, added and removed under load',
   let settings: WorkerSettings;
   const workers: WorkerProcess[] = [];
   const summary: string[] = [];
+  /** Loads still running when a test fails must not leak into the next scenario. */
+  const loads: Array<{ stop(): Promise<void> }> = [];
+  const track = <T extends { stop(): Promise<void> }>(load: T): T => {
+    loads.push(load);
+    return load;
+  };
+  afterEach(async () => {
+    await Promise.all(loads.splice(0).map((load) => load.stop()));
+  });
 
   async function scenarioSetup(label: string, journeyCount: number) {
     const journeys = await openWallets(api, journeyCount, label);
@@ -76,7 +85,7 @@ describe('chaos: worker processes killed, paused, added and removed under load',
 
   it('loses and doubles nothing when a worker is SIGKILLed mid-batch, three times', async () => {
     const journeys = await scenarioSetup('kill', 40);
-    const load = startWalletLoad(api, journeys, 16);
+    const load = track(startWalletLoad(api, journeys, 16));
     let recovery = 0;
     for (let round = 0; round < 3; round++) {
       await sleep(1_500);
@@ -96,11 +105,11 @@ describe('chaos: worker processes killed, paused, added and removed under load',
     expect(report.problems).toEqual([]);
     expect(report.acked).toBeGreaterThan(100);
     expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
-  });
+  }, 240_000);
 
   it('fences a worker paused past its lease: after SIGCONT it commits nothing stale', async () => {
     const journeys = await scenarioSetup('pause', 30);
-    const load = startWalletLoad(api, journeys, 16);
+    const load = track(startWalletLoad(api, journeys, 16));
     await sleep(1_500);
     const paused = workers[0] as WorkerProcess;
     paused.signal('SIGSTOP');
@@ -109,7 +118,9 @@ describe('chaos: worker processes killed, paused, added and removed under load',
     await sleep(1_000);
     paused.signal('SIGCONT');
     // On waking, the paused worker learns (at renewal or at its fenced commit) that it lost its leases.
-    await waitFor('the resumed worker to notice its lost leases', () => Promise.resolve(/lease lost|fenced at commit/.test(paused.log)), 20_000, 100);
+    await waitFor('the resumed worker to notice its lost leases', () => Promise.resolve(/lease lost|fenced at commit/.test(paused.log)), 20_000, 100).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\n--- paused worker log (tail) ---\n${paused.log.slice(-4000)}`);
+    });
     await sleep(1_500);
     await load.stop();
     const report = await checkWallets(database.url, load.log);
@@ -117,11 +128,11 @@ describe('chaos: worker processes killed, paused, added and removed under load',
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
     await waitFor('partitions to rebalance back', () => allPartitionsOwnedBy(workers), 30_000, 200);
-  });
+  }, 180_000);
 
   it('keeps every invariant while a worker joins and another leaves', async () => {
     const journeys = await scenarioSetup('scale', 30);
-    const load = startWalletLoad(api, journeys, 16);
+    const load = track(startWalletLoad(api, journeys, 16));
     await sleep(1_000);
     const joined = new WorkerProcess('w3', settings);
     workers.push(joined);
@@ -136,5 +147,5 @@ describe('chaos: worker processes killed, paused, added and removed under load',
     summary.push(summaryLine('worker added, worker removed', report, recovery));
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
-  });
+  }, 180_000);
 });
