@@ -27,3 +27,10 @@ export { irSchema, assertValidIr, parseCompiledJourney } from './ir-schema.js';
 // Diagnostics.
 export { DIAGNOSTIC_CODES, formatDiagnostic, formatDiagnostics, hasErrors } from './diagnostics.js';
 export type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from './diagnostics.js';
+
+// Static analysis (states, senders, findings), graphs and generated types of compiled journeys.
+export { ANALYSIS_CODES, COMPUTED_STATE, EVENT_ORIGINS, START_STATE, STARTED_STATE, SYSTEM_CONTEXTS, UNSET_STATE } from './analysis.js';
+export { analyzeJourney, analyzeJourneys, exprText, formatAnalysis, formatFinding } from './analysis.js';
+export type {
+  AnalysisCode, AnalysisFinding, AnalysisOptions, BeadSummary, EventOrigin, JourneyAnalysis, JourneysAnalysis, Producer, Transition,
+} from './analysis.js';
