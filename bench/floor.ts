@@ -41,6 +41,8 @@ export interface FloorResult {
   batches: number;
   meanBatch: number;
   redisWrites: number;
+  /** Where an event's time went: intake transaction, waiting for + running the group commit, Redis. */
+  stepsMs: { intake: LatencySummary; handling: LatencySummary; redis: LatencySummary };
 }
 
 interface FloorJourney {
@@ -118,6 +120,7 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
 
     let redisWrites = 0;
     const latencies: number[] = [];
+    const steps = { intake: [] as number[], handling: [] as number[], redis: [] as number[] };
     const order = [...journeys];
     const started = performance.now();
     const one = async (j: FloorJourney): Promise<void> => {
@@ -137,6 +140,8 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
       };
       const seq = await store.withTransaction((tx) => appendEvent(tx.connection, j.journeyId, j.partitionNo, event), { label: 'floor-accept' });
       if (seq === null) throw new Error(`floor journey ${j.journeyId} missing`);
+      const t1 = performance.now();
+      steps.intake.push(t1 - t0);
       const d = j.data;
       const next =
         op.type === 'Deposit'
@@ -171,12 +176,16 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
         calls: [],
       });
       if (result.status !== 'committed') throw new Error(`floor commit ${result.status} for ${j.journeyId}`);
+      const t2 = performance.now();
+      steps.handling.push(t2 - t1);
       j.handledSeq += 1;
       j.data = next;
       const hot = { typeName: 'pfm/wallet', version: '1.0', lifecycle: 'active', data: next, handledSeq: j.handledSeq, acceptedSeq: seq };
       await putJourneyState(grid, j.journeyId, j.handledSeq, JSON.stringify(hot), DEFAULT_WORKER_OPTIONS.stateTtlMs);
       redisWrites += 1;
-      latencies.push(performance.now() - t0);
+      const t3 = performance.now();
+      steps.redis.push(t3 - t2);
+      latencies.push(t3 - t0);
     };
     await Promise.all(
       Array.from({ length: Math.min(options.concurrency, journeys.length) }, async () => {
@@ -197,6 +206,7 @@ export async function runFloor(options: FloorOptions): Promise<FloorResult> {
       batches,
       meanBatch: batches === 0 ? 0 : Math.round((batched / batches) * 10) / 10,
       redisWrites,
+      stepsMs: { intake: summarize(steps.intake), handling: summarize(steps.handling), redis: summarize(steps.redis) },
     };
   } finally {
     await grid.close().catch(() => undefined);

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import type { LocalCluster } from '../grid/index.js';
@@ -14,6 +14,8 @@ import { runFloor } from './floor.js';
 import type { FloorResult } from './floor.js';
 import { EngineDriver, RestateDriver, makeWallets, openAll, runClosed, runPaced } from './load.js';
 import type { OpRecord, PhaseResult, Wallet, WalletDriver } from './load.js';
+import { formatProfile, summarizeProfile } from './profile.js';
+import type { ProfileSummary } from './profile.js';
 import { renderMarkdown, updateReadme, writeCharts } from './report.js';
 import { ensureRestateInstalled, startRestate } from './restate.js';
 import {
@@ -55,6 +57,10 @@ export interface BenchOptions {
   updateReadme: boolean;
   latest: boolean | null;
   out: string;
+  /** Run engine processes under `node --cpu-prof` and summarise where their CPU went. */
+  cpuProf: boolean;
+  /** Wait up to this many seconds for the machine to be quiet (< 25% busy over 5 s) before starting. */
+  waitQuietS: number;
 }
 
 const HELP = `Usage: npm run bench -- [options]
@@ -72,6 +78,8 @@ const HELP = `Usage: npm run bench -- [options]
   --update-readme      rewrite the README section between the bench markers from this run
   --latest / --no-latest  write bench/results/latest.{json,md} and the charts (default: when all parts ran)
   --out <dir>          results folder                                 (default bench/results)
+  --cpu-prof           run engine processes under node --cpu-prof; summarise their profiles
+  --wait-quiet <s>     first wait up to <s> seconds for the machine to be quiet (other tests)
 
 Exit status: 0 when every engine run verified exact, 1 when one did not (or a part failed), 2 on bad usage.`;
 
@@ -89,6 +97,8 @@ function parseArgs(argv: string[]): BenchOptions {
     updateReadme: false,
     latest: null,
     out: resolve(ROOT, 'bench/results'),
+    cpuProf: false,
+    waitQuietS: 0,
   };
   const int = (name: string, value: string | undefined, min: number): number => {
     const n = Number(value);
@@ -137,6 +147,12 @@ function parseArgs(argv: string[]): BenchOptions {
         break;
       case '--no-latest':
         options.latest = false;
+        break;
+      case '--wait-quiet':
+        options.waitQuietS = int(flag, value(), 0);
+        break;
+      case '--cpu-prof':
+        options.cpuProf = true;
         break;
       case '--out':
         options.out = resolve(value() ?? '');
@@ -250,7 +266,9 @@ export interface BenchResult {
     loadavgEnd: number[];
     load: Array<{ phase: string; load1: number; otherCores: number }>;
   };
-  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest'>;
+  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest' | 'cpuProf' | 'waitQuietS'>;
+  /** Per engine process: self time by component and function (with --cpu-prof). */
+  profiles?: Record<string, ProfileSummary>;
   engine?: SystemRun;
   floor?: FloorResult & { engineOverFloor: number | null };
   scaling?: ScalingRun[];
@@ -317,6 +335,10 @@ function rssSummaries(sampler: ResourceSampler, names: string[], phases?: string
 
 interface EngineEnv {
   runId: string;
+  /** Node flags for engine processes (profiling). */
+  nodeArgs: (name: string) => string[];
+  /** Summarises the profile a stopped engine process wrote, if any, from `loadFromMs` after its start. */
+  collectProfile: (name: string, loadFromMs: number) => void;
   cluster: LocalCluster;
   cleanups: Cleanups;
   sampler: ResourceSampler;
@@ -403,17 +425,20 @@ async function engineE2e(env: EngineEnv): Promise<SystemRun> {
   const url = await createDatabase(LOCAL_MARIADB, database, cleanups);
   const port = await freePort();
   const node = startEngineNode(
-    { mariadbUrl: url, seeds: env.cluster.seeds, keyPrefix: `bench-${env.runId}-e2e`, roles: 'api,worker', nodeId: 'bench-e2e', port, partitions: options.partitions, logLevel: 'warn' },
+    { mariadbUrl: url, seeds: env.cluster.seeds, keyPrefix: `bench-${env.runId}-e2e`, roles: 'api,worker', nodeId: 'bench-e2e', port, partitions: options.partitions, logLevel: 'warn', nodeArgs: env.nodeArgs('bench-e2e') },
     cleanups,
   );
+  const spawnedAt = performance.now();
   await waitReady(port, node);
   sampler.watch(node);
+  let loadFromMs = 0;
   const driver = new EngineDriver(port, options.concurrency * 2, options.waitMs);
   const wallets = makeWallets(options.journeys, `e2e-${env.runId}`);
   const meter = meterFor(env, () => [node]);
   try {
     sampler.phase = 'open';
     const { open, warm } = await openAndWarm(driver, wallets, env, 'engine');
+    loadFromMs = performance.now() - spawnedAt;
     const records: OpRecord[] = [...warm];
 
     // 1. request → outcome, closed loop at C.
@@ -504,6 +529,7 @@ async function engineE2e(env: EngineEnv): Promise<SystemRun> {
   } finally {
     driver.close();
     await cleanups.runNamed(`node ${node.name}`);
+    env.collectProfile(node.name, loadFromMs);
   }
 }
 
@@ -527,9 +553,13 @@ async function engineScaling(env: EngineEnv, workers: number): Promise<ScalingRu
   const keyPrefix = `bench-${env.runId}-${tag}`;
   const port = await freePort();
   const common = { mariadbUrl: url, seeds: env.cluster.seeds, keyPrefix, partitions: options.partitions, logLevel: 'warn' };
-  const api = startEngineNode({ ...common, roles: 'api', nodeId: `bench-${tag}-api`, port }, cleanups);
-  const workerProcs = Array.from({ length: workers }, (_, i) => startEngineNode({ ...common, roles: 'worker', nodeId: `bench-${tag}-worker-${i + 1}` }, cleanups));
+  const api = startEngineNode({ ...common, roles: 'api', nodeId: `bench-${tag}-api`, port, nodeArgs: env.nodeArgs(`bench-${tag}-api`) }, cleanups);
+  const workerProcs = Array.from({ length: workers }, (_, i) =>
+    startEngineNode({ ...common, roles: 'worker', nodeId: `bench-${tag}-worker-${i + 1}`, nodeArgs: env.nodeArgs(`bench-${tag}-worker-${i + 1}`) }, cleanups),
+  );
   const all = [api, ...workerProcs];
+  const spawnedAt = performance.now();
+  let loadFromMs = 0;
   const driver = new EngineDriver(port, options.concurrency * 2, options.waitMs);
   try {
     await waitReady(port, api);
@@ -552,9 +582,18 @@ async function engineScaling(env: EngineEnv, workers: number): Promise<ScalingRu
     sampler.phase = `scaling-${workers}`;
     for (const p of all) sampler.watch(p);
     const { warm } = await openAndWarm(driver, wallets, env, `${workers} worker(s)`);
+    loadFromMs = performance.now() - spawnedAt;
     const meter = meterFor(env, () => all);
     meter.begin();
-    const run = await runClosed(driver, wallets, { phase: 'sync', concurrency: options.concurrency, perWallet: options.events, wait: true, epoch: env.epoch });
+    const run = await runClosed(driver, wallets, {
+      phase: 'sync',
+      concurrency: options.concurrency,
+      perWallet: options.events,
+      ...(options.durationS > 0 ? { durationMs: options.durationS * 1000 } : {}),
+      wait: true,
+      epoch: env.epoch,
+      onTick: options.durationS > 0 ? tickLogger(env, `${workers} worker(s)`) : undefined,
+    });
     const cpu = meter.end();
     const phase = syncPhase(run, cpu);
     noteLoad(env, `scaling ${workers}`, cpu);
@@ -576,7 +615,10 @@ async function engineScaling(env: EngineEnv, workers: number): Promise<ScalingRu
     };
   } finally {
     driver.close();
-    for (const p of all) await cleanups.runNamed(`node ${p.name}`);
+    for (const p of all) {
+      await cleanups.runNamed(`node ${p.name}`);
+      env.collectProfile(p.name, loadFromMs);
+    }
   }
 }
 
@@ -663,13 +705,15 @@ function targetsOf(result: BenchResult): Target[] {
   if (result.floor?.engineOverFloor !== null && result.floor?.engineOverFloor !== undefined) {
     targets.push({ name: 'engine / floor', target: '≥ 0.5', value: `${result.floor.engineOverFloor}`, met: result.floor.engineOverFloor >= 0.5 });
   }
-  if (e) {
-    const worst = e.rss.reduce((a, s) => Math.max(a, s.slopeMiBPerMin), Number.NEGATIVE_INFINITY);
+  // Worker processes: the e2e node (api,worker) and the scaling runs' workers.
+  const workerRss = [...(e?.rss ?? []), ...(result.scaling ?? []).flatMap((run) => run.rss.filter((m) => m.name.includes('worker')))];
+  if (workerRss.length > 0) {
+    const worst = workerRss.reduce((a, m) => Math.max(a, m.slopeMiBPerMin), Number.NEGATIVE_INFINITY);
     const long = result.settings.durationS >= 600;
     targets.push({
-      name: `worker RSS flat (${result.settings.durationS > 0 ? `${result.settings.durationS} s soak` : 'default run'})`,
-      target: 'flat over 10 min',
-      value: e.rss.map((s) => `${s.firstMiB}→${s.lastMiB} MiB (max ${s.maxMiB}, ${s.slopeMiBPerMin} MiB/min)`).join('; '),
+      name: `worker RSS flat (${result.settings.durationS > 0 ? `${result.settings.durationS} s under load` : 'short default run'})`,
+      target: '< 1 MiB/min after warm-up, over 10 min',
+      value: workerRss.map((m) => `${m.name} ${m.firstMiB}→${m.lastMiB} MiB (max ${m.maxMiB}, ${m.slopeMiBPerMin} MiB/min)`).join('; '),
       met: long ? worst < 1 : null,
     });
   }
@@ -680,6 +724,26 @@ function targetsOf(result: BenchResult): Target[] {
     met: (e ? e.check.exact : true) && (result.scaling ?? []).every((s) => s.exact),
   });
   return targets;
+}
+
+/** Waits until the machine is mostly idle (other engineers' suites share these cores), or gives up. */
+async function waitQuiet(maxS: number, log: (line: string) => void): Promise<void> {
+  const deadline = performance.now() + maxS * 1000;
+  for (;;) {
+    const meter = new CpuMeter(() => new Map());
+    meter.begin();
+    await new Promise((r) => setTimeout(r, 5000));
+    const busy = meter.end().machineBusy;
+    if (busy < 0.25) {
+      log(`machine quiet (${Math.round(busy * 100)}% busy over 5 s)`);
+      return;
+    }
+    if (performance.now() > deadline) {
+      log(`machine still ${Math.round(busy * 100)}% busy after ${maxS} s; starting anyway (see the load table)`);
+      return;
+    }
+    log(`machine ${Math.round(busy * 100)}% busy; waiting for quiet`);
+  }
 }
 
 function codeState(): BenchResult['code'] {
@@ -720,6 +784,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));
 
+  if (options.waitQuietS > 0) await waitQuiet(options.waitQuietS, log);
   const sampler = new ResourceSampler(epoch);
   sampler.start();
   const result: BenchResult = {
@@ -755,7 +820,36 @@ async function main(): Promise<number> {
   try {
     log('starting a local Redis Cluster (3 masters, 3 replicas) on free ports');
     const cluster = await startGrid(join(workDir, 'grid'), cleanups);
-    const env: EngineEnv = { runId, cluster, cleanups, sampler, epoch, options, load: result.machine.load, log };
+    const profileDir = join(options.out, 'profiles', runId);
+    const env: EngineEnv = {
+      runId,
+      cluster,
+      cleanups,
+      sampler,
+      epoch,
+      options,
+      load: result.machine.load,
+      log,
+      nodeArgs: (name) => (options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : []),
+      collectProfile: (name, loadFromMs) => {
+        if (!options.cpuProf) return;
+        try {
+          const dir = join(profileDir, name);
+          // The main thread's profile is the one with the most CPU (others: loader/worker threads).
+          const summaries = readdirSync(dir)
+            .filter((f) => f.endsWith('.cpuprofile'))
+            .map((file) => ({ file, summary: summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Parameters<typeof summarizeProfile>[0], 30, loadFromMs) }))
+            .sort((a, b) => b.summary.busy * b.summary.totalMs - a.summary.busy * a.summary.totalMs);
+          const main = summaries[0];
+          if (main) {
+            result.profiles = { ...result.profiles, [name]: main.summary };
+            console.log(formatProfile(`${name}, steady state (${join(dir, main.file)})`, main.summary));
+          }
+        } catch (error) {
+          log(`no profile for ${name}: ${String(error)}`);
+        }
+      },
+    };
 
     if (options.only.includes('e2e')) {
       log('end-to-end: one journey serve node (api,worker)');

@@ -197,6 +197,8 @@ export interface EngineNodeSettings {
   port?: number;
   partitions: number;
   logLevel: string;
+  /** Extra node flags, e.g. `--cpu-prof --cpu-prof-dir=…`. */
+  nodeArgs?: string[];
 }
 
 /** Starts `journey serve` (through tsx, as `npm run journey` does). */
@@ -213,7 +215,7 @@ export function startEngineNode(settings: EngineNodeSettings, cleanups: Cleanups
     AUTH_MODE: 'dev',
     PORT: String(settings.port ?? 0),
   };
-  const proc = new Proc(settings.nodeId, process.execPath, ['--import', 'tsx', 'cli/main.ts', 'serve'], { cwd: ROOT, env });
+  const proc = new Proc(settings.nodeId, process.execPath, [...(settings.nodeArgs ?? []), '--import', 'tsx', 'cli/main.ts', 'serve'], { cwd: ROOT, env });
   cleanups.add(`node ${settings.nodeId}`, () => proc.stop());
   return proc;
 }
