@@ -34,7 +34,7 @@ export interface SearchFieldSpec {
 }
 
 // At most 30 characters: with snake_case underscores added, `ix_sf_<name>` stays within 64.
-const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_]{0,29}$/;
+const FIELD_NAME = /^[a-z][A-Za-z0-9_]{0,29}$/;
 const FIELD_PATH = /^\$(\.[A-Za-z_][A-Za-z0-9_]{0,63}){1,8}$/;
 const FIELD_TYPES: ReadonlySet<string> = new Set(['string', 'number', 'boolean']);
 const COMMENT_PREFIX = 'je-search-field ';

@@ -23,7 +23,7 @@ export interface WorkerSettings {
   leaseTtlMs: number;
 }
 
-/** One `journey serve --roles worker` process. */
+/** One `journey serve` process: a worker by default; `env` may make it an API node (ROLES, PORT). */
 export class WorkerProcess {
   private child: ChildProcess;
   private output = '';
@@ -32,6 +32,7 @@ export class WorkerProcess {
   constructor(
     readonly nodeId: string,
     private readonly settings: WorkerSettings,
+    private readonly env: Record<string, string> = {},
   ) {
     ({ child: this.child, exited: this.exited } = this.spawn());
   }
@@ -49,6 +50,7 @@ export class WorkerProcess {
         LEASE_TTL_MS: String(this.settings.leaseTtlMs),
         GRID_KEY_PREFIX: this.settings.keyPrefix,
         LOG_LEVEL: 'info',
+        ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
