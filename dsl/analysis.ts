@@ -98,6 +98,8 @@ export interface BeadSummary {
   origins: EventOrigin[];
   access: string[];
   preconditions: string[];
+  /** States where an earlier bead for the same event always applies first. */
+  preemptedIn: string[];
   /** Whether it may ever apply: an origin, a reachable state, and not always pre-empted. */
   reachable: boolean;
   /** True when its `if` paths were too many to follow one by one: transitions are a sample. */
@@ -607,7 +609,7 @@ export function analyzeJourney(journey: CompiledJourney, options: AnalysisOption
     const effective = origins.filter((o) => available(bead.on).has(o));
     summaries.push({
       id: bead.id, event: bead.on, initiating: bead.initiating, location: bead.location, states: from, origins: effective,
-      access: bead.access.map((r) => r.text), preconditions: bead.preconditions.map((p) => p.text), reachable: false,
+      access: bead.access.map((r) => r.text), preconditions: bead.preconditions.map((p) => p.text), preemptedIn: [], reachable: false,
       ...(walker.approximate ? { approximate: true } : {}),
     });
   }
@@ -643,6 +645,7 @@ export function analyzeJourney(journey: CompiledJourney, options: AnalysisOption
     }
   }
   for (const summary of summaries) {
+    summary.preemptedIn = summary.states.filter((s) => preempted.get(summary.id)?.has(s));
     const open = summary.states.filter((s) => reachable.has(s) && !preempted.get(summary.id)?.has(s));
     summary.reachable = live(summary) && open.length > 0;
   }

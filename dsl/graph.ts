@@ -1,0 +1,462 @@
+/**
+ * Pictures of a journey for people who do not read the language: its states as nodes and its
+ * beads as labelled arrows between them, as Mermaid text and as a self-contained SVG laid out
+ * here (no browser, no layout library). Both come from the static analysis (analysis.ts), and the
+ * same journey always gives byte-identical output.
+ *
+ * Arrow styles say where an event comes from: solid, a party sends it through the API; dotted,
+ * a timer fires it; thick, it is a back-end system's answer; grey (circle-ended in Mermaid), the
+ * journey emitted it to itself. Extra lines under an event name what happens on the way: timers
+ * started or cancelled, back-end calls made. A bracket gives the `if` condition when one event
+ * leads to different states.
+ */
+import { analyzeJourney, START_STATE } from './analysis.js';
+import type { BeadSummary, JourneyAnalysis, Transition } from './analysis.js';
+import type { CompiledJourney } from './ir.js';
+
+/** Where the event of an arrow comes from. */
+export type GraphTrigger = 'sender' | 'timer' | 'backend' | 'emitted';
+
+export interface GraphEdgeLine {
+  event: string;
+  trigger: GraphTrigger;
+  /** The `if` conditions that select this arrow among the bead's arrows from the same state. */
+  when: string[];
+  /** What happens on the way, e.g. `starts timer expiry, 5 days`, `calls booking.book`. */
+  marks: string[];
+}
+
+export interface GraphEdge {
+  from: string;
+  to: string;
+  lines: GraphEdgeLine[];
+}
+
+export interface GraphNode {
+  state: string;
+  kind: 'start' | 'state' | 'final';
+  /** False for a state nothing reaches (drawn dashed). */
+  reachable: boolean;
+}
+
+/** The picture's content, before any drawing. */
+export interface JourneyGraph {
+  name: string;
+  version: string;
+  source: string;
+  stateField: string | null;
+  nodes: GraphNode[];
+  /** One per arrow, in bead order. */
+  edges: GraphEdge[];
+}
+
+const SUFFIXES: Record<GraphTrigger, string> = { sender: '', timer: ' (timer)', backend: ' (reply)', emitted: ' (emitted)' };
+
+const UNITS: Array<[number, string]> = [
+  [604_800_000, 'week'], [86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute'], [1000, 'second'],
+];
+
+/** `432000000` → `5 days`: the largest unit that divides the delay. */
+export function formatDuration(ms: number): string {
+  for (const [size, unit] of UNITS) {
+    if (ms >= size && ms % size === 0) return `${ms / size} ${unit}${ms === size ? '' : 's'}`;
+  }
+  return `${ms} ms`;
+}
+
+function triggerOf(summary: BeadSummary | undefined): GraphTrigger {
+  const origins = summary?.origins ?? [];
+  if (origins.includes('api') || origins.length === 0) return 'sender';
+  if (origins.includes('timer')) return 'timer';
+  if (origins.includes('backend')) return 'backend';
+  return 'emitted';
+}
+
+function timerLabel(name: string): string {
+  // Unnamed timers (`after … emit …` in a bead) are named `<bead>/after@line:column` in the IR.
+  return name.includes('/after@') ? 'timer' : name;
+}
+
+function unique(items: string[]): string[] {
+  return [...new Set(items)];
+}
+
+/** The arrows and nodes of a journey, from its analysis (computed when not given). */
+export function journeyGraph(journey: CompiledJourney, analysis: JourneyAnalysis = analyzeJourney(journey)): JourneyGraph {
+  const delays = new Map(journey.timers.map((t) => [t.name, t.delayMs]));
+  const summaries = new Map(analysis.beads.map((b) => [b.id, b]));
+  const marks = (paths: Transition[]): string[] =>
+    unique([
+      ...paths.flatMap((p) => p.startsTimers.map((t) => `starts timer ${timerLabel(t)}, ${formatDuration(delays.get(t) ?? 0)}`)),
+      ...paths.flatMap((p) => p.cancelsTimers.map((t) => `cancels timer ${timerLabel(t)}`)),
+      ...paths.flatMap((p) => p.calls.map((c) => `calls ${c}`)),
+    ]);
+
+  // Group the transitions of one bead from one state by their target: one arrow each.
+  const edges: GraphEdge[] = [];
+  const byKey = new Map<string, GraphEdge>();
+  const groups = new Map<string, Transition[]>();
+  for (const t of analysis.transitions) {
+    const summary = summaries.get(t.beadId);
+    if (!summary || summary.origins.length === 0 || summary.preemptedIn.includes(t.from)) continue;
+    const key = JSON.stringify([t.beadId, t.from, t.to]);
+    groups.set(key, [...(groups.get(key) ?? []), t]);
+  }
+  for (const paths of groups.values()) {
+    const first = paths[0];
+    if (!first) continue;
+    const siblings = analysis.transitions.filter((t) => t.beadId === first.beadId && t.from === first.from);
+    // Conditions every path to this target shares, when the bead also leads elsewhere.
+    const when = siblings.some((t) => t.to !== first.to) ? first.when.filter((c) => paths.every((p) => p.when.includes(c))) : [];
+    const line: GraphEdgeLine = { event: first.event, trigger: triggerOf(summaries.get(first.beadId)), when, marks: marks(paths) };
+    const edgeKey = JSON.stringify([first.from, first.to]);
+    const edge = byKey.get(edgeKey);
+    if (edge) edge.lines.push(line);
+    else {
+      const created: GraphEdge = { from: first.from, to: first.to, lines: [line] };
+      byKey.set(edgeKey, created);
+      edges.push(created);
+    }
+  }
+
+  const finals = new Set(analysis.finalStates);
+  const reachable = new Set(analysis.reachableStates);
+  const nodes: GraphNode[] = analysis.states
+    .filter((state) => state === START_STATE || reachable.has(state) || edges.some((e) => e.from === state || e.to === state))
+    .map((state) => ({ state, kind: state === START_STATE ? 'start' : finals.has(state) ? 'final' : 'state', reachable: reachable.has(state) }));
+  return { name: journey.name, version: journey.version, source: journey.source, stateField: analysis.stateField, nodes, edges };
+}
+
+/** The text lines of one arrow label: the event (with its condition), then what happens. */
+export function lineTexts(line: GraphEdgeLine): string[] {
+  const head = `${line.event}${SUFFIXES[line.trigger]}${line.when.length > 0 ? ` [${line.when.join(' and ')}]` : ''}`;
+  return [head, ...line.marks];
+}
+
+// ---- Mermaid ------------------------------------------------------------------------------
+
+function nodeIds(graph: JourneyGraph): Map<string, string> {
+  const ids = new Map<string, string>();
+  const used = new Set<string>();
+  for (const node of graph.nodes) {
+    const base = node.kind === 'start' ? 'start' : `s_${node.state.replace(/[^A-Za-z0-9_]/g, '_')}`;
+    let id = base;
+    for (let n = 2; used.has(id); n++) id = `${base}_${n}`;
+    used.add(id);
+    ids.set(node.state, id);
+  }
+  return ids;
+}
+
+/** Mermaid's entity codes, so labels survive its parser and HTML labels. */
+function mermaidText(text: string): string {
+  return text.replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
+}
+
+const MERMAID_ARROWS: Record<GraphTrigger, string> = { sender: '-->', timer: '-.->', backend: '==>', emitted: '--o' };
+
+/** The journey as a Mermaid flowchart, left to right. */
+export function toMermaid(graph: JourneyGraph): string {
+  const ids = nodeIds(graph);
+  const lines = [
+    `%% ${graph.name} ${graph.version} (${graph.source}). Generated by \`journey graph\`: do not edit.`,
+    '%% Arrows: --> sent by a party, -.-> fired by a timer, ==> a back-end answer, --o emitted by the journey.',
+    'flowchart LR',
+  ];
+  for (const node of graph.nodes) {
+    const id = ids.get(node.state) ?? '';
+    const label = mermaidText(node.state);
+    lines.push(node.kind === 'start' ? `  ${id}((start))` : node.kind === 'final' ? `  ${id}(["${label}"])` : `  ${id}["${label}"]`);
+  }
+  for (const edge of graph.edges) {
+    for (const line of edge.lines) {
+      const label = lineTexts(line).map(mermaidText).join('<br/>');
+      lines.push(`  ${ids.get(edge.from) ?? ''} ${MERMAID_ARROWS[line.trigger]}|"${label}"| ${ids.get(edge.to) ?? ''}`);
+    }
+  }
+  const unreachable = graph.nodes.filter((n) => !n.reachable && n.kind !== 'start').map((n) => ids.get(n.state) ?? '');
+  if (unreachable.length > 0) {
+    lines.push('  classDef unreachable stroke-dasharray: 4 4, color: #888');
+    lines.push(`  class ${unreachable.join(',')} unreachable`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+// ---- SVG ----------------------------------------------------------------------------------
+
+const FONT = 'Helvetica, Arial, sans-serif';
+const NODE_FONT = 13;
+const LABEL_FONT = 11;
+const LINE_HEIGHT = 14;
+const NODE_HEIGHT = 40;
+const MARGIN = 24;
+/** Label lines longer than this wrap (conditions can be long); a label keeps at most 3 lines of one. */
+const WRAP = 44;
+/** Room between a label box and the nodes on either side of its gap, for the lines. */
+const STUB = 36;
+
+/** A text width estimate (no fonts are measured): wide enough for Helvetica at that size. */
+function textWidth(text: string, size: number): number {
+  let units = 0;
+  for (const char of text) {
+    if (/[A-Z@#%&mwMW]/.test(char)) units += 0.72;
+    else if (/[iljtf.,:;'|! ()[\]]/.test(char)) units += 0.34;
+    else units += 0.56;
+  }
+  return Math.ceil(units * size);
+}
+
+function wrap(text: string): string[] {
+  if (text.length <= WRAP) return [text];
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current !== '' && current.length + 1 + word.length > WRAP) {
+      lines.push(current);
+      current = `  ${word}`;
+    } else current = current === '' ? word : `${current} ${word}`;
+  }
+  lines.push(current);
+  return lines.length > 3 ? [...lines.slice(0, 2), `${(lines[2] ?? '').slice(0, WRAP - 1)}…`] : lines;
+}
+
+function xml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+const num = (n: number): string => String(Math.round(n * 10) / 10);
+
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+/** A label box on the arrows of one or more edges that share a target and a label. */
+interface LabelBox {
+  target: string;
+  sources: string[];
+  lines: Array<{ text: string; head: boolean }>;
+  style: GraphTrigger | 'mixed';
+  /** The gap (after this column) the box sits in. */
+  gap: number;
+  /** Where it would like to be, vertically (centre). */
+  preferredY: number;
+  box: Box;
+}
+
+/** Columns: distance from the start for states that go on; final states right of their last cause. */
+function layout(graph: JourneyGraph): Map<string, { column: number; row: number }> {
+  const kind = new Map(graph.nodes.map((n) => [n.state, n.kind]));
+  const depth = new Map<string, number>([[START_STATE, 0]]);
+  const order: string[] = [START_STATE];
+  for (let i = 0; i < order.length; i++) {
+    const state = order[i] ?? '';
+    for (const edge of graph.edges) {
+      if (edge.from === state && !depth.has(edge.to)) {
+        depth.set(edge.to, (depth.get(state) ?? 0) + 1);
+        order.push(edge.to);
+      }
+    }
+  }
+  const column = new Map<string, number>();
+  for (const state of order) if (kind.get(state) !== 'final') column.set(state, depth.get(state) ?? 0);
+  for (const state of order) {
+    if (kind.get(state) !== 'final') continue;
+    const causes = graph.edges.filter((e) => e.to === state && e.from !== state).map((e) => column.get(e.from) ?? 0);
+    column.set(state, Math.max(0, ...causes) + 1);
+  }
+  // States nothing reaches go in a last column of their own.
+  const last = Math.max(0, ...column.values()) + 1;
+  for (const node of graph.nodes) {
+    if (!column.has(node.state)) {
+      column.set(node.state, last);
+      order.push(node.state);
+    }
+  }
+  const placed = new Map<string, { column: number; row: number }>();
+  const byColumn = new Map<number, string[]>();
+  for (const state of order) {
+    if (!kind.has(state)) continue;
+    const c = column.get(state) ?? 0;
+    byColumn.set(c, [...(byColumn.get(c) ?? []), state]);
+  }
+  for (const [c, states] of byColumn) {
+    const rank = (state: string): number => (kind.get(state) === 'final' ? 1 : 0);
+    const sorted = states.map((s, i) => ({ s, i })).sort((a, b) => rank(a.s) - rank(b.s) || a.i - b.i);
+    sorted.forEach(({ s }, row) => placed.set(s, { column: c, row }));
+  }
+  return placed;
+}
+
+/** The journey as a standalone SVG document: title, states, arrows with labels, and a legend. */
+export function toSvg(graph: JourneyGraph): string {
+  const positions = layout(graph);
+  const columnOf = (state: string): number => positions.get(state)?.column ?? 0;
+  const columns = Math.max(0, ...[...positions.values()].map((p) => p.column)) + 1;
+  const rows = Math.max(0, ...[...positions.values()].map((p) => p.row)) + 1;
+  const nodeWidth = (node: GraphNode): number => (node.kind === 'start' ? 24 : Math.max(96, textWidth(node.state, NODE_FONT) + 32));
+  const columnWidth = Array.from({ length: columns }, (_, c) => Math.max(24, ...graph.nodes.filter((n) => columnOf(n.state) === c).map(nodeWidth)));
+  const textOf = (edge: GraphEdge): Array<{ text: string; head: boolean }> =>
+    edge.lines.flatMap((line) => lineTexts(line).flatMap((text, i) => wrap(text).map((part) => ({ text: part, head: i === 0 }))));
+  // Head lines are bold: about a tenth wider.
+  const boxSize = (lines: Array<{ text: string; head: boolean }>): { w: number; h: number } => ({
+    w: Math.max(...lines.map((l) => Math.ceil(textWidth(l.text, LABEL_FONT) * (l.head ? 1.12 : 1)))) + 12,
+    h: lines.length * LINE_HEIGHT + 6,
+  });
+
+  // Self-loops get their label above the node; rows leave room for the tallest.
+  const loops = graph.edges.filter((e) => e.from === e.to);
+  const loopHeight = Math.max(0, ...loops.map((e) => boxSize(textOf(e)).h));
+  const rowHeight = NODE_HEIGHT + loopHeight + 70;
+  const top = MARGIN + 44 + (loops.length > 0 ? loopHeight + 40 : 0);
+  const rowY = (row: number): number => top + row * rowHeight + NODE_HEIGHT / 2;
+
+  // One label box per (target, label): arrows with the same label into one state share it.
+  const boxes: LabelBox[] = [];
+  for (const edge of graph.edges.filter((e) => e.from !== e.to)) {
+    const lines = textOf(edge);
+    const key = JSON.stringify(lines);
+    const triggers = new Set(edge.lines.map((l) => l.trigger));
+    const style: LabelBox['style'] = triggers.size === 1 ? ([...triggers][0] ?? 'sender') : 'mixed';
+    const [from, to] = [columnOf(edge.from), columnOf(edge.to)];
+    // Forward arrows: in the gap just before the target. Others: in the gap after the source.
+    const gap = to > from ? to - 1 : from;
+    const shared = boxes.find((b) => b.target === edge.to && b.gap === gap && JSON.stringify(b.lines) === key);
+    if (shared) {
+      shared.sources.push(edge.from);
+      continue;
+    }
+    const size = boxSize(lines);
+    const preferredY = to > from && to === from + 1 ? (rowY(positions.get(edge.from)?.row ?? 0) + rowY(positions.get(edge.to)?.row ?? 0)) / 2 : rowY(positions.get(edge.to)?.row ?? 0);
+    boxes.push({ target: edge.to, sources: [edge.from], lines, style, gap, preferredY, box: { x: 0, y: 0, ...size } });
+  }
+  const gapWidth = Array.from({ length: columns }, (_, c) => Math.max(72, ...boxes.filter((b) => b.gap === c).map((b) => b.box.w + 2 * STUB)));
+  const columnX: number[] = [];
+  let x = MARGIN;
+  for (let c = 0; c < columns; c++) {
+    columnX.push(x);
+    x += (columnWidth[c] ?? 0) + (gapWidth[c] ?? 0);
+  }
+
+  const nodes = new Map<string, GraphNode & { box: Box }>();
+  for (const node of graph.nodes) {
+    const c = columnOf(node.state);
+    const w = nodeWidth(node);
+    const h = node.kind === 'start' ? 24 : NODE_HEIGHT;
+    const cx = (columnX[c] ?? 0) + (columnWidth[c] ?? 0) / 2;
+    const cy = rowY(positions.get(node.state)?.row ?? 0);
+    nodes.set(node.state, { ...node, box: { x: cx - w / 2, y: cy - h / 2, w, h } });
+  }
+
+  // Stack each gap's boxes top to bottom near where they would like to be, never overlapping.
+  for (let c = 0; c < columns; c++) {
+    const inGap = boxes.filter((b) => b.gap === c).sort((a, b) => a.preferredY - b.preferredY);
+    const centre = (columnX[c] ?? 0) + (columnWidth[c] ?? 0) + (gapWidth[c] ?? 0) / 2;
+    let floor = -Infinity;
+    for (const label of inGap) {
+      const y = Math.max(label.preferredY - label.box.h / 2, floor);
+      label.box = { ...label.box, x: centre - label.box.w / 2, y };
+      floor = y + label.box.h + 10;
+    }
+  }
+
+  const curve = (x1: number, y1: number, x2: number, y2: number): string => {
+    const bend = Math.max(24, Math.abs(x2 - x1) / 2);
+    return `M ${num(x1)} ${num(y1)} C ${num(x1 + bend)} ${num(y1)} ${num(x2 - bend)} ${num(y2)} ${num(x2)} ${num(y2)}`;
+  };
+  const paths: string[] = [];
+  for (const label of boxes) {
+    const target = nodes.get(label.target)?.box;
+    if (!target) continue;
+    const b = label.box;
+    const midY = b.y + b.h / 2;
+    const style = label.style === 'mixed' ? 'sender' : label.style;
+    for (const source of label.sources) {
+      const s = nodes.get(source)?.box;
+      if (!s) continue;
+      const sx = columnOf(source) === label.gap ? s.x + s.w : s.x + s.w / 2;
+      const sy = columnOf(source) === label.gap ? s.y + s.h / 2 : s.y + s.h;
+      const d = columnOf(source) === label.gap ? curve(sx, sy, b.x, midY) : `M ${num(sx)} ${num(sy)} C ${num(sx)} ${num(midY)} ${num(b.x - 40)} ${num(midY)} ${num(b.x)} ${num(midY)}`;
+      paths.push(`<path class="edge ${style}" d="${d}"/>`);
+    }
+    const forward = columnOf(label.target) === label.gap + 1;
+    const [tx, ty] = forward ? [target.x, target.y + target.h / 2] : [target.x + target.w, target.y + target.h / 2];
+    const d = forward
+      ? curve(b.x + b.w, midY, tx, ty)
+      : `M ${num(b.x + b.w)} ${num(midY)} C ${num(b.x + b.w + 40)} ${num(midY)} ${num(tx + 40)} ${num(ty)} ${num(tx)} ${num(ty)}`;
+    paths.push(`<path class="edge ${style}" d="${d}" marker-end="url(#arrow)"/>`);
+  }
+  const loopLabels: Array<{ lines: Array<{ text: string; head: boolean }>; box: Box }> = [];
+  for (const edge of loops) {
+    const n = nodes.get(edge.from)?.box;
+    if (!n) continue;
+    const cx = n.x + n.w / 2;
+    const triggers = new Set(edge.lines.map((l) => l.trigger));
+    const style = triggers.size === 1 ? ([...triggers][0] ?? 'sender') : 'sender';
+    paths.push(`<path class="edge ${style}" d="M ${num(cx - 14)} ${num(n.y)} C ${num(cx - 36)} ${num(n.y - 40)} ${num(cx + 36)} ${num(n.y - 40)} ${num(cx + 14)} ${num(n.y)}" marker-end="url(#arrow)"/>`);
+    const lines = textOf(edge);
+    const size = boxSize(lines);
+    loopLabels.push({ lines, box: { x: Math.max(MARGIN, cx - size.w / 2), y: n.y - 32 - size.h, ...size } });
+  }
+
+  const all = [...[...nodes.values()].map((n) => n.box), ...boxes.map((b) => b.box), ...loopLabels.map((l) => l.box)];
+  const contentRight = Math.max(...all.map((b) => b.x + b.w));
+  const contentBottom = Math.max(...all.map((b) => b.y + b.h), rowY(rows - 1) + NODE_HEIGHT);
+  const legendY = contentBottom + 36;
+  const legend: Array<[GraphTrigger, string]> = [
+    ['sender', 'sent by a party (API)'],
+    ['timer', 'fired by a timer'],
+    ['backend', 'reply of a back-end call'],
+    ['emitted', 'emitted by the journey itself'],
+  ];
+  const legendX: number[] = [];
+  let lx = MARGIN;
+  for (const [, text] of legend) {
+    legendX.push(lx);
+    lx += 52 + textWidth(text, LABEL_FONT) + 28;
+  }
+  const title = `${graph.name} ${graph.version}`;
+  const subtitle = graph.stateField === null ? 'no state field: every bead applies while its rules hold' : `states of data.${graph.stateField}; arrows are the events that move between them`;
+  const width = Math.ceil(Math.max(contentRight, lx, textWidth(subtitle, 12) + MARGIN) + MARGIN);
+  const height = Math.ceil(legendY + 32);
+
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${FONT}">`,
+    `<!-- ${xml(graph.name)} ${xml(graph.version)} (${xml(graph.source)}). Generated by journey graph: do not edit. -->`,
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto"><path d="M 0 0 L 10 5 L 0 10 z" fill="#333"/></marker></defs>',
+    '<style>.edge{fill:none;stroke:#333;stroke-width:1.4}.edge.timer{stroke-dasharray:5 4}.edge.backend{stroke-width:3}.edge.emitted{stroke:#888}' +
+      '.node{fill:#eef4fb;stroke:#2c5d8f;stroke-width:1.5}.node.final{fill:#f2f2f2;stroke:#444}.node.unreachable{stroke-dasharray:4 3;fill:#fff;stroke:#999}' +
+      `.label{fill:#fff;stroke:#bbb;stroke-width:0.8}.name{font-size:${NODE_FONT}px;fill:#111}.text{font-size:${LABEL_FONT}px;fill:#333}.head{font-weight:bold;fill:#111}` +
+      '.title{font-size:16px;font-weight:bold}.subtitle{font-size:12px;fill:#555}</style>',
+    `<text class="title" x="${MARGIN}" y="${MARGIN + 14}">${xml(title)}</text>`,
+    `<text class="subtitle" x="${MARGIN}" y="${MARGIN + 32}">${xml(subtitle)}</text>`,
+    ...paths,
+  ];
+  for (const node of nodes.values()) {
+    const { x: bx, y: by, w, h } = node.box;
+    if (node.kind === 'start') {
+      out.push(`<circle cx="${num(bx + w / 2)}" cy="${num(by + h / 2)}" r="10" fill="#222"/>`);
+      continue;
+    }
+    const classes = ['node', node.kind === 'final' ? 'final' : '', node.reachable ? '' : 'unreachable'].filter((c) => c !== '').join(' ');
+    out.push(`<rect class="${classes}" x="${num(bx)}" y="${num(by)}" width="${num(w)}" height="${num(h)}" rx="10"/>`);
+    if (node.kind === 'final') out.push(`<rect class="${classes}" x="${num(bx + 4)}" y="${num(by + 4)}" width="${num(w - 8)}" height="${num(h - 8)}" rx="7"/>`);
+    out.push(`<text class="name" x="${num(bx + w / 2)}" y="${num(by + h / 2 + 4.5)}" text-anchor="middle">${xml(node.state)}</text>`);
+  }
+  for (const label of [...boxes, ...loopLabels]) {
+    const { x: bx, y: by, w, h } = label.box;
+    out.push(`<rect class="label" x="${num(bx)}" y="${num(by)}" width="${num(w)}" height="${num(h)}" rx="4"/>`);
+    label.lines.forEach((line, i) => {
+      out.push(`<text class="text${line.head ? ' head' : ''}" x="${num(bx + 5)}" y="${num(by + 14 + i * LINE_HEIGHT)}">${xml(line.text)}</text>`);
+    });
+  }
+  legend.forEach(([trigger, text], i) => {
+    const at = legendX[i] ?? 0;
+    out.push(`<path class="edge ${trigger}" d="M ${at} ${num(legendY)} L ${at + 40} ${num(legendY)}" marker-end="url(#arrow)"/>`);
+    out.push(`<text class="text" x="${at + 48}" y="${num(legendY + 4)}">${xml(text)}</text>`);
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
