@@ -13,6 +13,7 @@ import { silentLogger } from '../../common/index.js';
 import { findFreePortBase } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
+import { recordScenario } from '../support/chaos-summary.js';
 import { SUMMARY_HEADER, WorkerProcess, checkWallets, ownedPartitions, summaryLine, waitFor } from './harness.js';
 import type { RequestRecord, WorkerSettings } from './harness.js';
 
@@ -162,6 +163,7 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
       }),
     );
     const after = await probe.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM events`);
+    recordScenario(`| hostile input under load (${statuses.length} requests, all 4xx: ${statuses.every((s) => s >= 400 && s < 500)}) | ${statuses.length} | 0 | 0 | 0 | 0 | 0 | 0 | - |`);
     expect(statuses.filter((s) => s < 400 || s >= 500)).toEqual([]);
     // Other scenarios' events may still be handled, but no new event was accepted.
     expect(Number(after?.n)).toBe(Number(before?.n));
@@ -202,6 +204,10 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
     await waitFor('the flood to drain', async () => Number((await probe.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`))?.n) === 0, 60_000, 200);
     const journey = await probe.queryOne<{ data: string; handled_seq: number }>(`SELECT data, handled_seq FROM journeys WHERE journey_id = ?`, [journeyId]);
     const data = JSON.parse(journey?.data ?? '{}') as { balance: number; deposits: number };
+    const accepted = statuses.get(202) ?? 0;
+    recordScenario(
+      `| flood beyond capacity (${shed} shed with Retry-After, RSS ${rssBefore.toFixed(0)}→${rssAfter.toFixed(0)} MB) | ${sent} | ${accepted} | ${data.deposits} | 0 | ${Math.max(0, accepted - data.deposits)} | ${Math.max(0, data.deposits - accepted)} | 0 | - |`,
+    );
     expect(data.deposits).toBe(statuses.get(202) ?? 0);
     expect(data.balance).toBe(statuses.get(202) ?? 0);
   }, 180_000);

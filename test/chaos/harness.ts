@@ -11,6 +11,7 @@ import { openStore } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
 import { ensureError, silentLogger } from '../../common/index.js';
 import type { JourneyEngine } from '../../engine/index.js';
+import { CHAOS_SUMMARY_HEADER, recordScenario } from '../support/chaos-summary.js';
 import { walletContext } from '../support/wallet.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -302,13 +303,15 @@ export async function checkWallets(mariadbUrl: string, log: RequestRecord[], dra
   }
 }
 
-/** One row of the summary table the chaos suite prints. */
+/** One row of the scenario table; also recorded for the run's combined summary. */
 export function summaryLine(scenario: string, report: CheckReport, recoveryMs: number | null): string {
   const cells = [scenario, report.sent, report.acked, report.applied, report.rejected, report.lost, report.doubled, report.outOfOrder, recoveryMs === null ? '-' : `${Math.round(recoveryMs)} ms`];
-  return `| ${cells.join(' | ')} |`;
+  const row = `| ${cells.join(' | ')} |`;
+  recordScenario(row);
+  return row;
 }
 
-export const SUMMARY_HEADER = '| scenario | sent | acknowledged | applied | rejected | lost | doubled | out of order | recovery |\n|---|---|---|---|---|---|---|---|---|';
+export const SUMMARY_HEADER = CHAOS_SUMMARY_HEADER;
 
 /** Latency percentiles of acknowledged requests, for failure messages and summaries. */
 export function latencySummary(log: RequestRecord[]): string {

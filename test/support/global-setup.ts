@@ -11,7 +11,7 @@
 // - Docker: not used. Where a Docker engine is reachable, testcontainers could provide the same
 //   services, but the local binaries are faster and are what CI has; see docker-compose.yml for
 //   laptops.
-import { readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -19,6 +19,7 @@ import { ensureError, isJourneyError } from '../../common/index.js';
 import { connectGrid, findFreePortBase, killLocalGridNow, startLocalCluster, stopLocalGrid } from '../../grid/index.js';
 import type { LocalCluster } from '../../grid/index.js';
 import { GRID_OWNER_FILE, GRID_TEMP_PREFIX, TEST_ENV, mariadbAdmin, mariadbServerUrl, ownedGridDir, redactUrl } from './services.js';
+import { CHAOS_SUMMARY_HEADER } from './chaos-summary.js';
 import './provided-context.js';
 
 async function checkMariaDb(url: string): Promise<void> {
@@ -112,6 +113,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const gridSeeds = seeds ?? [...(cluster?.seeds ?? [])];
   const gridDir = cluster?.dir ?? null;
 
+  // The chaos scenarios append their summary rows here; the teardown prints one table.
+  const chaosSummary = join(tmpdir(), `je-chaos-summary-${process.pid}-${Date.now()}.md`);
+  process.env.JE_CHAOS_SUMMARY = chaosSummary;
   project.provide('gridSeeds', gridSeeds);
   project.provide('gridDir', gridDir);
   project.provide('mariadbUrl', mariadbUrl);
@@ -136,6 +140,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   for (const signal of signals) process.on(signal, onSignal);
 
   return async () => {
+    printChaosSummary(chaosSummary);
     process.off('exit', killNow);
     for (const signal of signals) process.off(signal, onSignal);
     if (cleanedUp || gridDir === null) return;
@@ -143,4 +148,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stopLocalGrid({ dir: gridDir });
     rmSync(gridDir, { recursive: true, force: true });
   };
+}
+
+function printChaosSummary(file: string): void {
+  if (!existsSync(file)) return;
+  const rows = readFileSync(file, 'utf8').trim();
+  rmSync(file, { force: true });
+  if (rows === '') return;
+  console.log(`\nFault injection summary (lost and doubled must be 0):\n${CHAOS_SUMMARY_HEADER}\n${rows}\n`);
 }
