@@ -61,6 +61,8 @@ export interface BenchOptions {
   cpuProf: boolean;
   /** Wait up to this many seconds for the machine to be quiet (< 25% busy over 5 s) before starting. */
   waitQuietS: number;
+  /** Re-render a stored result (markdown, charts, README) instead of running. */
+  from: string | null;
 }
 
 const HELP = `Usage: npm run bench -- [options]
@@ -80,6 +82,7 @@ const HELP = `Usage: npm run bench -- [options]
   --out <dir>          results folder                                 (default bench/results)
   --cpu-prof           run engine processes under node --cpu-prof; summarise their profiles
   --wait-quiet <s>     first wait up to <s> seconds for the machine to be quiet (other tests)
+  --from <result.json> re-render a stored result (markdown, charts; README with --update-readme)
 
 Exit status: 0 when every engine run verified exact, 1 when one did not (or a part failed), 2 on bad usage.`;
 
@@ -99,6 +102,7 @@ function parseArgs(argv: string[]): BenchOptions {
     out: resolve(ROOT, 'bench/results'),
     cpuProf: false,
     waitQuietS: 0,
+    from: null,
   };
   const int = (name: string, value: string | undefined, min: number): number => {
     const n = Number(value);
@@ -147,6 +151,9 @@ function parseArgs(argv: string[]): BenchOptions {
         break;
       case '--no-latest':
         options.latest = false;
+        break;
+      case '--from':
+        options.from = resolve(value() ?? '');
         break;
       case '--wait-quiet':
         options.waitQuietS = int(flag, value(), 0);
@@ -266,7 +273,7 @@ export interface BenchResult {
     loadavgEnd: number[];
     load: Array<{ phase: string; load1: number; otherCores: number }>;
   };
-  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest' | 'cpuProf' | 'waitQuietS'>;
+  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest' | 'cpuProf' | 'waitQuietS' | 'from'>;
   /** Per engine process: self time by component and function (with --cpu-prof). */
   profiles?: Record<string, ProfileSummary>;
   engine?: SystemRun;
@@ -726,6 +733,22 @@ function targetsOf(result: BenchResult): Target[] {
   return targets;
 }
 
+/** Writes the markdown, charts and README section of a stored result again (report changes). */
+function rerender(options: BenchOptions): number {
+  const result = JSON.parse(readFileSync(options.from ?? '', 'utf8')) as BenchResult;
+  result.targets = targetsOf(result);
+  mkdirSync(options.out, { recursive: true });
+  const markdown = renderMarkdown(result, { chartsDir: '.' });
+  if (options.latest ?? true) {
+    writeFileSync(join(options.out, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(options.out, 'latest.md'), markdown);
+    writeCharts(result, options.out);
+  }
+  if (options.updateReadme) updateReadme(resolve(ROOT, 'README.md'), result);
+  console.log(markdown);
+  return 0;
+}
+
 /** Waits until the machine is mostly idle (other engineers' suites share these cores), or gives up. */
 async function waitQuiet(maxS: number, log: (line: string) => void): Promise<void> {
   const deadline = performance.now() + maxS * 1000;
@@ -767,6 +790,7 @@ async function main(): Promise<number> {
     console.error(`bench: ${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
     return 2;
   }
+  if (options.from) return rerender(options);
   const runId = randomBytes(4).toString('hex');
   const startedAt = new Date();
   const epoch = performance.now();

@@ -11,12 +11,43 @@ import type { LatencySummary } from './stats.js';
 
 const lat = (l: LatencySummary): string => `${l.p50} / ${l.p95} / ${l.p99} / ${l.max}`;
 
-function cpuLine(cpu: CpuReport): string {
+function cpuLine(cpu: CpuReport, cpus: number): string {
   const parts = Object.entries(cpu.cores)
     .filter(([, cores]) => cores >= 0.01)
     .sort((a, b) => b[1] - a[1])
     .map(([name, cores]) => `${name} ${cores}`);
-  return `${Math.round(cpu.machineBusy * 100)}% of ${cpu.elapsedS > 0 ? '2' : '?'} cores busy — ${parts.join(', ')}, others ${cpu.otherCores}`;
+  return `${Math.round(cpu.machineBusy * 100)}% of ${cpus} cores busy — ${parts.join(', ')}, others ${cpu.otherCores}`;
+}
+
+/** CPU milliseconds per handled event, per role, from a scaling run's core usage. */
+export function cpuPerEvent(cpu: CpuReport, eventsPerSec: number): Record<string, number> {
+  const roles: Record<string, number> = {};
+  for (const [name, cores] of Object.entries(cpu.cores)) {
+    const role = /-api$/.test(name) ? 'API process' : /-worker-\d+$/.test(name) ? 'worker processes' : name;
+    roles[role] = (roles[role] ?? 0) + cores;
+  }
+  const out: Record<string, number> = {};
+  for (const [role, cores] of Object.entries(roles)) out[role] = eventsPerSec > 0 ? Math.round(((cores * 1000) / eventsPerSec) * 100) / 100 : 0;
+  return out;
+}
+
+/** The operator's sizing note, from the 1-worker scaling run (or the e2e run). */
+export function sizingNote(result: BenchResult): string | null {
+  const one = result.scaling?.find((run) => run.workers === 1);
+  if (!one || one.handledPerSec === 0) return null;
+  const per = cpuPerEvent(one.cpu, one.handledPerSec);
+  const worker = per['worker processes'] ?? 0;
+  const api = per['API process'] ?? 0;
+  const db = per['mariadbd (shared)'] ?? 0;
+  const redis = per['redis (6 nodes)'] ?? 0;
+  const best = (result.scaling ?? []).reduce((a, b) => (b.handledPerSec > a.handledPerSec ? b : a));
+  return (
+    `Sizing (this hardware): one worker process handled ${one.handledPerSec} events/s here, ` +
+    `spending ${worker} ms of CPU per event (so one dedicated core ≈ ${worker > 0 ? Math.round(1000 / worker) : '–'} events/s of worker work); ` +
+    `the API process ${api} ms, MariaDB ${db} ms and Redis ${redis} ms per event. ` +
+    `With everything on ${result.machine.cpus} shared cores the best configuration was ${best.workers} worker(s) at ${best.handledPerSec} events/s: ` +
+    `plan about ${Math.round(1000 / Math.max(0.01, worker + api))} events/s per core given to engine processes, and size MariaDB for ${db} ms of CPU and two fsyncs (group-committed) per event.`
+  );
 }
 
 function restateRun(result: BenchResult): (SystemRun & { version: string }) | undefined {
@@ -80,17 +111,19 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
     lines.push('## Scaling (1 API process + N worker processes)', '');
     lines.push('| workers | handled/s | p50 / p95 / p99 / max (ms) | exact | where the cores went |', '|---|---|---|---|---|');
     for (const run of result.scaling) {
-      lines.push(`| ${run.workers} | ${run.handledPerSec} | ${lat(run.latencyMs)} | ${run.exact ? 'yes' : '**NO**'} | ${cpuLine(run.cpu)} |`);
+      lines.push(`| ${run.workers} | ${run.handledPerSec} | ${lat(run.latencyMs)} | ${run.exact ? 'yes' : '**NO**'} | ${cpuLine(run.cpu, result.machine.cpus)} |`);
     }
     const best = result.scaling.reduce((a, b) => (b.handledPerSec > a.handledPerSec ? b : a));
     lines.push('', `What limits it: ${limitSentence(best.cpu, result.machine.cpus)}`, '');
+    const note = sizingNote(result);
+    if (note) lines.push(note, '');
   }
 
   if (e) {
     lines.push('## Where the cores went', '');
-    lines.push(`- engine, request→outcome: ${cpuLine(e.sync.cpu)}`);
-    if (e.async) lines.push(`- engine, 202 only: ${cpuLine(e.async.cpu)}`);
-    if (r) lines.push(`- Restate: ${cpuLine(r.sync.cpu)}`);
+    lines.push(`- engine, request→outcome: ${cpuLine(e.sync.cpu, result.machine.cpus)}`);
+    if (e.async) lines.push(`- engine, 202 only: ${cpuLine(e.async.cpu, result.machine.cpus)}`);
+    if (r) lines.push(`- Restate: ${cpuLine(r.sync.cpu, result.machine.cpus)}`);
     lines.push('');
     lines.push('## Memory (RSS of the engine processes)', '', '| process | samples | first | last | min | max | slope after warm-up |', '|---|---|---|---|---|---|---|');
     const rows = [...e.rss, ...(result.scaling ?? []).flatMap((run) => run.rss), ...(r?.rss ?? [])];
@@ -270,6 +303,8 @@ export function readmeSection(result: BenchResult): string {
   }
   lines.push('', '| target | goal | measured | met |', '|---|---|---|---|');
   for (const t of result.targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? 'not measured' : t.met ? 'yes' : 'no'} |`);
+  const note = sizingNote(result);
+  if (note) lines.push('', note);
   lines.push('', '![latency histogram](bench/results/latency.svg)', '', '![throughput over time](bench/results/throughput.svg)', END);
   return lines.join('\n');
 }
