@@ -7,8 +7,8 @@
  * The folder path must end with the journey's name and version as its header gives them.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureError, JourneyError } from '../common/index.js';
 import { compileJourney, processorFileCandidates } from './compiler.js';
 import type { CompileOutput } from './compiler.js';
@@ -148,6 +148,25 @@ export async function compileJourneys(rootDir: string, options: { loadProcessors
   return result;
 }
 
+/** Where this module runs from: the project root, or `<root>/dist` in a build. */
+const BUILD_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SOURCE_ROOT = basename(BUILD_ROOT) === 'dist' ? dirname(BUILD_ROOT) : BUILD_ROOT;
+
+/**
+ * A processor's files, in the order tried: the source (`.ts` under tsx, or `.js`), then, when
+ * running from a build, its compiled twin under `dist/` (plain Node cannot import `.ts`).
+ */
+function processorFiles(folder: string, name: string): string[] {
+  const files = processorFileCandidates(name).map((candidate) => join(folder, candidate));
+  const inProject = relative(SOURCE_ROOT, folder);
+  if (BUILD_ROOT !== SOURCE_ROOT && !inProject.startsWith('..') && !isAbsolute(inProject)) {
+    for (const candidate of processorFileCandidates(name)) {
+      if (candidate.endsWith('.ts')) files.push(join(BUILD_ROOT, inProject, candidate.replace(/\.ts$/, '.js')));
+    }
+  }
+  return files;
+}
+
 /**
  * Imports the action processors a journey uses from `<folder>/processors/<kebab-name>.ts|.js`. Each
  * module exports the processor as `default` or under its name. Throws `JE_DSL_COMPILE` if one is
@@ -158,9 +177,9 @@ export async function loadProcessors(folder: string, journey: CompiledJourney): 
   for (const name of journey.processors) {
     let loaded: unknown;
     let lastError: unknown;
-    for (const candidate of processorFileCandidates(name)) {
+    for (const file of processorFiles(folder, name)) {
       try {
-        loaded = await import(pathToFileURL(join(folder, candidate)).href);
+        loaded = await import(pathToFileURL(file).href);
         break;
       } catch (thrown: unknown) {
         lastError = thrown;
