@@ -4,12 +4,15 @@
  * processor after setting `annualRateBps`.
  */
 import type { ActionProcessor } from '../../../../../../dsl/index.js';
+import type { MortgageData } from '../generated/types.js';
 
-const computeMonthlyPayment: ActionProcessor = ({ data }) => {
-  const loan = Number(data.loanAmount);
-  const months = Number(data.termMonths);
-  const rate = Number(data.annualRateBps) / 10_000 / 12;
-  const payment = rate === 0 ? loan / months : (loan * rate) / (1 - (1 + rate) ** -months);
-  return { data: { monthlyPayment: Math.ceil(payment) } };
+const computeMonthlyPayment: ActionProcessor = (input) => {
+  // The evaluator hands over data that fits the data schema, whose type this is.
+  const data = input.data as unknown as MortgageData;
+  const { loanAmount, termMonths } = data;
+  const rate = (data.annualRateBps ?? 0) / 10_000 / 12;
+  const payment = rate === 0 ? loanAmount / termMonths : (loanAmount * rate) / (1 - (1 + rate) ** -termMonths);
+  const changes: Pick<MortgageData, 'monthlyPayment'> = { monthlyPayment: Math.ceil(payment) };
+  return { data: changes };
 };
 export default computeMonthlyPayment;
