@@ -73,7 +73,7 @@ function prepare(schema: JsonSchema, name: string): JsonSchema {
 }
 
 interface Generator {
-  compile(schema: object, name: string, options: object): Promise<string>;
+  compile: (schema: object, name: string, options: object) => Promise<string>;
   version: string;
 }
 
@@ -84,7 +84,7 @@ function loadGenerator(): Promise<Generator> {
   generator ??= (async () => {
     const module = await import('json-schema-to-typescript');
     const { version } = createRequire(import.meta.url)('json-schema-to-typescript/package.json') as { version: string };
-    return { compile: module.compile as Generator['compile'], version };
+    return { compile: (schema, name, options) => module.compile(schema, name, options), version };
   })();
   return generator;
 }
