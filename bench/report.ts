@@ -151,6 +151,13 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
 const esc = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const n1 = (x: number): string => (Math.round(x * 10) / 10).toString();
 const COLORS = ['#1f6feb', '#d1242f', '#2da44e', '#8250df'];
+/** One colour per system in every chart: the engine blue, its 202 phase green, Restate red. */
+function colorOf(name: string, index: number): string {
+  if (name.startsWith('Restate')) return '#d1242f';
+  if (name.includes('202')) return '#2da44e';
+  if (name.startsWith('Journey Engine')) return '#1f6feb';
+  return COLORS[index % COLORS.length] ?? '#333333';
+}
 
 function frame(width: number, height: number, title: string, body: string[]): string {
   return [
@@ -170,11 +177,15 @@ function niceMax(x: number): number {
   return 10 * p;
 }
 
-function legend(x: number, y: number, names: string[]): string[] {
-  return names.flatMap((name, i) => [
-    `<rect x="${x}" y="${y + i * 16 - 9}" width="10" height="10" fill="${COLORS[i % COLORS.length]}"/>`,
-    `<text x="${x + 14}" y="${y + i * 16}">${esc(name)}</text>`,
-  ]);
+/** A legend in one row under the title, clear of the plot. */
+function legend(width: number, y: number, names: string[]): string[] {
+  const widths = names.map((name) => 30 + name.length * 6.9);
+  let x = (width - widths.reduce((a, b) => a + b, 0)) / 2;
+  return names.flatMap((name, i) => {
+    const parts = [`<rect x="${n1(x)}" y="${y - 9}" width="10" height="10" fill="${colorOf(name, i)}"/>`, `<text x="${n1(x + 14)}" y="${y}">${esc(name)}</text>`];
+    x += widths[i] ?? 0;
+    return parts;
+  });
 }
 
 /** Grouped bars: share of requests per latency bucket, one colour per system. */
@@ -183,7 +194,7 @@ export function latencyHistogramSvg(series: Array<{ name: string; counts: number
   const height = 320;
   const left = 50;
   const right = 20;
-  const top = 40;
+  const top = 52;
   const bottom = 60;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
@@ -206,7 +217,7 @@ export function latencyHistogramSvg(series: Array<{ name: string; counts: number
     share.forEach((v, bi) => {
       const h = (v / maxShare) * plotH;
       const x = left + bi * groupW + groupW * 0.1 + si * barW;
-      body.push(`<rect x="${n1(x)}" y="${n1(top + plotH - h)}" width="${n1(barW)}" height="${n1(h)}" fill="${COLORS[si % COLORS.length]}"/>`);
+      body.push(`<rect x="${n1(x)}" y="${n1(top + plotH - h)}" width="${n1(barW)}" height="${n1(h)}" fill="${colorOf(series[si]?.name ?? '', si)}"/>`);
     });
   });
   for (let bi = 0; bi < buckets; bi++) {
@@ -216,7 +227,7 @@ export function latencyHistogramSvg(series: Array<{ name: string; counts: number
   }
   body.push(`<line x1="${left}" y1="${top + plotH}" x2="${width - right}" y2="${top + plotH}" stroke="#333"/>`);
   body.push(`<text x="${left + plotW / 2}" y="${height - 24}" text-anchor="middle">request → outcome latency (ms)</text>`);
-  body.push(...legend(width - right - 190, top + 8, series.map((s) => s.name)));
+  body.push(...legend(width, 40, series.map((s) => s.name)));
   return frame(width, height, 'Latency histogram (share of requests per bucket)', body);
 }
 
@@ -226,7 +237,7 @@ export function throughputSvg(series: Array<{ name: string; values: number[] }>)
   const height = 320;
   const left = 60;
   const right = 20;
-  const top = 40;
+  const top = 52;
   const bottom = 50;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
@@ -246,12 +257,12 @@ export function throughputSvg(series: Array<{ name: string; values: number[] }>)
   }
   series.forEach((s, si) => {
     const points = s.values.map((v, i) => `${n1(left + (i / (maxLen - 1)) * plotW)},${n1(top + plotH - (v / maxV) * plotH)}`);
-    if (points.length > 0) body.push(`<polyline fill="none" stroke="${COLORS[si % COLORS.length]}" stroke-width="2" points="${points.join(' ')}"/>`);
+    if (points.length > 0) body.push(`<polyline fill="none" stroke="${colorOf(s.name, si)}" stroke-width="2" points="${points.join(' ')}"/>`);
   });
   body.push(`<line x1="${left}" y1="${top + plotH}" x2="${width - right}" y2="${top + plotH}" stroke="#333"/>`);
   body.push(`<text x="${left + plotW / 2}" y="${height - 14}" text-anchor="middle">seconds into the phase</text>`);
   body.push(`<text x="14" y="${top + plotH / 2}" text-anchor="middle" transform="rotate(-90 14 ${top + plotH / 2})">events/s</text>`);
-  body.push(...legend(width - right - 280, top + 8, series.map((s) => s.name)));
+  body.push(...legend(width, 40, series.map((s) => s.name)));
   return frame(width, height, 'Throughput over time', body);
 }
 
