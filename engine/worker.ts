@@ -504,7 +504,8 @@ export class Worker {
           : [],
       ),
       timersToCancel: effects.flatMap((effect) => (effect.kind === 'cancelTimer' ? [effect.timer] : [])),
-      cancelTimersOnEvent: journey ? journey.timers.some((t) => t.unless.includes(event.type)) : false,
+      // Only an event that happened (applied) cancels timers waiting for it; a refused one did not.
+      cancelTimersOnEvent: applied && journey !== undefined && journey.timers.some((t) => t.unless.includes(event.type)),
       calls: effects.flatMap((effect) =>
         effect.kind === 'call'
           ? [{ outboxId: newId(), system: effect.system, operation: effect.operation, requestJson: JSON.stringify(effect.request), replyEvent: effect.replyEvent, failureEvent: effect.failureEvent }]

@@ -103,13 +103,9 @@ describe('timers with `unless` on the real engine', () => {
     expect(await timerStatus(journeyId)).toEqual(['cancelled']);
   });
 
-  // KNOWN ENGINE BUG (reported, not fixed here: engine/ is not ours). engine/worker.ts:507 sets
-  // `cancelTimersOnEvent` from the event type alone, whatever the outcome, and
-  // cache-store/journal.ts:426 (commitHandlingBatch) runs the cancelling UPDATE for rejected events
-  // too. So mallory, refused by `allow sender == data.owner`, cancels alice's timer. `it.fails`
-  // keeps the suite green while the bug stands; when it is fixed this test starts failing:
-  // turn it into a plain `it`.
-  it.fails('a rejected event listed in `unless` leaves the timer running', async () => {
+  // Only an applied event cancels the timers waiting for it: mallory, refused by
+  // `allow sender == data.owner`, must not cancel alice's timer.
+  it('a rejected event listed in `unless` leaves the timer running', async () => {
     const { journeyId } = await send(null, 'Open', alice);
     expect(await send(journeyId, 'Stop', mallory)).toMatchObject({ outcome: 'rejected' });
     expect(await timerStatus(journeyId)).toEqual(['scheduled']);
