@@ -1,15 +1,21 @@
-import { compileJourneys, formatDiagnostics } from '../../dsl/index.js';
+import { analyzeJourneys, compileJourneys, formatAnalysis, formatDiagnostics, formatFinding } from '../../dsl/index.js';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../command.js';
 
-const HELP = `Usage: journey check <dir> [--json]
+const HELP = `Usage: journey check <dir> [--json] [--analysis [--strict]]
 
 Compiles every journey version under <dir> (each folder holding a journey.jd, e.g.
 journeys/pfm/wallet/1.0/) and prints the errors and warnings, with the source line and a caret.
 
-  --json    print the diagnostics as a JSON array instead
+  --json      print the diagnostics as a JSON array instead
+  --analysis  also print the static analysis: each journey's states, the events each state
+              accepts, who may send each event, and findings (unreachable beads, events no
+              sender may send, events emitted but never handled, ...)
+  --strict    with --analysis: analysis warnings fail the check too
 
 Exit codes: 0 no errors (warnings allowed), 1 errors found, 2 wrong command line.`;
+
+const FLAGS = new Set(['--json', '--analysis', '--strict']);
 
 export const checkCommand: CliCommand = {
   name: 'check',
@@ -17,7 +23,17 @@ export const checkCommand: CliCommand = {
   help: HELP,
   async run(args) {
     const json = args.includes('--json');
-    const rest = args.filter((a) => a !== '--json');
+    const withAnalysis = args.includes('--analysis');
+    const strict = args.includes('--strict');
+    const rest = args.filter((a) => !FLAGS.has(a));
+    if (withAnalysis && json) {
+      console.error(`journey check: --json prints diagnostics only; use journey graph --analysis --json for the analysis\n\n${HELP}`);
+      return EXIT.usage;
+    }
+    if (strict && !withAnalysis) {
+      console.error(`journey check: --strict goes with --analysis\n\n${HELP}`);
+      return EXIT.usage;
+    }
     const [dir, ...extra] = rest;
     if (dir === undefined || extra.length > 0 || dir.startsWith('-')) {
       console.error(`journey check: expected one folder${extra.length > 0 ? `, got also ${extra.join(' ')}` : ''}\n\n${HELP}`);
@@ -36,6 +52,16 @@ export const checkCommand: CliCommand = {
           `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`,
       );
     }
-    return errors > 0 ? EXIT.invalidInput : EXIT.ok;
+    let analysisWarnings = 0;
+    if (withAnalysis && !json) {
+      const analysis = analyzeJourneys(result.journeys);
+      for (const journey of analysis.journeys) console.log(`\n${formatAnalysis(journey)}`);
+      analysisWarnings = analysis.findings.filter((f) => f.severity === 'warning').length;
+      const crossJourney = analysis.findings.filter((f) => !analysis.journeys.some((j) => j.findings.includes(f)));
+      for (const finding of crossJourney) console.log(formatFinding(finding));
+      console.log(`\nanalysis: ${analysisWarnings} warning${analysisWarnings === 1 ? '' : 's'}`);
+    }
+    if (errors > 0 || (strict && analysisWarnings > 0)) return EXIT.invalidInput;
+    return EXIT.ok;
   },
 };

@@ -44,6 +44,27 @@ describe('journey check', () => {
   it('exits 2 on a wrong command line', async () => {
     expect(await checkCommand.run([])).toBe(2);
     expect(await checkCommand.run(['a', 'b'])).toBe(2);
+    expect(await checkCommand.run([journeys, '--strict'])).toBe(2);
+    expect(await checkCommand.run([journeys, '--analysis', '--json'])).toBe(2);
+  });
+
+  it('prints the static analysis with --analysis: states, accepted events, senders', async () => {
+    expect(await checkCommand.run([journeys, '--analysis', '--strict'])).toBe(0);
+    const text = output.join('\n');
+    expect(text).toContain('pfm/wallet 1.0 (pfm/wallet/1.0/journey.jd)');
+    expect(text).toMatch(/closed\s+-/);
+    expect(text).toContain('analysis: 0 warnings');
+  });
+
+  it('fails --analysis --strict on an event no sender may send', async () => {
+    const copy = join(scratch, 'pfm/wallet/1.0');
+    cpSync(join(journeys, 'pfm/wallet/1.0'), copy, { recursive: true });
+    const file = join(copy, 'journey.jd');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('allow sender == data.owner', 'allow context.origin == "timer"'));
+    const code = await checkCommand.run([scratch, '--analysis', '--strict']);
+    const text = output.join('\n');
+    expect(text, text).toMatch(/warning\[/);
+    expect(code).toBe(1);
   });
 });
 
