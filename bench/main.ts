@@ -16,7 +16,7 @@ import { EngineDriver, RestateDriver, makeWallets, openAll, runClosed, runPaced 
 import type { OpRecord, PhaseResult, Wallet, WalletDriver } from './load.js';
 import { formatProfile, summarizeProfile } from './profile.js';
 import type { ProfileSummary } from './profile.js';
-import { renderMarkdown, updateReadme, writeCharts } from './report.js';
+import { renderMarkdown, updateReadme, writeCharts, writeSoakChart } from './report.js';
 import { ensureRestateInstalled, startRestate } from './restate.js';
 import {
   Cleanups,
@@ -744,6 +744,10 @@ function rerender(options: BenchOptions): number {
     writeFileSync(join(options.out, 'latest.md'), markdown);
     writeCharts(result, options.out);
   }
+  if (result.settings.durationS > 0) {
+    writeFileSync(join(options.out, 'latest-soak.md'), markdown);
+    writeSoakChart(result, join(options.out, 'soak-rss.svg'));
+  }
   if (options.updateReadme) updateReadme(resolve(ROOT, 'README.md'), result);
   console.log(markdown);
   return 0;
@@ -966,7 +970,10 @@ async function main(): Promise<number> {
     writeCharts(result, options.out);
     log(`wrote ${join(options.out, 'latest.json')}, latest.md and the charts`);
   }
-  if (options.durationS > 0) writeFileSync(join(options.out, 'latest-soak.md'), markdown);
+  if (options.durationS > 0) {
+    writeFileSync(join(options.out, 'latest-soak.md'), markdown);
+    writeSoakChart(result, join(options.out, 'soak-rss.svg'));
+  }
   if (options.updateReadme) {
     updateReadme(resolve(ROOT, 'README.md'), result);
     log('updated the README benchmark section');

@@ -87,22 +87,23 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
   );
   if (result.failures.length > 0) lines.push(`**FAILED:** ${result.failures.join('; ')}`, '');
 
-  lines.push('## Summary', '');
-  lines.push('| | Journey Engine | floor | Restate |', '|---|---|---|---|');
-  lines.push(
-    `| throughput, request→outcome (events/s) | ${e ? e.sync.outcomesPerSec : '–'} | ${f ? f.eventsPerSec : '–'} | ${r ? r.sync.outcomesPerSec : result.restate && 'error' in result.restate ? 'did not run' : '–'} |`,
-  );
-  lines.push(`| latency p50 / p95 / p99 / max (ms) | ${e ? lat(e.sync.latencyMs) : '–'} | ${f ? lat(f.latencyMs) : '–'} | ${r ? lat(r.sync.latencyMs) : '–'} |`);
-  if (e?.async) {
-    lines.push(`| accepted/s (202, durable) / handled/s | ${e.async.acceptedPerSec} / ${e.async.handledPerSec} | | |`);
+  if (e || f || r) {
+    lines.push('## Summary', '');
+    lines.push('| | Journey Engine | floor | Restate |', '|---|---|---|---|');
+    lines.push(
+      `| throughput, request→outcome (events/s) | ${e ? e.sync.outcomesPerSec : '–'} | ${f ? f.eventsPerSec : '–'} | ${r ? r.sync.outcomesPerSec : result.restate && 'error' in result.restate ? 'did not run' : '–'} |`,
+    );
+    lines.push(`| latency p50 / p95 / p99 / max (ms) | ${e ? lat(e.sync.latencyMs) : '–'} | ${f ? lat(f.latencyMs) : '–'} | ${r ? lat(r.sync.latencyMs) : '–'} |`);
+    if (e?.async) {
+      lines.push(`| accepted/s (202, durable) / handled/s | ${e.async.acceptedPerSec} / ${e.async.handledPerSec} | | |`);
+    }
+    if (e?.paced) lines.push(`| open loop at ${e.paced.targetPerSec}/s (half peak): p50 / p95 / p99 / max | ${lat(e.paced.latencyMs)} | | |`);
+    lines.push(`| exact at the end | ${e ? (e.check.exact ? 'yes' : '**NO**') : '–'} | | ${r ? (r.check.exact ? 'yes' : '**NO**') : '–'} |`);
+    if (e && r) lines.push('', `Ours / Restate at concurrency ${s.concurrency}: **${result.comparison?.throughputRatio}×** throughput, p99 ${e.sync.latencyMs.p99} vs ${r.sync.latencyMs.p99} ms.`);
+    if (f && f.engineOverFloor !== null) lines.push('', `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events, mean group commit ${f.meanBatch}).`);
+    if (result.restate && 'error' in result.restate) lines.push('', `Restate did not run: ${result.restate.error}`);
+    lines.push('');
   }
-  if (e?.paced) lines.push(`| open loop at ${e.paced.targetPerSec}/s (half peak): p50 / p95 / p99 / max | ${lat(e.paced.latencyMs)} | | |`);
-  lines.push(`| exact at the end | ${e ? (e.check.exact ? 'yes' : '**NO**') : '–'} | | ${r ? (r.check.exact ? 'yes' : '**NO**') : '–'} |`);
-  if (e && r) lines.push('', `Ours / Restate at concurrency ${s.concurrency}: **${result.comparison?.throughputRatio}×** throughput, p99 ${e.sync.latencyMs.p99} vs ${r.sync.latencyMs.p99} ms.`);
-  if (f && f.engineOverFloor !== null) lines.push('', `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events, mean group commit ${f.meanBatch}).`);
-  if (result.restate && 'error' in result.restate) lines.push('', `Restate did not run: ${result.restate.error}`);
-  lines.push('');
-
   lines.push('## Targets', '', '| target | goal | this run | met |', '|---|---|---|---|');
   for (const t of result.targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
   lines.push('');
@@ -125,13 +126,21 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
     if (e.async) lines.push(`- engine, 202 only: ${cpuLine(e.async.cpu, result.machine.cpus)}`);
     if (r) lines.push(`- Restate: ${cpuLine(r.sync.cpu, result.machine.cpus)}`);
     lines.push('');
-    lines.push('## Memory (RSS of the engine processes)', '', '| process | samples | first | last | min | max | slope after warm-up |', '|---|---|---|---|---|---|---|');
-    const rows = [...e.rss, ...(result.scaling ?? []).flatMap((run) => run.rss), ...(r?.rss ?? [])];
+  }
+  const rows = [...(e?.rss ?? []), ...(result.scaling ?? []).flatMap((run) => run.rss), ...(r?.rss ?? [])];
+  if (rows.length > 0) {
+    lines.push('## Memory (RSS, sampled every 2 s)', '', '| process | samples | first | last | min | max | slope after warm-up |', '|---|---|---|---|---|---|---|');
     for (const m of rows) lines.push(`| ${m.name} | ${m.samples} | ${m.firstMiB} | ${m.lastMiB} | ${m.minMiB} | ${m.maxMiB} | ${m.slopeMiBPerMin} MiB/min |`);
+    if (s.durationS > 0) lines.push('', '![RSS over the run](soak-rss.svg)');
     lines.push('');
+  }
+  const checks: Array<[string, SystemRun['check']]> = [
+    ...(e ? [['e2e', e.check] as [string, SystemRun['check']]] : []),
+    ...(result.scaling ?? []).map((x) => [`${x.workers} worker(s)`, x.check] as [string, SystemRun['check']]),
+    ...(r ? [['Restate', r.check] as [string, SystemRun['check']]] : []),
+  ];
+  if (checks.length > 0) {
     lines.push('## Exactness', '', '| run | acknowledged | stored | refused | ambiguous | lost | doubled | phantom | out of order | wrong state | wrong outcome |', '|---|---|---|---|---|---|---|---|---|---|---|');
-    const checks: Array<[string, SystemRun['check']]> = [['e2e', e.check], ...(result.scaling ?? []).map((x) => [`${x.workers} worker(s)`, x.check] as [string, SystemRun['check']])];
-    if (r) checks.push(['Restate', r.check]);
     for (const [name, c] of checks) {
       lines.push(`| ${name} | ${c.acked} | ${c.stored} | ${c.refused} | ${c.ambiguous} | ${c.lost} | ${c.doubled} | ${c.phantom} | ${c.outOfOrder} | ${c.wrongState} | ${c.wrongOutcome} |`);
     }
@@ -150,7 +159,7 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
 
 const esc = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const n1 = (x: number): string => (Math.round(x * 10) / 10).toString();
-const COLORS = ['#1f6feb', '#d1242f', '#2da44e', '#8250df'];
+const COLORS = ['#1f6feb', '#8250df', '#bf8700', '#2da44e'];
 /** One colour per system in every chart: the engine blue, its 202 phase green, Restate red. */
 function colorOf(name: string, index: number): string {
   if (name.startsWith('Restate')) return '#d1242f';
@@ -233,6 +242,15 @@ export function latencyHistogramSvg(series: Array<{ name: string; counts: number
 
 /** Lines: events per second over time, one colour per series. */
 export function throughputSvg(series: Array<{ name: string; values: number[] }>): string {
+  return lineChartSvg('Throughput over time', 'events/s', 'seconds into the phase', series.map((s) => ({ name: s.name, points: s.values.map((v, i) => [i, v] as [number, number]) })));
+}
+
+/** Resident memory of processes over a run. */
+export function rssSvg(series: Array<{ name: string; points: Array<[number, number]> }>): string {
+  return lineChartSvg('Resident memory (RSS) under load', 'MiB', 'seconds under load', series);
+}
+
+function lineChartSvg(title: string, yLabel: string, xLabel: string, series: Array<{ name: string; points: Array<[number, number]> }>): string {
   const width = 760;
   const height = 320;
   const left = 60;
@@ -241,8 +259,8 @@ export function throughputSvg(series: Array<{ name: string; values: number[] }>)
   const bottom = 50;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
-  const maxLen = Math.max(2, ...series.map((s) => s.values.length));
-  const maxV = niceMax(Math.max(1, ...series.flatMap((s) => s.values)));
+  const maxX = Math.max(1, ...series.flatMap((s) => s.points.map(([x]) => x)));
+  const maxV = niceMax(Math.max(1, ...series.flatMap((s) => s.points.map(([, y]) => y))));
   const body: string[] = [];
   for (let t = 0; t <= 4; t++) {
     const v = (maxV * t) / 4;
@@ -250,20 +268,20 @@ export function throughputSvg(series: Array<{ name: string; values: number[] }>)
     body.push(`<line x1="${left}" y1="${n1(y)}" x2="${width - right}" y2="${n1(y)}" stroke="#e5e5e5"/>`);
     body.push(`<text x="${left - 6}" y="${n1(y + 4)}" text-anchor="end">${n1(v)}</text>`);
   }
-  const xStep = Math.max(1, Math.ceil(maxLen / 10));
-  for (let i = 0; i < maxLen; i += xStep) {
-    const x = left + (i / (maxLen - 1)) * plotW;
-    body.push(`<text x="${n1(x)}" y="${top + plotH + 14}" text-anchor="middle" font-size="10">${i}</text>`);
+  const xStep = niceMax(maxX / 10);
+  for (let i = 0; i <= maxX; i += xStep) {
+    const x = left + (i / maxX) * plotW;
+    body.push(`<text x="${n1(x)}" y="${top + plotH + 14}" text-anchor="middle" font-size="10">${n1(i)}</text>`);
   }
   series.forEach((s, si) => {
-    const points = s.values.map((v, i) => `${n1(left + (i / (maxLen - 1)) * plotW)},${n1(top + plotH - (v / maxV) * plotH)}`);
+    const points = s.points.map(([px, v]) => `${n1(left + (px / maxX) * plotW)},${n1(top + plotH - (v / maxV) * plotH)}`);
     if (points.length > 0) body.push(`<polyline fill="none" stroke="${colorOf(s.name, si)}" stroke-width="2" points="${points.join(' ')}"/>`);
   });
   body.push(`<line x1="${left}" y1="${top + plotH}" x2="${width - right}" y2="${top + plotH}" stroke="#333"/>`);
-  body.push(`<text x="${left + plotW / 2}" y="${height - 14}" text-anchor="middle">seconds into the phase</text>`);
-  body.push(`<text x="14" y="${top + plotH / 2}" text-anchor="middle" transform="rotate(-90 14 ${top + plotH / 2})">events/s</text>`);
+  body.push(`<text x="${left + plotW / 2}" y="${height - 14}" text-anchor="middle">${esc(xLabel)}</text>`);
+  body.push(`<text x="14" y="${top + plotH / 2}" text-anchor="middle" transform="rotate(-90 14 ${top + plotH / 2})">${esc(yLabel)}</text>`);
   body.push(...legend(width, 40, series.map((s) => s.name)));
-  return frame(width, height, 'Throughput over time', body);
+  return frame(width, height, title, body);
 }
 
 export function writeCharts(result: BenchResult, dir: string): void {
@@ -282,6 +300,12 @@ export function writeCharts(result: BenchResult, dir: string): void {
   }
   writeFileSync(join(dir, 'latency.svg'), latencyHistogramSvg(hist));
   writeFileSync(join(dir, 'throughput.svg'), throughputSvg(lines));
+}
+
+/** The soak's memory chart: RSS of every engine process over the run. */
+export function writeSoakChart(result: BenchResult, file: string): void {
+  const rss = [...(result.engine?.rss ?? []), ...(result.scaling ?? []).flatMap((run) => run.rss)];
+  writeFileSync(file, rssSvg(rss.map((m) => ({ name: m.name, points: m.series }))));
 }
 
 // ---------------------------------------------------------------------------------------------
