@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analyzeJourneys, compileJourneys, formatAnalysis, formatDiagnostics, formatFinding, journeyGraph, toMermaid, toSvg } from '../../dsl/index.js';
 import type { CliCommand } from '../command.js';
-import { EXIT } from '../command.js';
+import { EXIT, UsageError, withUsage } from '../command.js';
 
 const HELP = `Usage: journey graph <dir> [--out <dir>] [--analysis [--json] [--strict]]
 
@@ -22,10 +22,6 @@ labels also say which timers start or stop and which back ends are called on the
 
 The output depends only on the journeys: the same sources give byte-identical files.
 Exit codes: 0 done, 1 the journeys have errors (with --strict: or analysis warnings), 2 wrong command line.`;
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 async function run(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -79,15 +75,5 @@ export const graphCommand: CliCommand = {
   name: 'graph',
   summary: 'Draw journeys as state graphs (Mermaid, SVG) or print their static analysis',
   help: HELP,
-  async run(args) {
-    try {
-      return await run(args);
-    } catch (error: unknown) {
-      if (error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-        console.error(`journey graph: ${error.message}\n\n${HELP}`);
-        return EXIT.usage;
-      }
-      throw error;
-    }
-  },
+  run: withUsage('graph', HELP, run),
 };

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { isJourneyError } from '../../common/index.js';
 import { localGridStatus, startLocalCluster, stopLocalGrid } from '../../grid/index.js';
 import type { LocalGridStatus } from '../../grid/index.js';
-import { EXIT, type CliCommand } from '../command.js';
+import { EXIT, UsageError, withUsage, type CliCommand } from '../command.js';
 
 const HELP = `Usage: journey grid <up|down|status> [options]
 
@@ -33,10 +33,6 @@ function integerOption(name: string, value: string | undefined): number | undefi
   const parsed = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(parsed)) throw new UsageError(`--${name} must be a whole number, got '${value}'`);
   return parsed;
-}
-
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 function printStatus(status: LocalGridStatus): void {
@@ -114,19 +110,9 @@ export const gridCommand: CliCommand = {
   name: 'grid',
   summary: 'Start, stop or inspect a local Redis Cluster (development and tests)',
   help: HELP,
-  async run(args) {
-    try {
-      return await run(args);
-    } catch (error: unknown) {
-      if (error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-        console.error(`journey grid: ${error.message}\n\n${HELP}`);
-        return EXIT.usage;
-      }
-      if (isJourneyError(error)) {
-        console.error(`journey grid: [${error.code}] ${error.message}`);
-        return error.code === 'JE_CONFIG_INVALID' ? EXIT.usage : EXIT.failure;
-      }
-      throw error;
-    }
-  },
+  run: withUsage('grid', HELP, run, (error) => {
+    if (!isJourneyError(error)) return undefined;
+    console.error(`journey grid: [${error.code}] ${error.message}`);
+    return error.code === 'JE_CONFIG_INVALID' ? EXIT.usage : EXIT.failure;
+  }),
 };

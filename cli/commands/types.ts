@@ -3,7 +3,7 @@ import { dirname, join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GENERATED_TYPES_FILE, compileJourneys, formatDiagnostics, generateJourneyTypes } from '../../dsl/index.js';
 import type { CliCommand } from '../command.js';
-import { EXIT } from '../command.js';
+import { EXIT, UsageError, withUsage } from '../command.js';
 
 const HELP = `Usage: journey types <dir> [--out <dir>] [--check]
 
@@ -19,10 +19,6 @@ do-not-edit header; action processors import it from '../generated/types.js'.
 The output depends only on the schemas and the tool's version: regenerating changes nothing.
 Exit codes: 0 done (or current), 1 errors in the journeys (or, with --check, stale files),
 2 wrong command line.`;
-
-class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 async function readOrNull(path: string): Promise<string | null> {
   try {
@@ -76,15 +72,5 @@ export const typesCommand: CliCommand = {
   name: 'types',
   summary: "Generate TypeScript types of journeys' data and events from their schemas",
   help: HELP,
-  async run(args) {
-    try {
-      return await run(args);
-    } catch (error: unknown) {
-      if (error instanceof UsageError || (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
-        console.error(`journey types: ${error.message}\n\n${HELP}`);
-        return EXIT.usage;
-      }
-      throw error;
-    }
-  },
+  run: withUsage('types', HELP, run),
 };
