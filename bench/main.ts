@@ -26,6 +26,7 @@ import {
   ResourceSampler,
   createDatabase,
   freePort,
+  snapshotCode,
   pidsOf,
   queryDatabase,
   startEngineNode,
@@ -63,6 +64,8 @@ export interface BenchOptions {
   waitQuietS: number;
   /** Re-render a stored result (markdown, charts, README) instead of running. */
   from: string | null;
+  /** The engine code to run: a git ref (snapshot with `git archive`), or `worktree`. */
+  code: string;
 }
 
 const HELP = `Usage: npm run bench -- [options]
@@ -83,6 +86,7 @@ const HELP = `Usage: npm run bench -- [options]
   --cpu-prof           run engine processes under node --cpu-prof; summarise their profiles
   --wait-quiet <s>     first wait up to <s> seconds for the machine to be quiet (other tests)
   --from <result.json> re-render a stored result (markdown, charts; README with --update-readme)
+  --code <ref>|worktree  engine code to run: a commit snapshot (git archive) or the working tree (default HEAD)
 
 Exit status: 0 when every engine run verified exact, 1 when one did not (or a part failed), 2 on bad usage.`;
 
@@ -103,6 +107,7 @@ function parseArgs(argv: string[]): BenchOptions {
     cpuProf: false,
     waitQuietS: 0,
     from: null,
+    code: 'HEAD',
   };
   const int = (name: string, value: string | undefined, min: number): number => {
     const n = Number(value);
@@ -151,6 +156,9 @@ function parseArgs(argv: string[]): BenchOptions {
         break;
       case '--no-latest':
         options.latest = false;
+        break;
+      case '--code':
+        options.code = value() ?? 'HEAD';
         break;
       case '--from':
         options.from = resolve(value() ?? '');
@@ -262,8 +270,8 @@ export interface BenchResult {
   startedAt: string;
   finishedAt: string;
   argv: string[];
-  /** The code measured: the working tree, so uncommitted engine changes are listed. */
-  code: { commit: string; dirty: string[] };
+  /** The code measured: a commit snapshot, or the working tree (then uncommitted engine changes are listed). */
+  code: { commit: string; dirty: string[]; source: 'commit' | 'worktree' };
   machine: {
     cpus: number;
     cpuModel: string;
@@ -273,7 +281,7 @@ export interface BenchResult {
     loadavgEnd: number[];
     load: Array<{ phase: string; load1: number; otherCores: number }>;
   };
-  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest' | 'cpuProf' | 'waitQuietS' | 'from'>;
+  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest' | 'cpuProf' | 'waitQuietS' | 'from' | 'code'>;
   /** Per engine process: self time by component and function (with --cpu-prof). */
   profiles?: Record<string, ProfileSummary>;
   engine?: SystemRun;
@@ -341,6 +349,8 @@ function rssSummaries(sampler: ResourceSampler, names: string[], phases?: string
 // The engine side
 
 interface EngineEnv {
+  /** Where the engine processes run from (a commit snapshot or the working tree). */
+  codeDir: string;
   runId: string;
   /** Node flags for engine processes (profiling). */
   nodeArgs: (name: string) => string[];
@@ -432,7 +442,7 @@ async function engineE2e(env: EngineEnv): Promise<SystemRun> {
   const url = await createDatabase(LOCAL_MARIADB, database, cleanups);
   const port = await freePort();
   const node = startEngineNode(
-    { mariadbUrl: url, seeds: env.cluster.seeds, keyPrefix: `bench-${env.runId}-e2e`, roles: 'api,worker', nodeId: 'bench-e2e', port, partitions: options.partitions, logLevel: 'warn', nodeArgs: env.nodeArgs('bench-e2e') },
+    { mariadbUrl: url, seeds: env.cluster.seeds, keyPrefix: `bench-${env.runId}-e2e`, roles: 'api,worker', nodeId: 'bench-e2e', port, partitions: options.partitions, logLevel: 'warn', nodeArgs: env.nodeArgs('bench-e2e'), codeDir: env.codeDir },
     cleanups,
   );
   const spawnedAt = performance.now();
@@ -559,7 +569,7 @@ async function engineScaling(env: EngineEnv, workers: number): Promise<ScalingRu
   const url = await createDatabase(LOCAL_MARIADB, database, cleanups);
   const keyPrefix = `bench-${env.runId}-${tag}`;
   const port = await freePort();
-  const common = { mariadbUrl: url, seeds: env.cluster.seeds, keyPrefix, partitions: options.partitions, logLevel: 'warn' };
+  const common = { mariadbUrl: url, seeds: env.cluster.seeds, keyPrefix, partitions: options.partitions, logLevel: 'warn', codeDir: env.codeDir };
   const api = startEngineNode({ ...common, roles: 'api', nodeId: `bench-${tag}-api`, port, nodeArgs: env.nodeArgs(`bench-${tag}-api`) }, cleanups);
   const workerProcs = Array.from({ length: workers }, (_, i) =>
     startEngineNode({ ...common, roles: 'worker', nodeId: `bench-${tag}-worker-${i + 1}`, nodeArgs: env.nodeArgs(`bench-${tag}-worker-${i + 1}`) }, cleanups),
@@ -776,13 +786,14 @@ async function waitQuiet(maxS: number, log: (line: string) => void): Promise<voi
 function codeState(): BenchResult['code'] {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    // The bench itself and the floor run from the working tree; engine processes may not.
     const dirty = execFileSync('git', ['status', '--porcelain', '--', 'engine', 'cache-store', 'grid', 'api', 'dsl', 'common', 'cli', 'journeys'], { cwd: ROOT, encoding: 'utf8' })
       .split('\n')
       .filter((line) => line.trim().length > 0)
       .map((line) => line.slice(3));
-    return { commit, dirty };
+    return { commit, dirty, source: 'worktree' };
   } catch {
-    return { commit: 'unknown', dirty: [] };
+    return { commit: 'unknown', dirty: [], source: 'worktree' };
   }
 }
 
@@ -820,7 +831,7 @@ async function main(): Promise<number> {
     startedAt: startedAt.toISOString(),
     finishedAt: '',
     argv: process.argv.slice(2),
-    code: codeState(),
+    code: { commit: 'unknown', dirty: [], source: 'worktree' },
     machine: {
       cpus: os.cpus().length,
       cpuModel: os.cpus()[0]?.model ?? 'unknown',
@@ -844,12 +855,21 @@ async function main(): Promise<number> {
     targets: [],
     failures: [],
   };
+  let codeDir = ROOT;
+  if (options.code === 'worktree') {
+    result.code = codeState();
+  } else {
+    codeDir = join(workDir, 'code');
+    const commit = snapshotCode(options.code, codeDir);
+    result.code = { commit: commit.slice(0, 12), dirty: [], source: 'commit' };
+  }
   log(`run ${runId}: ${options.only.join(', ')}; ${options.journeys} wallets × ${options.events} events, concurrency ${options.concurrency}; load ${result.machine.loadavgStart.join(' ')}`);
   try {
     log('starting a local Redis Cluster (3 masters, 3 replicas) on free ports');
     const cluster = await startGrid(join(workDir, 'grid'), cleanups);
     const profileDir = join(options.out, 'profiles', runId);
     const env: EngineEnv = {
+      codeDir,
       runId,
       cluster,
       cleanups,

@@ -82,7 +82,7 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
     '',
   );
   lines.push(
-    `Code: ${result.code.commit}${result.code.dirty.length > 0 ? ` plus uncommitted changes in ${result.code.dirty.join(', ')} (the working tree was measured)` : ''}.`,
+    `Code: ${result.code.source === 'commit' ? `commit ${result.code.commit} (a clean snapshot)` : `working tree at ${result.code.commit}`}${result.code.dirty.length > 0 ? ` plus uncommitted changes in ${result.code.dirty.join(', ')}` : ''}.`,
     '',
   );
   if (result.failures.length > 0) lines.push(`**FAILED:** ${result.failures.join('; ')}`, '');

@@ -3,9 +3,9 @@
  * ports, `journey serve` processes, and the Restate server with the peer wallet service. Every
  * process is remembered by PID and stopped by that PID (SIGTERM, then SIGKILL after a grace).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import mariadb from 'mariadb';
 import type { Connection } from 'mariadb';
@@ -105,6 +105,22 @@ export async function freePort(): Promise<number> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The code under test
+
+/**
+ * Extracts `ref` (a commit) into `dir` with `git archive` — no change to the repository — and links
+ * the checkout's node_modules, so engine processes run exactly that commit even while others edit
+ * the working tree. Returns the resolved commit.
+ */
+export function snapshotCode(ref: string, dir: string): string {
+  const commit = execFileSync('git', ['rev-parse', '--verify', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' }).trim();
+  mkdirSync(dir, { recursive: true });
+  execFileSync('sh', ['-c', `git archive --format=tar ${commit} | tar -x -C "$1"`, 'sh', dir], { cwd: ROOT });
+  symlinkSync(resolve(ROOT, 'node_modules'), resolve(dir, 'node_modules'), 'dir');
+  return commit;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Processes
 
 /** A child process we started; stopped by its PID only. */
@@ -199,6 +215,8 @@ export interface EngineNodeSettings {
   logLevel: string;
   /** Extra node flags, e.g. `--cpu-prof --cpu-prof-dir=…`. */
   nodeArgs?: string[];
+  /** The checkout to run (a snapshot of a commit, or the working tree). @defaultValue ROOT */
+  codeDir?: string;
 }
 
 /** Starts `journey serve` (through tsx, as `npm run journey` does). */
@@ -215,7 +233,10 @@ export function startEngineNode(settings: EngineNodeSettings, cleanups: Cleanups
     AUTH_MODE: 'dev',
     PORT: String(settings.port ?? 0),
   };
-  const proc = new Proc(settings.nodeId, process.execPath, [...(settings.nodeArgs ?? []), '--import', 'tsx', 'cli/main.ts', 'serve'], { cwd: ROOT, env });
+  const proc = new Proc(settings.nodeId, process.execPath, [...(settings.nodeArgs ?? []), '--import', 'tsx', 'cli/main.ts', 'serve'], {
+    cwd: settings.codeDir ?? ROOT,
+    env,
+  });
   cleanups.add(`node ${settings.nodeId}`, () => proc.stop());
   return proc;
 }
