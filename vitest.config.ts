@@ -7,6 +7,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          // Some unit tests compile every example journey: seconds on a busy 2-core machine.
+          testTimeout: 30_000,
         },
       },
       {

@@ -10,12 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
 import { silentLogger } from '../../common/index.js';
-import { createEngine } from '../../engine/index.js';
-import type { JourneyEngine, NodeMessage } from '../../engine/index.js';
-import { connectGrid, createGridRouter, findFreePortBase, startLocalCluster } from '../../grid/index.js';
-import type { Grid, LocalCluster } from '../../grid/index.js';
+import type { JourneyEngine } from '../../engine/index.js';
+import { findFreePortBase, startLocalCluster } from '../../grid/index.js';
+import type { LocalCluster } from '../../grid/index.js';
 import { createTestDatabase } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
+import { startTestEngine } from '../support/test-engine.js';
+import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney } from '../support/wallet.js';
 import { SUMMARY_HEADER, WorkerProcess, checkWallets, openWallets, ownedPartitions, startWalletLoad, summaryLine, waitFor } from './harness.js';
 import type { RequestRecord, WorkerSettings } from './harness.js';
@@ -28,7 +29,7 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
   let database: TestDatabase;
   let store: Store;
   let cluster: LocalCluster;
-  let grid: Grid | null = null;
+  let apiNode: TestEngine | null = null;
   let api: JourneyEngine | null = null;
   let workers: WorkerProcess[] = [];
   const summary: string[] = [];
@@ -41,16 +42,16 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
 
   async function startEngines(label: string): Promise<void> {
     const settings: WorkerSettings = { mariadbUrl: database.url, seeds: [...cluster.seeds], keyPrefix: 'chaos', partitions: PARTITIONS, leaseTtlMs: LEASE_TTL_MS };
-    grid = await connectGrid({ urls: [...cluster.seeds], keyPrefix: 'chaos', logger: silentLogger() });
-    api = await createEngine({
+    apiNode = await startTestEngine({
+      databaseUrl: database.url,
+      seeds: [...cluster.seeds],
+      keyPrefix: 'chaos',
       nodeId: `api-${label}`,
-      store,
-      grid: createGridRouter<NodeMessage>(grid, await grid.duplicate({ blocking: true })),
       journeys: [await walletJourney()],
       partitionCount: PARTITIONS,
       worker: false,
-      logger: silentLogger(),
     });
+    api = apiNode.engine;
     workers = [new WorkerProcess(`g1-${label}`, settings), new WorkerProcess(`g2-${label}`, settings)];
     await waitFor('workers to own every partition', async () => {
       let total = 0;
@@ -62,10 +63,9 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
   async function stopEngines(signal: NodeJS.Signals): Promise<void> {
     for (const w of workers) w.signal(signal);
     await Promise.all(workers.map((w) => w.exited));
-    await api?.stop();
-    await grid?.close();
+    await apiNode?.stop();
+    apiNode = null;
     api = null;
-    grid = null;
   }
 
   beforeAll(async () => {
@@ -77,8 +77,7 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
 
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
-    await api?.stop();
-    await grid?.close();
+    await apiNode?.stop();
     await cluster?.stop();
     await store?.close();
     await database?.drop();

@@ -3,15 +3,12 @@
  * refuses while it is down, and every event acknowledged before or after is handled exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
-import { silentLogger } from '../../common/index.js';
-import { createEngine } from '../../engine/index.js';
-import type { JourneyEngine, NodeMessage } from '../../engine/index.js';
-import { connectGrid, createGridRouter } from '../../grid/index.js';
-import type { Grid } from '../../grid/index.js';
+import type { JourneyEngine } from '../../engine/index.js';
 import { gridSeeds, testNamespace } from '../support/environment.js';
 import { PrivateMariaDb } from '../support/private-mariadb.js';
+import { startTestEngine } from '../support/test-engine.js';
+import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney } from '../support/wallet.js';
 import { SUMMARY_HEADER, WorkerProcess, checkWallets, openWallets, ownedPartitions, startWalletLoad, summaryLine, waitFor } from './harness.js';
 
@@ -21,7 +18,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 describe('chaos: MariaDB crash and restart under load', () => {
   let server: PrivateMariaDb;
   let store: Store;
-  let grid: Grid;
+  let apiNode: TestEngine;
   let api: JourneyEngine;
   const workers: WorkerProcess[] = [];
   let url = '';
@@ -30,17 +27,17 @@ describe('chaos: MariaDB crash and restart under load', () => {
     server = await PrivateMariaDb.start();
     url = server.url('journeys');
     const keyPrefix = testNamespace();
-    store = await openStore({ url, logger: silentLogger(), acquireTimeoutMs: 2_000 });
-    grid = await connectGrid({ urls: gridSeeds(), keyPrefix, logger: silentLogger() });
-    api = await createEngine({
+    apiNode = await startTestEngine({
+      databaseUrl: url,
+      seeds: gridSeeds(),
+      keyPrefix,
       nodeId: 'store-chaos-api',
-      store,
-      grid: createGridRouter<NodeMessage>(grid, await grid.duplicate({ blocking: true })),
       journeys: [await walletJourney()],
       partitionCount: PARTITIONS,
       worker: false,
-      logger: silentLogger(),
+      storeOptions: { acquireTimeoutMs: 2_000 },
     });
+    ({ engine: api, store } = apiNode);
     const settings = { mariadbUrl: url, seeds: gridSeeds(), keyPrefix, partitions: PARTITIONS, leaseTtlMs: 2_000 };
     workers.push(new WorkerProcess('s1', settings), new WorkerProcess('s2', settings));
     await waitFor('workers to own every partition', async () => (await ownedPartitions(store, 's1')) + (await ownedPartitions(store, 's2')) === PARTITIONS, 60_000, 200);
@@ -48,9 +45,7 @@ describe('chaos: MariaDB crash and restart under load', () => {
 
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
-    await api?.stop();
-    await grid?.close();
-    await store?.close();
+    await apiNode?.stop();
     await server?.stop();
   });
 

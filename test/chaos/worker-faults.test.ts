@@ -7,12 +7,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
 import { silentLogger } from '../../common/index.js';
-import { createEngine } from '../../engine/index.js';
-import type { JourneyEngine, NodeMessage } from '../../engine/index.js';
-import { connectGrid, createGridRouter } from '../../grid/index.js';
-import type { Grid } from '../../grid/index.js';
+import type { JourneyEngine } from '../../engine/index.js';
 import { createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
+import { startTestEngine } from '../support/test-engine.js';
+import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney } from '../support/wallet.js';
 import { SUMMARY_HEADER, WorkerProcess, checkWallets, latencySummary, openWallets, ownedPartitions, startWalletLoad, summaryLine, waitFor } from './harness.js';
 import type { WorkerSettings } from './harness.js';
@@ -23,10 +22,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 describe('chaos: worker processes killed, paused, added and removed under load', () => {
   let database: TestDatabase;
-  let store: Store;
   /** A pool of its own for the test's checks, so they never queue behind the load. */
   let probe: Store;
-  let grid: Grid;
+  let apiNode: TestEngine;
   let api: JourneyEngine;
   let settings: WorkerSettings;
   const workers: WorkerProcess[] = [];
@@ -56,28 +54,25 @@ describe('chaos: worker processes killed, paused, added and removed under load',
     database = await createTestDatabase();
     const keyPrefix = testNamespace();
     settings = { mariadbUrl: database.url, seeds: gridSeeds(), keyPrefix, partitions: PARTITIONS, leaseTtlMs: LEASE_TTL_MS };
-    store = await openStore({ url: database.url, logger: silentLogger() });
-    probe = await openStore({ url: database.url, logger: silentLogger(), poolSize: 2 });
-    grid = await connectGrid({ urls: gridSeeds(), keyPrefix, logger: silentLogger() });
     // An API-only node in this process: it accepts and routes; the worker processes handle.
-    api = await createEngine({
+    apiNode = await startTestEngine({
+      databaseUrl: database.url,
+      seeds: gridSeeds(),
+      keyPrefix,
       nodeId: 'chaos-api',
-      store,
-      grid: createGridRouter<NodeMessage>(grid, await grid.duplicate({ blocking: true })),
       journeys: [await walletJourney()],
       partitionCount: PARTITIONS,
       worker: false,
-      logger: silentLogger(),
     });
+    api = apiNode.engine;
+    probe = await openStore({ url: database.url, logger: silentLogger(), poolSize: 2 });
     workers.push(new WorkerProcess('w1', settings), new WorkerProcess('w2', settings));
     await waitFor('two workers to own every partition', () => allPartitionsOwnedBy(workers), 60_000, 200);
   });
 
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop()));
-    await api?.stop();
-    await grid?.close();
-    await store?.close();
+    await apiNode?.stop();
     await probe?.close();
     await database?.drop();
     console.log(`\n${SUMMARY_HEADER}\n${summary.join('\n')}\n`);

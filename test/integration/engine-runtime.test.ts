@@ -4,41 +4,38 @@
  * the MariaDB fence refusing a commit from a node that lost its lease.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquirePartitions, commitHandlingBatch, openStore } from '../../cache-store/index.js';
+import { acquirePartitions, commitHandlingBatch } from '../../cache-store/index.js';
 import type { HandlingCommit, Store } from '../../cache-store/index.js';
-import { isJourneyError, silentLogger } from '../../common/index.js';
-import { createEngine, partitionOf } from '../../engine/index.js';
+import { isJourneyError } from '../../common/index.js';
+import { partitionOf } from '../../engine/index.js';
 import type { AcceptResult, JourneyEngine } from '../../engine/index.js';
-import { connectGrid, createGridRouter } from '../../grid/index.js';
-import type { Grid } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
+import { startTestEngine } from '../support/test-engine.js';
+import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney, walletContext } from '../support/wallet.js';
 
 const PARTITIONS = 16;
 
 describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  const stores: Store[] = [];
-  const grids: Grid[] = [];
+  const nodes: TestEngine[] = [];
   const engines: JourneyEngine[] = [];
+  const stores: Store[] = [];
 
   async function startNode(nodeId: string): Promise<JourneyEngine> {
-    const store = await openStore({ url: database.url, logger: silentLogger() });
-    stores.push(store);
-    const grid = await connectGrid({ urls: gridSeeds(), keyPrefix: database.name, logger: silentLogger() });
-    grids.push(grid);
-    const blocking = await grid.duplicate({ blocking: true });
-    const engine = await createEngine({
+    const node = await startTestEngine({
+      databaseUrl: database.url,
+      seeds: gridSeeds(),
+      keyPrefix: database.name,
       nodeId,
-      store,
-      grid: createGridRouter(grid, blocking),
       journeys: [await walletJourney()],
       partitionCount: PARTITIONS,
       workerOptions: { leaseTtlMs: 3_000, sweepAfterMs: 300, sweepEveryMs: 200 },
-      logger: silentLogger(),
     });
-    engines.push(engine);
-    return engine;
+    nodes.push(node);
+    engines.push(node.engine);
+    stores.push(node.store);
+    return node.engine;
   }
 
   beforeAll(async () => {
@@ -48,9 +45,7 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
   });
 
   afterAll(async () => {
-    for (const engine of engines) await engine.stop();
-    for (const grid of grids) await grid.close();
-    for (const store of stores) await store.close();
+    for (const node of nodes) await node.stop();
     await database?.drop();
   });
 

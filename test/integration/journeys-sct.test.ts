@@ -7,18 +7,16 @@
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
-import { SimulatedClock, isJourneyError, silentLogger } from '../../common/index.js';
+import { SimulatedClock, isJourneyError } from '../../common/index.js';
 import { SYSTEM_CONTEXTS, compileJourneys } from '../../dsl/index.js';
 import type { EventContext, JsonObject } from '../../dsl/index.js';
-import { createEngine } from '../../engine/index.js';
 import type { EventView, JourneyEngine } from '../../engine/index.js';
-import { connectGrid, createGridRouter } from '../../grid/index.js';
-import type { Grid } from '../../grid/index.js';
 import { simulatedBackends } from '../../journeys/index.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
+import { startTestEngine } from '../support/test-engine.js';
+import type { TestEngine } from '../support/test-engine.js';
 
 const DAY_MS = 86_400_000;
 const alice: EventContext = { sender: 'alice', roles: ['customer'], trustLevel: 2, channel: 'test' };
@@ -40,7 +38,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
 describe('mybank/payment/sct 2.0 on the real engine', () => {
   let database: TestDatabase;
   let store: Store;
-  let grid: Grid;
+  let node: TestEngine;
   let engine: JourneyEngine;
   const clock = new SimulatedClock(Date.UTC(2026, 2, 2, 9, 0));
 
@@ -48,32 +46,24 @@ describe('mybank/payment/sct 2.0 on the real engine', () => {
     database = await createTestDatabase();
     const compiled = await compileJourneys(resolve(import.meta.dirname, '../../journeys'), { loadProcessors: true });
     expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-    store = await openStore({ url: database.url, logger: silentLogger() });
-    grid = await connectGrid({ urls: gridSeeds(), keyPrefix: database.name, logger: silentLogger() });
-    engine = await createEngine({
+    node = await startTestEngine({
+      databaseUrl: database.url,
+      seeds: gridSeeds(),
+      keyPrefix: database.name,
       nodeId: 'sct-node',
-      store,
-      grid: createGridRouter(grid, await grid.duplicate({ blocking: true })),
       journeys: compiled.journeys,
       processors: compiled.processors,
       partitionCount: 8,
       workerOptions: { leaseTtlMs: 3_000, sweepAfterMs: 300, sweepEveryMs: 200, timerPollMs: 50 },
       backends: simulatedBackends,
-      callQueue: {
-        queue: await grid.duplicate(),
-        worker: await grid.duplicate({ blocking: true }),
-        prefix: `{${database.name}-calls}`,
-        options: { attempts: 3, backoffMs: 50 },
-      },
+      calls: { attempts: 3, backoffMs: 50 },
       clock,
-      logger: silentLogger(),
     });
+    ({ engine, store } = node);
   });
 
   afterAll(async () => {
-    await engine?.stop();
-    await grid?.close();
-    await store?.close();
+    await node?.stop();
     await database?.drop();
   });
 

@@ -8,17 +8,15 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
-import { SimulatedClock, silentLogger } from '../../common/index.js';
+import { SimulatedClock } from '../../common/index.js';
 import { compileJourneys } from '../../dsl/index.js';
 import type { EventContext } from '../../dsl/index.js';
-import { createEngine } from '../../engine/index.js';
 import type { JourneyEngine } from '../../engine/index.js';
-import { connectGrid, createGridRouter } from '../../grid/index.js';
-import type { Grid } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
+import { startTestEngine } from '../support/test-engine.js';
+import type { TestEngine } from '../support/test-engine.js';
 
 const HOUR_MS = 3_600_000;
 const alice: EventContext = { sender: 'alice', roles: ['customer'], trustLevel: 2, channel: 'test' };
@@ -48,7 +46,7 @@ describe('timers with `unless` on the real engine', () => {
   let dir: string;
   let database: TestDatabase;
   let store: Store;
-  let grid: Grid;
+  let node: TestEngine;
   let engine: JourneyEngine;
   const clock = new SimulatedClock(Date.UTC(2026, 5, 1));
 
@@ -62,24 +60,21 @@ describe('timers with `unless` on the real engine', () => {
     const compiled = await compileJourneys(dir);
     expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     database = await createTestDatabase();
-    store = await openStore({ url: database.url, logger: silentLogger() });
-    grid = await connectGrid({ urls: gridSeeds(), keyPrefix: database.name, logger: silentLogger() });
-    engine = await createEngine({
+    node = await startTestEngine({
+      databaseUrl: database.url,
+      seeds: gridSeeds(),
+      keyPrefix: database.name,
       nodeId: 'timer-node',
-      store,
-      grid: createGridRouter(grid, await grid.duplicate({ blocking: true })),
       journeys: compiled.journeys,
       partitionCount: 4,
       workerOptions: { leaseTtlMs: 3_000, sweepAfterMs: 300, sweepEveryMs: 200, timerPollMs: 50 },
       clock,
-      logger: silentLogger(),
     });
+    ({ engine, store } = node);
   });
 
   afterAll(async () => {
-    await engine?.stop();
-    await grid?.close();
-    await store?.close();
+    await node?.stop();
     await database?.drop();
     if (dir) await rm(dir, { recursive: true, force: true });
   });
