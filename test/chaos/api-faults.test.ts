@@ -14,7 +14,7 @@ import { findFreePortBase } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
 import { recordScenario } from '../support/chaos-summary.js';
-import { SUMMARY_HEADER, WorkerProcess, checkWallets, ownedPartitions, summaryLine, waitFor } from './harness.js';
+import { WorkerProcess, checkWallets, ownedPartitions, recordSummary, waitFor } from './harness.js';
 import type { RequestRecord, WorkerSettings } from './harness.js';
 
 const PARTITIONS = 8;
@@ -31,7 +31,6 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
   let settings: WorkerSettings;
   const processes: WorkerProcess[] = [];
   const apis: Array<{ node: WorkerProcess; url: string }> = [];
-  const summary: string[] = [];
 
   async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
     const response = await fetch(`${base}${path}`, {
@@ -67,7 +66,6 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
     await Promise.all(processes.map((p) => p.stop()));
     await probe?.close();
     await database?.drop();
-    console.log(`\n${SUMMARY_HEADER}\n${summary.join('\n')}\n`);
   });
 
   it('applies each idempotency key exactly once while API nodes are SIGKILLed mid-request', async () => {
@@ -122,7 +120,7 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
     await Promise.all(senders);
 
     const report = await checkWallets(database.url, log);
-    summary.push(summaryLine('API node SIGKILL x3, clients retry with their key', report, null));
+    recordSummary('API node SIGKILL x3, clients retry with their key', report, null);
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
     expect(retries).toBeGreaterThan(0);

@@ -18,7 +18,7 @@ import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney } from '../support/wallet.js';
-import { SUMMARY_HEADER, WorkerProcess, checkWallets, openWallets, ownedPartitions, startWalletLoad, summaryLine, waitFor } from './harness.js';
+import { WorkerProcess, checkWallets, openWallets, ownedPartitions, startWalletLoad, recordSummary, waitFor } from './harness.js';
 import type { RequestRecord, WorkerSettings } from './harness.js';
 
 const PARTITIONS = 12;
@@ -32,7 +32,6 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
   let apiNode: TestEngine | null = null;
   let api: JourneyEngine | null = null;
   let workers: WorkerProcess[] = [];
-  const summary: string[] = [];
   const clusterDir = mkdtempSync(join(tmpdir(), 'je-chaos-grid-'));
 
   async function startCluster(): Promise<LocalCluster> {
@@ -81,7 +80,6 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
     await cluster?.stop();
     await store?.close();
     await database?.drop();
-    console.log(`\n${SUMMARY_HEADER}\n${summary.join('\n')}\n`);
   });
 
   it('keeps processing without loss when a Redis master dies and its replica takes over', async () => {
@@ -102,7 +100,7 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
     await sleep(1_000);
     await load.stop();
     const report = await checkWallets(database.url, load.log);
-    summary.push(summaryLine('Redis master SIGKILL (failover)', report, recovery));
+    recordSummary('Redis master SIGKILL (failover)', report, recovery);
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
   }, 240_000);
@@ -125,7 +123,7 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
     await startEngines('b');
     const report = await checkWallets(database.url, log);
     const recovery = performance.now() - restartedAt;
-    summary.push(summaryLine(`cold restart, Redis emptied (${pendingAtCrash} pending at crash)`, report, recovery));
+    recordSummary(`cold restart, Redis emptied (${pendingAtCrash} pending at crash)`, report, recovery);
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
     // The journeys serve new events after the restart.

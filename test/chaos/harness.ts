@@ -11,7 +11,7 @@ import { openStore } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
 import { ensureError, silentLogger } from '../../common/index.js';
 import type { JourneyEngine } from '../../engine/index.js';
-import { CHAOS_SUMMARY_HEADER, recordScenario } from '../support/chaos-summary.js';
+import { recordScenario } from '../support/chaos-summary.js';
 import { walletContext } from '../support/wallet.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -303,15 +303,11 @@ export async function checkWallets(mariadbUrl: string, log: RequestRecord[], dra
   }
 }
 
-/** One row of the scenario table; also recorded for the run's combined summary. */
-export function summaryLine(scenario: string, report: CheckReport, recoveryMs: number | null): string {
+/** Adds the scenario's row to the run's one fault-injection table (printed at the end). */
+export function recordSummary(scenario: string, report: CheckReport, recoveryMs: number | null): void {
   const cells = [scenario, report.sent, report.acked, report.applied, report.rejected, report.lost, report.doubled, report.outOfOrder, recoveryMs === null ? '-' : `${Math.round(recoveryMs)} ms`];
-  const row = `| ${cells.join(' | ')} |`;
-  recordScenario(row);
-  return row;
+  recordScenario(`| ${cells.join(' | ')} |`);
 }
-
-export const SUMMARY_HEADER = CHAOS_SUMMARY_HEADER;
 
 /** Latency percentiles of acknowledged requests, for failure messages and summaries. */
 export function latencySummary(log: RequestRecord[]): string {

@@ -10,7 +10,7 @@ import { PrivateMariaDb } from '../support/private-mariadb.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney } from '../support/wallet.js';
-import { SUMMARY_HEADER, WorkerProcess, checkWallets, openWallets, ownedPartitions, startWalletLoad, summaryLine, waitFor } from './harness.js';
+import { WorkerProcess, checkWallets, openWallets, ownedPartitions, startWalletLoad, recordSummary, waitFor } from './harness.js';
 
 const PARTITIONS = 8;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -64,7 +64,7 @@ describe('chaos: MariaDB crash and restart under load', () => {
     await sleep(1_500);
     await load.stop();
     const report = await checkWallets(url, load.log, 90_000);
-    console.log(`\n${SUMMARY_HEADER}\n${summaryLine('MariaDB SIGKILL + restart', report, recovery)}\n`);
+    recordSummary('MariaDB SIGKILL + restart', report, recovery);
     expect(refusedWhileDown.length).toBeGreaterThan(0);
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });

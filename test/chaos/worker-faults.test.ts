@@ -13,7 +13,7 @@ import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney } from '../support/wallet.js';
-import { SUMMARY_HEADER, WorkerProcess, checkWallets, latencySummary, openWallets, ownedPartitions, startWalletLoad, summaryLine, waitFor } from './harness.js';
+import { WorkerProcess, checkWallets, latencySummary, openWallets, ownedPartitions, startWalletLoad, recordSummary, waitFor } from './harness.js';
 import type { WorkerSettings } from './harness.js';
 
 const PARTITIONS = 12;
@@ -28,7 +28,6 @@ describe('chaos: worker processes killed, paused, added and removed under load',
   let api: JourneyEngine;
   let settings: WorkerSettings;
   const workers: WorkerProcess[] = [];
-  const summary: string[] = [];
   /** Loads still running when a test fails must not leak into the next scenario. */
   const loads: Array<{ stop(): Promise<void> }> = [];
   const track = <T extends { stop(): Promise<void> }>(load: T): T => {
@@ -75,7 +74,6 @@ describe('chaos: worker processes killed, paused, added and removed under load',
     await apiNode?.stop();
     await probe?.close();
     await database?.drop();
-    console.log(`\n${SUMMARY_HEADER}\n${summary.join('\n')}\n`);
   });
 
   it('loses and doubles nothing when a worker is SIGKILLed mid-batch, three times', async () => {
@@ -95,7 +93,7 @@ describe('chaos: worker processes killed, paused, added and removed under load',
     await sleep(1_000);
     await load.stop();
     const report = await checkWallets(database.url, load.log);
-    summary.push(summaryLine('SIGKILL worker x3', report, recovery));
+    recordSummary('SIGKILL worker x3', report, recovery);
     console.log(`SIGKILL x3 latency: ${latencySummary(load.log)}`);
     expect(report.problems).toEqual([]);
     expect(report.acked).toBeGreaterThan(100);
@@ -119,7 +117,7 @@ describe('chaos: worker processes killed, paused, added and removed under load',
     await sleep(1_500);
     await load.stop();
     const report = await checkWallets(database.url, load.log);
-    summary.push(summaryLine('SIGSTOP worker past lease, SIGCONT', report, recovery));
+    recordSummary('SIGSTOP worker past lease, SIGCONT', report, recovery);
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
     await waitFor('partitions to rebalance back', () => allPartitionsOwnedBy(workers), 30_000, 200);
@@ -139,7 +137,7 @@ describe('chaos: worker processes killed, paused, added and removed under load',
     await sleep(1_000);
     await load.stop();
     const report = await checkWallets(database.url, load.log);
-    summary.push(summaryLine('worker added, worker removed', report, recovery));
+    recordSummary('worker added, worker removed', report, recovery);
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
   }, 180_000);
