@@ -9,7 +9,7 @@
  *   `status = 'pending'` (event row), and on the partition's fencing epoch, checked under a shared
  *   lock on the partition row inside the same transaction.
  */
-import type { PoolConnection } from 'mariadb';
+import type { PoolConnection, QueryOptions } from 'mariadb';
 
 type Connection = PoolConnection;
 type Row = Record<string, unknown>;
@@ -70,6 +70,20 @@ interface OkPacket {
 
 function ok(result: unknown): OkPacket {
   return result as OkPacket;
+}
+
+/**
+ * Runs one statement for many parameter sets in a single bulk round trip (MariaDB's
+ * COM_STMT_BULK_EXECUTE), with one result per set: far fewer packets and syscalls than a query
+ * each, which matters on the hot path.
+ */
+async function bulk(conn: Connection, sql: string, rows: unknown[][]): Promise<OkPacket[]> {
+  if (rows.length === 0) return [];
+  if (rows.length === 1) return [ok(await conn.query(sql, rows[0]))];
+  // `fullResult` (one OK packet per parameter set) is a connector option its typings lack.
+  const options: QueryOptions & { fullResult: boolean } = { sql, fullResult: true };
+  const results = (await conn.batch(options, rows)) as unknown;
+  return Array.isArray(results) ? results.map(ok) : [ok(results)];
 }
 
 function toNumber(value: unknown): number {
@@ -383,27 +397,26 @@ export async function commitHandlingBatch(
     .map((commit, index) => ({ commit, index }))
     .filter(({ commit }) => valid.has(commit.partitionNo))
     .sort((a, b) => (a.commit.journeyId < b.commit.journeyId ? -1 : a.commit.journeyId > b.commit.journeyId ? 1 : 0));
-  const journeyUpdates = await Promise.all(
-    candidates.map(({ commit }) =>
-      conn.query(
-        `UPDATE journeys SET data = COALESCE(?, data), lifecycle = ?, handled_seq = handled_seq + 1,
-            accepted_seq = LAST_INSERT_ID(accepted_seq + ?), last_epoch = ?, updated_at = NOW(6)
-          WHERE journey_id = ? AND handled_seq = ?`,
-        [
-          commit.dataJson,
-          commit.lifecycle,
-          commit.feedback.length,
-          leases.get(commit.partitionNo),
-          commit.journeyId,
-          commit.expectedHandledSeq,
-        ],
-      ),
-    ),
+  const journeyUpdates = await bulk(
+    conn,
+    `UPDATE journeys SET data = COALESCE(?, data), lifecycle = ?, handled_seq = handled_seq + 1,
+        accepted_seq = LAST_INSERT_ID(accepted_seq + ?), last_epoch = ?, updated_at = NOW(6)
+      WHERE journey_id = ? AND handled_seq = ?`,
+    candidates.map(({ commit }) => [
+      commit.dataJson,
+      commit.lifecycle,
+      commit.feedback.length,
+      leases.get(commit.partitionNo),
+      commit.journeyId,
+      commit.expectedHandledSeq,
+    ]),
   );
 
-  // Phase 2: everything else of the journeys whose update held, pipelined.
+  // Phase 2: everything else of the journeys whose update held: the event rows and fed-back
+  // events in bulk, the rarer timer and outbox statements pipelined.
   const followUps: Array<Promise<unknown>> = [];
-  const eventUpdates: Array<{ index: number; promise: Promise<unknown> }> = [];
+  const eventUpdates: Array<{ index: number; params: unknown[] }> = [];
+  const feedbackRows: unknown[][] = [];
   candidates.forEach(({ commit, index }, position) => {
     const updated = ok(journeyUpdates[position]);
     if (updated.affectedRows !== 1) {
@@ -411,17 +424,11 @@ export async function commitHandlingBatch(
       return;
     }
     const epoch = leases.get(commit.partitionNo);
-    eventUpdates.push({
-      index,
-      promise: conn.query(
-        `UPDATE events SET status = ?, outcome = ?, handled_at = NOW(6), handled_epoch = ? WHERE event_id = ? AND status = 'pending'`,
-        [commit.status, commit.outcomeJson, epoch, commit.eventId],
-      ),
-    });
+    eventUpdates.push({ index, params: [commit.status, commit.outcomeJson, epoch, commit.eventId] });
     const lastSeq = toNumber(updated.insertId);
     const feedbackSeqs = commit.feedback.map((_, i) => lastSeq - commit.feedback.length + 1 + i);
     commit.feedback.forEach((event, i) => {
-      followUps.push(conn.query(INSERT_EVENT, insertEventParams(commit.journeyId, feedbackSeqs[i] ?? 0, commit.partitionNo, event)));
+      feedbackRows.push(insertEventParams(commit.journeyId, feedbackSeqs[i] ?? 0, commit.partitionNo, event));
     });
     if (commit.cancelTimersOnEvent || commit.timersToCancel.length > 0) {
       followUps.push(
@@ -480,9 +487,17 @@ export async function commitHandlingBatch(
     }
     results[index] = { status: 'committed', feedbackSeqs };
   });
-  const [eventResults] = await Promise.all([Promise.all(eventUpdates.map((u) => u.promise)), Promise.all(followUps)]);
+  const [eventResults] = await Promise.all([
+    bulk(
+      conn,
+      `UPDATE events SET status = ?, outcome = ?, handled_at = NOW(6), handled_epoch = ? WHERE event_id = ? AND status = 'pending'`,
+      eventUpdates.map((u) => u.params),
+    ),
+    bulk(conn, INSERT_EVENT, feedbackRows),
+    Promise.all(followUps),
+  ]);
   eventResults.forEach((result, i) => {
-    if (ok(result).affectedRows !== 1) {
+    if (result.affectedRows !== 1) {
       // The journey row said "not yet handled" but the event row says otherwise: the store is
       // inconsistent. Abort the whole batch rather than commit a second outcome.
       const update = eventUpdates[i];
@@ -706,8 +721,10 @@ export async function acceptBatch(conn: Connection, entries: IntakeEntry[]): Pro
     for (const { index } of initiating) results[index] = { status: 'accepted', journeySeq: 1 };
   }
   const targeted = order.filter(({ entry }) => entry.kind === 'target');
-  const bumps = await Promise.all(
-    targeted.map(({ entry }) => conn.query(`UPDATE journeys SET accepted_seq = LAST_INSERT_ID(accepted_seq + 1) WHERE journey_id = ?`, [entry.journeyId])),
+  const bumps = await bulk(
+    conn,
+    `UPDATE journeys SET accepted_seq = LAST_INSERT_ID(accepted_seq + 1) WHERE journey_id = ?`,
+    targeted.map(({ entry }) => [entry.journeyId]),
   );
   targeted.forEach(({ index }, i) => {
     const bumped = ok(bumps[i]);
