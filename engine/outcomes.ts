@@ -30,7 +30,7 @@ export class OutcomeHub {
     return this.recent.get(eventId);
   }
 
-  /** Resolves with the outcome, or null after `timeoutMs`; `poll` is asked now and then as a fallback. */
+  /** Resolves with the outcome, or null after `timeoutMs`; `poll` is asked every `pollEveryMs` as a fallback. */
   wait(eventId: string, timeoutMs: number, poll: () => Promise<EventOutcome | null>, pollEveryMs = 250): Promise<EventOutcome | null> {
     const known = this.recent.get(eventId);
     if (known) return Promise.resolve(known);
@@ -59,8 +59,9 @@ export class OutcomeHub {
           () => undefined,
         );
       };
+      // No poll at once: an outcome that arrived first is in `recent`; the store is asked only
+      // if the notification is late or lost.
       const poller = setInterval(check, pollEveryMs);
-      check();
     });
   }
 

@@ -24,6 +24,9 @@ export interface GridRouter<Message> {
 /** An inbox holds at most this many messages; older wake-ups are dropped (sweeps re-deliver). */
 const INBOX_CAP = 100_000;
 const RECEIVE_BATCH = 256;
+/** An inbox nobody reads (its node died) expires after this. */
+const INBOX_TTL_MS = 600_000;
+const TRIM_EVERY = 64;
 
 /**
  * Builds the engine's view of the grid over an open connection. `blocking` is a connection of its
@@ -32,6 +35,7 @@ const RECEIVE_BATCH = 256;
 export function createGridRouter<Message>(grid: Grid, blocking: GridClient): GridRouter<Message> {
   const { keys } = grid;
   const nodesKey = keys.grid('nodes');
+  let sends = 0;
   const ownersKey = keys.grid('owners');
 
   // The watchdog may replace the client: read it for each use.
@@ -71,7 +75,13 @@ export function createGridRouter<Message>(grid: Grid, blocking: GridClient): Gri
     },
     async send(nodeId, message) {
       const key = keys.nodeInbox(nodeId);
-      await client().multi().lpush(key, JSON.stringify(message)).ltrim(key, 0, INBOX_CAP - 1).pexpire(key, 600_000).exec();
+      // No MULTI: each command stands alone. The cap is enforced every so often, not every send.
+      const pipeline = client().pipeline().lpush(key, JSON.stringify(message)).pexpire(key, INBOX_TTL_MS);
+      sends += 1;
+      if (sends % TRIM_EVERY === 0) pipeline.ltrim(key, 0, INBOX_CAP - 1);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error !== null);
+      if (failed?.[0]) throw failed[0];
     },
     async receive(nodeId, timeoutMs) {
       const key = keys.nodeInbox(nodeId);
