@@ -255,7 +255,7 @@ class GridConnection implements Grid {
       watchdogFailures: options.watchdogFailures ?? 3,
       connectionName: options.connectionName ?? 'journey-engine',
     };
-    this.current = this.createClient(false);
+    this.current = this.createClient(false, true);
   }
 
   get client(): GridClient {
@@ -277,7 +277,12 @@ class GridConnection implements Grid {
     }
   }
 
-  private createClient(blocking: boolean): GridClient {
+  /**
+   * @param shared - the engine's shared client: commands issued in the same tick go out as one
+   *   pipeline (auto-pipelining), which saves a write per command on the hot path. Duplicates
+   *   (blocking reads, BullMQ) keep plain behaviour.
+   */
+  private createClient(blocking: boolean, shared = false): GridClient {
     const first = this.addresses[0];
     const redisOptions: RedisOptions = {
       username: first?.username,
@@ -288,6 +293,7 @@ class GridConnection implements Grid {
       maxRetriesPerRequest: blocking ? null : this.options.maxRetriesPerRequest,
       enableOfflineQueue: blocking ? true : this.options.enableOfflineQueue,
       lazyConnect: true,
+      enableAutoPipelining: shared,
     };
     if (!blocking) redisOptions.commandTimeout = this.options.commandTimeoutMs;
     let client: GridClient;
@@ -308,6 +314,7 @@ class GridConnection implements Grid {
         slotsRefreshTimeout: 2_000,
         slotsRefreshInterval: 5_000,
         scaleReads: 'master',
+        enableAutoPipelining: shared,
       };
       const seeds = this.addresses.map((address) => ({ host: address.host, port: address.port }));
       client = new Cluster(seeds, clusterOptions);
@@ -342,7 +349,7 @@ class GridConnection implements Grid {
 
   /** Replaces a client stuck after a topology change (ioredis#587, #1330) with a fresh one. */
   private async recreate(): Promise<void> {
-    const fresh = this.createClient(false);
+    const fresh = this.createClient(false, true);
     try {
       await waitReady(fresh, this.options.connectTimeoutMs);
     } catch (thrown: unknown) {
