@@ -146,6 +146,8 @@ function parseArgs(argv: string[]): BenchOptions {
         const parts = (value() ?? '').split(',');
         for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only takes ${PARTS.join(',')}`);
         options.only = parts as Part[];
+        // Restate takes turns with the engine's end-to-end phase: it needs it.
+        if (options.only.includes('restate') && !options.only.includes('e2e')) options.only.push('e2e');
         break;
       }
       case '--update-readme':
@@ -198,6 +200,8 @@ export interface SyncPhase {
   series: number[];
   results: Record<string, number>;
   cpu: CpuReport;
+  /** Throughput of each round when the phase ran in rounds taking turns with the peer. */
+  rounds?: number[];
 }
 
 export interface AsyncPhase {
@@ -233,6 +237,8 @@ export interface SystemRun {
   paced?: PacedPhase;
   check: CheckReport;
   rss: RssSummary[];
+  /** Stalls seen during the run, with what the processes logged. */
+  diagnostics?: string[];
 }
 
 export interface RssSummary {
@@ -436,7 +442,7 @@ async function openAndWarm(driver: WalletDriver, wallets: Wallet[], env: EngineE
   };
 }
 
-async function engineE2e(env: EngineEnv): Promise<SystemRun> {
+async function engineE2e(env: EngineEnv, peer: Peer | null, onPeer: (run: (SystemRun & { version: string }) | { error: string }) => void): Promise<SystemRun> {
   const { options, cleanups, sampler } = env;
   const database = `je_bench_${env.runId}_e2e`;
   const url = await createDatabase(LOCAL_MARIADB, database, cleanups);
@@ -458,23 +464,61 @@ async function engineE2e(env: EngineEnv): Promise<SystemRun> {
     loadFromMs = performance.now() - spawnedAt;
     const records: OpRecord[] = [...warm];
 
-    // 1. request → outcome, closed loop at C.
-    sampler.phase = 'sync';
-    meter.begin();
-    const syncRun = await runClosed(driver, wallets, {
-      phase: 'sync',
-      concurrency: options.concurrency,
-      perWallet: options.events,
-      ...(options.durationS > 0 ? { durationMs: options.durationS * 1000 } : {}),
-      wait: true,
-      epoch: env.epoch,
-      onTick: options.durationS > 0 ? tickLogger(env, 'sync') : undefined,
-    });
-    const syncCpu = meter.end();
-    records.push(...syncRun.records);
-    const sync = syncPhase(syncRun, syncCpu);
+    // 1. request → outcome, closed loop at C. With the peer running beside us the two take turns
+    // (engine, peer, peer, engine — ABBA, half the events each time) so drifting background load
+    // from other work on the machine falls on both alike.
+    let peerOk = peer;
+    if (peerOk) {
+      try {
+        sampler.phase = 'restate-open';
+        const opened = await openAndWarm(peerOk.driver, peerOk.wallets, env, 'restate');
+        peerOk.open = opened.open;
+        peerOk.records.push(...opened.warm);
+      } catch (error) {
+        onPeer({ error: `Restate: ${error instanceof Error ? error.message : String(error)}` });
+        peerOk = null;
+      }
+    }
+    const turns: Array<'engine' | 'peer'> = peerOk && options.durationS === 0 ? ['engine', 'peer', 'peer', 'engine'] : ['engine'];
+    const perTurn = turns.length > 1 ? Math.max(1, Math.round(options.events / 2)) : options.events;
+    const engineRuns: PhaseResult[] = [];
+    const engineCpus: CpuReport[] = [];
+    const peerRuns: PhaseResult[] = [];
+    const peerCpus: CpuReport[] = [];
+    for (const turn of turns) {
+      const isEngine = turn === 'engine';
+      const who = isEngine ? { driver: driver as WalletDriver, wallets, meter } : { driver: peerOk?.driver as WalletDriver, wallets: peerOk?.wallets ?? [], meter: peerOk?.meter ?? meter };
+      sampler.phase = isEngine ? 'sync' : 'restate-sync';
+      who.meter.begin();
+      const run = await runClosed(who.driver, who.wallets, {
+        phase: 'sync',
+        concurrency: options.concurrency,
+        perWallet: perTurn,
+        ...(options.durationS > 0 ? { durationMs: options.durationS * 1000 } : {}),
+        wait: true,
+        epoch: env.epoch,
+        onTick: options.durationS > 0 ? tickLogger(env, 'sync') : isEngine ? undefined : stallWatch(env, peerOk),
+      });
+      const cpu = who.meter.end();
+      const rate = Math.round((run.records.filter((r) => r.result === 'outcome').length / (run.endMs - run.startMs)) * 1000);
+      env.log(`  ${isEngine ? 'engine' : 'restate'} turn: ${rate}/s`);
+      noteLoad(env, isEngine ? 'engine sync' : 'restate sync', cpu);
+      (isEngine ? engineRuns : peerRuns).push(run);
+      (isEngine ? engineCpus : peerCpus).push(cpu);
+      if (isEngine) records.push(...run.records);
+      else peerOk?.records.push(...run.records);
+    }
+    const sync = syncFromRounds(engineRuns, engineCpus);
     env.log(`  engine sync: ${sync.outcomesPerSec}/s, p50 ${sync.latencyMs.p50} p99 ${sync.latencyMs.p99} max ${sync.latencyMs.max} ms`);
-    noteLoad(env, 'engine sync', syncCpu);
+    if (peerOk) {
+      const peerSync = syncFromRounds(peerRuns, peerCpus);
+      env.log(`  restate sync: ${peerSync.outcomesPerSec}/s, p50 ${peerSync.latencyMs.p50} p99 ${peerSync.latencyMs.p99} max ${peerSync.latencyMs.max} ms`);
+      try {
+        onPeer(await finishPeer(env, peerOk, peerSync));
+      } catch (error) {
+        onPeer({ error: `Restate: ${error instanceof Error ? error.message : String(error)}` });
+      }
+    }
 
     // 2. durable acknowledgement only (202): intake rate, and how fast the worker keeps up.
     let asyncPhase: AsyncPhase | undefined;
@@ -548,6 +592,30 @@ async function engineE2e(env: EngineEnv): Promise<SystemRun> {
     await cleanups.runNamed(`node ${node.name}`);
     env.collectProfile(node.name, loadFromMs);
   }
+}
+
+/** Notes (once per stall) when the peer makes no progress for 20 s, with its processes' last words. */
+function stallWatch(env: EngineEnv, peer: Peer | null): (records: OpRecord[]) => void {
+  let last = -1;
+  let since = performance.now();
+  let reported = false;
+  return (records) => {
+    const now = performance.now();
+    if (records.length !== last) {
+      last = records.length;
+      since = now;
+      reported = false;
+      return;
+    }
+    if (reported || now - since < 20_000 || !peer) return;
+    reported = true;
+    const note =
+      `no outcome for ${Math.round((now - since) / 1000)} s after ${records.length} requests; ` +
+      `restate-server ${peer.server.alive ? 'alive' : 'exited'}, wallet service ${peer.service.alive ? 'alive' : 'exited'}; ` +
+      `server log: ${peer.server.log.slice(-1500).replaceAll(String.fromCharCode(27), '')} | service log: ${peer.service.log.slice(-1500)}`;
+    peer.diagnostics.push(note);
+    env.log(`  restate STALL: ${note.slice(0, 3000)}`);
+  };
 }
 
 function tickLogger(env: EngineEnv, label: string): (records: OpRecord[]) => void {
@@ -642,13 +710,26 @@ async function engineScaling(env: EngineEnv, workers: number): Promise<ScalingRu
 // ---------------------------------------------------------------------------------------------
 // Restate
 
-async function restateRun(env: EngineEnv, workDir: string): Promise<SystemRun & { version: string }> {
+/** Restate, running beside the engine so the two take turns under the same background load. */
+interface Peer {
+  version: string;
+  driver: RestateDriver;
+  wallets: Wallet[];
+  meter: CpuMeter;
+  server: Proc;
+  service: Proc;
+  records: OpRecord[];
+  open?: SystemRun['open'];
+  /** What the processes said when a turn stopped making progress. */
+  diagnostics: string[];
+}
+
+async function startPeer(env: EngineEnv, workDir: string): Promise<Peer> {
   const { options, cleanups, sampler } = env;
   await ensureRestateInstalled(env.log);
   const restate = await startRestate(join(workDir, 'restate'), cleanups);
   sampler.watch(restate.server);
   sampler.watch(restate.service);
-  const driver = new RestateDriver(restate.ingressPort, options.concurrency * 2);
   const meter = new CpuMeter(
     () =>
       new Map([
@@ -659,45 +740,85 @@ async function restateRun(env: EngineEnv, workDir: string): Promise<SystemRun & 
         ['redis (6 nodes)', redisPids(env.cluster)],
       ]),
   );
+  return {
+    version: restate.version,
+    driver: new RestateDriver(restate.ingressPort, options.concurrency * 2),
+    wallets: makeWallets(options.journeys, `restate-${env.runId}`),
+    meter,
+    server: restate.server,
+    service: restate.service,
+    records: [],
+    diagnostics: [],
+  };
+}
+
+/** Reads every wallet back (a shared handler), checks it against the log, stops Restate. */
+async function finishPeer(env: EngineEnv, peer: Peer, sync: SyncPhase): Promise<SystemRun & { version: string }> {
+  const { options, cleanups, sampler } = env;
   try {
-    const wallets = makeWallets(options.journeys, `restate-${env.runId}`);
-    sampler.phase = 'restate-open';
-    const { open, warm } = await openAndWarm(driver, wallets, env, 'restate');
-    sampler.phase = 'restate-sync';
-    meter.begin();
-    const run = await runClosed(driver, wallets, { phase: 'sync', concurrency: options.concurrency, perWallet: options.events, wait: true, epoch: env.epoch });
-    const cpu = meter.end();
-    const sync = syncPhase(run, cpu);
-    env.log(`  restate sync: ${sync.outcomesPerSec}/s, p50 ${sync.latencyMs.p50} p99 ${sync.latencyMs.p99} max ${sync.latencyMs.max} ms`);
-    noteLoad(env, 'restate sync', cpu);
-    // Read every wallet back (shared handler) and check it against the log.
     const states = new Map<number, { seq: number; data: Record<string, unknown> } | null>();
     let next = 0;
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
-        while (next < wallets.length) {
-          const wallet = wallets[next++];
-          if (wallet) states.set(wallet.index, await driver.state(wallet.key));
+        while (next < peer.wallets.length) {
+          const wallet = peer.wallets[next++];
+          if (wallet) states.set(wallet.index, await peer.driver.state(wallet.key));
         }
       }),
     );
-    const check = checkRestate(wallets, [...warm, ...run.records], states);
+    const check = checkRestate(peer.wallets, peer.records, states);
     env.log(`  restate check: ${check.exact ? 'EXACT' : 'NOT EXACT'} (${check.acked} acknowledged)`);
-    sampler.unwatch(restate.server);
-    sampler.unwatch(restate.service);
+    sampler.unwatch(peer.server);
+    sampler.unwatch(peer.service);
     return {
-      version: restate.version,
+      version: peer.version,
       topology: 'restate-server (1 node, defaults: replication 1, 24 partitions, fsync) + 1 Node wallet service',
-      open,
+      open: peer.open ?? { wallets: 0, elapsedMs: 0, perSec: 0, latencyMs: summarize([]) },
       sync,
       check,
-      rss: rssSummaries(sampler, [restate.server.name, restate.service.name]),
+      rss: rssSummaries(sampler, [peer.server.name, peer.service.name]),
+      ...(peer.diagnostics.length > 0 ? { diagnostics: peer.diagnostics } : {}),
     };
   } finally {
-    driver.close();
+    peer.driver.close();
     await cleanups.runNamed('restate-wallet-service');
     await cleanups.runNamed('restate-server');
   }
+}
+
+/** One sync phase from several rounds: pooled latencies, throughput over the rounds' total time. */
+function syncFromRounds(runs: PhaseResult[], cpus: CpuReport[]): SyncPhase {
+  const records = runs.flatMap((r) => r.records);
+  const ok = records.filter((r) => r.result === 'outcome');
+  const elapsedMs = runs.reduce((a, r) => a + (r.endMs - r.startMs), 0);
+  const latencies = ok.map((r) => r.endMs - r.startMs);
+  return {
+    events: records.length,
+    elapsedMs: Math.round(elapsedMs),
+    outcomesPerSec: Math.round((ok.length / elapsedMs) * 1000),
+    latencyMs: summarize(latencies),
+    histogram: histogram(latencies),
+    // Each round's per-second counts, its last (partial) second dropped, end to end.
+    series: runs.flatMap((run) => {
+      const series = perSecond(run.records.filter((r) => r.result === 'outcome').map((r) => r.endMs - run.startMs));
+      return runs.length > 1 ? series.slice(0, -1) : series;
+    }),
+    results: countResults(records),
+    cpu: mergeCpu(cpus),
+    rounds: runs.map((run) => Math.round((run.records.filter((r) => r.result === 'outcome').length / (run.endMs - run.startMs)) * 1000)),
+  };
+}
+
+function mergeCpu(reports: CpuReport[]): CpuReport {
+  const elapsedS = reports.reduce((a, r) => a + r.elapsedS, 0);
+  const weighted = (f: (r: CpuReport) => number): number => (elapsedS > 0 ? Math.round((reports.reduce((a, r) => a + f(r) * r.elapsedS, 0) / elapsedS) * 100) / 100 : 0);
+  const names = [...new Set(reports.flatMap((r) => Object.keys(r.cores)))];
+  return {
+    elapsedS: Math.round(elapsedS * 10) / 10,
+    machineBusy: weighted((r) => r.machineBusy),
+    cores: Object.fromEntries(names.map((name) => [name, weighted((r) => r.cores[name] ?? 0)])),
+    otherCores: weighted((r) => r.otherCores),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -899,10 +1020,23 @@ async function main(): Promise<number> {
       },
     };
 
+    let peer: Peer | null = null;
+    if (options.only.includes('restate')) {
+      log('peer: starting Restate (virtual object per wallet) to take turns with the engine');
+      try {
+        peer = await startPeer(env, workDir);
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        result.restate = { error: message };
+        log(`Restate could not run: ${message}`);
+      }
+    }
     if (options.only.includes('e2e')) {
       log('end-to-end: one journey serve node (api,worker)');
       try {
-        result.engine = await engineE2e(env);
+        result.engine = await engineE2e(env, peer, (run) => {
+          result.restate = run;
+        });
         if (!result.engine.check.exact) result.failures.push(`e2e not exact: ${result.engine.check.problems.slice(0, 5).join('; ')}`);
       } catch (error) {
         result.failures.push(`e2e failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -945,16 +1079,6 @@ async function main(): Promise<number> {
           result.failures.push(`scaling ${workers} failed: ${error instanceof Error ? error.message : String(error)}`);
           log(`scaling ${workers} FAILED: ${String(error)}`);
         }
-      }
-    }
-    if (options.only.includes('restate')) {
-      log('peer: Restate (virtual object per wallet)');
-      try {
-        result.restate = await restateRun(env, workDir);
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        result.restate = { error: message };
-        log(`Restate could not run: ${message}`);
       }
     }
   } catch (error) {

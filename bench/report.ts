@@ -94,14 +94,24 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
       `| throughput, request→outcome (events/s) | ${e ? e.sync.outcomesPerSec : '–'} | ${f ? f.eventsPerSec : '–'} | ${r ? r.sync.outcomesPerSec : result.restate && 'error' in result.restate ? 'did not run' : '–'} |`,
     );
     lines.push(`| latency p50 / p95 / p99 / max (ms) | ${e ? lat(e.sync.latencyMs) : '–'} | ${f ? lat(f.latencyMs) : '–'} | ${r ? lat(r.sync.latencyMs) : '–'} |`);
+    if (e?.sync.rounds && r?.sync.rounds) {
+      lines.push(`| each turn (events/s; order engine, Restate, Restate, engine) | ${e.sync.rounds.join(', ')} | | ${r.sync.rounds.join(', ')} |`);
+    }
     if (e?.async) {
       lines.push(`| accepted/s (202, durable) / handled/s | ${e.async.acceptedPerSec} / ${e.async.handledPerSec} | | |`);
     }
     if (e?.paced) lines.push(`| open loop at ${e.paced.targetPerSec}/s (half peak): p50 / p95 / p99 / max | ${lat(e.paced.latencyMs)} | | |`);
     lines.push(`| exact at the end | ${e ? (e.check.exact ? 'yes' : '**NO**') : '–'} | | ${r ? (r.check.exact ? 'yes' : '**NO**') : '–'} |`);
-    if (e && r) lines.push('', `Ours / Restate at concurrency ${s.concurrency}: **${result.comparison?.throughputRatio}×** throughput, p99 ${e.sync.latencyMs.p99} vs ${r.sync.latencyMs.p99} ms.`);
+    if (e && r) {
+    lines.push(
+      '',
+      `Ours / Restate at concurrency ${s.concurrency}: **${result.comparison?.throughputRatio}×** throughput, p99 ${e.sync.latencyMs.p99} vs ${r.sync.latencyMs.p99} ms` +
+        `${e.sync.rounds && e.sync.rounds.length > 1 ? ' (both running side by side, taking turns engine, Restate, Restate, engine with half the events each, so background load falls on both alike)' : ''}.`,
+    );
+  }
     if (f && f.engineOverFloor !== null) lines.push('', `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events, mean group commit ${f.meanBatch}).`);
     if (result.restate && 'error' in result.restate) lines.push('', `Restate did not run: ${result.restate.error}`);
+  if (r?.diagnostics) lines.push('', `Restate stalled during the run: ${r.diagnostics.map((d) => d.slice(0, 400)).join(' / ')}`);
     lines.push('');
   }
   lines.push('## Targets', '', '| target | goal | this run | met |', '|---|---|---|---|');
