@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { LocalCluster } from '../grid/index.js';
 import { checkEngine, checkRestate } from './check.js';
 import type { CheckReport, StoredEvent, StoredJourney } from './check.js';
-import { runFloor } from './floor.js';
+import { Floor } from './floor.js';
 import type { FloorResult } from './floor.js';
 import { EngineDriver, RestateDriver, makeWallets, openAll, runClosed, runPaced } from './load.js';
 import type { OpRecord, PhaseResult, Wallet, WalletDriver } from './load.js';
@@ -146,8 +146,8 @@ function parseArgs(argv: string[]): BenchOptions {
         const parts = (value() ?? '').split(',');
         for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only takes ${PARTS.join(',')}`);
         options.only = parts as Part[];
-        // Restate takes turns with the engine's end-to-end phase: it needs it.
-        if (options.only.includes('restate') && !options.only.includes('e2e')) options.only.push('e2e');
+        // Restate and the floor take turns with the engine's end-to-end phase: they need it.
+        if ((options.only.includes('restate') || options.only.includes('floor')) && !options.only.includes('e2e')) options.only.push('e2e');
         break;
       }
       case '--update-readme':
@@ -442,7 +442,7 @@ async function openAndWarm(driver: WalletDriver, wallets: Wallet[], env: EngineE
   };
 }
 
-async function engineE2e(env: EngineEnv, peer: Peer | null, onPeer: (run: (SystemRun & { version: string }) | { error: string }) => void): Promise<SystemRun> {
+async function engineE2e(env: EngineEnv, peer: Peer | null, floor: Floor | null, onPeer: (run: (SystemRun & { version: string }) | { error: string }) => void): Promise<SystemRun> {
   const { options, cleanups, sampler } = env;
   const database = `je_bench_${env.runId}_e2e`;
   const url = await createDatabase(LOCAL_MARIADB, database, cleanups);
@@ -479,13 +479,23 @@ async function engineE2e(env: EngineEnv, peer: Peer | null, onPeer: (run: (Syste
         peerOk = null;
       }
     }
-    const turns: Array<'engine' | 'peer'> = peerOk && options.durationS === 0 ? ['engine', 'peer', 'peer', 'engine'] : ['engine'];
+    // Turns mirror around the middle (ABCCBA), so a load that grows or fades during the phase
+    // weighs on every system alike.
+    const half: Array<'engine' | 'peer' | 'floor'> =
+      options.durationS > 0 ? ['engine'] : ['engine', ...(peerOk ? (['peer'] as const) : []), ...(floor ? (['floor'] as const) : [])];
+    const turns = half.length > 1 ? [...half, ...[...half].reverse()] : half;
     const perTurn = turns.length > 1 ? Math.max(1, Math.round(options.events / 2)) : options.events;
     const engineRuns: PhaseResult[] = [];
     const engineCpus: CpuReport[] = [];
     const peerRuns: PhaseResult[] = [];
     const peerCpus: CpuReport[] = [];
     for (const turn of turns) {
+      if (turn === 'floor') {
+        sampler.phase = 'floor';
+        const rate = await floor?.run(perTurn);
+        env.log(`  floor turn: ${rate ?? 0}/s`);
+        continue;
+      }
       const isEngine = turn === 'engine';
       const who = isEngine ? { driver: driver as WalletDriver, wallets, meter } : { driver: peerOk?.driver as WalletDriver, wallets: peerOk?.wallets ?? [], meter: peerOk?.meter ?? meter };
       sampler.phase = isEngine ? 'sync' : 'restate-sync';
@@ -1031,40 +1041,37 @@ async function main(): Promise<number> {
         log(`Restate could not run: ${message}`);
       }
     }
+    let floor: Floor | null = null;
+    if (options.only.includes('floor') && options.durationS === 0) {
+      log('floor: intake tx + group-committed handling + hot-state write in-process, no engine (takes turns with the engine)');
+      try {
+        const url = await createDatabase(LOCAL_MARIADB, `je_bench_${runId}_floor`, cleanups);
+        floor = await Floor.setup({ mariadbUrl: url, seeds: cluster.seeds, keyPrefix: `bench-${runId}-floor`, journeys: options.journeys, concurrency: options.concurrency, partitions: options.partitions });
+        const opened = floor;
+        cleanups.add('floor', () => opened.close());
+      } catch (error) {
+        result.failures.push(`floor failed: ${error instanceof Error ? error.message : String(error)}`);
+        log(`floor FAILED: ${String(error)}`);
+      }
+    }
     if (options.only.includes('e2e')) {
       log('end-to-end: one journey serve node (api,worker)');
       try {
-        result.engine = await engineE2e(env, peer, (run) => {
+        result.engine = await engineE2e(env, peer, floor, (run) => {
           result.restate = run;
         });
+        if (floor) {
+          const f = floor.result();
+          const ratio = round(result.engine.sync.outcomesPerSec / Math.max(1, f.eventsPerSec), 2);
+          result.floor = { ...f, engineOverFloor: ratio };
+          log(`  floor: ${f.eventsPerSec}/s (p99 ${f.latencyMs.p99} ms, mean batch ${f.meanBatch}); engine/floor ${ratio}`);
+          await cleanups.runNamed('floor');
+          await cleanups.runNamed(`drop je_bench_${runId}_floor`);
+        }
         if (!result.engine.check.exact) result.failures.push(`e2e not exact: ${result.engine.check.problems.slice(0, 5).join('; ')}`);
       } catch (error) {
         result.failures.push(`e2e failed: ${error instanceof Error ? error.message : String(error)}`);
         log(`e2e FAILED: ${String(error)}`);
-      }
-    }
-    if (options.only.includes('floor')) {
-      log('floor: intake tx + group-committed handling + hot-state write, no engine');
-      try {
-        const database = `je_bench_${runId}_floor`;
-        const url = await createDatabase(LOCAL_MARIADB, database, cleanups);
-        const floorEvents = result.engine ? result.engine.sync.events : options.journeys * options.events;
-        const floor = await runFloor({
-          mariadbUrl: url,
-          seeds: cluster.seeds,
-          keyPrefix: `bench-${runId}-floor`,
-          journeys: options.journeys,
-          eventsPerJourney: Math.max(1, Math.round(floorEvents / options.journeys)),
-          concurrency: options.concurrency,
-          partitions: options.partitions,
-        });
-        const ratio = result.engine ? round(result.engine.sync.outcomesPerSec / Math.max(1, floor.eventsPerSec), 2) : null;
-        result.floor = { ...floor, engineOverFloor: ratio };
-        log(`  floor: ${floor.eventsPerSec}/s (p99 ${floor.latencyMs.p99} ms, mean batch ${floor.meanBatch}); engine/floor ${ratio ?? 'n/a'}`);
-        await cleanups.runNamed(`drop ${database}`);
-      } catch (error) {
-        result.failures.push(`floor failed: ${error instanceof Error ? error.message : String(error)}`);
-        log(`floor FAILED: ${String(error)}`);
       }
     }
     if (options.only.includes('scaling')) {

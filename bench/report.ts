@@ -94,8 +94,8 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
       `| throughput, request→outcome (events/s) | ${e ? e.sync.outcomesPerSec : '–'} | ${f ? f.eventsPerSec : '–'} | ${r ? r.sync.outcomesPerSec : result.restate && 'error' in result.restate ? 'did not run' : '–'} |`,
     );
     lines.push(`| latency p50 / p95 / p99 / max (ms) | ${e ? lat(e.sync.latencyMs) : '–'} | ${f ? lat(f.latencyMs) : '–'} | ${r ? lat(r.sync.latencyMs) : '–'} |`);
-    if (e?.sync.rounds && r?.sync.rounds) {
-      lines.push(`| each turn (events/s; order engine, Restate, Restate, engine) | ${e.sync.rounds.join(', ')} | | ${r.sync.rounds.join(', ')} |`);
+    if (e?.sync.rounds && e.sync.rounds.length > 1) {
+      lines.push(`| each turn, events/s (turn order: engine, Restate, floor, floor, Restate, engine) | ${e.sync.rounds.join(', ')} | ${f?.rounds.join(', ') ?? ''} | ${r?.sync.rounds?.join(', ') ?? ''} |`);
     }
     if (e?.async) {
       lines.push(`| accepted/s (202, durable) / handled/s | ${e.async.acceptedPerSec} / ${e.async.handledPerSec} | | |`);
@@ -106,10 +106,15 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
     lines.push(
       '',
       `Ours / Restate at concurrency ${s.concurrency}: **${result.comparison?.throughputRatio}×** throughput, p99 ${e.sync.latencyMs.p99} vs ${r.sync.latencyMs.p99} ms` +
-        `${e.sync.rounds && e.sync.rounds.length > 1 ? ' (both running side by side, taking turns engine, Restate, Restate, engine with half the events each, so background load falls on both alike)' : ''}.`,
+        `${e.sync.rounds && e.sync.rounds.length > 1 ? ' (running side by side and taking turns, half the events each time, so background load falls on both alike)' : ''}.`,
     );
   }
-    if (f && f.engineOverFloor !== null) lines.push('', `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events, mean group commit ${f.meanBatch}).`);
+    if (f && f.engineOverFloor !== null) {
+    lines.push(
+      '',
+      `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events in turns with the engine, mean group commit ${f.meanBatch}; per event p50 intake ${f.stepsMs.intake.p50} ms, handling commit ${f.stepsMs.handling.p50} ms, Redis ${f.stepsMs.redis.p50} ms).`,
+    );
+  }
     if (result.restate && 'error' in result.restate) lines.push('', `Restate did not run: ${result.restate.error}`);
   if (r?.diagnostics) lines.push('', `Restate stalled during the run: ${r.diagnostics.map((d) => d.slice(0, 400)).join(' / ')}`);
     lines.push('');
