@@ -32,6 +32,8 @@ export interface EngineConfig {
   authMode: 'dev' | 'jwt';
   /** HS256 secret(s), comma-separated. Env `JWT_SECRETS`. */
   jwtSecrets: string[];
+  /** Files of PEM public keys (RSA, EC, Ed25519), comma-separated. Env `JWT_PUBLIC_KEY_FILES`. */
+  jwtPublicKeyFiles: string[];
   /** Env `JWT_ISSUER`. */
   jwtIssuer?: string;
   /** Env `JWT_AUDIENCE`. */
@@ -60,6 +62,7 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   roles: ['ROLES', '--roles'],
   authMode: ['AUTH_MODE', '--auth-mode'],
   jwtSecrets: ['JWT_SECRETS', '--jwt-secrets'],
+  jwtPublicKeyFiles: ['JWT_PUBLIC_KEY_FILES', '--jwt-public-key-files'],
   jwtIssuer: ['JWT_ISSUER', '--jwt-issuer'],
   jwtAudience: ['JWT_AUDIENCE', '--jwt-audience'],
   bodyLimitBytes: ['BODY_LIMIT_BYTES', '--body-limit-bytes'],
@@ -68,7 +71,7 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   gridKeyPrefix: ['GRID_KEY_PREFIX', '--grid-key-prefix'],
 };
 
-const LIST_SETTINGS = new Set<keyof EngineConfig>(['redisUrls', 'roles', 'jwtSecrets']);
+const LIST_SETTINGS = new Set<keyof EngineConfig>(['redisUrls', 'roles', 'jwtSecrets', 'jwtPublicKeyFiles']);
 
 export const CONFIG_SCHEMA = {
   type: 'object',
@@ -86,6 +89,7 @@ export const CONFIG_SCHEMA = {
     roles: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['api', 'worker'] }, default: ['api', 'worker'] },
     authMode: { enum: ['dev', 'jwt'], default: 'dev' },
     jwtSecrets: { type: 'array', items: { type: 'string', minLength: 32 }, default: [] },
+    jwtPublicKeyFiles: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
     jwtIssuer: { type: 'string', minLength: 1 },
     jwtAudience: { type: 'string', minLength: 1 },
     bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16777216, default: 65536 },
@@ -136,10 +140,12 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     throw new JourneyError('JE_CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
   }
   const config = raw as unknown as EngineConfig;
-  if (config.authMode === 'jwt' && config.jwtSecrets.length === 0) {
-    throw new JourneyError('JE_CONFIG_INVALID', 'AUTH_MODE=jwt needs JWT_SECRETS (--jwt-secrets): one or more HS256 secrets of 32+ characters', {
-      details: { setting: 'JWT_SECRETS' },
-    });
+  if (config.authMode === 'jwt' && config.jwtSecrets.length === 0 && config.jwtPublicKeyFiles.length === 0) {
+    throw new JourneyError(
+      'JE_CONFIG_INVALID',
+      'AUTH_MODE=jwt needs JWT_SECRETS (--jwt-secrets: HS256 secrets of 32+ characters) or JWT_PUBLIC_KEY_FILES (--jwt-public-key-files: PEM public keys)',
+      { details: { setting: 'JWT_SECRETS' } },
+    );
   }
   return Object.freeze(config);
 }

@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { buildApi } from '../../api/index.js';
 import type { ApiOptions } from '../../api/index.js';
 import { openStore } from '../../cache-store/index.js';
-import { createLogger, ensureError, isJourneyError, loadConfig } from '../../common/index.js';
+import { JourneyError, createLogger, ensureError, isJourneyError, loadConfig } from '../../common/index.js';
 import type { EngineConfig, Logger } from '../../common/index.js';
 import { compileJourneys, formatDiagnostics } from '../../dsl/index.js';
 import { createEngine } from '../../engine/index.js';
@@ -30,6 +31,7 @@ Every option is also an environment variable:
   --roles <list>            ROLES             api,worker (default) | api | worker
   --auth-mode <mode>        AUTH_MODE         dev (default, local use only) | jwt
   --jwt-secrets <list>      JWT_SECRETS       HS256 secrets for jwt mode
+  --jwt-public-key-files <list>  JWT_PUBLIC_KEY_FILES  PEM public keys (RSA, EC, Ed25519) for jwt mode
   --jwt-issuer <iss>        JWT_ISSUER
   --jwt-audience <aud>      JWT_AUDIENCE
   --body-limit-bytes <n>    BODY_LIMIT_BYTES  default 65536
@@ -40,12 +42,27 @@ Every option is also an environment variable:
 Stops cleanly on SIGINT/SIGTERM: the API stops accepting, in-flight commits finish, partitions
 are handed back, and the local grid (if started here) is stopped.`;
 
-function apiOptions(config: EngineConfig): ApiOptions {
-  const auth: ApiOptions['auth'] =
-    config.authMode === 'jwt'
-      ? { mode: 'jwt', secrets: config.jwtSecrets, ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}), ...(config.jwtAudience ? { audience: config.jwtAudience } : {}) }
-      : { mode: 'dev' };
-  return { auth, bodyLimitBytes: config.bodyLimitBytes };
+async function apiOptions(config: EngineConfig): Promise<ApiOptions> {
+  if (config.authMode === 'dev') return { auth: { mode: 'dev' }, bodyLimitBytes: config.bodyLimitBytes };
+  const publicKeys = await Promise.all(
+    config.jwtPublicKeyFiles.map(async (file) => {
+      try {
+        return await readFile(file, 'utf8');
+      } catch (error) {
+        throw new JourneyError('JE_CONFIG_INVALID', `JWT_PUBLIC_KEY_FILES: cannot read ${file}`, { cause: error, details: { setting: 'JWT_PUBLIC_KEY_FILES', file } });
+      }
+    }),
+  );
+  return {
+    auth: {
+      mode: 'jwt',
+      secrets: config.jwtSecrets,
+      publicKeys,
+      ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
+      ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
+    },
+    bodyLimitBytes: config.bodyLimitBytes,
+  };
 }
 
 async function serve(config: EngineConfig, logger: Logger): Promise<() => Promise<void>> {
@@ -100,7 +117,7 @@ async function serve(config: EngineConfig, logger: Logger): Promise<() => Promis
     cleanups.push(() => engine.stop());
     if (config.roles.includes('api')) {
       if (config.authMode === 'dev') logger.warn('AUTH_MODE=dev: senders are taken from X-Dev-Sender headers. For local use only.');
-      const api = buildApi(engine, apiOptions(config), logger.child({ nodeId: config.nodeId }));
+      const api = buildApi(engine, await apiOptions(config), logger.child({ nodeId: config.nodeId }));
       await api.listen({ port: config.port, host: config.host });
       cleanups.push(() => api.close());
       logger.info({ url: `http://${config.host}:${config.port}`, journeys: compiled.journeys.map((j) => `${j.name} ${j.version}`) }, 'journey engine ready');
