@@ -3,8 +3,10 @@
  * HTTP, no validation, no DSL, no mailboxes. Same store (pool, session settings, retrying
  * transactions), same SQL (the journal's own functions), same Redis script:
  *
- * 1. intake: `appendEvent` in a transaction — UPDATE journeys SET accepted_seq =
- *    LAST_INSERT_ID(accepted_seq + 1) + INSERT events — COMMIT;
+ * 1. intake: UPDATE journeys SET accepted_seq = LAST_INSERT_ID(accepted_seq + 1) + INSERT events,
+ *    COMMIT — group-committed as the engine's intake does it (`acceptBatch`: events arriving while
+ *    earlier ones commit share the next transaction, 4 in flight, at most 256 each; a lone event
+ *    goes alone through `appendEvent`), or with `intake: 'single'` one transaction per event;
  * 2. handling: `commitHandlingBatch` — the fence (partition rows LOCK IN SHARE MODE), the
  *    conditional UPDATE journeys, UPDATE events — group-committed as the worker does it (up to
  *    `maxBatch` events per transaction, `commitConcurrency` transactions at once);
@@ -15,8 +17,8 @@
  * turns with the engine under the same background load.
  */
 import { ulid } from 'ulid';
-import { acquirePartitions, appendEvent, commitHandlingBatch, ensurePartitions, openStore } from '../cache-store/index.js';
-import type { CommitResult, HandlingCommit, NewEvent, Store } from '../cache-store/index.js';
+import { acceptBatch, acquirePartitions, appendEvent, commitHandlingBatch, ensurePartitions, openStore } from '../cache-store/index.js';
+import type { CommitResult, HandlingCommit, IntakeEntry, NewEvent, Store } from '../cache-store/index.js';
 import { silentLogger } from '../common/index.js';
 import { DEFAULT_WORKER_OPTIONS, partitionOf } from '../engine/index.js';
 import { connectGrid, putJourneyState } from '../grid/index.js';
@@ -32,9 +34,22 @@ export interface FloorOptions {
   journeys: number;
   concurrency: number;
   partitions: number;
+  /**
+   * `group`: intake transactions shared by concurrent events, as the engine's intake does
+   * (4 in flight, at most 256 each); `single`: one intake transaction per event.
+   * @defaultValue 'group'
+   */
+  intake?: 'group' | 'single';
 }
 
+/** The engine's intake batching (engine/intake.ts defaults). */
+const INTAKE_CONCURRENCY = 4;
+const MAX_INTAKE_BATCH = 256;
+
 export interface FloorResult {
+  intake: 'group' | 'single';
+  /** Mean events per intake transaction. */
+  meanIntakeBatch: number;
   events: number;
   elapsedMs: number;
   eventsPerSec: number;
@@ -62,12 +77,22 @@ interface Queued {
   reject: (e: unknown) => void;
 }
 
+interface QueuedIntake {
+  entry: IntakeEntry;
+  resolve: (seq: number) => void;
+  reject: (e: unknown) => void;
+}
+
 export class Floor {
   private readonly owner = `floor:${ulid().slice(-8)}`;
   private leases = new Map<number, number>();
   private journeys: FloorJourney[] = [];
   private readonly queue: Queued[] = [];
   private inFlight = 0;
+  private readonly intakeQueue: QueuedIntake[] = [];
+  private intakeInFlight = 0;
+  private intakeBatches = 0;
+  private intakeBatched = 0;
   private batches = 0;
   private batched = 0;
   private redisWrites = 0;
@@ -142,6 +167,51 @@ export class Floor {
     }
   }
 
+  /** Group intake, as engine/intake.ts runs it: a lone event alone, a burst in one transaction. */
+  private pumpIntake(): void {
+    while (this.intakeInFlight < INTAKE_CONCURRENCY && this.intakeQueue.length > 0) {
+      const batch = this.intakeQueue.splice(0, MAX_INTAKE_BATCH);
+      this.intakeInFlight += 1;
+      this.intakeBatches += 1;
+      this.intakeBatched += batch.length;
+      const run =
+        batch.length === 1
+          ? this.store.withTransaction((tx) => appendEvent(tx.connection, batch[0]?.entry.journeyId ?? '', batch[0]?.entry.partitionNo ?? 0, batch[0]?.entry.event as NewEvent), { label: 'floor-accept' }).then((seq) => [seq])
+          : this.store
+              .withTransaction((tx) => acceptBatch(tx.connection, batch.map((q) => q.entry)), { label: 'floor-accept-batch' })
+              .then((results) => results.map((r) => (r.status === 'accepted' ? r.journeySeq : null)));
+      run
+        .then(
+          (seqs) =>
+            batch.forEach((q, i) => {
+              const seq = seqs[i];
+              if (seq === null || seq === undefined) q.reject(new Error(`floor journey ${q.entry.journeyId} missing`));
+              else q.resolve(seq);
+            }),
+          (error: unknown) => batch.forEach((q) => q.reject(error)),
+        )
+        .finally(() => {
+          this.intakeInFlight -= 1;
+          this.pumpIntake();
+        });
+    }
+  }
+
+  private accept(j: FloorJourney, event: NewEvent): Promise<number> {
+    if (this.options.intake === 'single') {
+      this.intakeBatches += 1;
+      this.intakeBatched += 1;
+      return this.store.withTransaction((tx) => appendEvent(tx.connection, j.journeyId, j.partitionNo, event), { label: 'floor-accept' }).then((seq) => {
+        if (seq === null) throw new Error(`floor journey ${j.journeyId} missing`);
+        return seq;
+      });
+    }
+    return new Promise((resolve, reject) => {
+      this.intakeQueue.push({ entry: { kind: 'target', journeyId: j.journeyId, typeName: 'pfm/wallet', typeVersion: '1.0', partitionNo: j.partitionNo, event }, resolve, reject });
+      this.pumpIntake();
+    });
+  }
+
   private commit(commit: HandlingCommit): Promise<CommitResult> {
     return new Promise((resolve, reject) => {
       this.queue.push({ commit, resolve, reject });
@@ -164,8 +234,7 @@ export class Floor {
       idempotencyKey: null,
       requestHash: null,
     };
-    const seq = await this.store.withTransaction((tx) => appendEvent(tx.connection, j.journeyId, j.partitionNo, event), { label: 'floor-accept' });
-    if (seq === null) throw new Error(`floor journey ${j.journeyId} missing`);
+    const seq = await this.accept(j, event);
     const t1 = performance.now();
     this.steps.intake.push(t1 - t0);
     const d = j.data;
@@ -239,6 +308,8 @@ export class Floor {
 
   result(): FloorResult {
     return {
+      intake: this.options.intake ?? 'group',
+      meanIntakeBatch: this.intakeBatches === 0 ? 0 : Math.round((this.intakeBatched / this.intakeBatches) * 10) / 10,
       events: this.latencies.length,
       elapsedMs: Math.round(this.elapsedMs),
       eventsPerSec: this.elapsedMs > 0 ? Math.round((this.latencies.length / this.elapsedMs) * 1000) : 0,

@@ -66,6 +66,8 @@ export interface BenchOptions {
   from: string | null;
   /** The engine code to run: a git ref (snapshot with `git archive`), or `worktree`. */
   code: string;
+  /** The floor's intake: shared transactions as the engine's group intake, or one per event. */
+  floorIntake: 'group' | 'single';
 }
 
 const HELP = `Usage: npm run bench -- [options]
@@ -86,6 +88,7 @@ const HELP = `Usage: npm run bench -- [options]
   --cpu-prof           run engine processes under node --cpu-prof; summarise their profiles
   --wait-quiet <s>     first wait up to <s> seconds for the machine to be quiet (other tests)
   --from <result.json> re-render a stored result (markdown, charts; README with --update-readme)
+  --floor-intake <m>   floor intake: group (shared transactions, as the engine) or single (default group)
   --code <ref>|worktree  engine code to run: a commit snapshot (git archive) or the working tree (default HEAD)
 
 Exit status: 0 when every engine run verified exact, 1 when one did not (or a part failed), 2 on bad usage.`;
@@ -108,6 +111,7 @@ function parseArgs(argv: string[]): BenchOptions {
     waitQuietS: 0,
     from: null,
     code: 'HEAD',
+    floorIntake: 'group',
   };
   const int = (name: string, value: string | undefined, min: number): number => {
     const n = Number(value);
@@ -159,6 +163,12 @@ function parseArgs(argv: string[]): BenchOptions {
       case '--no-latest':
         options.latest = false;
         break;
+      case '--floor-intake': {
+        const v = value();
+        if (v !== 'group' && v !== 'single') throw new Error('--floor-intake takes group or single');
+        options.floorIntake = v;
+        break;
+      }
       case '--code':
         options.code = value() ?? 'HEAD';
         break;
@@ -287,7 +297,7 @@ export interface BenchResult {
     loadavgEnd: number[];
     load: Array<{ phase: string; load1: number; otherCores: number }>;
   };
-  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest' | 'cpuProf' | 'waitQuietS' | 'from' | 'code'>;
+  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest' | 'cpuProf' | 'waitQuietS' | 'from' | 'code' | 'floorIntake'>;
   /** Per engine process: self time by component and function (with --cpu-prof). */
   profiles?: Record<string, ProfileSummary>;
   engine?: SystemRun;
@@ -1046,7 +1056,7 @@ async function main(): Promise<number> {
       log('floor: intake tx + group-committed handling + hot-state write in-process, no engine (takes turns with the engine)');
       try {
         const url = await createDatabase(LOCAL_MARIADB, `je_bench_${runId}_floor`, cleanups);
-        floor = await Floor.setup({ mariadbUrl: url, seeds: cluster.seeds, keyPrefix: `bench-${runId}-floor`, journeys: options.journeys, concurrency: options.concurrency, partitions: options.partitions });
+        floor = await Floor.setup({ mariadbUrl: url, seeds: cluster.seeds, keyPrefix: `bench-${runId}-floor`, journeys: options.journeys, concurrency: options.concurrency, partitions: options.partitions, intake: options.floorIntake });
         const opened = floor;
         cleanups.add('floor', () => opened.close());
       } catch (error) {

@@ -112,7 +112,7 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
     if (f && f.engineOverFloor !== null) {
     lines.push(
       '',
-      `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events in turns with the engine, mean group commit ${f.meanBatch}; per event p50 intake ${f.stepsMs.intake.p50} ms, handling commit ${f.stepsMs.handling.p50} ms, Redis ${f.stepsMs.redis.p50} ms).`,
+      `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events in turns with the engine; ${f.intake === 'single' ? 'one intake transaction per event' : `group intake as the engine does it, mean ${f.meanIntakeBatch} events per intake transaction`}; mean handling group commit ${f.meanBatch}; per event p50 intake ${f.stepsMs.intake.p50} ms, handling commit ${f.stepsMs.handling.p50} ms, Redis ${f.stepsMs.redis.p50} ms).`,
     );
   }
     if (result.restate && 'error' in result.restate) lines.push('', `Restate did not run: ${result.restate.error}`);
