@@ -1,42 +1,26 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { checkCommand } from '../../cli/commands/check.js';
 import { compileCommand } from '../../cli/commands/compile.js';
+import { useCliHarness } from '../support/cli-harness.js';
 
 const journeys = resolve(import.meta.dirname, '../../journeys');
-let scratch: string;
-let output: string[];
-
-beforeEach(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'journey-cli-'));
-  output = [];
-  const capture = (...args: unknown[]): void => {
-    output.push(args.map(String).join(' '));
-  };
-  vi.spyOn(console, 'log').mockImplementation(capture);
-  vi.spyOn(console, 'error').mockImplementation(capture);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  rmSync(scratch, { recursive: true, force: true });
-});
+const cli = useCliHarness('journey-cli');
 
 describe('journey check', () => {
   it('exits 0 on the example journeys', async () => {
     expect(await checkCommand.run([journeys])).toBe(0);
-    expect(output.join('\n')).toContain('pfm/wallet 1.0');
+    expect(cli.output.join('\n')).toContain('pfm/wallet 1.0');
   });
 
   it('exits 1 and prints located errors when a journey is broken', async () => {
-    const copy = join(scratch, 'pfm/wallet/1.0');
+    const copy = join(cli.scratch, 'pfm/wallet/1.0');
     cpSync(join(journeys, 'pfm/wallet/1.0'), copy, { recursive: true });
     const file = join(copy, 'journey.jd');
     writeFileSync(file, readFileSync(file, 'utf8').replace('data.balance + event.amount', 'data.balanse + event.amount'));
-    expect(await checkCommand.run([scratch])).toBe(1);
-    const text = output.join('\n');
+    expect(await checkCommand.run([cli.scratch])).toBe(1);
+    const text = cli.output.join('\n');
     expect(text).toContain('journey.jd:16:22: error[unknown-path]: data.balanse is not defined in the data schema; did you mean balance?');
     expect(text).toContain('0 journey versions compiled; 1 error, 0 warnings');
   });
@@ -50,19 +34,19 @@ describe('journey check', () => {
 
   it('prints the static analysis with --analysis: states, accepted events, senders', async () => {
     expect(await checkCommand.run([journeys, '--analysis', '--strict'])).toBe(0);
-    const text = output.join('\n');
+    const text = cli.output.join('\n');
     expect(text).toContain('pfm/wallet 1.0 (pfm/wallet/1.0/journey.jd)');
     expect(text).toMatch(/closed\s+-/);
     expect(text).toContain('analysis: 0 warnings');
   });
 
   it('fails --analysis --strict on an event no sender may send', async () => {
-    const copy = join(scratch, 'pfm/wallet/1.0');
+    const copy = join(cli.scratch, 'pfm/wallet/1.0');
     cpSync(join(journeys, 'pfm/wallet/1.0'), copy, { recursive: true });
     const file = join(copy, 'journey.jd');
     writeFileSync(file, readFileSync(file, 'utf8').replace('allow sender == data.owner', 'allow context.origin == "timer"'));
-    const code = await checkCommand.run([scratch, '--analysis', '--strict']);
-    const text = output.join('\n');
+    const code = await checkCommand.run([cli.scratch, '--analysis', '--strict']);
+    const text = cli.output.join('\n');
     expect(text, text).toMatch(/warning\[/);
     expect(code).toBe(1);
   });
@@ -70,8 +54,8 @@ describe('journey check', () => {
 
 describe('journey compile', () => {
   it('writes the IR of each journey version', async () => {
-    expect(await compileCommand.run([journeys, '--out', scratch])).toBe(0);
-    const ir = JSON.parse(readFileSync(join(scratch, 'pfm/wallet/1.0/journey.json'), 'utf8')) as { name: string; version: string };
+    expect(await compileCommand.run([journeys, '--out', cli.scratch])).toBe(0);
+    const ir = JSON.parse(readFileSync(join(cli.scratch, 'pfm/wallet/1.0/journey.json'), 'utf8')) as { name: string; version: string };
     expect([ir.name, ir.version]).toEqual(['pfm/wallet', '1.0']);
   });
 

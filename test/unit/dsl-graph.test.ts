@@ -2,13 +2,13 @@
  * Journey graphs: the exact Mermaid text of the wallet and the SEPA transfer, the shape of the
  * SVG, reproducibility, escaping, and the `journey graph` command.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { graphCommand } from '../../cli/commands/graph.js';
 import { compileJourney, compileJourneys, formatDuration, journeyGraph, toMermaid, toSvg } from '../../dsl/index.js';
 import type { CompiledJourney } from '../../dsl/index.js';
+import { useCliHarness } from '../support/cli-harness.js';
 
 const journeysDir = resolve(import.meta.dirname, '../../journeys');
 let examples: CompiledJourney[];
@@ -127,50 +127,34 @@ describe('formatDuration', () => {
 });
 
 describe('journey graph', () => {
-  let scratch: string;
-  let output: string[];
-
-  beforeEach(() => {
-    scratch = mkdtempSync(join(tmpdir(), 'journey-graph-'));
-    output = [];
-    const capture = (...args: unknown[]): void => {
-      output.push(args.map(String).join(' '));
-    };
-    vi.spyOn(console, 'log').mockImplementation(capture);
-    vi.spyOn(console, 'error').mockImplementation(capture);
-  });
-
-  afterEach(() => {
-    vi.restoreAllMocks();
-    rmSync(scratch, { recursive: true, force: true });
-  });
+  const cli = useCliHarness('journey-graph');
 
   it('prints Mermaid for every journey', async () => {
     expect(await graphCommand.run([journeysDir])).toBe(0);
-    const text = output.join('\n');
+    const text = cli.output.join('\n');
     expect(text).toContain(WALLET_MERMAID);
     expect(text.match(/^flowchart LR$/gm)).toHaveLength(examples.length);
   });
 
   it('writes journey.mmd and journey.svg per journey version with --out', async () => {
-    expect(await graphCommand.run([journeysDir, '--out', scratch])).toBe(0);
-    expect(readFileSync(join(scratch, 'pfm/wallet/1.0/journey.mmd'), 'utf8')).toBe(WALLET_MERMAID);
-    expect(readFileSync(join(scratch, 'theglue/psd2/x2a/2.0/journey.svg'), 'utf8')).toContain('RenewConsent');
+    expect(await graphCommand.run([journeysDir, '--out', cli.scratch])).toBe(0);
+    expect(readFileSync(join(cli.scratch, 'pfm/wallet/1.0/journey.mmd'), 'utf8')).toBe(WALLET_MERMAID);
+    expect(readFileSync(join(cli.scratch, 'theglue/psd2/x2a/2.0/journey.svg'), 'utf8')).toContain('RenewConsent');
   });
 
   it('prints the analysis, as text or JSON; --strict passes on the examples', async () => {
     expect(await graphCommand.run([journeysDir, '--analysis', '--strict'])).toBe(0);
-    expect(output.join('\n')).toContain('    initiated  AuthorisePayment, CancelPayment, PaymentExpired');
-    expect(output.at(-1)).toBe(`\n${examples.length} journey versions analysed; 0 warnings`);
-    output.length = 0;
+    expect(cli.output.join('\n')).toContain('    initiated  AuthorisePayment, CancelPayment, PaymentExpired');
+    expect(cli.output.at(-1)).toBe(`\n${examples.length} journey versions analysed; 0 warnings`);
+    cli.output.length = 0;
     expect(await graphCommand.run([journeysDir, '--analysis', '--json'])).toBe(0);
-    const parsed = JSON.parse(output.join('\n')) as { journeys: Array<{ name: string }>; findings: unknown[] };
+    const parsed = JSON.parse(cli.output.join('\n')) as { journeys: Array<{ name: string }>; findings: unknown[] };
     expect(parsed.journeys).toHaveLength(examples.length);
     expect(parsed.findings).toEqual([]);
   });
 
   it('exits 2 on a wrong command line', async () => {
-    for (const args of [[], [journeysDir, 'extra'], [journeysDir, '--bogus'], [journeysDir, '--json'], [journeysDir, '--analysis', '--out', scratch], [journeysDir, '--out']]) {
+    for (const args of [[], [journeysDir, 'extra'], [journeysDir, '--bogus'], [journeysDir, '--json'], [journeysDir, '--analysis', '--out', cli.scratch], [journeysDir, '--out']]) {
       expect(await graphCommand.run(args), args.join(' ')).toBe(2);
     }
   });

@@ -3,51 +3,36 @@
  * (regenerating into a temp folder gives the same bytes), they compile with `tsc --strict`, and
  * `journey types` writes, checks and refuses as documented.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import ts from 'typescript';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { typesCommand } from '../../cli/commands/types.js';
 import { GENERATED_TYPES_FILE, compileJourney, compileJourneys, generateJourneyTypes, journeyTypeNames } from '../../dsl/index.js';
 import type { CompiledJourneys } from '../../dsl/index.js';
+import { useCliHarness } from '../support/cli-harness.js';
 
 const journeysDir = resolve(import.meta.dirname, '../../journeys');
 /** The example journeys whose folders carry generated types (the wallet's folder is a fixed contract). */
 const WITH_TYPES = ['mybank/lending/mortgage@1.0', 'mybank/payment/sct@2.0', 'theglue/psd2/x2a@1.0', 'theglue/psd2/x2a@2.0'];
 
 let compiled: CompiledJourneys;
-let scratch: string;
-let output: string[];
+const cli = useCliHarness('journey-types');
 
 beforeAll(async () => {
   compiled = await compileJourneys(journeysDir);
 });
 
-beforeEach(() => {
-  scratch = mkdtempSync(join(tmpdir(), 'journey-types-'));
-  output = [];
-  const capture = (...args: unknown[]): void => {
-    output.push(args.map(String).join(' '));
-  };
-  vi.spyOn(console, 'log').mockImplementation(capture);
-  vi.spyOn(console, 'error').mockImplementation(capture);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-  rmSync(scratch, { recursive: true, force: true });
-});
 
 const committed = (key: string): string => join(compiled.folders[key] ?? '', GENERATED_TYPES_FILE);
 
 describe('generated types', () => {
   it('are committed for the example journeys and current: regenerating into a temp folder changes nothing', { timeout: 60_000 }, async () => {
     for (const key of WITH_TYPES) expect(existsSync(committed(key)), key).toBe(true);
-    expect(await typesCommand.run([journeysDir, '--out', scratch])).toBe(0);
+    expect(await typesCommand.run([journeysDir, '--out', cli.scratch])).toBe(0);
     for (const key of Object.keys(compiled.folders).filter((k) => existsSync(committed(k)))) {
       const [name = '', version = ''] = key.split('@');
-      const fresh = readFileSync(join(scratch, ...name.split('/'), version, 'types.ts'), 'utf8');
+      const fresh = readFileSync(join(cli.scratch, ...name.split('/'), version, 'types.ts'), 'utf8');
       expect(fresh, `${key}: regenerate with npm run journey -- types journeys/`).toBe(readFileSync(committed(key), 'utf8'));
     }
   });
@@ -68,7 +53,7 @@ describe('generated types', () => {
 
   it('compile with tsc --strict, and type real payloads', { timeout: 60_000 }, () => {
     const files = WITH_TYPES.map(committed);
-    const usage = join(scratch, 'usage.ts');
+    const usage = join(cli.scratch, 'usage.ts');
     writeFileSync(
       usage,
       [
@@ -113,13 +98,13 @@ describe('journey types', () => {
   it('--check passes on the committed files and fails, naming the file, when one is stale or missing', { timeout: 60_000 }, async () => {
     // Every example journey's committed types are current (a stale file fails the suite).
     expect(await typesCommand.run([journeysDir, '--check'])).toBe(0);
-    const copy = join(scratch, 'journeys');
+    const copy = join(cli.scratch, 'journeys');
     cpSync(join(journeysDir, 'theglue'), join(copy, 'theglue'), { recursive: true });
     writeFileSync(join(copy, 'theglue/psd2/x2a/1.0', GENERATED_TYPES_FILE), '// edited by hand\n');
     rmSync(join(copy, 'theglue/psd2/x2a/2.0', GENERATED_TYPES_FILE));
-    output.length = 0;
+    cli.output.length = 0;
     expect(await typesCommand.run([copy, '--check'])).toBe(1);
-    expect(output.filter((l) => l.includes('x2a'))).toEqual([
+    expect(cli.output.filter((l) => l.includes('x2a'))).toEqual([
       expect.stringMatching(/theglue\/psd2\/x2a\/1\.0\/generated\/types\.ts: stale$/),
       expect.stringMatching(/theglue\/psd2\/x2a\/2\.0\/generated\/types\.ts: missing$/),
     ]);
@@ -128,7 +113,7 @@ describe('journey types', () => {
   });
 
   it('exits 2 on a wrong command line', async () => {
-    for (const args of [[], [journeysDir, 'extra'], [journeysDir, '--bogus'], [journeysDir, '--check', '--out', scratch], [journeysDir, '--out']]) {
+    for (const args of [[], [journeysDir, 'extra'], [journeysDir, '--bogus'], [journeysDir, '--check', '--out', cli.scratch], [journeysDir, '--out']]) {
       expect(await typesCommand.run(args), args.join(' ')).toBe(2);
     }
   });
