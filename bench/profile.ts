@@ -86,7 +86,7 @@ export function summarizeProfile(profile: CpuProfile, top = 25, skipMs = 0): Pro
       continue;
     }
     components.set(component, (components.get(component) ?? 0) + hits);
-    const file = url.replace(/^file:\/\//, '').replace(/^.*node_modules\//, '').replace(/^\/work\/[^/]+\//, '');
+    const file = url.replace(/^file:\/\//, '').replace(/^.*node_modules\//, '').replace(/^\/work\/[^/]+\//, '').replace(/^.*\/code\//, '');
     const key = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
     functions.set(key, (functions.get(key) ?? 0) + hits);
   }
