@@ -2,7 +2,7 @@
 export { createEngine } from './engine.js';
 export type { EngineOptions } from './engine.js';
 export { compareVersions } from './deployments.js';
-export { ID_PATTERN, partitionOf, rendezvousOwner } from './ids.js';
+export { ID_PATTERN, newId, partitionOf, rendezvousOwner } from './ids.js';
 export { DEFAULT_WORKER_OPTIONS } from './worker.js';
 export type { WorkerOptions } from './worker.js';
 export type { GridPort, NodeMessage, SqlPort } from './ports.js';

@@ -54,7 +54,7 @@ describe('event routes', () => {
     const body = res.json<{ journeyId: string; eventId: string; seq: number; duplicate: boolean }>();
     expect(body).toMatchObject({ seq: 1, duplicate: false, journeyType: 'pfm/wallet', version: '1.0' });
     expect(res.headers['location']).toBe(`/journeys/${body.journeyId}`);
-    expect(res.headers['x-request-id']).toMatch(/^[0-9A-Z]{26}$/);
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const request = engine.submitted[0]?.request;
     expect(request).toMatchObject({
       kind: 'initiate',

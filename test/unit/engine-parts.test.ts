@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareVersions, partitionOf, rendezvousOwner } from '../../engine/index.js';
+import { ID_PATTERN, compareVersions, newId, partitionOf, rendezvousOwner } from '../../engine/index.js';
 
 describe('partitioning', () => {
   it('places a journey in the same partition on every node, spread evenly', () => {
@@ -36,5 +36,23 @@ describe('versions', () => {
   it('orders dotted versions numerically', () => {
     expect(['1.10', '1.2', '2.0', '1.9'].sort(compareVersions)).toEqual(['1.2', '1.9', '1.10', '2.0']);
     expect(compareVersions('1.0', '1')).toBe(0);
+  });
+});
+
+describe('ids', () => {
+  it('are ULIDs, unique and increasing even within one millisecond', () => {
+    const ids = Array.from({ length: 20_000 }, () => newId());
+    for (const id of ids) expect(id).toMatch(ID_PATTERN);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
+  it('spread their random part over the whole alphabet', () => {
+    const counts = new Map<string, number>();
+    for (let i = 0; i < 4_000; i++) {
+      const char = newId().slice(-1);
+      counts.set(char, (counts.get(char) ?? 0) + 1);
+    }
+    expect(counts.size).toBe(32);
   });
 });
