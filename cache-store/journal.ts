@@ -571,25 +571,6 @@ export async function releasePartition(conn: Connection, ownerNode: string, part
   );
 }
 
-export interface PartitionOwner {
-  partitionNo: number;
-  ownerNode: string | null;
-  epoch: number;
-  expiresInMs: number | null;
-}
-
-export async function partitionOwners(conn: Connection): Promise<PartitionOwner[]> {
-  const rows = await conn.query<Row[]>(
-    `SELECT partition_no, owner_node, epoch, TIMESTAMPDIFF(MICROSECOND, NOW(6), lease_expires_at) AS expires_in_us FROM partitions ORDER BY partition_no`,
-  );
-  return rows.map((row) => ({
-    partitionNo: toNumber(row.partition_no),
-    ownerNode: row.owner_node === null ? null : str(row.owner_node),
-    epoch: toNumber(row.epoch),
-    expiresInMs: row.expires_in_us === null ? null : toNumber(row.expires_in_us) / 1000,
-  }));
-}
-
 // ---------------------------------------------------------------------------------------------
 // Timers
 

@@ -150,10 +150,6 @@ export class Worker {
     return this.leases.has(partitionNo);
   }
 
-  get mailboxDepth(): number {
-    return this.depth;
-  }
-
   get saturated(): boolean {
     return this.depth >= this.options.maxMailboxDepth;
   }
