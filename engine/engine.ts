@@ -185,7 +185,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     if (worker?.deliver(event)) return;
     const owner = owners.get(event.partitionNo);
     if (grid && owner && owner !== ownerId) {
-      grid.send(owner, { kind: 'event', event: { ...event, replyTo: ownerId }, replyTo: ownerId }).catch((error: unknown) => {
+      grid.send(owner, { kind: 'event', event: { ...event, replyTo: ownerId } }).catch((error: unknown) => {
         logger.debug({ err: ensureError(error), eventId: event.eventId }, 'wake-up not sent; the owner sweep delivers it');
       });
     }

@@ -12,7 +12,7 @@ export interface SqlPort {
 
 /** A wake-up message between nodes: an accepted event for the owner, or an outcome for the acceptor. */
 export type NodeMessage =
-  | { kind: 'event'; event: JournalEvent; replyTo: string }
+  | { kind: 'event'; event: JournalEvent & { replyTo: string } }
   | { kind: 'outcome'; outcome: EventOutcome };
 
 /**
