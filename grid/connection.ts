@@ -3,6 +3,7 @@ import { JourneyError, ensureError, silentLogger, type Logger } from '../common/
 import { parseInfo } from './cluster-nodes.js';
 import { createGridKeys, type GridKeys } from './keys.js';
 import { loadLuaScripts, type LuaScript } from './lua-scripts.js';
+import { oneShotClient } from './node-client.js';
 
 /** Whether the grid is a Redis Cluster or one standalone server. */
 export type GridMode = 'cluster' | 'standalone';
@@ -175,21 +176,7 @@ function waitReady(client: GridClient, timeoutMs: number): Promise<void> {
 async function detectMode(seeds: SeedAddress[], timeoutMs: number): Promise<GridMode> {
   const failures: string[] = [];
   for (const seed of seeds) {
-    const probe = new Redis({
-      host: seed.host,
-      port: seed.port,
-      username: seed.username,
-      password: seed.password,
-      tls: seed.tls ? {} : undefined,
-      lazyConnect: true,
-      enableReadyCheck: false,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-      connectTimeout: timeoutMs,
-      commandTimeout: timeoutMs,
-    });
-    probe.on('error', () => undefined);
+    const probe = oneShotClient(seed, timeoutMs);
     try {
       await probe.connect();
       const info = parseInfo(String(await probe.info('cluster')));

@@ -1,14 +1,26 @@
 import { Redis } from 'ioredis';
 import { JourneyError, ensureError } from '../common/index.js';
 
+/** Where a one-shot client connects: a node, with the credentials of its seed URL if any. */
+export interface NodeAddress {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  tls?: boolean;
+}
+
 /**
- * One command to one Redis node over a short-lived connection, with no retries and a hard
- * timeout: for the local-cluster tooling, which must see a dead node as dead rather than wait.
+ * A short-lived connection to one Redis node with no retries, no offline queue and a hard
+ * timeout: probes must see a dead node as dead rather than wait. Connect it, use it, disconnect.
  */
-export async function nodeCommand(port: number, args: [string, ...(string | number)[]], timeoutMs = 2_000, host = '127.0.0.1'): Promise<unknown> {
+export function oneShotClient(address: NodeAddress, timeoutMs: number): Redis {
   const client = new Redis({
-    host,
-    port,
+    host: address.host,
+    port: address.port,
+    username: address.username,
+    password: address.password,
+    tls: address.tls ? {} : undefined,
     lazyConnect: true,
     enableReadyCheck: false,
     enableOfflineQueue: false,
@@ -17,8 +29,16 @@ export async function nodeCommand(port: number, args: [string, ...(string | numb
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
   });
-  // Errors surface through the awaited promises below; without a listener ioredis would print them.
+  // Errors surface through the awaited commands; without a listener ioredis would print them.
   client.on('error', () => undefined);
+  return client;
+}
+
+/**
+ * One command to one Redis node over a one-shot connection: for the local-cluster tooling.
+ */
+export async function nodeCommand(port: number, args: [string, ...(string | number)[]], timeoutMs = 2_000, host = '127.0.0.1'): Promise<unknown> {
+  const client = oneShotClient({ host, port }, timeoutMs);
   try {
     await client.connect();
     const [command, ...rest] = args;
