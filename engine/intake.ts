@@ -8,6 +8,7 @@ import type { IntakeEntry, IntakeResult, JournalEvent, NewEvent } from '../cache
 import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import type { CompiledJourney, JsonObject } from '../dsl/index.js';
+import { BoundedMap } from './bounded-map.js';
 import { ID_PATTERN, newId, partitionOf } from './ids.js';
 import type { EngineMetrics } from './metrics.js';
 import type { SqlPort } from './ports.js';
@@ -124,20 +125,11 @@ function notFound(journeyId: string): JourneyError {
 
 const MAX_IDEMPOTENCY_KEY = 200;
 
-/** Journey id → type/version: immutable for a journey's life, so cached without expiry checks. */
-class JourneyTypeCache {
-  private readonly entries = new Map<string, { typeName: string; version: string; partitionNo: number }>();
-  constructor(private readonly capacity = 100_000) {}
-  get(journeyId: string) {
-    return this.entries.get(journeyId);
-  }
-  set(journeyId: string, value: { typeName: string; version: string; partitionNo: number }): void {
-    if (this.entries.size >= this.capacity) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(journeyId, value);
-  }
+/** A journey's type, version and partition: fixed for its life, so cached without checks. */
+interface JourneyType {
+  typeName: string;
+  version: string;
+  partitionNo: number;
 }
 
 function isAmbiguousCommit(error: unknown): boolean {
@@ -145,7 +137,7 @@ function isAmbiguousCommit(error: unknown): boolean {
 }
 
 export class Intake {
-  private readonly journeyTypes = new JourneyTypeCache();
+  private readonly journeyTypes = new BoundedMap<string, JourneyType>(100_000);
   private readonly batcher: IntakeBatcher;
   constructor(private readonly deps: IntakeDependencies) {
     this.batcher = new IntakeBatcher(deps.sql, deps.intakeConcurrency ?? 4, deps.maxIntakeBatch ?? 256);
@@ -337,7 +329,7 @@ export class Intake {
     };
   }
 
-  private async journeyType(journeyId: string): Promise<{ typeName: string; version: string; partitionNo: number }> {
+  private async journeyType(journeyId: string): Promise<JourneyType> {
     const cached = this.journeyTypes.get(journeyId);
     if (cached) return cached;
     const row = await this.deps.sql.read((conn) => loadJourney(conn, journeyId));

@@ -1,3 +1,4 @@
+import { BoundedMap } from './bounded-map.js';
 import type { EventOutcome } from './types.js';
 
 interface Waiter {
@@ -10,16 +11,14 @@ interface Waiter {
  */
 export class OutcomeHub {
   private readonly waiters = new Map<string, Set<Waiter>>();
-  private readonly recent = new Map<string, EventOutcome>();
+  private readonly recent: BoundedMap<string, EventOutcome>;
 
-  constructor(private readonly keepRecent = 10_000) {}
+  constructor(keepRecent = 10_000) {
+    this.recent = new BoundedMap(keepRecent);
+  }
 
   publish(outcome: EventOutcome): void {
     this.recent.set(outcome.eventId, outcome);
-    if (this.recent.size > this.keepRecent) {
-      const oldest = this.recent.keys().next().value;
-      if (oldest !== undefined) this.recent.delete(oldest);
-    }
     const waiting = this.waiters.get(outcome.eventId);
     if (!waiting) return;
     this.waiters.delete(outcome.eventId);
