@@ -129,6 +129,11 @@ function journeyFromRow(row: Record<string, unknown>): JourneyRow {
 const INSERT_EVENT = `INSERT INTO events (event_id, journey_id, journey_seq, partition_no, event_type, payload, context,
   origin, caused_by, idempotency_key, request_hash, accepted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,NOW(6))`;
 
+/** An event accepted and handled by the same commit (inline handling). */
+const INSERT_HANDLED_EVENT = `INSERT INTO events (event_id, journey_id, journey_seq, partition_no, event_type, payload, context,
+  origin, caused_by, idempotency_key, request_hash, accepted_at, status, outcome, handled_at, handled_epoch)
+  VALUES (?,?,?,?,?,?,?,?,?,?,?,NOW(6),?,?,NOW(6),?)`;
+
 function insertEventParams(journeyId: string, seq: number, partitionNo: number, event: NewEvent): unknown[] {
   return [
     event.eventId,
@@ -351,6 +356,12 @@ export interface HandlingCommit {
   outcomeJson: string;
   /** Emitted events that this journey itself handles: appended to its inbox in the same commit. */
   feedback: NewEvent[];
+  /**
+   * Inline handling: the event itself, accepted by this same commit. It is inserted already
+   * handled (journey_seq = expectedHandledSeq + 1) instead of updated from `pending`, and the
+   * commit holds only if nothing else was accepted for the journey since (`accepted_seq = handled_seq`).
+   */
+  accept?: NewEvent;
   timersToStart: TimerStart[];
   /** Timer names cancelled explicitly. */
   timersToCancel: string[];
@@ -401,14 +412,15 @@ export async function commitHandlingBatch(
     conn,
     `UPDATE journeys SET data = COALESCE(?, data), lifecycle = ?, handled_seq = handled_seq + 1,
         accepted_seq = LAST_INSERT_ID(accepted_seq + ?), last_epoch = ?, updated_at = NOW(6)
-      WHERE journey_id = ? AND handled_seq = ?`,
+      WHERE journey_id = ? AND handled_seq = ? AND (? = 0 OR accepted_seq = handled_seq)`,
     candidates.map(({ commit }) => [
       commit.dataJson,
       commit.lifecycle,
-      commit.feedback.length,
+      commit.feedback.length + (commit.accept ? 1 : 0),
       leases.get(commit.partitionNo),
       commit.journeyId,
       commit.expectedHandledSeq,
+      commit.accept ? 1 : 0,
     ]),
   );
 
@@ -417,6 +429,7 @@ export async function commitHandlingBatch(
   const followUps: Array<Promise<unknown>> = [];
   const eventUpdates: Array<{ index: number; params: unknown[] }> = [];
   const feedbackRows: unknown[][] = [];
+  const inlineRows: unknown[][] = [];
   candidates.forEach(({ commit, index }, position) => {
     const updated = ok(journeyUpdates[position]);
     if (updated.affectedRows !== 1) {
@@ -424,7 +437,16 @@ export async function commitHandlingBatch(
       return;
     }
     const epoch = leases.get(commit.partitionNo);
-    eventUpdates.push({ index, params: [commit.status, commit.outcomeJson, epoch, commit.eventId] });
+    if (commit.accept) {
+      inlineRows.push([
+        ...insertEventParams(commit.journeyId, commit.expectedHandledSeq + 1, commit.partitionNo, commit.accept),
+        commit.status,
+        commit.outcomeJson,
+        epoch,
+      ]);
+    } else {
+      eventUpdates.push({ index, params: [commit.status, commit.outcomeJson, epoch, commit.eventId] });
+    }
     const lastSeq = toNumber(updated.insertId);
     const feedbackSeqs = commit.feedback.map((_, i) => lastSeq - commit.feedback.length + 1 + i);
     commit.feedback.forEach((event, i) => {
@@ -494,6 +516,7 @@ export async function commitHandlingBatch(
       eventUpdates.map((u) => u.params),
     ),
     bulk(conn, INSERT_EVENT, feedbackRows),
+    bulk(conn, INSERT_HANDLED_EVENT, inlineRows),
     Promise.all(followUps),
   ]);
   eventResults.forEach((result, i) => {

@@ -35,7 +35,7 @@ import type {
   SearchQuery,
 } from './types.js';
 import { DEFAULT_WORKER_OPTIONS, Worker } from './worker.js';
-import type { WorkerOptions } from './worker.js';
+import type { InlineEvent, WorkerOptions } from './worker.js';
 
 export interface EngineOptions {
   /** Names this node in logs and leases. @defaultValue `<hostname>-<pid>` */
@@ -204,6 +204,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       }
     },
     route,
+    ...(worker ? { handleInline: (event: InlineEvent) => worker?.handleInline(event) ?? Promise.resolve(null) } : {}),
   });
 
   const background: Array<Promise<void>> = [];

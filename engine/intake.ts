@@ -14,6 +14,7 @@ import type { EngineMetrics } from './metrics.js';
 import type { SqlPort } from './ports.js';
 import type { AcceptRequest, AcceptResult } from './types.js';
 import type { Deployments } from './deployments.js';
+import type { InlineEvent } from './worker.js';
 
 export interface IntakeDependencies {
   sql: SqlPort;
@@ -25,6 +26,11 @@ export interface IntakeDependencies {
   admit: () => void;
   /** Wakes the owner of the event's partition (locally or through the grid). */
   route: (event: JournalEvent) => void;
+  /**
+   * Offers a targeted event to this node's worker for inline handling (accepted and handled by
+   * one commit); resolves with its journey_seq when taken, null when it must be accepted here.
+   */
+  handleInline?: (event: InlineEvent) => Promise<number | null>;
   /** Intake transactions in flight at once; concurrent accepts beyond it share one. @defaultValue 4 */
   intakeConcurrency?: number;
   /** Most accepts in one intake transaction. @defaultValue 256 */
@@ -216,6 +222,15 @@ export class Intake {
       idempotencyKey: idempotencyKey ?? null,
       requestHash: idempotencyKey === undefined ? null : requestHash(request),
     };
+
+    if (request.kind === 'target' && this.deps.handleInline) {
+      const inlineSeq = await this.deps.handleInline({ journeyId, partitionNo, newEvent, payload: event.payload, context: contextWithOrigin });
+      if (inlineSeq !== null) {
+        this.deps.metrics.accepted.inc({ origin: 'api' });
+        this.deps.logger.debug({ journeyId, eventId, seq: inlineSeq, type: event.type }, 'event accepted and handled inline');
+        return { journeyId, eventId, journeySeq: inlineSeq, journeyType: journey.name, version: journey.version, duplicate: false };
+      }
+    }
 
     let journeySeq: number;
     try {

@@ -8,6 +8,8 @@ import {
   commitHandlingBatch,
   dueTimers,
   ensurePartitions,
+  eventExists,
+  isDuplicateKeyError,
   loadJourney,
   markTimerFired,
   appendEvent,
@@ -18,7 +20,7 @@ import {
 } from '../cache-store/index.js';
 import type { CommitResult, HandlingCommit, JournalEvent, Lifecycle, NewEvent, PendingCall } from '../cache-store/index.js';
 import type { Clock, Logger } from '../common/index.js';
-import { ensureError } from '../common/index.js';
+import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import { evaluate } from '../dsl/index.js';
 import type { CompiledJourney, Effect, EventContext, JsonObject, ProcessorRegistry } from '../dsl/index.js';
 import { newId, rendezvousOwner } from './ids.js';
@@ -97,6 +99,15 @@ interface Dependencies {
   processors: (name: string, version: string) => ProcessorRegistry;
   /** Called after back-end calls were committed (the outbox rows exist): dispatch them. */
   onCallsCommitted: (calls: Array<Omit<PendingCall, 'attempts'>>) => void;
+}
+
+/** An event offered for inline handling: validated, not yet written. */
+export interface InlineEvent {
+  journeyId: string;
+  partitionNo: number;
+  newEvent: NewEvent;
+  payload: Record<string, unknown>;
+  context: Record<string, unknown>;
 }
 
 interface QueuedCommit {
@@ -322,18 +333,69 @@ export class Worker {
   private schedule(actor: Actor): void {
     if (actor.busy) return;
     actor.busy = true;
-    void this.drain(actor).finally(() => {
-      actor.busy = false;
-      actor.lastActiveMs = this.deps.clock.monotonicMs();
-      if (!this.running || !this.active(actor.partitionNo)) {
-        this.depth -= actor.pending.size;
-        this.actors.delete(actor.journeyId);
-        this.updateGauges();
-        return;
+    void this.drain(actor).finally(() => this.idle(actor));
+  }
+
+  /** The actor finished a turn: forget it if its partition is gone, else go on with what arrived meanwhile. */
+  private idle(actor: Actor): void {
+    actor.busy = false;
+    actor.lastActiveMs = this.deps.clock.monotonicMs();
+    if (!this.running || !this.active(actor.partitionNo)) {
+      this.depth -= actor.pending.size;
+      this.actors.delete(actor.journeyId);
+      this.updateGauges();
+      return;
+    }
+    // With no state (an inline commit lost a race), whatever arrived meanwhile needs a reload.
+    const more = actor.state ? actor.pending.has(actor.state.handledSeq + 1) : actor.pending.size > 0;
+    if (more) this.schedule(actor);
+  }
+
+  /**
+   * Inline handling: an event arriving at the node that owns its journey, while the journey is
+   * idle and caught up, is evaluated at once, and one commit both accepts and handles it (one
+   * transaction instead of two, and no mailbox hop). The commit holds only if nothing else was
+   * accepted for the journey meanwhile; it is fenced like every handling commit.
+   *
+   * Returns the event's journey_seq once that commit is durable, or null when the event was not
+   * taken this way and nothing of it was written: the caller then accepts it the normal way.
+   */
+  async handleInline(accepted: InlineEvent): Promise<number | null> {
+    if (!this.running || !this.active(accepted.partitionNo) || this.saturated) return null;
+    const actor = this.actors.get(accepted.journeyId);
+    const state = actor?.state;
+    if (!actor || !state || actor.busy || actor.pending.size > 0 || state.acceptedSeq !== state.handledSeq) return null;
+    actor.busy = true;
+    actor.lastActiveMs = this.deps.clock.monotonicMs();
+    const { newEvent } = accepted;
+    const event: JournalEvent = {
+      eventId: newEvent.eventId,
+      journeyId: accepted.journeyId,
+      journeySeq: state.handledSeq + 1,
+      partitionNo: accepted.partitionNo,
+      type: newEvent.type,
+      payload: accepted.payload,
+      context: accepted.context,
+      origin: newEvent.origin,
+      causedBy: newEvent.causedBy,
+    };
+    try {
+      if (!(await this.handle(actor, state, event, newEvent))) return null;
+      this.deps.metrics.inline.inc();
+      return event.journeySeq;
+    } catch (error) {
+      actor.state = null;
+      if (!isJourneyError(error, 'JE_STORE_COMMIT_UNKNOWN')) return null; // nothing was written
+      // The commit may have landed: the event row exists exactly when it did, with our outcome.
+      const landed = await this.deps.sql.read((conn) => eventExists(conn, event.eventId)).catch(() => undefined);
+      if (landed === null) return null;
+      if (landed === undefined) {
+        throw new JourneyError('JE_STORE_UNAVAILABLE', 'the store did not confirm the event; retry with the same idempotency key', { cause: error, retryAfterMs: 1000 });
       }
-      const next = actor.state ? actor.pending.get(actor.state.handledSeq + 1) : undefined;
-      if (next) this.schedule(actor);
-    });
+      return landed.journeySeq;
+    } finally {
+      this.idle(actor);
+    }
   }
 
   /** Owned and not being handed over: new work may start. */
@@ -429,7 +491,7 @@ export class Worker {
   // Handling one event
 
   /** Evaluates and commits one event; returns true when it was committed. */
-  private async handle(actor: Actor, state: JourneyState, event: JournalEvent): Promise<boolean> {
+  private async handle(actor: Actor, state: JourneyState, event: JournalEvent, acceptInline?: NewEvent): Promise<boolean> {
     const journey = this.deps.journeys(state.typeName, state.version);
     const nowMs = this.deps.clock.nowMs();
     const log = this.log.child({ journeyId: actor.journeyId, eventId: event.eventId, seq: event.journeySeq });
@@ -494,6 +556,7 @@ export class Worker {
       dataJson: applied ? JSON.stringify(newData) : null,
       outcomeJson: JSON.stringify(outcome),
       feedback,
+      ...(acceptInline ? { accept: acceptInline } : {}),
       timersToStart: effects.flatMap((effect) =>
         effect.kind === 'startTimer'
           ? [{ timerId: newId(), name: effect.timer, fireAtMs: effect.fireAtMs, eventType: effect.event.type, payloadJson: JSON.stringify(effect.event.payload), cancelOn: effect.unless }]
@@ -516,17 +579,19 @@ export class Worker {
       return false;
     }
     if (result.status === 'conflict') {
-      this.deps.metrics.retried.inc({ reason: 'conflict' });
-      log.info('journey moved on under us (stale state); reloading');
+      // Inline, this is the expected race with an accept elsewhere: the event goes the normal way.
+      this.deps.metrics.retried.inc({ reason: acceptInline ? 'inline-conflict' : 'conflict' });
+      if (acceptInline) log.debug('another event was accepted first; taking the normal way');
+      else log.info('journey moved on under us (stale state); reloading');
       actor.state = null;
       return false;
     }
     // Committed: this node's copy follows the store.
     state.handledSeq += 1;
+    if (state.handledSeq > state.acceptedSeq) state.acceptedSeq = state.handledSeq;
     state.data = newData;
     state.lifecycle = lifecycle;
-    actor.pending.delete(event.journeySeq);
-    this.depth -= 1;
+    if (actor.pending.delete(event.journeySeq)) this.depth -= 1;
     this.updateGauges();
     this.deps.metrics.handled.inc({ outcome: evaluation.outcome });
     log.debug({ outcome: evaluation.outcome }, 'event handled');
@@ -605,6 +670,16 @@ export class Worker {
       this.deps.metrics.batchSize.observe(batch.length);
       batch.forEach((queued, i) => queued.resolve(results[i] ?? { status: 'conflict' }));
     } catch (error) {
+      if (batch.length > 1 && isDuplicateKeyError(error)) {
+        // An inline event reused an idempotency key, which failed the whole shared commit and
+        // wrote nothing. Halving isolates it in a few commits; alone, it fails and goes the
+        // normal way (which answers the replay), and every other event commits.
+        this.deps.metrics.retried.inc({ reason: 'duplicate-key' }, batch.length);
+        const half = Math.ceil(batch.length / 2);
+        await this.runBatch(batch.slice(0, half));
+        await this.runBatch(batch.slice(half));
+        return;
+      }
       // Includes an unknown commit outcome: each actor reloads from the store, which tells.
       const wrapped = ensureError(error);
       for (const queued of batch) queued.reject(wrapped);

@@ -16,6 +16,30 @@ import { walletJourney, walletContext } from '../support/wallet.js';
 
 const PARTITIONS = 16;
 
+/** The engine's counter of events accepted and handled by one commit. */
+async function inlineCount(engine: JourneyEngine): Promise<number> {
+  const text = await engine.metricsText();
+  return Number(/^je_events_inline_total (\d+)/m.exec(text)?.[1] ?? 0);
+}
+
+/** Replays wallet events with the wallet's rules. */
+function replayWallet(events: Array<{ type: string; payload: unknown }>): { balance: number; deposits: number; withdrawals: number } {
+  let balance = 0;
+  let deposits = 0;
+  let withdrawals = 0;
+  for (const event of events) {
+    const amount = (event.payload as { amount: number }).amount;
+    if (event.type === 'Deposit') {
+      balance += amount;
+      deposits += 1;
+    } else if (event.type === 'Withdraw' && balance >= amount) {
+      balance -= amount;
+      withdrawals += 1;
+    }
+  }
+  return { balance, deposits, withdrawals };
+}
+
 describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   const nodes: TestEngine[] = [];
@@ -42,6 +66,16 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
     database = await createTestDatabase();
     await startNode('node-a');
     await startNode('node-b');
+    // Start from settled ownership and routing (each node re-reads the owner map every second):
+    // until then wake-ups miss, sweeps deliver, and waiters learn outcomes only from the store
+    // poll, which makes these tests slow, not wrong.
+    for (let tries = 0; ; tries++) {
+      const owned = await Promise.all(engines.map(async (e) => (await e.readiness()).partitions.owned));
+      if (owned.every((n) => n > 0) && owned.reduce((x, y) => x + y, 0) === PARTITIONS) break;
+      if (tries > 200) throw new Error(`partitions did not settle: ${owned.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 1_500));
   });
 
   afterAll(async () => {
@@ -115,6 +149,84 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
       expect(view).toMatchObject({ type: 'pfm/wallet', version: '1.0', status: 'open', lifecycle: 'active' });
       expect(view?.data).toMatchObject({ owner: `owner-${journey}`, balance, deposits, withdrawals, status: 'open' });
     }
+  });
+
+  it('accepts and handles an event in one commit when it arrives at its journey\'s owner', async () => {
+    const [a, b] = engines as [JourneyEngine, JourneyEngine];
+    const store = stores[0] as Store;
+    const open = await a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'inline', currency: 'EUR' } }, context: walletContext('inline') });
+    expect(await a.awaitOutcome(open.eventId, 10_000)).toMatchObject({ outcome: 'applied' });
+    const owner = await store.queryOne<{ owner_node: string }>(`SELECT owner_node FROM partitions WHERE partition_no = ?`, [partitionOf(open.journeyId, PARTITIONS)]);
+    const [ownerEngine, otherEngine] = owner?.owner_node.startsWith('node-a:') ? [a, b] : [b, a];
+
+    // At the owner, with the journey idle: one commit, so the outcome is there when the ack is.
+    const before = await inlineCount(ownerEngine);
+    const inline = await ownerEngine.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Deposit', payload: { amount: 40 } }, context: walletContext('inline') });
+    expect(inline.journeySeq).toBe(2);
+    expect(await inlineCount(ownerEngine)).toBe(before + 1);
+    expect(await ownerEngine.awaitOutcome(inline.eventId, 0)).toMatchObject({ outcome: 'applied', seq: 2, data: { balance: 40 } });
+    const row = await store.queryOne<{ status: string; same: number }>(`SELECT status, accepted_at = handled_at AS same FROM events WHERE event_id = ?`, [inline.eventId]);
+    expect(row).toMatchObject({ status: 'applied', same: 1 });
+
+    // Elsewhere: accepted first, handled by the owner afterwards.
+    const routed = await otherEngine.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Withdraw', payload: { amount: 15 } }, context: walletContext('inline') });
+    expect(routed.journeySeq).toBe(3);
+    expect(await otherEngine.awaitOutcome(routed.eventId, 10_000)).toMatchObject({ outcome: 'applied', seq: 3, data: { balance: 25 } });
+    expect(await inlineCount(ownerEngine)).toBe(before + 1);
+    const view = await a.getJourney(open.journeyId);
+    expect(view).toMatchObject({ seq: 3, data: { balance: 25, deposits: 1, withdrawals: 1 } });
+  });
+
+  it('keeps order and exactness when inline commits race accepts for the same journeys on another node', async () => {
+    const [a, b] = engines as [JourneyEngine, JourneyEngine];
+    const JOURNEYS = 20;
+    const SENDERS_PER_JOURNEY = 4;
+    const EVENTS_PER_SENDER = 8;
+    const opened = await Promise.all(
+      Array.from({ length: JOURNEYS }, (_, i) =>
+        a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: `race-${i}`, currency: 'EUR' } }, context: walletContext(`race-${i}`) }),
+      ),
+    );
+    await Promise.all(opened.map((o) => a.awaitOutcome(o.eventId, 10_000)));
+    const inlineBefore = (await inlineCount(a)) + (await inlineCount(b));
+    // Several senders per journey at once, through both nodes: inline commits at the owner race
+    // plain accepts at the other node for the same journey row.
+    const acks: Array<{ journey: number; sender: number; result: AcceptResult }> = [];
+    await Promise.all(
+      opened.flatMap((open, journey) =>
+        Array.from({ length: SENDERS_PER_JOURNEY }, async (_, sender) => {
+          for (let k = 0; k < EVENTS_PER_SENDER; k++) {
+            const type = (k + sender) % 3 === 2 ? 'Withdraw' : 'Deposit';
+            const amount = 1 + ((journey * 5 + sender * 11 + k * 7) % 30);
+            const result = await (sender % 2 ? a : b).accept({ kind: 'target', journeyId: open.journeyId, event: { type, payload: { amount } }, context: walletContext(`race-${journey}`) });
+            acks.push({ journey, sender, result });
+          }
+        }),
+      ),
+    );
+    const perJourney = SENDERS_PER_JOURNEY * EVENTS_PER_SENDER + 1;
+    for (const [journey, open] of opened.entries()) {
+      const mine = acks.filter((x) => x.journey === journey);
+      const last = mine.reduce((max, x) => (x.result.journeySeq > max.result.journeySeq ? x : max));
+      // Asked of the node that accepted it: outcomes are pushed to the acceptor.
+      expect(await (last.sender % 2 ? a : b).awaitOutcome(last.result.eventId, 20_000), `journey ${journey} drained`).not.toBeNull();
+      // Each sender's events were accepted in the order it sent them.
+      for (let sender = 0; sender < SENDERS_PER_JOURNEY; sender++) {
+        const seqs = mine.filter((x) => x.sender === sender).map((x) => x.result.journeySeq);
+        expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+      }
+      const history = await a.listEvents(open.journeyId, { limit: 500 });
+      expect(history.items.map((e) => e.journeySeq)).toEqual(Array.from({ length: perJourney }, (_, i) => i + 1));
+      expect(history.items.map((e) => e.outcome?.seq)).toEqual(Array.from({ length: perJourney }, (_, i) => i + 1));
+      expect(new Set(mine.map((x) => x.result.eventId))).toEqual(new Set(history.items.slice(1).map((e) => e.eventId)));
+      const view = await a.getJourney(open.journeyId);
+      expect(view?.seq).toBe(perJourney);
+      expect(view?.data).toMatchObject(replayWallet(history.items.slice(1)));
+    }
+    // Both paths ran: some events inline, the rest through the mailbox.
+    const inlined = (await inlineCount(a)) + (await inlineCount(b)) - inlineBefore;
+    expect(inlined).toBeGreaterThan(0);
+    expect(inlined).toBeLessThan(JOURNEYS * SENDERS_PER_JOURNEY * EVENTS_PER_SENDER);
   });
 
   it('answers a resubmitted idempotency key with the first event and applies it once', async () => {
@@ -219,5 +331,59 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
       { label: 'test-wrong-epoch' },
     );
     expect(wrongEpoch).toEqual([{ status: 'fenced' }]);
+  });
+});
+
+describe('inline handling on a node that commits one batch at a time', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let node: TestEngine;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    node = await startTestEngine({
+      databaseUrl: database.url,
+      seeds: gridSeeds(),
+      keyPrefix: database.name,
+      nodeId: 'solo',
+      journeys: [await walletJourney()],
+      partitionCount: 4,
+      workerOptions: { commitConcurrency: 1 },
+    });
+  });
+
+  afterAll(async () => {
+    await node?.stop();
+    await database?.drop();
+  });
+
+  it('a reused idempotency key in a shared commit answers the first event and fails none of the others', async () => {
+    const { engine } = node;
+    const opened = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        engine.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: `dup-${i}`, currency: 'EUR' } }, context: walletContext(`dup-${i}`) }),
+      ),
+    );
+    await Promise.all(opened.map((o) => engine.awaitOutcome(o.eventId, 10_000)));
+    const [first, ...others] = opened as [AcceptResult, ...AcceptResult[]];
+    const deposit = { kind: 'target' as const, journeyId: first.journeyId, event: { type: 'Deposit', payload: { amount: 7 } }, context: walletContext('dup-0'), idempotencyKey: 'dup-deposit' };
+    const original = await engine.accept(deposit);
+    expect(await engine.awaitOutcome(original.eventId, 10_000)).toMatchObject({ outcome: 'applied', data: { balance: 7 } });
+
+    // One commit runs at a time, so the first of these goes alone and the rest share the next
+    // one, the replayed key among them: its insert fails that shared commit as a whole.
+    const [lead, replay, ...rest] = await Promise.all([
+      engine.accept({ kind: 'target', journeyId: others[0]?.journeyId ?? '', event: { type: 'Deposit', payload: { amount: 10 } }, context: walletContext('dup-1') }),
+      engine.accept(deposit),
+      ...others.slice(1).map((o, i) => engine.accept({ kind: 'target', journeyId: o.journeyId, event: { type: 'Deposit', payload: { amount: 11 + i } }, context: walletContext(`dup-${i + 2}`) })),
+    ]);
+    expect(replay).toMatchObject({ eventId: original.eventId, journeySeq: original.journeySeq, duplicate: true });
+    for (const [i, answer] of [lead, ...rest].entries()) {
+      expect(answer?.duplicate).toBe(false);
+      expect(await engine.awaitOutcome(answer?.eventId ?? '', 10_000)).toMatchObject({ outcome: 'applied', seq: 2, data: { balance: 10 + i } });
+    }
+    // The shared commit did fail on the key, and the others were committed without it.
+    expect(await engine.metricsText()).toMatch(/je_commit_retries_total\{reason="duplicate-key"\} [1-9]/);
+    const history = await engine.listEvents(first.journeyId);
+    expect(history.items.map((e) => e.type)).toEqual(['OpenWallet', 'Deposit']);
   });
 });
