@@ -1,20 +1,30 @@
 /**
  * The floor: the least durable work our design needs per event, with no engine around it — no
  * HTTP, no validation, no DSL, no mailboxes. Same store (pool, session settings, retrying
- * transactions), same SQL (the journal's own functions), same Redis script:
+ * transactions), same SQL (the journal's own functions), same Redis script. Two paths, as the
+ * engine has two:
  *
+ * `inline` (the default; what the engine does with every event in this benchmark, since each one
+ * reaches its journey's owner while the journey is idle and caught up):
+ * 1. one `commitHandlingBatch` commit that accepts and handles the event (`accept` set): the fence
+ *    (partition rows LOCK IN SHARE MODE), the conditional UPDATE journeys (also bumping
+ *    accepted_seq, holding only while accepted_seq = handled_seq), INSERT of the event already
+ *    handled — group-committed as the worker does it (up to `maxBatch` commits per transaction,
+ *    `commitConcurrency` transactions at once);
+ * 2. the hot-state write to Redis (`put-state` script, one round trip).
+ *
+ * `two-step` (the engine's normal way, when an event cannot go inline):
  * 1. intake: UPDATE journeys SET accepted_seq = LAST_INSERT_ID(accepted_seq + 1) + INSERT events,
  *    COMMIT — group-committed as the engine's intake does it (`acceptBatch`: events arriving while
  *    earlier ones commit share the next transaction, 4 in flight, at most 256 each; a lone event
  *    goes alone through `appendEvent`), or with `intake: 'single'` one transaction per event;
- * 2. handling: `commitHandlingBatch` — the fence (partition rows LOCK IN SHARE MODE), the
- *    conditional UPDATE journeys, UPDATE events — group-committed as the worker does it (up to
- *    `maxBatch` events per transaction, `commitConcurrency` transactions at once);
- * 3. the hot-state write to Redis (`put-state` script, one round trip).
+ * 2. handling: `commitHandlingBatch` without `accept` — the fence, the conditional UPDATE
+ *    journeys, UPDATE events — group-committed as above;
+ * 3. the hot-state write to Redis.
  *
- * `concurrency` loops each run one event through 1–3 before taking the next, one event in flight
- * per journey, like the HTTP load with `?wait`. The floor runs in turns (`run`) so it can take
- * turns with the engine under the same background load.
+ * `concurrency` loops each run one event through its steps before taking the next, one event in
+ * flight per journey, like the HTTP load with `?wait`. The floor runs in turns (`run`) so it can
+ * take turns with the engine under the same background load.
  */
 import { ulid } from 'ulid';
 import { acceptBatch, acquirePartitions, appendEvent, commitHandlingBatch, ensurePartitions, openStore } from '../cache-store/index.js';
@@ -35,21 +45,31 @@ export interface FloorOptions {
   concurrency: number;
   partitions: number;
   /**
-   * `group`: intake transactions shared by concurrent events, as the engine's intake does
-   * (4 in flight, at most 256 each); `single`: one intake transaction per event.
+   * `inline`: one group-committed transaction accepts and handles each event, as the engine's
+   * inline handling does; `two-step`: an intake transaction, then the handling group commit.
+   * @defaultValue 'inline'
+   */
+  path?: FloorPath;
+  /**
+   * The two-step path's intake. `group`: intake transactions shared by concurrent events, as the
+   * engine's intake does (4 in flight, at most 256 each); `single`: one intake transaction per event.
    * @defaultValue 'group'
    */
   intake?: 'group' | 'single';
 }
+
+export type FloorPath = 'inline' | 'two-step';
 
 /** The engine's intake batching (engine/intake.ts defaults). */
 const INTAKE_CONCURRENCY = 4;
 const MAX_INTAKE_BATCH = 256;
 
 export interface FloorResult {
-  intake: 'group' | 'single';
-  /** Mean events per intake transaction. */
-  meanIntakeBatch: number;
+  path: FloorPath;
+  /** The two-step path's intake; null inline (no intake transaction). */
+  intake: 'group' | 'single' | null;
+  /** Mean events per intake transaction; null inline. */
+  meanIntakeBatch: number | null;
   events: number;
   elapsedMs: number;
   eventsPerSec: number;
@@ -57,8 +77,11 @@ export interface FloorResult {
   batches: number;
   meanBatch: number;
   redisWrites: number;
-  /** Where an event's time went: intake transaction, waiting for + running the group commit, Redis. */
-  stepsMs: { intake: LatencySummary; handling: LatencySummary; redis: LatencySummary };
+  /**
+   * Where an event's time went: the intake transaction (two-step only, else null), waiting for +
+   * running the handling group commit (inline, the one commit that also accepts), Redis.
+   */
+  stepsMs: { intake: LatencySummary | null; handling: LatencySummary; redis: LatencySummary };
   /** Throughput of each turn. */
   rounds: number[];
 }
@@ -100,12 +123,15 @@ export class Floor {
   private readonly latencies: number[] = [];
   private readonly steps = { intake: [] as number[], handling: [] as number[], redis: [] as number[] };
   private readonly rounds: number[] = [];
+  private readonly path: FloorPath;
 
   private constructor(
     private readonly options: FloorOptions,
     private readonly store: Store,
     private readonly grid: Grid,
-  ) {}
+  ) {
+    this.path = options.path ?? 'inline';
+  }
 
   /** Opens the store and the grid, leases every partition and creates the journeys (not timed). */
   static async setup(options: FloorOptions): Promise<Floor> {
@@ -234,9 +260,11 @@ export class Floor {
       idempotencyKey: null,
       requestHash: null,
     };
-    const seq = await this.accept(j, event);
+    const inline = this.path === 'inline';
+    // Inline, the commit itself accepts the event at the next seq (the journey is caught up).
+    const seq = inline ? j.handledSeq + 1 : await this.accept(j, event);
     const t1 = performance.now();
-    this.steps.intake.push(t1 - t0);
+    if (!inline) this.steps.intake.push(t1 - t0);
     const d = j.data;
     const next =
       op.type === 'Deposit'
@@ -265,6 +293,7 @@ export class Floor {
       dataJson: JSON.stringify(next),
       outcomeJson: JSON.stringify(outcome),
       feedback: [],
+      ...(inline ? { accept: event } : {}),
       timersToStart: [],
       timersToCancel: [],
       cancelTimersOnEvent: false,
@@ -307,9 +336,11 @@ export class Floor {
   }
 
   result(): FloorResult {
+    const twoStep = this.path === 'two-step';
     return {
-      intake: this.options.intake ?? 'group',
-      meanIntakeBatch: this.intakeBatches === 0 ? 0 : Math.round((this.intakeBatched / this.intakeBatches) * 10) / 10,
+      path: this.path,
+      intake: twoStep ? (this.options.intake ?? 'group') : null,
+      meanIntakeBatch: !twoStep ? null : this.intakeBatches === 0 ? 0 : Math.round((this.intakeBatched / this.intakeBatches) * 10) / 10,
       events: this.latencies.length,
       elapsedMs: Math.round(this.elapsedMs),
       eventsPerSec: this.elapsedMs > 0 ? Math.round((this.latencies.length / this.elapsedMs) * 1000) : 0,
@@ -317,7 +348,7 @@ export class Floor {
       batches: this.batches,
       meanBatch: this.batches === 0 ? 0 : Math.round((this.batched / this.batches) * 10) / 10,
       redisWrites: this.redisWrites,
-      stepsMs: { intake: summarize(this.steps.intake), handling: summarize(this.steps.handling), redis: summarize(this.steps.redis) },
+      stepsMs: { intake: twoStep ? summarize(this.steps.intake) : null, handling: summarize(this.steps.handling), redis: summarize(this.steps.redis) },
       rounds: [...this.rounds],
     };
   }

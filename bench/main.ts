@@ -11,7 +11,7 @@ import type { LocalCluster } from '../grid/index.js';
 import { checkEngine, checkRestate } from './check.js';
 import type { CheckReport, StoredEvent, StoredJourney } from './check.js';
 import { Floor } from './floor.js';
-import type { FloorResult } from './floor.js';
+import type { FloorPath, FloorResult } from './floor.js';
 import { EngineDriver, RestateDriver, makeWallets, openAll, runClosed, runPaced } from './load.js';
 import type { OpRecord, PhaseResult, Wallet, WalletDriver } from './load.js';
 import { formatProfile, summarizeProfile } from './profile.js';
@@ -66,8 +66,10 @@ export interface BenchOptions {
   from: string | null;
   /** The engine code to run: a git ref (snapshot with `git archive`), or `worktree`. */
   code: string;
-  /** The floor's intake: shared transactions as the engine's group intake, or one per event. */
-  floorIntake: 'group' | 'single';
+  /** The floor's path: one commit accepting and handling each event (as the engine here), or intake then handling. */
+  floorPath: FloorPath;
+  /** The two-step floor's intake: shared transactions as the engine's group intake, or one per event; null = default. */
+  floorIntake: 'group' | 'single' | null;
 }
 
 const HELP = `Usage: npm run bench -- [options]
@@ -88,7 +90,9 @@ const HELP = `Usage: npm run bench -- [options]
   --cpu-prof           run engine processes under node --cpu-prof; summarise their profiles
   --wait-quiet <s>     first wait up to <s> seconds for the machine to be quiet (other tests)
   --from <result.json> re-render a stored result (markdown, charts; README with --update-readme)
-  --floor-intake <m>   floor intake: group (shared transactions, as the engine) or single (default group)
+  --floor-path <p>     floor path: inline (one commit accepts and handles each event, as the
+                       engine does here) or two-step (intake tx, then handling)  (default inline)
+  --floor-intake <m>   two-step floor intake: group (shared transactions, as the engine) or single (default group)
   --code <ref>|worktree  engine code to run: a commit snapshot (git archive) or the working tree (default HEAD)
 
 Exit status: 0 when every engine run verified exact, 1 when one did not (or a part failed), 2 on bad usage.`;
@@ -111,7 +115,8 @@ function parseArgs(argv: string[]): BenchOptions {
     waitQuietS: 0,
     from: null,
     code: 'HEAD',
-    floorIntake: 'group',
+    floorPath: 'inline',
+    floorIntake: null,
   };
   const int = (name: string, value: string | undefined, min: number): number => {
     const n = Number(value);
@@ -169,6 +174,12 @@ function parseArgs(argv: string[]): BenchOptions {
         options.floorIntake = v;
         break;
       }
+      case '--floor-path': {
+        const v = value();
+        if (v !== 'inline' && v !== 'two-step') throw new Error('--floor-path takes inline or two-step');
+        options.floorPath = v;
+        break;
+      }
       case '--code':
         options.code = value() ?? 'HEAD';
         break;
@@ -193,6 +204,8 @@ function parseArgs(argv: string[]): BenchOptions {
         throw new Error(`unknown option ${flag}`);
     }
   }
+  // The inline floor has no intake transaction: an intake mode there would be silently ignored.
+  if (options.floorIntake !== null && options.floorPath !== 'two-step') throw new Error('--floor-intake needs --floor-path two-step');
   return options;
 }
 
@@ -297,7 +310,7 @@ export interface BenchResult {
     loadavgEnd: number[];
     load: Array<{ phase: string; load1: number; otherCores: number }>;
   };
-  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest' | 'cpuProf' | 'waitQuietS' | 'from' | 'code' | 'floorIntake'>;
+  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest' | 'cpuProf' | 'waitQuietS' | 'from' | 'code' | 'floorPath' | 'floorIntake'>;
   /** Per engine process: self time by component and function (with --cpu-prof). */
   profiles?: Record<string, ProfileSummary>;
   engine?: SystemRun;
@@ -1057,10 +1070,11 @@ async function main(): Promise<number> {
     }
     let floor: Floor | null = null;
     if (options.only.includes('floor') && options.durationS === 0) {
-      log('floor: intake tx + group-committed handling + hot-state write in-process, no engine (takes turns with the engine)');
+      const steps = options.floorPath === 'inline' ? 'one group-committed accept+handle commit' : `${options.floorIntake ?? 'group'} intake tx + group-committed handling`;
+      log(`floor (${options.floorPath}): ${steps} + hot-state write in-process, no engine (takes turns with the engine)`);
       try {
         const url = await createDatabase(LOCAL_MARIADB, `je_bench_${runId}_floor`, cleanups);
-        floor = await Floor.setup({ mariadbUrl: url, seeds: cluster.seeds, keyPrefix: `bench-${runId}-floor`, journeys: options.journeys, concurrency: options.concurrency, partitions: options.partitions, intake: options.floorIntake });
+        floor = await Floor.setup({ mariadbUrl: url, seeds: cluster.seeds, keyPrefix: `bench-${runId}-floor`, journeys: options.journeys, concurrency: options.concurrency, partitions: options.partitions, path: options.floorPath, ...(options.floorIntake ? { intake: options.floorIntake } : {}) });
         const opened = floor;
         cleanups.add('floor', () => opened.close());
       } catch (error) {
@@ -1078,7 +1092,7 @@ async function main(): Promise<number> {
           const f = floor.result();
           const ratio = round(result.engine.sync.outcomesPerSec / Math.max(1, f.eventsPerSec), 2);
           result.floor = { ...f, engineOverFloor: ratio };
-          log(`  floor: ${f.eventsPerSec}/s (p99 ${f.latencyMs.p99} ms, mean batch ${f.meanBatch}); engine/floor ${ratio}`);
+          log(`  floor (${f.path}): ${f.eventsPerSec}/s (p99 ${f.latencyMs.p99} ms, mean commit batch ${f.meanBatch}); engine/floor ${ratio}`);
           await cleanups.runNamed('floor');
           await cleanups.runNamed(`drop je_bench_${runId}_floor`);
         }

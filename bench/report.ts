@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { BenchResult, SystemRun } from './main.js';
+import type { FloorResult } from './floor.js';
 import type { CpuReport } from './services.js';
 import { LATENCY_EDGES_MS } from './stats.js';
 import type { LatencySummary } from './stats.js';
@@ -64,6 +65,16 @@ export function limitSentence(cpu: CpuReport, cores: number): string {
   return `${head}; the largest consumer was ${top ? `${top[0]} (${top[1]} cores)` : 'n/a'}${cpu.otherCores >= 0.1 ? `, and ${cpu.otherCores} cores went to processes outside this benchmark` : ''}.`;
 }
 
+/** How the floor wrote each event and where its time went. Results from before `path` existed are two-step. */
+function floorSteps(f: FloorResult): string {
+  const { intake, handling, redis } = f.stepsMs;
+  if (f.path === 'inline' || intake === null) {
+    return `inline, as the engine handles these events: one group commit accepts and handles each event, mean ${f.meanBatch} events per commit; per event p50 commit ${handling.p50} ms, Redis ${redis.p50} ms`;
+  }
+  const how = f.intake === 'single' ? 'one intake transaction per event' : `group intake as the engine does it, mean ${f.meanIntakeBatch} events per intake transaction`;
+  return `two-step: ${how}; mean handling group commit ${f.meanBatch}; per event p50 intake ${intake.p50} ms, handling commit ${handling.p50} ms, Redis ${redis.p50} ms`;
+}
+
 export function renderMarkdown(result: BenchResult, _options: { chartsDir: string }): string {
   const lines: string[] = [];
   const e = result.engine;
@@ -112,7 +123,7 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
     if (f && f.engineOverFloor !== null) {
     lines.push(
       '',
-      `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events in turns with the engine; ${f.intake === 'single' ? 'one intake transaction per event' : `group intake as the engine does it, mean ${f.meanIntakeBatch} events per intake transaction`}; mean handling group commit ${f.meanBatch}; per event p50 intake ${f.stepsMs.intake.p50} ms, handling commit ${f.stepsMs.handling.p50} ms, Redis ${f.stepsMs.redis.p50} ms).`,
+      `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events in turns with the engine; ${floorSteps(f)}).`,
     );
   }
     if (result.restate && 'error' in result.restate) lines.push('', `Restate did not run: ${result.restate.error}`);
