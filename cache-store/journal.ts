@@ -73,9 +73,9 @@ function ok(result: unknown): OkPacket {
 }
 
 /**
- * Runs one statement for many parameter sets in a single bulk round trip (MariaDB's
- * COM_STMT_BULK_EXECUTE), with one result per set: far fewer packets and syscalls than a query
- * each, which matters on the hot path.
+ * Runs one statement for many parameter sets and returns one result per set. Before MariaDB 11.5
+ * (BULK_UNIT_RESULTS) the connector sends each set as its own execute — pipelined, but a packet
+ * and a socket write each; {@link bulkTotal} is the one-packet form when a total will do.
  */
 async function bulk(conn: Connection, sql: string, rows: unknown[][]): Promise<OkPacket[]> {
   if (rows.length === 0) return [];
@@ -84,6 +84,18 @@ async function bulk(conn: Connection, sql: string, rows: unknown[][]): Promise<O
   const options: QueryOptions & { fullResult: boolean } = { sql, fullResult: true };
   const results = (await conn.batch(options, rows)) as unknown;
   return Array.isArray(results) ? results.map(ok) : [ok(results)];
+}
+
+/**
+ * Runs one statement for many parameter sets in one bulk command (COM_STMT_BULK_EXECUTE): one
+ * packet and one socket write however many sets — the difference matters on the hot path. The
+ * server reports only the total of affected rows.
+ */
+async function bulkTotal(conn: Connection, sql: string, rows: unknown[][]): Promise<number> {
+  if (rows.length === 0) return 0;
+  if (rows.length === 1) return ok(await conn.query(sql, rows[0])).affectedRows;
+  const result = (await conn.batch(sql, rows)) as unknown;
+  return Array.isArray(result) ? result.reduce((total: number, r) => total + ok(r).affectedRows, 0) : ok(result).affectedRows;
 }
 
 function toNumber(value: unknown): number {
@@ -391,11 +403,18 @@ export async function commitHandlingBatch(
   const partitions = [...new Set(batch.map((c) => c.partitionNo))];
   // The fence: a shared lock on each partition row, held to COMMIT, so a takeover (which updates
   // the row) waits for this transaction, and every commit after a takeover sees the new epoch.
-  const held = await conn.query<Row[]>(
-    `SELECT partition_no, epoch FROM partitions
-      WHERE partition_no IN (?) AND owner_node = ? AND lease_expires_at > NOW(6) LOCK IN SHARE MODE`,
-    [partitions, ownerNode],
-  );
+  // With no fed-back events, no journey needs its own LAST_INSERT_ID, so the journey updates can
+  // go as one bulk command checked by its total; a savepoint (pipelined with the fence) undoes it
+  // when some update did not hold, and they go again one result each.
+  const bulkJourneys = batch.length > 1 && batch.every((c) => c.feedback.length === 0);
+  const [held] = await Promise.all([
+    conn.query<Row[]>(
+      `SELECT partition_no, epoch FROM partitions
+        WHERE partition_no IN (?) AND owner_node = ? AND lease_expires_at > NOW(6) LOCK IN SHARE MODE`,
+      [partitions, ownerNode],
+    ),
+    bulkJourneys ? conn.query('SAVEPOINT journey_updates') : undefined,
+  ]);
   const valid = new Set<number>();
   for (const row of held) {
     const partitionNo = toNumber(row.partition_no);
@@ -408,12 +427,10 @@ export async function commitHandlingBatch(
     .map((commit, index) => ({ commit, index }))
     .filter(({ commit }) => valid.has(commit.partitionNo))
     .sort((a, b) => (a.commit.journeyId < b.commit.journeyId ? -1 : a.commit.journeyId > b.commit.journeyId ? 1 : 0));
-  const journeyUpdates = await bulk(
-    conn,
-    `UPDATE journeys SET data = COALESCE(?, data), lifecycle = ?, handled_seq = handled_seq + 1,
+  const journeyUpdateSql = `UPDATE journeys SET data = COALESCE(?, data), lifecycle = ?, handled_seq = handled_seq + 1,
         accepted_seq = LAST_INSERT_ID(accepted_seq + ?), last_epoch = ?, updated_at = NOW(6)
-      WHERE journey_id = ? AND handled_seq = ? AND (? = 0 OR accepted_seq = handled_seq)`,
-    candidates.map(({ commit }) => [
+      WHERE journey_id = ? AND handled_seq = ? AND (? = 0 OR accepted_seq = handled_seq)`;
+  const journeyUpdateRows = candidates.map(({ commit }) => [
       commit.dataJson,
       commit.lifecycle,
       commit.feedback.length + (commit.accept ? 1 : 0),
@@ -421,8 +438,20 @@ export async function commitHandlingBatch(
       commit.journeyId,
       commit.expectedHandledSeq,
       commit.accept ? 1 : 0,
-    ]),
-  );
+  ]);
+  let journeyUpdates: OkPacket[];
+  if (bulkJourneys && candidates.length > 1) {
+    const total = await bulkTotal(conn, journeyUpdateSql, journeyUpdateRows);
+    if (total === candidates.length) {
+      // Every update held; with no fed-back events nobody reads insertId.
+      journeyUpdates = candidates.map(() => ({ affectedRows: 1, insertId: 0 }));
+    } else {
+      await conn.query('ROLLBACK TO SAVEPOINT journey_updates');
+      journeyUpdates = await bulk(conn, journeyUpdateSql, journeyUpdateRows);
+    }
+  } else {
+    journeyUpdates = await bulk(conn, journeyUpdateSql, journeyUpdateRows);
+  }
 
   // Phase 2: everything else of the journeys whose update held: the event rows and fed-back
   // events in bulk, the rarer timer and outbox statements pipelined.
@@ -509,24 +538,22 @@ export async function commitHandlingBatch(
     }
     results[index] = { status: 'committed', feedbackSeqs };
   });
-  const [eventResults] = await Promise.all([
-    bulk(
+  const [eventsUpdated] = await Promise.all([
+    bulkTotal(
       conn,
       `UPDATE events SET status = ?, outcome = ?, handled_at = NOW(6), handled_epoch = ? WHERE event_id = ? AND status = 'pending'`,
       eventUpdates.map((u) => u.params),
     ),
-    bulk(conn, INSERT_EVENT, feedbackRows),
-    bulk(conn, INSERT_HANDLED_EVENT, inlineRows),
+    bulkTotal(conn, INSERT_EVENT, feedbackRows),
+    bulkTotal(conn, INSERT_HANDLED_EVENT, inlineRows),
     Promise.all(followUps),
   ]);
-  eventResults.forEach((result, i) => {
-    if (result.affectedRows !== 1) {
-      // The journey row said "not yet handled" but the event row says otherwise: the store is
-      // inconsistent. Abort the whole batch rather than commit a second outcome.
-      const update = eventUpdates[i];
-      throw new JournalInvariantError(`event ${update ? batch[update.index]?.eventId : '?'} was already handled`);
-    }
-  });
+  if (eventsUpdated !== eventUpdates.length) {
+    // A journey row said "not yet handled" but its event row says otherwise: the store is
+    // inconsistent. Abort the whole batch rather than commit a second outcome.
+    const events = eventUpdates.map((u) => batch[u.index]?.eventId).join(', ');
+    throw new JournalInvariantError(`${eventUpdates.length - eventsUpdated} of the events ${events} were already handled`);
+  }
   return results;
 }
 

@@ -4,9 +4,9 @@
  * the MariaDB fence refusing a commit from a node that lost its lease.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquirePartitions, commitHandlingBatch } from '../../cache-store/index.js';
-import type { HandlingCommit, Store } from '../../cache-store/index.js';
-import { isJourneyError } from '../../common/index.js';
+import { acquirePartitions, commitHandlingBatch, ensurePartitions, insertInitiatingEvent, openStore } from '../../cache-store/index.js';
+import type { HandlingCommit, NewEvent, Store } from '../../cache-store/index.js';
+import { isJourneyError, silentLogger } from '../../common/index.js';
 import { partitionOf } from '../../engine/index.js';
 import type { AcceptResult, JourneyEngine } from '../../engine/index.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
@@ -385,5 +385,107 @@ describe('inline handling on a node that commits one batch at a time', () => {
     expect(await engine.metricsText()).toMatch(/je_commit_retries_total\{reason="duplicate-key"\} [1-9]/);
     const history = await engine.listEvents(first.journeyId);
     expect(history.items.map((e) => e.type)).toEqual(['OpenWallet', 'Deposit']);
+  });
+});
+
+describe('group commit (the journal, without an engine)', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let store: Store;
+  const OWNER = 'tester:1';
+  let epochs: Map<number, number>;
+
+  const newEvent = (eventId: string, type: string, payload: Record<string, unknown>): NewEvent => ({
+    eventId,
+    type,
+    payloadJson: JSON.stringify(payload),
+    contextJson: '{}',
+    origin: 'api',
+    causedBy: null,
+    idempotencyKey: null,
+    requestHash: null,
+  });
+  const commitFor = (journeyId: string, eventId: string, expectedHandledSeq: number, data: Record<string, unknown>, accept?: NewEvent): HandlingCommit => ({
+    journeyId,
+    partitionNo: partitionOf(journeyId, 4),
+    eventId,
+    eventType: accept?.type ?? 'OpenWallet',
+    expectedHandledSeq,
+    status: 'applied',
+    lifecycle: 'active',
+    dataJson: JSON.stringify(data),
+    outcomeJson: JSON.stringify({ seq: expectedHandledSeq + 1 }),
+    feedback: [],
+    ...(accept ? { accept } : {}),
+    timersToStart: [],
+    timersToCancel: [],
+    cancelTimersOnEvent: false,
+    calls: [],
+  });
+  const row = (journeyId: string) =>
+    store.queryOne<{ handled_seq: number; accepted_seq: number; data: string | null }>(`SELECT handled_seq, accepted_seq, data FROM journeys WHERE journey_id = ?`, [journeyId]);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    store = await openStore({ url: database.url, logger: silentLogger() });
+    epochs = await store.withTransaction(async (tx) => {
+      await ensurePartitions(tx.connection, 4);
+      return acquirePartitions(tx.connection, OWNER, [0, 1, 2, 3], 60_000);
+    }, { label: 'test-acquire' });
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    await database?.drop();
+  });
+
+  it('commits the journeys whose update held and reports each other one as a conflict, writing nothing of it', async () => {
+    const ids = ['01J10000000000000000000001', '01J10000000000000000000002', '01J10000000000000000000003', '01J10000000000000000000004'];
+    const opens = ids.map((id, i) => `01J2000000000000000000000${i}`);
+    await store.withTransaction(async (tx) => {
+      for (const [i, journeyId] of ids.entries()) {
+        await insertInitiatingEvent(tx.connection, { journeyId, typeName: 'pfm/wallet', typeVersion: '1.0', partitionNo: partitionOf(journeyId, 4) }, newEvent(opens[i] ?? '', 'OpenWallet', {}));
+      }
+    }, { label: 'test-open' });
+    const [j1, j2, j3, j4] = ids as [string, string, string, string];
+    // j4 handles its opening first, so an inline event can follow it.
+    const first = await store.withTransaction((tx) => commitHandlingBatch(tx.connection, OWNER, epochs, [commitFor(j4, opens[3] ?? '', 0, { n: 0 })]), { label: 'test-j4' });
+    expect(first).toEqual([{ status: 'committed', feedbackSeqs: [] }]);
+
+    const inlineJ3 = newEvent('01J30000000000000000000003', 'Deposit', { amount: 1 });
+    const inlineJ4 = newEvent('01J30000000000000000000004', 'Deposit', { amount: 2 });
+    const results = await store.withTransaction(
+      (tx) =>
+        commitHandlingBatch(tx.connection, OWNER, epochs, [
+          commitFor(j1, opens[0] ?? '', 0, { n: 1 }), // holds
+          commitFor(j2, opens[1] ?? '', 3, { n: 2 }), // stale: handled_seq is 0
+          commitFor(j3, inlineJ3.eventId, 0, { n: 3 }, inlineJ3), // inline, but its opening is still pending
+          commitFor(j4, inlineJ4.eventId, 1, { n: 4 }, inlineJ4), // inline, caught up: holds
+        ]),
+      { label: 'test-mixed' },
+    );
+    expect(results.map((r) => r.status)).toEqual(['committed', 'conflict', 'conflict', 'committed']);
+    expect(await row(j1)).toMatchObject({ handled_seq: 1, accepted_seq: 1, data: '{"n":1}' });
+    expect(await row(j2)).toMatchObject({ handled_seq: 0, accepted_seq: 1, data: null });
+    expect(await row(j3)).toMatchObject({ handled_seq: 0, accepted_seq: 1, data: null });
+    expect(await row(j4)).toMatchObject({ handled_seq: 2, accepted_seq: 2, data: '{"n":4}' });
+    const events = await store.query<{ event_id: string; journey_seq: number; status: string }>(`SELECT event_id, journey_seq, status FROM events WHERE event_id IN (?) ORDER BY event_id`, [
+      [...opens, inlineJ3.eventId, inlineJ4.eventId],
+    ]);
+    expect(events.map((e) => [e.event_id, Number(e.journey_seq), e.status])).toEqual([
+      [opens[0], 1, 'applied'],
+      [opens[1], 1, 'pending'],
+      [opens[2], 1, 'pending'],
+      [opens[3], 1, 'applied'],
+      [inlineJ4.eventId, 2, 'applied'],
+    ]);
+
+    // All holding: one bulk update checked by its total.
+    const again = await store.withTransaction(
+      (tx) => commitHandlingBatch(tx.connection, OWNER, epochs, [commitFor(j2, opens[1] ?? '', 0, { n: 5 }), commitFor(j3, opens[2] ?? '', 0, { n: 6 })]),
+      { label: 'test-all-hold' },
+    );
+    expect(again.map((r) => r.status)).toEqual(['committed', 'committed']);
+    expect(await row(j2)).toMatchObject({ handled_seq: 1, data: '{"n":5}' });
+    expect(await row(j3)).toMatchObject({ handled_seq: 1, data: '{"n":6}' });
   });
 });
