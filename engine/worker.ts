@@ -494,7 +494,8 @@ export class Worker {
   private async handle(actor: Actor, state: JourneyState, event: JournalEvent, acceptInline?: NewEvent): Promise<boolean> {
     const journey = this.deps.journeys(state.typeName, state.version);
     const nowMs = this.deps.clock.nowMs();
-    const log = this.log.child({ journeyId: actor.journeyId, eventId: event.eventId, seq: event.journeySeq });
+    // Built only when something is logged: a child logger per event costs on the hot path.
+    const log = (): Logger => this.log.child({ journeyId: actor.journeyId, eventId: event.eventId, seq: event.journeySeq });
     let evaluation;
     if (!journey) {
       evaluation = {
@@ -502,7 +503,7 @@ export class Worker {
         code: 'NO_MATCHING_BEAD' as const,
         message: `journey version ${state.typeName} ${state.version} is not deployed on this node`,
       };
-      log.error('journey version not deployed; rejecting event');
+      log().error('journey version not deployed; rejecting event');
     } else {
       evaluation = evaluate(
         journey,
@@ -574,15 +575,15 @@ export class Worker {
 
     const result = await this.commit(commit);
     if (result.status === 'fenced') {
-      log.warn('commit fenced: partition lease lost');
+      log().warn('commit fenced: partition lease lost');
       this.losePartition(actor.partitionNo, 'fenced at commit');
       return false;
     }
     if (result.status === 'conflict') {
       // Inline, this is the expected race with an accept elsewhere: the event goes the normal way.
       this.deps.metrics.retried.inc({ reason: acceptInline ? 'inline-conflict' : 'conflict' });
-      if (acceptInline) log.debug('another event was accepted first; taking the normal way');
-      else log.info('journey moved on under us (stale state); reloading');
+      if (!acceptInline) log().info('journey moved on under us (stale state); reloading');
+      else if (this.log.isLevelEnabled('debug')) log().debug('another event was accepted first; taking the normal way');
       actor.state = null;
       return false;
     }
@@ -594,7 +595,7 @@ export class Worker {
     if (actor.pending.delete(event.journeySeq)) this.depth -= 1;
     this.updateGauges();
     this.deps.metrics.handled.inc({ outcome: evaluation.outcome });
-    log.debug({ outcome: evaluation.outcome }, 'event handled');
+    if (this.log.isLevelEnabled('debug')) log().debug({ outcome: evaluation.outcome }, 'event handled');
     this.deps.outcomes.publish(outcome);
     const { replyTo } = event;
     if (replyTo && replyTo !== this.options.ownerId && this.deps.grid) {
