@@ -354,7 +354,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
         ? { up: gridHealth.up, mode: grid?.mode ?? 'none', nodes: gridHealth.nodes, ...(gridHealth.error ? { error: gridHealth.error } : {}) }
         : { up: true, mode: 'none', nodes: 0 };
       return {
-        ready: storeHealth.ok && gridView.up && (worker === null || owned > 0 || partitionCount === 0) && !stopped,
+        ready: storeHealth.ok && gridView.up && (worker === null || worker.holdsItsShare || partitionCount === 0) && !stopped,
         grid: gridView,
         store: { up: storeHealth.ok, ...(storeHealth.error ? { error: storeHealth.error } : {}) },
         partitions: { total: partitionCount, owned },

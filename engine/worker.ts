@@ -144,6 +144,8 @@ export class Worker {
   private readonly stopping = new AbortController();
   private readonly loops: Array<Promise<void>> = [];
   private liveNodes: string[] = [];
+  /** Partitions this node should own by the last rebalance; -1 before the first. */
+  private desiredCount = -1;
   private readonly log: Logger;
 
   constructor(
@@ -159,6 +161,14 @@ export class Worker {
 
   owns(partitionNo: number): boolean {
     return this.leases.has(partitionNo);
+  }
+
+  /**
+   * Holds the partitions membership gives it: some, or none because rendezvous hashing gave it
+   * none (few partitions, many nodes). False while it waits for its share to be handed over.
+   */
+  get holdsItsShare(): boolean {
+    return this.leases.size > 0 || this.desiredCount === 0;
   }
 
   get saturated(): boolean {
@@ -228,6 +238,8 @@ export class Worker {
     for (let p = 0; p < this.options.partitionCount; p++) {
       if (rendezvousOwner(p, this.liveNodes) === this.options.ownerId) desired.add(p);
     }
+
+    this.desiredCount = desired.size;
 
     // Renew what we hold; anything not renewed is lost and must stop at once.
     if (this.leases.size > 0) {

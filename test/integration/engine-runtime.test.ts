@@ -489,3 +489,31 @@ describe('group commit (the journal, without an engine)', () => {
     expect(await row(j3)).toMatchObject({ handled_seq: 1, data: '{"n":6}' });
   });
 });
+
+describe('readiness with more nodes than partitions', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const nodes: TestEngine[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    for (const nodeId of ['few-a', 'few-b']) {
+      nodes.push(await startTestEngine({ databaseUrl: database.url, seeds: gridSeeds(), keyPrefix: database.name, nodeId, journeys: [await walletJourney()], partitionCount: 1, workerOptions: { leaseTtlMs: 3_000 } }));
+    }
+  });
+
+  afterAll(async () => {
+    for (const node of nodes) await node.stop();
+    await database?.drop();
+  });
+
+  it('a worker node that membership gives no partition is ready, and so is the one that holds it', async () => {
+    let states: Array<{ ready: boolean; owned: number }> = [];
+    for (let tries = 0; tries < 100; tries++) {
+      states = await Promise.all(nodes.map(async (n) => { const r = await n.engine.readiness(); return { ready: r.ready, owned: r.partitions.owned }; }));
+      if (states.map((s) => s.owned).sort().join() === '0,1' && states.every((s) => s.ready)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(states.map((s) => s.owned).sort()).toEqual([0, 1]);
+    expect(states.every((s) => s.ready)).toBe(true);
+  });
+});
