@@ -47,7 +47,22 @@ export function sizingNote(result: BenchResult): string | null {
     `spending ${worker} ms of CPU per event (so one dedicated core ≈ ${worker > 0 ? Math.round(1000 / worker) : '–'} events/s of worker work); ` +
     `the API process ${api} ms, MariaDB ${db} ms and Redis ${redis} ms per event. ` +
     `With everything on ${result.machine.cpus} shared cores the best configuration was ${best.workers} worker(s) at ${best.handledPerSec} events/s: ` +
-    `plan about ${Math.round(1000 / Math.max(0.01, worker + api))} events/s per core given to engine processes, and size MariaDB for ${db} ms of CPU and two fsyncs (group-committed) per event.`
+    `plan about ${Math.round(1000 / Math.max(0.01, worker + api))} events/s per core given to engine processes, and size MariaDB for ${db} ms of CPU and two group-committed transactions per event (intake, then handling).` +
+    combinedNodeNote(result)
+  );
+}
+
+/** The combined node of the end-to-end run: API and worker in one process, events handled inline. */
+function combinedNodeNote(result: BenchResult): string {
+  const sync = result.engine?.sync;
+  if (!sync || sync.outcomesPerSec === 0) return '';
+  const per = cpuPerEvent(sync.cpu, sync.outcomesPerSec);
+  const node = per['bench-e2e'] ?? 0;
+  const db = per['mariadbd (shared)'] ?? 0;
+  return (
+    ` A combined node (API and worker in one process, the default \`journey serve\`) handles events that reach their journey's owner inline, in one transaction:` +
+    ` the end-to-end run's node handled ${Math.round(sync.outcomesPerSec)} events/s at ${node} ms of CPU per event (≈ ${node > 0 ? Math.round(1000 / node) : '–'} events/s per dedicated core), MariaDB ${db} ms.` +
+    ` Behind a balancer spreading requests over N combined nodes, about 1/N of events reach their owner directly; the rest take the two-transaction path.`
   );
 }
 
