@@ -374,6 +374,11 @@ export interface HandlingCommit {
    * commit holds only if nothing else was accepted for the journey since (`accepted_seq = handled_seq`).
    */
   accept?: NewEvent;
+  /**
+   * With `accept`, for an initiating event: the journey does not exist yet and this commit
+   * creates its row (handled_seq 1) instead of updating it. `expectedHandledSeq` is 0.
+   */
+  create?: { typeName: string; typeVersion: string };
   timersToStart: TimerStart[];
   /** Timer names cancelled explicitly. */
   timersToCancel: string[];
@@ -406,7 +411,7 @@ export async function commitHandlingBatch(
   // With no fed-back events, no journey needs its own LAST_INSERT_ID, so the journey updates can
   // go as one bulk command checked by its total; a savepoint (pipelined with the fence) undoes it
   // when some update did not hold, and they go again one result each.
-  const bulkJourneys = batch.length > 1 && batch.every((c) => c.feedback.length === 0);
+  const bulkJourneys = batch.filter((c) => !c.create).length > 1 && batch.every((c) => c.feedback.length === 0);
   const [held] = await Promise.all([
     conn.query<Row[]>(
       `SELECT partition_no, epoch FROM partitions
@@ -430,7 +435,9 @@ export async function commitHandlingBatch(
   const journeyUpdateSql = `UPDATE journeys SET data = COALESCE(?, data), lifecycle = ?, handled_seq = handled_seq + 1,
         accepted_seq = LAST_INSERT_ID(accepted_seq + ?), last_epoch = ?, updated_at = NOW(6)
       WHERE journey_id = ? AND handled_seq = ? AND (? = 0 OR accepted_seq = handled_seq)`;
-  const journeyUpdateRows = candidates.map(({ commit }) => [
+  // Journeys created by their initiating event (inline) are inserted below; the rest update.
+  const updates = candidates.filter(({ commit }) => !commit.create);
+  const journeyUpdateRows = updates.map(({ commit }) => [
       commit.dataJson,
       commit.lifecycle,
       commit.feedback.length + (commit.accept ? 1 : 0),
@@ -440,11 +447,11 @@ export async function commitHandlingBatch(
       commit.accept ? 1 : 0,
   ]);
   let journeyUpdates: OkPacket[];
-  if (bulkJourneys && candidates.length > 1) {
+  if (bulkJourneys && updates.length > 1) {
     const total = await bulkTotal(conn, journeyUpdateSql, journeyUpdateRows);
-    if (total === candidates.length) {
+    if (total === updates.length) {
       // Every update held; with no fed-back events nobody reads insertId.
-      journeyUpdates = candidates.map(() => ({ affectedRows: 1, insertId: 0 }));
+      journeyUpdates = updates.map(() => ({ affectedRows: 1, insertId: 0 }));
     } else {
       await conn.query('ROLLBACK TO SAVEPOINT journey_updates');
       journeyUpdates = await bulk(conn, journeyUpdateSql, journeyUpdateRows);
@@ -459,8 +466,26 @@ export async function commitHandlingBatch(
   const eventUpdates: Array<{ index: number; params: unknown[] }> = [];
   const feedbackRows: unknown[][] = [];
   const inlineRows: unknown[][] = [];
-  candidates.forEach(({ commit, index }, position) => {
-    const updated = ok(journeyUpdates[position]);
+  const createRows: unknown[][] = [];
+  const written = new Map<number, OkPacket>();
+  updates.forEach(({ index }, position) => written.set(index, ok(journeyUpdates[position])));
+  candidates.forEach(({ commit, index }) => {
+    if (!commit.create) return;
+    // A new journey's last seq: its initiating event, then its fed-back events.
+    written.set(index, { affectedRows: 1, insertId: 1 + commit.feedback.length });
+    createRows.push([
+      commit.journeyId,
+      commit.create.typeName,
+      commit.create.typeVersion,
+      commit.partitionNo,
+      commit.lifecycle,
+      commit.dataJson,
+      1 + commit.feedback.length,
+      leases.get(commit.partitionNo),
+    ]);
+  });
+  candidates.forEach(({ commit, index }) => {
+    const updated = written.get(index) ?? { affectedRows: 0, insertId: 0 };
     if (updated.affectedRows !== 1) {
       results[index] = { status: 'conflict' };
       return;
@@ -546,6 +571,12 @@ export async function commitHandlingBatch(
     ),
     bulkTotal(conn, INSERT_EVENT, feedbackRows),
     bulkTotal(conn, INSERT_HANDLED_EVENT, inlineRows),
+    bulkTotal(
+      conn,
+      `INSERT INTO journeys (journey_id, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq,
+         last_epoch, created_at, updated_at) VALUES (?,?,?,?,?,?,1,?,?,NOW(6),NOW(6))`,
+      createRows,
+    ),
     Promise.all(followUps),
   ]);
   if (eventsUpdated !== eventUpdates.length) {

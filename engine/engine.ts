@@ -204,7 +204,12 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       }
     },
     route,
-    ...(worker ? { handleInline: (event: InlineEvent) => worker?.handleInline(event) ?? Promise.resolve(null) } : {}),
+    ...(worker
+      ? {
+          handleInline: (event: InlineEvent) => worker?.handleInline(event) ?? Promise.resolve(null),
+          handlesPartition: (partitionNo: number) => worker?.active(partitionNo) ?? false,
+        }
+      : {}),
   });
 
   const background: Array<Promise<void>> = [];

@@ -31,6 +31,8 @@ export interface IntakeDependencies {
    * one commit); resolves with its journey_seq when taken, null when it must be accepted here.
    */
   handleInline?: (event: InlineEvent) => Promise<number | null>;
+  /** Whether this node's worker may start work on the partition now (owned, not being handed over). */
+  handlesPartition?: (partitionNo: number) => boolean;
   /** Intake transactions in flight at once; concurrent accepts beyond it share one. @defaultValue 4 */
   intakeConcurrency?: number;
   /** Most accepts in one intake transaction. @defaultValue 256 */
@@ -188,8 +190,7 @@ export class Intake {
           details: { eventType: event.type, initiating: initiatingEvents(journey) },
         });
       }
-      journeyId = newId();
-      partitionNo = partitionOf(journeyId, this.deps.partitionCount);
+      ({ journeyId, partitionNo } = this.placeNewJourney());
     } else {
       journeyId = request.journeyId;
       if (typeof journeyId !== 'string' || !ID_PATTERN.test(journeyId)) {
@@ -223,9 +224,11 @@ export class Intake {
       requestHash: idempotencyKey === undefined ? null : requestHash(request),
     };
 
-    if (request.kind === 'target' && this.deps.handleInline) {
-      const inlineSeq = await this.deps.handleInline({ journeyId, partitionNo, newEvent, payload: event.payload, context: contextWithOrigin });
+    if (this.deps.handleInline && this.deps.handlesPartition?.(partitionNo)) {
+      const create = request.kind === 'initiate' ? { create: { typeName: journey.name, typeVersion: journey.version } } : {};
+      const inlineSeq = await this.deps.handleInline({ journeyId, partitionNo, newEvent, payload: event.payload, context: contextWithOrigin, ...create });
       if (inlineSeq !== null) {
+        if (request.kind === 'initiate') this.journeyTypes.set(journeyId, { typeName: journey.name, version: journey.version, partitionNo });
         this.deps.metrics.accepted.inc({ origin: 'api' });
         this.deps.logger.debug({ journeyId, eventId, seq: inlineSeq, type: event.type }, 'event accepted and handled inline');
         return { journeyId, eventId, journeySeq: inlineSeq, journeyType: journey.name, version: journey.version, duplicate: false };
@@ -322,6 +325,22 @@ export class Intake {
       causedBy: input.causedBy,
     });
     return { eventId, journeySeq, duplicate: false };
+  }
+
+  /**
+   * A new journey's id, and so its partition. Where this node's worker can take it, the id is
+   * drawn until it falls in a partition the worker holds (a few draws: the share is about one
+   * node's), so the initiating event is handled inline; elsewhere any id does.
+   */
+  private placeNewJourney(): { journeyId: string; partitionNo: number } {
+    let journeyId = newId();
+    let partitionNo = partitionOf(journeyId, this.deps.partitionCount);
+    const local = this.deps.handlesPartition;
+    for (let draw = 1; local && draw < 64 && !local(partitionNo); draw++) {
+      journeyId = newId();
+      partitionNo = partitionOf(journeyId, this.deps.partitionCount);
+    }
+    return { journeyId, partitionNo };
   }
 
   private async replay(idempotencyKey: string, hash: string | null, journey: CompiledJourney): Promise<AcceptResult> {

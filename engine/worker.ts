@@ -108,6 +108,8 @@ export interface InlineEvent {
   newEvent: NewEvent;
   payload: Record<string, unknown>;
   context: Record<string, unknown>;
+  /** An initiating event: the journey to create, of this type and version. */
+  create?: { typeName: string; typeVersion: string };
 }
 
 interface QueuedCommit {
@@ -374,7 +376,16 @@ export class Worker {
    */
   async handleInline(accepted: InlineEvent): Promise<number | null> {
     if (!this.running || !this.active(accepted.partitionNo) || this.saturated) return null;
-    const actor = this.actors.get(accepted.journeyId);
+    const { create } = accepted;
+    let actor = this.actors.get(accepted.journeyId);
+    if (create && !actor) {
+      // A journey its initiating event creates: nothing of it exists anywhere yet.
+      const fresh: JourneyState = { typeName: create.typeName, version: create.typeVersion, lifecycle: 'pending', data: null, handledSeq: 0, acceptedSeq: 0 };
+      actor = { journeyId: accepted.journeyId, partitionNo: accepted.partitionNo, state: fresh, pending: new Map(), busy: false, lastActiveMs: 0 };
+      this.actors.set(accepted.journeyId, actor);
+    } else if (create) {
+      return null;
+    }
     const state = actor?.state;
     if (!actor || !state || actor.busy || actor.pending.size > 0 || state.acceptedSeq !== state.handledSeq) return null;
     actor.busy = true;
@@ -392,7 +403,10 @@ export class Worker {
       causedBy: newEvent.causedBy,
     };
     try {
-      if (!(await this.handle(actor, state, event, newEvent))) return null;
+      if (!(await this.handle(actor, state, event, newEvent, create))) {
+        if (create) actor.state = null; // its row was not written: whatever comes next loads it
+        return null;
+      }
       this.deps.metrics.inline.inc();
       return event.journeySeq;
     } catch (error) {
@@ -411,7 +425,7 @@ export class Worker {
   }
 
   /** Owned and not being handed over: new work may start. */
-  private active(partitionNo: number): boolean {
+  active(partitionNo: number): boolean {
     return this.leases.has(partitionNo) && !this.draining.has(partitionNo);
   }
 
@@ -503,7 +517,7 @@ export class Worker {
   // Handling one event
 
   /** Evaluates and commits one event; returns true when it was committed. */
-  private async handle(actor: Actor, state: JourneyState, event: JournalEvent, acceptInline?: NewEvent): Promise<boolean> {
+  private async handle(actor: Actor, state: JourneyState, event: JournalEvent, acceptInline?: NewEvent, create?: HandlingCommit['create']): Promise<boolean> {
     const journey = this.deps.journeys(state.typeName, state.version);
     const nowMs = this.deps.clock.nowMs();
     // Built only when something is logged: a child logger per event costs on the hot path.
@@ -570,6 +584,7 @@ export class Worker {
       outcomeJson: JSON.stringify(outcome),
       feedback,
       ...(acceptInline ? { accept: acceptInline } : {}),
+      ...(create ? { create } : {}),
       timersToStart: effects.flatMap((effect) =>
         effect.kind === 'startTimer'
           ? [{ timerId: newId(), name: effect.timer, fireAtMs: effect.fireAtMs, eventType: effect.event.type, payloadJson: JSON.stringify(effect.event.payload), cancelOn: effect.unless }]

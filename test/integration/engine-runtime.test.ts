@@ -204,14 +204,31 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
         }),
       ),
     );
-    const perJourney = SENDERS_PER_JOURNEY * EVENTS_PER_SENDER + 1;
+    // Then rounds from an idle journey: one event at the owner (a: the journeys were opened, and
+    // so placed, there) and one at the other node at the same moment, so the owner's inline
+    // commit races the other's accept for the same row every time.
+    const ROUNDS = 6;
+    for (let round = 0; round < ROUNDS; round++) {
+      await Promise.all(
+        opened.map(async (open, journey) => {
+          const context = walletContext(`race-${journey}`);
+          const [atOwner, elsewhere] = await Promise.all([
+            a.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Deposit', payload: { amount: 3 + round } }, context }),
+            b.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Withdraw', payload: { amount: 2 + round } }, context }),
+          ]);
+          acks.push({ journey, sender: SENDERS_PER_JOURNEY + 1, result: atOwner }, { journey, sender: SENDERS_PER_JOURNEY, result: elsewhere });
+          await Promise.all([a.awaitOutcome(atOwner.eventId, 10_000), b.awaitOutcome(elsewhere.eventId, 10_000)]);
+        }),
+      );
+    }
+    const perJourney = SENDERS_PER_JOURNEY * EVENTS_PER_SENDER + 2 * ROUNDS + 1;
     for (const [journey, open] of opened.entries()) {
       const mine = acks.filter((x) => x.journey === journey);
       const last = mine.reduce((max, x) => (x.result.journeySeq > max.result.journeySeq ? x : max));
       // Asked of the node that accepted it: outcomes are pushed to the acceptor.
       expect(await (last.sender % 2 ? a : b).awaitOutcome(last.result.eventId, 20_000), `journey ${journey} drained`).not.toBeNull();
       // Each sender's events were accepted in the order it sent them.
-      for (let sender = 0; sender < SENDERS_PER_JOURNEY; sender++) {
+      for (let sender = 0; sender < SENDERS_PER_JOURNEY + 2; sender++) {
         const seqs = mine.filter((x) => x.sender === sender).map((x) => x.result.journeySeq);
         expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
       }
@@ -226,7 +243,7 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
     // Both paths ran: some events inline, the rest through the mailbox.
     const inlined = (await inlineCount(a)) + (await inlineCount(b)) - inlineBefore;
     expect(inlined).toBeGreaterThan(0);
-    expect(inlined).toBeLessThan(JOURNEYS * SENDERS_PER_JOURNEY * EVENTS_PER_SENDER);
+    expect(inlined).toBeLessThan(JOURNEYS * (perJourney - 1));
   });
 
   it('answers a resubmitted idempotency key with the first event and applies it once', async () => {
@@ -354,6 +371,32 @@ describe('inline handling on a node that commits one batch at a time', () => {
   afterAll(async () => {
     await node?.stop();
     await database?.drop();
+  });
+
+  it('opens a journey inline: one commit creates it and handles its initiating event', async () => {
+    const { engine, store } = node;
+    const before = await inlineCount(engine);
+    const open = await engine.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'born-inline', currency: 'EUR' } }, context: walletContext('born-inline') });
+    expect(open.journeySeq).toBe(1);
+    expect(await inlineCount(engine)).toBe(before + 1);
+    // The outcome was there when the ack was, and the journey row was written by the same commit.
+    expect(await engine.awaitOutcome(open.eventId, 0)).toMatchObject({ outcome: 'applied', seq: 1, data: { owner: 'born-inline', balance: 0 } });
+    const journey = await store.queryOne<{ handled_seq: number; accepted_seq: number; lifecycle: string }>(`SELECT handled_seq, accepted_seq, lifecycle FROM journeys WHERE journey_id = ?`, [open.journeyId]);
+    expect(journey).toMatchObject({ handled_seq: 1, accepted_seq: 1, lifecycle: 'active' });
+    const event = await store.queryOne<{ status: string; same: number }>(`SELECT status, accepted_at = handled_at AS same FROM events WHERE event_id = ?`, [open.eventId]);
+    expect(event).toMatchObject({ status: 'applied', same: 1 });
+    // And the next event follows inline on the journey it created.
+    const deposit = await engine.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Deposit', payload: { amount: 12 } }, context: walletContext('born-inline') });
+    expect(await engine.awaitOutcome(deposit.eventId, 0)).toMatchObject({ outcome: 'applied', seq: 2, data: { balance: 12 } });
+    expect(await inlineCount(engine)).toBe(before + 2);
+    expect(await engine.search({ journeyType: 'pfm/wallet', fields: { owner: 'born-inline' } })).toMatchObject({ items: [{ journeyId: open.journeyId }] });
+
+    // A replayed key on an initiating event answers the first journey and creates no other.
+    const keyed = { kind: 'initiate' as const, journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'born-twice', currency: 'EUR' } }, context: walletContext('born-twice'), idempotencyKey: 'born-twice' };
+    const first = await engine.accept(keyed);
+    const again = await engine.accept(keyed);
+    expect(again).toMatchObject({ journeyId: first.journeyId, eventId: first.eventId, duplicate: true });
+    expect((await engine.search({ journeyType: 'pfm/wallet', fields: { owner: 'born-twice' } })).items).toHaveLength(1);
   });
 
   it('a reused idempotency key in a shared commit answers the first event and fails none of the others', async () => {
