@@ -18,6 +18,7 @@ import { CallRunner, DEFAULT_CALL_OPTIONS } from './calls.js';
 import type { BackendRegistry, CallOptions } from './calls.js';
 import { Deployments } from './deployments.js';
 import { ID_PATTERN } from './ids.js';
+import { InlineForwarder } from './forwarding.js';
 import { Intake } from './intake.js';
 import { EngineMetrics } from './metrics.js';
 import { OutcomeHub } from './outcomes.js';
@@ -60,6 +61,11 @@ export interface EngineOptions {
   callQueue?: { queue: unknown; worker: unknown; prefix: string; options?: Partial<CallOptions> };
   /** Accepts in flight at once before intake answers JE_OVERLOADED. @defaultValue 2000 */
   maxInflightAccepts?: number;
+  /**
+   * How long a node waits for the owner it forwarded an event to before accepting the event
+   * itself (safe either way: the event id keeps it written once). @defaultValue 1000
+   */
+  forwardTimeoutMs?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -191,6 +197,13 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     }
   };
 
+  const forwarder = grid ? new InlineForwarder(grid, ownerId, (partitionNo) => owners.get(partitionNo), options.forwardTimeoutMs ?? 1_000, metrics, logger) : null;
+  // Inline at this node's worker when it owns the partition, else at the owner it is forwarded to.
+  const handleInline = (event: InlineEvent): Promise<number | null> => {
+    if (worker?.active(event.partitionNo)) return worker.handleInline(event);
+    return forwarder ? forwarder.forward(event) : Promise.resolve(null);
+  };
+
   const intake = new Intake({
     sql,
     deployments,
@@ -204,12 +217,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       }
     },
     route,
-    ...(worker
-      ? {
-          handleInline: (event: InlineEvent) => worker?.handleInline(event) ?? Promise.resolve(null),
-          handlesPartition: (partitionNo: number) => worker?.active(partitionNo) ?? false,
-        }
-      : {}),
+    handleInline,
+    ...(worker ? { handlesPartition: (partitionNo: number) => worker?.active(partitionNo) ?? false } : {}),
   });
 
   const background: Array<Promise<void>> = [];
@@ -243,9 +252,28 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
 
   // Messages from other nodes: events for partitions we own, outcomes for events we accepted.
   if (grid) {
+    const sendTo = (nodeId: string, message: NodeMessage): void => {
+      grid.send(nodeId, message).catch((error: unknown) => logger.debug({ err: ensureError(error), to: nodeId }, 'node message not sent'));
+    };
     const handle = (message: NodeMessage): void => {
-      if (message.kind === 'event') worker?.deliver(message.event);
-      else outcomes.publish(message.outcome);
+      switch (message.kind) {
+        case 'event':
+          worker?.deliver(message.event);
+          break;
+        case 'outcome':
+          outcomes.publish(message.outcome);
+          break;
+        case 'handle': {
+          // Whatever happens here, the forwarding node accepts the event itself if we say null
+          // or say nothing: the event id keeps it written once.
+          const taken = worker ? worker.handleInline(message.event).catch(() => null) : Promise.resolve(null);
+          void taken.then((journeySeq) => sendTo(message.replyTo, { kind: 'handled', requestId: message.requestId, journeySeq }));
+          break;
+        }
+        case 'handled':
+          forwarder?.settle(message.requestId, message.journeySeq);
+          break;
+      }
     };
     background.push(
       (async () => {
@@ -372,6 +400,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     async stop() {
       if (stopped) return;
       stopped = true;
+      forwarder?.close();
       await worker?.stop();
       await Promise.allSettled(background);
       await calls?.close();

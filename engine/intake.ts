@@ -27,8 +27,9 @@ export interface IntakeDependencies {
   /** Wakes the owner of the event's partition (locally or through the grid). */
   route: (event: JournalEvent) => void;
   /**
-   * Offers a targeted event to this node's worker for inline handling (accepted and handled by
-   * one commit); resolves with its journey_seq when taken, null when it must be accepted here.
+   * Offers an event for inline handling (accepted and handled by one commit) to its journey's
+   * owner: this node's worker, or the owner it is forwarded to. Resolves with its journey_seq
+   * when taken, null when it must be accepted here.
    */
   handleInline?: (event: InlineEvent) => Promise<number | null>;
   /** Whether this node's worker may start work on the partition now (owned, not being handed over). */
@@ -224,7 +225,7 @@ export class Intake {
       requestHash: idempotencyKey === undefined ? null : requestHash(request),
     };
 
-    if (this.deps.handleInline && this.deps.handlesPartition?.(partitionNo)) {
+    if (this.deps.handleInline) {
       const create = request.kind === 'initiate' ? { create: { typeName: journey.name, typeVersion: journey.version } } : {};
       const inlineSeq = await this.deps.handleInline({ journeyId, partitionNo, newEvent, payload: event.payload, context: contextWithOrigin, ...create });
       if (inlineSeq !== null) {
@@ -246,8 +247,12 @@ export class Intake {
         event: newEvent,
       });
     } catch (error) {
-      if (idempotencyKey !== undefined && isDuplicateKeyError(error)) return this.replay(idempotencyKey, newEvent.requestHash, journey);
-      throw error;
+      if (!isDuplicateKeyError(error)) throw error;
+      if (idempotencyKey !== undefined) return this.replay(idempotencyKey, newEvent, journey);
+      // Forwarded, no answer in time, and the owner's commit landed after all: same event id.
+      const landed = await this.deps.sql.read((conn) => eventExists(conn, eventId));
+      if (!landed) throw error;
+      journeySeq = landed.journeySeq;
     }
     if (request.kind === 'initiate') this.journeyTypes.set(journeyId, { typeName: journey.name, version: journey.version, partitionNo });
     this.deps.metrics.accepted.inc({ origin: 'api' });
@@ -343,7 +348,8 @@ export class Intake {
     return { journeyId, partitionNo };
   }
 
-  private async replay(idempotencyKey: string, hash: string | null, journey: CompiledJourney): Promise<AcceptResult> {
+  private async replay(idempotencyKey: string, attempt: NewEvent, journey: CompiledJourney): Promise<AcceptResult> {
+    const hash = attempt.requestHash;
     const first = await this.deps.sql.read((conn) => findByIdempotencyKey(conn, idempotencyKey));
     if (!first) throw new JourneyError('JE_STORE_CONFLICT', 'idempotency key collided but its first use is not visible; retry', { retryAfterMs: 100 });
     if (first.requestHash !== null && hash !== null && first.requestHash !== hash) {
@@ -351,7 +357,9 @@ export class Intake {
         details: { eventId: first.eventId, journeyId: first.journeyId },
       });
     }
-    this.deps.metrics.duplicates.inc();
+    // The same event id: this very attempt, forwarded and committed by the owner after all.
+    const itself = first.eventId === attempt.eventId;
+    if (!itself) this.deps.metrics.duplicates.inc();
     const known = await this.journeyType(first.journeyId).catch(() => ({ typeName: journey.name, version: journey.version }));
     return {
       journeyId: first.journeyId,
@@ -359,7 +367,7 @@ export class Intake {
       journeySeq: first.journeySeq,
       journeyType: known.typeName,
       version: known.version,
-      duplicate: true,
+      duplicate: !itself,
     };
   }
 

@@ -1,6 +1,7 @@
 import type { PoolConnection } from 'mariadb';
 import type { JournalEvent } from '../cache-store/index.js';
 import type { EventOutcome } from './types.js';
+import type { InlineEvent } from './worker.js';
 
 /** How the engine reaches MariaDB: transactions with retry, and plain reads. */
 export interface SqlPort {
@@ -10,10 +11,15 @@ export interface SqlPort {
   read<T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T>;
 }
 
-/** A wake-up message between nodes: an accepted event for the owner, or an outcome for the acceptor. */
+/**
+ * A message between nodes: an accepted event for the owner (wake-up), an outcome for the
+ * acceptor, or a not yet written event forwarded to the owner for inline handling and its answer.
+ */
 export type NodeMessage =
   | { kind: 'event'; event: JournalEvent & { replyTo: string } }
-  | { kind: 'outcome'; outcome: EventOutcome };
+  | { kind: 'outcome'; outcome: EventOutcome }
+  | { kind: 'handle'; requestId: string; replyTo: string; event: InlineEvent }
+  | { kind: 'handled'; requestId: string; journeySeq: number | null };
 
 /**
  * How the engine uses the Redis grid. Everything here is an optimisation or a hint: the engine

@@ -110,6 +110,8 @@ export interface InlineEvent {
   context: Record<string, unknown>;
   /** An initiating event: the journey to create, of this type and version. */
   create?: { typeName: string; typeVersion: string };
+  /** The node that forwarded it, which waits for its outcome. */
+  replyTo?: string;
 }
 
 interface QueuedCommit {
@@ -401,6 +403,7 @@ export class Worker {
       context: accepted.context,
       origin: newEvent.origin,
       causedBy: newEvent.causedBy,
+      ...(accepted.replyTo ? { replyTo: accepted.replyTo } : {}),
     };
     try {
       if (!(await this.handle(actor, state, event, newEvent, create))) {

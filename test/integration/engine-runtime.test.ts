@@ -151,7 +151,7 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
     }
   });
 
-  it('accepts and handles an event in one commit when it arrives at its journey\'s owner', async () => {
+  it('accepts and handles an event in one commit at its journey\'s owner, also when it arrives elsewhere', async () => {
     const [a, b] = engines as [JourneyEngine, JourneyEngine];
     const store = stores[0] as Store;
     const open = await a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'inline', currency: 'EUR' } }, context: walletContext('inline') });
@@ -168,11 +168,11 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
     const row = await store.queryOne<{ status: string; same: number }>(`SELECT status, accepted_at = handled_at AS same FROM events WHERE event_id = ?`, [inline.eventId]);
     expect(row).toMatchObject({ status: 'applied', same: 1 });
 
-    // Elsewhere: accepted first, handled by the owner afterwards.
+    // Elsewhere: forwarded to the owner, which handles it inline too and sends the outcome back.
     const routed = await otherEngine.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Withdraw', payload: { amount: 15 } }, context: walletContext('inline') });
     expect(routed.journeySeq).toBe(3);
-    expect(await otherEngine.awaitOutcome(routed.eventId, 10_000)).toMatchObject({ outcome: 'applied', seq: 3, data: { balance: 25 } });
-    expect(await inlineCount(ownerEngine)).toBe(before + 1);
+    expect(await otherEngine.awaitOutcome(routed.eventId, 0)).toMatchObject({ outcome: 'applied', seq: 3, data: { balance: 25 } });
+    expect(await inlineCount(ownerEngine)).toBe(before + 2);
     const view = await a.getJourney(open.journeyId);
     expect(view).toMatchObject({ seq: 3, data: { balance: 25, deposits: 1, withdrawals: 1 } });
   });
@@ -558,5 +558,95 @@ describe('readiness with more nodes than partitions', () => {
     }
     expect(states.map((s) => s.owned).sort()).toEqual([0, 1]);
     expect(states.every((s) => s.ready)).toBe(true);
+  });
+});
+
+describe('forwarding to the owner for inline handling', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const nodes: TestEngine[] = [];
+  let owner: JourneyEngine;
+  let api: JourneyEngine;
+  /** Gives up on the owner's answer at once: every forward races its own fallback. */
+  let hasty: JourneyEngine;
+
+  const counter = async (engine: JourneyEngine, pattern: RegExp): Promise<number> => Number(pattern.exec(await engine.metricsText())?.[1] ?? 0);
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const common = { databaseUrl: database.url, seeds: gridSeeds(), keyPrefix: database.name, journeys: [await walletJourney()], partitionCount: 8 };
+    nodes.push(await startTestEngine({ ...common, nodeId: 'fw-owner' }));
+    nodes.push(await startTestEngine({ ...common, nodeId: 'fw-api', worker: false }));
+    nodes.push(await startTestEngine({ ...common, nodeId: 'fw-hasty', worker: false, forwardTimeoutMs: 1, storeOptions: { poolSize: 1 } }));
+    [owner, api, hasty] = nodes.map((n) => n.engine) as [JourneyEngine, JourneyEngine, JourneyEngine];
+    // The API nodes learn the partition owners from the grid every second.
+    await new Promise((r) => setTimeout(r, 1_500));
+  });
+
+  afterAll(async () => {
+    for (const node of nodes) await node.stop();
+    await database?.drop();
+  });
+
+  it('an API-only node hands events to their owner, which accepts and handles each in one commit', async () => {
+    const open = await api.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'fw', currency: 'EUR' } }, context: walletContext('fw') });
+    expect(await api.awaitOutcome(open.eventId, 5_000)).toMatchObject({ outcome: 'applied', seq: 1 });
+    const inlineBefore = await inlineCount(owner);
+    const handledBefore = await counter(api, /^je_events_forwarded_total\{result="handled"\} (\d+)/m);
+    for (let k = 1; k <= 5; k++) {
+      const ack = await api.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Deposit', payload: { amount: k } }, context: walletContext('fw') });
+      expect(ack).toMatchObject({ journeySeq: k + 1, duplicate: false });
+      // The owner sent the outcome along with its answer.
+      expect(await api.awaitOutcome(ack.eventId, 0)).toMatchObject({ outcome: 'applied', seq: k + 1 });
+    }
+    expect(await inlineCount(owner)).toBe(inlineBefore + 5);
+    expect(await counter(api, /^je_events_forwarded_total\{result="handled"\} (\d+)/m)).toBe(handledBefore + 5);
+    expect(await owner.getJourney(open.journeyId)).toMatchObject({ seq: 6, data: { balance: 15, deposits: 5 } });
+  });
+
+  it('an answer that comes too late changes nothing: each event is written once, by the owner or by the fallback', async () => {
+    const JOURNEYS = 10;
+    const opened = await Promise.all(
+      Array.from({ length: JOURNEYS }, (_, i) =>
+        api.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: `late-${i}`, currency: 'EUR' } }, context: walletContext(`late-${i}`) }),
+      ),
+    );
+    await Promise.all(opened.map((o) => api.awaitOutcome(o.eventId, 5_000)));
+    const acks: AcceptResult[][] = opened.map(() => []);
+    const deposit = (i: number, k: number) => {
+      const keyed = k % 2 === 0 ? { idempotencyKey: `late-${i}-${k}` } : {};
+      return hasty.accept({ kind: 'target', journeyId: opened[i]?.journeyId ?? '', event: { type: 'Deposit', payload: { amount: 1 + k } }, context: walletContext(`late-${i}`), ...keyed });
+    };
+
+    // The fallback wins: the hasty node stops waiting after 1 ms and accepts the event itself,
+    // and the owner, getting it later, finds it already accepted.
+    await Promise.all(
+      opened.map(async (_, i) => {
+        for (let k = 0; k < 4; k++) acks[i]?.push(await deposit(i, k));
+      }),
+    );
+    expect(await counter(hasty, /^je_events_forwarded_total\{result="timeout"\} (\d+)/m)).toBeGreaterThan(0);
+
+    // The owner wins: the hasty node's only store connection is busy, so its fallbacks wait while
+    // the owner commits each event inline; they then find the event written under its id or key.
+    const inlineBefore = await inlineCount(owner);
+    const hold = (nodes[2] as TestEngine).store.withTransaction(() => new Promise((r) => setTimeout(r, 400)), { label: 'test-hold-the-pool' });
+    await new Promise((r) => setTimeout(r, 20));
+    const late = await Promise.all(opened.map((_, i) => deposit(i, 4 + (i % 2))));
+    await hold;
+    late.forEach((ack, i) => acks[i]?.push(ack));
+    expect(await inlineCount(owner)).toBe(inlineBefore + JOURNEYS);
+
+    for (const [i, open] of opened.entries()) {
+      const mine = acks[i] ?? [];
+      expect(mine.every((a) => !a.duplicate)).toBe(true);
+      expect(mine.map((a) => a.journeySeq)).toEqual([2, 3, 4, 5, 6]);
+      expect(await hasty.awaitOutcome(mine.at(-1)?.eventId ?? '', 10_000)).not.toBeNull();
+      const history = await owner.listEvents(open.journeyId, { limit: 100 });
+      expect(history.items.map((e) => e.journeySeq)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(history.items.map((e) => e.outcome?.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(history.items.slice(1).map((e) => e.eventId)).toEqual(mine.map((a) => a.eventId));
+      const amounts = [1, 2, 3, 4, 5 + (i % 2)];
+      expect(await owner.getJourney(open.journeyId)).toMatchObject({ seq: 6, data: { balance: amounts.reduce((x, y) => x + y, 0), deposits: 5 } });
+    }
   });
 });
