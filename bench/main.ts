@@ -250,6 +250,14 @@ export interface PacedPhase {
   skipped: number;
   latencyMs: LatencySummary;
   results: Record<string, number>;
+  /** p99 of the requests sent in each second: whether the tail is spread or comes in bursts. */
+  p99BySecond: number[];
+}
+
+function p99BySecond(records: Array<{ startMs: number; endMs: number }>, fromMs: number): number[] {
+  const buckets: number[][] = [];
+  for (const r of records) (buckets[Math.floor((r.startMs - fromMs) / 1000)] ??= []).push(r.endMs - r.startMs);
+  return [...buckets].map((b) => (b ? summarize(b).p99 : 0));
 }
 
 export interface SystemRun {
@@ -603,8 +611,9 @@ async function engineE2e(env: EngineEnv, peer: Peer | null, floor: Floor | null,
         skipped: run.skipped,
         latencyMs: summarize(ok.map((r) => r.endMs - r.startMs)),
         results: countResults(run.records),
+        p99BySecond: p99BySecond(ok, run.startMs),
       };
-      env.log(`  engine paced at ${rate}/s: p50 ${paced.latencyMs.p50} p99 ${paced.latencyMs.p99} max ${paced.latencyMs.max} ms`);
+      env.log(`  engine paced at ${rate}/s: p50 ${paced.latencyMs.p50} p99 ${paced.latencyMs.p99} max ${paced.latencyMs.max} ms; p99 per second ${paced.p99BySecond.join(' ')}`);
     }
 
     sampler.phase = 'check';
