@@ -47,7 +47,7 @@ export function sizingNote(result: BenchResult): string | null {
     `spending ${worker} ms of CPU per event (so one dedicated core ≈ ${worker > 0 ? Math.round(1000 / worker) : '–'} events/s of worker work); ` +
     `the API process ${api} ms, MariaDB ${db} ms and Redis ${redis} ms per event. ` +
     `With everything on ${result.machine.cpus} shared cores the best configuration was ${best.workers} worker(s) at ${best.handledPerSec} events/s: ` +
-    `plan about ${Math.round(1000 / Math.max(0.01, worker + api))} events/s per core given to engine processes, and size MariaDB for ${db} ms of CPU and two group-committed transactions per event (intake, then handling).` +
+    `plan about ${Math.round(1000 / Math.max(0.01, worker + api))} events/s per core given to engine processes, and size MariaDB for ${db} ms of CPU and one group-committed transaction per event (the API node forwards each event to its owner, which accepts and handles it inline).` +
     combinedNodeNote(result)
   );
 }
@@ -60,9 +60,9 @@ function combinedNodeNote(result: BenchResult): string {
   const node = per['bench-e2e'] ?? 0;
   const db = per['mariadbd (shared)'] ?? 0;
   return (
-    ` A combined node (API and worker in one process, the default \`journey serve\`) handles events that reach their journey's owner inline, in one transaction:` +
+    ` A combined node (API and worker in one process, the default \`journey serve\`) skips the Redis hop for events of the journeys it owns:` +
     ` the end-to-end run's node handled ${Math.round(sync.outcomesPerSec)} events/s at ${node} ms of CPU per event (≈ ${node > 0 ? Math.round(1000 / node) : '–'} events/s per dedicated core), MariaDB ${db} ms.` +
-    ` Behind a balancer spreading requests over N combined nodes, about 1/N of events reach their owner directly; the rest take the two-transaction path.`
+    ` Behind a balancer spreading requests over N combined nodes, about 1/N of events arrive at their owner; the others are forwarded to it through Redis.`
   );
 }
 
@@ -393,7 +393,7 @@ export function readmeSection(result: BenchResult, soak: BenchResult | null = nu
   const targets = result.targets.map((t) => (soakRss && t.name.startsWith('worker RSS') ? { ...soakRss, name: `${soakRss.name}, soak ${soak?.startedAt.slice(0, 10) ?? ''}` } : t));
   for (const t of targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? 'not measured' : t.met ? 'yes' : 'no'} |`);
   const best = result.scaling && result.scaling.length > 0 ? result.scaling.reduce((a, b) => (b.handledPerSec > a.handledPerSec ? b : a)) : null;
-  if (best) lines.push('', `What limits it: ${limitSentence(best.cpu, result.machine.cpus)} More worker processes do not help on 2 cores shared with MariaDB, Redis and the load generator: each adds its own polling, heartbeats and a Redis hop (API → worker inbox → outcome back to the API), so 1 worker is fastest here.`);
+  if (best) lines.push('', `What limits it: ${limitSentence(best.cpu, result.machine.cpus)} More worker processes do not help on 2 cores shared with MariaDB, Redis and the load generator: each adds its own polling and heartbeats, and every event makes two Redis hops (the API forwards it to its owner's inbox; the answer and outcome come back the same way), so 1 worker is fastest here.`);
   const note = sizingNote(result);
   if (note) lines.push('', note);
   const soakText = soakLine(soak);
