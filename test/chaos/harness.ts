@@ -5,6 +5,7 @@
  * in acceptance order.
  */
 import { spawn } from 'node:child_process';
+import { afterEach } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { openStore } from '../../cache-store/index.js';
@@ -12,7 +13,7 @@ import type { Store } from '../../cache-store/index.js';
 import { ensureError, silentLogger } from '../../common/index.js';
 import type { JourneyEngine } from '../../engine/index.js';
 import { recordScenario } from '../support/chaos-summary.js';
-import { walletContext } from '../support/wallet.js';
+import { replayWallet, walletContext } from '../support/wallet.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -88,6 +89,21 @@ export class WorkerProcess {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+/**
+ * Loads a scenario starts, stopped after each test even when it fails, so a failed scenario's load
+ * never leaks into the next. Call inside a `describe`.
+ */
+export function trackLoads(): <T extends { stop(): Promise<void> }>(load: T) => T {
+  const loads: Array<{ stop(): Promise<void> }> = [];
+  afterEach(async () => {
+    await Promise.all(loads.splice(0).map((load) => load.stop()));
+  });
+  return (load) => {
+    loads.push(load);
+    return load;
+  };
 }
 
 /** Waits until `check` holds, polling; throws with `what` after `timeoutMs`. */
@@ -267,19 +283,9 @@ export async function checkWallets(mariadbUrl: string, log: RequestRecord[], dra
         }
       });
       // Replay with the wallet's rules: a lost or doubled application shows as a difference.
-      let balance = 0;
-      let deposits = 0;
-      let withdrawals = 0;
-      for (const event of list.slice(1)) {
-        const amount = (JSON.parse(event.payload) as { amount: number }).amount;
-        if (event.event_type === 'Deposit') {
-          balance += amount;
-          deposits += 1;
-        } else if (event.event_type === 'Withdraw' && balance >= amount) {
-          balance -= amount;
-          withdrawals += 1;
-        }
-      }
+      const { balance, deposits, withdrawals } = replayWallet(
+        list.slice(1).map((event) => ({ type: event.event_type, amount: (JSON.parse(event.payload) as { amount: number }).amount })),
+      );
       const data = journey.data ? (JSON.parse(journey.data) as { balance: number; deposits: number; withdrawals: number }) : null;
       if (!data || data.balance !== balance || data.deposits !== deposits || data.withdrawals !== withdrawals) {
         if (data && (data.deposits > deposits || data.withdrawals > withdrawals)) report.doubled += 1;

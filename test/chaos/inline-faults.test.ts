@@ -9,14 +9,14 @@
  * After each: the Jepsen-style checker, exactly one event per idempotency key (the one the client
  * was told about, at the seq it was told), and proof from /metrics that the inline path ran.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
 import { ensureError, silentLogger } from '../../common/index.js';
 import { findFreePortBase } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
-import { WorkerProcess, checkWallets, latencySummary, ownedPartitions, recordSummary, waitFor } from './harness.js';
+import { WorkerProcess, checkWallets, latencySummary, ownedPartitions, recordSummary, waitFor, trackLoads } from './harness.js';
 import type { CheckReport, RequestRecord, WorkerSettings } from './harness.js';
 
 const NODES = 3;
@@ -109,15 +109,7 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
   let probe: Store;
   let settings: WorkerSettings;
   const nodes: CombinedNode[] = [];
-  /** Loads still running when a test fails must not leak into the next scenario. */
-  const loads: Array<{ stop(): Promise<void> }> = [];
-  const track = <T extends { stop(): Promise<void> }>(load: T): T => {
-    loads.push(load);
-    return load;
-  };
-  afterEach(async () => {
-    await Promise.all(loads.splice(0).map((load) => load.stop()));
-  });
+  const track = trackLoads();
 
   async function post(base: string, path: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; json: Record<string, unknown> }> {
     const response = await fetch(`${base}${path}`, {

@@ -3,7 +3,7 @@
  * SIGKILL mid-batch (repeated), SIGSTOP past the lease then SIGCONT (the late commit is fenced),
  * a worker added and one removed.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
 import { silentLogger } from '../../common/index.js';
@@ -13,7 +13,7 @@ import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney } from '../support/wallet.js';
-import { WorkerProcess, checkWallets, latencySummary, openWallets, ownedPartitions, startWalletLoad, recordSummary, waitFor } from './harness.js';
+import { WorkerProcess, checkWallets, latencySummary, openWallets, ownedPartitions, startWalletLoad, recordSummary, waitFor, trackLoads } from './harness.js';
 import type { WorkerSettings } from './harness.js';
 
 const PARTITIONS = 12;
@@ -28,15 +28,7 @@ describe('chaos: worker processes killed, paused, added and removed under load',
   let api: JourneyEngine;
   let settings: WorkerSettings;
   const workers: WorkerProcess[] = [];
-  /** Loads still running when a test fails must not leak into the next scenario. */
-  const loads: Array<{ stop(): Promise<void> }> = [];
-  const track = <T extends { stop(): Promise<void> }>(load: T): T => {
-    loads.push(load);
-    return load;
-  };
-  afterEach(async () => {
-    await Promise.all(loads.splice(0).map((load) => load.stop()));
-  });
+  const track = trackLoads();
 
   async function scenarioSetup(label: string, journeyCount: number) {
     const journeys = await openWallets(api, journeyCount, label);

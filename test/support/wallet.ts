@@ -22,3 +22,24 @@ export async function walletJourney(): Promise<CompiledJourney> {
 export function walletContext(sender: string): EventContext {
   return { sender, roles: ['customer'], trustLevel: 2, channel: 'test' };
 }
+
+export interface WalletTotals {
+  balance: number;
+  deposits: number;
+  withdrawals: number;
+}
+
+/** Replays wallet operations (after the opening) with the wallet's rules: what the data must say. */
+export function replayWallet(events: Array<{ type: string; amount: number }>): WalletTotals {
+  const totals: WalletTotals = { balance: 0, deposits: 0, withdrawals: 0 };
+  for (const { type, amount } of events) {
+    if (type === 'Deposit') {
+      totals.balance += amount;
+      totals.deposits += 1;
+    } else if (type === 'Withdraw' && totals.balance >= amount) {
+      totals.balance -= amount;
+      totals.withdrawals += 1;
+    }
+  }
+  return totals;
+}
