@@ -266,7 +266,9 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
         case 'handle': {
           // Whatever happens here, the forwarding node accepts the event itself if we say null
           // or say nothing: the event id keeps it written once.
-          const taken = worker ? worker.handleInline(message.event).catch(() => null) : Promise.resolve(null);
+          // A stale request (read after its deadline: this node was paused, say) is declined: its
+          // sender has accepted the event itself by now, or told its client it could not.
+          const taken = worker && Date.now() <= message.deadlineMs ? worker.handleInline(message.event).catch(() => null) : Promise.resolve(null);
           void taken.then((journeySeq) => sendTo(message.replyTo, { kind: 'handled', requestId: message.requestId, journeySeq }));
           break;
         }

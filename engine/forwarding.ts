@@ -47,7 +47,10 @@ export class InlineForwarder {
         resolve(null);
       }, this.timeoutMs);
       this.waiting.set(requestId, { resolve, timer });
-      this.grid.send(owner, { kind: 'handle', requestId, replyTo: this.ownerId, event: { ...event, replyTo: this.ownerId } }).catch((error: unknown) => {
+      // Past this the owner declines the request as stale (it was paused, say): the sender has
+      // stopped waiting by then. At least a second, so wall clocks a little apart do no harm.
+      const deadlineMs = Date.now() + Math.max(this.timeoutMs, 1_000);
+      this.grid.send(owner, { kind: 'handle', requestId, replyTo: this.ownerId, deadlineMs, event: { ...event, replyTo: this.ownerId } }).catch((error: unknown) => {
         this.logger.debug({ err: error, owner }, 'forward not sent; accepting here');
         this.settle(requestId, null);
       });

@@ -18,7 +18,8 @@ export interface SqlPort {
 export type NodeMessage =
   | { kind: 'event'; event: JournalEvent & { replyTo: string } }
   | { kind: 'outcome'; outcome: EventOutcome }
-  | { kind: 'handle'; requestId: string; replyTo: string; event: InlineEvent }
+  /** `deadlineMs` (the sender's wall clock): after it the request is stale and is declined. */
+  | { kind: 'handle'; requestId: string; replyTo: string; deadlineMs: number; event: InlineEvent }
   | { kind: 'handled'; requestId: string; journeySeq: number | null };
 
 /**

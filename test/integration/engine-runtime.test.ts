@@ -8,7 +8,8 @@ import { acquirePartitions, commitHandlingBatch, ensurePartitions, insertInitiat
 import type { HandlingCommit, NewEvent, Store } from '../../cache-store/index.js';
 import { isJourneyError, silentLogger } from '../../common/index.js';
 import { partitionOf } from '../../engine/index.js';
-import type { AcceptResult, JourneyEngine } from '../../engine/index.js';
+import type { AcceptResult, JourneyEngine, NodeMessage } from '../../engine/index.js';
+import { createGridRouter } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
@@ -583,6 +584,38 @@ describe('forwarding to the owner for inline handling', () => {
     expect(await inlineCount(owner)).toBe(inlineBefore + 5);
     expect(await counter(api, /^je_events_forwarded_total\{result="handled"\} (\d+)/m)).toBe(handledBefore + 5);
     expect(await owner.getJourney(open.journeyId)).toMatchObject({ seq: 6, data: { balance: 15, deposits: 5 } });
+  });
+
+  it('the owner declines a forwarded event read after its deadline, and handles one read in time', async () => {
+    const open = await api.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'stale', currency: 'EUR' } }, context: walletContext('stale') });
+    expect(await api.awaitOutcome(open.eventId, 5_000)).not.toBeNull();
+    const store = (nodes[0] as TestEngine).store;
+    const partitionNo = partitionOf(open.journeyId, 8);
+    const ownerId = (await store.queryOne<{ owner_node: string }>(`SELECT owner_node FROM partitions WHERE partition_no = ?`, [partitionNo]))?.owner_node ?? '';
+    const grid = (nodes[1] as TestEngine).grid;
+    const blocking = await grid.duplicate({ blocking: true });
+    const router = createGridRouter<NodeMessage>(grid, blocking);
+    const forward = (eventId: string, deadlineMs: number) =>
+      router.send(ownerId, {
+        kind: 'handle',
+        requestId: eventId,
+        replyTo: 'nobody:0',
+        deadlineMs,
+        event: {
+          journeyId: open.journeyId,
+          partitionNo,
+          payload: { amount: 5 },
+          context: { ...walletContext('stale'), origin: 'api' },
+          newEvent: { eventId, type: 'Deposit', payloadJson: '{"amount":5}', contextJson: JSON.stringify({ ...walletContext('stale'), origin: 'api' }), origin: 'api', causedBy: null, idempotencyKey: null, requestHash: null },
+        },
+      });
+    const exists = async (eventId: string) => (await store.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE event_id = ?`, [eventId]))?.n;
+    await forward('01J40000000000000000000001', Date.now() - 1);
+    await forward('01J40000000000000000000002', Date.now() + 10_000);
+    for (let tries = 0; tries < 50 && Number(await exists('01J40000000000000000000002')) === 0; tries++) await new Promise((r) => setTimeout(r, 100));
+    expect(Number(await exists('01J40000000000000000000002'))).toBe(1);
+    expect(Number(await exists('01J40000000000000000000001'))).toBe(0);
+    blocking.disconnect();
   });
 
   it('an answer that comes too late changes nothing: each event is written once, by the owner or by the fallback', async () => {
