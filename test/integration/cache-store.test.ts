@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, copyFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import mariadb from 'mariadb';
 import type { Connection } from 'mariadb';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { isJourneyError, silentLogger } from '../../common/index.js';
 import type { Logger } from '../../common/index.js';
 import {
@@ -100,6 +100,7 @@ describe('openStore: migrations', () => {
 
   it('refuses to start when an applied migration changed on disk', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'je-migrations-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     for (const file of readdirSync(DEFAULT_MIGRATIONS_DIR)) copyFileSync(join(DEFAULT_MIGRATIONS_DIR, file), join(dir, file));
     writeFileSync(join(dir, '001_initial.sql'), '-- edited after being applied\nSELECT 1;\n');
     const err: unknown = await open({ migrationsDir: dir }).catch((e: unknown) => e);
@@ -109,6 +110,7 @@ describe('openStore: migrations', () => {
 
   it('applies a new migration file once, in order, split into statements', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'je-migrations-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     for (const file of readdirSync(DEFAULT_MIGRATIONS_DIR)) copyFileSync(join(DEFAULT_MIGRATIONS_DIR, file), join(dir, file));
     writeFileSync(
       join(dir, '900_test_extra.sql'),

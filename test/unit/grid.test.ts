@@ -1,9 +1,9 @@
 // Pure parts of grid/: key building, hash slots, CLUSTER NODES parsing, Lua script conventions,
 // URL parsing and error classification. No network.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { isJourneyError } from '../../common/index.js';
 import {
   CLUSTER_SLOTS,
@@ -111,6 +111,7 @@ describe('Lua scripts', () => {
 
   it('refuses badly named files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'je-lua-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     writeFileSync(join(dir, 'putState.lua'), '--[[ ]]\nreturn 1');
     expect(() => loadLuaScripts(dir)).toThrow(/<name>-<numKeys>\.lua/);
   });
