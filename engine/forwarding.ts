@@ -52,23 +52,23 @@ export class InlineForwarder {
       const deadlineMs = Date.now() + Math.max(this.timeoutMs, 1_000);
       this.grid.send(owner, { kind: 'handle', requestId, replyTo: this.ownerId, deadlineMs, event: { ...event, replyTo: this.ownerId } }).catch((error: unknown) => {
         this.logger.debug({ err: error, owner }, 'forward not sent; accepting here');
-        this.settle(requestId, null);
+        this.settle(requestId, null, 'unsent');
       });
     });
   }
 
   /** The owner's answer: its journey_seq, or null when it did not take the event. */
-  settle(requestId: string, journeySeq: number | null): void {
+  settle(requestId: string, journeySeq: number | null, failure: 'declined' | 'unsent' = 'declined'): void {
     const waiting = this.waiting.get(requestId);
     if (!waiting) return; // too late: the caller already accepted it here (the store keeps it once)
     this.waiting.delete(requestId);
     clearTimeout(waiting.timer);
-    this.metrics.forwarded.inc({ result: journeySeq === null ? 'declined' : 'handled' });
+    this.metrics.forwarded.inc({ result: journeySeq === null ? failure : 'handled' });
     waiting.resolve(journeySeq);
   }
 
   /** Stops waiting: every forward still open resolves null (accept here). */
   close(): void {
-    for (const [requestId] of this.waiting) this.settle(requestId, null);
+    for (const [requestId] of this.waiting) this.settle(requestId, null, 'unsent');
   }
 }

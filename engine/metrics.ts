@@ -7,7 +7,7 @@ export class EngineMetrics {
   readonly duplicates = new Counter({ name: 'je_events_duplicate_total', help: 'Submissions answered from an idempotency key', registers: [this.registry] });
   readonly handled = new Counter({ name: 'je_events_handled_total', help: 'Events handled and committed', labelNames: ['outcome'], registers: [this.registry] });
   readonly inline = new Counter({ name: 'je_events_inline_total', help: 'Events accepted and handled by one commit (inline handling)', registers: [this.registry] });
-  readonly forwarded = new Counter({ name: 'je_events_forwarded_total', help: 'Events forwarded to their owner for inline handling, by result (handled, declined, timeout)', labelNames: ['result'], registers: [this.registry] });
+  readonly forwarded = new Counter({ name: 'je_events_forwarded_total', help: 'Events forwarded to their owner for inline handling, by result (handled, declined, timeout, unsent)', labelNames: ['result'], registers: [this.registry] });
   readonly retried = new Counter({ name: 'je_commit_retries_total', help: 'Handling commits retried (conflict, store error)', labelNames: ['reason'], registers: [this.registry] });
   readonly deadLettered = new Counter({ name: 'je_calls_dead_lettered_total', help: 'Back-end calls that exhausted their retries', registers: [this.registry] });
   readonly refused = new Counter({ name: 'je_intake_refused_total', help: 'Submissions refused before acceptance', labelNames: ['code'], registers: [this.registry] });
