@@ -39,7 +39,11 @@ export interface FreePortOptions {
   cluster?: boolean;
   /** Lowest base to try. @defaultValue 20000 */
   minPort?: number;
-  /** Highest base to try. @defaultValue 44000 */
+  /**
+   * Highest base to try. The defaults keep every port (cluster-bus ports too) below 32768, where
+   * Linux starts handing out ephemeral ports to outgoing connections, which could take a port
+   * between this check and the bind. @defaultValue 22700 with `cluster`, else 32000
+   */
   maxPort?: number;
   /** Random bases to try before giving up. @defaultValue 50 */
   attempts?: number;
@@ -51,7 +55,7 @@ export interface FreePortOptions {
  * same range; callers still retry if the servers then fail to bind.
  */
 export async function findFreePortBase(options: FreePortOptions): Promise<number> {
-  const { count, cluster = true, minPort = 20000, maxPort = 44000, attempts = 50 } = options;
+  const { count, cluster = true, minPort = 20000, maxPort = cluster ? 22_700 : 32_000, attempts = 50 } = options;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const base = minPort + Math.floor(Math.random() * (maxPort - minPort - count));
     if ((await busyPorts(portsNeeded(base, count, cluster))).length === 0) return base;

@@ -59,7 +59,11 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
       apis.push({ node, url: `http://127.0.0.1:${port}` });
     }
     await waitFor('workers to own every partition', async () => (await ownedPartitions(probe, 'aw1')) + (await ownedPartitions(probe, 'aw2')) === PARTITIONS, 60_000, 200);
-    for (const api of apis) await waitFor(`${api.node.nodeId} to be ready`, () => ready(api.url), 60_000, 200);
+    for (const api of apis) {
+      await waitFor(`${api.node.nodeId} to be ready`, () => ready(api.url), 60_000, 200).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}\n--- ${api.node.nodeId} log (tail) ---\n${api.node.log.slice(-4000)}`);
+      });
+    }
   });
 
   afterAll(async () => {

@@ -297,7 +297,11 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
       nodes.push({ process: serve, url: `http://127.0.0.1:${port}` });
     }
     await waitFor('the combined nodes to own every partition between them', () => allPartitionsOwnedBy(nodes), 60_000, 200);
-    for (const node of nodes) await waitFor(`${node.process.nodeId} to be ready`, () => ready(node.url), 60_000, 200);
+    for (const node of nodes) {
+      await waitFor(`${node.process.nodeId} to be ready`, () => ready(node.url), 60_000, 200).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}\n--- ${node.process.nodeId} log (tail) ---\n${node.process.log.slice(-4000)}`);
+      });
+    }
   });
 
   afterAll(async () => {
