@@ -30,6 +30,19 @@ describe('grid keys', () => {
     expect(createGridKeys('t-1').journeyState('x')).toBe('t-1:{x}:state');
   });
 
+  it('puts the cluster id between the prefix and the tag, so the tag and its slot stay the same', () => {
+    const keys = createGridKeys('je', '0123abcd');
+    expect(keys).toMatchObject({ prefix: 'je', clusterId: '0123abcd', namespace: 'je:0123abcd' });
+    expect(keys.journeyState('j-1')).toBe('je:0123abcd:{j-1}:state');
+    expect(keys.grid('nodes')).toBe('je:0123abcd:{grid}:nodes');
+    expect(keys.nodeInbox('n7')).toBe('je:0123abcd:{node:n7}:inbox');
+    expect(gridKeys.forCluster('0123abcd').grid('owners')).toBe(keys.grid('owners'));
+    expect(hashSlot(keys.journeyState('j-1'))).toBe(hashSlot(gridKeys.journeyState('j-1')));
+    expect(hashSlot(keys.grid('nodes'))).toBe(hashSlot(keys.grid('owners')));
+    expect(createGridKeys('je', 'other').grid('nodes')).not.toBe(keys.grid('nodes'));
+    for (const id of ['', 'a:b', 'a}b', '{x}', 'x'.repeat(65)]) expect(() => createGridKeys('je', id), id).toThrow();
+  });
+
   it('rejects ids that would break the hash tag, and bad prefixes or names', () => {
     for (const id of ['', 'a}b', 'a{b', 'x'.repeat(257)]) {
       expect(() => gridKeys.journeyState(id)).toThrow();
