@@ -41,6 +41,9 @@ export {
 export type { SearchColumnsReport, SearchFieldSpec } from './search-columns.js';
 export { listDeployments, loadDeployment, saveDeployment } from './deployments.js';
 export type { Deployment, DeploymentSummary, NewDeployment } from './deployments.js';
+// The store's identity (namespace of its grid keys) and the partitions nobody owns (readiness).
+export { ensureClusterId } from './cluster-identity.js';
+export { unownedPartitions } from './partition-health.js';
 // --- the exactly-once journal (runtime engineer) ---
 export {
   JournalInvariantError,
