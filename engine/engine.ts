@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import {
+  ensureClusterId,
   ensurePartitionCount,
   ensureSearchColumns,
   journeyHistory,
@@ -153,7 +154,21 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     await ensureSearchColumns(options.store, journey.searchFields);
   }
 
+  // The grid is shared by whatever stores point at it: bind it to this store's identity before
+  // anything (membership, owners, inboxes, hot state) is read or written there.
+  const clusterId = await ensureClusterId(options.store);
   const grid = options.grid;
+  const foreignSeen = new Set<string>();
+  grid?.bindCluster(clusterId, {
+    onForeignMembers: (entries) => {
+      metrics.foreignMembers.set(entries.length);
+      for (const entry of entries) {
+        if (foreignSeen.has(entry)) continue;
+        if (foreignSeen.size < 1_000) foreignSeen.add(entry);
+        logger.warn({ member: entry, clusterId }, 'ignoring a grid member of another cluster id (another store shares this Redis namespace)');
+      }
+    },
+  });
   const inflight = { accepts: 0 };
   const maxInflightAccepts = options.maxInflightAccepts ?? 2000;
   let worker: Worker | null = null;
@@ -408,6 +423,6 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       await calls?.close();
     },
   };
-  logger.info({ ownerId, partitionCount, journeys: deployments.list().map((d) => `${d.name}@${d.version}`) }, 'engine started');
+  logger.info({ ownerId, clusterId, partitionCount, journeys: deployments.list().map((d) => `${d.name}@${d.version}`) }, 'engine started');
   return engine;
 }

@@ -14,6 +14,7 @@ export class EngineMetrics {
   readonly mailboxDepth = new Gauge({ name: 'je_mailbox_depth', help: 'Events waiting in this node\'s journey mailboxes', registers: [this.registry] });
   readonly actors = new Gauge({ name: 'je_journeys_in_memory', help: 'Journeys held in memory on this node', registers: [this.registry] });
   readonly partitionsOwned = new Gauge({ name: 'je_partitions_owned', help: 'Partitions whose lease this node holds', registers: [this.registry] });
+  readonly foreignMembers = new Gauge({ name: 'je_grid_foreign_members', help: 'Membership entries of another cluster id seen (and ignored) at the last heartbeat', registers: [this.registry] });
   readonly leaseChanges = new Counter({ name: 'je_lease_changes_total', help: 'Partition leases acquired or lost', labelNames: ['change'], registers: [this.registry] });
   readonly commitLatency = new Histogram({
     name: 'je_commit_seconds',

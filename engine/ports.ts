@@ -28,6 +28,12 @@ export type NodeMessage =
  */
 export interface GridPort {
   readonly mode: 'cluster' | 'standalone';
+  /**
+   * Namespaces everything below by the store's cluster id, so stores sharing a Redis never mix.
+   * The engine calls it once, before any other use. `onForeignMembers` hears, after each heartbeat,
+   * the membership entries of another cluster id, which are left out of the member list.
+   */
+  bindCluster(clusterId: string, hooks?: { onForeignMembers?(entries: string[]): void }): void;
   /** Records this node as alive and returns every node seen alive within `ttlMs`. */
   heartbeat(nodeId: string, ttlMs: number): Promise<string[]>;
   leave(nodeId: string): Promise<void>;

@@ -39,4 +39,4 @@ export { isAlive as isProcessAlive } from './processes.js';
 export type { FreePortOptions } from './ports.js';
 // --- the engine's use of the grid: membership, owners, inboxes, hot state (runtime engineer) ---
 export { createGridRouter } from './router.js';
-export type { GridRouter } from './router.js';
+export type { ClusterBindingHooks, GridRouter } from './router.js';

@@ -1,6 +1,7 @@
 import { JourneyError } from '../common/index.js';
 import type { Grid } from './connection.js';
 import { wrapGridError } from './connection.js';
+import type { GridKeys } from './keys.js';
 
 /**
  * A journey's hot state in Redis: a cache of what MariaDB holds, so it may vanish (TTL, eviction
@@ -24,22 +25,23 @@ function checkInteger(name: string, value: number, min: number): void {
  * (script `put-state-1.lua`), so a slower writer of an older state never overwrites a newer one.
  *
  * @param ttlMs - Time to live of the cached state, in milliseconds (> 0); refreshed on each store.
+ * @param keys - The namespace to use: the engine passes the keys bound to its store's cluster id.
  * @returns true when stored, false when the stored state is as new or newer.
  * @throws JourneyError `JE_GRID_UNAVAILABLE` when Redis cannot be reached.
  */
-export async function putJourneyState(grid: Grid, journeyId: string, seq: number, stateJson: string, ttlMs: number): Promise<boolean> {
+export async function putJourneyState(grid: Grid, journeyId: string, seq: number, stateJson: string, ttlMs: number, keys: GridKeys = grid.keys): Promise<boolean> {
   checkInteger('seq', seq, 0);
   checkInteger('ttlMs', ttlMs, 1);
-  const reply = await grid.runScript('put-state', [grid.keys.journeyState(journeyId)], [seq, stateJson, ttlMs]);
+  const reply = await grid.runScript('put-state', [keys.journeyState(journeyId)], [seq, stateJson, ttlMs]);
   return reply === 1;
 }
 
 /**
- * Reads the journey's hot state; null when none is cached.
+ * Reads the journey's hot state; null when none is cached. `keys` as for {@link putJourneyState}.
  * @throws JourneyError `JE_GRID_UNAVAILABLE` when Redis cannot be reached.
  */
-export async function getJourneyState(grid: Grid, journeyId: string): Promise<JourneyStateRecord | null> {
-  const key = grid.keys.journeyState(journeyId);
+export async function getJourneyState(grid: Grid, journeyId: string, keys: GridKeys = grid.keys): Promise<JourneyStateRecord | null> {
+  const key = keys.journeyState(journeyId);
   let fields: (string | null)[];
   try {
     fields = await grid.client.hmget(key, 'seq', 'state');

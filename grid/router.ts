@@ -2,13 +2,33 @@
  * What the engine keeps in the grid: node membership (heartbeats), the partition → owner map
  * used to route wake-ups, one inbox list per node, and hot journey state.
  * All of it is rebuildable: the engine stays correct, only slower, when Redis loses any of it.
+ *
+ * All of it belongs to one store: the router is bound to the store's cluster id before use
+ * (`bindCluster`), which namespaces every key (see keys.ts) and tags every membership entry.
  */
+import { JourneyError } from '../common/index.js';
 import type { Grid, GridClient } from './connection.js';
 import { getJourneyState, putJourneyState } from './journey-state.js';
+import type { GridKeys } from './keys.js';
+
+/** What {@link GridRouter.bindCluster} may report. */
+export interface ClusterBindingHooks {
+  /**
+   * Called after every heartbeat with the live membership entries that do not carry this
+   * router's cluster id (empty when there are none). They are left out of the member list.
+   */
+  onForeignMembers?(entries: string[]): void;
+}
 
 /** Messages are JSON; the engine defines their shape. */
 export interface GridRouter<Message> {
   readonly mode: 'cluster' | 'standalone';
+  /**
+   * Binds membership, owners, inboxes and hot state to the store's cluster id. Once, before any
+   * of them is used (they throw `JE_INTERNAL` until then); binding again to the same id is a
+   * no-op, to another id a `JE_CONFIG_INVALID`.
+   */
+  bindCluster(clusterId: string, hooks?: ClusterBindingHooks): void;
   heartbeat(nodeId: string, ttlMs: number): Promise<string[]>;
   leave(nodeId: string): Promise<void>;
   setOwners(owners: Map<number, string | null>): Promise<void>;
@@ -33,10 +53,16 @@ const TRIM_EVERY = 64;
  * own (from `grid.duplicate({ blocking: true })`) for the inbox reads.
  */
 export function createGridRouter<Message>(grid: Grid, blocking: GridClient): GridRouter<Message> {
-  const { keys } = grid;
-  const nodesKey = keys.grid('nodes');
   let sends = 0;
-  const ownersKey = keys.grid('owners');
+  let binding: { clusterId: string; keys: GridKeys; hooks: ClusterBindingHooks } | null = null;
+  const bound = (): { clusterId: string; keys: GridKeys; hooks: ClusterBindingHooks } => {
+    // Unbound keys are the bare prefix, shared by every store on this Redis: never fall back to them.
+    if (binding === null) throw new JourneyError('JE_INTERNAL', 'the grid router is used before it was bound to the store\'s cluster id');
+    return binding;
+  };
+  // A membership entry is `<clusterId>/<nodeId>`: with keys namespaced already, this is the
+  // second line of defence, so a node never balances partitions against another store's nodes.
+  const memberOf = (nodeId: string): string => `${bound().clusterId}/${nodeId}`;
 
   // The watchdog may replace the client: read it for each use.
   const client = (): GridClient => grid.client;
@@ -47,15 +73,35 @@ export function createGridRouter<Message>(grid: Grid, blocking: GridClient): Gri
 
   return {
     mode: grid.mode,
+    bindCluster(clusterId, hooks = {}) {
+      if (binding !== null) {
+        if (binding.clusterId === clusterId) return;
+        throw new JourneyError('JE_CONFIG_INVALID', `this grid connection serves cluster ${binding.clusterId}, not ${clusterId}: give each store its own connection`, {
+          details: { bound: binding.clusterId, requested: clusterId },
+        });
+      }
+      binding = { clusterId, keys: grid.keys.forCluster(clusterId), hooks };
+    },
     async heartbeat(nodeId, ttlMs) {
+      const { keys, clusterId, hooks } = bound();
+      const nodesKey = keys.grid('nodes');
       // Redis's clock, not ours: nodes with skewed clocks still agree on who is alive.
       const now = await serverTimeMs();
-      await client().zadd(nodesKey, now, nodeId);
+      await client().zadd(nodesKey, now, memberOf(nodeId));
       await client().zremrangebyscore(nodesKey, '-inf', now - ttlMs * 3);
-      return client().zrangebyscore(nodesKey, now - ttlMs, '+inf');
+      const entries = await client().zrangebyscore(nodesKey, now - ttlMs, '+inf');
+      const own = `${clusterId}/`;
+      const live: string[] = [];
+      const foreign: string[] = [];
+      for (const entry of entries) {
+        if (entry.startsWith(own) && entry.length > own.length) live.push(entry.slice(own.length));
+        else foreign.push(entry);
+      }
+      hooks.onForeignMembers?.(foreign);
+      return live;
     },
     async leave(nodeId) {
-      await client().zrem(nodesKey, nodeId);
+      await client().zrem(bound().keys.grid('nodes'), memberOf(nodeId));
     },
     async setOwners(owners) {
       const set: string[] = [];
@@ -64,17 +110,18 @@ export function createGridRouter<Message>(grid: Grid, blocking: GridClient): Gri
         if (owner === null) cleared.push(String(partition));
         else set.push(String(partition), owner);
       }
+      const ownersKey = bound().keys.grid('owners');
       if (set.length > 0) await client().hset(ownersKey, ...set);
       if (cleared.length > 0) await client().hdel(ownersKey, ...cleared);
     },
     async owners() {
-      const raw = await client().hgetall(ownersKey);
+      const raw = await client().hgetall(bound().keys.grid('owners'));
       const map = new Map<number, string>();
       for (const [partition, owner] of Object.entries(raw)) map.set(Number(partition), owner);
       return map;
     },
     async send(nodeId, message) {
-      const key = keys.nodeInbox(nodeId);
+      const key = bound().keys.nodeInbox(nodeId);
       // No MULTI: each command stands alone. The cap is enforced every so often, not every send.
       const pipeline = client().pipeline().lpush(key, JSON.stringify(message)).pexpire(key, INBOX_TTL_MS);
       sends += 1;
@@ -84,15 +131,17 @@ export function createGridRouter<Message>(grid: Grid, blocking: GridClient): Gri
       if (failed?.[0]) throw failed[0];
     },
     async receive(nodeId, timeoutMs) {
-      const key = keys.nodeInbox(nodeId);
+      const key = bound().keys.nodeInbox(nodeId);
       const first = await blocking.brpop(key, Math.max(0.01, timeoutMs / 1000));
       if (!first) return [];
       const rest = (await client().rpop(key, RECEIVE_BATCH)) ?? [];
       return [first[1], ...rest].map((text) => JSON.parse(text) as Message);
     },
-    putState: (journeyId, seq, stateJson, ttlMs) => putJourneyState(grid, journeyId, seq, stateJson, ttlMs),
+    async putState(journeyId, seq, stateJson, ttlMs) {
+      return putJourneyState(grid, journeyId, seq, stateJson, ttlMs, bound().keys);
+    },
     async getState(journeyId) {
-      const record = await getJourneyState(grid, journeyId);
+      const record = await getJourneyState(grid, journeyId, bound().keys);
       return record ? { seq: record.seq, state: record.state } : null;
     },
     async health() {

@@ -4,7 +4,7 @@
  * the MariaDB fence refusing a commit from a node that lost its lease.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquirePartitions, commitHandlingBatch, ensurePartitions, insertInitiatingEvent, openStore } from '../../cache-store/index.js';
+import { acquirePartitions, commitHandlingBatch, ensureClusterId, ensurePartitions, insertInitiatingEvent, openStore } from '../../cache-store/index.js';
 import type { HandlingCommit, NewEvent, Store } from '../../cache-store/index.js';
 import { isJourneyError, silentLogger } from '../../common/index.js';
 import { partitionOf } from '../../engine/index.js';
@@ -595,6 +595,7 @@ describe('forwarding to the owner for inline handling', () => {
     const grid = (nodes[1] as TestEngine).grid;
     const blocking = await grid.duplicate({ blocking: true });
     const router = createGridRouter<NodeMessage>(grid, blocking);
+    router.bindCluster(await ensureClusterId(store));
     const forward = (eventId: string, deadlineMs: number) =>
       router.send(ownerId, {
         kind: 'handle',
