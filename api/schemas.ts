@@ -286,7 +286,16 @@ export const readinessSchema = {
       },
     },
     store: { type: 'object', properties: { up: { type: 'boolean' }, error: { type: 'string' } } },
-    partitions: { type: 'object', properties: { total: { type: 'integer' }, owned: { type: 'integer' } } },
+    partitions: {
+      type: 'object',
+      properties: {
+        total: { type: 'integer' },
+        owned: { type: 'integer' },
+        // Partitions of the store that nobody has owned for two lease TTLs (any of them: 503).
+        unowned: { type: 'integer' },
+        unownedPartitions: { type: 'array', items: { type: 'integer' } },
+      },
+    },
     nodeId: { type: 'string' },
   },
 } as const;

@@ -10,6 +10,7 @@ import {
   saveDeployment,
   searchColumnName,
   searchJourneys,
+  unownedPartitions,
 } from '../cache-store/index.js';
 import type { JournalEvent, JourneyRow, Store } from '../cache-store/index.js';
 import { JourneyError, ensureError, silentLogger, systemClock } from '../common/index.js';
@@ -169,6 +170,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       }
     },
   });
+  // A partition nobody owns for this long (twice a lease) is reported by readiness.
+  const unownedGraceMs = 2 * (options.workerOptions?.leaseTtlMs ?? DEFAULT_WORKER_OPTIONS.leaseTtlMs);
   const inflight = { accepts: 0 };
   const maxInflightAccepts = options.maxInflightAccepts ?? 2000;
   let worker: Worker | null = null;
@@ -395,19 +398,22 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       return deployments.resolve(journeyType, version);
     },
     async readiness(): Promise<Readiness> {
-      const [storeHealth, gridHealth] = await Promise.all([
+      const [storeHealth, gridHealth, unowned] = await Promise.all([
         options.store.health(),
         grid ? grid.health().catch((error: unknown) => ({ up: false, nodes: 0, error: ensureError(error).message })) : Promise.resolve(null),
+        // Every node asks, API-only ones too: a node can hold its own share while the store has
+        // partitions nobody holds (a node of another store took their place in membership, say).
+        unownedPartitions(options.store, partitionCount, unownedGraceMs).catch(() => null),
       ]);
       const owned = worker?.ownedPartitions.length ?? 0;
       const gridView: Readiness['grid'] = gridHealth
         ? { up: gridHealth.up, mode: grid?.mode ?? 'none', nodes: gridHealth.nodes, ...(gridHealth.error ? { error: gridHealth.error } : {}) }
         : { up: true, mode: 'none', nodes: 0 };
       return {
-        ready: storeHealth.ok && gridView.up && (worker === null || worker.holdsItsShare || partitionCount === 0) && !stopped,
+        ready: storeHealth.ok && gridView.up && (worker === null || worker.holdsItsShare || partitionCount === 0) && unowned?.length === 0 && !stopped,
         grid: gridView,
         store: { up: storeHealth.ok, ...(storeHealth.error ? { error: storeHealth.error } : {}) },
-        partitions: { total: partitionCount, owned },
+        partitions: { total: partitionCount, owned, ...(unowned ? { unowned: unowned.length, unownedPartitions: unowned.slice(0, 100) } : {}) },
         nodeId,
       };
     },

@@ -115,7 +115,12 @@ export interface Readiness {
   ready: boolean;
   grid: { up: boolean; mode: 'cluster' | 'standalone' | 'none'; nodes: number; error?: string };
   store: { up: boolean; error?: string };
-  partitions: { total: number; owned: number };
+  /**
+   * `owned`: by this node. `unowned`: partitions of the store with no owner, or an expired lease,
+   * for longer than two lease TTLs (their events wait for nobody); `unownedPartitions` lists the
+   * first 100. Both absent when the store could not be read.
+   */
+  partitions: { total: number; owned: number; unowned?: number; unownedPartitions?: number[] };
   nodeId: string;
 }
 
