@@ -35,11 +35,85 @@ function isDriverError(thrown: unknown): boolean {
   return driverErrno(thrown) !== undefined || isConnectionError(thrown);
 }
 
+/**
+ * Watches every statement a transaction body runs on its connection. The first failure is kept
+ * even when the body swallows it, and the statements still in flight can be awaited: a
+ * transaction whose statement failed must never be committed (after a deadlock InnoDB has already
+ * rolled it back, and what ran after the failure belongs to no transaction of ours).
+ */
+class StatementGuard {
+  failure: unknown = undefined;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  track<R>(statement: Promise<R>): Promise<R> {
+    this.inFlight.add(statement);
+    statement.then(
+      () => this.inFlight.delete(statement),
+      (err: unknown) => {
+        this.inFlight.delete(statement);
+        this.failure ??= err;
+      },
+    );
+    return statement;
+  }
+
+  /** Resolves once every statement sent so far has answered. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+}
+
+/** Methods that send a statement; their promises are tracked by the guard. */
+const STATEMENT_METHODS: ReadonlySet<PropertyKey> = new Set(['query', 'batch', 'execute']);
+/** Methods only runTransaction may call on the connection it owns. */
+const OWNER_METHODS: ReadonlySet<PropertyKey> = new Set(['beginTransaction', 'commit', 'rollback', 'release', 'end', 'destroy']);
+
+function guardedConnection(conn: PoolConnection, guard: StatementGuard, label: string): PoolConnection {
+  return new Proxy(conn, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      if (STATEMENT_METHODS.has(property)) {
+        return (...args: unknown[]) => guard.track((value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+      }
+      if (OWNER_METHODS.has(property)) {
+        return () => {
+          throw new JourneyError('JE_INTERNAL', `withTransaction(${label}): the body must not call ${String(property)}() on its connection`);
+        };
+      }
+      return (value as (...a: unknown[]) => unknown).bind(target);
+    },
+  });
+}
+
 function txConnection(conn: PoolConnection): TxConnection {
   return {
     connection: conn,
     ...makeExecutor((sql, params) => conn.query(sql, params === undefined ? undefined : [...params])),
   };
+}
+
+/**
+ * Opens the transaction with autocommit off, both statements in one round trip. START
+ * TRANSACTION alone is not enough: InnoDB ends a transaction on a deadlock, and with autocommit
+ * on, every statement already pipelined behind the failed one would then commit on its own.
+ */
+async function begin(conn: PoolConnection): Promise<void> {
+  const results = await Promise.allSettled([conn.query('SET autocommit = 0'), conn.beginTransaction()]);
+  for (const result of results) {
+    if (result.status === 'rejected') throw result.reason;
+  }
+}
+
+/** Turns autocommit back on once the transaction has ended (pooled connections are shared with plain reads). */
+async function restoreAutocommit(conn: PoolConnection, logger: Logger, label: string): Promise<boolean> {
+  try {
+    await conn.query('SET autocommit = 1');
+    return true;
+  } catch (err) {
+    logger.warn({ err, label }, 'could not turn autocommit back on; the connection will be destroyed');
+    return false;
+  }
 }
 
 /** Returns the connection to the pool, or destroys it when its state is unknown. */
@@ -67,12 +141,14 @@ async function finish(conn: PoolConnection, healthy: boolean, logger: Logger): P
 /** Rolls back; false when that failed (the connection is then not reusable). */
 async function rollback(conn: PoolConnection, logger: Logger, label: string): Promise<boolean> {
   try {
-    await conn.rollback();
-    return true;
+    // A plain statement, not the driver's rollback(): that one skips the round trip when the
+    // driver believes no transaction is open, and after a deadlock a new one may be.
+    await conn.query('ROLLBACK');
   } catch (err) {
     logger.warn({ err, label }, 'rollback failed; the connection will be destroyed');
     return false;
   }
+  return restoreAutocommit(conn, logger, label);
 }
 
 /** See {@link Store.withTransaction}. */
@@ -102,7 +178,7 @@ export async function runTransaction<T>(
 
     // BEGIN: a connection error here happened before any work, so another attempt is safe.
     try {
-      await conn.beginTransaction();
+      await begin(conn);
     } catch (err) {
       await finish(conn, false, logger);
       if (mayRetry && isConnectionError(err)) {
@@ -113,11 +189,18 @@ export async function runTransaction<T>(
       throw wrapStoreError(err, `${label} (BEGIN)`);
     }
 
-    // The body. Nothing is committed if it throws: roll back and decide.
+    // The body. Nothing is committed if it throws, or if any of its statements failed (even one
+    // whose error it caught): wait for every statement it sent, then roll back and decide.
     let result: T;
+    const guard = new StatementGuard();
     try {
-      result = await fn(txConnection(conn));
-    } catch (err) {
+      result = await fn(txConnection(guardedConnection(conn, guard, label)));
+      await guard.settled();
+      if (guard.failure !== undefined) throw guard.failure;
+    } catch (thrown) {
+      await guard.settled();
+      // A driver failure outranks whatever the body made of it.
+      const err = guard.failure ?? thrown;
       const connectionLost = isConnectionError(err);
       const healthy = !connectionLost && (await rollback(conn, logger, label));
       await finish(conn, healthy, logger);
@@ -131,9 +214,10 @@ export async function runTransaction<T>(
       throw wrapStoreError(err, label);
     }
 
-    // COMMIT. A broken connection here leaves the outcome unknown.
+    // COMMIT (a plain statement: the driver's commit() may skip it when it believes no
+    // transaction is open). A broken connection here leaves the outcome unknown.
     try {
-      await conn.commit();
+      await conn.query('COMMIT');
     } catch (err) {
       if (isConnectionError(err)) {
         await finish(conn, false, logger);
@@ -153,7 +237,7 @@ export async function runTransaction<T>(
       }
       throw wrapStoreError(err, `${label} (COMMIT)`);
     }
-    await finish(conn, true, logger);
+    await finish(conn, await restoreAutocommit(conn, logger, label), logger);
     return result;
   }
 }
