@@ -1,5 +1,6 @@
 /** The public HTTP API: a fastify server over a `JourneyEngine`. The only entry other folders import. */
 export { buildApi } from './server.js';
+export { buildOpsServer, startOpsServer } from './ops-server.js';
 export { API_OPTIONS_SCHEMA, resolveApiOptions } from './options.js';
 export type {
   ApiOptions,

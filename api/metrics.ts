@@ -1,9 +1,44 @@
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
- * HTTP request metrics in a registry of this server's own (a process may run several servers in
- * tests; the global registry would clash). `/metrics` serves them after the engine's.
+ * The engine's version, from its package.json: one folder up in the source tree (`api/`), two in
+ * the build (`dist/api/`). "unknown" rather than a failed start if neither is readable.
+ */
+function readBuildVersion(): string {
+  for (const candidate of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(candidate, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'journey-engine' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // not there in this layout: try the next
+    }
+  }
+  return 'unknown';
+}
+
+export const BUILD_VERSION = readBuildVersion();
+
+let processRegistry: Registry | undefined;
+
+/**
+ * Node's default process metrics (CPU, memory, handles, event loop lag, GC) in one registry per
+ * process: they describe the process, not a server, and collecting them twice into one registry
+ * throws (a process may run several servers, in tests).
+ */
+export function processMetrics(): Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
+
+/**
+ * HTTP request metrics and the build-info metric in a registry of this server's own (a process
+ * may run several servers in tests; the global registry would clash). `/metrics` serves them
+ * after the engine's, followed by the process metrics.
  */
 export class HttpMetrics {
   readonly registry = new Registry();
@@ -20,6 +55,17 @@ export class HttpMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  /** Always 1: its labels tell a dashboard which version each node runs. */
+  readonly buildInfo = new Gauge({
+    name: 'journey_engine_build_info',
+    help: 'The engine version this node runs (always 1)',
+    labelNames: ['version', 'node'],
+    registers: [this.registry],
+  });
+
+  constructor(nodeId: string) {
+    this.buildInfo.set({ version: BUILD_VERSION, node: nodeId }, 1);
+  }
 
   /** Counts every answer; unmatched URLs share one label so clients cannot explode cardinality. */
   install(app: FastifyInstance): void {
@@ -31,7 +77,9 @@ export class HttpMetrics {
     });
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** The HTTP, build-info and process metrics, for `/metrics` after the engine's. */
+  async exposition(): Promise<string> {
+    const [own, process] = await Promise.all([this.registry.metrics(), processMetrics().metrics()]);
+    return `${own.trimEnd()}\n\n${process}`;
   }
 }

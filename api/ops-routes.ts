@@ -11,13 +11,10 @@ import { errorResponses, healthSchema, readinessSchema } from './schemas.js';
 export const DOCS_PREFIX = '/docs';
 
 /**
- * Operations routes, public (no authentication, no rate limit): liveness, readiness, metrics and
- * the OpenAPI document with its UI. Keep them off the public internet at the gateway.
+ * The probe routes every node serves, with the API or alone (ops-server.ts): liveness,
+ * readiness, and metrics (the engine's, then HTTP, build info and the process's).
  */
-export async function registerOpsRoutes(app: FastifyInstance, engine: JourneyEngine, options: ResolvedApiOptions, metrics: HttpMetrics): Promise<void> {
-  // Generated per request: deployments can change while the server runs.
-  const openApiDocument = () => buildOpenApiDocument(engine.deployments(), { authMode: options.auth.mode, maxWaitMs: options.maxWaitMs });
-
+export function registerProbeRoutes(app: FastifyInstance, engine: JourneyEngine, metrics: HttpMetrics): void {
   app.get('/health', { schema: { response: { 200: healthSchema } } }, () => ({ status: 'ok' as const, nodeId: engine.nodeId }));
 
   app.get('/ready', { schema: { response: { 200: readinessSchema, 503: readinessSchema, ...errorResponses } } }, async (_request, reply) => {
@@ -26,10 +23,21 @@ export async function registerOpsRoutes(app: FastifyInstance, engine: JourneyEng
   });
 
   app.get('/metrics', async (_request, reply) => {
-    const [engineText, httpText] = await Promise.all([engine.metricsText(), metrics.text()]);
-    const body = `${engineText.trimEnd()}\n${httpText}`;
-    return reply.type(metrics.registry.contentType).send(engineText.trim() === '' ? httpText : body);
+    const [engineText, ownText] = await Promise.all([engine.metricsText(), metrics.exposition()]);
+    const body = engineText.trim() === '' ? ownText : `${engineText.trimEnd()}\n\n${ownText}`;
+    return reply.type(metrics.registry.contentType).send(body);
   });
+}
+
+/**
+ * Operations routes of the API, public (no authentication, no rate limit): the probe routes and
+ * the OpenAPI document with its UI. Keep them off the public internet at the gateway.
+ */
+export async function registerOpsRoutes(app: FastifyInstance, engine: JourneyEngine, options: ResolvedApiOptions, metrics: HttpMetrics): Promise<void> {
+  // Generated per request: deployments can change while the server runs.
+  const openApiDocument = () => buildOpenApiDocument(engine.deployments(), { authMode: options.auth.mode, maxWaitMs: options.maxWaitMs });
+
+  registerProbeRoutes(app, engine, metrics);
 
   app.get('/openapi.json', () => openApiDocument());
 

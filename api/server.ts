@@ -72,7 +72,7 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
     void reply.header('x-request-id', request.id);
     done();
   });
-  const metrics = new HttpMetrics();
+  const metrics = new HttpMetrics(engine.nodeId);
   metrics.install(app);
   logAuthMode(logger, resolved);
 
