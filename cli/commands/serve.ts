@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { buildApi } from '../../api/index.js';
+import { buildApi, startOpsServer } from '../../api/index.js';
 import type { ApiOptions } from '../../api/index.js';
 import { openStore } from '../../cache-store/index.js';
 import { JourneyError, createLogger, ensureError, isJourneyError, loadConfig } from '../../common/index.js';
@@ -121,6 +121,10 @@ async function serve(config: EngineConfig, logger: Logger): Promise<() => Promis
       await api.listen({ port: config.port, host: config.host });
       cleanups.push(() => api.close());
       logger.info({ url: `http://${config.host}:${config.port}`, journeys: compiled.journeys.map((j) => `${j.name} ${j.version}`) }, 'journey engine ready');
+    } else {
+      // No API here: PORT serves the operations routes alone, so the node can be probed and scraped.
+      const ops = await startOpsServer(engine, { port: config.port, host: config.host }, logger.child({ nodeId: config.nodeId }));
+      cleanups.push(() => ops.close());
     }
     return shutdown;
   } catch (error) {

@@ -52,6 +52,9 @@ export class WorkerProcess {
         LEASE_TTL_MS: String(this.settings.leaseTtlMs),
         GRID_KEY_PREFIX: this.settings.keyPrefix,
         LOG_LEVEL: 'info',
+        // A worker-only node serves its operations routes on PORT: any free one, so several
+        // workers (and the engineer's own node on 3000) never collide.
+        PORT: '0',
         ...this.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
