@@ -68,6 +68,7 @@ export {
   releasePartition,
   renewPartitions,
   searchJourneys,
+  stillPendingCalls,
   touchCall,
 } from './journal.js';
 export type {
@@ -85,6 +86,7 @@ export type {
   JourneyRow,
   Lifecycle,
   NewEvent,
+  OutboxCursor,
   PendingCall,
   StoredOutcome,
   TimerStart,

@@ -2,14 +2,19 @@
  * Back-end calls: the outbox row is committed with the outcome that asked for it; a BullMQ job
  * (jobId = outbox id) runs it with retries and backoff; the answer is accepted as an event with an
  * idempotency key derived from the outbox id, so a job that runs twice (BullMQ is at-least-once)
- * still yields one reply. When the retries are spent the call is dead-lettered: the journey gets
- * its failure event and the outbox row is marked `dead`.
+ * still yields one reply. When the back end's retries are spent the call is dead-lettered: the
+ * journey gets its failure event and the outbox row is marked `dead`.
+ *
+ * Only the back end's failures count against its retry budget. Once it has answered, our own
+ * failure to take the answer (the store down, a conflict, the engine stopping) is retried with
+ * back-off for as long as it lasts and never turns into the failure event: the back end did the
+ * work. The answer is kept in the job meanwhile, so the back end is not asked again.
  */
-import { Queue, Worker as QueueWorker } from 'bullmq';
+import { DelayedError, Queue, Worker as QueueWorker } from 'bullmq';
 import type { Job } from 'bullmq';
-import { finishCall, pendingCalls, touchCall } from '../cache-store/index.js';
-import type { PendingCall } from '../cache-store/index.js';
-import { ensureError } from '../common/index.js';
+import { finishCall, isConnectionError, isRetryableTransactionError, pendingCalls, stillPendingCalls, touchCall } from '../cache-store/index.js';
+import type { OutboxCursor, PendingCall } from '../cache-store/index.js';
+import { ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import type { JsonObject } from '../dsl/index.js';
 import type { EngineMetrics } from './metrics.js';
@@ -20,17 +25,31 @@ export type BackendHandler = (request: JsonObject, meta: { callId: string; journ
 export type BackendRegistry = Record<string, BackendHandler>;
 
 export interface CallOptions {
-  /** Attempts before dead-lettering. @defaultValue 5 */
+  /** Attempts at the back end before dead-lettering. @defaultValue 5 */
   attempts: number;
-  /** First retry delay; doubles each attempt. @defaultValue 200 */
+  /** First retry delay; doubles each attempt. It also starts the back-off of a reply redelivered to our store. @defaultValue 200 */
   backoffMs: number;
   /** Jobs run at once on this node. @defaultValue 16 */
   concurrency: number;
+  /** Ceiling of the back-off between deliveries of an answer our store could not take yet (they never stop). @defaultValue 10000 */
+  redeliverMaxMs: number;
 }
 
-export const DEFAULT_CALL_OPTIONS: CallOptions = { attempts: 5, backoffMs: 200, concurrency: 16 };
+export const DEFAULT_CALL_OPTIONS: CallOptions = { attempts: 5, backoffMs: 200, concurrency: 16, redeliverMaxMs: 10_000 };
 
-type CallJob = Omit<PendingCall, 'attempts'>;
+/** Rows the outbox sweep reads at a time. */
+const SWEEP_PAGE = 200;
+
+/** What the back end said, once it said it: the event the journey is to get. */
+type Outcome = { kind: 'reply'; answer: JsonObject } | { kind: 'failure'; reason: string; attempts: number };
+
+/** A job's data: the call, and once the back end has answered, what is still to be delivered. */
+type CallJob = Omit<PendingCall, 'attempts'> & {
+  /** Kept while our store cannot take it, so a redelivery does not ask the back end again. */
+  outcome?: Outcome;
+  /** Deliveries our side has failed so far; sets the back-off of the next. */
+  redeliveries?: number;
+};
 
 interface CallDependencies {
   sql: SqlPort;
@@ -41,10 +60,29 @@ interface CallDependencies {
   acceptReply: (input: { journeyId: string; type: string; payload: JsonObject; causedBy: string; idempotencyKey: string }) => Promise<unknown>;
 }
 
+/** Job states in which a job still runs, or will (BullMQ's names); any other means it ended or is gone. */
+const LIVE_JOB_STATES: ReadonlySet<string> = new Set(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
+
+/**
+ * The back end answered something its journey refuses (the reply's schema): that is the back
+ * end's failure, and counts against its retry budget like any other. Every other error while
+ * delivering is ours.
+ */
+function answerRefused(outcome: Outcome, error: unknown): boolean {
+  return outcome.kind === 'reply' && isJourneyError(error, 'JE_EVENT_INVALID');
+}
+
+/** Our store or engine is unavailable for now (as opposed to refusing the event for good). */
+function isOutage(error: unknown): boolean {
+  return isJourneyError(error) ? error.retryable : isConnectionError(error) || isRetryableTransactionError(error);
+}
+
 export class CallRunner {
   private readonly queue: Queue;
   private readonly worker: QueueWorker | null;
   private readonly log: Logger;
+  /** Where the next outbox sweep starts; null: from the oldest pending row. */
+  private sweepCursor: OutboxCursor | null = null;
 
   constructor(
     connections: { queue: unknown; worker: unknown },
@@ -58,7 +96,11 @@ export class CallRunner {
     this.worker =
       connections.worker === null
         ? null
-        : new QueueWorker('calls', (job: Job<CallJob>) => this.run(job), { connection: connections.worker as never, prefix, concurrency: options.concurrency });
+        : new QueueWorker('calls', (job: Job<CallJob>, token?: string) => this.run(job, token), {
+            connection: connections.worker as never,
+            prefix,
+            concurrency: options.concurrency,
+          });
     this.worker?.on('error', (error) => this.log.warn({ err: error }, 'call worker error'));
   }
 
@@ -75,42 +117,119 @@ export class CallRunner {
     }
   }
 
-  /** Re-enqueues calls of owned partitions still pending in the store (lost jobs, crashed relays). */
-  async sweep(partitions: number[], olderThanMs: number): Promise<void> {
-    const pending = await this.deps.sql.read((conn) => pendingCalls(conn, partitions, olderThanMs, 200));
-    if (pending.length > 0) await this.dispatch(pending.map(({ attempts: _attempts, ...call }) => call));
+  /**
+   * Re-enqueues calls of owned partitions still pending in the store: lost jobs, crashed relays,
+   * and jobs that ended (failed, or completed) while their row stayed pending. Such an ended job
+   * still holds the call's job id, and BullMQ ignores an add under an existing id, so it is
+   * removed first. A call whose job is alive (running, or waiting out a delay) is left to it.
+   * Each sweep reads one page, oldest first, and the next one goes on behind it, so rows it cannot
+   * move never keep it from the rest.
+   */
+  async sweep(partitions: number[], olderThanMs: number, pageSize = SWEEP_PAGE): Promise<void> {
+    const page = await this.deps.sql.read((conn) => pendingCalls(conn, partitions, olderThanMs, pageSize, this.sweepCursor));
+    this.sweepCursor = page.next;
+    const states = await Promise.all(page.calls.map((call) => this.queue.getJobState(call.outboxId)));
+    const lost = page.calls.filter((_, i) => states[i] === 'unknown');
+    let ended = page.calls.filter((_, i) => states[i] !== 'unknown' && !LIVE_JOB_STATES.has(states[i] ?? ''));
+    if (ended.length > 0) {
+      // A job may have finished its row between the page read and the state check: only rows
+      // still pending now, with their job over, are re-queued (else the back end is asked twice).
+      const pending = await this.deps.sql.read((conn) => stillPendingCalls(conn, ended.map((call) => call.outboxId)));
+      ended = ended.filter((call) => pending.has(call.outboxId));
+      for (const call of ended) await this.queue.remove(call.outboxId);
+    }
+    const requeue = [...lost, ...ended];
+    if (requeue.length === 0) return;
+    if (ended.length > 0) this.log.warn({ calls: ended.map((call) => call.outboxId) }, 'calls pending whose jobs had ended; queued again');
+    await this.dispatch(requeue.map(({ attempts: _attempts, ...call }) => call));
   }
 
-  private async run(job: Job<CallJob>): Promise<void> {
+  private async run(job: Job<CallJob>, token: string | undefined): Promise<void> {
+    const outcome = job.data.outcome ?? (await this.callBackend(job));
+    await this.deliver(job, token, outcome);
+  }
+
+  /** Asks the back end; its failure is retried by BullMQ (thrown) until the budget is spent. */
+  private async callBackend(job: Job<CallJob>): Promise<Outcome> {
     const call = job.data;
-    const attempt = job.attemptsMade + 1;
-    const log = this.log.child({ journeyId: call.journeyId, callId: call.outboxId, attempt });
     const handler = this.deps.backends[`${call.system}.${call.operation}`];
     try {
       if (!handler) throw new Error(`no back-end handler for ${call.system}.${call.operation}`);
-      const answer = await handler(call.request as JsonObject, { callId: call.outboxId, journeyId: call.journeyId, attempt });
-      await this.deps.acceptReply({ journeyId: call.journeyId, type: call.replyEvent, payload: answer, causedBy: call.causedBy, idempotencyKey: `call:${call.outboxId}:reply` });
-      await this.deps.sql.transaction('call-done', (conn) => finishCall(conn, call.outboxId, 'done', null));
-      log.debug('back-end call answered');
+      const answer = await handler(call.request as JsonObject, { callId: call.outboxId, journeyId: call.journeyId, attempt: job.attemptsMade + 1 });
+      return { kind: 'reply', answer };
     } catch (error) {
-      const message = ensureError(error).message;
-      await this.deps.sql.transaction('call-attempt', (conn) => touchCall(conn, call.outboxId, message)).catch(() => undefined);
-      if (attempt < this.options.attempts && handler) {
-        log.warn({ err: ensureError(error) }, 'back-end call failed; will retry');
-        throw error;
-      }
-      // Dead letter: the journey learns of the failure through its failure event.
-      this.deps.metrics.deadLettered.inc();
-      log.error({ err: ensureError(error) }, 'back-end call dead-lettered');
-      await this.deps.acceptReply({
-        journeyId: call.journeyId,
-        type: call.failureEvent,
-        payload: { reason: message.slice(0, 500), attempts: attempt },
-        causedBy: call.causedBy,
-        idempotencyKey: `call:${call.outboxId}:failure`,
-      });
-      await this.deps.sql.transaction('call-dead', (conn) => finishCall(conn, call.outboxId, 'dead', message));
+      return this.backendFailed(job, error, handler !== undefined);
     }
+  }
+
+  /** Counts a failure of the back end: thrown again while attempts remain, else the dead letter. */
+  private async backendFailed(job: Job<CallJob>, error: unknown, retryable: boolean): Promise<Outcome> {
+    const call = job.data;
+    const attempt = job.attemptsMade + 1;
+    const log = this.log.child({ journeyId: call.journeyId, callId: call.outboxId, attempt });
+    const message = ensureError(error).message;
+    await this.deps.sql.transaction('call-attempt', (conn) => touchCall(conn, call.outboxId, message)).catch(() => undefined);
+    if (attempt < this.options.attempts && retryable) {
+      log.warn({ err: ensureError(error) }, 'back-end call failed; will retry');
+      throw ensureError(error);
+    }
+    // Dead letter: the journey learns of the failure through its failure event.
+    this.deps.metrics.deadLettered.inc();
+    log.error({ err: ensureError(error) }, 'back-end call dead-lettered');
+    return { kind: 'failure', reason: message, attempts: attempt };
+  }
+
+  /**
+   * Accepts the outcome as the journey's event and finishes the row. If our side fails, the job
+   * is delayed with back-off (not counted as an attempt: BullMQ's DelayedError) carrying the
+   * outcome, and delivery is tried again, for as long as it takes.
+   */
+  private async deliver(job: Job<CallJob>, token: string | undefined, outcome: Outcome): Promise<void> {
+    const call = job.data;
+    const log = this.log.child({ journeyId: call.journeyId, callId: call.outboxId });
+    try {
+      if (outcome.kind === 'reply') {
+        await this.deps.acceptReply({ journeyId: call.journeyId, type: call.replyEvent, payload: outcome.answer, causedBy: call.causedBy, idempotencyKey: `call:${call.outboxId}:reply` });
+        await this.deps.sql.transaction('call-done', (conn) => finishCall(conn, call.outboxId, 'done', null));
+        log.debug('back-end call answered');
+      } else {
+        await this.deps.acceptReply({
+          journeyId: call.journeyId,
+          type: call.failureEvent,
+          payload: { reason: outcome.reason.slice(0, 500), attempts: outcome.attempts },
+          causedBy: call.causedBy,
+          idempotencyKey: `call:${call.outboxId}:failure`,
+        });
+        await this.deps.sql.transaction('call-dead', (conn) => finishCall(conn, call.outboxId, 'dead', outcome.reason));
+      }
+    } catch (error) {
+      if (answerRefused(outcome, error)) {
+        // Ask again (or dead-letter): a kept answer must go, or the retry would deliver it again.
+        if (call.outcome) await job.updateData(this.bare(call));
+        await this.deliver(job, token, await this.backendFailed(job, error, true));
+        return;
+      }
+      if (token === undefined) throw ensureError(error);
+      const redeliveries = (call.redeliveries ?? 0) + 1;
+      const delayMs = this.redeliveryDelayMs(redeliveries);
+      // An outage passes; anything else (a journey or event type gone) needs a person: louder.
+      const level = isOutage(error) ? 'warn' : 'error';
+      log[level]({ err: ensureError(error), kind: outcome.kind, redeliveries, delayMs }, 'the back end answered but the answer could not be recorded; delivering it again later');
+      await job.updateData({ ...this.bare(call), outcome, redeliveries });
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    }
+  }
+
+  /** Exponential from `backoffMs` up to `redeliverMaxMs`, with jitter so redeliveries after an outage spread out. */
+  private redeliveryDelayMs(redeliveries: number): number {
+    const ceiling = Math.min(this.options.redeliverMaxMs, this.options.backoffMs * 2 ** Math.min(redeliveries - 1, 30));
+    return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  }
+
+  private bare(call: CallJob): CallJob {
+    const { outcome: _outcome, redeliveries: _redeliveries, ...rest } = call;
+    return rest;
   }
 
   async close(): Promise<void> {
