@@ -23,6 +23,7 @@ export {
   isAmbiguousCommitError,
   isConnectionError,
   isDuplicateKeyError,
+  isPermanentStatementError,
   isRetryableTransactionError,
   wrapStoreError,
 } from './store-errors.js';

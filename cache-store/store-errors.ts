@@ -116,6 +116,28 @@ export function isRetryableTransactionError(thrown: unknown): boolean {
   return hasServerErrno(thrown, [SERVER_ERRNO.DEADLOCK, SERVER_ERRNO.LOCK_WAIT_TIMEOUT, SERVER_ERRNO.RECORD_CHANGED]);
 }
 
+/**
+ * Errors a statement will meet again however often it is retried, because of what it carries:
+ * too large for a packet, a value out of a column's range or type, invalid JSON, a failed check
+ * constraint. Retrying such a commit only blocks everything batched with it.
+ */
+const PERMANENT_ERRNOS: readonly number[] = [
+  1048, // ER_BAD_NULL_ERROR (e.g. a date the server cannot represent became NULL)
+  1153, // ER_NET_PACKET_TOO_LARGE
+  1264, // ER_WARN_DATA_OUT_OF_RANGE
+  1292, // ER_TRUNCATED_WRONG_VALUE (an impossible date or time)
+  1366, // ER_TRUNCATED_WRONG_VALUE_FOR_FIELD
+  1406, // ER_DATA_TOO_LONG
+  1441, // ER_DATETIME_FUNCTION_OVERFLOW
+  3140, // ER_INVALID_JSON_TEXT
+  4025, // ER_CONSTRAINT_FAILED (JSON_VALID checks)
+  45046, // driver: ER_MAX_ALLOWED_PACKET, refused before sending
+];
+
+export function isPermanentStatementError(thrown: unknown): boolean {
+  return hasServerErrno(thrown, PERMANENT_ERRNOS);
+}
+
 /** True when a unique key rejected an insert or update (1062). */
 export function isDuplicateKeyError(thrown: unknown): boolean {
   return hasServerErrno(thrown, [SERVER_ERRNO.DUPLICATE_KEY]);

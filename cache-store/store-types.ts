@@ -79,6 +79,12 @@ export interface Store extends SqlExecutor {
   /** The database name in use. */
   readonly database: string;
   /**
+   * The server's `max_allowed_packet`, read at open: no statement (one row of an insert, one
+   * journey's data) can be larger. The pool refuses such a statement before sending it (a
+   * non-fatal driver error) instead of letting the server drop the connection.
+   */
+  readonly maxAllowedPacketBytes: number;
+  /**
    * The underlying pool. Every connection runs at READ COMMITTED with a short lock wait timeout
    * and an idle-transaction timeout; BIGINTs come back as numbers (range-checked), DATETIMEs as
    * UTC `Date`s (millisecond precision: never use one as an equality key).

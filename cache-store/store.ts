@@ -73,8 +73,8 @@ function sessionInitSql(options: ResolvedStoreOptions): string[] {
   ];
 }
 
-/** One connection without a default database: creates the database, checks durability. */
-async function bootstrap(options: ResolvedStoreOptions): Promise<void> {
+/** One connection without a default database: creates the database, checks durability; returns max_allowed_packet. */
+async function bootstrap(options: ResolvedStoreOptions): Promise<number> {
   let conn: Connection | undefined;
   try {
     conn = await mariadb.createConnection(driverConfig(options));
@@ -86,6 +86,8 @@ async function bootstrap(options: ResolvedStoreOptions): Promise<void> {
     await executor.execute(
       `CREATE DATABASE IF NOT EXISTS \`${options.target.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
     );
+    const packet = await executor.queryOne<{ bytes: number }>('SELECT @@GLOBAL.max_allowed_packet AS bytes');
+    return Number(packet?.bytes ?? DEFAULT_MAX_ALLOWED_PACKET);
   } catch (err) {
     throw wrapStoreError(err, `connecting to ${options.redactedUrl}`);
   } finally {
@@ -102,9 +104,15 @@ async function endQuietly(conn: Connection, logger: Logger): Promise<void> {
   }
 }
 
-function createPool(options: ResolvedStoreOptions): Pool {
+/** MariaDB's default, for a server that does not say. */
+const DEFAULT_MAX_ALLOWED_PACKET = 16 * 1024 * 1024;
+
+function createPool(options: ResolvedStoreOptions, maxAllowedPacket: number): Pool {
   const pool = mariadb.createPool({
     ...driverConfig(options),
+    // The driver refuses a larger statement before sending it (an error on that statement
+    // only); the server would instead drop the connection mid-transaction.
+    maxAllowedPacket,
     database: options.target.database,
     connectionLimit: options.poolSize,
     acquireTimeout: options.acquireTimeoutMs,
@@ -161,12 +169,14 @@ async function migrateWithPool(pool: Pool, options: ResolvedStoreOptions): Promi
 class MariadbStore implements Store {
   readonly database: string;
   readonly pool: Pool;
+  readonly maxAllowedPacketBytes: number;
   private readonly logger: Logger;
   private closing: Promise<void> | undefined;
   private readonly executor: SqlExecutor;
 
-  constructor(pool: Pool, options: ResolvedStoreOptions) {
+  constructor(pool: Pool, options: ResolvedStoreOptions, maxAllowedPacketBytes: number) {
     this.pool = pool;
+    this.maxAllowedPacketBytes = maxAllowedPacketBytes;
     this.database = options.target.database;
     this.logger = options.logger;
     this.executor = makeExecutor(async (sql, params) => {
@@ -227,8 +237,8 @@ class MariadbStore implements Store {
 export async function openStore(options: StoreOptions): Promise<Store> {
   const resolved = resolveStoreOptions(options);
   const { logger } = resolved;
-  await bootstrap(resolved);
-  const pool = createPool(resolved);
+  const maxAllowedPacket = await bootstrap(resolved);
+  const pool = createPool(resolved, maxAllowedPacket);
   try {
     if (resolved.migrate) {
       const report = await migrateWithPool(pool, resolved);
@@ -238,5 +248,5 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await pool.end().catch(() => undefined);
     throw err instanceof JourneyError ? err : wrapStoreError(err, 'opening the store');
   }
-  return new MariadbStore(pool, resolved);
+  return new MariadbStore(pool, resolved, maxAllowedPacket);
 }

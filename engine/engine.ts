@@ -228,6 +228,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     metrics,
     logger,
     partitionCount,
+    // The payload, the journey's data and the emitted events of one outcome share a packet.
+    maxEventBytes: Math.floor(options.store.maxAllowedPacketBytes / 4),
     admit: () => {
       if (stopped) throw new JourneyError('JE_ENGINE_STOPPED', 'the engine is stopping', { retryAfterMs: 1000 });
       if (inflight.accepts >= maxInflightAccepts || worker?.saturated) {

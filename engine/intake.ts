@@ -38,6 +38,12 @@ export interface IntakeDependencies {
   intakeConcurrency?: number;
   /** Most accepts in one intake transaction. @defaultValue 256 */
   maxIntakeBatch?: number;
+  /**
+   * Largest event payload (JSON bytes) the store can commit: its outcome repeats the payload in
+   * the journey's data and in emitted events, all within one packet. Larger → 413 before anything
+   * is written. @defaultValue unlimited
+   */
+  maxEventBytes?: number;
 }
 
 interface QueuedAccept {
@@ -212,12 +218,20 @@ export class Intake {
     this.deps.deployments.checkAccessAtEdge(journey, event.type, context);
     this.deps.admit();
 
+    const payloadJson = JSON.stringify(event.payload);
+    const { maxEventBytes } = this.deps;
+    if (maxEventBytes !== undefined && payloadJson.length > maxEventBytes / 4 && Buffer.byteLength(payloadJson) > maxEventBytes) {
+      // It could be accepted but never handled: its commit would fail on every try.
+      throw new JourneyError('JE_PAYLOAD_TOO_LARGE', `the event payload is larger than the store can commit (${maxEventBytes} bytes)`, {
+        details: { limitBytes: maxEventBytes, reason: 'store' },
+      });
+    }
     const eventId = newId();
     const contextWithOrigin = { ...context, origin: 'api' as const };
     const newEvent: NewEvent = {
       eventId,
       type: event.type,
-      payloadJson: JSON.stringify(event.payload),
+      payloadJson,
       contextJson: JSON.stringify(contextWithOrigin),
       origin: 'api',
       causedBy: null,

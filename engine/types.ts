@@ -47,7 +47,8 @@ export interface EventOutcome {
   eventId: string;
   journeyId: string;
   outcome: 'applied' | 'rejected';
-  rejection?: { code: RejectionCode; message: string; rule?: string; beadId?: string };
+  /** `STORE_REFUSED`: the evaluated outcome could never be stored (too large, a value out of range). */
+  rejection?: { code: RejectionCode | 'STORE_REFUSED'; message: string; rule?: string; beadId?: string };
   beadId?: string;
   /** The journey's handled-event count after this event (its `seq`). */
   seq: number;

@@ -9,7 +9,9 @@ import {
   dueTimers,
   ensurePartitions,
   eventExists,
+  isConnectionError,
   isDuplicateKeyError,
+  isPermanentStatementError,
   loadJourney,
   markTimerFired,
   appendEvent,
@@ -114,9 +116,16 @@ export interface InlineEvent {
   replyTo?: string;
 }
 
+/**
+ * What a group commit answers for one member: the journal's result, or `refused` when the member's
+ * own statements can never commit (too large for a packet, a value the store cannot hold), found
+ * by committing it alone.
+ */
+type MemberResult = CommitResult | { status: 'refused'; error: Error };
+
 interface QueuedCommit {
   commit: HandlingCommit;
-  resolve: (result: CommitResult) => void;
+  resolve: (result: MemberResult) => void;
   reject: (error: Error) => void;
 }
 
@@ -542,6 +551,7 @@ export class Worker {
     }
     const applied = evaluation.outcome === 'applied';
     const newData = evaluation.outcome === 'applied' ? evaluation.data : state.data;
+    let newDataCommitted = newData;
     let lifecycle: Lifecycle = state.lifecycle;
     if (state.lifecycle === 'pending') lifecycle = applied ? 'active' : 'failed';
 
@@ -563,7 +573,7 @@ export class Worker {
       }
     }
     const effects: Effect[] = evaluation.outcome === 'applied' ? evaluation.effects : [];
-    const outcome: EventOutcome = {
+    let outcome: EventOutcome = {
       eventId: event.eventId,
       journeyId: actor.journeyId,
       outcome: evaluation.outcome,
@@ -575,7 +585,7 @@ export class Worker {
       emitted,
       handledAt: new Date(nowMs).toISOString(),
     };
-    const commit: HandlingCommit = {
+    let commit: HandlingCommit = {
       journeyId: actor.journeyId,
       partitionNo: actor.partitionNo,
       eventId: event.eventId,
@@ -603,7 +613,26 @@ export class Worker {
       ),
     };
 
-    const result = await this.commit(commit);
+    let result = await this.commit(commit);
+    if (result.status === 'refused') {
+      // Poison: this outcome can never be stored. Inline, nothing is written yet: the normal path
+      // accepts the event (intake already refused payloads the store cannot hold) and its mailbox
+      // turn lands here again. Otherwise the event ends as a terminal rejection with the reason,
+      // never retried forever and never holding back the journeys batched with it.
+      if (acceptInline) {
+        actor.state = null;
+        return false;
+      }
+      const refusal = refusalOf(commit, state, result.error, nowMs);
+      this.deps.metrics.refusedByStore.inc();
+      log().error({ err: result.error }, 'the outcome cannot be stored; the event ends rejected (STORE_REFUSED)');
+      ({ commit, outcome } = refusal);
+      lifecycle = commit.lifecycle;
+      newDataCommitted = state.data;
+      feedback.length = 0;
+      result = await this.commit(commit);
+      if (result.status === 'refused') throw result.error; // not even the rejection fits: retried later
+    }
     if (result.status === 'fenced') {
       log().warn('commit fenced: partition lease lost');
       this.losePartition(actor.partitionNo, 'fenced at commit');
@@ -620,12 +649,12 @@ export class Worker {
     // Committed: this node's copy follows the store.
     state.handledSeq += 1;
     if (state.handledSeq > state.acceptedSeq) state.acceptedSeq = state.handledSeq;
-    state.data = newData;
+    state.data = newDataCommitted;
     state.lifecycle = lifecycle;
     if (actor.pending.delete(event.journeySeq)) this.depth -= 1;
     this.updateGauges();
-    this.deps.metrics.handled.inc({ outcome: evaluation.outcome });
-    if (this.log.isLevelEnabled('debug')) log().debug({ outcome: evaluation.outcome }, 'event handled');
+    this.deps.metrics.handled.inc({ outcome: outcome.outcome });
+    if (this.log.isLevelEnabled('debug')) log().debug({ outcome: outcome.outcome }, 'event handled');
     this.deps.outcomes.publish(outcome);
     const { replyTo } = event;
     if (replyTo && replyTo !== this.options.ownerId && this.deps.grid) {
@@ -672,7 +701,7 @@ export class Worker {
   // -------------------------------------------------------------------------------------------
   // Group commit
 
-  private commit(commit: HandlingCommit): Promise<CommitResult> {
+  private commit(commit: HandlingCommit): Promise<MemberResult> {
     return new Promise((resolve, reject) => {
       this.commitQueue.push({ commit, resolve, reject });
       this.pumpCommits();
@@ -701,18 +730,25 @@ export class Worker {
       this.deps.metrics.batchSize.observe(batch.length);
       batch.forEach((queued, i) => queued.resolve(results[i] ?? { status: 'conflict' }));
     } catch (error) {
-      if (batch.length > 1 && isDuplicateKeyError(error)) {
-        // An inline event reused an idempotency key, which failed the whole shared commit and
-        // wrote nothing. Halving isolates it in a few commits; alone, it fails and goes the
-        // normal way (which answers the replay), and every other event commits.
-        this.deps.metrics.retried.inc({ reason: 'duplicate-key' }, batch.length);
+      const wrapped = ensureError(error);
+      // The store's trouble, not the members': an unknown commit outcome (each actor reloads
+      // from the store, which tells) or no store at all. Every member retries later.
+      const storeTrouble = isJourneyError(wrapped, 'JE_STORE_COMMIT_UNKNOWN') || isConnectionError(error);
+      if (!storeTrouble && batch.length > 1) {
+        // One member spoiled the shared commit (which wrote nothing): a reused idempotency key
+        // inline, a row too large, a value the store cannot hold. Halving isolates it in a few
+        // commits, and every other member commits.
+        this.deps.metrics.retried.inc({ reason: isDuplicateKeyError(error) ? 'duplicate-key' : 'isolate' }, batch.length);
         const half = Math.ceil(batch.length / 2);
         await this.runBatch(batch.slice(0, half));
         await this.runBatch(batch.slice(half));
         return;
       }
-      // Includes an unknown commit outcome: each actor reloads from the store, which tells.
-      const wrapped = ensureError(error);
+      const [alone] = batch;
+      if (alone && batch.length === 1 && isPermanentStatementError(error)) {
+        alone.resolve({ status: 'refused', error: wrapped });
+        return;
+      }
       for (const queued of batch) queued.reject(wrapped);
     }
   }
@@ -774,4 +810,34 @@ export class Worker {
     this.deps.metrics.mailboxDepth.set(this.depth);
     this.deps.metrics.actors.set(this.actors.size);
   }
+}
+
+/**
+ * The terminal rejection of an event whose outcome the store refused: the journey's data stays
+ * as it was, nothing is emitted, started or called, and the outcome is small enough to store.
+ */
+function refusalOf(refused: HandlingCommit, state: JourneyState, error: Error, nowMs: number): { commit: HandlingCommit; outcome: EventOutcome } {
+  const outcome: EventOutcome = {
+    eventId: refused.eventId,
+    journeyId: refused.journeyId,
+    outcome: 'rejected',
+    rejection: { code: 'STORE_REFUSED', message: `the outcome cannot be stored: ${error.message.slice(0, 300)}` },
+    seq: state.handledSeq + 1,
+    data: null,
+    emitted: [],
+    handledAt: new Date(nowMs).toISOString(),
+  };
+  const commit: HandlingCommit = {
+    ...refused,
+    status: 'rejected',
+    lifecycle: state.lifecycle === 'pending' ? 'failed' : state.lifecycle,
+    dataJson: null,
+    outcomeJson: JSON.stringify(outcome),
+    feedback: [],
+    timersToStart: [],
+    timersToCancel: [],
+    cancelTimersOnEvent: false,
+    calls: [],
+  };
+  return { commit, outcome };
 }
