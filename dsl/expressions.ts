@@ -82,6 +82,8 @@ function boolean(expr: Expr, value: Json, role: string): boolean {
 
 function finite(expr: Expr, value: number): number {
   if (!Number.isFinite(value)) fail(expr, 'the result is not a finite number');
+  // Past 2^53 a double no longer holds every integer: an amount would be silently rounded.
+  if (Math.abs(value) > Number.MAX_SAFE_INTEGER) fail(expr, 'the result is beyond the range of exact integers (±2^53−1)');
   return value;
 }
 

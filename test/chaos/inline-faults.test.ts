@@ -15,6 +15,7 @@ import type { Store } from '../../cache-store/index.js';
 import { ensureError, silentLogger } from '../../common/index.js';
 import { findFreePortBase } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
+import { mariadbAdmin } from '../support/services.js';
 import type { TestDatabase } from '../support/environment.js';
 import { WorkerProcess, checkWallets, latencySummary, ownedPartitions, recordSummary, waitFor, trackLoads } from './harness.js';
 import type { CheckReport, RequestRecord, WorkerSettings } from './harness.js';
@@ -194,9 +195,9 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
     return { json: null, attempts, error };
   }
 
-  async function openWallets(label: string): Promise<Array<{ journeyId: string; owner: string }>> {
+  async function openWallets(label: string, count = WALLETS): Promise<Array<{ journeyId: string; owner: string }>> {
     return Promise.all(
-      Array.from({ length: WALLETS }, async (_, i) => {
+      Array.from({ length: count }, async (_, i) => {
         const owner = `${label}-${i}`;
         const answer = await sendUntilAcked('/journeys/pfm/wallet/1.0/events', { type: 'OpenWallet', data: { owner, currency: 'EUR' } }, owner, `open-${owner}`, i);
         if (!answer.json) throw new Error(`could not open wallet ${owner}: ${answer.error}`);
@@ -205,8 +206,12 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
     );
   }
 
-  /** One sender per wallet, each sending its wallet's operations one at a time through rotating nodes. */
-  function startLoad(journeys: Array<{ journeyId: string; owner: string }>) {
+  /**
+   * One sender per wallet, each sending its wallet's operations one at a time through rotating
+   * nodes. With `duplicateEvery: n`, every n-th operation is sent twice at once under the same
+   * key (a client that double-submits): both answers must name the same event.
+   */
+  function startLoad(journeys: Array<{ journeyId: string; owner: string }>, options: { duplicateEvery?: number } = {}) {
     const operations: Operation[] = [];
     const log: RequestRecord[] = [];
     let running = true;
@@ -218,7 +223,16 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
         const key = `${journey.owner}-op-${k}`;
         const sentAt = performance.now();
         const record: RequestRecord = { journeyId: journey.journeyId, type, amount, result: 'failed', atMs: Math.round(sentAt - started) };
-        const answer = await sendUntilAcked(`/journeys/${journey.journeyId}/events`, { type, data: { amount } }, journey.owner, key, i + k);
+        const path = `/journeys/${journey.journeyId}/events`;
+        const twice = options.duplicateEvery !== undefined && k % options.duplicateEvery === 0;
+        const [answer, twin] = await Promise.all([
+          sendUntilAcked(path, { type, data: { amount } }, journey.owner, key, i + k),
+          twice ? sendUntilAcked(path, { type, data: { amount } }, journey.owner, key, i + k + 1) : undefined,
+        ]);
+        if (twin && (twin.json?.eventId !== answer.json?.eventId || twin.json?.seq !== answer.json?.seq)) {
+          record.error = `double submit of ${key} answered differently: ${JSON.stringify(answer.json)} vs ${JSON.stringify(twin.json)} (${twin.error ?? ''})`;
+          answer.json = null;
+        }
         record.ms = Math.round(performance.now() - sentAt);
         if (answer.json) {
           record.result = 'acked';
@@ -349,6 +363,46 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
     // The kills did cut requests off, and their clients retried under the same key.
     expect(load.operations.some((o) => o.attempts > 1)).toBe(true);
   }, 150_000);
+
+  it('loses and doubles nothing while every MariaDB connection of the engine is killed every 2 s', async () => {
+    // The load of the field report: 40 wallets with a sender each, every 10th operation sent twice.
+    const journeys = await openWallets('dbkill', 40);
+    const load = track(startLoad(journeys, { duplicateEvery: 10 }));
+    const admin = await mariadbAdmin(database.url);
+    let killed = 0;
+    try {
+      for (let round = 0; round < 6; round++) {
+        await sleep(2_000);
+        const victims = (await admin.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [database.name])) as Array<{ id: number | bigint }>;
+        for (const { id } of victims) {
+          await admin.query(`KILL CONNECTION ${Number(id)}`).catch(() => undefined); // it may have closed meanwhile
+          killed += 1;
+        }
+      }
+    } finally {
+      await admin.end();
+    }
+    await sleep(1_500);
+    await load.stop();
+    const report = await checkWallets(database.url, load.log);
+    const keys = await checkKeys(load.operations);
+    // The journal itself: every journey's handled_seq counts its handled event rows, its
+    // accepted_seq is its last event, and no seq is missing.
+    const broken = await probe.query<{ journey_id: string }>(
+      `SELECT j.journey_id FROM journeys j LEFT JOIN events e ON e.journey_id = j.journey_id
+        WHERE j.journey_id IN (?) GROUP BY j.journey_id, j.handled_seq, j.accepted_seq
+       HAVING SUM(e.status <> 'pending') <> j.handled_seq OR COUNT(e.event_id) <> j.accepted_seq OR MAX(e.journey_seq) <> j.accepted_seq`,
+      [journeys.map((j) => j.journeyId)],
+    );
+    recordSummary('every MariaDB connection killed every 2 s (double submits, client retries)', report, 0);
+    console.log(`${describeRun('MariaDB connections killed', report, load.operations, NO_COUNTS, keys)}; ${killed} connections killed`);
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
+    expect(keys.problems).toEqual([]);
+    expect(broken).toEqual([]);
+    expect(killed).toBeGreaterThan(0);
+    expect(report.acked).toBeGreaterThan(50);
+  }, 120_000);
 
   it('fences a combined node paused past its lease: after SIGCONT none of its late commits land', async () => {
     const journeys = await openWallets('pause');

@@ -90,6 +90,15 @@ describe('expressions', () => {
     expect(calc('event.a < "x"', { a: 1 })).toMatchObject({ message: 'Calc failed: event.a < "x": cannot order a number and a string' });
     expect(calc('length(event.a)', { a: 1 })).toMatchObject({ code: 'ACTION_FAILED' });
   });
+
+  it('refuses arithmetic past exact integers instead of rounding an amount', () => {
+    expect(calc('event.a + 1', { a: Number.MAX_SAFE_INTEGER })).toMatchObject({
+      code: 'ACTION_FAILED',
+      message: 'Calc failed: event.a + 1: the result is beyond the range of exact integers (±2^53−1)',
+    });
+    expect(calc('event.a * 1000', { a: 2 ** 50 })).toMatchObject({ code: 'ACTION_FAILED' });
+    expect(value('event.a + 1', { a: Number.MAX_SAFE_INTEGER - 1 })).toBe(Number.MAX_SAFE_INTEGER);
+  });
 });
 
 const PAYMENT = `journey acme/payment version 1.0
