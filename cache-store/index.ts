@@ -52,6 +52,7 @@ export {
   acquirePartitions,
   appendEvent,
   commitHandlingBatch,
+  databaseNowMs,
   dueTimers,
   ensurePartitionCount,
   ensurePartitions,

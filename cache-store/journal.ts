@@ -664,12 +664,17 @@ export interface DueTimer {
   payload: Record<string, unknown>;
 }
 
-export async function dueTimers(conn: Connection, partitions: number[], nowMs: number, limit: number): Promise<DueTimer[]> {
+/**
+ * Scheduled timers of the given partitions that are due by the database's clock (`NOW(6)`): a
+ * node's own clock, which may be days off, never decides. `atMs` replaces the database's now only
+ * where a clock stands in for it on purpose (tests that move time by hand).
+ */
+export async function dueTimers(conn: Connection, partitions: number[], limit: number, atMs?: number): Promise<DueTimer[]> {
   if (partitions.length === 0) return [];
   const rows = await conn.query<Row[]>(
     `SELECT timer_id, journey_id, partition_no, timer_name, event_type, payload FROM timers
-      WHERE status = 'scheduled' AND partition_no IN (?) AND fire_at <= FROM_UNIXTIME(?) ORDER BY fire_at LIMIT ?`,
-    [partitions, nowMs / 1000, limit],
+      WHERE status = 'scheduled' AND partition_no IN (?) AND fire_at <= ${atMs === undefined ? 'NOW(6)' : 'FROM_UNIXTIME(?)'} ORDER BY fire_at LIMIT ?`,
+    atMs === undefined ? [partitions, limit] : [partitions, atMs / 1000, limit],
   );
   return rows.map((row) => ({
     timerId: str(row.timer_id),
@@ -679,6 +684,15 @@ export async function dueTimers(conn: Connection, partitions: number[], nowMs: n
     eventType: str(row.event_type),
     payload: parseJson(row.payload),
   }));
+}
+
+/**
+ * The database's clock, ms since the epoch: the one clock every node's timers, leases and
+ * forwarding deadlines are measured against (nodes correct their own by it).
+ */
+export async function databaseNowMs(conn: Connection): Promise<number> {
+  const rows = await conn.query<Row[]>(`SELECT CAST(UNIX_TIMESTAMP(NOW(6)) * 1000000 AS UNSIGNED) AS micros`);
+  return toNumber(rows[0]?.micros) / 1000;
 }
 
 /** Marks a timer fired, exactly once; returns false if it was fired or cancelled meanwhile. */

@@ -26,6 +26,8 @@ export interface EngineConfig {
   partitions: number;
   /** Partition lease time to live. Env `LEASE_TTL_MS`. @defaultValue 10000 */
   leaseTtlMs: number;
+  /** A skew of this node's clock to the database's past this is logged as a warning. Env `CLOCK_SKEW_WARN_MS`. @defaultValue 1000 */
+  clockSkewWarnMs: number;
   /** What this process does. Env `ROLES`. @defaultValue `api,worker` */
   roles: Array<'api' | 'worker'>;
   /** `dev` takes the sender from X-Dev-Sender headers: local use only. Env `AUTH_MODE`. @defaultValue `dev` */
@@ -59,6 +61,7 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   journeysDir: ['JOURNEYS_DIR', '--journeys'],
   partitions: ['PARTITIONS', '--partitions'],
   leaseTtlMs: ['LEASE_TTL_MS', '--lease-ttl-ms'],
+  clockSkewWarnMs: ['CLOCK_SKEW_WARN_MS', '--clock-skew-warn-ms'],
   roles: ['ROLES', '--roles'],
   authMode: ['AUTH_MODE', '--auth-mode'],
   jwtSecrets: ['JWT_SECRETS', '--jwt-secrets'],
@@ -86,6 +89,7 @@ export const CONFIG_SCHEMA = {
     journeysDir: { type: 'string', minLength: 1, default: 'journeys' },
     partitions: { type: 'integer', minimum: 1, maximum: 4096, default: 64 },
     leaseTtlMs: { type: 'integer', minimum: 500, maximum: 600000, default: 10000 },
+    clockSkewWarnMs: { type: 'integer', minimum: 1, maximum: 86400000, default: 1000 },
     roles: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['api', 'worker'] }, default: ['api', 'worker'] },
     authMode: { enum: ['dev', 'jwt'], default: 'dev' },
     jwtSecrets: { type: 'array', items: { type: 'string', minLength: 32 }, default: [] },

@@ -1,7 +1,7 @@
 export { ERROR_CODES, JourneyError, ensureError, isJourneyError } from './errors.js';
 export type { ErrorCode, JourneyErrorOptions } from './errors.js';
-export { systemClock, SimulatedClock } from './clock.js';
-export type { Clock } from './clock.js';
+export { CorrectedClock, systemClock, SimulatedClock } from './clock.js';
+export type { Clock, ClockSample } from './clock.js';
 export { createLogger, silentLogger } from './logger.js';
 export type { Logger, LoggerOptions } from './logger.js';
 export { CONFIG_SCHEMA, CONFIG_SOURCES, loadConfig } from './config.js';

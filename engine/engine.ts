@@ -13,10 +13,12 @@ import {
   unownedPartitions,
 } from '../cache-store/index.js';
 import type { JournalEvent, JourneyRow, Store } from '../cache-store/index.js';
-import { JourneyError, ensureError, silentLogger, systemClock } from '../common/index.js';
+import { CorrectedClock, JourneyError, ensureError, silentLogger, systemClock } from '../common/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import type { CompiledJourney, EventContext, JsonObject, ProcessorRegistry } from '../dsl/index.js';
 import { CallRunner, DEFAULT_CALL_OPTIONS } from './calls.js';
+import { ClockSync, DEFAULT_CLOCK_SYNC_OPTIONS } from './clock-sync.js';
+import type { ClockSyncOptions } from './clock-sync.js';
 import type { BackendRegistry, CallOptions } from './calls.js';
 import { Deployments } from './deployments.js';
 import { ID_PATTERN } from './ids.js';
@@ -68,7 +70,14 @@ export interface EngineOptions {
    * itself (safe either way: the event id keeps it written once). @defaultValue 1000
    */
   forwardTimeoutMs?: number;
+  /**
+   * A clock standing in for the database's (tests that move time by hand): taken as it is, and
+   * timers fall due by it. @defaultValue this node's clock corrected by its measured skew to the
+   * database's, which alone decides when timers are due
+   */
   clock?: Clock;
+  /** How often the skew to the database's clock is measured, and past what it is logged as a warning. */
+  clockSync?: Partial<ClockSyncOptions>;
   logger?: Logger;
 }
 
@@ -133,10 +142,15 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   if (!/^[A-Za-z0-9._-]{1,60}$/.test(nodeId)) throw new JourneyError('JE_CONFIG_INVALID', 'NODE_ID must be 1-60 letters, digits, dot, dash or underscore', { details: { setting: 'NODE_ID' } });
   // A restarted node is a new incarnation: it never inherits the leases (or epochs) of its past self.
   const ownerId = `${nodeId}:${randomBytes(4).toString('hex')}`;
-  const clock = options.clock ?? systemClock;
   const logger = (options.logger ?? silentLogger()).child({ nodeId });
   const sql = sqlPort(options.store);
   const metrics = new EngineMetrics();
+  // The database's clock is the cluster's; this node's own may be off by days. Measured before
+  // anything is handled, so no timer is ever scheduled or forwarded on the node's own time.
+  const corrected = options.clock ? null : new CorrectedClock(systemClock);
+  const clockSync = corrected ? new ClockSync(corrected, sql, metrics, logger, { ...DEFAULT_CLOCK_SYNC_OPTIONS, ...options.clockSync }) : null;
+  await clockSync?.sync();
+  const clock: Clock = options.clock ?? corrected ?? systemClock;
   const outcomes = new OutcomeHub();
   const deployments = new Deployments(options.journeys, options.processors);
   const requestedPartitions = options.partitionCount ?? 64;
@@ -193,6 +207,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       sql,
       grid,
       clock,
+      timersByClock: options.clock !== undefined,
       logger,
       metrics,
       outcomes,
@@ -215,7 +230,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     }
   };
 
-  const forwarder = grid ? new InlineForwarder(grid, ownerId, (partitionNo) => owners.get(partitionNo), options.forwardTimeoutMs ?? 1_000, metrics, logger) : null;
+  const forwarder = grid ? new InlineForwarder(grid, ownerId, (partitionNo) => owners.get(partitionNo), options.forwardTimeoutMs ?? 1_000, metrics, logger, clock) : null;
   // Inline at this node's worker when it owns the partition, else at the owner it is forwarded to.
   const handleInline = (event: InlineEvent): Promise<number | null> => {
     if (worker?.active(event.partitionNo)) return worker.handleInline(event);
@@ -287,8 +302,9 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
           // Whatever happens here, the forwarding node accepts the event itself if we say null
           // or say nothing: the event id keeps it written once.
           // A stale request (read after its deadline: this node was paused, say) is declined: its
-          // sender has accepted the event itself by now, or told its client it could not.
-          const taken = worker && Date.now() <= message.deadlineMs ? worker.handleInline(message.event).catch(() => null) : Promise.resolve(null);
+          // sender has accepted the event itself by now, or told its client it could not. Both
+          // read the database's clock, so their own clocks need not agree.
+          const taken = worker && clock.nowMs() <= message.deadlineMs ? worker.handleInline(message.event).catch(() => null) : Promise.resolve(null);
           void taken.then((journeySeq) => sendTo(message.replyTo, { kind: 'handled', requestId: message.requestId, journeySeq }));
           break;
         }
@@ -426,11 +442,13 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       if (stopped) return;
       stopped = true;
       forwarder?.close();
+      await clockSync?.stop();
       await worker?.stop();
       await Promise.allSettled(background);
       await calls?.close();
     },
   };
+  clockSync?.start();
   logger.info({ ownerId, clusterId, partitionCount, journeys: deployments.list().map((d) => `${d.name}@${d.version}`) }, 'engine started');
   return engine;
 }

@@ -8,7 +8,7 @@
  * primary key, so the event is written once whichever commit lands first, and the loser learns
  * the winner's seq from the store.
  */
-import type { Logger } from '../common/index.js';
+import type { Clock, Logger } from '../common/index.js';
 import { newId } from './ids.js';
 import type { EngineMetrics } from './metrics.js';
 import type { GridPort } from './ports.js';
@@ -30,6 +30,8 @@ export class InlineForwarder {
     private readonly timeoutMs: number,
     private readonly metrics: EngineMetrics,
     private readonly logger: Logger,
+    /** The database's clock as this node measures it: the owner reads the deadline on its own. */
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -48,8 +50,9 @@ export class InlineForwarder {
       }, this.timeoutMs);
       this.waiting.set(requestId, { resolve, timer });
       // Past this the owner declines the request as stale (it was paused, say): the sender has
-      // stopped waiting by then. At least a second, so wall clocks a little apart do no harm.
-      const deadlineMs = Date.now() + Math.max(this.timeoutMs, 1_000);
+      // stopped waiting by then. On the database's clock, which both nodes measure, since their
+      // own wall clocks may be far apart; at least a second, for the error of that measurement.
+      const deadlineMs = this.clock.nowMs() + Math.max(this.timeoutMs, 1_000);
       this.grid.send(owner, { kind: 'handle', requestId, replyTo: this.ownerId, deadlineMs, event: { ...event, replyTo: this.ownerId } }).catch((error: unknown) => {
         this.logger.debug({ err: error, owner }, 'forward not sent; accepting here');
         this.settle(requestId, null, 'unsent');

@@ -30,4 +30,9 @@ export class EngineMetrics {
     buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
+  readonly clockSkew = new Gauge({
+    name: 'je_clock_skew_seconds',
+    help: 'This node\'s wall clock minus the database\'s, as last measured (positive: this node runs ahead); timers and deadlines follow the database',
+    registers: [this.registry],
+  });
 }

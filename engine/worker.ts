@@ -93,7 +93,13 @@ interface Actor {
 interface Dependencies {
   sql: SqlPort;
   grid: GridPort | null;
+  /** The database's clock as this node measures it (or a test's stand-in for it). */
   clock: Clock;
+  /**
+   * The clock stands in for the database's (a test moving time by hand): timers fall due by it.
+   * Otherwise the database's NOW(6) alone decides, whatever this node's clock says.
+   */
+  timersByClock?: boolean;
   logger: Logger;
   metrics: EngineMetrics;
   outcomes: OutcomeHub;
@@ -759,7 +765,9 @@ export class Worker {
   private async fireDueTimers(): Promise<void> {
     const partitions = this.ownedPartitions;
     if (partitions.length === 0) return;
-    const due = await this.deps.sql.read((conn) => dueTimers(conn, partitions, this.deps.clock.nowMs(), 200));
+    // Due by the database's clock: a node whose own clock runs days ahead must not fire early.
+    const at = this.deps.timersByClock ? this.deps.clock.nowMs() : undefined;
+    const due = await this.deps.sql.read((conn) => dueTimers(conn, partitions, 200, at));
     for (const timer of due) {
       if (!this.active(timer.partitionNo)) continue;
       const eventId = newId();

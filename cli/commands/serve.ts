@@ -28,6 +28,7 @@ Every option is also an environment variable:
   --journeys <dir>          JOURNEYS_DIR      default journeys
   --partitions <n>          PARTITIONS        default 64 (fixed at first start)
   --lease-ttl-ms <ms>       LEASE_TTL_MS      default 10000
+  --clock-skew-warn-ms <ms> CLOCK_SKEW_WARN_MS  default 1000 (this node's clock vs the database's)
   --roles <list>            ROLES             api,worker (default) | api | worker
   --auth-mode <mode>        AUTH_MODE         dev (default, local use only) | jwt
   --jwt-secrets <list>      JWT_SECRETS       HS256 secrets for jwt mode
@@ -105,6 +106,7 @@ async function serve(config: EngineConfig, logger: Logger): Promise<() => Promis
       partitionCount: config.partitions,
       worker: config.roles.includes('worker'),
       workerOptions: { leaseTtlMs: config.leaseTtlMs },
+    clockSync: { warnAboveMs: config.clockSkewWarnMs },
       backends: simulatedBackends,
       callQueue: {
         queue: await grid.duplicate(),

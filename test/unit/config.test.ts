@@ -12,6 +12,7 @@ describe('configuration', () => {
       logLevel: 'info',
       partitions: 64,
       leaseTtlMs: 10_000,
+      clockSkewWarnMs: 1_000,
       roles: ['api', 'worker'],
       authMode: 'dev',
       gridKeyPrefix: 'je',
@@ -34,6 +35,7 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL (--log-level)'],
     [{ NODE_ID: 'has space' }, 'NODE_ID (--node-id)'],
     [{ LEASE_TTL_MS: '10' }, 'LEASE_TTL_MS (--lease-ttl-ms)'],
+    [{ CLOCK_SKEW_WARN_MS: '0' }, 'CLOCK_SKEW_WARN_MS (--clock-skew-warn-ms)'],
   ])('refuses %o naming the setting', (env, named) => {
     try {
       loadConfig([], env);
