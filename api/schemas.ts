@@ -273,9 +273,10 @@ export const healthSchema = {
 
 export const readinessSchema = {
   type: 'object',
-  required: ['ready', 'grid', 'store', 'partitions', 'nodeId'],
+  required: ['ready', 'degraded', 'grid', 'store', 'partitions', 'nodeId'],
   properties: {
     ready: { type: 'boolean' },
+    degraded: { type: 'boolean' },
     grid: {
       type: 'object',
       properties: {

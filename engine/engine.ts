@@ -428,7 +428,10 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
         ? { up: gridHealth.up, mode: grid?.mode ?? 'none', nodes: gridHealth.nodes, ...(gridHealth.error ? { error: gridHealth.error } : {}) }
         : { up: true, mode: 'none', nodes: 0 };
       return {
-        ready: storeHealth.ok && gridView.up && (worker === null || worker.holdsItsShare || partitionCount === 0) && unowned?.length === 0 && !stopped,
+        // Without the grid a node still accepts and handles through MariaDB (wake-ups wait for
+        // sweeps, forwards fall back to local accepts) and keeps its leases: degraded, not out.
+        ready: storeHealth.ok && (worker === null || worker.holdsItsShare || partitionCount === 0) && unowned?.length === 0 && !stopped,
+        degraded: !gridView.up,
         grid: gridView,
         store: { up: storeHealth.ok, ...(storeHealth.error ? { error: storeHealth.error } : {}) },
         partitions: { total: partitionCount, owned, ...(unowned ? { unowned: unowned.length, unownedPartitions: unowned.slice(0, 100) } : {}) },

@@ -114,6 +114,8 @@ export interface DeployedJourney {
 
 export interface Readiness {
   ready: boolean;
+  /** Serving without the grid (Redis unreachable): still ready, slower; `grid.error` says why. */
+  degraded: boolean;
   grid: { up: boolean; mode: 'cluster' | 'standalone' | 'none'; nodes: number; error?: string };
   store: { up: boolean; error?: string };
   /**

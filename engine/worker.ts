@@ -163,6 +163,12 @@ export class Worker {
   private readonly stopping = new AbortController();
   private readonly loops: Array<Promise<void>> = [];
   private liveNodes: string[] = [];
+  /** When the last heartbeat succeeded (monotonic ms); null before the first. */
+  private membershipAtMs: number | null = null;
+  /** The heartbeat is failing (logged once per outage, not per tick). */
+  private gridDown = false;
+  /** A write of the owner map is in flight: the next waits for it rather than pile up behind Redis. */
+  private publishingOwners = false;
   /** Partitions this node should own by the last rebalance; -1 before the first. */
   private desiredCount = -1;
   private readonly log: Logger;
@@ -197,8 +203,18 @@ export class Worker {
   async start(): Promise<void> {
     this.running = true;
     await this.deps.sql.transaction('ensure-partitions', (conn) => ensurePartitions(conn, this.options.partitionCount));
+    await this.heartbeat();
     await this.rebalance();
-    this.loops.push(this.every(this.options.leaseRenewMs, 'lease', () => this.rebalance()));
+    // Leases live in MariaDB and are renewed on their own schedule, on a path that never waits
+    // for Redis: a frozen or unreachable grid must not let a held lease expire (each expiry is a
+    // takeover, a new epoch and journeys reloaded). Membership comes from Redis on another loop.
+    this.loops.push(
+      this.every(this.options.leaseRenewMs, 'lease', async () => {
+        await this.renewLeases();
+        await this.rebalance();
+      }),
+    );
+    this.loops.push(this.every(this.options.leaseRenewMs, 'membership', () => this.heartbeat()));
     this.loops.push(this.every(this.options.sweepEveryMs, 'sweep', () => this.sweep(this.options.sweepAfterMs)));
     this.loops.push(this.every(this.options.timerPollMs, 'timers', () => this.fireDueTimers()));
     this.loops.push(this.every(Math.max(1_000, this.options.idleEvictMs / 4), 'evict', () => Promise.resolve(this.evictIdle())));
@@ -241,66 +257,107 @@ export class Worker {
   // -------------------------------------------------------------------------------------------
   // Partitions
 
-  /** Heartbeat, work out which partitions this node should own, renew, release, acquire. */
-  async rebalance(): Promise<void> {
+  /**
+   * Membership: records this node alive in the grid and reads who else is (by Redis's clock, so
+   * nodes with skewed clocks agree). Bounded by the grid's call timeout; on failure the last
+   * membership is kept, and goes stale after `nodeTtlMs`.
+   */
+  private async heartbeat(): Promise<void> {
     const { grid } = this.deps;
-    if (grid) {
-      try {
-        this.liveNodes = await grid.heartbeat(this.options.ownerId, this.options.nodeTtlMs);
-      } catch (error) {
-        // Without membership we keep what we hold and take only what nobody holds.
-        this.log.warn({ err: ensureError(error) }, 'grid heartbeat failed; keeping current partitions');
+    if (!grid) return;
+    try {
+      this.liveNodes = await grid.heartbeat(this.options.ownerId, this.options.nodeTtlMs);
+      this.membershipAtMs = this.deps.clock.monotonicMs();
+      if (this.gridDown) {
+        this.gridDown = false;
+        this.log.info('grid heartbeat works again; rebalancing by fresh membership');
+      }
+    } catch (error) {
+      if (!this.gridDown) {
+        this.gridDown = true;
+        this.log.warn({ err: ensureError(error) }, 'grid heartbeat failed; keeping the partitions held (leases renew in MariaDB) until membership is fresh');
       }
     }
-    if (!this.liveNodes.includes(this.options.ownerId)) this.liveNodes = [...this.liveNodes, this.options.ownerId];
+  }
+
+  /** Whether membership was read from the grid within `nodeTtlMs` (always, without a grid). */
+  private membershipFresh(): boolean {
+    if (!this.deps.grid) return true;
+    return this.membershipAtMs !== null && this.deps.clock.monotonicMs() - this.membershipAtMs <= this.options.nodeTtlMs;
+  }
+
+  /** Extends every lease held, in MariaDB only; a lease that could not be extended is lost at once. */
+  private async renewLeases(): Promise<void> {
+    if (this.leases.size === 0) return;
+    const held = new Map(this.leases);
+    const still = await this.deps.sql.transaction('renew', (conn) => renewPartitions(conn, this.options.ownerId, held, this.options.leaseTtlMs));
+    for (const [partitionNo, epoch] of held) {
+      if (!still.has(partitionNo) && this.leases.get(partitionNo) === epoch) this.losePartition(partitionNo, 'lease lost');
+    }
+  }
+
+  /**
+   * Works out from the last membership which partitions this node should own, hands back the
+   * ones another node should own, and takes its own. MariaDB only; never waits for Redis.
+   */
+  async rebalance(): Promise<void> {
+    const { grid } = this.deps;
+    const fresh = this.membershipFresh();
+    const members = this.liveNodes.includes(this.options.ownerId) ? this.liveNodes : [...this.liveNodes, this.options.ownerId];
     const desired = new Set<number>();
     for (let p = 0; p < this.options.partitionCount; p++) {
-      if (rendezvousOwner(p, this.liveNodes) === this.options.ownerId) desired.add(p);
+      if (rendezvousOwner(p, members) === this.options.ownerId) desired.add(p);
     }
 
     this.desiredCount = desired.size;
 
-    // Renew what we hold; anything not renewed is lost and must stop at once.
-    if (this.leases.size > 0) {
-      const still = await this.deps.sql.transaction('renew', (conn) =>
-        renewPartitions(conn, this.options.ownerId, this.leases, this.options.leaseTtlMs),
-      );
-      for (const partitionNo of [...this.leases.keys()]) {
-        if (!still.has(partitionNo)) this.losePartition(partitionNo, 'lease lost');
+    if (fresh) {
+      // Hand back partitions another live node should own now; it takes them on its next tick.
+      // Draining stops new work at once, so even a partition under constant load gets released.
+      for (const [partitionNo, epoch] of [...this.leases]) {
+        if (desired.has(partitionNo)) {
+          this.draining.delete(partitionNo);
+          continue;
+        }
+        this.draining.add(partitionNo);
+        if (this.partitionBusy(partitionNo)) continue; // its in-flight event commits first
+        this.losePartition(partitionNo, 'rebalanced away');
+        await this.deps.sql.transaction('release', (conn) => releasePartition(conn, this.options.ownerId, partitionNo, epoch));
       }
+    } else {
+      // Stale membership (Redis away) says nothing about who should own what: keep everything
+      // held, and go on working on partitions that were being handed over.
+      this.draining.clear();
     }
 
-    // Hand back partitions another live node should own now; it takes them on its next tick.
-    // Draining stops new work at once, so even a partition under constant load gets released.
-    for (const [partitionNo, epoch] of [...this.leases]) {
-      if (desired.has(partitionNo)) {
-        this.draining.delete(partitionNo);
-        continue;
-      }
-      this.draining.add(partitionNo);
-      if (this.partitionBusy(partitionNo)) continue; // its in-flight event commits first
-      this.losePartition(partitionNo, 'rebalanced away');
-      await this.deps.sql.transaction('release', (conn) => releasePartition(conn, this.options.ownerId, partitionNo, epoch));
-    }
-
-    const wanted = [...desired].filter((p) => !this.leases.has(p));
+    // Without fresh membership, take only what nobody holds (a crashed node's partitions, once
+    // their leases expired): acquisition never takes a live lease, so this cannot churn.
+    const candidates = fresh ? [...desired] : Array.from({ length: this.options.partitionCount }, (_, p) => p);
+    const wanted = candidates.filter((p) => !this.leases.has(p));
     if (wanted.length > 0) {
       const taken = await this.deps.sql.transaction('acquire', (conn) =>
         acquirePartitions(conn, this.options.ownerId, wanted, this.options.leaseTtlMs),
       );
-      const fresh = [...taken.keys()].filter((p) => !this.leases.has(p));
+      const gained = [...taken.keys()].filter((p) => !this.leases.has(p));
       for (const [partitionNo, epoch] of taken) this.leases.set(partitionNo, epoch);
-      if (fresh.length > 0) {
-        this.deps.metrics.leaseChanges.inc({ change: 'acquired' }, fresh.length);
-        this.log.info({ partitions: fresh.length, owned: this.leases.size }, 'partitions acquired; recovering their pending events');
-        await this.recover(fresh);
+      if (gained.length > 0) {
+        this.deps.metrics.leaseChanges.inc({ change: 'acquired' }, gained.length);
+        this.log.info({ partitions: gained.length, owned: this.leases.size }, 'partitions acquired; recovering their pending events');
+        await this.recover(gained);
       }
     }
     this.deps.metrics.partitionsOwned.set(this.leases.size);
-    if (grid) {
+    if (grid && !this.publishingOwners) {
+      // Routing hints only: not awaited, and one write at a time while Redis is slow.
       const owners = new Map<number, string | null>();
       for (const partitionNo of this.leases.keys()) owners.set(partitionNo, this.options.ownerId);
-      await grid.setOwners(owners).catch(() => undefined);
+      this.publishingOwners = true;
+      void grid
+        .setOwners(owners)
+        .catch(() => undefined)
+        .finally(() => {
+          this.publishingOwners = false;
+        });
     }
   }
 

@@ -25,6 +25,13 @@ export interface GridOptions {
   connectTimeoutMs?: number;
   /** A command not answered within this is rejected (not for blocking connections), in ms. @defaultValue 5000 */
   commandTimeoutMs?: number;
+  /**
+   * Longest wait for one call of the engine's router (a heartbeat, a send, a hot-state read) and
+   * for {@link Grid.health}, in ms, whatever the client does meanwhile: a Cluster client queues
+   * commands with no timeout while it reconnects, and a frozen server never answers. Redis only
+   * hints, so a caller that gives up carries on through MariaDB. @defaultValue 1000
+   */
+  callTimeoutMs?: number;
   /** Reconnect attempts a queued command waits through before it fails. @defaultValue 3 */
   maxRetriesPerRequest?: number;
   /**
@@ -72,6 +79,8 @@ export interface Grid {
   readonly keys: GridKeys;
   /** The seed URLs it was opened with. */
   readonly seeds: readonly string[];
+  /** Longest wait for one router call or health check, in ms (see {@link GridOptions.callTimeoutMs}). */
+  readonly callTimeoutMs: number;
   /**
    * The shared, non-blocking client. The watchdog may replace it: read `grid.client` for each
    * use rather than keeping it. Never run blocking commands on it (see {@link duplicate}).
@@ -140,6 +149,28 @@ export function wrapGridError(thrown: unknown, operation: string): JourneyError 
   const isReply = error.name === 'ReplyError';
   const code = isReply && !RETRYABLE_REPLY.test(error.message) ? 'JE_INTERNAL' : 'JE_GRID_UNAVAILABLE';
   return new JourneyError(code, `Redis grid: ${operation} failed: ${error.message}`, { cause: error, details: { operation } });
+}
+
+/**
+ * Settles like `call`, or rejects with `JE_GRID_UNAVAILABLE` once `timeoutMs` passed first. The
+ * command is not withdrawn (ioredis cannot); its late answer is dropped.
+ */
+export function withGridTimeout<T>(call: Promise<T>, timeoutMs: number, operation: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new JourneyError('JE_GRID_UNAVAILABLE', `Redis grid: ${operation} not answered within ${timeoutMs} ms`, { details: { operation, timeoutMs } }));
+    }, timeoutMs);
+    call.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (thrown: unknown) => {
+        clearTimeout(timer);
+        reject(wrapGridError(thrown, operation));
+      },
+    );
+  });
 }
 
 function waitReady(client: GridClient, timeoutMs: number): Promise<void> {
@@ -215,9 +246,10 @@ class GridConnection implements Grid {
   readonly mode: GridMode;
   readonly keys: GridKeys;
   readonly seeds: readonly string[];
+  readonly callTimeoutMs: number;
   private current: GridClient;
   private readonly addresses: SeedAddress[];
-  private readonly options: Required<Omit<GridOptions, 'logger' | 'urls' | 'mode' | 'keyPrefix'>>;
+  private readonly options: Required<Omit<GridOptions, 'logger' | 'urls' | 'mode' | 'keyPrefix' | 'callTimeoutMs'>>;
   private readonly logger: Logger;
   private readonly scripts: ReadonlyMap<string, LuaScript>;
   private readonly duplicates = new Set<GridClient>();
@@ -233,6 +265,7 @@ class GridConnection implements Grid {
     this.keys = createGridKeys(options.keyPrefix ?? 'je');
     this.logger = options.logger ?? silentLogger();
     this.scripts = scripts;
+    this.callTimeoutMs = options.callTimeoutMs ?? 1_000;
     this.options = {
       connectTimeoutMs: options.connectTimeoutMs ?? 5_000,
       commandTimeoutMs: options.commandTimeoutMs ?? 5_000,
@@ -375,6 +408,15 @@ class GridConnection implements Grid {
   }
 
   async health(): Promise<GridHealth> {
+    try {
+      // Readiness probes call this: it answers in bounded time even when every server is frozen.
+      return await withGridTimeout(this.probeHealth(), this.callTimeoutMs, 'health');
+    } catch (thrown: unknown) {
+      return { ok: false, mode: this.mode, latencyMs: null, clusterState: null, masters: null, error: ensureError(thrown).message };
+    }
+  }
+
+  private async probeHealth(): Promise<GridHealth> {
     const health: GridHealth = { ok: false, mode: this.mode, latencyMs: null, clusterState: null, masters: null };
     try {
       health.latencyMs = await this.ping();

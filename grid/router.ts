@@ -7,6 +7,7 @@
  * (`bindCluster`), which namespaces every key (see keys.ts) and tags every membership entry.
  */
 import { JourneyError } from '../common/index.js';
+import { withGridTimeout } from './connection.js';
 import type { Grid, GridClient } from './connection.js';
 import { getJourneyState, putJourneyState } from './journey-state.js';
 import type { GridKeys } from './keys.js';
@@ -71,7 +72,7 @@ export function createGridRouter<Message>(grid: Grid, blocking: GridClient): Gri
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   };
 
-  return {
+  const router: GridRouter<Message> = {
     mode: grid.mode,
     bindCluster(clusterId, hooks = {}) {
       if (binding !== null) {
@@ -152,5 +153,36 @@ export function createGridRouter<Message>(grid: Grid, blocking: GridClient): Gri
       blocking.disconnect();
       await grid.close();
     },
+  };
+  return withTimeouts(router, grid.callTimeoutMs);
+}
+
+/**
+ * Bounds every call that reaches Redis by a timer of its own (`Grid.callTimeoutMs`): a frozen
+ * or failing grid costs a caller that long at most, never the lease schedule or a request's
+ * latency beyond it. Redis only hints, so callers that get `JE_GRID_UNAVAILABLE` go on without it.
+ */
+function withTimeouts<Message>(router: GridRouter<Message>, timeoutMs: number): GridRouter<Message> {
+  // An inbox read cut short by its timer is not issued again while it is still pending: the next
+  // call waits on the same read, so messages it brings back late are handed over, not dropped,
+  // and reads do not pile up on the blocking connection behind a frozen server.
+  let reading: Promise<Message[]> | null = null;
+  return {
+    ...router,
+    heartbeat: (nodeId, ttlMs) => withGridTimeout(router.heartbeat(nodeId, ttlMs), timeoutMs, 'heartbeat'),
+    leave: (nodeId) => withGridTimeout(router.leave(nodeId), timeoutMs, 'leave'),
+    setOwners: (owners) => withGridTimeout(router.setOwners(owners), timeoutMs, 'set owners'),
+    owners: () => withGridTimeout(router.owners(), timeoutMs, 'owners'),
+    send: (nodeId, message) => withGridTimeout(router.send(nodeId, message), timeoutMs, 'send'),
+    receive(nodeId, waitMs) {
+      reading ??= router.receive(nodeId, waitMs).finally(() => {
+        reading = null;
+      });
+      return withGridTimeout(reading, waitMs + timeoutMs, 'receive');
+    },
+    putState: (journeyId, seq, stateJson, ttlMs) => withGridTimeout(router.putState(journeyId, seq, stateJson, ttlMs), timeoutMs, 'put state'),
+    getState: (journeyId) => withGridTimeout(router.getState(journeyId), timeoutMs, 'get state'),
+    // Grid.health bounds itself and never throws.
+    health: () => router.health(),
   };
 }

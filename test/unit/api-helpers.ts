@@ -164,6 +164,7 @@ export class FakeEngine implements JourneyEngine {
   readiness(): Promise<Readiness> {
     return Promise.resolve({
       ready: this.ready,
+      degraded: false,
       grid: { up: this.ready, mode: 'cluster', nodes: 6 },
       store: { up: true },
       partitions: { total: 64, owned: this.ready ? 64 : 0 },
