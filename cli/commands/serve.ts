@@ -106,7 +106,7 @@ async function serve(config: EngineConfig, logger: Logger): Promise<() => Promis
       partitionCount: config.partitions,
       worker: config.roles.includes('worker'),
       workerOptions: { leaseTtlMs: config.leaseTtlMs },
-    clockSync: { warnAboveMs: config.clockSkewWarnMs },
+      clockSync: { warnAboveMs: config.clockSkewWarnMs },
       backends: simulatedBackends,
       callQueue: {
         queue: await grid.duplicate(),
