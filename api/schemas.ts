@@ -134,6 +134,15 @@ const eventOutcomeSchema = {
     ...outcomeResultSchema.properties,
     beadId: { type: 'string' },
     handledAt: { type: 'string', format: 'date-time' },
+    changes: {
+      type: 'array',
+      description: "What the event changed in the journey's data: a JSON Patch (RFC 6902) from the data before it to the data after.",
+      items: {
+        type: 'object',
+        required: ['op', 'path'],
+        properties: { op: { type: 'string', enum: ['add', 'replace', 'remove'] }, path: { type: 'string' }, value: {} },
+      },
+    },
   },
 } as const;
 

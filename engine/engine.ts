@@ -25,7 +25,9 @@ import { ID_PATTERN } from './ids.js';
 import { InlineForwarder } from './forwarding.js';
 import { Intake } from './intake.js';
 import { EngineMetrics } from './metrics.js';
-import { OutcomeHub } from './outcomes.js';
+import { applyChanges, hasChanges } from './outcome-changes.js';
+import { DEFAULT_OUTCOME_HUB_LIMITS, OutcomeHub } from './outcomes.js';
+import type { OutcomeHubLimits } from './outcomes.js';
 import type { GridPort, NodeMessage, SqlPort } from './ports.js';
 import type {
   AcceptRequest,
@@ -78,8 +80,13 @@ export interface EngineOptions {
   clock?: Clock;
   /** How often the skew to the database's clock is measured, and past what it is logged as a warning. */
   clockSync?: Partial<ClockSyncOptions>;
+  /** How many recent outcomes `?wait` callers are answered from memory (the rest from the store). */
+  outcomeHub?: Partial<OutcomeHubLimits>;
   logger?: Logger;
 }
+
+/** History pages stop growing past this many bytes of JSON (always at least one event). */
+const MAX_HISTORY_PAGE_BYTES = 256 * 1024;
 
 function sqlPort(store: Store): SqlPort {
   return {
@@ -151,7 +158,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   const clockSync = corrected ? new ClockSync(corrected, sql, metrics, logger, { ...DEFAULT_CLOCK_SYNC_OPTIONS, ...options.clockSync }) : null;
   await clockSync?.sync();
   const clock: Clock = options.clock ?? corrected ?? systemClock;
-  const outcomes = new OutcomeHub();
+  const outcomes = new OutcomeHub({ ...DEFAULT_OUTCOME_HUB_LIMITS, ...options.outcomeHub });
   const deployments = new Deployments(options.journeys, options.processors);
   const requestedPartitions = options.partitionCount ?? 64;
   if (!Number.isInteger(requestedPartitions) || requestedPartitions < 1 || requestedPartitions > 4096) {
@@ -344,7 +351,27 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   const pollOutcome = async (eventId: string): Promise<EventOutcome | null> => {
     const stored = await sql.read((conn) => loadOutcome(conn, eventId));
     if (!stored || stored.status === 'pending' || !stored.outcome) return null;
-    return stored.outcome as unknown as EventOutcome;
+    if (!hasChanges(stored.outcome)) return stored.outcome as unknown as EventOutcome; // stored with its data
+    const { changes: _changes, ...outcome } = stored.outcome;
+    return { ...(outcome as unknown as Omit<EventOutcome, 'data'>), data: await dataAtSeq(stored.journeyId, stored.journeySeq) };
+  };
+
+  /**
+   * The journey's data after its event `seq`: the journey row's when nothing was handled since
+   * (the usual case of a waiter), else the fold of the changes of its events up to `seq`.
+   */
+  const dataAtSeq = async (journeyId: string, seq: number): Promise<JsonObject | null> => {
+    const journey = await sql.read((conn) => loadJourney(conn, journeyId));
+    if (journey && journey.handledSeq === seq) return journey.data as JsonObject | null;
+    const history = await sql.read((conn) => journeyHistory(conn, journeyId, 0, seq));
+    let data: JsonObject | null = null;
+    for (const row of history) {
+      const outcome = row.outcome;
+      if (!outcome || row.status === 'pending') continue;
+      if (hasChanges(outcome)) data = applyChanges(data, outcome.changes);
+      else if ('data' in outcome) data = (outcome.data ?? null) as JsonObject | null;
+    }
+    return data;
   };
 
   const engine: JourneyEngine = {
@@ -373,7 +400,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       const after = Number(decodeCursor(pageOptions.cursor, /^\d{1,15}$/) ?? '0');
       const [journey, rows] = await sql.read(async (conn) => [await loadJourney(conn, journeyId), await journeyHistory(conn, journeyId, after, limit + 1)] as const);
       if (!journey) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
-      const items = rows.slice(0, limit).map((row) => ({
+      const all = rows.slice(0, limit).map((row) => ({
         eventId: row.eventId,
         journeySeq: row.journeySeq,
         type: row.type,
@@ -383,10 +410,19 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
         causedBy: row.causedBy,
         acceptedAt: iso(row.acceptedAt),
         status: row.status,
-        outcome: row.outcome as unknown as EventOutcome | null,
+        outcome: row.outcome as unknown as EventView['outcome'],
       }));
+      // A page is bounded in bytes as well as in items: events with large payloads make short pages.
+      const items: EventView[] = [];
+      let bytes = 0;
+      for (const item of all) {
+        bytes += JSON.stringify(item).length;
+        if (items.length > 0 && bytes > MAX_HISTORY_PAGE_BYTES) break;
+        items.push(item);
+      }
       const last = items[items.length - 1];
-      return rows.length > limit && last ? { items, nextCursor: encodeCursor(String(last.journeySeq)) } : { items };
+      const more = rows.length > items.length;
+      return more && last ? { items, nextCursor: encodeCursor(String(last.journeySeq)) } : { items };
     },
     async search(query: SearchQuery): Promise<Page<JourneyView>> {
       const journey = deployments.resolve(query.journeyType, query.version ?? 'latest');
@@ -439,6 +475,9 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       };
     },
     metricsText() {
+      const kept = outcomes.kept;
+      metrics.outcomesKept.set({ measure: 'count' }, kept.count);
+      metrics.outcomesKept.set({ measure: 'bytes' }, kept.bytes);
       return metrics.registry.metrics();
     },
     async stop() {

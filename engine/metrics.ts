@@ -10,6 +10,7 @@ export class EngineMetrics {
   readonly forwarded = new Counter({ name: 'je_events_forwarded_total', help: 'Events forwarded to their owner for inline handling, by result (handled, declined, timeout, unsent)', labelNames: ['result'], registers: [this.registry] });
   readonly retried = new Counter({ name: 'je_commit_retries_total', help: 'Handling commits retried (conflict, store error)', labelNames: ['reason'], registers: [this.registry] });
   readonly deadLettered = new Counter({ name: 'je_calls_dead_lettered_total', help: 'Back-end calls that exhausted their retries', registers: [this.registry] });
+  readonly outcomesKept = new Gauge({ name: 'je_outcomes_kept', help: 'Recent outcomes held in memory for ?wait callers: their count and JSON bytes', labelNames: ['measure'], registers: [this.registry] });
   readonly refusedByStore = new Counter({ name: 'je_events_refused_by_store_total', help: 'Events ended as a terminal rejection (STORE_REFUSED) because the store can never hold their outcome', registers: [this.registry] });
   readonly refused = new Counter({ name: 'je_intake_refused_total', help: 'Submissions refused before acceptance', labelNames: ['code'], registers: [this.registry] });
   readonly mailboxDepth = new Gauge({ name: 'je_mailbox_depth', help: 'Events waiting in this node\'s journey mailboxes', registers: [this.registry] });

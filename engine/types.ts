@@ -87,7 +87,11 @@ export interface EventView {
   causedBy: string | null;
   acceptedAt: string;
   status: 'pending' | 'applied' | 'rejected';
-  outcome: EventOutcome | null;
+  /**
+   * The committed outcome as stored: `changes` (a JSON Patch from the data before the event to the
+   * data after) instead of a copy of the data; outcomes stored by older versions carry `data`.
+   */
+  outcome: (Omit<EventOutcome, 'data'> & { data?: JsonObject | null; changes?: Array<{ op: string; path: string; value?: unknown }> }) | null;
 }
 
 export interface Page<T> {

@@ -26,6 +26,7 @@ import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import { evaluate } from '../dsl/index.js';
 import type { CompiledJourney, Effect, EventContext, JsonObject, ProcessorRegistry } from '../dsl/index.js';
 import { newId, rendezvousOwner } from './ids.js';
+import { toStoredOutcome } from './outcome-changes.js';
 import type { EngineMetrics } from './metrics.js';
 import type { OutcomeHub } from './outcomes.js';
 import type { GridPort, SqlPort } from './ports.js';
@@ -657,7 +658,8 @@ export class Worker {
       status: evaluation.outcome,
       lifecycle,
       dataJson: applied ? JSON.stringify(newData) : null,
-      outcomeJson: JSON.stringify(outcome),
+      // What the event changed, not a copy of the journey's data (which the journey row holds).
+      outcomeJson: JSON.stringify(toStoredOutcome(outcome, state.data)),
       feedback,
       ...(acceptInline ? { accept: acceptInline } : {}),
       ...(create ? { create } : {}),
@@ -718,7 +720,7 @@ export class Worker {
     this.updateGauges();
     this.deps.metrics.handled.inc({ outcome: outcome.outcome });
     if (this.log.isLevelEnabled('debug')) log().debug({ outcome: outcome.outcome }, 'event handled');
-    this.deps.outcomes.publish(outcome);
+    this.deps.outcomes.publish(outcome, commit.outcomeJson.length + (commit.dataJson?.length ?? 0));
     const { replyTo } = event;
     if (replyTo && replyTo !== this.options.ownerId && this.deps.grid) {
       this.deps.grid.send(replyTo, { kind: 'outcome', outcome }).catch(() => undefined);
@@ -897,7 +899,7 @@ function refusalOf(refused: HandlingCommit, state: JourneyState, error: Error, n
     status: 'rejected',
     lifecycle: state.lifecycle === 'pending' ? 'failed' : state.lifecycle,
     dataJson: null,
-    outcomeJson: JSON.stringify(outcome),
+    outcomeJson: JSON.stringify(toStoredOutcome(outcome, state.data)),
     feedback: [],
     timersToStart: [],
     timersToCancel: [],

@@ -29,9 +29,22 @@ describe('outcome hub', () => {
   });
 
   it('keeps a bounded number of recent outcomes', () => {
-    const hub = new OutcomeHub(3);
+    const hub = new OutcomeHub({ maxCount: 3, maxBytes: 1_000_000 });
     for (let i = 0; i < 5; i++) hub.publish(outcome(`E${i}`));
     expect(hub.recentOutcome('E0')).toBeUndefined();
     expect(hub.recentOutcome('E4')).toBeDefined();
+  });
+
+  it('keeps recent outcomes within a byte budget: large journeys evict sooner, and one larger than the budget is not kept', () => {
+    const hub = new OutcomeHub({ maxCount: 1_000, maxBytes: 10_000 });
+    const large = (eventId: string): EventOutcome => ({ ...outcome(eventId), data: { owner: 'x'.repeat(3_000) } });
+    for (let i = 0; i < 10; i++) hub.publish(large(`L${i}`));
+    expect(hub.kept.bytes).toBeLessThanOrEqual(10_000);
+    expect(hub.kept.count).toBe(3);
+    expect(hub.recentOutcome('L9')).toBeDefined();
+    expect(hub.recentOutcome('L6')).toBeUndefined();
+    hub.publish({ ...outcome('HUGE'), data: { owner: 'x'.repeat(20_000) } });
+    expect(hub.recentOutcome('HUGE')).toBeUndefined();
+    expect(hub.recentOutcome('L9')).toBeDefined();
   });
 });
