@@ -565,7 +565,8 @@ export class Worker {
 
   private async loadState(actor: Actor, trustCache: boolean): Promise<JourneyState | null> {
     const { grid } = this.deps;
-    if (grid && trustCache) {
+    // While the heartbeat fails, Redis is away: each try would wait out the call timeout.
+    if (grid && trustCache && !this.gridDown) {
       try {
         const cached = await grid.getState(actor.journeyId);
         if (cached) {
