@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   JE_GRID_UNAVAILABLE: { httpStatus: 503, retryable: true, summary: 'The Redis grid cannot be reached.' },
   // cache store (MariaDB)
   JE_STORE_UNAVAILABLE: { httpStatus: 503, retryable: true, summary: 'The MariaDB store cannot be reached.' },
+  JE_STORE_START_FAILED: { httpStatus: 500, retryable: false, summary: 'The private MariaDB server could not be started.' },
   JE_STORE_MIGRATION_FAILED: { httpStatus: 500, retryable: false, summary: 'A schema migration failed.' },
   JE_STORE_CONFLICT: { httpStatus: 409, retryable: true, summary: 'A concurrent write changed the row first.' },
   JE_STORE_COMMIT_UNKNOWN: { httpStatus: 503, retryable: true, summary: 'The connection failed during COMMIT; the transaction may or may not have been applied (re-read before retrying).' },
