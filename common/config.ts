@@ -10,8 +10,15 @@ import { JourneyError } from './errors.js';
 export interface EngineConfig {
   /** Redis seed URLs (comma-separated); empty starts the local embedded grid. Env `REDIS_URL`. */
   redisUrls: string[];
-  /** Env `MARIADB_URL`. @defaultValue `mariadb://root@127.0.0.1:3306/journeys` */
-  mariadbUrl: string;
+  /**
+   * The system of record. Env `MARIADB_URL`. Unset: {@link mariadbDefaultUrl} when a server answers
+   * there, else a private server started from the installed MariaDB binaries in {@link mariadbDir}.
+   */
+  mariadbUrl?: string;
+  /** Tried when MARIADB_URL is unset. Env `MARIADB_DEFAULT_URL`. @defaultValue `mariadb://root@127.0.0.1:3306/journeys` */
+  mariadbDefaultUrl: string;
+  /** Where a private MariaDB keeps its data, when one is started. Env `MARIADB_DIR`. @defaultValue `.data/mariadb` */
+  mariadbDir: string;
   /** HTTP port. Env `PORT`. @defaultValue 3000 */
   port: number;
   /** HTTP bind address. Env `HOST`. @defaultValue `127.0.0.1` */
@@ -48,12 +55,16 @@ export interface EngineConfig {
   gridPortBase: number;
   /** Namespace of every Redis key, so several engines can share one grid. Env `GRID_KEY_PREFIX`. @defaultValue `je` */
   gridKeyPrefix: string;
+  /** The whole shutdown after SIGINT/SIGTERM, every step bounded within it. Env `SHUTDOWN_TIMEOUT_MS`. @defaultValue 10000 */
+  shutdownTimeoutMs: number;
 }
 
 /** setting name → [environment variable, flag] */
 export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   redisUrls: ['REDIS_URL', '--redis-url'],
   mariadbUrl: ['MARIADB_URL', '--mariadb-url'],
+  mariadbDefaultUrl: ['MARIADB_DEFAULT_URL', '--mariadb-default-url'],
+  mariadbDir: ['MARIADB_DIR', '--mariadb-dir'],
   port: ['PORT', '--port'],
   host: ['HOST', '--host'],
   logLevel: ['LOG_LEVEL', '--log-level'],
@@ -72,6 +83,7 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   gridDir: ['GRID_DIR', '--grid-dir'],
   gridPortBase: ['GRID_PORT_BASE', '--grid-port-base'],
   gridKeyPrefix: ['GRID_KEY_PREFIX', '--grid-key-prefix'],
+  shutdownTimeoutMs: ['SHUTDOWN_TIMEOUT_MS', '--shutdown-timeout-ms'],
 };
 
 const LIST_SETTINGS = new Set<keyof EngineConfig>(['redisUrls', 'roles', 'jwtSecrets', 'jwtPublicKeyFiles']);
@@ -81,7 +93,9 @@ export const CONFIG_SCHEMA = {
   additionalProperties: false,
   properties: {
     redisUrls: { type: 'array', items: { type: 'string', pattern: '^rediss?://[^\\s]+$' }, default: [] },
-    mariadbUrl: { type: 'string', pattern: '^mariadb://[^\\s]+$', default: 'mariadb://root@127.0.0.1:3306/journeys' },
+    mariadbUrl: { type: 'string', pattern: '^mariadb://[^\\s]+$' },
+    mariadbDefaultUrl: { type: 'string', pattern: '^mariadb://[^\\s]+$', default: 'mariadb://root@127.0.0.1:3306/journeys' },
+    mariadbDir: { type: 'string', minLength: 1, default: '.data/mariadb' },
     port: { type: 'integer', minimum: 0, maximum: 65535, default: 3000 },
     host: { type: 'string', minLength: 1, default: '127.0.0.1' },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
@@ -100,6 +114,7 @@ export const CONFIG_SCHEMA = {
     gridDir: { type: 'string', minLength: 1, default: '.data/grid' },
     gridPortBase: { type: 'integer', minimum: 1024, maximum: 55000, default: 7101 },
     gridKeyPrefix: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'je' },
+    shutdownTimeoutMs: { type: 'integer', minimum: 1000, maximum: 600000, default: 10000 },
   },
   required: ['nodeId'],
 } as const;

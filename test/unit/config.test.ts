@@ -6,7 +6,8 @@ describe('configuration', () => {
     const config = loadConfig([], {});
     expect(config).toMatchObject({
       redisUrls: [],
-      mariadbUrl: 'mariadb://root@127.0.0.1:3306/journeys',
+      mariadbDefaultUrl: 'mariadb://root@127.0.0.1:3306/journeys',
+      mariadbDir: '.data/mariadb',
       port: 3000,
       host: '127.0.0.1',
       logLevel: 'info',
@@ -16,7 +17,10 @@ describe('configuration', () => {
       roles: ['api', 'worker'],
       authMode: 'dev',
       gridKeyPrefix: 'je',
+      shutdownTimeoutMs: 10_000,
     });
+    // Unset on purpose: serve then uses the default address if it answers, else a private server.
+    expect(config.mariadbUrl).toBeUndefined();
     expect(config.nodeId).toMatch(/^[A-Za-z0-9._-]+-\d+$/);
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -36,6 +40,8 @@ describe('configuration', () => {
     [{ NODE_ID: 'has space' }, 'NODE_ID (--node-id)'],
     [{ LEASE_TTL_MS: '10' }, 'LEASE_TTL_MS (--lease-ttl-ms)'],
     [{ CLOCK_SKEW_WARN_MS: '0' }, 'CLOCK_SKEW_WARN_MS (--clock-skew-warn-ms)'],
+    [{ SHUTDOWN_TIMEOUT_MS: '10' }, 'SHUTDOWN_TIMEOUT_MS (--shutdown-timeout-ms)'],
+    [{ MARIADB_DEFAULT_URL: '127.0.0.1:3306' }, 'MARIADB_DEFAULT_URL (--mariadb-default-url)'],
   ])('refuses %o naming the setting', (env, named) => {
     try {
       loadConfig([], env);
