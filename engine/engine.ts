@@ -28,6 +28,7 @@ import { EngineMetrics } from './metrics.js';
 import { applyChanges, hasChanges } from './outcome-changes.js';
 import { DEFAULT_OUTCOME_HUB_LIMITS, OutcomeHub } from './outcomes.js';
 import type { OutcomeHubLimits } from './outcomes.js';
+import { StoreHealthTracker } from './store-health.js';
 import type { GridPort, NodeMessage, SqlPort } from './ports.js';
 import type {
   AcceptRequest,
@@ -150,8 +151,11 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   // A restarted node is a new incarnation: it never inherits the leases (or epochs) of its past self.
   const ownerId = `${nodeId}:${randomBytes(4).toString('hex')}`;
   const logger = (options.logger ?? silentLogger()).child({ nodeId });
-  const sql = sqlPort(options.store);
   const metrics = new EngineMetrics();
+  // A store call anywhere (intake, worker, sweeps) that finds MariaDB unreachable marks it down;
+  // intake then refuses new events at once until a background probe finds it answering.
+  const storeTracker = new StoreHealthTracker(async () => (await options.store.health()).ok, metrics, logger);
+  const sql = storeTracker.watch(sqlPort(options.store));
   // The database's clock is the cluster's; this node's own may be off by days. Measured before
   // anything is handled, so no timer is ever scheduled or forwarded on the node's own time.
   const corrected = options.clock ? null : new CorrectedClock(systemClock);
@@ -250,6 +254,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     metrics,
     logger,
     partitionCount,
+    store: storeTracker,
     // The payload, the journey's data and the emitted events of one outcome share a packet.
     maxEventBytes: Math.floor(options.store.maxAllowedPacketBytes / 4),
     admit: () => {
@@ -453,11 +458,12 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     },
     async readiness(): Promise<Readiness> {
       const [storeHealth, gridHealth, unowned] = await Promise.all([
-        options.store.health(),
+        storeTracker.health(() => options.store.health()),
         grid ? grid.health().catch((error: unknown) => ({ up: false, nodes: 0, error: ensureError(error).message })) : Promise.resolve(null),
         // Every node asks, API-only ones too: a node can hold its own share while the store has
         // partitions nobody holds (a node of another store took their place in membership, say).
-        unownedPartitions(options.store, partitionCount, unownedGraceMs).catch(() => null),
+        // (Not while the store is known down: it would wait out the pool's acquire timeout.)
+        storeTracker.up ? unownedPartitions(options.store, partitionCount, unownedGraceMs).catch(() => null) : Promise.resolve(null),
       ]);
       const owned = worker?.ownedPartitions.length ?? 0;
       const gridView: Readiness['grid'] = gridHealth
@@ -484,6 +490,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       if (stopped) return;
       stopped = true;
       forwarder?.close();
+      await storeTracker.close();
       await clockSync?.stop();
       await worker?.stop();
       await Promise.allSettled(background);
@@ -491,6 +498,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     },
   };
   clockSync?.start();
+  storeTracker.start();
   logger.info({ ownerId, clusterId, partitionCount, journeys: deployments.list().map((d) => `${d.name}@${d.version}`) }, 'engine started');
   return engine;
 }

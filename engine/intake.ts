@@ -38,12 +38,22 @@ export interface IntakeDependencies {
   intakeConcurrency?: number;
   /** Most accepts in one intake transaction. @defaultValue 256 */
   maxIntakeBatch?: number;
+  /** The store's known health: while it is down, new events are refused before they touch it. */
+  store?: StoreGate;
   /**
    * Largest event payload (JSON bytes) the store can commit: its outcome repeats the payload in
    * the journey's data and in emitted events, all within one packet. Larger → 413 before anything
    * is written. @defaultValue unlimited
    */
   maxEventBytes?: number;
+}
+
+/** The store's known health (store-health.ts), as intake uses it. */
+export interface StoreGate {
+  /** Throws JE_STORE_UNAVAILABLE (with Retry-After) while the store is known down. */
+  admit(): void;
+  /** Calls `listener` each time the store is found down. */
+  onDown(listener: () => void): void;
 }
 
 interface QueuedAccept {
@@ -64,7 +74,10 @@ class IntakeBatcher {
     private readonly sql: SqlPort,
     private readonly concurrency: number,
     private readonly maxBatch: number,
-  ) {}
+    private readonly store: StoreGate | undefined,
+  ) {
+    store?.onDown(() => this.refuseQueued());
+  }
 
   /** Resolves with the event's journey_seq once committed. */
   submit(entry: IntakeEntry): Promise<number> {
@@ -74,8 +87,24 @@ class IntakeBatcher {
     });
   }
 
+  /**
+   * While the store is known down, accepts still queued are refused now (nothing of them is
+   * written yet) instead of each waiting behind transactions that wait for the store.
+   * True when it refused.
+   */
+  private refuseQueued(): boolean {
+    try {
+      this.store?.admit();
+      return false;
+    } catch (refusal) {
+      for (const queued of this.queue.splice(0)) queued.reject(refusal);
+      return true;
+    }
+  }
+
   private pump(): void {
     while (this.inFlight < this.concurrency && this.queue.length > 0) {
+      if (this.refuseQueued()) return;
       const batch = this.queue.splice(0, this.maxBatch);
       this.inFlight += 1;
       void (batch.length === 1 ? this.runOne(batch[0] as QueuedAccept) : this.runMany(batch)).finally(() => {
@@ -155,7 +184,7 @@ export class Intake {
   private readonly journeyTypes = new BoundedMap<string, JourneyType>(100_000);
   private readonly batcher: IntakeBatcher;
   constructor(private readonly deps: IntakeDependencies) {
-    this.batcher = new IntakeBatcher(deps.sql, deps.intakeConcurrency ?? 4, deps.maxIntakeBatch ?? 256);
+    this.batcher = new IntakeBatcher(deps.sql, deps.intakeConcurrency ?? 4, deps.maxIntakeBatch ?? 256, deps.store);
   }
 
   async accept(request: AcceptRequest): Promise<AcceptResult> {
@@ -226,6 +255,8 @@ export class Intake {
         details: { limitBytes: maxEventBytes, reason: 'store' },
       });
     }
+    // Fail fast: with the store known down this could only wait for a connection, then fail.
+    this.deps.store?.admit();
     const eventId = newId();
     const contextWithOrigin = { ...context, origin: 'api' as const };
     const newEvent: NewEvent = {
@@ -306,6 +337,7 @@ export class Intake {
     const journey = this.deps.deployments.get(known.typeName, known.version);
     if (!journey.events[input.type]) throw unknownEvent(journey, input.type);
     this.deps.deployments.validatePayload(journey, input.type, input.payload as JsonObject);
+    this.deps.store?.admit();
     const eventId = newId();
     const context = { sender: `system:${input.origin}`, roles: ['system'], trustLevel: 3, channel: input.origin, origin: input.origin };
     const newEvent: NewEvent = {
@@ -388,6 +420,7 @@ export class Intake {
   private async journeyType(journeyId: string): Promise<JourneyType> {
     const cached = this.journeyTypes.get(journeyId);
     if (cached) return cached;
+    this.deps.store?.admit();
     const row = await this.deps.sql.read((conn) => loadJourney(conn, journeyId));
     if (!row) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
     const value = { typeName: row.typeName, version: row.typeVersion, partitionNo: row.partitionNo };

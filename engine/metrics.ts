@@ -13,6 +13,8 @@ export class EngineMetrics {
   readonly outcomesKept = new Gauge({ name: 'je_outcomes_kept', help: 'Recent outcomes held in memory for ?wait callers: their count and JSON bytes', labelNames: ['measure'], registers: [this.registry] });
   readonly refusedByStore = new Counter({ name: 'je_events_refused_by_store_total', help: 'Events ended as a terminal rejection (STORE_REFUSED) because the store can never hold their outcome', registers: [this.registry] });
   readonly refused = new Counter({ name: 'je_intake_refused_total', help: 'Submissions refused before acceptance', labelNames: ['code'], registers: [this.registry] });
+  readonly storeUp = new Gauge({ name: 'je_store_up', help: 'Whether MariaDB is taken to answer (0 while it is known down: new events are refused at once)', registers: [this.registry] });
+  readonly storeOutages = new Counter({ name: 'je_store_outages_total', help: 'Times MariaDB was found unreachable (intake refused new events until a probe answered)', registers: [this.registry] });
   readonly mailboxDepth = new Gauge({ name: 'je_mailbox_depth', help: 'Events waiting in this node\'s journey mailboxes', registers: [this.registry] });
   readonly actors = new Gauge({ name: 'je_journeys_in_memory', help: 'Journeys held in memory on this node', registers: [this.registry] });
   readonly partitionsOwned = new Gauge({ name: 'je_partitions_owned', help: 'Partitions whose lease this node holds', registers: [this.registry] });
