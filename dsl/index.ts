@@ -32,8 +32,8 @@ export type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from './diagnosti
 export { ANALYSIS_CODES, COMPUTED_STATE, EVENT_ORIGINS, START_STATE, STARTED_STATE, SYSTEM_CONTEXTS, UNSET_STATE } from './analysis.js';
 export { formatDuration, journeyGraph, toMermaid, toSvg } from './graph.js';
 export type { GraphEdge, GraphEdgeLine, GraphNode, GraphTrigger, JourneyGraph } from './graph.js';
-export { GENERATED_TYPES_FILE, generateJourneyTypes, journeyTypeNames } from './types.js';
-export type { JourneyTypeNames } from './types.js';
+export { GENERATED_TYPES_FILE, generateJourneyTypes, journeyTypeNames } from './type-generator.js';
+export type { JourneyTypeNames } from './type-generator.js';
 export { analyzeJourney, analyzeJourneys, exprText, formatAnalysis, formatFinding } from './analysis.js';
 export type {
   AnalysisCode, AnalysisFinding, AnalysisOptions, BeadSummary, EventOrigin, JourneyAnalysis, JourneysAnalysis, Producer, Transition,
