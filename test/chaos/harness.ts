@@ -5,6 +5,8 @@
  * in acceptance order.
  */
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
 import { afterEach } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -25,18 +27,43 @@ export interface WorkerSettings {
   leaseTtlMs: number;
 }
 
+export interface WorkerProcessOptions {
+  /**
+   * Appends the process's output to this file, across restarts, leaving out per-request lines:
+   * `log` keeps only a tail, which request logs fill in seconds under load, so a long run's
+   * evidence (leases, fencing, errors) would otherwise be gone by the time a check fails.
+   */
+  logFile?: string;
+}
+
+/** Info-level lines fastify writes for every request (`incoming request`, `request completed`). */
+const REQUEST_LINE = /^\{"level":30,.*"reqId":/;
+
 /** One `journey serve` process: a worker by default; `env` may make it an API node (ROLES, PORT). */
 export class WorkerProcess {
   private child: ChildProcess;
   private output = '';
+  private readonly file: WriteStream | null;
+  /** The unfinished last line of the output, held back until its newline arrives. */
+  private partial = '';
   exited: Promise<number | null>;
 
   constructor(
     readonly nodeId: string,
     private readonly settings: WorkerSettings,
     private readonly env: Record<string, string> = {},
+    options: WorkerProcessOptions = {},
   ) {
+    this.file = options.logFile === undefined ? null : createWriteStream(options.logFile, { flags: 'a' });
     ({ child: this.child, exited: this.exited } = this.spawn());
+  }
+
+  private keep(text: string): void {
+    if (!this.file) return;
+    const lines = (this.partial + text).split('\n');
+    this.partial = lines.pop() ?? '';
+    const kept = lines.filter((line) => !REQUEST_LINE.test(line));
+    if (kept.length > 0) this.file.write(`${kept.join('\n')}\n`);
   }
 
   private spawn(): { child: ChildProcess; exited: Promise<number | null> } {
@@ -60,11 +87,20 @@ export class WorkerProcess {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const collect = (chunk: Buffer): void => {
-      this.output = (this.output + chunk.toString('utf8')).slice(-200_000);
+      const text = chunk.toString('utf8');
+      this.output = (this.output + text).slice(-200_000);
+      this.keep(text);
     };
     child.stdout?.on('data', collect);
     child.stderr?.on('data', collect);
-    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    if (this.file) this.file.write(`--- ${new Date().toISOString()} ${this.nodeId} started (pid ${child.pid ?? '?'})\n`);
+    const exited = new Promise<number | null>((done) =>
+      child.once('exit', (code, signal) => {
+        this.file?.write(`${this.partial}\n--- ${new Date().toISOString()} ${this.nodeId} exited (code ${code}, signal ${signal})\n`);
+        this.partial = '';
+        done(code);
+      }),
+    );
     return { child, exited };
   }
 
