@@ -15,6 +15,7 @@ import type {
   AccessRule, Bead, CompiledJourney, EventDefinition, Expr, JsonSchema, Precondition, SearchField, Step,
   TimerDefinition,
 } from './ir.js';
+import { kebabCase, pascalCase, processorFileCandidates } from './naming.js';
 import { parseJourney } from './parser.js';
 import { assertValidIr } from './ir-schema.js';
 
@@ -79,25 +80,6 @@ const DURATION_UNITS: Record<string, number> = {
 };
 
 const SEARCH_TYPES = new Set(['string', 'number', 'boolean']);
-
-/** `open-wallet` → `OpenWallet` */
-export function pascalCase(kebab: string): string {
-  return kebab
-    .split(/[-_.]/)
-    .filter((part) => part.length > 0)
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
-    .join('');
-}
-
-/** `validateIban` → `validate-iban` */
-export function kebabCase(camel: string): string {
-  return camel.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();
-}
-
-/** Processor files a `process <name>` step may use, in order of preference. */
-export function processorFileCandidates(name: string): string[] {
-  return [`processors/${kebabCase(name)}.ts`, `processors/${kebabCase(name)}.js`];
-}
 
 interface EventInfo {
   schema: JsonSchema;

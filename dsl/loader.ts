@@ -10,11 +10,12 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureError, JourneyError } from '../common/index.js';
-import { compileJourney, processorFileCandidates } from './compiler.js';
+import { compileJourney } from './compiler.js';
 import type { CompileOutput } from './compiler.js';
 import { fileDiagnostic, sortDiagnostics } from './diagnostics.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { ActionProcessor, CompiledJourney, ProcessorRegistry } from './ir.js';
+import { processorFileCandidates } from './naming.js';
 
 /** The name of a journey version's definition file. */
 export const DEFINITION_FILE = 'journey.jd';

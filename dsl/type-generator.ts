@@ -6,7 +6,7 @@
  */
 import { createRequire } from 'node:module';
 import { JourneyError } from '../common/index.js';
-import { pascalCase } from './compiler.js';
+import { pascalCase } from './naming.js';
 import type { CompiledJourney, Json, JsonSchema } from './ir.js';
 
 /** Where the generated file lives in a journey version folder. */
