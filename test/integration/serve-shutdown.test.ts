@@ -119,6 +119,23 @@ describe('journey serve shutdown with the embedded local grid', () => {
     expect(performance.now() - signalledAt).toBeLessThan(BUDGET_MS + EXIT_MARGIN_MS);
   }, 150_000);
 
+  it('a third signal exits at once and still kills the local redis-servers', async () => {
+    const node = await startNode();
+    const pids = gridPids(node.gridDir);
+    // Frozen Redis keeps the shutdown busy for a while: the later signals arrive during it.
+    for (const pid of pids.values()) process.kill(pid, 'SIGSTOP');
+    node.serve.signal('SIGTERM');
+    await node.serve.waitForLine(/^shutting down$/, 5_000);
+    node.serve.signal('SIGTERM');
+    await node.serve.waitForLine(/^already shutting down/, 5_000);
+    const forcedAt = performance.now();
+    node.serve.signal('SIGTERM');
+    const exit = await node.serve.waitForExit(3_000);
+    expect(exit, `journey serve did not exit at the third signal:\n${node.serve.tail()}`).toEqual({ code: 143, signal: null });
+    expect(performance.now() - forcedAt).toBeLessThan(3_000);
+    expect([...pids].filter(([, pid]) => isProcessAlive(pid))).toEqual([]);
+  }, 150_000);
+
   it('SIGTERM after a Redis master was killed and restarted ends within the budget', async () => {
     const node = await startNode();
     const cluster = openLocalCluster({ dir: node.gridDir });
