@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { BenchResult, SystemRun } from './main.js';
+import type { BenchResult, SystemRun } from './result-types.js';
 import type { FloorResult } from './floor.js';
 import type { CpuReport } from './services.js';
 import { LATENCY_EDGES_MS } from './stats.js';

@@ -1,0 +1,175 @@
+/**
+ * The bench's command line: its flags, their defaults and checks, and the help text. A bad flag
+ * throws; `--help` prints the help and exits.
+ */
+import { resolve } from 'node:path';
+import type { FloorPath } from './floor.js';
+import { ROOT } from './services.js';
+
+export const PARTS = ['e2e', 'floor', 'scaling', 'restate'] as const;
+export type Part = (typeof PARTS)[number];
+
+export interface BenchOptions {
+  journeys: number;
+  events: number;
+  concurrency: number;
+  workers: number[];
+  /** Seconds the e2e sync phase runs instead of `events` per journey (a soak); 0 = off. */
+  durationS: number;
+  waitMs: number;
+  pacedS: number;
+  partitions: number;
+  only: Part[];
+  updateReadme: boolean;
+  latest: boolean | null;
+  out: string;
+  /** Run engine processes under `node --cpu-prof` and summarise where their CPU went. */
+  cpuProf: boolean;
+  /** Wait up to this many seconds for the machine to be quiet (< 25% busy over 5 s) before starting. */
+  waitQuietS: number;
+  /** Re-render a stored result (markdown, charts, README) instead of running. */
+  from: string | null;
+  /** The engine code to run: a git ref (snapshot with `git archive`), or `worktree`. */
+  code: string;
+  /** The floor's path: one commit accepting and handling each event (as the engine here), or intake then handling. */
+  floorPath: FloorPath;
+  /** The two-step floor's intake: shared transactions as the engine's group intake, or one per event; null = default. */
+  floorIntake: 'group' | 'single' | null;
+}
+
+export const HELP = `Usage: npm run bench -- [options]
+
+  --journeys <n>       wallets opened per system                     (default 1000)
+  --events <n>         deposits/withdrawals per wallet, per phase     (default 10)
+  --concurrency <n>    requests in flight (closed loop)               (default 64)
+  --workers <list>     worker processes for the scaling part          (default 1,2,3)
+  --duration <s>       run the e2e sync phase for <s> seconds instead of --events (a soak;
+                       worker RSS sampled throughout)                 (default off)
+  --paced <s>          seconds of the open-loop phase at half the peak rate (default 15)
+  --wait <ms>          ?wait= for request→outcome                     (default 10000)
+  --partitions <n>     engine partitions                              (default 64)
+  --only <list>        parts to run: e2e,floor,scaling,restate        (default all)
+  --update-readme      rewrite the README section between the bench markers from this run
+  --latest / --no-latest  write bench/results/latest.{json,md} and the charts (default: when all parts ran)
+  --out <dir>          results folder                                 (default bench/results)
+  --cpu-prof           run engine processes under node --cpu-prof; summarise their profiles
+  --wait-quiet <s>     first wait up to <s> seconds for the machine to be quiet (other tests)
+  --from <result.json> re-render a stored result (markdown, charts; README with --update-readme)
+  --floor-path <p>     floor path: inline (one commit accepts and handles each event, as the
+                       engine does here) or two-step (intake tx, then handling)  (default inline)
+  --floor-intake <m>   two-step floor intake: group (shared transactions, as the engine) or single (default group)
+  --code <ref>|worktree  engine code to run: a commit snapshot (git archive) or the working tree (default HEAD)
+
+Exit status: 0 when every engine run verified exact, 1 when one did not (or a part failed), 2 on bad usage.`;
+
+export function parseArgs(argv: string[]): BenchOptions {
+  const options: BenchOptions = {
+    journeys: 1000,
+    events: 10,
+    concurrency: 64,
+    workers: [1, 2, 3],
+    durationS: 0,
+    waitMs: 10_000,
+    pacedS: 15,
+    partitions: 64,
+    only: [...PARTS],
+    updateReadme: false,
+    latest: null,
+    out: resolve(ROOT, 'bench/results'),
+    cpuProf: false,
+    waitQuietS: 0,
+    from: null,
+    code: 'HEAD',
+    floorPath: 'inline',
+    floorIntake: null,
+  };
+  const int = (name: string, value: string | undefined, min: number): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = (argv[i] ?? '').split('=', 2) as [string, string | undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--journeys':
+        options.journeys = int(flag, value(), 1);
+        break;
+      case '--events':
+        options.events = int(flag, value(), 1);
+        break;
+      case '--concurrency':
+        options.concurrency = int(flag, value(), 1);
+        break;
+      case '--workers':
+        options.workers = (value() ?? '').split(',').map((w) => int(flag, w, 1));
+        break;
+      case '--duration':
+        options.durationS = int(flag, value(), 0);
+        break;
+      case '--paced':
+        options.pacedS = int(flag, value(), 0);
+        break;
+      case '--wait':
+        options.waitMs = int(flag, value(), 1);
+        break;
+      case '--partitions':
+        options.partitions = int(flag, value(), 1);
+        break;
+      case '--only': {
+        const parts = (value() ?? '').split(',');
+        for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`--only takes ${PARTS.join(',')}`);
+        options.only = parts as Part[];
+        // Restate and the floor take turns with the engine's end-to-end phase: they need it.
+        if ((options.only.includes('restate') || options.only.includes('floor')) && !options.only.includes('e2e')) options.only.push('e2e');
+        break;
+      }
+      case '--update-readme':
+        options.updateReadme = true;
+        break;
+      case '--latest':
+        options.latest = true;
+        break;
+      case '--no-latest':
+        options.latest = false;
+        break;
+      case '--floor-intake': {
+        const v = value();
+        if (v !== 'group' && v !== 'single') throw new Error('--floor-intake takes group or single');
+        options.floorIntake = v;
+        break;
+      }
+      case '--floor-path': {
+        const v = value();
+        if (v !== 'inline' && v !== 'two-step') throw new Error('--floor-path takes inline or two-step');
+        options.floorPath = v;
+        break;
+      }
+      case '--code':
+        options.code = value() ?? 'HEAD';
+        break;
+      case '--from':
+        options.from = resolve(value() ?? '');
+        break;
+      case '--wait-quiet':
+        options.waitQuietS = int(flag, value(), 0);
+        break;
+      case '--cpu-prof':
+        options.cpuProf = true;
+        break;
+      case '--out':
+        options.out = resolve(value() ?? '');
+        break;
+      case '--help':
+      case '-h':
+        console.log(HELP);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${flag}`);
+    }
+  }
+  // The inline floor has no intake transaction: an intake mode there would be silently ignored.
+  if (options.floorIntake !== null && options.floorPath !== 'two-step') throw new Error('--floor-intake needs --floor-path two-step');
+  return options;
+}
