@@ -3,6 +3,7 @@
  * operator (arithmetic on null, dividing by zero, `and` on a number) raises `EvaluationError`,
  * which the evaluator turns into a rejection; it never escapes `evaluate`.
  */
+import { exprText } from './expression-text.js';
 import type { Expr, Json, JsonObject } from './ir.js';
 
 export class EvaluationError extends Error {
@@ -30,30 +31,6 @@ export function deepEqual(a: Json, b: Json): boolean {
   return false;
 }
 
-/** Source-like text of an expression, for messages. */
-export function renderExpr(expr: Expr): string {
-  switch (expr.kind) {
-    case 'literal':
-      return JSON.stringify(expr.value);
-    case 'path':
-      return [expr.root, ...expr.segments].join('.');
-    case 'unary':
-      return expr.op === 'not' ? `not ${renderExpr(expr.operand)}` : `-${renderExpr(expr.operand)}`;
-    case 'binary':
-      return `${renderOperand(expr.left)} ${expr.op} ${renderOperand(expr.right)}`;
-    case 'call':
-      return `${expr.fn}(${expr.args.map(renderExpr).join(', ')})`;
-    case 'list':
-      return `[${expr.items.map(renderExpr).join(', ')}]`;
-    case 'object':
-      return `{ ${expr.entries.map((e) => `${e.key}: ${renderExpr(e.value)}`).join(', ')} }`;
-  }
-}
-
-function renderOperand(expr: Expr): string {
-  return expr.kind === 'binary' ? `(${renderExpr(expr)})` : renderExpr(expr);
-}
-
 function typeName(value: Json): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
@@ -62,7 +39,7 @@ function typeName(value: Json): string {
 }
 
 function fail(expr: Expr, message: string): never {
-  throw new EvaluationError(`${renderExpr(expr)}: ${message}`);
+  throw new EvaluationError(`${exprText(expr)}: ${message}`);
 }
 
 function number(expr: Expr, value: Json, role: string): number {

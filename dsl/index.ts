@@ -34,7 +34,8 @@ export { formatDuration, journeyGraph, toMermaid, toSvg } from './graph.js';
 export type { GraphEdge, GraphEdgeLine, GraphNode, GraphTrigger, JourneyGraph } from './graph.js';
 export { GENERATED_TYPES_FILE, generateJourneyTypes, journeyTypeNames } from './type-generator.js';
 export type { JourneyTypeNames } from './type-generator.js';
-export { analyzeJourney, analyzeJourneys, exprText, formatAnalysis, formatFinding } from './analysis.js';
+export { analyzeJourney, analyzeJourneys, formatAnalysis, formatFinding } from './analysis.js';
+export { exprText } from './expression-text.js';
 export type {
   AnalysisCode, AnalysisFinding, AnalysisOptions, BeadSummary, EventOrigin, JourneyAnalysis, JourneysAnalysis, Producer, Transition,
 } from './analysis.js';

@@ -91,6 +91,25 @@ describe('expressions', () => {
     expect(calc('length(event.a)', { a: 1 })).toMatchObject({ code: 'ACTION_FAILED' });
   });
 
+  it('names the failed expression as it reads: the parentheses it needs, no more', () => {
+    expect(calc('-(event.a + event.b)', { a: 'x', b: 'y' })).toMatchObject({
+      message: 'Calc failed: -(event.a + event.b): the operand of - is a string, not a number',
+    });
+    // `not` binds more loosely than `??`: `not a ?? b` reads `not (a ?? b)`.
+    expect(calc('not (event.a ?? event.b)', { a: 1 })).toMatchObject({
+      message: 'Calc failed: not event.a ?? event.b: the operand of not is a number, not true or false',
+    });
+    expect(calc('event.a + event.b * 2', { a: 1, b: 'x' })).toMatchObject({
+      message: 'Calc failed: event.b * 2: the left side of * is a string, not a number',
+    });
+    expect(calc('event.s - 1 - 1', { s: 'x' })).toMatchObject({
+      message: 'Calc failed: event.s - 1: the left side of - is a string, not a number',
+    });
+    expect(calc('event.a in context.sender', { a: 1 })).toMatchObject({
+      message: 'Calc failed: event.a in sender: the left side of in is a number, not a string',
+    });
+  });
+
   it('refuses arithmetic past exact integers instead of rounding an amount', () => {
     expect(calc('event.a + 1', { a: Number.MAX_SAFE_INTEGER })).toMatchObject({
       code: 'ACTION_FAILED',
