@@ -62,6 +62,20 @@ export const HELP = `Usage: npm run bench -- [options]
 
 Exit status: 0 when every engine run verified exact, 1 when one did not (or a part failed), 2 on bad usage.`;
 
+type WholeNumberOption = 'journeys' | 'events' | 'concurrency' | 'durationS' | 'pacedS' | 'waitMs' | 'partitions' | 'waitQuietS';
+
+/** The flags that take one whole number: the option each sets and the least it may be. */
+const WHOLE_NUMBER_FLAGS: ReadonlyMap<string, { option: WholeNumberOption; min: number }> = new Map([
+  ['--journeys', { option: 'journeys', min: 1 }],
+  ['--events', { option: 'events', min: 1 }],
+  ['--concurrency', { option: 'concurrency', min: 1 }],
+  ['--duration', { option: 'durationS', min: 0 }],
+  ['--paced', { option: 'pacedS', min: 0 }],
+  ['--wait', { option: 'waitMs', min: 1 }],
+  ['--partitions', { option: 'partitions', min: 1 }],
+  ['--wait-quiet', { option: 'waitQuietS', min: 0 }],
+]);
+
 export function parseArgs(argv: string[]): BenchOptions {
   const options: BenchOptions = {
     journeys: 1000,
@@ -91,30 +105,14 @@ export function parseArgs(argv: string[]): BenchOptions {
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = (argv[i] ?? '').split('=', 2) as [string, string | undefined];
     const value = (): string | undefined => inline ?? argv[++i];
+    const whole = WHOLE_NUMBER_FLAGS.get(flag);
+    if (whole) {
+      options[whole.option] = int(flag, value(), whole.min);
+      continue;
+    }
     switch (flag) {
-      case '--journeys':
-        options.journeys = int(flag, value(), 1);
-        break;
-      case '--events':
-        options.events = int(flag, value(), 1);
-        break;
-      case '--concurrency':
-        options.concurrency = int(flag, value(), 1);
-        break;
       case '--workers':
         options.workers = (value() ?? '').split(',').map((w) => int(flag, w, 1));
-        break;
-      case '--duration':
-        options.durationS = int(flag, value(), 0);
-        break;
-      case '--paced':
-        options.pacedS = int(flag, value(), 0);
-        break;
-      case '--wait':
-        options.waitMs = int(flag, value(), 1);
-        break;
-      case '--partitions':
-        options.partitions = int(flag, value(), 1);
         break;
       case '--only': {
         const parts = (value() ?? '').split(',');
@@ -150,9 +148,6 @@ export function parseArgs(argv: string[]): BenchOptions {
         break;
       case '--from':
         options.from = resolve(value() ?? '');
-        break;
-      case '--wait-quiet':
-        options.waitQuietS = int(flag, value(), 0);
         break;
       case '--cpu-prof':
         options.cpuProf = true;
