@@ -18,8 +18,10 @@ export type { PayloadValidators, PayloadViolation } from './validation.js';
 // Compiling sources.
 export { parseJourney } from './parser.js';
 export type { ParseResult } from './parser.js';
-export { compileJourney, CONTEXT_SCHEMA } from './compiler.js';
-export type { CompileInput, CompileOutput } from './compiler.js';
+export { compileJourney } from './compiler.js';
+export type { CompileOutput } from './compiler.js';
+export type { CompileInput } from './compilation.js';
+export { CONTEXT_SCHEMA } from './expression-typing.js';
 export { compileJourneys, loadJourneyDirectory, loadProcessors, DEFINITION_FILE } from './loader.js';
 export type { CompiledJourneys, LoadedJourney } from './loader.js';
 export { irSchema, assertValidIr, parseCompiledJourney } from './ir-schema.js';

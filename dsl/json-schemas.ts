@@ -49,10 +49,10 @@ export interface Ty {
 export const ANY: Ty = { kinds: null };
 export const ty = (...kinds: Kind[]): Ty => ({ kinds: new Set(kinds) });
 
-export function describeTy(t: Ty): string {
-  if (t.kinds === null) return 'any value';
-  const names = [...t.kinds].map((k) => (k === 'list' ? 'list' : k));
-  return names.length === 0 ? 'nothing' : names.join(' or ');
+/** `a number or a string`: kinds as messages name them. */
+export function kindsText(kinds: Iterable<Kind>): string {
+  const list = [...kinds].map((k) => (k === 'list' ? 'a list' : k === 'object' ? 'an object' : k === 'null' ? 'null' : `a ${k}`));
+  return list.length === 0 ? 'nothing' : list.join(' or ');
 }
 
 /** Kinds other than null; null when unknown. */

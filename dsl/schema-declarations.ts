@@ -1,0 +1,110 @@
+/**
+ * The journey's schemas: reading the JSON Schema files its declarations name from the journey
+ * folder (each must be valid JSON and a valid draft 2020-12 schema), declaring its events from
+ * them, and checking that every event used has one.
+ */
+import type { Name, Span } from './ast.js';
+import type { Compilation, EventInfo } from './compilation.js';
+import { didYouMean } from './diagnostics.js';
+import type { JsonSchema } from './ir.js';
+import { createAjv } from './json-schemas.js';
+import { kebabCase, pascalCase } from './naming.js';
+
+/** Whether schema texts compile with ajv, remembered: compiling is slow and the same files recur. */
+const schemaProblems = new Map<string, string | null>();
+/** One ajv for these checks: a new one compiles the draft 2020-12 meta-schema again (~20 ms each). */
+let schemaChecker: ReturnType<typeof createAjv> | undefined;
+
+function schemaProblem(text: string, schema: object): string | null {
+  const known = schemaProblems.get(text);
+  if (known !== undefined) return known;
+  let problem: string | null = null;
+  schemaChecker ??= createAjv();
+  try {
+    schemaChecker.compile(schema);
+  } catch (thrown: unknown) {
+    problem = thrown instanceof Error ? thrown.message : String(thrown);
+  } finally {
+    // Checked, not kept: another file may declare the same $id.
+    try {
+      schemaChecker.removeSchema(schema);
+    } catch {
+      schemaChecker = undefined;
+    }
+  }
+  if (schemaProblems.size >= 1000) schemaProblems.clear();
+  schemaProblems.set(text, problem);
+  return problem;
+}
+
+function normalize(path: string): string {
+  return path.replace(/^\.\//, '').replace(/\/+/g, '/');
+}
+
+export function readSchema(c: Compilation, path: string, span: Span): JsonSchema | null {
+  const relative = normalize(path);
+  const text = c.input.files.get(relative);
+  if (text === undefined) {
+    const schemas = [...c.input.files.keys()].filter((f) => f.endsWith('.json'));
+    c.error('missing-file', `schema file ${c.folder}${relative} does not exist${didYouMean(relative, schemas)}`, span);
+    return null;
+  }
+  let schema: unknown;
+  try {
+    schema = JSON.parse(text);
+  } catch (thrown: unknown) {
+    c.error('invalid-schema', `${c.folder}${relative} is not valid JSON: ${thrown instanceof Error ? thrown.message : String(thrown)}`, span);
+    return null;
+  }
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    c.error('invalid-schema', `${c.folder}${relative} is not a JSON Schema object`, span);
+    return null;
+  }
+  const problem = schemaProblem(text, schema);
+  if (problem !== null) {
+    c.error('invalid-schema', `${c.folder}${relative} is not a valid JSON Schema (draft 2020-12): ${problem}`, span);
+    return null;
+  }
+  return schema as JsonSchema;
+}
+
+export function declareEvent(c: Compilation, name: Name, file: string, span: Span): void {
+  const existing = c.events.get(name.value);
+  if (existing) {
+    const where = c.src.locate(existing.span.start);
+    c.error('duplicate-declaration', `event ${name.value} is already declared on line ${where.line} (${existing.file})`, span);
+    return;
+  }
+  const schema = readSchema(c, file, span);
+  if (schema) c.events.set(name.value, { schema, file: `${c.folder}${normalize(file)}`, span });
+}
+
+export function declareEventsFrom(c: Compilation, dir: string, span: Span): void {
+  const prefix = normalize(dir.endsWith('/') ? dir : `${dir}/`).replace(/^\/$/, '');
+  const files = [...c.input.files.keys()]
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.schema.json') && !f.slice(prefix.length).includes('/'))
+    .sort();
+  if (files.length === 0) {
+    c.error('missing-file', `folder ${c.folder}${prefix} has no event schemas (files named <event-name>.schema.json)`, span);
+    return;
+  }
+  for (const file of files) {
+    const event = pascalCase(file.slice(prefix.length, -'.schema.json'.length));
+    declareEvent(c, { value: event, span }, file, span);
+  }
+}
+
+/** The declared event `name`, or null after reporting that it has no schema (`use` says how it is used). */
+export function eventExists(c: Compilation, name: Name, use: string): EventInfo | null {
+  const info = c.events.get(name.value);
+  if (info) return info;
+  c.undeclared.add(name.value);
+  const hint = didYouMean(name.value, c.events.keys());
+  const file = `events/${kebabCase(name.value)}.schema.json`;
+  c.error(
+    'unknown-event',
+    `${use} ${name.value}, which has no schema${hint || `: add ${file} or declare \`event ${name.value} schema "..."\``}`,
+    name.span,
+  );
+  return null;
+}
