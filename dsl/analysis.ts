@@ -15,7 +15,7 @@
  */
 import type { Bead, CompiledJourney, EventContext, Expr, Json, JsonObject, SourceLocation, Step } from './ir.js';
 import { exprText } from './expression-text.js';
-import { EvaluationError, evalExpr, isJsonObject } from './expressions.js';
+import { EvaluationError, evalExpr, readPath } from './expressions.js';
 
 /** Where an event comes from, as the engine records it in `context.origin`. */
 export const EVENT_ORIGINS = ['api', 'emitted', 'timer', 'backend'] as const;
@@ -166,15 +166,6 @@ interface AbstractScope {
 }
 
 const NO_SCOPE = { data: null, event: {}, context: {}, nowMs: 0 };
-
-function readPath(value: Json, segments: readonly string[]): Json {
-  let current = value;
-  for (const segment of segments) {
-    if (!isJsonObject(current) || !Object.prototype.hasOwnProperty.call(current, segment)) return null;
-    current = current[segment] ?? null;
-  }
-  return current;
-}
 
 function readData(data: AbstractData, segments: readonly string[]): Abstract {
   const [first, ...rest] = segments;

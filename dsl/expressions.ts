@@ -64,7 +64,8 @@ function finite(expr: Expr, value: number): number {
   return value;
 }
 
-function readPath(root: Json, segments: readonly string[]): Json {
+/** The value at a path of fields; null where a field is missing or the value is not an object. */
+export function readPath(root: Json, segments: readonly string[]): Json {
   let current: Json = root;
   for (const segment of segments) {
     if (!isJsonObject(current) || !Object.prototype.hasOwnProperty.call(current, segment)) return null;
