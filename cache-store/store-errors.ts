@@ -202,6 +202,11 @@ export function wrapStoreError(thrown: unknown, what: string): Error {
   if (thrown instanceof JourneyError) return thrown;
   const cause = ensureError(thrown);
   const details = { operation: what, ...driverErrorDetails(thrown) };
+  // Before the connection check: a packet too large also drops the connection, yet the store is
+  // up and the same statement fails again however often it is sent.
+  if (isPermanentStatementError(thrown)) {
+    return new JourneyError('JE_STORE_QUERY_FAILED', `The store cannot hold what ${what} wrote: ${cause.message}`, { cause, details });
+  }
   if (isConnectionError(thrown)) {
     return new JourneyError('JE_STORE_UNAVAILABLE', `MariaDB unavailable during ${what}: ${cause.message}`, {
       cause,

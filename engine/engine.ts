@@ -217,6 +217,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     worker = new Worker(workerOptions, {
       sql,
       grid,
+      maxStatementBytes: options.store.maxAllowedPacketBytes,
       clock,
       timersByClock: options.clock !== undefined,
       logger,

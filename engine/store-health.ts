@@ -9,7 +9,7 @@
  * Refusing is always safe: a refused event was never written. Work already past admission is
  * left alone and answers as it would have (acknowledged only once committed).
  */
-import { isConnectionError } from '../cache-store/index.js';
+import { isConnectionError, isPermanentStatementError } from '../cache-store/index.js';
 import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import type { EngineMetrics } from './metrics.js';
@@ -39,6 +39,8 @@ const REFUSAL = 'storeKnownDown';
  */
 export function isStoreDownError(error: unknown): boolean {
   if (isJourneyError(error) && error.details[REFUSAL] === true) return false;
+  // A statement too large for a packet drops its connection, but the store is up.
+  if (isPermanentStatementError(error)) return false;
   return isJourneyError(error, 'JE_STORE_UNAVAILABLE') || isJourneyError(error, 'JE_STORE_COMMIT_UNKNOWN') || isConnectionError(error);
 }
 

@@ -94,6 +94,11 @@ interface Actor {
 interface Dependencies {
   sql: SqlPort;
   grid: GridPort | null;
+  /**
+   * The largest statement the store takes (its max_allowed_packet). A larger one is never sent:
+   * the server would drop the connection mid-write, which looks like the store going down.
+   */
+  maxStatementBytes?: number;
   /** The database's clock as this node measures it (or a test's stand-in for it). */
   clock: Clock;
   /**
@@ -679,7 +684,10 @@ export class Worker {
       ),
     };
 
-    let result = await this.commit(commit);
+    const oversized = this.deps.maxStatementBytes === undefined ? null : oversizedStatement(commit, this.deps.maxStatementBytes);
+    let result: MemberResult = oversized
+      ? { status: 'refused', error: new JourneyError('JE_STORE_QUERY_FAILED', `${oversized} is larger than the store's max_allowed_packet (${this.deps.maxStatementBytes} bytes)`) }
+      : await this.commit(commit);
     if (result.status === 'refused') {
       // Poison: this outcome can never be stored. Inline, nothing is written yet: the normal path
       // accepts the event (intake already refused payloads the store cannot hold) and its mailbox
@@ -799,7 +807,8 @@ export class Worker {
       const wrapped = ensureError(error);
       // The store's trouble, not the members': an unknown commit outcome (each actor reloads
       // from the store, which tells) or no store at all. Every member retries later.
-      const storeTrouble = isJourneyError(wrapped, 'JE_STORE_COMMIT_UNKNOWN') || isConnectionError(error);
+      // (A statement too large for a packet drops its connection too, but it is the member's fault.)
+      const storeTrouble = isJourneyError(wrapped, 'JE_STORE_COMMIT_UNKNOWN') || (isConnectionError(error) && !isPermanentStatementError(error));
       if (!storeTrouble && batch.length > 1) {
         // One member spoiled the shared commit (which wrote nothing): a reused idempotency key
         // inline, a row too large, a value the store cannot hold. Halving isolates it in a few
@@ -908,4 +917,21 @@ function refusalOf(refused: HandlingCommit, state: JourneyState, error: Error, n
     calls: [],
   };
   return { commit, outcome };
+}
+
+/** Room in a packet for the statement's text and its other parameters. */
+const STATEMENT_OVERHEAD_BYTES = 64 * 1024;
+
+/** Names the first statement of `commit` that would not fit in one packet, or null. */
+function oversizedStatement(commit: HandlingCommit, maxBytes: number): string | null {
+  const limit = maxBytes - STATEMENT_OVERHEAD_BYTES;
+  // JSON text is at most 3 bytes per UTF-16 unit; measure exactly only what might not fit.
+  const bytes = (...texts: Array<string | null>): number =>
+    texts.reduce((sum, text) => sum + (text === null ? 0 : text.length * 3 <= limit ? text.length : Buffer.byteLength(text)), 0);
+  if (bytes(commit.dataJson) > limit) return "the journey's data";
+  if (bytes(commit.outcomeJson, commit.accept?.payloadJson ?? null, commit.accept?.contextJson ?? null) > limit) return "the event's outcome";
+  if (commit.feedback.some((event) => bytes(event.payloadJson, event.contextJson) > limit)) return 'an emitted event';
+  if (commit.timersToStart.some((timer) => bytes(timer.payloadJson) > limit)) return "a timer's event";
+  if (commit.calls.some((call) => bytes(call.requestJson) > limit)) return 'a back-end request';
+  return null;
 }
