@@ -45,51 +45,16 @@ export type { Deployment, DeploymentSummary, NewDeployment } from './deployments
 // The store's identity (namespace of its grid keys) and the partitions nobody owns (readiness).
 export { ensureClusterId } from './cluster-identity.js';
 export { unownedPartitions } from './partition-health.js';
-// --- the exactly-once journal (runtime engineer) ---
-export {
-  JournalInvariantError,
-  acceptBatch,
-  acquirePartitions,
-  appendEvent,
-  commitHandlingBatch,
-  databaseNowMs,
-  dueTimers,
-  ensurePartitionCount,
-  ensurePartitions,
-  eventExists,
-  findByIdempotencyKey,
-  finishCall,
-  insertInitiatingEvent,
-  journeyHistory,
-  loadJourney,
-  loadOutcome,
-  markTimerFired,
-  pendingCalls,
-  pendingEventsOfJourney,
-  pendingEventsOfPartitions,
-  releasePartition,
-  renewPartitions,
-  searchJourneys,
-  stillPendingCalls,
-  touchCall,
-} from './journal.js';
-export type {
-  CallRequest,
-  CommitResult,
-  DueTimer,
-  EventOrigin,
-  EventStatus,
-  HandlingCommit,
-  HistoryRow,
-  IdempotentAnswer,
-  IntakeEntry,
-  IntakeResult,
-  JournalEvent,
-  JourneyRow,
-  Lifecycle,
-  NewEvent,
-  OutboxCursor,
-  PendingCall,
-  StoredOutcome,
-  TimerStart,
-} from './journal.js';
+// --- the exactly-once journal: one file per unit of work ---
+export { acceptBatch, appendEvent, eventExists, findByIdempotencyKey, insertInitiatingEvent } from './journal-intake.js';
+export type { IdempotentAnswer, IntakeEntry, IntakeResult } from './journal-intake.js';
+export { journeyHistory, loadJourney, loadOutcome, pendingEventsOfJourney, pendingEventsOfPartitions, searchJourneys } from './journal-reads.js';
+export type { HistoryRow, StoredOutcome } from './journal-reads.js';
+export { JournalInvariantError, commitHandlingBatch } from './journal-handling.js';
+export type { CallRequest, CommitResult, HandlingCommit, TimerStart } from './journal-handling.js';
+export { acquirePartitions, ensurePartitionCount, ensurePartitions, releasePartition, renewPartitions } from './journal-leases.js';
+export { databaseNowMs, dueTimers, markTimerFired } from './journal-timers.js';
+export type { DueTimer } from './journal-timers.js';
+export { finishCall, pendingCalls, stillPendingCalls, touchCall } from './journal-outbox.js';
+export type { OutboxCursor, PendingCall } from './journal-outbox.js';
+export type { EventOrigin, EventStatus, JournalEvent, JourneyRow, Lifecycle, NewEvent } from './journal-rows.js';

@@ -196,7 +196,7 @@ export async function runTransaction<T>(
     try {
       result = await fn(txConnection(guardedConnection(conn, guard, label)));
       await guard.settled();
-      if (guard.failure !== undefined) throw guard.failure;
+      if (guard.failure !== undefined) throw ensureError(guard.failure);
     } catch (thrown) {
       await guard.settled();
       // A driver failure outranks whatever the body made of it.
