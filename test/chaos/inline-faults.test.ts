@@ -373,7 +373,7 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
     try {
       for (let round = 0; round < 6; round++) {
         await sleep(2_000);
-        const victims = (await admin.query('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [database.name])) as Array<{ id: number | bigint }>;
+        const victims = await admin.query<Array<{ id: number | bigint }>>('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [database.name]);
         for (const { id } of victims) {
           await admin.query(`KILL CONNECTION ${Number(id)}`).catch(() => undefined); // it may have closed meanwhile
           killed += 1;

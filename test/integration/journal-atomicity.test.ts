@@ -186,7 +186,7 @@ async function failWhileBlocked(
     // Heavy: InnoDB rolls back the lighter transaction of a deadlock, and that must be ours.
     await adversary.query('UPDATE ballast SET v = v + 1');
     await adversary.query(blockSql[0], blockSql[1]);
-    const [{ id: adversaryThread }] = (await adversary.query('SELECT CONNECTION_ID() AS id')) as [{ id: number }];
+    const [{ id: adversaryThread }] = await adversary.query<[{ id: number }]>('SELECT CONNECTION_ID() AS id');
     const outcome = work().then(
       () => ({ threw: false as const }),
       (error: unknown) => ({ threw: true as const, error }),
@@ -218,9 +218,7 @@ async function waitForLockWait(control: Connection, adversaryThread: number): Pr
   // show the previous test's transactions.
   await new Promise((resolve) => setTimeout(resolve, 150));
   while (Date.now() < deadline) {
-    const rows = (await control.query(
-      `SELECT trx_mysql_thread_id AS thread FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'`,
-    )) as Array<{ thread: number | bigint }>;
+    const rows = await control.query<Array<{ thread: number | bigint }>>(`SELECT trx_mysql_thread_id AS thread FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'`);
     const waiting = rows.map((row) => Number(row.thread)).find((thread) => thread !== adversaryThread);
     if (waiting !== undefined) return waiting;
     // InnoDB refreshes this table only when it was not read in the last 100 ms: poll slower.
@@ -282,7 +280,7 @@ describe.each<Injection>(['deadlock', 'killed connection'])('a %s in the middle 
 
   it('group commit: the event rows and fed-back inserts after the journey updates', async () => {
     const ids = await openJourneys(`phase2-${injection.replace(' ', '-')}-${counter}`);
-    const [a, b] = ids as [string, string, string];
+    const [a] = ids as [string, string, string];
     const events = await acceptOneEach(ids);
     const commits = ids.map((journeyId, i) => handlingOf(journeyId, events[i]?.eventId ?? '', 1, { feedback: [newEvent('Fed')] }));
     // b's event row is held: the bulk event update waits there, the fed-back inserts behind it.
