@@ -10,8 +10,9 @@
  * started or cancelled, back-end calls made. A bracket gives the `if` condition when one event
  * leads to different states.
  */
-import { analyzeJourney, START_STATE } from './analysis.js';
-import type { BeadSummary, JourneyAnalysis, Transition } from './analysis.js';
+import { analyzeJourney } from './analysis.js';
+import { START_STATE } from './analysis-model.js';
+import type { BeadSummary, JourneyAnalysis, Transition } from './analysis-model.js';
 import type { CompiledJourney } from './ir.js';
 
 /** Where the event of an arrow comes from. */

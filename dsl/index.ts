@@ -31,13 +31,14 @@ export { DIAGNOSTIC_CODES, formatDiagnostic, formatDiagnostics, hasErrors } from
 export type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from './diagnostics.js';
 
 // Static analysis (states, senders, findings), graphs and generated types of compiled journeys.
-export { ANALYSIS_CODES, COMPUTED_STATE, EVENT_ORIGINS, START_STATE, STARTED_STATE, SYSTEM_CONTEXTS, UNSET_STATE } from './analysis.js';
+export { ANALYSIS_CODES, COMPUTED_STATE, EVENT_ORIGINS, START_STATE, STARTED_STATE, SYSTEM_CONTEXTS, UNSET_STATE } from './analysis-model.js';
 export { formatDuration, journeyGraph, toMermaid, toSvg } from './graph.js';
 export type { GraphEdge, GraphEdgeLine, GraphNode, GraphTrigger, JourneyGraph } from './graph.js';
 export { GENERATED_TYPES_FILE, generateJourneyTypes, journeyTypeNames } from './type-generator.js';
 export type { JourneyTypeNames } from './type-generator.js';
-export { analyzeJourney, analyzeJourneys, formatAnalysis, formatFinding } from './analysis.js';
+export { analyzeJourney, analyzeJourneys } from './analysis.js';
+export { formatAnalysis, formatFinding } from './analysis-report.js';
 export { exprText } from './expression-text.js';
 export type {
   AnalysisCode, AnalysisFinding, AnalysisOptions, BeadSummary, EventOrigin, JourneyAnalysis, JourneysAnalysis, Producer, Transition,
-} from './analysis.js';
+} from './analysis-model.js';

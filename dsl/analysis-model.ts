@@ -1,0 +1,128 @@
+/**
+ * What the static analysis says about a journey, as data: where events come from, the states it
+ * names, the findings it reports (with their stable codes), and the shape of its answer.
+ */
+import type { EventContext, SourceLocation } from './ir.js';
+
+/** Where an event comes from, as the engine records it in `context.origin`. */
+export const EVENT_ORIGINS = ['api', 'emitted', 'timer', 'backend'] as const;
+export type EventOrigin = (typeof EVENT_ORIGINS)[number];
+
+/**
+ * The context the engine records for events it creates itself: fired timers (engine/worker.ts)
+ * and back-end answers (engine/intake.ts). Emitted events carry their cause's context.
+ */
+export const SYSTEM_CONTEXTS: Readonly<Record<'timer' | 'backend', EventContext>> = {
+  timer: { sender: 'system:timer', roles: ['system'], trustLevel: 3, channel: 'timer', origin: 'timer' },
+  backend: { sender: 'system:backend', roles: ['system'], trustLevel: 3, channel: 'backend', origin: 'backend' },
+};
+
+/** The state before the initiating event: no journey yet. */
+export const START_STATE = '(start)';
+/** The state field has no value (an initiating bead did not set it). */
+export const UNSET_STATE = '(unset)';
+/** The state field was set to a computed value (not a literal). */
+export const COMPUTED_STATE = '(computed)';
+/** The one state of a journey without a state field. */
+export const STARTED_STATE = '(started)';
+
+/** Every finding the analysis reports, with what it means. Codes are stable; never reuse one. */
+export const ANALYSIS_CODES = {
+  'unreachable-bead': 'A bead that can never apply: its rules fail in every state, it applies only in states nothing reaches, or an earlier bead always applies first.',
+  'unsendable-event': 'A handled event whose every bead has an access rule no sender can satisfy.',
+  'unproduced-event': 'A handled event its beads accept only from a timer, a back end or an emit, none of which produces it.',
+  'origin-refused': 'A timer, back-end call or emit produces an event whose beads refuse events from that origin.',
+  'unhandled-event': 'An event emitted, fired by a timer or returned by a call that no bead handles (emitted ones: and not published).',
+  'unreachable-state': 'A state some bead sets that no path from the start reaches.',
+  'unused-event': 'A declared event nothing handles, emits, fires, returns or publishes.',
+  'search-field-conflict': 'Journeys declare a search field of one name with different paths or types; the store has one column per name.',
+} as const;
+export type AnalysisCode = keyof typeof ANALYSIS_CODES;
+
+export interface AnalysisFinding {
+  code: AnalysisCode;
+  /** `warning`: probably a mistake; `info`: worth a look. */
+  severity: 'warning' | 'info';
+  message: string;
+  journey: string;
+  version: string;
+  /** The journey's definition file (relative to the journeys root), for `file:line:column`. */
+  source: string;
+  location?: SourceLocation;
+  event?: string;
+  beadId?: string;
+  state?: string;
+}
+
+/** Something that makes an event arrive without a sender: an emit, a timer or a back-end call. */
+export type Producer =
+  | { kind: 'emit'; beadId: string }
+  | { kind: 'timer'; timer: string; delayMs: number; beadIds: string[] }
+  | { kind: 'reply' | 'failure'; operation: string; beadId: string };
+
+/** One way a bead moves the journey from a state to a state (one per `if` path that matters). */
+export interface Transition {
+  beadId: string;
+  event: string;
+  from: string;
+  to: string;
+  /** Conditions of the `if` branches on this path (source-like text); empty when none split it. */
+  when: string[];
+  /** Events emitted, timers started and cancelled, and back-end calls (`system.operation`) made. */
+  emits: string[];
+  startsTimers: string[];
+  cancelsTimers: string[];
+  calls: string[];
+}
+
+export interface BeadSummary {
+  id: string;
+  event: string;
+  initiating: boolean;
+  location: SourceLocation;
+  /** States in which its rules do not certainly fail. */
+  states: string[];
+  /** Origins whose events may pass its rules and that something can actually produce. */
+  origins: EventOrigin[];
+  access: string[];
+  preconditions: string[];
+  /** States where an earlier bead for the same event always applies first. */
+  preemptedIn: string[];
+  /** Whether it may ever apply: an origin, a reachable state, and not always pre-empted. */
+  reachable: boolean;
+  /** True when its `if` paths were too many to follow one by one: transitions are a sample. */
+  approximate?: boolean;
+}
+
+export interface JourneyAnalysis {
+  name: string;
+  version: string;
+  source: string;
+  /** The data field states are read from, or null when no bead sets one. */
+  stateField: string | null;
+  /** START_STATE first, then the states in order of first assignment in the source. */
+  states: string[];
+  reachableStates: string[];
+  /** Reachable states in which no bead applies any more. */
+  finalStates: string[];
+  transitions: Transition[];
+  /** For each reachable state, the events some bead accepts there, in bead order. */
+  accepts: Record<string, string[]>;
+  beads: BeadSummary[];
+  /** For each handled event, the origins it may arrive from and be accepted. */
+  senders: Record<string, EventOrigin[]>;
+  /** For each event something other than a sender produces, what produces it. */
+  producers: Record<string, Producer[]>;
+  findings: AnalysisFinding[];
+}
+
+export interface AnalysisOptions {
+  /** The data field holding the journey's state. @defaultValue `status` */
+  stateField?: string;
+}
+
+export interface JourneysAnalysis {
+  journeys: JourneyAnalysis[];
+  /** Every finding: each journey's, then those across journeys. */
+  findings: AnalysisFinding[];
+}

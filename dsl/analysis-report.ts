@@ -1,0 +1,42 @@
+/**
+ * The analysis as text for people: one line a finding, like the compiler's diagnostics, and a
+ * report of a journey's states, the events each accepts, who may send what, and its findings.
+ */
+import type { AnalysisFinding, JourneyAnalysis } from './analysis-model.js';
+
+/** One finding as `file:line:column: warning[code]: message`, like the compiler's diagnostics. */
+export function formatFinding(finding: AnalysisFinding): string {
+  const where = finding.location ? `${finding.source}:${finding.location.line}:${finding.location.column}` : finding.source;
+  return `${where}: ${finding.severity}[${finding.code}]: ${finding.message}`;
+}
+
+/** A readable report of one journey's analysis: states, what each accepts, who sends what, findings. */
+export function formatAnalysis(analysis: JourneyAnalysis): string {
+  const lines: string[] = [`${analysis.name} ${analysis.version} (${analysis.source})`];
+  if (analysis.stateField === null) {
+    lines.push('  no state field: each bead applies while its preconditions hold');
+    for (const bead of analysis.beads) {
+      const rules = [...bead.access.map((a) => `allow ${a}`), ...bead.preconditions.map((p) => `when ${p}`)];
+      lines.push(`    ${bead.id.padEnd(24)} ${rules.length > 0 ? rules.join('; ') : 'always'}`);
+    }
+  } else {
+    const final = new Set(analysis.finalStates);
+    const shown = analysis.reachableStates.map((s) => (final.has(s) ? `${s} (final)` : s));
+    lines.push(`  states (${analysis.stateField}): ${shown.join(', ')}`);
+    lines.push('  accepted events by state:');
+    const width = Math.max(...analysis.reachableStates.map((s) => s.length), 5);
+    for (const state of analysis.reachableStates) {
+      const events = analysis.accepts[state] ?? [];
+      lines.push(`    ${state.padEnd(width)}  ${events.length > 0 ? events.join(', ') : '-'}`);
+    }
+  }
+  lines.push('  events and who may send them:');
+  const width = Math.max(...Object.keys(analysis.senders).map((e) => e.length), 5);
+  for (const [event, origins] of Object.entries(analysis.senders)) {
+    lines.push(`    ${event.padEnd(width)}  ${origins.length > 0 ? origins.join(', ') : 'nobody'}`);
+  }
+  if (analysis.findings.length === 0) lines.push('  no findings');
+  else for (const finding of analysis.findings) lines.push(`  ${formatFinding(finding)}`);
+  return lines.join('\n');
+}
+

@@ -1,0 +1,77 @@
+/**
+ * The contexts worth trying for a bead's rules: built from the rules' own literals (each role or
+ * name they mention, one value they do not, every trust level), for each origin. Timers and back
+ * ends send with the fixed context the engine gives them.
+ */
+import { SYSTEM_CONTEXTS } from './analysis-model.js';
+import type { EventOrigin } from './analysis-model.js';
+import type { Bead, EventContext, Expr, Json, JsonObject } from './ir.js';
+
+/** A sender, channel or role no rule names. */
+const SOMEONE = '\u0000someone';
+const MAX_CANDIDATES = 4096;
+
+function visit(expr: Expr, each: (e: Expr) => void): void {
+  each(expr);
+  switch (expr.kind) {
+    case 'unary':
+      visit(expr.operand, each);
+      break;
+    case 'binary':
+      visit(expr.left, each);
+      visit(expr.right, each);
+      break;
+    case 'call':
+      expr.args.forEach((a) => visit(a, each));
+      break;
+    case 'list':
+      expr.items.forEach((i) => visit(i, each));
+      break;
+    case 'object':
+      expr.entries.forEach((e) => visit(e.value, each));
+      break;
+    case 'literal':
+    case 'path':
+      break;
+  }
+}
+
+function ruleExprs(bead: Bead): Expr[] {
+  return [...bead.access.map((r) => r.condition), ...bead.preconditions.map((p) => p.condition)];
+}
+
+function contextJson(context: EventContext): JsonObject {
+  const json: JsonObject = { sender: context.sender, roles: [...context.roles], trustLevel: context.trustLevel, channel: context.channel };
+  if (context.geo !== undefined) json.geo = context.geo;
+  if (context.origin !== undefined) json.origin = context.origin;
+  return json;
+}
+
+/** The contexts worth trying for a bead's rules, for one origin (null: too many, any context). */
+export function candidateContexts(bead: Bead, origin: EventOrigin): Array<JsonObject | null> {
+  if (origin === 'timer' || origin === 'backend') return [contextJson(SYSTEM_CONTEXTS[origin])];
+  const fields = new Set<string>();
+  const strings = new Set<string>();
+  for (const expr of ruleExprs(bead)) {
+    visit(expr, (e) => {
+      if (e.kind === 'path' && e.root === 'context' && e.segments[0] !== undefined) fields.add(e.segments[0]);
+      if (e.kind === 'literal' && typeof e.value === 'string') strings.add(e.value);
+    });
+  }
+  const names = [...strings];
+  const options: Record<string, Json[]> = {
+    sender: [...names, SOMEONE],
+    roles: [[], ...names.map((n) => [n]), names],
+    trustLevel: [0, 1, 2, 3],
+    channel: [...names, SOMEONE],
+    geo: [null, ...names],
+  };
+  let contexts: JsonObject[] = [{ sender: SOMEONE, roles: [], trustLevel: 0, channel: SOMEONE, origin }];
+  for (const field of [...fields].sort()) {
+    const values = options[field];
+    if (values === undefined) continue;
+    if (contexts.length * values.length > MAX_CANDIDATES) return [null];
+    contexts = contexts.flatMap((context) => values.map((value) => ({ ...context, [field]: value })));
+  }
+  return contexts;
+}
