@@ -11,16 +11,12 @@ export { getJourneyState, putJourneyState } from './journey-state.js';
 export type { JourneyStateRecord } from './journey-state.js';
 export { masterOfSlot, parseClusterNodes, parseInfo, replicasOf } from './cluster-nodes.js';
 export type { ClusterNodeEntry } from './cluster-nodes.js';
-export {
-  LocalCluster,
-  LocalStandalone,
-  killLocalGridNow,
-  localGridStatus,
-  openLocalCluster,
-  startLocalCluster,
-  startLocalStandalone,
-  stopLocalGrid,
-} from './local-cluster.js';
+// --- the local supervisor: redis-server processes for a laptop and the tests (grid/local/) ---
+export { LocalCluster, openLocalCluster, startLocalCluster } from './local/cluster.js';
+export type { SlotOwner } from './local/cluster.js';
+export { LocalStandalone, startLocalStandalone } from './local/standalone.js';
+export { killLocalGridNow, stopLocalGrid } from './local/nodes.js';
+export { localGridStatus } from './local/status.js';
 export type {
   LocalClusterOptions,
   LocalGridDirOptions,
@@ -31,12 +27,11 @@ export type {
   LocalNode,
   LocalNodeRole,
   LocalNodeStatus,
-  SlotOwner,
-} from './local-cluster.js';
-export { nodeCommand } from './node-client.js';
-export { findFreePortBase, isPortFree } from './ports.js';
-export { isAlive as isProcessAlive } from './processes.js';
-export type { FreePortOptions } from './ports.js';
+} from './local/types.js';
+export { nodeCommand } from './local/node-commands.js';
+export { findFreePortBase, isPortFree } from './local/tcp-ports.js';
+export { isAlive as isProcessAlive } from './local/redis-processes.js';
+export type { FreePortOptions } from './local/tcp-ports.js';
 // --- the engine's use of the grid: membership, owners, inboxes, hot state (runtime engineer) ---
 export { createGridRouter } from './router.js';
 export type { ClusterBindingHooks, GridRouter } from './router.js';

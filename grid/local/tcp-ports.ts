@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { JourneyError } from '../common/index.js';
+import { JourneyError } from '../../common/index.js';
 
 /** Redis Cluster's bus listens on the client port plus this offset (unless `cluster-port` is set). */
 export const CLUSTER_BUS_PORT_OFFSET = 10000;

@@ -1,11 +1,11 @@
-import { JourneyError, commandLineOf, findExecutable, isAlive, spawnDetached } from '../common/index.js';
+import { JourneyError, commandLineOf, findExecutable, isAlive, spawnDetached } from '../../common/index.js';
 
 /**
  * Redis-specific process helpers. The generic ones (PID liveness, stop by PID) live in common/ and
  * are re-exported here for the local grid; servers are always stopped by the PID recorded when
  * they were spawned, never by name.
  */
-export { findExecutable, isAlive, killNow, sendSignal, terminate, waitForExit } from '../common/index.js';
+export { findExecutable, isAlive, killNow, sendSignal, terminate, waitForExit } from '../../common/index.js';
 
 /** Resolves a Redis binary or fails with the install hint. */
 export function requireRedisBinary(name: string): string {
