@@ -189,16 +189,17 @@ export class EngineNode {
       this.running = false;
       this.paused = false;
       if (this.expectExit || this.stopped) return;
-      // The reason is in the last line at warn level or above (a failed start logs it at fatal).
-      const reason =
-        this.process.log
-          .trim()
-          .split('\n')
-          .reverse()
-          .find((line) => /^\{"level":[456]0,/.test(line))
-          ?.slice(0, 600) ?? '(no error line)';
+      // The reason: this incarnation's last lines (the in-memory log spans restarts), JSON ones
+      // by their pid, and anything not JSON (a stack trace on stderr).
+      const reason = this.process.log
+        .trim()
+        .split('\n')
+        .filter((line) => line.includes(`"pid":${pid},`) || !line.startsWith('{'))
+        .slice(-3)
+        .map((line) => line.slice(0, 400))
+        .join(' | ');
       this.crashes.push(`${this.nodeId} (pid ${pid}) exited by itself with code ${code} at +${(this.log.elapsedMs / 1000).toFixed(1)}s`);
-      this.log.note(`!! ${this.nodeId} (pid ${pid}) exited by itself with code ${code}, starting it again in 1 s; last error: ${reason}`);
+      this.log.note(`!! ${this.nodeId} (pid ${pid}) exited by itself with code ${code}, starting it again in 1 s; its last lines: ${reason || '(none)'}`);
       setTimeout(() => {
         if (this.running || this.stopped) return;
         this.start();
