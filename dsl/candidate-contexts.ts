@@ -5,7 +5,8 @@
  */
 import { SYSTEM_CONTEXTS } from './analysis-model.js';
 import type { EventOrigin } from './analysis-model.js';
-import type { Bead, EventContext, Expr, Json, JsonObject } from './ir.js';
+import { contextAsJson } from './expressions.js';
+import type { Bead, Expr, Json, JsonObject } from './ir.js';
 
 /** A sender, channel or role no rule names. */
 const SOMEONE = '\u0000someone';
@@ -40,16 +41,9 @@ function ruleExprs(bead: Bead): Expr[] {
   return [...bead.access.map((r) => r.condition), ...bead.preconditions.map((p) => p.condition)];
 }
 
-function contextJson(context: EventContext): JsonObject {
-  const json: JsonObject = { sender: context.sender, roles: [...context.roles], trustLevel: context.trustLevel, channel: context.channel };
-  if (context.geo !== undefined) json.geo = context.geo;
-  if (context.origin !== undefined) json.origin = context.origin;
-  return json;
-}
-
 /** The contexts worth trying for a bead's rules, for one origin (null: too many, any context). */
 export function candidateContexts(bead: Bead, origin: EventOrigin): Array<JsonObject | null> {
-  if (origin === 'timer' || origin === 'backend') return [contextJson(SYSTEM_CONTEXTS[origin])];
+  if (origin === 'timer' || origin === 'backend') return [contextAsJson(SYSTEM_CONTEXTS[origin])];
   const fields = new Set<string>();
   const strings = new Set<string>();
   for (const expr of ruleExprs(bead)) {

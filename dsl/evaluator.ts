@@ -7,7 +7,7 @@ import type {
   AccessRule, Bead, CompiledJourney, Effect, EmittedEvent, EvaluationInput, Evaluation, EventContext, Json, JsonObject,
   Precondition, ProcessorRegistry, RejectionCode, Step,
 } from './ir.js';
-import { EvaluationError, evalExpr, isJsonObject, readsOnly } from './expressions.js';
+import { contextAsJson, EvaluationError, evalExpr, isJsonObject, readsOnly } from './expressions.js';
 import type { Scope } from './expressions.js';
 import { journeyValidators } from './validation.js';
 
@@ -15,20 +15,6 @@ type Rejection = Extract<Evaluation, { outcome: 'rejected' }>;
 
 /** The more specific a rejection, the higher: the one reported when no bead applies. */
 const SPECIFICITY: Record<RejectionCode, number> = { NO_MATCHING_BEAD: 0, PRECONDITION_FAILED: 1, ACCESS_DENIED: 2, ACTION_FAILED: 3 };
-
-/** The context as expressions see it. Defensive: a context read back from storage may lack fields. */
-export function contextAsJson(context: EventContext): JsonObject {
-  const raw = context as Partial<EventContext>;
-  const json: JsonObject = {
-    sender: typeof raw.sender === 'string' ? raw.sender : '',
-    roles: Array.isArray(raw.roles) ? raw.roles.filter((r): r is string => typeof r === 'string') : [],
-    trustLevel: typeof raw.trustLevel === 'number' ? raw.trustLevel : 0,
-    channel: typeof raw.channel === 'string' ? raw.channel : '',
-  };
-  if (typeof raw.geo === 'string') json.geo = raw.geo;
-  if (typeof raw.origin === 'string') json.origin = raw.origin;
-  return json;
-}
 
 function errorMessage(thrown: unknown): string {
   return thrown instanceof Error ? thrown.message : String(thrown);

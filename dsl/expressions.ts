@@ -4,7 +4,7 @@
  * which the evaluator turns into a rejection; it never escapes `evaluate`.
  */
 import { exprText } from './expression-text.js';
-import type { Expr, Json, JsonObject } from './ir.js';
+import type { EventContext, Expr, Json, JsonObject } from './ir.js';
 
 export class EvaluationError extends Error {
   override name = 'EvaluationError';
@@ -15,6 +15,20 @@ export interface Scope {
   event: JsonObject;
   context: JsonObject;
   nowMs: number;
+}
+
+/** The context as expressions see it. Defensive: a context read back from storage may lack fields. */
+export function contextAsJson(context: EventContext): JsonObject {
+  const raw = context as Partial<EventContext>;
+  const json: JsonObject = {
+    sender: typeof raw.sender === 'string' ? raw.sender : '',
+    roles: Array.isArray(raw.roles) ? raw.roles.filter((r): r is string => typeof r === 'string') : [],
+    trustLevel: typeof raw.trustLevel === 'number' ? raw.trustLevel : 0,
+    channel: typeof raw.channel === 'string' ? raw.channel : '',
+  };
+  if (typeof raw.geo === 'string') json.geo = raw.geo;
+  if (typeof raw.origin === 'string') json.origin = raw.origin;
+  return json;
 }
 
 export function isJsonObject(value: unknown): value is JsonObject {
