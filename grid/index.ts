@@ -1,7 +1,10 @@
 // Public entry of grid/: the Redis grid (connection, keys, scripts) and the local cluster tooling.
 // Reserved for the runtime: membership*, router*, mailbox*, state-cache* (add their exports below).
-export { connectGrid, parseRedisUrl, wrapGridError } from './connection.js';
-export type { DuplicateOptions, Grid, GridClient, GridHealth, GridMode, GridOptions } from './connection.js';
+export { connectGrid } from './connection.js';
+export type { DuplicateOptions, Grid, GridHealth, GridOptions } from './connection.js';
+export type { GridClient, GridMode } from './clients.js';
+export { parseRedisUrl } from './redis-url.js';
+export { wrapGridError } from './errors.js';
 export { createGridKeys, gridKeys } from './keys.js';
 export type { GridKeys } from './keys.js';
 export { CLUSTER_SLOTS, hashSlot, hashTagOf } from './hash-slot.js';
@@ -9,8 +12,8 @@ export { loadLuaScripts, luaHeaderProblem, luaScriptDir } from './lua-scripts.js
 export type { LuaScript } from './lua-scripts.js';
 export { getJourneyState, putJourneyState } from './journey-state.js';
 export type { JourneyStateRecord } from './journey-state.js';
-export { masterOfSlot, parseClusterNodes, parseInfo, replicasOf } from './cluster-nodes.js';
-export type { ClusterNodeEntry } from './cluster-nodes.js';
+export { masterOfSlot, parseClusterNodes, parseInfo, replicasOf } from './redis-replies.js';
+export type { ClusterNodeEntry } from './redis-replies.js';
 // --- the local supervisor: redis-server processes for a laptop and the tests (grid/local/) ---
 export { LocalCluster, openLocalCluster, startLocalCluster } from './local/cluster.js';
 export type { SlotOwner } from './local/cluster.js';

@@ -1,6 +1,6 @@
 import { JourneyError } from '../common/index.js';
 import type { Grid } from './connection.js';
-import { wrapGridError } from './connection.js';
+import { wrapGridError } from './errors.js';
 import type { GridKeys } from './keys.js';
 
 /**

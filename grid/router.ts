@@ -7,8 +7,9 @@
  * (`bindCluster`), which namespaces every key (see keys.ts) and tags every membership entry.
  */
 import { JourneyError } from '../common/index.js';
-import { withGridTimeout } from './connection.js';
-import type { Grid, GridClient } from './connection.js';
+import type { GridClient } from './clients.js';
+import type { Grid } from './connection.js';
+import { withGridTimeout } from './errors.js';
 import { getJourneyState, putJourneyState } from './journey-state.js';
 import type { GridKeys } from './keys.js';
 

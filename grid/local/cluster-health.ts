@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { JourneyError, ensureError } from '../../common/index.js';
-import { parseClusterNodes, parseInfo } from '../cluster-nodes.js';
+import { parseClusterNodes, parseInfo } from '../redis-replies.js';
 import { CLUSTER_SLOTS } from '../hash-slot.js';
 import { HOST, type GridState } from './grid-files.js';
 import { nodeText } from './node-commands.js';

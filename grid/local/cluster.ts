@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { JourneyError, ensureError, silentLogger } from '../../common/index.js';
-import { masterOfSlot, parseClusterNodes, replicasOf, type ClusterNodeEntry } from '../cluster-nodes.js';
+import { masterOfSlot, parseClusterNodes, replicasOf, type ClusterNodeEntry } from '../redis-replies.js';
 import { hashSlot } from '../hash-slot.js';
 import { createCluster, waitForClusterHealthy } from './cluster-health.js';
 import { DEFAULT_CLUSTER_DIR, readState, type GridState } from './grid-files.js';

@@ -1,5 +1,5 @@
 import { JourneyError, ensureError } from '../../common/index.js';
-import { oneShotClient } from '../node-client.js';
+import { oneShotClient } from '../one-shot-client.js';
 import type { LocalNodeRole } from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { parseInfo } from '../cluster-nodes.js';
+import { parseInfo } from '../redis-replies.js';
 import { DEFAULT_CLUSTER_DIR, HOST, nodePaths, readPid, readState } from './grid-files.js';
 import { nodeAnswers, nodeRole, nodeText } from './node-commands.js';
 import { livePid } from './nodes.js';

@@ -1,3 +1,5 @@
+/** Parsers of Redis's replies: `CLUSTER NODES`, `CLUSTER SLOTS`, `INFO`. Pure. */
+
 /** One line of `CLUSTER NODES`, parsed. */
 export interface ClusterNodeEntry {
   /** The node's 40-character id. */
@@ -83,4 +85,16 @@ export function parseInfo(text: string): Record<string, string> {
     if (colon > 0) fields[line.slice(0, colon)] = line.slice(colon + 1);
   }
   return fields;
+}
+
+/** How many masters serve slots in a `CLUSTER SLOTS` reply. */
+export function slotsMasters(reply: unknown): number {
+  if (!Array.isArray(reply)) throw new Error('CLUSTER SLOTS answered something other than an array');
+  const masters = new Set<string>();
+  for (const range of reply) {
+    if (!Array.isArray(range)) continue;
+    const master: unknown = range[2];
+    if (Array.isArray(master)) masters.add(`${String(master[0])}:${String(master[1])}`);
+  }
+  return masters.size;
 }
