@@ -24,6 +24,11 @@ export interface HttpLoadOptions {
   operationDeadlineMs: number;
   /** Pause between one sender's operations (keeps a shared machine responsive, senders under the rate limit). */
   sendPauseMs: number;
+  /**
+   * Every n-th operation is sent twice at once, to two nodes, under its one key (a client that
+   * double-submits): both answers must name the same event at the same seq.
+   */
+  duplicateEvery?: number;
 }
 
 /** One client operation: its idempotency key, its record for the checker, and how it went. */
@@ -120,6 +125,8 @@ export class HttpWalletClient {
   startLoad(wallets: Wallet[]) {
     const operations: Operation[] = [];
     const log: RequestRecord[] = [];
+    /** Double submits whose two answers named different events or seqs. */
+    const mismatches: string[] = [];
     let running = true;
     const started = performance.now();
     const senders = wallets.map(async (wallet, i) => {
@@ -129,7 +136,15 @@ export class HttpWalletClient {
         const key = `${wallet.owner}-op-${k}`;
         const sentAt = performance.now();
         const record: RequestRecord = { journeyId: wallet.journeyId, type, amount, result: 'failed', atMs: Math.round(sentAt - started) };
-        const answer = await this.sendUntilAcked(`/journeys/${wallet.journeyId}/events`, { type, data: { amount } }, wallet.owner, key, i + k);
+        const path = `/journeys/${wallet.journeyId}/events`;
+        const twice = this.options.duplicateEvery !== undefined && k % this.options.duplicateEvery === 0;
+        const [answer, twin] = await Promise.all([
+          this.sendUntilAcked(path, { type, data: { amount } }, wallet.owner, key, i + k),
+          twice ? this.sendUntilAcked(path, { type, data: { amount } }, wallet.owner, key, i + k + 1) : undefined,
+        ]);
+        if (twin?.json && answer.json && (twin.json.eventId !== answer.json.eventId || twin.json.seq !== answer.json.seq)) {
+          mismatches.push(`double submit of ${key} answered differently: ${JSON.stringify(answer.json)} vs ${JSON.stringify(twin.json)}`);
+        }
         record.ms = Math.round(performance.now() - sentAt);
         if (answer.json) {
           record.result = 'acked';
@@ -146,6 +161,7 @@ export class HttpWalletClient {
     return {
       log,
       operations,
+      mismatches,
       started,
       async stop(): Promise<void> {
         running = false;

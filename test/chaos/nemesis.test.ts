@@ -1,7 +1,7 @@
 /**
  * The randomized nemesis (test/chaos/nemesis.ts) against three combined `api,worker` nodes on a
  * Redis Cluster and a MariaDB server of this file's own, under wallet load over HTTP with
- * idempotent client retries. For NEMESIS_DURATION_MS (default 3 minutes) it kills, pauses and
+ * idempotent client retries (and every 10th operation double-submitted). For NEMESIS_DURATION_MS (default 3 minutes) it kills, pauses and
  * restarts nodes, Redis masters and MariaDB and cuts cluster-bus links, in an order drawn from a
  * printed seed (NEMESIS_SEED replays one). Then it heals everything, waits until every wallet
  * is served again, stops the load, lets the engine drain, and judges the whole history: every
@@ -41,6 +41,8 @@ const LEASE_TTL_MS = 2_000;
 /** Moderate load: the machine has two cores, shared with other test runs. */
 const WALLETS = 20;
 const SEND_PAUSE_MS = 100;
+/** Every 10th operation is sent twice at once under its key, to two nodes. */
+const DUPLICATE_EVERY = 10;
 /** A request to a paused node hangs: the client gives up after this and tries the next node. */
 const REQUEST_TIMEOUT_MS = 3_000;
 /** An operation still unacknowledged after this, retries included, is stuck. Faults heal within seconds; this is generous. */
@@ -115,7 +117,12 @@ describe(`chaos: randomized nemesis (seed ${seed}, ${DURATION_MS / 1000} s)`, ()
 
   it('loses, doubles, reorders and strands nothing while nodes, Redis and MariaDB are killed, paused and cut off at random', async () => {
     const targets: NemesisTargets = { nodes, cluster: cluster as LocalCluster, mariadb: mariadb as PrivateMariaDb, cutter };
-    const client = new HttpWalletClient(() => nodes, { requestTimeoutMs: REQUEST_TIMEOUT_MS, operationDeadlineMs: OPERATION_DEADLINE_MS, sendPauseMs: SEND_PAUSE_MS });
+    const client = new HttpWalletClient(() => nodes, {
+      requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      operationDeadlineMs: OPERATION_DEADLINE_MS,
+      sendPauseMs: SEND_PAUSE_MS,
+      duplicateEvery: DUPLICATE_EVERY,
+    });
     const wallets = await client.openWallets(`nem${seed}`, WALLETS);
     const load = client.startLoad(wallets);
     log.note(`load: ${WALLETS} wallets, one sender each; fault streams ${describeStreams(targets, log)}`);
@@ -162,7 +169,7 @@ describe(`chaos: randomized nemesis (seed ${seed}, ${DURATION_MS / 1000} s)`, ()
       });
       keys = await checkKeys(store, load.operations);
       const journal = await checkJournal(store, wallets.map((w) => w.journeyId));
-      problems.push(...(report?.problems ?? []), ...keys.problems, ...journal);
+      problems.push(...(report?.problems ?? []), ...keys.problems, ...journal, ...load.mismatches);
       if (recovered === null) problems.push(`not every wallet was served within ${RECOVERY_DEADLINE_MS} ms of the heal`);
       if (leftRules > 0) problems.push(`${leftRules} iptables rules of this run were still in place after the heal`);
       if (problems.length > 0) {
