@@ -4,8 +4,9 @@
  * an expression is known the real evaluator computes it, so both agree on semantics; a rule
  * counts as failing only when it certainly fails.
  */
-import { EvaluationError, evalExpr, readPath } from './expressions.js';
+import { EvaluationError, evalExpr } from './expressions.js';
 import type { Bead, Expr, Json, JsonObject } from './ir.js';
+import { readPath } from './json-values.js';
 
 /** A value the analysis knows, or what it knows about it. */
 export type Abstract =

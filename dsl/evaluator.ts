@@ -7,8 +7,9 @@ import type {
   AccessRule, Bead, CompiledJourney, Effect, EmittedEvent, EvaluationInput, Evaluation, EventContext, Json, JsonObject,
   Precondition, ProcessorRegistry, RejectionCode, Step,
 } from './ir.js';
-import { contextAsJson, EvaluationError, evalExpr, isJsonObject, readsOnly } from './expressions.js';
+import { contextAsJson, EvaluationError, evalExpr, readsOnly } from './expressions.js';
 import type { Scope } from './expressions.js';
+import { isJsonObject } from './json-values.js';
 import { journeyValidators } from './validation.js';
 
 type Rejection = Extract<Evaluation, { outcome: 'rejected' }>;

@@ -5,6 +5,7 @@
  */
 import { exprText } from './expression-text.js';
 import type { EventContext, Expr, Json, JsonObject } from './ir.js';
+import { deepEqual, readPath } from './json-values.js';
 
 export class EvaluationError extends Error {
   override name = 'EvaluationError';
@@ -29,20 +30,6 @@ export function contextAsJson(context: EventContext): JsonObject {
   if (typeof raw.geo === 'string') json.geo = raw.geo;
   if (typeof raw.origin === 'string') json.origin = raw.origin;
   return json;
-}
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function deepEqual(a: Json, b: Json): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((item, i) => deepEqual(item, b[i] ?? null));
-  if (isJsonObject(a) && isJsonObject(b)) {
-    const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => k in b && deepEqual(a[k] ?? null, b[k] ?? null));
-  }
-  return false;
 }
 
 function typeName(value: Json): string {
@@ -76,16 +63,6 @@ function finite(expr: Expr, value: number): number {
   // Past 2^53 a double no longer holds every integer: an amount would be silently rounded.
   if (Math.abs(value) > Number.MAX_SAFE_INTEGER) fail(expr, 'the result is beyond the range of exact integers (±2^53−1)');
   return value;
-}
-
-/** The value at a path of fields; null where a field is missing or the value is not an object. */
-export function readPath(root: Json, segments: readonly string[]): Json {
-  let current: Json = root;
-  for (const segment of segments) {
-    if (!isJsonObject(current) || !Object.prototype.hasOwnProperty.call(current, segment)) return null;
-    current = current[segment] ?? null;
-  }
-  return current;
 }
 
 function compare(expr: Expr, op: '<' | '<=' | '>' | '>=', left: Json, right: Json): boolean {

@@ -6,6 +6,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import ajvFormats from 'ajv-formats';
 import type { JsonSchema } from './ir.js';
+import { isJsonObject, readPath } from './json-values.js';
 
 /** ajv for journey schemas (draft 2020-12): all errors, formats, strict about unknown keywords. */
 export function createAjv(): Ajv2020 {
@@ -68,22 +69,14 @@ export function union(a: Ty, b: Ty): Ty {
   return { kinds: new Set([...a.kinds, ...b.kinds]) };
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Follows local `$ref`s (`#/$defs/x`); other references are treated as unknown. */
 export function resolve(schema: unknown, root: JsonSchema, depth = 0): JsonSchema | null {
-  if (!isObject(schema)) return null;
+  if (!isJsonObject(schema)) return null;
   const ref = schema.$ref;
-  if (typeof ref !== 'string' || depth > 20) return schema as JsonSchema;
+  if (typeof ref !== 'string' || depth > 20) return schema;
   if (!ref.startsWith('#')) return null;
-  let node: unknown = root;
-  for (const raw of ref.slice(1).split('/').filter((p) => p.length > 0)) {
-    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-    node = isObject(node) ? node[part] : undefined;
-  }
-  return resolve(node, root, depth + 1);
+  const pointer = ref.slice(1).split('/').filter((p) => p.length > 0).map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return resolve(readPath(root, pointer), root, depth + 1);
 }
 
 function kindOfValue(value: unknown): Kind {
@@ -134,7 +127,7 @@ export function lookupField(schemaIn: unknown, root: JsonSchema, field: string):
   const schema = resolve(schemaIn, root);
   if (schema === null) return { found: 'unknown' };
   const branches = [schema.anyOf, schema.oneOf, schema.allOf].filter(Array.isArray).flat();
-  const properties = isObject(schema.properties) ? schema.properties : null;
+  const properties = isJsonObject(schema.properties) ? schema.properties : null;
   const required = Array.isArray(schema.required) ? schema.required : [];
   if (properties !== null && Object.prototype.hasOwnProperty.call(properties, field)) {
     return { found: true, schema: properties[field], optional: !required.includes(field) };
@@ -146,7 +139,7 @@ export function lookupField(schemaIn: unknown, root: JsonSchema, field: string):
     if (inner.found === false) known.push(...inner.known);
   }
   const additional = schema.additionalProperties;
-  if (isObject(additional)) return { found: true, schema: additional, optional: true };
+  if (isJsonObject(additional)) return { found: true, schema: additional, optional: true };
   if (additional === true) return { found: 'unknown' };
   if (properties === null && branches.length === 0) return { found: 'unknown' };
   return { found: false, known: [...new Set(known)] };
