@@ -23,10 +23,10 @@ export interface GridOptions {
   /** A command not answered within this is rejected (not for blocking connections), in ms. @defaultValue 5000 */
   commandTimeoutMs?: number;
   /**
-   * Longest wait for one call of the engine's router (a heartbeat, a send, a hot-state read) and
-   * for {@link Grid.health}, in ms, whatever the client does meanwhile: a Cluster client queues
-   * commands with no timeout while it reconnects, and a frozen server never answers. Redis only
-   * hints, so a caller that gives up carries on through MariaDB. @defaultValue 1000
+   * Longest wait for one call of the engine's grid services (a heartbeat, a send, a hot-state
+   * read) and for {@link Grid.health}, in ms, whatever the client does meanwhile: a Cluster client
+   * queues commands with no timeout while it reconnects, and a frozen server never answers. Redis
+   * only hints, so a caller that gives up carries on through MariaDB. @defaultValue 1000
    */
   callTimeoutMs?: number;
   /** Reconnect attempts a queued command waits through before it fails. @defaultValue 3 */
@@ -76,7 +76,7 @@ export interface Grid {
   readonly keys: GridKeys;
   /** The seed URLs it was opened with. */
   readonly seeds: readonly string[];
-  /** Longest wait for one router call or health check, in ms (see {@link GridOptions.callTimeoutMs}). */
+  /** Longest wait for one grid-services call or health check, in ms (see {@link GridOptions.callTimeoutMs}). */
   readonly callTimeoutMs: number;
   /**
    * The shared, non-blocking client. The watchdog may replace it: read `grid.client` for each

@@ -1,5 +1,5 @@
-// Public entry of grid/: the Redis grid (connection, keys, scripts) and the local cluster tooling.
-// Reserved for the runtime: membership*, router*, mailbox*, state-cache* (add their exports below).
+// Public entry of grid/: the Redis runtime an engine node uses (connection, keys, scripts, hot
+// state, membership, owners, inboxes) and the local redis-server supervisor (grid/local/).
 export { connectGrid } from './connection.js';
 export type { DuplicateOptions, Grid, GridHealth, GridOptions } from './connection.js';
 export type { GridClient, GridMode } from './clients.js';
@@ -14,6 +14,9 @@ export { getJourneyState, putJourneyState } from './journey-state.js';
 export type { JourneyStateRecord } from './journey-state.js';
 export { masterOfSlot, parseClusterNodes, parseInfo, replicasOf } from './redis-replies.js';
 export type { ClusterNodeEntry } from './redis-replies.js';
+// --- the engine's use of the grid: membership, owners, inboxes, hot state ---
+export { createGridServices } from './services.js';
+export type { ClusterBindingHooks, GridServices } from './services.js';
 // --- the local supervisor: redis-server processes for a laptop and the tests (grid/local/) ---
 export { LocalCluster, openLocalCluster, startLocalCluster } from './local/cluster.js';
 export type { SlotOwner } from './local/cluster.js';
@@ -35,6 +38,3 @@ export { nodeCommand } from './local/node-commands.js';
 export { findFreePortBase, isPortFree } from './local/tcp-ports.js';
 export { isAlive as isProcessAlive } from './local/redis-processes.js';
 export type { FreePortOptions } from './local/tcp-ports.js';
-// --- the engine's use of the grid: membership, owners, inboxes, hot state (runtime engineer) ---
-export { createGridRouter } from './router.js';
-export type { ClusterBindingHooks, GridRouter } from './router.js';

@@ -17,7 +17,7 @@ import { compileJourneys } from '../../dsl/index.js';
 import type { CompiledJourney } from '../../dsl/index.js';
 import { createEngine } from '../../engine/index.js';
 import type { JourneyEngine } from '../../engine/index.js';
-import { connectGrid, createGridRouter } from '../../grid/index.js';
+import { connectGrid, createGridServices } from '../../grid/index.js';
 import type { Grid } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
@@ -113,7 +113,7 @@ describe('HTTP API over a real engine', () => {
     engine = await createEngine({
       nodeId: 'api-test',
       store,
-      grid: createGridRouter(grid, blocking),
+      grid: createGridServices(grid, blocking),
       journeys: [await walletJourney(), guarded.journey],
       partitionCount: 8,
       workerOptions: { leaseTtlMs: 3_000, sweepAfterMs: 300, sweepEveryMs: 200 },

@@ -9,7 +9,7 @@ import type { HandlingCommit, NewEvent, Store } from '../../cache-store/index.js
 import { isJourneyError, silentLogger } from '../../common/index.js';
 import { partitionOf } from '../../engine/index.js';
 import type { AcceptResult, JourneyEngine, NodeMessage } from '../../engine/index.js';
-import { createGridRouter } from '../../grid/index.js';
+import { createGridServices } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
@@ -594,10 +594,10 @@ describe('forwarding to the owner for inline handling', () => {
     const ownerId = (await store.queryOne<{ owner_node: string }>(`SELECT owner_node FROM partitions WHERE partition_no = ?`, [partitionNo]))?.owner_node ?? '';
     const grid = (nodes[1] as TestEngine).grid;
     const blocking = await grid.duplicate({ blocking: true });
-    const router = createGridRouter<NodeMessage>(grid, blocking);
-    router.bindCluster(await ensureClusterId(store));
+    const services = createGridServices<NodeMessage>(grid, blocking);
+    services.bindCluster(await ensureClusterId(store));
     const forward = (eventId: string, deadlineMs: number) =>
-      router.send(ownerId, {
+      services.send(ownerId, {
         kind: 'handle',
         requestId: eventId,
         replyTo: 'nobody:0',

@@ -12,7 +12,7 @@ import { ensureClusterId } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
 import { isJourneyError, silentLogger } from '../../common/index.js';
 import type { AcceptResult, NodeMessage } from '../../engine/index.js';
-import { createGridRouter } from '../../grid/index.js';
+import { createGridServices } from '../../grid/index.js';
 import { connectTestGrid, createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
@@ -174,42 +174,42 @@ describe('two stores on one grid and one key prefix', () => {
   });
 });
 
-describe('the grid router and the cluster id', () => {
+describe('the grid services and the cluster id', () => {
   it('refuses to run unbound, binds once, and tags membership entries with the cluster id', async () => {
     const grid = await connectTestGrid();
-    const router = createGridRouter<NodeMessage>(grid, await grid.duplicate({ blocking: true }));
+    const services = createGridServices<NodeMessage>(grid, await grid.duplicate({ blocking: true }));
     try {
       // Unbound, the keys would be the bare prefix every store on this Redis shares.
-      expect(isJourneyError(await router.heartbeat('n1:aa', 5_000).catch((e: unknown) => e), 'JE_INTERNAL')).toBe(true);
-      expect(isJourneyError(await router.send('n1:aa', { kind: 'handled', requestId: 'r', journeySeq: null }).catch((e: unknown) => e), 'JE_INTERNAL')).toBe(true);
+      expect(isJourneyError(await services.heartbeat('n1:aa', 5_000).catch((e: unknown) => e), 'JE_INTERNAL')).toBe(true);
+      expect(isJourneyError(await services.send('n1:aa', { kind: 'handled', requestId: 'r', journeySeq: null }).catch((e: unknown) => e), 'JE_INTERNAL')).toBe(true);
       const reported: string[][] = [];
-      router.bindCluster('c-one', { onForeignMembers: (entries) => reported.push(entries) });
-      router.bindCluster('c-one');
-      expect(() => router.bindCluster('c-two')).toThrow(/serves cluster c-one/);
+      services.bindCluster('c-one', { onForeignMembers: (entries) => reported.push(entries) });
+      services.bindCluster('c-one');
+      expect(() => services.bindCluster('c-two')).toThrow(/serves cluster c-one/);
 
       const nodesKey = grid.keys.forCluster('c-one').grid('nodes');
       expect(nodesKey).toBe(`${grid.keys.prefix}:c-one:{grid}:nodes`);
       await grid.client.zadd(nodesKey, Date.now() + 60_000, 'c-two/other:01', Date.now() + 60_000, 'legacy-node:02');
-      expect(await router.heartbeat('n1:aa', 5_000)).toEqual(['n1:aa']);
+      expect(await services.heartbeat('n1:aa', 5_000)).toEqual(['n1:aa']);
       expect(reported.at(-1)?.sort()).toEqual(['c-two/other:01', 'legacy-node:02']);
       expect(await grid.client.zscore(nodesKey, 'c-one/n1:aa')).not.toBeNull();
-      await router.leave('n1:aa');
+      await services.leave('n1:aa');
       expect(await grid.client.zscore(nodesKey, 'c-one/n1:aa')).toBeNull();
 
       // Inboxes and the owner map live in the cluster's namespace too.
-      await router.setOwners(new Map([[3, 'n1:aa']]));
+      await services.setOwners(new Map([[3, 'n1:aa']]));
       expect(await grid.client.hget(grid.keys.forCluster('c-one').grid('owners'), '3')).toBe('n1:aa');
       expect(await grid.client.exists(grid.keys.grid('owners'))).toBe(0);
-      await router.send('n1:aa', { kind: 'handled', requestId: 'r1', journeySeq: 7 });
+      await services.send('n1:aa', { kind: 'handled', requestId: 'r1', journeySeq: 7 });
       expect(await grid.client.llen(grid.keys.forCluster('c-one').nodeInbox('n1:aa'))).toBe(1);
-      expect(await router.receive('n1:aa', 1_000)).toEqual([{ kind: 'handled', requestId: 'r1', journeySeq: 7 }]);
-      expect(await router.putState('j-1', 1, '{}', 60_000)).toBe(true);
+      expect(await services.receive('n1:aa', 1_000)).toEqual([{ kind: 'handled', requestId: 'r1', journeySeq: 7 }]);
+      expect(await services.putState('j-1', 1, '{}', 60_000)).toBe(true);
       expect(await grid.client.exists(grid.keys.forCluster('c-one').journeyState('j-1'))).toBe(1);
-      expect(await router.getState('j-1')).toEqual({ seq: 1, state: '{}' });
+      expect(await services.getState('j-1')).toEqual({ seq: 1, state: '{}' });
     } finally {
       const keys = grid.keys.forCluster('c-one');
       await Promise.all([keys.grid('nodes'), keys.grid('owners'), keys.journeyState('j-1')].map((key) => grid.client.del(key)));
-      await router.close();
+      await services.close();
     }
   });
 });

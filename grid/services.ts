@@ -3,7 +3,7 @@
  * used to route wake-ups, one inbox list per node, and hot journey state.
  * All of it is rebuildable: the engine stays correct, only slower, when Redis loses any of it.
  *
- * All of it belongs to one store: the router is bound to the store's cluster id before use
+ * All of it belongs to one store: the services are bound to the store's cluster id before use
  * (`bindCluster`), which namespaces every key (see keys.ts) and tags every membership entry.
  */
 import { JourneyError } from '../common/index.js';
@@ -13,17 +13,20 @@ import { withGridTimeout } from './errors.js';
 import { getJourneyState, putJourneyState } from './journey-state.js';
 import type { GridKeys } from './keys.js';
 
-/** What {@link GridRouter.bindCluster} may report. */
+/** What {@link GridServices.bindCluster} may report. */
 export interface ClusterBindingHooks {
   /**
-   * Called after every heartbeat with the live membership entries that do not carry this
-   * router's cluster id (empty when there are none). They are left out of the member list.
+   * Called after every heartbeat with the live membership entries that do not carry the cluster
+   * id the services are bound to (empty when there are none). They are left out of the member list.
    */
   onForeignMembers?(entries: string[]): void;
 }
 
-/** Messages are JSON; the engine defines their shape. */
-export interface GridRouter<Message> {
+/**
+ * An engine node's use of the grid: membership, partition owners, inboxes and hot state.
+ * Messages are JSON; the engine defines their shape.
+ */
+export interface GridServices<Message> {
   readonly mode: 'cluster' | 'standalone';
   /**
    * Binds membership, owners, inboxes and hot state to the store's cluster id. Once, before any
@@ -54,12 +57,12 @@ const TRIM_EVERY = 64;
  * Builds the engine's view of the grid over an open connection. `blocking` is a connection of its
  * own (from `grid.duplicate({ blocking: true })`) for the inbox reads.
  */
-export function createGridRouter<Message>(grid: Grid, blocking: GridClient): GridRouter<Message> {
+export function createGridServices<Message>(grid: Grid, blocking: GridClient): GridServices<Message> {
   let sends = 0;
   let binding: { clusterId: string; keys: GridKeys; hooks: ClusterBindingHooks } | null = null;
   const bound = (): { clusterId: string; keys: GridKeys; hooks: ClusterBindingHooks } => {
     // Unbound keys are the bare prefix, shared by every store on this Redis: never fall back to them.
-    if (binding === null) throw new JourneyError('JE_INTERNAL', 'the grid router is used before it was bound to the store\'s cluster id');
+    if (binding === null) throw new JourneyError('JE_INTERNAL', 'the grid services are used before they were bound to the store\'s cluster id');
     return binding;
   };
   // A membership entry is `<clusterId>/<nodeId>`: with keys namespaced already, this is the
@@ -73,7 +76,7 @@ export function createGridRouter<Message>(grid: Grid, blocking: GridClient): Gri
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   };
 
-  const router: GridRouter<Message> = {
+  const services: GridServices<Message> = {
     mode: grid.mode,
     bindCluster(clusterId, hooks = {}) {
       if (binding !== null) {
@@ -155,7 +158,7 @@ export function createGridRouter<Message>(grid: Grid, blocking: GridClient): Gri
       await grid.close();
     },
   };
-  return withTimeouts(router, grid.callTimeoutMs);
+  return withTimeouts(services, grid.callTimeoutMs);
 }
 
 /**
@@ -163,27 +166,27 @@ export function createGridRouter<Message>(grid: Grid, blocking: GridClient): Gri
  * or failing grid costs a caller that long at most, never the lease schedule or a request's
  * latency beyond it. Redis only hints, so callers that get `JE_GRID_UNAVAILABLE` go on without it.
  */
-function withTimeouts<Message>(router: GridRouter<Message>, timeoutMs: number): GridRouter<Message> {
+function withTimeouts<Message>(services: GridServices<Message>, timeoutMs: number): GridServices<Message> {
   // An inbox read cut short by its timer is not issued again while it is still pending: the next
   // call waits on the same read, so messages it brings back late are handed over, not dropped,
   // and reads do not pile up on the blocking connection behind a frozen server.
   let reading: Promise<Message[]> | null = null;
   return {
-    ...router,
-    heartbeat: (nodeId, ttlMs) => withGridTimeout(router.heartbeat(nodeId, ttlMs), timeoutMs, 'heartbeat'),
-    leave: (nodeId) => withGridTimeout(router.leave(nodeId), timeoutMs, 'leave'),
-    setOwners: (owners) => withGridTimeout(router.setOwners(owners), timeoutMs, 'set owners'),
-    owners: () => withGridTimeout(router.owners(), timeoutMs, 'owners'),
-    send: (nodeId, message) => withGridTimeout(router.send(nodeId, message), timeoutMs, 'send'),
+    ...services,
+    heartbeat: (nodeId, ttlMs) => withGridTimeout(services.heartbeat(nodeId, ttlMs), timeoutMs, 'heartbeat'),
+    leave: (nodeId) => withGridTimeout(services.leave(nodeId), timeoutMs, 'leave'),
+    setOwners: (owners) => withGridTimeout(services.setOwners(owners), timeoutMs, 'set owners'),
+    owners: () => withGridTimeout(services.owners(), timeoutMs, 'owners'),
+    send: (nodeId, message) => withGridTimeout(services.send(nodeId, message), timeoutMs, 'send'),
     receive(nodeId, waitMs) {
-      reading ??= router.receive(nodeId, waitMs).finally(() => {
+      reading ??= services.receive(nodeId, waitMs).finally(() => {
         reading = null;
       });
       return withGridTimeout(reading, waitMs + timeoutMs, 'receive');
     },
-    putState: (journeyId, seq, stateJson, ttlMs) => withGridTimeout(router.putState(journeyId, seq, stateJson, ttlMs), timeoutMs, 'put state'),
-    getState: (journeyId) => withGridTimeout(router.getState(journeyId), timeoutMs, 'get state'),
+    putState: (journeyId, seq, stateJson, ttlMs) => withGridTimeout(services.putState(journeyId, seq, stateJson, ttlMs), timeoutMs, 'put state'),
+    getState: (journeyId) => withGridTimeout(services.getState(journeyId), timeoutMs, 'get state'),
     // Grid.health bounds itself and never throws.
-    health: () => router.health(),
+    health: () => services.health(),
   };
 }
