@@ -31,7 +31,7 @@ import { acceptBatch, acquirePartitions, appendEvent, commitHandlingBatch, ensur
 import type { CommitResult, HandlingCommit, IntakeEntry, NewEvent, Store } from '../cache-store/index.js';
 import { silentLogger } from '../common/index.js';
 import { DEFAULT_WORKER_OPTIONS, partitionOf } from '../engine/index.js';
-import { connectGrid, putJourneyState } from '../grid/index.js';
+import { connectGrid, putHotState } from '../grid/index.js';
 import type { Grid } from '../grid/index.js';
 import { opOf } from './load.js';
 import { summarize } from './stats.js';
@@ -305,7 +305,7 @@ export class Floor {
     j.handledSeq += 1;
     j.data = next;
     const hot = { typeName: 'pfm/wallet', version: '1.0', lifecycle: 'active', data: next, handledSeq: j.handledSeq, acceptedSeq: seq };
-    await putJourneyState(this.grid, j.journeyId, j.handledSeq, JSON.stringify(hot), DEFAULT_WORKER_OPTIONS.stateTtlMs);
+    await putHotState(this.grid, j.journeyId, j.handledSeq, JSON.stringify(hot), DEFAULT_WORKER_OPTIONS.stateTtlMs);
     this.redisWrites += 1;
     const t3 = performance.now();
     this.steps.redis.push(t3 - t2);

@@ -10,8 +10,8 @@ export type { GridKeys } from './keys.js';
 export { CLUSTER_SLOTS, hashSlot, hashTagOf } from './hash-slot.js';
 export { loadLuaScripts, luaHeaderProblem, luaScriptDir } from './lua-scripts.js';
 export type { LuaScript } from './lua-scripts.js';
-export { getJourneyState, putJourneyState } from './journey-state.js';
-export type { JourneyStateRecord } from './journey-state.js';
+export { getHotState, putHotState } from './hot-state.js';
+export type { HotState } from './hot-state.js';
 export { masterOfSlot, parseClusterNodes, parseInfo, replicasOf } from './redis-replies.js';
 export type { ClusterNodeEntry } from './redis-replies.js';
 // --- the engine's use of the grid: membership, owners, inboxes, hot state ---

@@ -22,8 +22,8 @@ export interface GridKeys {
   readonly clusterId: string | null;
   /** What every key starts with: `<prefix>` or `<prefix>:<clusterId>`. */
   readonly namespace: string;
-  /** Hash with fields `seq` and `state`: the journey's hot state (see `putJourneyState`). */
-  journeyState(journeyId: string): string;
+  /** Hash with fields `seq` and `state`: the journey's hot state (see `putHotState`). */
+  hotState(journeyId: string): string;
   /** Any other per-journey key: `<namespace>:{<journeyId>}:<name>`. */
   journey(journeyId: string, name: string): string;
   /** A grid-wide key: `<namespace>:{grid}:<name>`. */
@@ -75,7 +75,7 @@ export function createGridKeys(prefix = 'je', clusterId?: string): GridKeys {
     prefix,
     clusterId: clusterId ?? null,
     namespace,
-    journeyState: (journeyId: string) => journey(journeyId, 'state'),
+    hotState: (journeyId: string) => journey(journeyId, 'state'),
     journey,
     grid: (name: string) => `${namespace}:{grid}:${checkName(name)}`,
     nodeInbox: (nodeId: string) => `${namespace}:{node:${checkTag('node id', nodeId)}}:inbox`,

@@ -10,7 +10,7 @@ import { JourneyError } from '../common/index.js';
 import type { GridClient } from './clients.js';
 import type { Grid } from './connection.js';
 import { withGridTimeout } from './errors.js';
-import { getJourneyState, putJourneyState } from './journey-state.js';
+import { getHotState, putHotState } from './hot-state.js';
 import type { GridKeys } from './keys.js';
 
 /** What {@link GridServices.bindCluster} may report. */
@@ -143,10 +143,10 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
       return [first[1], ...rest].map((text) => JSON.parse(text) as Message);
     },
     async putState(journeyId, seq, stateJson, ttlMs) {
-      return putJourneyState(grid, journeyId, seq, stateJson, ttlMs, bound().keys);
+      return putHotState(grid, journeyId, seq, stateJson, ttlMs, bound().keys);
     },
     async getState(journeyId) {
-      const record = await getJourneyState(grid, journeyId, bound().keys);
+      const record = await getHotState(grid, journeyId, bound().keys);
       return record ? { seq: record.seq, state: record.state } : null;
     },
     async health() {

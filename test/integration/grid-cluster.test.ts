@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isJourneyError } from '../../common/index.js';
-import { getJourneyState, hashSlot, parseClusterNodes, parseRedisUrl, putJourneyState } from '../../grid/index.js';
+import { getHotState, hashSlot, parseClusterNodes, parseRedisUrl, putHotState } from '../../grid/index.js';
 import type { Grid } from '../../grid/index.js';
 import { connectTestGrid, gridSeeds } from '../support/environment.js';
 
@@ -40,7 +40,7 @@ describe('grid on a Redis Cluster', () => {
     const masterOf = await slotMasters(grid);
     const owners = new Set<string>();
     for (let index = 0; index < 24; index++) {
-      const key = grid.keys.journeyState(`journey-${randomUUID()}`);
+      const key = grid.keys.hotState(`journey-${randomUUID()}`);
       await grid.client.set(key, 'x', 'PX', 60_000);
       const slot = Number(await grid.client.call('CLUSTER', 'KEYSLOT', key));
       expect(hashSlot(key)).toBe(slot);
@@ -60,13 +60,13 @@ describe('grid on a Redis Cluster', () => {
 
   it("keeps one journey's keys in one slot", () => {
     const journeyId = randomUUID();
-    const slots = new Set([grid.keys.journeyState(journeyId), grid.keys.journey(journeyId, 'events'), grid.keys.journey(journeyId, 'lease')].map(hashSlot));
+    const slots = new Set([grid.keys.hotState(journeyId), grid.keys.journey(journeyId, 'events'), grid.keys.journey(journeyId, 'lease')].map(hashSlot));
     expect(slots.size).toBe(1);
     expect(hashSlot(grid.keys.grid('nodes'))).toBe(hashSlot(grid.keys.grid('owners')));
   });
 
   it('answers MOVED to a plain client on the wrong node, while the Cluster client follows the slot', async () => {
-    const key = grid.keys.journeyState(randomUUID());
+    const key = grid.keys.hotState(randomUUID());
     const slot = hashSlot(key);
     const masterOf = await slotMasters(grid);
     const owner = masterOf(slot);
@@ -88,33 +88,33 @@ describe('grid on a Redis Cluster', () => {
 
   it('stores hot state only when its seq is newer', async () => {
     const journeyId = randomUUID();
-    expect(await getJourneyState(grid, journeyId)).toBeNull();
+    expect(await getHotState(grid, journeyId)).toBeNull();
 
-    expect(await putJourneyState(grid, journeyId, 1, '{"step":1}', 60_000)).toBe(true);
-    expect(await putJourneyState(grid, journeyId, 3, '{"step":3}', 60_000)).toBe(true);
+    expect(await putHotState(grid, journeyId, 1, '{"step":1}', 60_000)).toBe(true);
+    expect(await putHotState(grid, journeyId, 3, '{"step":3}', 60_000)).toBe(true);
     // Same seq and older seqs lose, and leave the stored state alone.
-    expect(await putJourneyState(grid, journeyId, 3, '{"step":"dup"}', 60_000)).toBe(false);
-    expect(await putJourneyState(grid, journeyId, 2, '{"step":2}', 60_000)).toBe(false);
-    expect(await getJourneyState(grid, journeyId)).toEqual({ seq: 3, state: '{"step":3}' });
+    expect(await putHotState(grid, journeyId, 3, '{"step":"dup"}', 60_000)).toBe(false);
+    expect(await putHotState(grid, journeyId, 2, '{"step":2}', 60_000)).toBe(false);
+    expect(await getHotState(grid, journeyId)).toEqual({ seq: 3, state: '{"step":3}' });
 
-    const key = grid.keys.journeyState(journeyId);
+    const key = grid.keys.hotState(journeyId);
     expect(await grid.client.hgetall(key)).toEqual({ seq: '3', state: '{"step":3}' });
     const ttl = await grid.client.pttl(key);
     expect(ttl).toBeGreaterThan(50_000);
     expect(ttl).toBeLessThanOrEqual(60_000);
 
-    expect(await putJourneyState(grid, journeyId, 10, '{"step":10}', 1_500)).toBe(true);
+    expect(await putHotState(grid, journeyId, 10, '{"step":10}', 1_500)).toBe(true);
     expect(await grid.client.pttl(key)).toBeLessThanOrEqual(1_500);
-    expect(await getJourneyState(grid, journeyId)).toEqual({ seq: 10, state: '{"step":10}' });
+    expect(await getHotState(grid, journeyId)).toEqual({ seq: 10, state: '{"step":10}' });
   });
 
   it('lets seq 0 be stored first and survives large seqs', async () => {
     const journeyId = randomUUID();
-    expect(await putJourneyState(grid, journeyId, 0, '{}', 60_000)).toBe(true);
-    expect(await putJourneyState(grid, journeyId, 0, '{"again":true}', 60_000)).toBe(false);
-    expect(await putJourneyState(grid, journeyId, 2 ** 52, '{"big":true}', 60_000)).toBe(true);
-    expect(await putJourneyState(grid, journeyId, 2 ** 52 - 1, '{}', 60_000)).toBe(false);
-    expect((await getJourneyState(grid, journeyId))?.seq).toBe(2 ** 52);
+    expect(await putHotState(grid, journeyId, 0, '{}', 60_000)).toBe(true);
+    expect(await putHotState(grid, journeyId, 0, '{"again":true}', 60_000)).toBe(false);
+    expect(await putHotState(grid, journeyId, 2 ** 52, '{"big":true}', 60_000)).toBe(true);
+    expect(await putHotState(grid, journeyId, 2 ** 52 - 1, '{}', 60_000)).toBe(false);
+    expect((await getHotState(grid, journeyId))?.seq).toBe(2 ** 52);
   });
 
   it('rejects invalid arguments before reaching Redis', async () => {
@@ -124,14 +124,14 @@ describe('grid on a Redis Cluster', () => {
       [1.5, 1000],
       [1, 0],
     ] as const) {
-      const failure = await putJourneyState(grid, journeyId, seq, '{}', ttlMs).then(
+      const failure = await putHotState(grid, journeyId, seq, '{}', ttlMs).then(
         () => undefined,
         (error: unknown) => error,
       );
       expect(isJourneyError(failure, 'JE_INTERNAL')).toBe(true);
     }
-    expect(() => grid.keys.journeyState('a}b')).toThrow(/no braces/);
-    expect(await getJourneyState(grid, journeyId)).toBeNull();
+    expect(() => grid.keys.hotState('a}b')).toThrow(/no braces/);
+    expect(await getHotState(grid, journeyId)).toBeNull();
   });
 
   it('gives blocking commands their own connection', async () => {

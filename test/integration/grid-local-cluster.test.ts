@@ -8,12 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isJourneyError } from '../../common/index.js';
 import {
   connectGrid,
-  getJourneyState,
+  getHotState,
   hashSlot,
   isPortFree,
   isProcessAlive as processAlive,
   localGridStatus,
-  putJourneyState,
+  putHotState,
   startLocalCluster,
   startLocalStandalone,
   stopLocalGrid,
@@ -100,11 +100,11 @@ describe('local cluster lifecycle', () => {
   it('promotes the replica when a master is killed, and writes to its slots succeed again', async () => {
     grid = await connectGrid({ urls: [...cluster.seeds], keyPrefix: testNamespace(), watchdogIntervalMs: 1_000, watchdogFailures: 2 });
     const journeyId = randomUUID();
-    const key = grid.keys.journeyState(journeyId);
+    const key = grid.keys.hotState(journeyId);
     const before = await cluster.keyOwner(key);
     expect(before.replicas).toHaveLength(1);
     const [replica] = before.replicas;
-    expect(await putJourneyState(grid, journeyId, 1, '{"v":1}', 60_000)).toBe(true);
+    expect(await putHotState(grid, journeyId, 1, '{"v":1}', 60_000)).toBe(true);
 
     await cluster.killNode(before.master, 'SIGKILL');
     const started = performance.now();
@@ -118,8 +118,8 @@ describe('local cluster lifecycle', () => {
 
     // The grid client finds the new master; the write (seq 2) is accepted. The seq-1 state may or
     // may not have reached the replica before the kill (replication is asynchronous).
-    await eventually(20_000, async () => ((await putJourneyState(grid!, journeyId, 2, '{"v":2}', 60_000)) ? true : undefined));
-    expect(await getJourneyState(grid, journeyId)).toEqual({ seq: 2, state: '{"v":2}' });
+    await eventually(20_000, async () => ((await putHotState(grid!, journeyId, 2, '{"v":2}', 60_000)) ? true : undefined));
+    expect(await getHotState(grid, journeyId)).toEqual({ seq: 2, state: '{"v":2}' });
     expect(performance.now() - started).toBeLessThan(40_000);
 
     // A cluster with a failed master is not healthy; restarting it makes it rejoin as a replica.

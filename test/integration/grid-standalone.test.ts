@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectGrid, getJourneyState, localGridStatus, putJourneyState, startLocalStandalone } from '../../grid/index.js';
+import { connectGrid, getHotState, localGridStatus, putHotState, startLocalStandalone } from '../../grid/index.js';
 import type { Grid, LocalStandalone } from '../../grid/index.js';
 import { disposeTestGrid, startTestStandalone, testNamespace } from '../support/environment.js';
 
@@ -29,9 +29,9 @@ describe('grid on a standalone redis-server', () => {
 
   it('stores hot state only when its seq is newer', async () => {
     const journeyId = randomUUID();
-    expect(await putJourneyState(grid, journeyId, 5, '{"a":5}', 60_000)).toBe(true);
-    expect(await putJourneyState(grid, journeyId, 4, '{"a":4}', 60_000)).toBe(false);
-    expect(await getJourneyState(grid, journeyId)).toEqual({ seq: 5, state: '{"a":5}' });
+    expect(await putHotState(grid, journeyId, 5, '{"a":5}', 60_000)).toBe(true);
+    expect(await putHotState(grid, journeyId, 4, '{"a":4}', 60_000)).toBe(false);
+    expect(await getHotState(grid, journeyId)).toEqual({ seq: 5, state: '{"a":5}' });
   });
 
   it('starting it again attaches to the running server', async () => {
@@ -54,7 +54,7 @@ describe('grid on a standalone redis-server', () => {
       while (watched.client === stuck && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(watched.client).not.toBe(stuck);
       expect(await watched.ping()).toBeGreaterThanOrEqual(0);
-      expect(await putJourneyState(watched, randomUUID(), 1, '{}', 10_000)).toBe(true);
+      expect(await putHotState(watched, randomUUID(), 1, '{}', 10_000)).toBe(true);
     } finally {
       await watched.close();
     }

@@ -204,11 +204,11 @@ describe('the grid services and the cluster id', () => {
       expect(await grid.client.llen(grid.keys.forCluster('c-one').nodeInbox('n1:aa'))).toBe(1);
       expect(await services.receive('n1:aa', 1_000)).toEqual([{ kind: 'handled', requestId: 'r1', journeySeq: 7 }]);
       expect(await services.putState('j-1', 1, '{}', 60_000)).toBe(true);
-      expect(await grid.client.exists(grid.keys.forCluster('c-one').journeyState('j-1'))).toBe(1);
+      expect(await grid.client.exists(grid.keys.forCluster('c-one').hotState('j-1'))).toBe(1);
       expect(await services.getState('j-1')).toEqual({ seq: 1, state: '{}' });
     } finally {
       const keys = grid.keys.forCluster('c-one');
-      await Promise.all([keys.grid('nodes'), keys.grid('owners'), keys.journeyState('j-1')].map((key) => grid.client.del(key)));
+      await Promise.all([keys.grid('nodes'), keys.grid('owners'), keys.hotState('j-1')].map((key) => grid.client.del(key)));
       await services.close();
     }
   });

@@ -23,21 +23,21 @@ import {
 
 describe('grid keys', () => {
   it('tags every journey key with the journey id', () => {
-    expect(gridKeys.journeyState('j-1')).toBe('je:{j-1}:state');
+    expect(gridKeys.hotState('j-1')).toBe('je:{j-1}:state');
     expect(gridKeys.journey('j-1', 'lease')).toBe('je:{j-1}:lease');
     expect(gridKeys.grid('owners')).toBe('je:{grid}:owners');
     expect(gridKeys.nodeInbox('n7')).toBe('je:{node:n7}:inbox');
-    expect(createGridKeys('t-1').journeyState('x')).toBe('t-1:{x}:state');
+    expect(createGridKeys('t-1').hotState('x')).toBe('t-1:{x}:state');
   });
 
   it('puts the cluster id between the prefix and the tag, so the tag and its slot stay the same', () => {
     const keys = createGridKeys('je', '0123abcd');
     expect(keys).toMatchObject({ prefix: 'je', clusterId: '0123abcd', namespace: 'je:0123abcd' });
-    expect(keys.journeyState('j-1')).toBe('je:0123abcd:{j-1}:state');
+    expect(keys.hotState('j-1')).toBe('je:0123abcd:{j-1}:state');
     expect(keys.grid('nodes')).toBe('je:0123abcd:{grid}:nodes');
     expect(keys.nodeInbox('n7')).toBe('je:0123abcd:{node:n7}:inbox');
     expect(gridKeys.forCluster('0123abcd').grid('owners')).toBe(keys.grid('owners'));
-    expect(hashSlot(keys.journeyState('j-1'))).toBe(hashSlot(gridKeys.journeyState('j-1')));
+    expect(hashSlot(keys.hotState('j-1'))).toBe(hashSlot(gridKeys.hotState('j-1')));
     expect(hashSlot(keys.grid('nodes'))).toBe(hashSlot(keys.grid('owners')));
     expect(createGridKeys('je', 'other').grid('nodes')).not.toBe(keys.grid('nodes'));
     for (const id of ['', 'a:b', 'a}b', '{x}', 'x'.repeat(65)]) expect(() => createGridKeys('je', id), id).toThrow();
@@ -45,13 +45,13 @@ describe('grid keys', () => {
 
   it('rejects ids that would break the hash tag, and bad prefixes or names', () => {
     for (const id of ['', 'a}b', 'a{b', 'x'.repeat(257)]) {
-      expect(() => gridKeys.journeyState(id)).toThrow();
+      expect(() => gridKeys.hotState(id)).toThrow();
     }
     expect(() => gridKeys.nodeInbox('n}')).toThrow();
     expect(() => createGridKeys('je:{x}')).toThrow();
     expect(() => gridKeys.grid('a b')).toThrow();
     try {
-      gridKeys.journeyState('a}b');
+      gridKeys.hotState('a}b');
     } catch (error: unknown) {
       expect(isJourneyError(error, 'JE_INTERNAL')).toBe(true);
     }
@@ -76,7 +76,7 @@ describe('hash slots', () => {
   });
 
   it('spreads journeys over the slot space', () => {
-    const slots = new Set(Array.from({ length: 1000 }, (_, index) => hashSlot(gridKeys.journeyState(`journey-${index}`))));
+    const slots = new Set(Array.from({ length: 1000 }, (_, index) => hashSlot(gridKeys.hotState(`journey-${index}`))));
     expect(slots.size).toBeGreaterThan(950);
     for (const slot of slots) expect(slot).toBeLessThan(CLUSTER_SLOTS);
   });

@@ -7,7 +7,7 @@ import type { GridKeys } from './keys.js';
  * A journey's hot state in Redis: a cache of what MariaDB holds, so it may vanish (TTL, eviction
  * of a failed-over shard's unreplicated writes) and must always be rebuildable from the store.
  */
-export interface JourneyStateRecord {
+export interface HotState {
   /** The journey's applied sequence number this state belongs to. */
   seq: number;
   /** The state as JSON text, exactly as stored. */
@@ -29,19 +29,19 @@ function checkInteger(name: string, value: number, min: number): void {
  * @returns true when stored, false when the stored state is as new or newer.
  * @throws JourneyError `JE_GRID_UNAVAILABLE` when Redis cannot be reached.
  */
-export async function putJourneyState(grid: Grid, journeyId: string, seq: number, stateJson: string, ttlMs: number, keys: GridKeys = grid.keys): Promise<boolean> {
+export async function putHotState(grid: Grid, journeyId: string, seq: number, stateJson: string, ttlMs: number, keys: GridKeys = grid.keys): Promise<boolean> {
   checkInteger('seq', seq, 0);
   checkInteger('ttlMs', ttlMs, 1);
-  const reply = await grid.runScript('put-state', [keys.journeyState(journeyId)], [seq, stateJson, ttlMs]);
+  const reply = await grid.runScript('put-state', [keys.hotState(journeyId)], [seq, stateJson, ttlMs]);
   return reply === 1;
 }
 
 /**
- * Reads the journey's hot state; null when none is cached. `keys` as for {@link putJourneyState}.
+ * Reads the journey's hot state; null when none is cached. `keys` as for {@link putHotState}.
  * @throws JourneyError `JE_GRID_UNAVAILABLE` when Redis cannot be reached.
  */
-export async function getJourneyState(grid: Grid, journeyId: string, keys: GridKeys = grid.keys): Promise<JourneyStateRecord | null> {
-  const key = keys.journeyState(journeyId);
+export async function getHotState(grid: Grid, journeyId: string, keys: GridKeys = grid.keys): Promise<HotState | null> {
+  const key = keys.hotState(journeyId);
   let fields: (string | null)[];
   try {
     fields = await grid.client.hmget(key, 'seq', 'state');
