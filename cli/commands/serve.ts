@@ -246,12 +246,17 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
   plan.add({ name: 'hand the partitions back', share: SHARE.leases, run: () => releaseLeases(store, config.nodeId, logger) });
   checkpoint();
   const grid = await connectGrid({ urls: seeds, keyPrefix: config.gridKeyPrefix, logger });
-  plan.add({ name: 'close the grid connections', share: SHARE.grid, run: () => grid.close() });
+  let closeGrid = (): Promise<void> => grid.close();
+  plan.add({ name: 'close the grid connections', share: SHARE.grid, run: () => closeGrid() });
+  const blocking = await grid.duplicate({ blocking: true });
+  const gridServices = createGridServices<NodeMessage>(grid, blocking);
+  // The services drop their blocking reader at once instead of waiting for a BRPOP to return.
+  closeGrid = () => gridServices.close();
   checkpoint();
-  const node = await startEngineNode({
+  const engine = await createEngine({
     nodeId: config.nodeId,
     store,
-    grid: { connection: grid, keyPrefix: config.gridKeyPrefix },
+    grid: gridServices,
     journeys: compiled.journeys,
     processors: compiled.processors,
     partitionCount: config.partitions,
@@ -259,10 +264,15 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
     workerOptions: { leaseTtlMs: config.leaseTtlMs },
     clockSync: { warnAboveMs: config.clockSkewWarnMs },
     backends: simulatedBackends,
+    callQueue: {
+      queue: await grid.duplicate(),
+      worker: await grid.duplicate({ blocking: true }),
+      // One hash tag: every key of the queue on one cluster slot (BullMQ's multi-key scripts).
+      prefix: `{${config.gridKeyPrefix}-calls}`,
+    },
     logger,
   });
-  const { engine } = node;
-  plan.add({ name: 'stop the engine', share: SHARE.engine, run: () => node.stop() });
+  plan.add({ name: 'stop the engine', share: SHARE.engine, run: () => engine.stop() });
   checkpoint();
   if (config.roles.includes('api')) {
     if (config.authMode === 'dev') logger.warn('AUTH_MODE=dev: senders are taken from X-Dev-Sender headers. For local use only.');
