@@ -1,5 +1,16 @@
 import { defineConfig } from 'vitest/config';
 
+/** The projects that run against real services: one Redis Cluster and MariaDB, shared by the run. */
+const withServices = {
+  // Starts a local Redis Cluster (or uses JE_TEST_REDIS_URL) and checks MariaDB; see the file.
+  globalSetup: ['test/support/global-setup.ts'],
+  testTimeout: 60_000,
+  hookTimeout: 120_000,
+  // One file at a time: the files start processes, kill them and load the machine. Projects of
+  // one file at a time run after the others, one file at a time between them too.
+  fileParallelism: false,
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -11,17 +22,9 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
-      {
-        test: {
-          name: 'integration',
-          include: ['test/integration/**/*.test.ts', 'test/chaos/**/*.test.ts'],
-          // Starts a local Redis Cluster (or uses JE_TEST_REDIS_URL) and checks MariaDB; see the file.
-          globalSetup: ['test/support/global-setup.ts'],
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
-          fileParallelism: false,
-        },
-      },
+      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...withServices } },
+      // Fault injection under load; runs alone with `npx vitest run --project chaos`.
+      { test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], ...withServices } },
     ],
   },
 });

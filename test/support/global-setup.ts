@@ -1,4 +1,7 @@
-// Global setup of the `integration` vitest project (runs once, in the main vitest process).
+// Global setup of the `integration` and `chaos` vitest projects (runs in the main vitest process).
+// Both projects name this file, and vitest calls it once per project: the first call starts the
+// services, a second one (a run of both projects) shares them, and the last teardown stops them,
+// so one run never starts two Redis Clusters nor hands two grids' seeds to its child processes.
 //
 // - MariaDB: checks the server at JE_TEST_MARIADB_URL (default mariadb://root@127.0.0.1:3306)
 //   answers; tests create their own databases (environment.ts `createTestDatabase`).
@@ -97,7 +100,40 @@ async function startCluster(): Promise<LocalCluster> {
   throw new Error(`Could not start the local Redis Cluster for the tests: ${ensureError(lastError).message}`, { cause: lastError });
 }
 
+/** The services of one vitest run, whichever of its projects asked first. */
+interface RunServices {
+  gridSeeds: string[];
+  gridDir: string | null;
+  mariadbUrl: string;
+  /** Projects whose teardown has not run yet. */
+  users: number;
+  stop: () => Promise<void>;
+}
+
+// On globalThis: vitest may load this file once per project, each with its own module state.
+const SHARED_RUN = Symbol.for('journey-engine.test.global-setup');
+type WithSharedRun = typeof globalThis & { [SHARED_RUN]?: Promise<RunServices> };
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const holder = globalThis as WithSharedRun;
+  holder[SHARED_RUN] ??= startServices();
+  const services = await holder[SHARED_RUN];
+  services.users += 1;
+  project.provide('gridSeeds', services.gridSeeds);
+  project.provide('gridDir', services.gridDir);
+  project.provide('mariadbUrl', services.mariadbUrl);
+  let tornDown = false;
+  return async () => {
+    if (tornDown) return;
+    tornDown = true;
+    services.users -= 1;
+    if (services.users > 0) return;
+    delete holder[SHARED_RUN];
+    await services.stop();
+  };
+}
+
+async function startServices(): Promise<RunServices> {
   const mariadbUrl = mariadbServerUrl();
   const external = process.env[TEST_ENV.redisUrl]?.trim();
   const seeds = external ? external.split(',').map((url) => url.trim()).filter(Boolean) : undefined;
@@ -116,9 +152,6 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // The chaos scenarios append their summary rows here; the teardown prints one table.
   const chaosSummary = join(tmpdir(), `je-chaos-summary-${process.pid}-${Date.now()}.md`);
   process.env.JE_CHAOS_SUMMARY = chaosSummary;
-  project.provide('gridSeeds', gridSeeds);
-  project.provide('gridDir', gridDir);
-  project.provide('mariadbUrl', mariadbUrl);
   // For processes the tests spawn (engines started as child processes).
   process.env[TEST_ENV.gridSeeds] = gridSeeds.join(',');
   process.env[TEST_ENV.gridDir] = gridDir ?? '';
@@ -139,7 +172,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   process.on('exit', killNow);
   for (const signal of signals) process.on(signal, onSignal);
 
-  return async () => {
+  const stop = async (): Promise<void> => {
     printChaosSummary(chaosSummary);
     process.off('exit', killNow);
     for (const signal of signals) process.off(signal, onSignal);
@@ -148,6 +181,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     await stopLocalGrid({ dir: gridDir });
     rmSync(gridDir, { recursive: true, force: true });
   };
+  return { gridSeeds, gridDir, mariadbUrl, users: 0, stop };
 }
 
 function printChaosSummary(file: string): void {

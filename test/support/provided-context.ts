@@ -1,5 +1,6 @@
-// What the integration project's global setup (global-setup.ts) hands to every test file through
-// vitest's provide/inject. Read it through environment.ts rather than calling inject directly.
+// What the global setup of the integration and chaos projects (global-setup.ts) hands to every
+// test file through vitest's provide/inject. Read it through environment.ts rather than calling
+// inject directly.
 declare module 'vitest' {
   export interface ProvidedContext {
     /** `redis://` seed URLs of the grid under test. */
