@@ -12,13 +12,13 @@
  */
 import { DelayedError, Queue, Worker as QueueWorker } from 'bullmq';
 import type { Job } from 'bullmq';
-import { finishCall, isConnectionError, isRetryableTransactionError, pendingCalls, stillPendingCalls, touchCall } from '../cache-store/index.js';
+import { isConnectionError, isRetryableTransactionError } from '../cache-store/index.js';
 import type { OutboxCursor, PendingCall } from '../cache-store/index.js';
 import { ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import type { JsonObject } from '../dsl/index.js';
 import type { EngineMetrics } from './metrics.js';
-import type { SqlPort } from './ports.js';
+import type { JournalPort } from './ports.js';
 
 /** A back-end system operation: `system.operation` → handler. Receivers dedupe by `callId`. */
 export type BackendHandler = (request: JsonObject, meta: { callId: string; journeyId: string; attempt: number }) => Promise<JsonObject>;
@@ -52,7 +52,7 @@ type CallJob = Omit<PendingCall, 'attempts'> & {
 };
 
 interface CallDependencies {
-  sql: SqlPort;
+  journal: JournalPort;
   logger: Logger;
   metrics: EngineMetrics;
   backends: BackendRegistry;
@@ -126,7 +126,7 @@ export class CallRunner {
    * move never keep it from the rest.
    */
   async sweep(partitions: number[], olderThanMs: number, pageSize = SWEEP_PAGE): Promise<void> {
-    const page = await this.deps.sql.read((conn) => pendingCalls(conn, partitions, olderThanMs, pageSize, this.sweepCursor));
+    const page = await this.deps.journal.pendingCalls(partitions, olderThanMs, pageSize, this.sweepCursor);
     this.sweepCursor = page.next;
     const states = await Promise.all(page.calls.map((call) => this.queue.getJobState(call.outboxId)));
     const lost = page.calls.filter((_, i) => states[i] === 'unknown');
@@ -134,7 +134,7 @@ export class CallRunner {
     if (ended.length > 0) {
       // A job may have finished its row between the page read and the state check: only rows
       // still pending now, with their job over, are re-queued (else the back end is asked twice).
-      const pending = await this.deps.sql.read((conn) => stillPendingCalls(conn, ended.map((call) => call.outboxId)));
+      const pending = await this.deps.journal.stillPendingCalls(ended.map((call) => call.outboxId));
       ended = ended.filter((call) => pending.has(call.outboxId));
       for (const call of ended) await this.queue.remove(call.outboxId);
     }
@@ -168,7 +168,7 @@ export class CallRunner {
     const attempt = job.attemptsMade + 1;
     const log = this.log.child({ journeyId: call.journeyId, callId: call.outboxId, attempt });
     const message = ensureError(error).message;
-    await this.deps.sql.transaction('call-attempt', (conn) => touchCall(conn, call.outboxId, message)).catch(() => undefined);
+    await this.deps.journal.touchCall(call.outboxId, message).catch(() => undefined);
     if (attempt < this.options.attempts && retryable) {
       log.warn({ err: ensureError(error) }, 'back-end call failed; will retry');
       throw ensureError(error);
@@ -190,7 +190,7 @@ export class CallRunner {
     try {
       if (outcome.kind === 'reply') {
         await this.deps.acceptReply({ journeyId: call.journeyId, type: call.replyEvent, payload: outcome.answer, causedBy: call.causedBy, idempotencyKey: `call:${call.outboxId}:reply` });
-        await this.deps.sql.transaction('call-done', (conn) => finishCall(conn, call.outboxId, 'done', null));
+        await this.deps.journal.finishCall(call.outboxId, 'done', null);
         log.debug('back-end call answered');
       } else {
         await this.deps.acceptReply({
@@ -200,7 +200,7 @@ export class CallRunner {
           causedBy: call.causedBy,
           idempotencyKey: `call:${call.outboxId}:failure`,
         });
-        await this.deps.sql.transaction('call-dead', (conn) => finishCall(conn, call.outboxId, 'dead', outcome.reason));
+        await this.deps.journal.finishCall(call.outboxId, 'dead', outcome.reason);
       }
     } catch (error) {
       if (answerRefused(outcome, error)) {

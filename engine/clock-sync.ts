@@ -4,11 +4,10 @@
  * this keeps up to date. A node whose own clock is wrong (days ahead, say) then still schedules
  * and fires timers at the right time, and its deadlines mean the same to the nodes it talks to.
  */
-import { databaseNowMs } from '../cache-store/index.js';
 import { ensureError } from '../common/index.js';
 import type { ClockSample, CorrectedClock, Logger } from '../common/index.js';
 import type { EngineMetrics } from './metrics.js';
-import type { SqlPort } from './ports.js';
+import type { JournalPort } from './ports.js';
 
 export interface ClockSyncOptions {
   /** How often the skew is measured again. @defaultValue 10000 */
@@ -32,7 +31,7 @@ export class ClockSync {
 
   constructor(
     private readonly clock: CorrectedClock,
-    private readonly sql: SqlPort,
+    private readonly journal: JournalPort,
     private readonly metrics: EngineMetrics,
     logger: Logger,
     private readonly options: ClockSyncOptions,
@@ -42,17 +41,7 @@ export class ClockSync {
 
   /** Measures once; resolves when the corrected clock follows the database. Throws when the store is unreachable. */
   async sync(): Promise<void> {
-    const samples: ClockSample[] = await this.sql.read(async (conn) => {
-      const taken: ClockSample[] = [];
-      // On a connection already held, so the round trip is the query's and not the pool's.
-      for (let i = 0; i < SAMPLES; i++) {
-        const sentMs = this.clock.localNowMs();
-        const started = this.clock.monotonicMs();
-        const referenceMs = await databaseNowMs(conn);
-        taken.push({ referenceMs, sentMs, roundTripMs: this.clock.monotonicMs() - started });
-      }
-      return taken;
-    });
+    const samples: ClockSample[] = await this.journal.sampleDatabaseClock(SAMPLES, () => this.clock.localNowMs(), () => this.clock.monotonicMs());
     this.clock.observe(samples);
     const skewMs = this.clock.skewMs;
     this.metrics.clockSkew.set(skewMs / 1000);

@@ -1,18 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import {
-  ensureClusterId,
-  ensurePartitionCount,
-  ensureSearchColumns,
-  journeyHistory,
-  loadJourney,
-  loadOutcome,
-  saveDeployment,
-  searchColumnName,
-  searchJourneys,
-  unownedPartitions,
-} from '../cache-store/index.js';
-import type { JournalEvent, JourneyRow, Store } from '../cache-store/index.js';
+import { searchColumnName } from '../cache-store/index.js';
+import type { JournalEvent, JourneyRow } from '../cache-store/index.js';
 import { CorrectedClock, JourneyError, ensureError, silentLogger, systemClock } from '../common/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import type { CompiledJourney, EventContext, JsonObject, ProcessorRegistry } from '../dsl/index.js';
@@ -29,7 +18,7 @@ import { applyChanges, hasChanges } from './outcome-changes.js';
 import { DEFAULT_OUTCOME_HUB_LIMITS, OutcomeHub } from './outcomes.js';
 import type { OutcomeHubLimits } from './outcomes.js';
 import { StoreHealthTracker } from './store-health.js';
-import type { GridPort, NodeMessage, SqlPort } from './ports.js';
+import type { GridPort, InlineEvent, JournalPort, NodeMessage } from './ports.js';
 import type {
   AcceptRequest,
   AcceptResult,
@@ -43,12 +32,13 @@ import type {
   SearchQuery,
 } from './types.js';
 import { DEFAULT_WORKER_OPTIONS, Worker } from './worker.js';
-import type { InlineEvent, WorkerOptions } from './worker.js';
+import type { WorkerOptions } from './worker.js';
 
 export interface EngineOptions {
   /** Names this node in logs and leases. @defaultValue `<hostname>-<pid>` */
   nodeId?: string;
-  store: Store;
+  /** The store, as units of work (`openJournal(store)` from the cache store, or a fake in unit tests). */
+  journal: JournalPort;
   /** The Redis grid; null runs a single node without one (embedded use, tests). */
   grid: GridPort | null;
   journeys: CompiledJourney[];
@@ -88,25 +78,6 @@ export interface EngineOptions {
 
 /** History pages stop growing past this many bytes of JSON (always at least one event). */
 const MAX_HISTORY_PAGE_BYTES = 256 * 1024;
-
-function sqlPort(store: Store): SqlPort {
-  return {
-    transaction: (label, fn) => store.withTransaction((tx) => fn(tx.connection), { label }),
-    read: async (fn) => {
-      let conn;
-      try {
-        conn = await store.pool.getConnection();
-      } catch (error) {
-        throw new JourneyError('JE_STORE_UNAVAILABLE', 'MariaDB is unreachable', { cause: error, retryAfterMs: 1000 });
-      }
-      try {
-        return await fn(conn);
-      } finally {
-        await conn.release();
-      }
-    },
-  };
-}
 
 function iso(value: unknown): string {
   return value instanceof Date ? value.toISOString() : String(value);
@@ -154,12 +125,12 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   const metrics = new EngineMetrics();
   // A store call anywhere (intake, worker, sweeps) that finds MariaDB unreachable marks it down;
   // intake then refuses new events at once until a background probe finds it answering.
-  const storeTracker = new StoreHealthTracker(async () => (await options.store.health()).ok, metrics, logger);
-  const sql = storeTracker.watch(sqlPort(options.store));
+  const storeTracker = new StoreHealthTracker(async () => (await options.journal.health()).ok, metrics, logger);
+  const journal = storeTracker.watch(options.journal);
   // The database's clock is the cluster's; this node's own may be off by days. Measured before
   // anything is handled, so no timer is ever scheduled or forwarded on the node's own time.
   const corrected = options.clock ? null : new CorrectedClock(systemClock);
-  const clockSync = corrected ? new ClockSync(corrected, sql, metrics, logger, { ...DEFAULT_CLOCK_SYNC_OPTIONS, ...options.clockSync }) : null;
+  const clockSync = corrected ? new ClockSync(corrected, journal, metrics, logger, { ...DEFAULT_CLOCK_SYNC_OPTIONS, ...options.clockSync }) : null;
   await clockSync?.sync();
   const clock: Clock = options.clock ?? corrected ?? systemClock;
   const outcomes = new OutcomeHub({ ...DEFAULT_OUTCOME_HUB_LIMITS, ...options.outcomeHub });
@@ -168,7 +139,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   if (!Number.isInteger(requestedPartitions) || requestedPartitions < 1 || requestedPartitions > 4096) {
     throw new JourneyError('JE_CONFIG_INVALID', 'PARTITIONS must be an integer from 1 to 4096', { details: { setting: 'PARTITIONS' } });
   }
-  const partitionCount = await sql.transaction('partition-count', (conn) => ensurePartitionCount(conn, requestedPartitions));
+  const partitionCount = await journal.ensurePartitionCount(requestedPartitions);
   if (partitionCount !== requestedPartitions) {
     logger.warn({ requested: requestedPartitions, stored: partitionCount }, 'the store was created with another partition count; using the stored one');
   }
@@ -176,13 +147,13 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   // Versions are immutable: the store refuses a changed definition under an existing version.
   for (const { journey } of deployments.list()) {
     const ir = JSON.stringify(journey);
-    await saveDeployment(options.store, { name: journey.name, version: journey.version, ir, irHash: createHash('sha256').update(ir).digest('hex') });
-    await ensureSearchColumns(options.store, journey.searchFields);
+    await journal.saveDeployment({ name: journey.name, version: journey.version, ir, irHash: createHash('sha256').update(ir).digest('hex') });
+    await journal.ensureSearchColumns(journey.searchFields);
   }
 
   // The grid is shared by whatever stores point at it: bind it to this store's identity before
   // anything (membership, owners, inboxes, hot state) is read or written there.
-  const clusterId = await ensureClusterId(options.store);
+  const clusterId = await journal.ensureClusterId();
   const grid = options.grid;
   const foreignSeen = new Set<string>();
   grid?.bindCluster(clusterId, {
@@ -215,9 +186,9 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       partitionCount,
     };
     worker = new Worker(workerOptions, {
-      sql,
+      journal,
       grid,
-      maxStatementBytes: options.store.maxAllowedPacketBytes,
+      maxStatementBytes: journal.maxStatementBytes,
       clock,
       timersByClock: options.clock !== undefined,
       logger,
@@ -250,14 +221,14 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   };
 
   const intake = new Intake({
-    sql,
+    journal,
     deployments,
     metrics,
     logger,
     partitionCount,
     store: storeTracker,
     // The payload, the journey's data and the emitted events of one outcome share a packet.
-    maxEventBytes: Math.floor(options.store.maxAllowedPacketBytes / 4),
+    maxEventBytes: Math.floor(journal.maxStatementBytes / 4),
     admit: () => {
       if (stopped) throw new JourneyError('JE_ENGINE_STOPPED', 'the engine is stopping', { retryAfterMs: 1000 });
       if (inflight.accepts >= maxInflightAccepts || worker?.saturated) {
@@ -276,7 +247,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       options.callQueue.prefix,
       { ...DEFAULT_CALL_OPTIONS, ...options.callQueue.options },
       {
-        sql,
+        journal,
         logger,
         metrics,
         backends: options.backends ?? {},
@@ -355,7 +326,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   }
 
   const pollOutcome = async (eventId: string): Promise<EventOutcome | null> => {
-    const stored = await sql.read((conn) => loadOutcome(conn, eventId));
+    const stored = await journal.loadOutcome(eventId);
     if (!stored || stored.status === 'pending' || !stored.outcome) return null;
     if (!hasChanges(stored.outcome)) return stored.outcome as unknown as EventOutcome; // stored with its data
     const { changes: _changes, ...outcome } = stored.outcome;
@@ -367,9 +338,9 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
    * (the usual case of a waiter), else the fold of the changes of its events up to `seq`.
    */
   const dataAtSeq = async (journeyId: string, seq: number): Promise<JsonObject | null> => {
-    const journey = await sql.read((conn) => loadJourney(conn, journeyId));
+    const journey = await journal.loadJourney(journeyId);
     if (journey && journey.handledSeq === seq) return journey.data as JsonObject | null;
-    const history = await sql.read((conn) => journeyHistory(conn, journeyId, 0, seq));
+    const history = await journal.journeyHistory(journeyId, 0, seq);
     let data: JsonObject | null = null;
     for (const row of history) {
       const outcome = row.outcome;
@@ -397,14 +368,14 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     },
     async getJourney(journeyId) {
       if (!ID_PATTERN.test(journeyId)) return null;
-      const row = await sql.read((conn) => loadJourney(conn, journeyId));
+      const row = await journal.loadJourney(journeyId);
       return row ? journeyView(row) : null;
     },
     async listEvents(journeyId, pageOptions = {}): Promise<Page<EventView>> {
       if (!ID_PATTERN.test(journeyId)) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id');
       const limit = clampLimit(pageOptions.limit, 50, 500);
       const after = Number(decodeCursor(pageOptions.cursor, /^\d{1,15}$/) ?? '0');
-      const [journey, rows] = await sql.read(async (conn) => [await loadJourney(conn, journeyId), await journeyHistory(conn, journeyId, after, limit + 1)] as const);
+      const { journey, rows } = await journal.journeyPage(journeyId, after, limit + 1);
       if (!journey) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
       const all = rows.slice(0, limit).map((row) => ({
         eventId: row.eventId,
@@ -444,8 +415,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
         return { column: searchColumnName(name), value };
       });
       const after = decodeCursor(query.cursor, ID_PATTERN) ?? '';
-      const rows = await sql.read((conn) =>
-        searchJourneys(conn, { typeName: journey.name, ...(query.version ? { typeVersion: journey.version } : {}), equals, afterJourneyId: after, limit: limit + 1 }),
+      const rows = await journal.searchJourneys(
+        { typeName: journey.name, ...(query.version ? { typeVersion: journey.version } : {}), equals, afterJourneyId: after, limit: limit + 1 },
       );
       const items = rows.slice(0, limit).map(journeyView);
       const last = items[items.length - 1];
@@ -459,12 +430,12 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     },
     async readiness(): Promise<Readiness> {
       const [storeHealth, gridHealth, unowned] = await Promise.all([
-        storeTracker.health(() => options.store.health()),
+        storeTracker.health(() => options.journal.health()),
         grid ? grid.health().catch((error: unknown) => ({ up: false, nodes: 0, error: ensureError(error).message })) : Promise.resolve(null),
         // Every node asks, API-only ones too: a node can hold its own share while the store has
         // partitions nobody holds (a node of another store took their place in membership, say).
         // (Not while the store is known down: it would wait out the pool's acquire timeout.)
-        storeTracker.up ? unownedPartitions(options.store, partitionCount, unownedGraceMs).catch(() => null) : Promise.resolve(null),
+        storeTracker.up ? journal.unownedPartitions(partitionCount, unownedGraceMs).catch(() => null) : Promise.resolve(null),
       ]);
       const owned = worker?.ownedPartitions.length ?? 0;
       const gridView: Readiness['grid'] = gridHealth

@@ -12,7 +12,7 @@ import type { Clock, Logger } from '../common/index.js';
 import { newId } from './ids.js';
 import type { EngineMetrics } from './metrics.js';
 import type { GridPort } from './ports.js';
-import type { InlineEvent } from './worker.js';
+import type { InlineEvent } from './ports.js';
 
 interface Waiting {
   resolve: (journeySeq: number | null) => void;

@@ -1,11 +1,13 @@
 /** The engine: durable intake, fenced workers, group commit. The HTTP API and the CLI wrap it. */
 export { createEngine } from './engine.js';
 export type { EngineOptions } from './engine.js';
+export { callQueuePrefix, startEngineNode } from './node.js';
+export type { EngineNode, EngineNodeOptions } from './node.js';
 export { compareVersions } from './deployments.js';
 export { ID_PATTERN, newId, partitionOf, rendezvousOwner } from './ids.js';
 export { DEFAULT_WORKER_OPTIONS } from './worker.js';
 export type { WorkerOptions } from './worker.js';
-export type { GridPort, NodeMessage, SqlPort } from './ports.js';
+export type { GridPort, InlineEvent, JournalPort, NodeMessage } from './ports.js';
 export type {
   AcceptRequest,
   AcceptResult,

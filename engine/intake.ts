@@ -3,7 +3,7 @@
  * then wakes the partition's owner. Bad input is refused before anything is written.
  */
 import { createHash } from 'node:crypto';
-import { acceptBatch, appendEvent, eventExists, findByIdempotencyKey, insertInitiatingEvent, isDuplicateKeyError, loadJourney } from '../cache-store/index.js';
+import { isDuplicateKeyError } from '../cache-store/index.js';
 import type { IntakeEntry, IntakeResult, JournalEvent, NewEvent } from '../cache-store/index.js';
 import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
@@ -11,13 +11,12 @@ import type { CompiledJourney, JsonObject } from '../dsl/index.js';
 import { BoundedMap } from './bounded-map.js';
 import { ID_PATTERN, newId, partitionOf } from './ids.js';
 import type { EngineMetrics } from './metrics.js';
-import type { SqlPort } from './ports.js';
+import type { InlineEvent, JournalPort } from './ports.js';
 import type { AcceptRequest, AcceptResult } from './types.js';
 import type { Deployments } from './deployments.js';
-import type { InlineEvent } from './worker.js';
 
 export interface IntakeDependencies {
-  sql: SqlPort;
+  journal: JournalPort;
   deployments: Deployments;
   metrics: EngineMetrics;
   logger: Logger;
@@ -71,7 +70,7 @@ class IntakeBatcher {
   private inFlight = 0;
 
   constructor(
-    private readonly sql: SqlPort,
+    private readonly journal: JournalPort,
     private readonly concurrency: number,
     private readonly maxBatch: number,
     private readonly store: StoreGate | undefined,
@@ -117,7 +116,7 @@ class IntakeBatcher {
   private async runMany(batch: QueuedAccept[]): Promise<void> {
     let results: IntakeResult[];
     try {
-      results = await this.sql.transaction('accept-batch', (conn) => acceptBatch(conn, batch.map((q) => q.entry)));
+      results = await this.journal.acceptBatch(batch.map((q) => q.entry));
     } catch (error) {
       if (isAmbiguousCommit(error)) {
         await Promise.all(batch.map((queued) => this.settleAmbiguous(queued, error)));
@@ -139,16 +138,9 @@ class IntakeBatcher {
   private async runOne(queued: QueuedAccept): Promise<void> {
     const { entry } = queued;
     try {
-      const seq = await this.sql.transaction('accept', async (conn) => {
-        if (entry.kind === 'initiate') {
-          await insertInitiatingEvent(conn, entry, entry.event);
-          return 1;
-        }
-        const appended = await appendEvent(conn, entry.journeyId, entry.partitionNo, entry.event);
-        if (appended === null) throw notFound(entry.journeyId);
-        return appended;
-      });
-      queued.resolve(seq);
+      const result = await this.journal.acceptOne(entry);
+      if (result.status === 'accepted') queued.resolve(result.journeySeq);
+      else queued.reject(notFound(entry.journeyId));
     } catch (error) {
       if (isAmbiguousCommit(error)) await this.settleAmbiguous(queued, error);
       else queued.reject(error);
@@ -157,7 +149,7 @@ class IntakeBatcher {
 
   /** The connection broke during COMMIT: ask the store whether the event landed before answering. */
   private async settleAmbiguous(queued: QueuedAccept, error: unknown): Promise<void> {
-    const landed = await this.sql.read((conn) => eventExists(conn, queued.entry.event.eventId)).catch(() => null);
+    const landed = await this.journal.eventExists(queued.entry.event.eventId).catch(() => null);
     if (landed) queued.resolve(landed.journeySeq);
     else queued.reject(new JourneyError('JE_STORE_UNAVAILABLE', 'the store did not confirm the event; retry with the same idempotency key', { cause: error, retryAfterMs: 1000 }));
   }
@@ -184,7 +176,7 @@ export class Intake {
   private readonly journeyTypes = new BoundedMap<string, JourneyType>(100_000);
   private readonly batcher: IntakeBatcher;
   constructor(private readonly deps: IntakeDependencies) {
-    this.batcher = new IntakeBatcher(deps.sql, deps.intakeConcurrency ?? 4, deps.maxIntakeBatch ?? 256, deps.store);
+    this.batcher = new IntakeBatcher(deps.journal, deps.intakeConcurrency ?? 4, deps.maxIntakeBatch ?? 256, deps.store);
   }
 
   async accept(request: AcceptRequest): Promise<AcceptResult> {
@@ -295,7 +287,7 @@ export class Intake {
       if (!isDuplicateKeyError(error)) throw error;
       if (idempotencyKey !== undefined) return this.replay(idempotencyKey, newEvent, journey);
       // Forwarded, no answer in time, and the owner's commit landed after all: same event id.
-      const landed = await this.deps.sql.read((conn) => eventExists(conn, eventId));
+      const landed = await this.deps.journal.eventExists(eventId);
       if (!landed) throw error;
       journeySeq = landed.journeySeq;
     }
@@ -352,14 +344,12 @@ export class Intake {
     };
     let journeySeq: number;
     try {
-      journeySeq = await this.deps.sql.transaction('accept-system', async (conn) => {
-        const seq = await appendEvent(conn, input.journeyId, known.partitionNo, newEvent);
-        if (seq === null) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId: input.journeyId } });
-        return seq;
-      });
+      const accepted = await this.deps.journal.acceptOne({ kind: 'target', journeyId: input.journeyId, typeName: known.typeName, typeVersion: known.version, partitionNo: known.partitionNo, event: newEvent });
+      if (accepted.status !== 'accepted') throw notFound(input.journeyId);
+      journeySeq = accepted.journeySeq;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      const first = await this.deps.sql.read((conn) => findByIdempotencyKey(conn, input.idempotencyKey));
+      const first = await this.deps.journal.findByIdempotencyKey(input.idempotencyKey);
       if (!first) throw error;
       return { eventId: first.eventId, journeySeq: first.journeySeq, duplicate: true };
     }
@@ -396,7 +386,7 @@ export class Intake {
 
   private async replay(idempotencyKey: string, attempt: NewEvent, journey: CompiledJourney): Promise<AcceptResult> {
     const hash = attempt.requestHash;
-    const first = await this.deps.sql.read((conn) => findByIdempotencyKey(conn, idempotencyKey));
+    const first = await this.deps.journal.findByIdempotencyKey(idempotencyKey);
     if (!first) throw new JourneyError('JE_STORE_CONFLICT', 'idempotency key collided but its first use is not visible; retry', { retryAfterMs: 100 });
     if (first.requestHash !== null && hash !== null && first.requestHash !== hash) {
       throw new JourneyError('JE_IDEMPOTENCY_CONFLICT', 'this idempotency key was used for a different request', {
@@ -421,7 +411,7 @@ export class Intake {
     const cached = this.journeyTypes.get(journeyId);
     if (cached) return cached;
     this.deps.store?.admit();
-    const row = await this.deps.sql.read((conn) => loadJourney(conn, journeyId));
+    const row = await this.deps.journal.loadJourney(journeyId);
     if (!row) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
     const value = { typeName: row.typeName, version: row.typeVersion, partitionNo: row.partitionNo };
     this.journeyTypes.set(journeyId, value);

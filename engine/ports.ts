@@ -1,14 +1,23 @@
-import type { PoolConnection } from 'mariadb';
-import type { JournalEvent } from '../cache-store/index.js';
+import type { Journal, JournalEvent, NewEvent } from '../cache-store/index.js';
 import type { EventOutcome } from './types.js';
-import type { InlineEvent } from './worker.js';
 
-/** How the engine reaches MariaDB: transactions with retry, and plain reads. */
-export interface SqlPort {
-  /** Runs `fn` in a transaction, retried whole on deadlock / lock-wait timeout. */
-  transaction<T>(label: string, fn: (conn: PoolConnection) => Promise<T>): Promise<T>;
-  /** Runs reads on a pooled connection (autocommit). */
-  read<T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T>;
+/**
+ * How the engine reaches MariaDB: units of work in domain terms (the cache store's journal). The
+ * engine never holds a connection; unit tests give it an in-memory fake.
+ */
+export type JournalPort = Journal;
+
+/** An event offered for inline handling: validated, not yet written. */
+export interface InlineEvent {
+  journeyId: string;
+  partitionNo: number;
+  newEvent: NewEvent;
+  payload: Record<string, unknown>;
+  context: Record<string, unknown>;
+  /** An initiating event: the journey to create, of this type and version. */
+  create?: { typeName: string; typeVersion: string };
+  /** The node that forwarded it, which waits for its outcome. */
+  replyTo?: string;
 }
 
 /**

@@ -13,7 +13,7 @@ import { isConnectionError, isPermanentStatementError } from '../cache-store/ind
 import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import type { EngineMetrics } from './metrics.js';
-import type { SqlPort } from './ports.js';
+import type { JournalPort } from './ports.js';
 
 export interface StoreHealthOptions {
   /** Pause between probes while the store is down, in milliseconds. @defaultValue 500 */
@@ -80,16 +80,22 @@ export class StoreHealthTracker {
     this.downListeners.push(listener);
   }
 
-  /** Wraps a SqlPort so that every call's connection-class failure marks the store down. */
-  watch(sql: SqlPort): SqlPort {
-    const observe = (error: unknown): never => {
-      this.observe(error);
-      throw error;
-    };
-    return {
-      transaction: (label, fn) => sql.transaction(label, fn).catch(observe),
-      read: (fn) => sql.read(fn).catch(observe),
-    };
+  /** Wraps the journal so that every unit of work's connection-class failure marks the store down. */
+  watch(journal: JournalPort): JournalPort {
+    return new Proxy(journal, {
+      get: (target, property) => {
+        const value: unknown = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const result: unknown = (value as (...a: unknown[]) => unknown).apply(target, args);
+          if (!(result instanceof Promise)) return result;
+          return result.catch((error: unknown) => {
+            this.observe(error);
+            throw error;
+          });
+        };
+      },
+    });
   }
 
   /** Feeds a failure of a store call; one that says the store is unreachable marks it down. */

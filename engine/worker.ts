@@ -3,23 +3,7 @@
  * handles each journey's events strictly one at a time in journey_seq order, and commits many
  * journeys' outcomes together (group commit).
  */
-import {
-  acquirePartitions,
-  commitHandlingBatch,
-  dueTimers,
-  ensurePartitions,
-  eventExists,
-  isConnectionError,
-  isDuplicateKeyError,
-  isPermanentStatementError,
-  loadJourney,
-  markTimerFired,
-  appendEvent,
-  pendingEventsOfJourney,
-  pendingEventsOfPartitions,
-  releasePartition,
-  renewPartitions,
-} from '../cache-store/index.js';
+import { isConnectionError, isDuplicateKeyError, isPermanentStatementError } from '../cache-store/index.js';
 import type { CommitResult, HandlingCommit, JournalEvent, Lifecycle, NewEvent, PendingCall } from '../cache-store/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
@@ -29,7 +13,7 @@ import { newId, rendezvousOwner } from './ids.js';
 import { toStoredOutcome } from './outcome-changes.js';
 import type { EngineMetrics } from './metrics.js';
 import type { OutcomeHub } from './outcomes.js';
-import type { GridPort, SqlPort } from './ports.js';
+import type { GridPort, InlineEvent, JournalPort } from './ports.js';
 import type { EventOutcome } from './types.js';
 
 export interface WorkerOptions {
@@ -92,7 +76,7 @@ interface Actor {
 }
 
 interface Dependencies {
-  sql: SqlPort;
+  journal: JournalPort;
   grid: GridPort | null;
   /**
    * The largest statement the store takes (its max_allowed_packet). A larger one is never sent:
@@ -113,19 +97,6 @@ interface Dependencies {
   processors: (name: string, version: string) => ProcessorRegistry;
   /** Called after back-end calls were committed (the outbox rows exist): dispatch them. */
   onCallsCommitted: (calls: Array<Omit<PendingCall, 'attempts'>>) => void;
-}
-
-/** An event offered for inline handling: validated, not yet written. */
-export interface InlineEvent {
-  journeyId: string;
-  partitionNo: number;
-  newEvent: NewEvent;
-  payload: Record<string, unknown>;
-  context: Record<string, unknown>;
-  /** An initiating event: the journey to create, of this type and version. */
-  create?: { typeName: string; typeVersion: string };
-  /** The node that forwarded it, which waits for its outcome. */
-  replyTo?: string;
 }
 
 /**
@@ -208,7 +179,7 @@ export class Worker {
 
   async start(): Promise<void> {
     this.running = true;
-    await this.deps.sql.transaction('ensure-partitions', (conn) => ensurePartitions(conn, this.options.partitionCount));
+    await this.deps.journal.ensurePartitions(this.options.partitionCount);
     await this.heartbeat();
     await this.rebalance();
     // Leases live in MariaDB and are renewed on their own schedule, on a path that never waits
@@ -236,7 +207,7 @@ export class Worker {
     while ((this.commitsInFlight > 0 || this.commitQueue.length > 0) && this.deps.clock.monotonicMs() < deadline) await sleep(10);
     for (const [partitionNo, epoch] of this.leases) {
       try {
-        await this.deps.sql.transaction('release', (conn) => releasePartition(conn, this.options.ownerId, partitionNo, epoch));
+        await this.deps.journal.releasePartition(this.options.ownerId, partitionNo, epoch);
       } catch (error) {
         this.log.warn({ err: ensureError(error), partitionNo }, 'could not release partition; its lease will expire');
       }
@@ -296,7 +267,7 @@ export class Worker {
   private async renewLeases(): Promise<void> {
     if (this.leases.size === 0) return;
     const held = new Map(this.leases);
-    const still = await this.deps.sql.transaction('renew', (conn) => renewPartitions(conn, this.options.ownerId, held, this.options.leaseTtlMs));
+    const still = await this.deps.journal.renewPartitions(this.options.ownerId, held, this.options.leaseTtlMs);
     for (const [partitionNo, epoch] of held) {
       if (!still.has(partitionNo) && this.leases.get(partitionNo) === epoch) this.losePartition(partitionNo, 'lease lost');
     }
@@ -328,7 +299,7 @@ export class Worker {
         this.draining.add(partitionNo);
         if (this.partitionBusy(partitionNo)) continue; // its in-flight event commits first
         this.losePartition(partitionNo, 'rebalanced away');
-        await this.deps.sql.transaction('release', (conn) => releasePartition(conn, this.options.ownerId, partitionNo, epoch));
+        await this.deps.journal.releasePartition(this.options.ownerId, partitionNo, epoch);
       }
     } else {
       // Stale membership (Redis away) says nothing about who should own what: keep everything
@@ -341,9 +312,7 @@ export class Worker {
     const candidates = fresh ? [...desired] : Array.from({ length: this.options.partitionCount }, (_, p) => p);
     const wanted = candidates.filter((p) => !this.leases.has(p));
     if (wanted.length > 0) {
-      const taken = await this.deps.sql.transaction('acquire', (conn) =>
-        acquirePartitions(conn, this.options.ownerId, wanted, this.options.leaseTtlMs),
-      );
+      const taken = await this.deps.journal.acquirePartitions(this.options.ownerId, wanted, this.options.leaseTtlMs);
       const gained = [...taken.keys()].filter((p) => !this.leases.has(p));
       for (const [partitionNo, epoch] of taken) this.leases.set(partitionNo, epoch);
       if (gained.length > 0) {
@@ -397,7 +366,7 @@ export class Worker {
   private async sweep(olderThanMs: number, partitions = this.ownedPartitions.filter((p) => !this.draining.has(p))): Promise<void> {
     if (partitions.length === 0 || this.saturated) return;
     const limit = Math.max(100, Math.min(5_000, this.options.maxMailboxDepth - this.depth));
-    const events = await this.deps.sql.read((conn) => pendingEventsOfPartitions(conn, partitions, { olderThanMs, limit }));
+    const events = await this.deps.journal.pendingEventsOfPartitions(partitions, { olderThanMs, limit });
     for (const event of events) this.deliver(event);
   }
 
@@ -494,7 +463,7 @@ export class Worker {
       actor.state = null;
       if (!isJourneyError(error, 'JE_STORE_COMMIT_UNKNOWN')) return null; // nothing was written
       // The commit may have landed: the event row exists exactly when it did, with our outcome.
-      const landed = await this.deps.sql.read((conn) => eventExists(conn, event.eventId)).catch(() => undefined);
+      const landed = await this.deps.journal.eventExists(event.eventId).catch(() => undefined);
       if (landed === null) return null;
       if (landed === undefined) {
         throw new JourneyError('JE_STORE_UNAVAILABLE', 'the store did not confirm the event; retry with the same idempotency key', { cause: error, retryAfterMs: 1000 });
@@ -525,7 +494,7 @@ export class Worker {
         let next = actor.pending.get(actor.state.handledSeq + 1);
         if (!next && (actor.pending.size > 0 || actor.state.acceptedSeq > actor.state.handledSeq)) {
           // A gap: its wake-up was lost or is late. The store has it (seqs commit in order).
-          const fetched = await this.deps.sql.read((conn) => pendingEventsOfJourney(conn, actor.journeyId, actor.state?.handledSeq ?? 0, 100));
+          const fetched = await this.deps.journal.pendingEventsOfJourney(actor.journeyId, actor.state?.handledSeq ?? 0, 100);
           for (const event of fetched) {
             if (!actor.pending.has(event.journeySeq)) {
               actor.pending.set(event.journeySeq, event);
@@ -583,7 +552,7 @@ export class Worker {
         // The grid is a cache; the store answers below.
       }
     }
-    const row = await this.deps.sql.read((conn) => loadJourney(conn, actor.journeyId));
+    const row = await this.deps.journal.loadJourney(actor.journeyId);
     if (!row) return null;
     return {
       typeName: row.typeName,
@@ -799,7 +768,7 @@ export class Worker {
     try {
       // A stable lock order across batches.
       const commits = batch.map((q) => q.commit);
-      const results = await this.deps.sql.transaction('handle-batch', (conn) => commitHandlingBatch(conn, this.options.ownerId, leases, commits));
+      const results = await this.deps.journal.commitHandlingBatch(this.options.ownerId, leases, commits);
       this.deps.metrics.commitLatency.observe((performance.now() - started) / 1000);
       this.deps.metrics.batchSize.observe(batch.length);
       batch.forEach((queued, i) => queued.resolve(results[i] ?? { status: 'conflict' }));
@@ -836,7 +805,7 @@ export class Worker {
     if (partitions.length === 0) return;
     // Due by the database's clock: a node whose own clock runs days ahead must not fire early.
     const at = this.deps.timersByClock ? this.deps.clock.nowMs() : undefined;
-    const due = await this.deps.sql.read((conn) => dueTimers(conn, partitions, 200, at));
+    const due = await this.deps.journal.dueTimers(partitions, 200, at);
     for (const timer of due) {
       if (!this.active(timer.partitionNo)) continue;
       const eventId = newId();
@@ -852,10 +821,7 @@ export class Worker {
         requestHash: null,
       };
       // Firing and accepting the timer's event are one transaction: exactly once.
-      const seq = await this.deps.sql.transaction('fire-timer', async (conn) => {
-        if (!(await markTimerFired(conn, timer.timerId, eventId))) return null;
-        return appendEvent(conn, timer.journeyId, timer.partitionNo, newEvent);
-      });
+      const seq = await this.deps.journal.fireTimer(timer, newEvent);
       if (seq === null) continue;
       this.deps.metrics.accepted.inc({ origin: 'timer' });
       this.log.info({ journeyId: timer.journeyId, eventId, timer: timer.name }, 'timer fired');

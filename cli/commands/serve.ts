@@ -7,10 +7,9 @@ import type { Store } from '../../cache-store/index.js';
 import { JourneyError, createLogger, ensureError, isJourneyError, loadConfig } from '../../common/index.js';
 import type { EngineConfig, Logger } from '../../common/index.js';
 import { compileJourneys, formatDiagnostics } from '../../dsl/index.js';
-import { createEngine } from '../../engine/index.js';
-import type { NodeMessage } from '../../engine/index.js';
+import { startEngineNode } from '../../engine/index.js';
 import { simulatedBackends } from '../../journeys/index.js';
-import { connectGrid, createGridServices, killLocalGridNow, localGridStatus, startLocalCluster, stopLocalGrid } from '../../grid/index.js';
+import { connectGrid, killLocalGridNow, localGridStatus, startLocalCluster, stopLocalGrid } from '../../grid/index.js';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../command.js';
 import { somethingListens, startLocalMariaDb, stopLocalMariaDbNow } from '../local-mariadb.js';
@@ -246,17 +245,12 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
   plan.add({ name: 'hand the partitions back', share: SHARE.leases, run: () => releaseLeases(store, config.nodeId, logger) });
   checkpoint();
   const grid = await connectGrid({ urls: seeds, keyPrefix: config.gridKeyPrefix, logger });
-  let closeGrid = (): Promise<void> => grid.close();
-  plan.add({ name: 'close the grid connections', share: SHARE.grid, run: () => closeGrid() });
-  const blocking = await grid.duplicate({ blocking: true });
-  const gridServices = createGridServices<NodeMessage>(grid, blocking);
-  // The services drop their blocking reader at once instead of waiting for a BRPOP to return.
-  closeGrid = () => gridServices.close();
+  plan.add({ name: 'close the grid connections', share: SHARE.grid, run: () => grid.close() });
   checkpoint();
-  const engine = await createEngine({
+  const node = await startEngineNode({
     nodeId: config.nodeId,
     store,
-    grid: gridServices,
+    grid: { connection: grid, keyPrefix: config.gridKeyPrefix },
     journeys: compiled.journeys,
     processors: compiled.processors,
     partitionCount: config.partitions,
@@ -264,15 +258,10 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
     workerOptions: { leaseTtlMs: config.leaseTtlMs },
     clockSync: { warnAboveMs: config.clockSkewWarnMs },
     backends: simulatedBackends,
-    callQueue: {
-      queue: await grid.duplicate(),
-      worker: await grid.duplicate({ blocking: true }),
-      // One hash tag: every key of the queue on one cluster slot (BullMQ's multi-key scripts).
-      prefix: `{${config.gridKeyPrefix}-calls}`,
-    },
     logger,
   });
-  plan.add({ name: 'stop the engine', share: SHARE.engine, run: () => engine.stop() });
+  const { engine } = node;
+  plan.add({ name: 'stop the engine', share: SHARE.engine, run: () => node.stop() });
   checkpoint();
   if (config.roles.includes('api')) {
     if (config.authMode === 'dev') logger.warn('AUTH_MODE=dev: senders are taken from X-Dev-Sender headers. For local use only.');

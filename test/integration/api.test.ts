@@ -15,9 +15,9 @@ import type { Store } from '../../cache-store/index.js';
 import { silentLogger } from '../../common/index.js';
 import { compileJourneys } from '../../dsl/index.js';
 import type { CompiledJourney } from '../../dsl/index.js';
-import { createEngine } from '../../engine/index.js';
-import type { JourneyEngine } from '../../engine/index.js';
-import { connectGrid, createGridServices } from '../../grid/index.js';
+import { startEngineNode } from '../../engine/index.js';
+import type { EngineNode, JourneyEngine } from '../../engine/index.js';
+import { connectGrid } from '../../grid/index.js';
 import type { Grid } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
@@ -68,6 +68,7 @@ describe('HTTP API over a real engine', () => {
   let database: TestDatabase;
   let store: Store;
   let grid: Grid;
+  let node: EngineNode;
   let engine: JourneyEngine;
   let app: ReturnType<typeof buildApi>;
   let base: string;
@@ -107,18 +108,19 @@ describe('HTTP API over a real engine', () => {
     database = await createTestDatabase();
     store = await openStore({ url: database.url, logger: silentLogger() });
     grid = await connectGrid({ urls: gridSeeds(), keyPrefix: database.name, logger: silentLogger() });
-    const blocking = await grid.duplicate({ blocking: true });
     const guarded = await guardedJourney();
     journeysDir = guarded.dir;
-    engine = await createEngine({
+    node = await startEngineNode({
       nodeId: 'api-test',
       store,
-      grid: createGridServices(grid, blocking),
+      grid: { connection: grid, keyPrefix: database.name },
+      calls: false,
       journeys: [await walletJourney(), guarded.journey],
       partitionCount: 8,
       workerOptions: { leaseTtlMs: 3_000, sweepAfterMs: 300, sweepEveryMs: 200 },
       logger: silentLogger(),
     });
+    engine = node.engine;
     app = buildApi(engine, { auth: { mode: 'jwt', secrets: [SECRET] }, rateLimit: { perSenderPerMinute: 100_000 }, docs: true }, silentLogger());
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     // Ready once this node owns partitions.
@@ -127,7 +129,7 @@ describe('HTTP API over a real engine', () => {
 
   afterAll(async () => {
     await app?.close();
-    await engine?.stop();
+    await node?.stop();
     await grid?.close();
     await store?.close();
     await database?.drop();

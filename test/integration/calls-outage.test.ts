@@ -16,9 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker as QueueWorker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openJournal, openStore } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
+import { silentLogger } from '../../common/index.js';
 import { compileJourneys } from '../../dsl/index.js';
 import type { CompiledJourney, EventContext, JsonObject } from '../../dsl/index.js';
+import { callQueuePrefix } from '../../engine/index.js';
 import type { BackendRegistry, EventView, JourneyEngine } from '../../engine/index.js';
 import { connectGrid } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
@@ -175,7 +178,8 @@ describe('a back end answers while our store is down', () => {
 describe('the outbox sweep', () => {
   let database: TestDatabase;
   const keyPrefix = testNamespace();
-  const prefix = `{${keyPrefix}-calls}`;
+  /** The node's call queue: its prefix carries the store's id, made when the store is first opened. */
+  let prefix = '';
   const asked: string[] = [];
   /** Makes the back end answer what the journey's reply schema refuses. */
   let badAnswers = false;
@@ -188,6 +192,12 @@ describe('the outbox sweep', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
+    const store = await openStore({ url: database.url, logger: silentLogger() });
+    try {
+      prefix = callQueuePrefix(keyPrefix, await openJournal(store).ensureClusterId());
+    } finally {
+      await store.close();
+    }
   });
 
   afterAll(async () => {

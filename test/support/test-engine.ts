@@ -5,9 +5,9 @@
 import { openStore } from '../../cache-store/index.js';
 import type { Store, StoreOptions } from '../../cache-store/index.js';
 import { silentLogger } from '../../common/index.js';
-import { createEngine } from '../../engine/index.js';
-import type { EngineOptions, JourneyEngine, NodeMessage } from '../../engine/index.js';
-import { connectGrid, createGridServices } from '../../grid/index.js';
+import { startEngineNode } from '../../engine/index.js';
+import type { CallOptions, EngineNodeOptions, JourneyEngine } from '../../engine/index.js';
+import { connectGrid } from '../../grid/index.js';
 import type { Grid } from '../../grid/index.js';
 
 export interface TestEngine {
@@ -17,14 +17,14 @@ export interface TestEngine {
   stop(): Promise<void>;
 }
 
-export interface TestEngineOptions extends Omit<EngineOptions, 'store' | 'grid' | 'callQueue'> {
+export interface TestEngineOptions extends Omit<EngineNodeOptions, 'store' | 'grid' | 'calls'> {
   /** The node's MariaDB database URL. */
   databaseUrl: string;
   seeds: string[];
   /** Redis key namespace; nodes of one test share it. */
   keyPrefix: string;
-  /** Runs back-end calls through BullMQ with these options. */
-  calls?: NonNullable<EngineOptions['callQueue']>['options'];
+  /** Runs back-end calls through BullMQ with these options (else they stay in the outbox). */
+  calls?: Partial<CallOptions>;
   /** Pool settings of the node's store. */
   storeOptions?: Partial<Omit<StoreOptions, 'url' | 'logger'>>;
 }
@@ -33,21 +33,13 @@ export async function startTestEngine(options: TestEngineOptions): Promise<TestE
   const { databaseUrl, seeds, keyPrefix, calls, storeOptions, ...engineOptions } = options;
   const store = await openStore({ ...storeOptions, url: databaseUrl, logger: silentLogger() });
   const grid = await connectGrid({ urls: seeds, keyPrefix, logger: silentLogger() });
-  const engine = await createEngine({
-    logger: silentLogger(),
-    ...engineOptions,
-    store,
-    grid: createGridServices<NodeMessage>(grid, await grid.duplicate({ blocking: true })),
-    ...(calls
-      ? { callQueue: { queue: await grid.duplicate(), worker: await grid.duplicate({ blocking: true }), prefix: `{${keyPrefix}-calls}`, options: calls } }
-      : {}),
-  });
+  const node = await startEngineNode({ logger: silentLogger(), ...engineOptions, store, grid: { connection: grid, keyPrefix }, calls: calls ?? false });
   return {
-    engine,
+    engine: node.engine,
     store,
     grid,
     async stop() {
-      await engine.stop();
+      await node.stop();
       await grid.close();
       await store.close();
     },

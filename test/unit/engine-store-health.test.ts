@@ -5,7 +5,7 @@ import { JourneyError, isJourneyError, silentLogger } from '../../common/index.j
 import { Deployments } from '../../engine/deployments.js';
 import { Intake } from '../../engine/intake.js';
 import { EngineMetrics } from '../../engine/metrics.js';
-import type { SqlPort } from '../../engine/ports.js';
+import type { JournalPort } from '../../engine/ports.js';
 import { StoreHealthTracker, isStoreDownError } from '../../engine/store-health.js';
 import { walletContext, walletJourney } from '../support/wallet.js';
 
@@ -116,12 +116,12 @@ describe('store-health tracker', () => {
     expect(probe.mock.calls.length).toBe(calls);
   });
 
-  it('watches a SqlPort: its failures pass through and mark the store down', async () => {
+  it('watches the journal: its failures pass through and mark the store down', async () => {
     const { t } = tracker(() => Promise.resolve(false));
-    const sql = t.watch({ transaction: () => Promise.reject(acquireTimeout()), read: () => Promise.resolve('fine' as never) });
-    await expect(sql.read(() => Promise.resolve(1))).resolves.toBe('fine');
+    const journal = t.watch({ acceptBatch: () => Promise.reject(acquireTimeout()), loadJourney: () => Promise.resolve(null) } as Partial<JournalPort> as JournalPort);
+    await expect(journal.loadJourney('J')).resolves.toBeNull();
     expect(t.up).toBe(true);
-    await expect(sql.transaction('accept', () => Promise.resolve(1))).rejects.toMatchObject({ errno: 45028 });
+    await expect(journal.acceptBatch([])).rejects.toMatchObject({ errno: 45028 });
     expect(t.up).toBe(false);
   });
 
@@ -143,19 +143,23 @@ describe('intake while the store is down', () => {
 
   it('refuses new and queued accepts at once; the one committing still answers by its commit', async () => {
     const commits: Array<ReturnType<typeof deferred<number>>> = [];
-    const sql: SqlPort = {
-      transaction: <T>() => {
-        const commit = deferred<number>();
-        commits.push(commit);
-        return commit.promise as Promise<T>;
-      },
-      read: () => Promise.reject(unavailable()),
+    const accept = () => {
+      const commit = deferred<number>();
+      commits.push(commit);
+      return commit.promise.then((journeySeq) => ({ status: 'accepted' as const, journeySeq }));
     };
+    const journal = {
+      acceptOne: accept,
+      acceptBatch: () => accept().then((result) => [result]),
+      eventExists: () => Promise.reject(unavailable()),
+      loadJourney: () => Promise.reject(unavailable()),
+      findByIdempotencyKey: () => Promise.reject(unavailable()),
+    } as Partial<JournalPort> as JournalPort;
     const metrics = new EngineMetrics();
     const store = new StoreHealthTracker(() => new Promise<boolean>(() => undefined), metrics, silentLogger(), FAST);
     store.start();
     const intake = new Intake({
-      sql,
+      journal,
       deployments: new Deployments([await walletJourney()]),
       metrics,
       logger: silentLogger(),

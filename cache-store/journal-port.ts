@@ -1,0 +1,96 @@
+/**
+ * The journal as the engine sees it: units of work in domain terms. Callers never hold a
+ * connection or a transaction; each method is one transaction (or one read) and returns domain
+ * results. Failures are `JourneyError`s of the registry: `JE_STORE_UNAVAILABLE` (no store),
+ * `JE_STORE_COMMIT_UNKNOWN` (the connection broke during COMMIT: re-read before deciding),
+ * `JE_STORE_CONFLICT` (lock conflicts past the retries), `JE_STORE_QUERY_FAILED` (anything else;
+ * `isDuplicateKeyError` and `isPermanentStatementError` tell the cases the engine acts on).
+ */
+import type { CommitResult, HandlingCommit } from './journal-handling.js';
+import type { IdempotentAnswer, IntakeEntry, IntakeResult } from './journal-intake.js';
+import type { OutboxCursor, PendingCall } from './journal-outbox.js';
+import type { HistoryRow, StoredOutcome } from './journal-reads.js';
+import type { JournalEvent, JourneyRow, NewEvent } from './journal-rows.js';
+import type { DueTimer } from './journal-timers.js';
+import type { NewDeployment } from './deployments.js';
+import type { SearchFieldSpec } from './search-columns.js';
+import type { StoreHealth } from './store-types.js';
+
+/** A reading of the database's clock, bracketed by the caller's own (see the engine's clock sync). */
+export interface DatabaseClockSample {
+  /** The database's NOW(6), in ms since the epoch. */
+  referenceMs: number;
+  /** This node's wall clock when the query was sent. */
+  sentMs: number;
+  roundTripMs: number;
+}
+
+export interface JourneySearch {
+  typeName: string;
+  typeVersion?: string;
+  /** Already validated `sf_<name>` columns. */
+  equals: Array<{ column: string; value: string }>;
+  afterJourneyId: string;
+  limit: number;
+}
+
+export interface Journal {
+  // --- intake ---
+  /** Accepts many events in one transaction (one fsync); any failure fails the whole batch. */
+  acceptBatch(entries: IntakeEntry[]): Promise<IntakeResult[]>;
+  /** Accepts one event: creates its journey (initiating) or appends to it; `not_found` when it does not exist. */
+  acceptOne(entry: IntakeEntry): Promise<IntakeResult>;
+  findByIdempotencyKey(idempotencyKey: string): Promise<IdempotentAnswer | null>;
+  /** Whether an event row exists (after an unknown commit outcome). */
+  eventExists(eventId: string): Promise<{ journeySeq: number } | null>;
+
+  // --- handling ---
+  /** The worker's group commit: many journeys' outcomes in one fenced transaction. */
+  commitHandlingBatch(ownerNode: string, leases: Map<number, number>, batch: HandlingCommit[]): Promise<CommitResult[]>;
+  loadJourney(journeyId: string): Promise<JourneyRow | null>;
+  pendingEventsOfJourney(journeyId: string, afterSeq: number, limit: number): Promise<JournalEvent[]>;
+  pendingEventsOfPartitions(partitions: number[], options: { olderThanMs: number; limit: number }): Promise<JournalEvent[]>;
+
+  // --- partitions and leases ---
+  /** Fixes the partition count at first use; returns the stored one. */
+  ensurePartitionCount(count: number): Promise<number>;
+  ensurePartitions(count: number): Promise<void>;
+  acquirePartitions(ownerNode: string, partitions: number[], ttlMs: number): Promise<Map<number, number>>;
+  renewPartitions(ownerNode: string, held: Map<number, number>, ttlMs: number): Promise<Map<number, number>>;
+  releasePartition(ownerNode: string, partitionNo: number, epoch: number): Promise<void>;
+  /** Partitions nobody has owned for longer than `graceMs` (by the database's clock). */
+  unownedPartitions(partitionCount: number, graceMs: number): Promise<number[]>;
+  /** The store's identity: the namespace of its grid keys. */
+  ensureClusterId(): Promise<string>;
+
+  // --- timers ---
+  dueTimers(partitions: number[], limit: number, atMs?: number): Promise<DueTimer[]>;
+  /** Marks the timer fired and appends its event, in one transaction; null when it was fired or cancelled meanwhile. */
+  fireTimer(timer: DueTimer, event: NewEvent): Promise<number | null>;
+  /** Reads the database's clock `samples` times on one connection. */
+  sampleDatabaseClock(samples: number, localNowMs: () => number, monotonicMs: () => number): Promise<DatabaseClockSample[]>;
+
+  // --- outbox ---
+  /** A page of pending calls, oldest first, after `after`; `next` continues the sweep. */
+  pendingCalls(partitions: number[], olderThanMs: number, limit: number, after: OutboxCursor | null): Promise<{ calls: PendingCall[]; next: OutboxCursor | null }>;
+  stillPendingCalls(outboxIds: string[]): Promise<Set<string>>;
+  finishCall(outboxId: string, status: 'done' | 'dead', lastError: string | null): Promise<void>;
+  touchCall(outboxId: string, lastError: string | null): Promise<void>;
+
+  // --- reads for the API ---
+  loadOutcome(eventId: string): Promise<StoredOutcome | null>;
+  /** A journey and a page of its history, read together. */
+  journeyPage(journeyId: string, afterSeq: number, limit: number): Promise<{ journey: JourneyRow | null; rows: HistoryRow[] }>;
+  journeyHistory(journeyId: string, afterSeq: number, limit: number): Promise<HistoryRow[]>;
+  searchJourneys(query: JourneySearch): Promise<JourneyRow[]>;
+
+  // --- deployments ---
+  /** Records a journey version (immutable: the same name and version twice is a no-op). */
+  saveDeployment(deployment: NewDeployment): Promise<{ created: boolean }>;
+  /** Adds the indexed virtual columns a version's search fields need. */
+  ensureSearchColumns(fields: readonly SearchFieldSpec[]): Promise<void>;
+
+  /** The largest statement the store takes (its max_allowed_packet). */
+  readonly maxStatementBytes: number;
+  health(): Promise<StoreHealth>;
+}

@@ -1,0 +1,109 @@
+/**
+ * The journal over MariaDB: each unit of work is one transaction (retried whole on a deadlock)
+ * or one read on a pooled connection. What escapes is a registry error (see journal-port.ts).
+ */
+import type { PoolConnection } from 'mariadb';
+import { saveDeployment } from './deployments.js';
+import { commitHandlingBatch } from './journal-handling.js';
+import { acceptBatch, appendEvent, eventExists, findByIdempotencyKey, insertInitiatingEvent } from './journal-intake.js';
+import type { IntakeEntry, IntakeResult } from './journal-intake.js';
+import { acquirePartitions, ensurePartitionCount, ensurePartitions, releasePartition, renewPartitions } from './journal-leases.js';
+import { finishCall, pendingCalls, stillPendingCalls, touchCall } from './journal-outbox.js';
+import type { Journal } from './journal-port.js';
+import { journeyHistory, loadJourney, loadOutcome, pendingEventsOfJourney, pendingEventsOfPartitions, searchJourneys } from './journal-reads.js';
+import { databaseNowMs, dueTimers, markTimerFired } from './journal-timers.js';
+import { ensureClusterId } from './cluster-identity.js';
+import { unownedPartitions } from './partition-health.js';
+import { ensureSearchColumns } from './search-columns.js';
+import { wrapStoreError } from './store-errors.js';
+import type { Store } from './store-types.js';
+
+/** The journal of `store`. The store stays the caller's to close. */
+export function openJournal(store: Store): Journal {
+  const transaction = <T>(label: string, fn: (conn: PoolConnection) => Promise<T>): Promise<T> => store.withTransaction((tx) => fn(tx.connection), { label });
+
+  const read = async <T>(what: string, fn: (conn: PoolConnection) => Promise<T>): Promise<T> => {
+    let conn: PoolConnection;
+    try {
+      conn = await store.pool.getConnection();
+    } catch (error) {
+      throw wrapStoreError(error, `${what} (getting a connection)`);
+    }
+    try {
+      return await fn(conn);
+    } catch (error) {
+      throw wrapStoreError(error, what);
+    } finally {
+      await conn.release().catch(() => undefined);
+    }
+  };
+
+  const acceptOne = (entry: IntakeEntry): Promise<IntakeResult> =>
+    transaction('accept', async (conn) => {
+      if (entry.kind === 'initiate') {
+        await insertInitiatingEvent(conn, entry, entry.event);
+        return { status: 'accepted', journeySeq: 1 };
+      }
+      const seq = await appendEvent(conn, entry.journeyId, entry.partitionNo, entry.event);
+      return seq === null ? { status: 'not_found' } : { status: 'accepted', journeySeq: seq };
+    });
+
+  return {
+    acceptBatch: (entries) => transaction('accept-batch', (conn) => acceptBatch(conn, entries)),
+    acceptOne,
+    findByIdempotencyKey: (key) => read('findByIdempotencyKey', (conn) => findByIdempotencyKey(conn, key)),
+    eventExists: (eventId) => read('eventExists', (conn) => eventExists(conn, eventId)),
+
+    commitHandlingBatch: (ownerNode, leases, batch) => transaction('handle-batch', (conn) => commitHandlingBatch(conn, ownerNode, leases, batch)),
+    loadJourney: (journeyId) => read('loadJourney', (conn) => loadJourney(conn, journeyId)),
+    pendingEventsOfJourney: (journeyId, afterSeq, limit) => read('pendingEventsOfJourney', (conn) => pendingEventsOfJourney(conn, journeyId, afterSeq, limit)),
+    pendingEventsOfPartitions: (partitions, options) => read('pendingEventsOfPartitions', (conn) => pendingEventsOfPartitions(conn, partitions, options)),
+
+    ensurePartitionCount: (count) => transaction('partition-count', (conn) => ensurePartitionCount(conn, count)),
+    ensurePartitions: (count) => transaction('ensure-partitions', (conn) => ensurePartitions(conn, count)),
+    acquirePartitions: (ownerNode, partitions, ttlMs) => transaction('acquire', (conn) => acquirePartitions(conn, ownerNode, partitions, ttlMs)),
+    renewPartitions: (ownerNode, held, ttlMs) => transaction('renew', (conn) => renewPartitions(conn, ownerNode, held, ttlMs)),
+    releasePartition: (ownerNode, partitionNo, epoch) => transaction('release', (conn) => releasePartition(conn, ownerNode, partitionNo, epoch)),
+    unownedPartitions: (partitionCount, graceMs) => unownedPartitions(store, partitionCount, graceMs),
+    ensureClusterId: () => ensureClusterId(store),
+
+    dueTimers: (partitions, limit, atMs) => read('dueTimers', (conn) => dueTimers(conn, partitions, limit, atMs)),
+    // Firing and accepting the timer's event are one transaction: exactly once.
+    fireTimer: (timer, event) =>
+      transaction('fire-timer', async (conn) => {
+        if (!(await markTimerFired(conn, timer.timerId, event.eventId))) return null;
+        return appendEvent(conn, timer.journeyId, timer.partitionNo, event);
+      }),
+    sampleDatabaseClock: (samples, localNowMs, monotonicMs) =>
+      // On a connection already held, so the round trip is the query's and not the pool's.
+      read('sampleDatabaseClock', async (conn) => {
+        const taken = [];
+        for (let i = 0; i < samples; i++) {
+          const sentMs = localNowMs();
+          const started = monotonicMs();
+          const referenceMs = await databaseNowMs(conn);
+          taken.push({ referenceMs, sentMs, roundTripMs: monotonicMs() - started });
+        }
+        return taken;
+      }),
+
+    pendingCalls: (partitions, olderThanMs, limit, after) => read('pendingCalls', (conn) => pendingCalls(conn, partitions, olderThanMs, limit, after)),
+    stillPendingCalls: (outboxIds) => read('stillPendingCalls', (conn) => stillPendingCalls(conn, outboxIds)),
+    finishCall: (outboxId, status, lastError) => transaction(status === 'done' ? 'call-done' : 'call-dead', (conn) => finishCall(conn, outboxId, status, lastError)),
+    touchCall: (outboxId, lastError) => transaction('call-attempt', (conn) => touchCall(conn, outboxId, lastError)),
+
+    loadOutcome: (eventId) => read('loadOutcome', (conn) => loadOutcome(conn, eventId)),
+    journeyPage: (journeyId, afterSeq, limit) =>
+      read('journeyPage', async (conn) => ({ journey: await loadJourney(conn, journeyId), rows: await journeyHistory(conn, journeyId, afterSeq, limit) })),
+    journeyHistory: (journeyId, afterSeq, limit) => read('journeyHistory', (conn) => journeyHistory(conn, journeyId, afterSeq, limit)),
+    searchJourneys: (query) => read('searchJourneys', (conn) => searchJourneys(conn, query)),
+
+    saveDeployment: (deployment) => saveDeployment(store, deployment),
+    ensureSearchColumns: async (fields) => {
+      await ensureSearchColumns(store, fields);
+    },
+
+    maxStatementBytes: store.maxAllowedPacketBytes,
+    health: () => store.health(),
+  };
+}
