@@ -34,6 +34,13 @@ type Operation = Record<string, unknown>;
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ 'application/json': { schema } });
 const errorResponse = (description: string) => ({ description, content: json(ref('Error')) });
+/** What every authenticated, rate-limited route may answer before it is reached. */
+const callerErrors = () => ({
+  401: errorResponse('Missing or invalid credentials.'),
+  429: errorResponse('Rate limit exceeded; see `Retry-After`.'),
+});
+/** One schema as is; several as the variants of `anyOf`. */
+const variantsOf = (variants: Schema[]): Schema => (variants.length === 1 ? variants[0]! : { anyOf: variants });
 
 /** Component name of an event payload schema, e.g. `pfm.wallet.v1.0.OpenWallet`. */
 export function eventSchemaName(journeyType: string, version: string, eventType: string): string {
@@ -92,13 +99,12 @@ function eventResponses(): Record<string, unknown> {
       content: json(ref('AcceptResult')),
     },
     400: errorResponse('Malformed request, too deep, or the payload violates its schema (`details.violations` lists every one with a JSON pointer).'),
-    401: errorResponse('Missing or invalid credentials.'),
+    ...callerErrors(),
     403: errorResponse('The sender may not send this event (decided before acceptance).'),
     404: errorResponse('Unknown journey type/version or journey id.'),
     413: errorResponse('The body exceeds the size limit.'),
     415: errorResponse('The body is not `application/json`.'),
     422: errorResponse('Unknown event type for the journey, initiating/non-initiating mismatch, or an idempotency key reused for a different request.'),
-    429: errorResponse('Rate limit exceeded; see `Retry-After`.'),
     503: errorResponse('The engine is overloaded or unavailable; see `Retry-After`.'),
   };
 }
@@ -119,7 +125,6 @@ function eventParameters(maxWaitMs: number): Operation[] {
 export function buildOpenApiDocument(deployments: readonly DeployedJourney[], settings: OpenApiSettings): Record<string, unknown> {
   const schemas: Record<string, unknown> = {
     Error: errorSchema,
-    EventBody: eventBodySchema,
     AcceptResult: acceptResultSchema,
     EventOutcome: outcomeResultSchema,
     JourneyView: journeyViewSchema,
@@ -169,12 +174,14 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
           },
           ...eventParameters(settings.maxWaitMs),
         ],
-        requestBody: { required: true, content: json({ anyOf: initiating }) },
+        requestBody: { required: true, content: json(variantsOf(initiating)) },
         responses: eventResponses(),
       },
     };
   }
 
+  // With no targeted event deployed, the route takes any event body (and refuses it at intake).
+  if (targetVariants.length === 0) schemas['EventBody'] = eventBodySchema;
   const journeyIdParam = { name: 'journeyId', in: 'path', required: true, schema: { type: 'string', pattern: JOURNEY_ID_PATTERN } };
   paths['/journeys/{journeyId}/events'] = {
     post: {
@@ -182,7 +189,7 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
       summary: 'Send an event to an existing journey',
       tags: ['journeys'],
       parameters: [journeyIdParam, ...eventParameters(settings.maxWaitMs)],
-      requestBody: { required: true, content: json(targetVariants.length > 0 ? { anyOf: targetVariants } : ref('EventBody')) },
+      requestBody: { required: true, content: json(targetVariants.length > 0 ? variantsOf(targetVariants) : ref('EventBody')) },
       responses: eventResponses(),
     },
     get: {
@@ -190,7 +197,12 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
       summary: "A journey's event history, oldest first, paginated",
       tags: ['journeys'],
       parameters: [journeyIdParam, ...queryParameters(pageQuerySchema)],
-      responses: { 200: { description: 'One page of events.', content: json(ref('EventPage')) }, 400: errorResponse('Bad id or cursor.'), 404: errorResponse('No such journey.') },
+      responses: {
+        200: { description: 'One page of events.', content: json(ref('EventPage')) },
+        400: errorResponse('Bad id or cursor.'),
+        ...callerErrors(),
+        404: errorResponse('No such journey.'),
+      },
     },
   };
   paths['/journeys/{journeyId}'] = {
@@ -199,7 +211,12 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
       summary: "A journey's current state",
       tags: ['journeys'],
       parameters: [journeyIdParam],
-      responses: { 200: { description: 'The journey.', content: json(ref('JourneyView')) }, 400: errorResponse('Malformed id.'), 404: errorResponse('No such journey.') },
+      responses: {
+        200: { description: 'The journey.', content: json(ref('JourneyView')) },
+        400: errorResponse('Malformed id.'),
+        ...callerErrors(),
+        404: errorResponse('No such journey.'),
+      },
     },
   };
   const searchParams = queryParameters(searchQuerySchema).map((param) =>
@@ -224,12 +241,18 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
       responses: {
         200: { description: 'One page of journeys.', content: json(ref('JourneyPage')) },
         400: errorResponse('Unknown search field (`details.allowedFields` lists the declared ones) or bad value.'),
+        ...callerErrors(),
         404: errorResponse('Unknown journey type or version.'),
       },
     },
   };
   paths['/deployments'] = {
-    get: { operationId: 'deployments', summary: 'Deployed journey versions and their events', tags: ['operations'], responses: { 200: { description: 'Deployments.', content: json(ref('Deployments')) } } },
+    get: {
+      operationId: 'deployments',
+      summary: 'Deployed journey versions and their events',
+      tags: ['operations'],
+      responses: { 200: { description: 'Deployments.', content: json(ref('Deployments')) }, ...callerErrors() },
+    },
   };
   paths['/health'] = {
     get: { operationId: 'health', summary: 'Liveness: 200 while the process serves', tags: ['operations'], security: [], responses: { 200: { description: 'Alive.', content: json(ref('Health')) } } },
@@ -265,13 +288,20 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
     info: {
       title: 'Journey Engine API',
       version: settings.apiVersion ?? '0.1.0',
+      license: { name: 'UNLICENSED (proprietary; no licence is granted)' },
       description:
         'Events start and drive journeys. Every error answer is `{"error":{"code","message","details"}}` with a stable code. ' +
         'Initiating routes are `/journeys/{journey type}/{version}/events` for every deployed journey type.',
     },
     jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    // Relative: the node that serves this document serves the API.
+    servers: [{ url: '/', description: 'This node' }],
     security: [Object.fromEntries(Object.keys(securitySchemes).map((name) => [name, []]))],
-    tags: [{ name: 'journeys' }, { name: 'operations' }, ...[...byType.keys()].map((name) => ({ name, description: `Journey type ${name}` }))],
+    tags: [
+      { name: 'journeys', description: 'Events to existing journeys, their state, history and search.' },
+      { name: 'operations', description: 'Probes, metrics and this document (no authentication, no rate limit), and the deployed versions.' },
+      ...[...byType.keys()].map((name) => ({ name, description: `Journey type ${name}` })),
+    ],
     paths,
     components: { schemas, securitySchemes },
   };

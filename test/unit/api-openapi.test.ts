@@ -100,6 +100,9 @@ describe('OpenAPI document', () => {
   it('with nothing deployed still documents the generic routes', () => {
     const doc = documentOf([]);
     expect(doc.paths).toHaveProperty(['/journeys/{journeyId}/events']);
+    // The generic body is a component only when the route refers to it (no unused components).
+    expect(doc.components.schemas).toHaveProperty(['EventBody']);
+    expect(documentOf([walletJourney]).components.schemas).not.toHaveProperty(['EventBody']);
     const target = bodyValidator(doc, '/journeys/{journeyId}/events');
     expect(target({ type: 'Anything', data: {} })).toBe(true);
   });
