@@ -1,6 +1,7 @@
 /**
  * Every error the engine raises carries a stable string `code` from this one registry.
- * Codes are documented in docs/errors.md (a test keeps the two in step) and never reused.
+ * Codes are documented in docs/errors.md (a test keeps the two in step) and never reused: a code
+ * nothing raises any more is removed here and listed as retired there.
  * `retryable` tells callers whether the same request may succeed later; `httpStatus` is the
  * answer the API gives when the error reaches the edge.
  */
@@ -23,7 +24,6 @@ export const ERROR_CODES = {
   JE_SEARCH_FIELD_INVALID: { httpStatus: 400, retryable: false, summary: 'A search field has an invalid name, path or type.' },
   JE_SEARCH_FIELD_CONFLICT: { httpStatus: 409, retryable: false, summary: 'A search field of that name already exists with a different path or type.' },
   // runtime
-  JE_LEASE_LOST: { httpStatus: 503, retryable: true, summary: 'This worker no longer owns the partition; its commit was fenced.' },
   JE_OVERLOADED: { httpStatus: 503, retryable: true, summary: 'The engine is at capacity; retry after the advised delay.' },
   JE_ENGINE_STOPPED: { httpStatus: 503, retryable: true, summary: 'The engine is shutting down or not yet started.' },
   JE_IDEMPOTENCY_CONFLICT: { httpStatus: 422, retryable: false, summary: 'The idempotency key was used for a different request.' },
@@ -36,10 +36,8 @@ export const ERROR_CODES = {
   JE_EVENT_INVALID: { httpStatus: 400, retryable: false, summary: 'The event payload violates its JSON Schema.' },
   JE_ACCESS_DENIED: { httpStatus: 403, retryable: false, summary: 'The sender may not send this event.' },
   // DSL
-  JE_DSL_SYNTAX: { httpStatus: 400, retryable: false, summary: 'The journey source has a syntax error.' },
   JE_DSL_COMPILE: { httpStatus: 400, retryable: false, summary: 'The journey source does not compile.' },
   JE_DSL_IR_INVALID: { httpStatus: 400, retryable: false, summary: 'A compiled journey does not match the IR schema.' },
-  JE_DSL_EVALUATION: { httpStatus: 500, retryable: false, summary: 'Evaluating an expression or action failed.' },
   // API edge
   JE_BAD_REQUEST: { httpStatus: 400, retryable: false, summary: 'The request is malformed.' },
   JE_UNAUTHENTICATED: { httpStatus: 401, retryable: false, summary: 'The request carries no valid credentials.' },

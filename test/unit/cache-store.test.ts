@@ -119,7 +119,7 @@ describe('driver error classification', () => {
     expect(isJourneyError(dup, 'JE_STORE_QUERY_FAILED')).toBe(true);
     expect(isDuplicateKeyError(dup)).toBe(true);
     expect((dup as JourneyError).details).toMatchObject({ errno: 1062, driverCode: 'ER_DUP_ENTRY' });
-    const own = new JourneyError('JE_LEASE_LOST', 'fenced');
+    const own = new JourneyError('JE_OVERLOADED', 'busy');
     expect(wrapStoreError(own, 'test')).toBe(own);
   });
 

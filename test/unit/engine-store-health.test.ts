@@ -46,7 +46,7 @@ describe('store-health tracker', () => {
     expect(isStoreDownError(new JourneyError('JE_STORE_COMMIT_UNKNOWN', 'connection lost during COMMIT'))).toBe(true);
     expect(isStoreDownError(Object.assign(new Error('Duplicate entry'), { errno: 1062 }))).toBe(false);
     expect(isStoreDownError(new JourneyError('JE_STORE_CONFLICT', 'deadlock'))).toBe(false);
-    expect(isStoreDownError(new JourneyError('JE_LEASE_LOST', 'fenced'))).toBe(false);
+    expect(isStoreDownError(new JourneyError('JE_OVERLOADED', 'busy'))).toBe(false);
   });
 
   it('marks the store down on a connection failure: admit refuses with 503 and Retry-After, the metric shows it', async () => {
