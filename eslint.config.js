@@ -1,4 +1,4 @@
-// Lint with type information; rules follow docs/STYLE notes: no floating promises,
+// Lint with type information; rules follow docs/STYLE.md: no floating promises,
 // type-only imports, no console outside the CLI, no deep imports across top-level folders.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
