@@ -228,31 +228,50 @@ describe(`chaos: randomized nemesis (seed ${seed}, ${DURATION_MS / 1000} s)`, ()
     ];
   }
 
-  /** Writes what a failure needs to be read: the problems, the schedule, and each problem journey's rows beside its client log. */
+  /**
+   * Writes what a failure needs to be read: the problems, the schedule, and each problem journey's
+   * rows beside its client log — around the seqs and keys the problems name (a long run's journeys
+   * hold thousands of events), or all of them (the last 300) when a problem names none.
+   */
   async function writeEvidence(store: Store, problems: string[], operations: Operation[], wallets: Wallet[], loadOffsetMs: number): Promise<void> {
-    const named = wallets.filter((wallet) => problems.some((problem) => problem.includes(wallet.journeyId) || problem.startsWith(`${wallet.owner}-op-`)));
+    const text = problems.join('\n');
     const sections: string[] = [`seed ${seed}, duration ${DURATION_MS} ms`, '', '## problems', ...problems, '', '## fault schedule', ...log.lines, ''];
+    const named = wallets.filter((wallet) => text.includes(wallet.journeyId) || text.includes(`${wallet.owner}-op-`));
     for (const wallet of named.slice(0, 10)) {
+      const mine = operations.filter((o) => o.record.journeyId === wallet.journeyId);
+      const flagged = new Set(mine.filter((o) => new RegExp(`${o.key}(?!\\d)`).test(text)).map((o) => o.key));
+      // Seqs the problems name for this journey, and those its flagged operations were told.
+      const seqs = new Set<number>();
+      for (const line of problems.filter((problem) => problem.includes(wallet.journeyId))) {
+        for (const match of line.matchAll(/seq (\d+)/g)) seqs.add(Number(match[1]));
+      }
+      for (const o of mine) if (flagged.has(o.key) && o.record.journeySeq !== undefined) seqs.add(o.record.journeySeq);
+      const near = (seq: number | undefined): boolean => seq !== undefined && [...seqs].some((s) => Math.abs(s - seq) <= 3);
       sections.push(`## journey ${wallet.journeyId} (${wallet.owner})`);
       const journey = await store.queryOne<Record<string, unknown>>(`SELECT journey_id, partition_no, data, handled_seq, accepted_seq, last_epoch FROM journeys WHERE journey_id = ?`, [wallet.journeyId]);
       sections.push(`row: ${JSON.stringify(journey)}`);
-      const events = await store.query<Record<string, unknown>>(
-        `SELECT journey_seq, event_id, event_type, payload, idempotency_key, status, outcome, partition_no, handled_epoch,
-                DATE_FORMAT(accepted_at, '%H:%i:%s.%f') AS accepted_at, DATE_FORMAT(handled_at, '%H:%i:%s.%f') AS handled_at
+      const events = await store.query<{ journey_seq: number; status: string } & Record<string, unknown>>(
+        `SELECT journey_seq, event_id, event_type, JSON_VALUE(payload, '$.amount') AS amount, idempotency_key, status, JSON_VALUE(outcome, '$.seq') AS outcome_seq,
+                partition_no, handled_epoch, DATE_FORMAT(accepted_at, '%H:%i:%s.%f') AS accepted_at, DATE_FORMAT(handled_at, '%H:%i:%s.%f') AS handled_at
            FROM events WHERE journey_id = ? ORDER BY journey_seq`,
         [wallet.journeyId],
       );
-      sections.push('events:', ...events.map((event) => `  ${JSON.stringify(event)}`));
+      const shown = seqs.size > 0 ? events.filter((event) => near(Number(event.journey_seq)) || event.status === 'pending') : events.slice(-300);
+      sections.push(`events (${shown.length} of ${events.length}${seqs.size > 0 ? `, within 3 of seq ${[...seqs].join(', ')}, and pending ones` : ''}):`);
+      sections.push(...shown.map((event) => `  ${JSON.stringify(event)}`));
+      // The flagged operations with two neighbours each side, and those told a seq near the named ones.
+      const index = new Map(mine.map((o, i) => [o.key, i]));
+      const around = new Set<number>();
+      for (const key of flagged) for (let i = (index.get(key) ?? 0) - 2; i <= (index.get(key) ?? 0) + 2; i++) around.add(i);
+      const ops = seqs.size > 0 || flagged.size > 0 ? mine.filter((o, i) => around.has(i) || near(o.record.journeySeq)) : mine.slice(-300);
       sections.push(
-        'client operations (key, told event and seq, attempts, failed attempts, when sent on the schedule clock):',
-        ...operations
-          .filter((o) => o.record.journeyId === wallet.journeyId)
-          .map(
-            (o) =>
-              `  ${o.key} ${o.record.type} ${o.record.amount}: ${o.record.result} ${o.record.eventId ?? ''} seq ${o.record.journeySeq ?? '-'} ` +
-              `attempts ${o.attempts} [${o.failures.join(',')}] sent at +${(((o.record.atMs ?? 0) + loadOffsetMs) / 1000).toFixed(1)}s, took ${o.record.ms} ms` +
-              `${o.replayed ? ' (replay)' : ''}${o.record.error ? ` error ${o.record.error}` : ''}`,
-          ),
+        `client operations (${ops.length} of ${mine.length}; key, told event and seq, attempts, failed attempts, when sent on the schedule clock):`,
+        ...ops.map(
+          (o) =>
+            `  ${o.key} ${o.record.type} ${o.record.amount}: ${o.record.result} ${o.record.eventId ?? ''} seq ${o.record.journeySeq ?? '-'} ` +
+            `attempts ${o.attempts} [${runLengths(o.failures)}] sent at +${(((o.record.atMs ?? 0) + loadOffsetMs) / 1000).toFixed(1)}s, took ${o.record.ms} ms` +
+            `${o.replayed ? ' (replay)' : ''}${o.record.error ? ` error ${o.record.error}` : ''}`,
+        ),
         '',
       );
     }
@@ -271,6 +290,17 @@ describe(`chaos: randomized nemesis (seed ${seed}, ${DURATION_MS / 1000} s)`, ()
     }
   }
 });
+
+/** `network×52,JE_STORE_UNAVAILABLE,network×3`: a long retry's failures, readable. */
+function runLengths(codes: string[]): string {
+  const runs: Array<[string, number]> = [];
+  for (const code of codes) {
+    const last = runs[runs.length - 1];
+    if (last?.[0] === code) last[1] += 1;
+    else runs.push([code, 1]);
+  }
+  return runs.map(([code, n]) => (n > 1 ? `${code}×${n}` : code)).join(',');
+}
 
 /** Failed attempts by error code, e.g. `network 120, JE_STORE_UNAVAILABLE 80`. */
 function countCodes(operations: Operation[]): string {

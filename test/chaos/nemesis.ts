@@ -208,6 +208,13 @@ export class EngineNode {
     });
   }
 
+  /** The process answers /health: it has started (store and grid reached) and serves HTTP. */
+  async serving(): Promise<boolean> {
+    if (!this.running || this.paused) return false;
+    const response = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(2_000) }).catch(() => null);
+    return response?.status === 200;
+  }
+
   /** For the load's messages. */
   get name(): string {
     return this.nodeId;
@@ -432,8 +439,11 @@ interface FaultStream {
   /** Quiet time before each fault, in ms: [min, max]. */
   gapMs: [number, number];
   kinds: FaultKind[];
-  /** Injects `kind` on the target `pick` (in [0, 1)) selects; null when it cannot be injected now (printed as skipped, with why). */
-  inject(kind: FaultKind, pick: number, durationMs: number): Promise<Injected | { skipped: string }>;
+  /**
+   * Injects `kind` on the target `pick` (in [0, 1)) selects, or says why it cannot now (printed as
+   * skipped). Waits for its preconditions until `endsAt` (a `performance.now()` time) at the latest.
+   */
+  inject(kind: FaultKind, pick: number, endsAt: number): Promise<Injected | { skipped: string }>;
 }
 
 export interface NemesisTargets {
@@ -451,6 +461,23 @@ export interface NemesisReport {
   errors: string[];
 }
 
+/** Longest wait for every engine node to serve before the next engine fault. */
+const NODE_START_WAIT_MS = 120_000;
+
+async function everyNodeServes(nodes: readonly EngineNode[]): Promise<boolean> {
+  return (await Promise.all(nodes.map((node) => node.serving()))).every(Boolean);
+}
+
+/** Polls `check` until it holds; how long that took, or null after `timeoutMs`. */
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number): Promise<number | null> {
+  const started = performance.now();
+  while (performance.now() - started < timeoutMs) {
+    if (await check()) return performance.now() - started;
+    await sleep(250);
+  }
+  return null;
+}
+
 const pickOf = <T>(items: readonly T[], pick: number): T => items[Math.min(items.length - 1, Math.floor(pick * items.length))] as T;
 
 function engineStream(targets: NemesisTargets, log: FaultLog): FaultStream {
@@ -463,9 +490,14 @@ function engineStream(targets: NemesisTargets, log: FaultLog): FaultStream {
       { name: 'node-pause', weight: 4, durationMs: [500, 8_000] },
       { name: 'node-restart', weight: 2, durationMs: [0, 0] },
     ],
-    async inject(kind, pick) {
+    async inject(kind, pick, endsAt) {
+      // Only when every node serves again: a node takes from seconds to a minute to start on a
+      // busy machine, and faults every few seconds would otherwise keep all three down at once
+      // for minutes (seen: seed 957981818), an outage no client retry outlasts.
+      const waited = await waitUntil(() => everyNodeServes(targets.nodes), Math.min(NODE_START_WAIT_MS, endsAt - performance.now()));
+      if (waited === null) return { skipped: 'not every node serves yet' };
+      if (waited > 2_000) log.note(`   engine stream waited ${Math.round(waited)} ms for every node to serve`);
       const node = pickOf(targets.nodes, pick);
-      if (!node.running) return { skipped: `${node.nodeId} exited by itself and is about to be started again` };
       switch (kind.name) {
         case 'node-kill':
           await node.kill();
@@ -509,12 +541,12 @@ function gridStream(targets: NemesisTargets): FaultStream {
     name: 'grid',
     gapMs: [2_000, 10_000],
     kinds,
-    async inject(kind, pick) {
+    async inject(kind, pick, endsAt) {
       // One broken shard at a time, and only on a healthy cluster: killing a freshly promoted
       // replica before its old master has come back and resynced would leave slots without a
       // master for good (no failover has anything to promote), which no real operator allows.
       try {
-        await cluster.waitForHealthy(30_000);
+        await cluster.waitForHealthy(Math.max(1, Math.round(Math.min(30_000, endsAt - performance.now()))));
       } catch (error) {
         return { skipped: `the cluster is not healthy: ${ensureError(error).message}` };
       }
@@ -622,7 +654,7 @@ async function runStream(stream: FaultStream, seed: number, endsAt: number, log:
     const label = `${stream.name} #${n} ${kind.name}`;
     let injected: Injected | { skipped: string };
     try {
-      injected = await stream.inject(kind, pick, durationMs);
+      injected = await stream.inject(kind, pick, endsAt);
     } catch (error) {
       report.errors.push(`${label}: inject failed: ${ensureError(error).message}`);
       log.note(`${label}: INJECT FAILED: ${ensureError(error).message}`);
