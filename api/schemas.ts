@@ -1,10 +1,11 @@
+import { ID_PATTERN } from '../common/index.js';
 /**
  * JSON Schemas of the routes: fastify validates requests and serializes answers with them, and the
  * OpenAPI document reuses them, so the two can never disagree.
  */
 
 /** Journey ids are ULIDs (Crockford base32, upper case). */
-export const JOURNEY_ID_PATTERN = '^[0-9A-HJKMNP-TV-Z]{26}$';
+export const JOURNEY_ID_PATTERN = ID_PATTERN.source;
 /** One segment of a journey type name (a DSL identifier). */
 export const NAME_SEGMENT_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 /** A journey type: one to four segments, e.g. `pfm/wallet`. */

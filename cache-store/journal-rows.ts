@@ -21,7 +21,9 @@ export function str(value: unknown): string {
   throw new Error(`expected a text column, got ${typeof value}`);
 }
 
-export type EventOrigin = 'api' | 'emitted' | 'timer' | 'backend';
+import type { EventOrigin } from '../common/index.js';
+
+export type { EventOrigin };
 export type EventStatus = 'pending' | 'applied' | 'rejected';
 export type Lifecycle = 'pending' | 'active' | 'failed';
 

@@ -204,7 +204,7 @@ export async function runTransaction<T>(
       const connectionLost = isConnectionError(err);
       const healthy = !connectionLost && (await rollback(conn, logger, label));
       await finish(conn, healthy, logger);
-      if (!isDriverError(err)) throw ensureError(err); // the body's own error, e.g. JE_LEASE_LOST
+      if (!isDriverError(err)) throw ensureError(err); // the body's own error, e.g. JE_JOURNEY_NOT_FOUND
       if (mayRetry && isRetryableTransactionError(err)) {
         const delayMs = retryDelayMs(attempt);
         logger.warn({ label, attempt, errno: driverErrno(err), delayMs }, 'transaction conflict; retrying the whole transaction');

@@ -5,8 +5,10 @@
 import type { EventContext, SourceLocation } from './ir.js';
 
 /** Where an event comes from, as the engine records it in `context.origin`. */
-export const EVENT_ORIGINS = ['api', 'emitted', 'timer', 'backend'] as const;
-export type EventOrigin = (typeof EVENT_ORIGINS)[number];
+import type { EventOrigin } from '../common/index.js';
+
+export { EVENT_ORIGINS } from '../common/index.js';
+export type { EventOrigin };
 
 /**
  * The context the engine records for events it creates itself: fired timers (engine/worker.ts)

@@ -1,3 +1,4 @@
+import type { EventOrigin } from '../common/index.js';
 /**
  * The compiled form of one journey version: plain JSON, self-describing, validated by
  * `dsl/ir.schema.json` (ajv). The runtime stores it in MariaDB and evaluates it; nothing in it is
@@ -145,7 +146,7 @@ export interface EventContext {
   /** ISO 3166-1 alpha-2 country code, when known. */
   geo?: string;
   /** Set by the engine for events it creates itself. */
-  origin?: 'api' | 'emitted' | 'timer' | 'backend';
+  origin?: EventOrigin;
 }
 
 export interface EvaluationInput {

@@ -23,7 +23,7 @@ export function newId(): string {
   return nextUlid();
 }
 
-export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+export { ID_PATTERN } from '../common/index.js';
 
 /** Which partition a journey belongs to: FNV-1a over its id, so every node computes the same. */
 export function partitionOf(journeyId: string, partitionCount: number): number {

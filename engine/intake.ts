@@ -7,7 +7,9 @@ import { isDuplicateKeyError } from '../cache-store/index.js';
 import type { IntakeEntry, IntakeResult, JournalEvent, NewEvent } from '../cache-store/index.js';
 import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
+import { SYSTEM_CONTEXTS } from '../dsl/index.js';
 import type { CompiledJourney, JsonObject } from '../dsl/index.js';
+import { Batcher } from './batcher.js';
 import { BoundedMap } from './bounded-map.js';
 import { ID_PATTERN, newId, partitionOf } from './ids.js';
 import type { EngineMetrics } from './metrics.js';
@@ -66,23 +68,26 @@ interface QueuedAccept {
  * so a burst costs one fsync, not one each. A lone accept goes at once (no added latency).
  */
 class IntakeBatcher {
-  private readonly queue: QueuedAccept[] = [];
-  private inFlight = 0;
+  private readonly batcher: Batcher<QueuedAccept>;
 
   constructor(
     private readonly journal: JournalPort,
-    private readonly concurrency: number,
-    private readonly maxBatch: number,
+    concurrency: number,
+    maxBatch: number,
     private readonly store: StoreGate | undefined,
   ) {
+    this.batcher = new Batcher(
+      (batch) => (batch.length === 1 ? this.runOne(batch[0] as QueuedAccept) : this.runMany(batch)),
+      { concurrency, maxBatch },
+      () => !this.refuseQueued(),
+    );
     store?.onDown(() => this.refuseQueued());
   }
 
   /** Resolves with the event's journey_seq once committed. */
   submit(entry: IntakeEntry): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ entry, resolve, reject });
-      this.pump();
+      this.batcher.push({ entry, resolve, reject });
     });
   }
 
@@ -96,20 +101,8 @@ class IntakeBatcher {
       this.store?.admit();
       return false;
     } catch (refusal) {
-      for (const queued of this.queue.splice(0)) queued.reject(refusal);
+      for (const queued of this.batcher.takeQueued()) queued.reject(refusal);
       return true;
-    }
-  }
-
-  private pump(): void {
-    while (this.inFlight < this.concurrency && this.queue.length > 0) {
-      if (this.refuseQueued()) return;
-      const batch = this.queue.splice(0, this.maxBatch);
-      this.inFlight += 1;
-      void (batch.length === 1 ? this.runOne(batch[0] as QueuedAccept) : this.runMany(batch)).finally(() => {
-        this.inFlight -= 1;
-        this.pump();
-      });
     }
   }
 
@@ -331,7 +324,7 @@ export class Intake {
     this.deps.deployments.validatePayload(journey, input.type, input.payload as JsonObject);
     this.deps.store?.admit();
     const eventId = newId();
-    const context = { sender: `system:${input.origin}`, roles: ['system'], trustLevel: 3, channel: input.origin, origin: input.origin };
+    const context = SYSTEM_CONTEXTS[input.origin];
     const newEvent: NewEvent = {
       eventId,
       type: input.type,
@@ -361,7 +354,7 @@ export class Intake {
       partitionNo: known.partitionNo,
       type: input.type,
       payload: input.payload,
-      context,
+      context: { ...context },
       origin: input.origin,
       causedBy: input.causedBy,
     });

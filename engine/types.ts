@@ -1,4 +1,5 @@
 import type { CompiledJourney, EmittedEvent, EventContext, JsonObject, RejectionCode } from '../dsl/index.js';
+import type { EventOrigin } from '../common/index.js';
 
 /** An event as a sender submits it: the request body of the public API. */
 export interface IncomingEvent {
@@ -83,7 +84,7 @@ export interface EventView {
   type: string;
   payload: JsonObject;
   context: EventContext;
-  origin: 'api' | 'emitted' | 'timer' | 'backend';
+  origin: EventOrigin;
   causedBy: string | null;
   acceptedAt: string;
   status: 'pending' | 'applied' | 'rejected';

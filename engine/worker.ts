@@ -4,17 +4,19 @@
  * journeys' outcomes together (group commit).
  */
 import { isConnectionError, isDuplicateKeyError, isPermanentStatementError } from '../cache-store/index.js';
-import type { CommitResult, HandlingCommit, JournalEvent, Lifecycle, NewEvent, PendingCall } from '../cache-store/index.js';
+import type { CommitResult, HandlingCommit, JournalEvent, NewEvent, PendingCall } from '../cache-store/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
-import { evaluate } from '../dsl/index.js';
-import type { CompiledJourney, Effect, EventContext, JsonObject, ProcessorRegistry } from '../dsl/index.js';
-import { newId, rendezvousOwner } from './ids.js';
-import { toStoredOutcome } from './outcome-changes.js';
+import { SYSTEM_CONTEXTS } from '../dsl/index.js';
+import type { CompiledJourney, JsonObject, ProcessorRegistry } from '../dsl/index.js';
+import { newId } from './ids.js';
+import { Batcher } from './batcher.js';
+import { PartitionLeases } from './partition-leases.js';
+import { decideHandling, oversizedStatement, refusalOf } from './handling.js';
+import type { JourneyState } from './handling.js';
 import type { EngineMetrics } from './metrics.js';
 import type { OutcomeHub } from './outcomes.js';
 import type { GridPort, InlineEvent, JournalPort } from './ports.js';
-import type { EventOutcome } from './types.js';
 
 export interface WorkerOptions {
   /** This process's owner identity in the partitions table (node id + incarnation). */
@@ -55,16 +57,6 @@ export const DEFAULT_WORKER_OPTIONS = {
   idleEvictMs: 60_000,
   stateTtlMs: 3_600_000,
 } as const;
-
-interface JourneyState {
-  typeName: string;
-  version: string;
-  lifecycle: Lifecycle;
-  data: JsonObject | null;
-  handledSeq: number;
-  /** Lower bound of accepted events; more may exist. */
-  acceptedSeq: number;
-}
 
 interface Actor {
   journeyId: string;
@@ -128,49 +120,51 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   });
 
 export class Worker {
-  /** partition → epoch held. */
-  private readonly leases = new Map<number, number>();
-  /** Partitions being handed to another node: no new work starts; in-flight events finish. */
-  private readonly draining = new Set<number>();
+  private readonly leases: PartitionLeases;
   private readonly actors = new Map<string, Actor>();
-  private readonly commitQueue: QueuedCommit[] = [];
-  private commitsInFlight = 0;
+  /** The group commit: handled events of many journeys share one fenced transaction. */
+  private readonly commits: Batcher<QueuedCommit>;
   private depth = 0;
   private running = false;
   private readonly stopping = new AbortController();
   private readonly loops: Array<Promise<void>> = [];
-  private liveNodes: string[] = [];
-  /** When the last heartbeat succeeded (monotonic ms); null before the first. */
-  private membershipAtMs: number | null = null;
-  /** The heartbeat is failing (logged once per outage, not per tick). */
-  private gridDown = false;
-  /** A write of the owner map is in flight: the next waits for it rather than pile up behind Redis. */
-  private publishingOwners = false;
-  /** Partitions this node should own by the last rebalance; -1 before the first. */
-  private desiredCount = -1;
   private readonly log: Logger;
 
   constructor(
     private readonly options: WorkerOptions,
     private readonly deps: Dependencies,
   ) {
+    this.commits = new Batcher((batch) => this.runBatch(batch), { concurrency: options.commitConcurrency, maxBatch: options.maxBatch });
     this.log = deps.logger.child({ component: 'worker', owner: options.ownerId });
+    this.leases = new PartitionLeases({
+      options,
+      journal: deps.journal,
+      grid: deps.grid,
+      clock: deps.clock,
+      metrics: deps.metrics,
+      log: this.log,
+      isBusy: (partitionNo) => this.partitionBusy(partitionNo),
+      onLost: (partitionNo) => this.dropPartitionWork(partitionNo),
+      onAcquired: (partitions) => this.recover(partitions),
+    });
   }
 
   get ownedPartitions(): number[] {
-    return [...this.leases.keys()];
+    return this.leases.owned;
   }
 
   owns(partitionNo: number): boolean {
-    return this.leases.has(partitionNo);
+    return this.leases.owns(partitionNo);
   }
 
-  /**
-   * Holds the partitions membership gives it: some, or none because rendezvous hashing gave it
-   * none (few partitions, many nodes). False while it waits for its share to be handed over.
-   */
+  /** See {@link PartitionLeases.holdsItsShare}. */
   get holdsItsShare(): boolean {
-    return this.leases.size > 0 || this.desiredCount === 0;
+    return this.leases.holdsItsShare;
+  }
+
+  /** Works out and takes this node's share of the partitions now (see {@link PartitionLeases.rebalance}). */
+  rebalance(): Promise<void> {
+    return this.leases.rebalance();
   }
 
   get saturated(): boolean {
@@ -180,18 +174,18 @@ export class Worker {
   async start(): Promise<void> {
     this.running = true;
     await this.deps.journal.ensurePartitions(this.options.partitionCount);
-    await this.heartbeat();
-    await this.rebalance();
+    await this.leases.heartbeat();
+    await this.leases.rebalance();
     // Leases live in MariaDB and are renewed on their own schedule, on a path that never waits
     // for Redis: a frozen or unreachable grid must not let a held lease expire (each expiry is a
     // takeover, a new epoch and journeys reloaded). Membership comes from Redis on another loop.
     this.loops.push(
       this.every(this.options.leaseRenewMs, 'lease', async () => {
-        await this.renewLeases();
-        await this.rebalance();
+        await this.leases.renew();
+        await this.leases.rebalance();
       }),
     );
-    this.loops.push(this.every(this.options.leaseRenewMs, 'membership', () => this.heartbeat()));
+    this.loops.push(this.every(this.options.leaseRenewMs, 'membership', () => this.leases.heartbeat()));
     this.loops.push(this.every(this.options.sweepEveryMs, 'sweep', () => this.sweep(this.options.sweepAfterMs)));
     this.loops.push(this.every(this.options.timerPollMs, 'timers', () => this.fireDueTimers()));
     this.loops.push(this.every(Math.max(1_000, this.options.idleEvictMs / 4), 'evict', () => Promise.resolve(this.evictIdle())));
@@ -204,15 +198,8 @@ export class Worker {
     this.stopping.abort();
     await Promise.allSettled(this.loops);
     const deadline = this.deps.clock.monotonicMs() + 5_000;
-    while ((this.commitsInFlight > 0 || this.commitQueue.length > 0) && this.deps.clock.monotonicMs() < deadline) await sleep(10);
-    for (const [partitionNo, epoch] of this.leases) {
-      try {
-        await this.deps.journal.releasePartition(this.options.ownerId, partitionNo, epoch);
-      } catch (error) {
-        this.log.warn({ err: ensureError(error), partitionNo }, 'could not release partition; its lease will expire');
-      }
-    }
-    this.leases.clear();
+    while (this.commits.busy && this.deps.clock.monotonicMs() < deadline) await sleep(10);
+    await this.leases.releaseAll();
     this.actors.clear();
     if (this.deps.grid) await this.deps.grid.leave(this.options.ownerId).catch(() => undefined);
   }
@@ -231,111 +218,6 @@ export class Worker {
     })();
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Partitions
-
-  /**
-   * Membership: records this node alive in the grid and reads who else is (by Redis's clock, so
-   * nodes with skewed clocks agree). Bounded by the grid's call timeout; on failure the last
-   * membership is kept, and goes stale after `nodeTtlMs`.
-   */
-  private async heartbeat(): Promise<void> {
-    const { grid } = this.deps;
-    if (!grid) return;
-    try {
-      this.liveNodes = await grid.heartbeat(this.options.ownerId, this.options.nodeTtlMs);
-      this.membershipAtMs = this.deps.clock.monotonicMs();
-      if (this.gridDown) {
-        this.gridDown = false;
-        this.log.info('grid heartbeat works again; rebalancing by fresh membership');
-      }
-    } catch (error) {
-      if (!this.gridDown) {
-        this.gridDown = true;
-        this.log.warn({ err: ensureError(error) }, 'grid heartbeat failed; keeping the partitions held (leases renew in MariaDB) until membership is fresh');
-      }
-    }
-  }
-
-  /** Whether membership was read from the grid within `nodeTtlMs` (always, without a grid). */
-  private membershipFresh(): boolean {
-    if (!this.deps.grid) return true;
-    return this.membershipAtMs !== null && this.deps.clock.monotonicMs() - this.membershipAtMs <= this.options.nodeTtlMs;
-  }
-
-  /** Extends every lease held, in MariaDB only; a lease that could not be extended is lost at once. */
-  private async renewLeases(): Promise<void> {
-    if (this.leases.size === 0) return;
-    const held = new Map(this.leases);
-    const still = await this.deps.journal.renewPartitions(this.options.ownerId, held, this.options.leaseTtlMs);
-    for (const [partitionNo, epoch] of held) {
-      if (!still.has(partitionNo) && this.leases.get(partitionNo) === epoch) this.losePartition(partitionNo, 'lease lost');
-    }
-  }
-
-  /**
-   * Works out from the last membership which partitions this node should own, hands back the
-   * ones another node should own, and takes its own. MariaDB only; never waits for Redis.
-   */
-  async rebalance(): Promise<void> {
-    const { grid } = this.deps;
-    const fresh = this.membershipFresh();
-    const members = this.liveNodes.includes(this.options.ownerId) ? this.liveNodes : [...this.liveNodes, this.options.ownerId];
-    const desired = new Set<number>();
-    for (let p = 0; p < this.options.partitionCount; p++) {
-      if (rendezvousOwner(p, members) === this.options.ownerId) desired.add(p);
-    }
-
-    this.desiredCount = desired.size;
-
-    if (fresh) {
-      // Hand back partitions another live node should own now; it takes them on its next tick.
-      // Draining stops new work at once, so even a partition under constant load gets released.
-      for (const [partitionNo, epoch] of [...this.leases]) {
-        if (desired.has(partitionNo)) {
-          this.draining.delete(partitionNo);
-          continue;
-        }
-        this.draining.add(partitionNo);
-        if (this.partitionBusy(partitionNo)) continue; // its in-flight event commits first
-        this.losePartition(partitionNo, 'rebalanced away');
-        await this.deps.journal.releasePartition(this.options.ownerId, partitionNo, epoch);
-      }
-    } else {
-      // Stale membership (Redis away) says nothing about who should own what: keep everything
-      // held, and go on working on partitions that were being handed over.
-      this.draining.clear();
-    }
-
-    // Without fresh membership, take only what nobody holds (a crashed node's partitions, once
-    // their leases expired): acquisition never takes a live lease, so this cannot churn.
-    const candidates = fresh ? [...desired] : Array.from({ length: this.options.partitionCount }, (_, p) => p);
-    const wanted = candidates.filter((p) => !this.leases.has(p));
-    if (wanted.length > 0) {
-      const taken = await this.deps.journal.acquirePartitions(this.options.ownerId, wanted, this.options.leaseTtlMs);
-      const gained = [...taken.keys()].filter((p) => !this.leases.has(p));
-      for (const [partitionNo, epoch] of taken) this.leases.set(partitionNo, epoch);
-      if (gained.length > 0) {
-        this.deps.metrics.leaseChanges.inc({ change: 'acquired' }, gained.length);
-        this.log.info({ partitions: gained.length, owned: this.leases.size }, 'partitions acquired; recovering their pending events');
-        await this.recover(gained);
-      }
-    }
-    this.deps.metrics.partitionsOwned.set(this.leases.size);
-    if (grid && !this.publishingOwners) {
-      // Routing hints only: not awaited, and one write at a time while Redis is slow.
-      const owners = new Map<number, string | null>();
-      for (const partitionNo of this.leases.keys()) owners.set(partitionNo, this.options.ownerId);
-      this.publishingOwners = true;
-      void grid
-        .setOwners(owners)
-        .catch(() => undefined)
-        .finally(() => {
-          this.publishingOwners = false;
-        });
-    }
-  }
-
   private partitionBusy(partitionNo: number): boolean {
     for (const actor of this.actors.values()) {
       if (actor.partitionNo === partitionNo && actor.busy) return true;
@@ -343,11 +225,8 @@ export class Worker {
     return false;
   }
 
-  private losePartition(partitionNo: number, reason: string): void {
-    this.draining.delete(partitionNo);
-    if (!this.leases.delete(partitionNo)) return;
-    this.deps.metrics.leaseChanges.inc({ change: 'lost' });
-    this.log.warn({ partitionNo, reason }, 'partition released');
+  /** A partition is gone: its mailboxes stop at once (a busy actor finishes its turn, fenced). */
+  private dropPartitionWork(partitionNo: number): void {
     for (const [journeyId, actor] of this.actors) {
       if (actor.partitionNo !== partitionNo) continue;
       this.depth -= actor.pending.size;
@@ -363,7 +242,7 @@ export class Worker {
     await this.sweep(0, partitions);
   }
 
-  private async sweep(olderThanMs: number, partitions = this.ownedPartitions.filter((p) => !this.draining.has(p))): Promise<void> {
+  private async sweep(olderThanMs: number, partitions = this.leases.activePartitions): Promise<void> {
     if (partitions.length === 0 || this.saturated) return;
     const limit = Math.max(100, Math.min(5_000, this.options.maxMailboxDepth - this.depth));
     const events = await this.deps.journal.pendingEventsOfPartitions(partitions, { olderThanMs, limit });
@@ -476,7 +355,7 @@ export class Worker {
 
   /** Owned and not being handed over: new work may start. */
   active(partitionNo: number): boolean {
-    return this.leases.has(partitionNo) && !this.draining.has(partitionNo);
+    return this.leases.active(partitionNo);
   }
 
   private async drain(actor: Actor): Promise<void> {
@@ -540,7 +419,7 @@ export class Worker {
   private async loadState(actor: Actor, trustCache: boolean): Promise<JourneyState | null> {
     const { grid } = this.deps;
     // While the heartbeat fails, Redis is away: each try would wait out the call timeout.
-    if (grid && trustCache && !this.gridDown) {
+    if (grid && trustCache && !this.leases.gridDown) {
       try {
         const cached = await grid.getState(actor.journeyId);
         if (cached) {
@@ -573,90 +452,20 @@ export class Worker {
     const nowMs = this.deps.clock.nowMs();
     // Built only when something is logged: a child logger per event costs on the hot path.
     const log = (): Logger => this.log.child({ journeyId: actor.journeyId, eventId: event.eventId, seq: event.journeySeq });
-    let evaluation;
-    if (!journey) {
-      evaluation = {
-        outcome: 'rejected' as const,
-        code: 'NO_MATCHING_BEAD' as const,
-        message: `journey version ${state.typeName} ${state.version} is not deployed on this node`,
-      };
-      log().error('journey version not deployed; rejecting event');
-    } else {
-      evaluation = evaluate(
-        journey,
-        { data: state.data, event: { type: event.type, payload: event.payload as JsonObject }, context: event.context as unknown as EventContext, nowMs },
-        this.deps.processors(state.typeName, state.version),
-      );
-    }
-    const applied = evaluation.outcome === 'applied';
-    const newData = evaluation.outcome === 'applied' ? evaluation.data : state.data;
-    let newDataCommitted = newData;
-    let lifecycle: Lifecycle = state.lifecycle;
-    if (state.lifecycle === 'pending') lifecycle = applied ? 'active' : 'failed';
-
-    const emitted = evaluation.outcome === 'applied' ? evaluation.emitted : [];
-    const feedback: NewEvent[] = [];
-    if (journey) {
-      for (const e of emitted) {
-        if (!journey.events[e.type]?.handled) continue;
-        feedback.push({
-          eventId: newId(),
-          type: e.type,
-          payloadJson: JSON.stringify(e.payload),
-          contextJson: JSON.stringify({ ...(event.context as object), origin: 'emitted' }),
-          origin: 'emitted',
-          causedBy: event.eventId,
-          idempotencyKey: null,
-          requestHash: null,
-        });
-      }
-    }
-    const effects: Effect[] = evaluation.outcome === 'applied' ? evaluation.effects : [];
-    let outcome: EventOutcome = {
-      eventId: event.eventId,
-      journeyId: actor.journeyId,
-      outcome: evaluation.outcome,
-      ...(evaluation.outcome === 'rejected'
-        ? { rejection: { code: evaluation.code, message: evaluation.message, ...(evaluation.rule ? { rule: evaluation.rule } : {}), ...(evaluation.beadId ? { beadId: evaluation.beadId } : {}) } }
-        : { beadId: evaluation.beadId }),
-      seq: state.handledSeq + 1,
-      data: newData,
-      emitted,
-      handledAt: new Date(nowMs).toISOString(),
-    };
-    let commit: HandlingCommit = {
+    if (!journey) log().error('journey version not deployed; rejecting event');
+    let decision = decideHandling({
       journeyId: actor.journeyId,
       partitionNo: actor.partitionNo,
-      eventId: event.eventId,
-      eventType: event.type,
-      expectedHandledSeq: state.handledSeq,
-      status: evaluation.outcome,
-      lifecycle,
-      dataJson: applied ? JSON.stringify(newData) : null,
-      // What the event changed, not a copy of the journey's data (which the journey row holds).
-      outcomeJson: JSON.stringify(toStoredOutcome(outcome, state.data)),
-      feedback,
+      state,
+      event,
+      journey,
+      processors: this.deps.processors(state.typeName, state.version),
+      nowMs,
       ...(acceptInline ? { accept: acceptInline } : {}),
       ...(create ? { create } : {}),
-      timersToStart: effects.flatMap((effect) =>
-        effect.kind === 'startTimer'
-          ? [{ timerId: newId(), name: effect.timer, fireAtMs: effect.fireAtMs, eventType: effect.event.type, payloadJson: JSON.stringify(effect.event.payload), cancelOn: effect.unless }]
-          : [],
-      ),
-      timersToCancel: effects.flatMap((effect) => (effect.kind === 'cancelTimer' ? [effect.timer] : [])),
-      // Only an event that happened (applied) cancels timers waiting for it; a refused one did not.
-      cancelTimersOnEvent: applied && journey !== undefined && journey.timers.some((t) => t.unless.includes(event.type)),
-      calls: effects.flatMap((effect) =>
-        effect.kind === 'call'
-          ? [{ outboxId: newId(), system: effect.system, operation: effect.operation, requestJson: JSON.stringify(effect.request), replyEvent: effect.replyEvent, failureEvent: effect.failureEvent }]
-          : [],
-      ),
-    };
-
-    const oversized = this.deps.maxStatementBytes === undefined ? null : oversizedStatement(commit, this.deps.maxStatementBytes);
-    let result: MemberResult = oversized
-      ? { status: 'refused', error: new JourneyError('JE_STORE_QUERY_FAILED', `${oversized} is larger than the store's max_allowed_packet (${this.deps.maxStatementBytes} bytes)`) }
-      : await this.commit(commit);
+    });
+    const oversized = this.deps.maxStatementBytes === undefined ? null : oversizedStatement(decision.commit, this.deps.maxStatementBytes);
+    let result: MemberResult = oversized ? { status: 'refused', error: oversized } : await this.commit(decision.commit);
     if (result.status === 'refused') {
       // Poison: this outcome can never be stored. Inline, nothing is written yet: the normal path
       // accepts the event (intake already refused payloads the store cannot hold) and its mailbox
@@ -666,19 +475,17 @@ export class Worker {
         actor.state = null;
         return false;
       }
-      const refusal = refusalOf(commit, state, result.error, nowMs);
       this.deps.metrics.refusedByStore.inc();
       log().error({ err: result.error }, 'the outcome cannot be stored; the event ends rejected (STORE_REFUSED)');
-      ({ commit, outcome } = refusal);
-      lifecycle = commit.lifecycle;
-      newDataCommitted = state.data;
-      feedback.length = 0;
-      result = await this.commit(commit);
+      decision = refusalOf(decision.commit, state, result.error, nowMs);
+      result = await this.commit(decision.commit);
       if (result.status === 'refused') throw result.error; // not even the rejection fits: retried later
     }
+    const { commit, outcome } = decision;
+    const feedback = commit.feedback;
     if (result.status === 'fenced') {
       log().warn('commit fenced: partition lease lost');
-      this.losePartition(actor.partitionNo, 'fenced at commit');
+      this.leases.lose(actor.partitionNo, 'fenced at commit');
       return false;
     }
     if (result.status === 'conflict') {
@@ -692,8 +499,8 @@ export class Worker {
     // Committed: this node's copy follows the store.
     state.handledSeq += 1;
     if (state.handledSeq > state.acceptedSeq) state.acceptedSeq = state.handledSeq;
-    state.data = newDataCommitted;
-    state.lifecycle = lifecycle;
+    state.data = decision.data;
+    state.lifecycle = decision.lifecycle;
     if (actor.pending.delete(event.journeySeq)) this.depth -= 1;
     this.updateGauges();
     this.deps.metrics.handled.inc({ outcome: outcome.outcome });
@@ -746,24 +553,12 @@ export class Worker {
 
   private commit(commit: HandlingCommit): Promise<MemberResult> {
     return new Promise((resolve, reject) => {
-      this.commitQueue.push({ commit, resolve, reject });
-      this.pumpCommits();
+      this.commits.push({ commit, resolve, reject });
     });
   }
 
-  private pumpCommits(): void {
-    while (this.commitsInFlight < this.options.commitConcurrency && this.commitQueue.length > 0) {
-      const batch = this.commitQueue.splice(0, this.options.maxBatch);
-      this.commitsInFlight += 1;
-      void this.runBatch(batch).finally(() => {
-        this.commitsInFlight -= 1;
-        this.pumpCommits();
-      });
-    }
-  }
-
   private async runBatch(batch: QueuedCommit[]): Promise<void> {
-    const leases = new Map(this.leases);
+    const leases = this.leases.snapshot();
     const started = performance.now();
     try {
       // A stable lock order across batches.
@@ -809,7 +604,7 @@ export class Worker {
     for (const timer of due) {
       if (!this.active(timer.partitionNo)) continue;
       const eventId = newId();
-      const context: EventContext = { sender: 'system:timer', roles: ['system'], trustLevel: 3, channel: 'timer', origin: 'timer' };
+      const context = SYSTEM_CONTEXTS.timer;
       const newEvent: NewEvent = {
         eventId,
         type: timer.eventType,
@@ -853,51 +648,4 @@ export class Worker {
     this.deps.metrics.mailboxDepth.set(this.depth);
     this.deps.metrics.actors.set(this.actors.size);
   }
-}
-
-/**
- * The terminal rejection of an event whose outcome the store refused: the journey's data stays
- * as it was, nothing is emitted, started or called, and the outcome is small enough to store.
- */
-function refusalOf(refused: HandlingCommit, state: JourneyState, error: Error, nowMs: number): { commit: HandlingCommit; outcome: EventOutcome } {
-  const outcome: EventOutcome = {
-    eventId: refused.eventId,
-    journeyId: refused.journeyId,
-    outcome: 'rejected',
-    rejection: { code: 'STORE_REFUSED', message: `the outcome cannot be stored: ${error.message.slice(0, 300)}` },
-    seq: state.handledSeq + 1,
-    data: null,
-    emitted: [],
-    handledAt: new Date(nowMs).toISOString(),
-  };
-  const commit: HandlingCommit = {
-    ...refused,
-    status: 'rejected',
-    lifecycle: state.lifecycle === 'pending' ? 'failed' : state.lifecycle,
-    dataJson: null,
-    outcomeJson: JSON.stringify(toStoredOutcome(outcome, state.data)),
-    feedback: [],
-    timersToStart: [],
-    timersToCancel: [],
-    cancelTimersOnEvent: false,
-    calls: [],
-  };
-  return { commit, outcome };
-}
-
-/** Room in a packet for the statement's text and its other parameters. */
-const STATEMENT_OVERHEAD_BYTES = 64 * 1024;
-
-/** Names the first statement of `commit` that would not fit in one packet, or null. */
-function oversizedStatement(commit: HandlingCommit, maxBytes: number): string | null {
-  const limit = maxBytes - STATEMENT_OVERHEAD_BYTES;
-  // JSON text is at most 3 bytes per UTF-16 unit; measure exactly only what might not fit.
-  const bytes = (...texts: Array<string | null>): number =>
-    texts.reduce((sum, text) => sum + (text === null ? 0 : text.length * 3 <= limit ? text.length : Buffer.byteLength(text)), 0);
-  if (bytes(commit.dataJson) > limit) return "the journey's data";
-  if (bytes(commit.outcomeJson, commit.accept?.payloadJson ?? null, commit.accept?.contextJson ?? null) > limit) return "the event's outcome";
-  if (commit.feedback.some((event) => bytes(event.payloadJson, event.contextJson) > limit)) return 'an emitted event';
-  if (commit.timersToStart.some((timer) => bytes(timer.payloadJson) > limit)) return "a timer's event";
-  if (commit.calls.some((call) => bytes(call.requestJson) > limit)) return 'a back-end request';
-  return null;
 }

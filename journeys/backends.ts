@@ -16,9 +16,10 @@
 import { createHash } from 'node:crypto';
 import type { BackendHandler, BackendRegistry } from '../engine/index.js';
 import type { JsonObject } from '../dsl/index.js';
+import { ID_PATTERN } from '../common/index.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const ULID = ID_PATTERN;
 
 /** The time a ULID call id was made (its first 10 characters), as an ISO timestamp. */
 export function callTime(callId: string): string {

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkAtEdge, compileJourneys, evaluate } from '../../dsl/index.js';
+import { SYSTEM_CONTEXTS, checkAtEdge, compileJourneys, evaluate } from '../../dsl/index.js';
 import type { CompiledJourney, EventContext, Evaluation, JsonObject, ProcessorRegistry } from '../../dsl/index.js';
 
 const NOW = Date.UTC(2026, 5, 1, 8);
@@ -14,8 +14,8 @@ const WEEK_MS = 7 * DAY_MS;
 const dave: EventContext = { sender: 'dave', roles: ['customer'], trustLevel: 2, channel: 'app', origin: 'api' };
 const uma: EventContext = { sender: 'uma', roles: ['underwriter'], trustLevel: 3, channel: 'backoffice', origin: 'api' };
 const nina: EventContext = { sender: 'nina', roles: ['notary'], trustLevel: 3, channel: 'notary-portal', origin: 'api' };
-const backend: EventContext = { sender: 'system:backend', roles: ['system'], trustLevel: 3, channel: 'backend', origin: 'backend' };
-const timer: EventContext = { sender: 'system:timer', roles: ['system'], trustLevel: 3, channel: 'timer', origin: 'timer' };
+const backend: EventContext = SYSTEM_CONTEXTS.backend;
+const timer: EventContext = SYSTEM_CONTEXTS.timer;
 const application = { propertyAddress: 'Keizersgracht 1, Amsterdam', propertyValue: 50_000_000, loanAmount: 40_000_000, termMonths: 360, annualIncome: 10_000_000 };
 
 let mortgage: CompiledJourney;

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkAtEdge, compileJourneys, createPayloadValidators, evaluate, isInitiating } from '../../dsl/index.js';
+import { SYSTEM_CONTEXTS, checkAtEdge, compileJourneys, createPayloadValidators, evaluate, isInitiating } from '../../dsl/index.js';
 import type { CompiledJourney, EventContext, Evaluation, JsonObject } from '../../dsl/index.js';
 
 const NOW = Date.UTC(2026, 2, 2, 9, 30);
@@ -14,8 +14,8 @@ const aliceWeak: EventContext = { ...alice, trustLevel: 1 };
 const mallory: EventContext = { ...alice, sender: 'mallory' };
 const backoffice: EventContext = { sender: 'bo-17', roles: ['backoffice'], trustLevel: 3, channel: 'branch', origin: 'api' };
 // What the engine records for back-end replies and fired timers (engine/intake.ts, engine/worker.ts).
-const backend: EventContext = { sender: 'system:backend', roles: ['system'], trustLevel: 3, channel: 'backend', origin: 'backend' };
-const timer: EventContext = { sender: 'system:timer', roles: ['system'], trustLevel: 3, channel: 'timer', origin: 'timer' };
+const backend: EventContext = SYSTEM_CONTEXTS.backend;
+const timer: EventContext = SYSTEM_CONTEXTS.timer;
 
 const DEBTOR = 'NL91ABNA0417164300';
 const CREDITOR = 'DE89370400440532013000';

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkAtEdge, compileJourneys, evaluate } from '../../dsl/index.js';
+import { SYSTEM_CONTEXTS, checkAtEdge, compileJourneys, evaluate } from '../../dsl/index.js';
 import type { CompiledJourney, EventContext, Evaluation, JsonObject } from '../../dsl/index.js';
 
 const NOW = Date.UTC(2026, 4, 1, 12);
@@ -16,7 +16,7 @@ const tpp: EventContext = { sender: 'tpp-budgetapp', roles: ['tpp'], trustLevel:
 const psu: EventContext = { sender: 'psu-carol', roles: ['customer'], trustLevel: 2, channel: 'app', origin: 'api' };
 const psuWeak: EventContext = { ...psu, trustLevel: 1 };
 const otherTpp: EventContext = { ...tpp, sender: 'tpp-other' };
-const timer: EventContext = { sender: 'system:timer', roles: ['system'], trustLevel: 3, channel: 'timer', origin: 'timer' };
+const timer: EventContext = SYSTEM_CONTEXTS.timer;
 const request = { psu: 'psu-carol', accounts: ['NL91ABNA0417164300'], access: 'balances', frequencyPerDay: 4 };
 
 const journeys: Record<string, CompiledJourney> = {};

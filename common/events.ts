@@ -1,0 +1,11 @@
+/**
+ * The facts about events every layer shares, defined once: where an event came from, and the
+ * shape of the ids of journeys and events.
+ */
+
+/** Where an event came from: a caller of the API, an emit of the journey itself, a timer, a back end's reply. */
+export const EVENT_ORIGINS = ['api', 'emitted', 'timer', 'backend'] as const;
+export type EventOrigin = (typeof EVENT_ORIGINS)[number];
+
+/** Journey and event ids: ULIDs (26 characters of Crockford's base32). */
+export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
