@@ -3,14 +3,13 @@
  * handles each journey's events strictly one at a time in journey_seq order, and commits many
  * journeys' outcomes together (group commit).
  */
-import { isConnectionError, isDuplicateKeyError, isPermanentStatementError } from '../cache-store/index.js';
-import type { CommitResult, HandlingCommit, JournalEvent, NewEvent, PendingCall } from '../cache-store/index.js';
+import type { HandlingCommit, JournalEvent, NewEvent, PendingCall } from '../cache-store/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
-import { SYSTEM_CONTEXTS } from '../dsl/index.js';
 import type { CompiledJourney, JsonObject, ProcessorRegistry } from '../dsl/index.js';
-import { newId } from './ids.js';
-import { Batcher } from './batcher.js';
+import { GroupCommit } from './group-commit.js';
+import { TimerFiring } from './timer-firing.js';
+import type { MemberResult } from './group-commit.js';
 import { PartitionLeases } from './partition-leases.js';
 import { decideHandling, oversizedStatement, refusalOf } from './handling.js';
 import type { JourneyState } from './handling.js';
@@ -91,19 +90,6 @@ interface Dependencies {
   onCallsCommitted: (calls: Array<Omit<PendingCall, 'attempts'>>) => void;
 }
 
-/**
- * What a group commit answers for one member: the journal's result, or `refused` when the member's
- * own statements can never commit (too large for a packet, a value the store cannot hold), found
- * by committing it alone.
- */
-type MemberResult = CommitResult | { status: 'refused'; error: Error };
-
-interface QueuedCommit {
-  commit: HandlingCommit;
-  resolve: (result: MemberResult) => void;
-  reject: (error: Error) => void;
-}
-
 /** Sleeps, waking early when `signal` aborts; leaves no listener behind. */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -123,7 +109,8 @@ export class Worker {
   private readonly leases: PartitionLeases;
   private readonly actors = new Map<string, Actor>();
   /** The group commit: handled events of many journeys share one fenced transaction. */
-  private readonly commits: Batcher<QueuedCommit>;
+  private readonly commits: GroupCommit;
+  private readonly timers: TimerFiring;
   private depth = 0;
   private running = false;
   private readonly stopping = new AbortController();
@@ -134,7 +121,6 @@ export class Worker {
     private readonly options: WorkerOptions,
     private readonly deps: Dependencies,
   ) {
-    this.commits = new Batcher((batch) => this.runBatch(batch), { concurrency: options.commitConcurrency, maxBatch: options.maxBatch });
     this.log = deps.logger.child({ component: 'worker', owner: options.ownerId });
     this.leases = new PartitionLeases({
       options,
@@ -146,6 +132,20 @@ export class Worker {
       isBusy: (partitionNo) => this.partitionBusy(partitionNo),
       onLost: (partitionNo) => this.dropPartitionWork(partitionNo),
       onAcquired: (partitions) => this.recover(partitions),
+    });
+    this.commits = new GroupCommit(
+      { ownerId: options.ownerId, journal: deps.journal, metrics: deps.metrics, leases: () => this.leases.snapshot() },
+      { concurrency: options.commitConcurrency, maxBatch: options.maxBatch },
+    );
+    this.timers = new TimerFiring({
+      journal: deps.journal,
+      clock: deps.clock,
+      timersByClock: deps.timersByClock ?? false,
+      metrics: deps.metrics,
+      log: this.log,
+      ownedPartitions: () => this.ownedPartitions,
+      active: (partitionNo) => this.active(partitionNo),
+      deliver: (event) => this.deliver(event),
     });
   }
 
@@ -187,7 +187,7 @@ export class Worker {
     );
     this.loops.push(this.every(this.options.leaseRenewMs, 'membership', () => this.leases.heartbeat()));
     this.loops.push(this.every(this.options.sweepEveryMs, 'sweep', () => this.sweep(this.options.sweepAfterMs)));
-    this.loops.push(this.every(this.options.timerPollMs, 'timers', () => this.fireDueTimers()));
+    this.loops.push(this.every(this.options.timerPollMs, 'timers', () => this.timers.fireDue()));
     this.loops.push(this.every(Math.max(1_000, this.options.idleEvictMs / 4), 'evict', () => Promise.resolve(this.evictIdle())));
   }
 
@@ -552,86 +552,7 @@ export class Worker {
   // Group commit
 
   private commit(commit: HandlingCommit): Promise<MemberResult> {
-    return new Promise((resolve, reject) => {
-      this.commits.push({ commit, resolve, reject });
-    });
-  }
-
-  private async runBatch(batch: QueuedCommit[]): Promise<void> {
-    const leases = this.leases.snapshot();
-    const started = performance.now();
-    try {
-      // A stable lock order across batches.
-      const commits = batch.map((q) => q.commit);
-      const results = await this.deps.journal.commitHandlingBatch(this.options.ownerId, leases, commits);
-      this.deps.metrics.commitLatency.observe((performance.now() - started) / 1000);
-      this.deps.metrics.batchSize.observe(batch.length);
-      batch.forEach((queued, i) => queued.resolve(results[i] ?? { status: 'conflict' }));
-    } catch (error) {
-      const wrapped = ensureError(error);
-      // The store's trouble, not the members': an unknown commit outcome (each actor reloads
-      // from the store, which tells) or no store at all. Every member retries later.
-      // (A statement too large for a packet drops its connection too, but it is the member's fault.)
-      const storeTrouble = isJourneyError(wrapped, 'JE_STORE_COMMIT_UNKNOWN') || (isConnectionError(error) && !isPermanentStatementError(error));
-      if (!storeTrouble && batch.length > 1) {
-        // One member spoiled the shared commit (which wrote nothing): a reused idempotency key
-        // inline, a row too large, a value the store cannot hold. Halving isolates it in a few
-        // commits, and every other member commits.
-        this.deps.metrics.retried.inc({ reason: isDuplicateKeyError(error) ? 'duplicate-key' : 'isolate' }, batch.length);
-        const half = Math.ceil(batch.length / 2);
-        await this.runBatch(batch.slice(0, half));
-        await this.runBatch(batch.slice(half));
-        return;
-      }
-      const [alone] = batch;
-      if (alone && batch.length === 1 && isPermanentStatementError(error)) {
-        alone.resolve({ status: 'refused', error: wrapped });
-        return;
-      }
-      for (const queued of batch) queued.reject(wrapped);
-    }
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Timers
-
-  private async fireDueTimers(): Promise<void> {
-    const partitions = this.ownedPartitions;
-    if (partitions.length === 0) return;
-    // Due by the database's clock: a node whose own clock runs days ahead must not fire early.
-    const at = this.deps.timersByClock ? this.deps.clock.nowMs() : undefined;
-    const due = await this.deps.journal.dueTimers(partitions, 200, at);
-    for (const timer of due) {
-      if (!this.active(timer.partitionNo)) continue;
-      const eventId = newId();
-      const context = SYSTEM_CONTEXTS.timer;
-      const newEvent: NewEvent = {
-        eventId,
-        type: timer.eventType,
-        payloadJson: JSON.stringify(timer.payload),
-        contextJson: JSON.stringify(context),
-        origin: 'timer',
-        causedBy: null,
-        idempotencyKey: `timer:${timer.timerId}`,
-        requestHash: null,
-      };
-      // Firing and accepting the timer's event are one transaction: exactly once.
-      const seq = await this.deps.journal.fireTimer(timer, newEvent);
-      if (seq === null) continue;
-      this.deps.metrics.accepted.inc({ origin: 'timer' });
-      this.log.info({ journeyId: timer.journeyId, eventId, timer: timer.name }, 'timer fired');
-      this.deliver({
-        eventId,
-        journeyId: timer.journeyId,
-        journeySeq: seq,
-        partitionNo: timer.partitionNo,
-        type: timer.eventType,
-        payload: timer.payload,
-        context: context as unknown as Record<string, unknown>,
-        origin: 'timer',
-        causedBy: null,
-      });
-    }
+    return this.commits.commit(commit);
   }
 
   // -------------------------------------------------------------------------------------------
