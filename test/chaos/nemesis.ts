@@ -491,13 +491,16 @@ function engineStream(targets: NemesisTargets, log: FaultLog): FaultStream {
       { name: 'node-restart', weight: 2, durationMs: [0, 0] },
     ],
     async inject(kind, pick, endsAt) {
-      // Only when every node serves again: a node takes from seconds to a minute to start on a
-      // busy machine, and faults every few seconds would otherwise keep all three down at once
-      // for minutes (seen: seed 957981818), an outage no client retry outlasts.
-      const waited = await waitUntil(() => everyNodeServes(targets.nodes), Math.min(NODE_START_WAIT_MS, endsAt - performance.now()));
-      if (waited === null) return { skipped: 'not every node serves yet' };
-      if (waited > 2_000) log.note(`   engine stream waited ${Math.round(waited)} ms for every node to serve`);
       const node = pickOf(targets.nodes, pick);
+      // Only while the other nodes serve, so two still do after the fault: a node takes from
+      // seconds to a minute to start on a busy machine, and faults every few seconds would
+      // otherwise keep all three down at once for minutes (seen: seed 957981818), an outage no
+      // client retry outlasts. The target itself may still be starting: a kill mid-recovery.
+      const others = targets.nodes.filter((other) => other !== node);
+      const waited = await waitUntil(() => everyNodeServes(others), Math.min(NODE_START_WAIT_MS, endsAt - performance.now()));
+      if (waited === null) return { skipped: `${others.map((other) => other.nodeId).join(' and ')} do not both serve yet` };
+      if (waited > 2_000) log.note(`   engine stream waited ${Math.round(waited)} ms for ${others.map((other) => other.nodeId).join(' and ')} to serve`);
+      if (!node.running) return { skipped: `${node.nodeId} exited by itself and is about to be started again` };
       switch (kind.name) {
         case 'node-kill':
           await node.kill();
