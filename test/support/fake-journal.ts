@@ -528,7 +528,9 @@ export class FakeJournal implements Journal {
   private async run<T>(method: JournalMethod, work: () => T): Promise<T> {
     this.counts.set(method, this.called(method) + 1);
     const failure = this.failures.get(method)?.shift();
-    await (this.holds.get(method) ?? Promise.resolve()); // never synchronous, like a round trip
+    // A round trip is a macrotask: an engine loop that only ever awaits the journal cannot starve timers.
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.holds.get(method);
     if (failure && !failure.afterEffect) throw failure.error;
     const before = structuredClone(this.tables);
     let result: T;
