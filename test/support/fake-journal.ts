@@ -528,9 +528,10 @@ export class FakeJournal implements Journal {
   private async run<T>(method: JournalMethod, work: () => T): Promise<T> {
     this.counts.set(method, this.called(method) + 1);
     const failure = this.failures.get(method)?.shift();
+    const held = this.holds.get(method); // as things stand when it is called: a later hold does not catch it
     // A round trip is a macrotask: an engine loop that only ever awaits the journal cannot starve timers.
     await new Promise((resolve) => setImmediate(resolve));
-    await this.holds.get(method);
+    await held;
     if (failure && !failure.afterEffect) throw failure.error;
     const before = structuredClone(this.tables);
     let result: T;
