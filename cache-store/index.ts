@@ -40,8 +40,8 @@ export {
   validateSearchField,
 } from './search-columns.js';
 export type { SearchColumnsReport, SearchFieldSpec } from './search-columns.js';
-export { listDeployments, loadDeployment, saveDeployment } from './deployments.js';
-export type { Deployment, DeploymentSummary, NewDeployment } from './deployments.js';
+export { listDeployments, loadDeployment, saveDeployment } from './deployment-records.js';
+export type { Deployment, DeploymentSummary, NewDeployment } from './deployment-records.js';
 // The store's identity (namespace of its grid keys) and the partitions nobody owns (readiness).
 export { ensureClusterId } from './cluster-identity.js';
 export { unownedPartitions } from './partition-health.js';

@@ -12,7 +12,7 @@ import type { OutboxCursor, PendingCall } from './journal-outbox.js';
 import type { HistoryRow, StoredOutcome } from './journal-reads.js';
 import type { JournalEvent, JourneyRow, NewEvent } from './journal-rows.js';
 import type { DueTimer } from './journal-timers.js';
-import type { NewDeployment } from './deployments.js';
+import type { NewDeployment } from './deployment-records.js';
 import type { SearchFieldSpec } from './search-columns.js';
 import type { StoreHealth } from './store-types.js';
 

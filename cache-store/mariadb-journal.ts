@@ -3,7 +3,7 @@
  * or one read on a pooled connection. What escapes is a registry error (see journal-port.ts).
  */
 import type { PoolConnection } from 'mariadb';
-import { saveDeployment } from './deployments.js';
+import { saveDeployment } from './deployment-records.js';
 import { commitHandlingBatch } from './journal-handling.js';
 import { acceptBatch, appendEvent, eventExists, findByIdempotencyKey, insertInitiatingEvent } from './journal-intake.js';
 import type { IntakeEntry, IntakeResult } from './journal-intake.js';

@@ -9,7 +9,7 @@ import { CallRunner, DEFAULT_CALL_OPTIONS } from './calls.js';
 import { ClockSync, DEFAULT_CLOCK_SYNC_OPTIONS } from './clock-sync.js';
 import type { ClockSyncOptions } from './clock-sync.js';
 import type { BackendRegistry, CallOptions } from './calls.js';
-import { Deployments } from './deployments.js';
+import { DeploymentRegistry } from './deployment-registry.js';
 import { ID_PATTERN } from './ids.js';
 import { InlineForwarder } from './forwarding.js';
 import { Intake } from './intake.js';
@@ -31,8 +31,8 @@ import type {
   Readiness,
   SearchQuery,
 } from './types.js';
-import { DEFAULT_WORKER_OPTIONS, Worker } from './worker.js';
-import type { WorkerOptions } from './worker.js';
+import { DEFAULT_WORKER_OPTIONS, JourneyWorker } from './journey-worker.js';
+import type { WorkerOptions } from './journey-worker.js';
 
 export interface EngineOptions {
   /** Names this node in logs and leases. @defaultValue `<hostname>-<pid>` */
@@ -134,7 +134,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   await clockSync?.sync();
   const clock: Clock = options.clock ?? corrected ?? systemClock;
   const outcomes = new OutcomeHub({ ...DEFAULT_OUTCOME_HUB_LIMITS, ...options.outcomeHub });
-  const deployments = new Deployments(options.journeys, options.processors);
+  const deployments = new DeploymentRegistry(options.journeys, options.processors);
   const requestedPartitions = options.partitionCount ?? 64;
   if (!Number.isInteger(requestedPartitions) || requestedPartitions < 1 || requestedPartitions > 4096) {
     throw new JourneyError('JE_CONFIG_INVALID', 'PARTITIONS must be an integer from 1 to 4096', { details: { setting: 'PARTITIONS' } });
@@ -170,7 +170,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   const unownedGraceMs = 2 * (options.workerOptions?.leaseTtlMs ?? DEFAULT_WORKER_OPTIONS.leaseTtlMs);
   const inflight = { accepts: 0 };
   const maxInflightAccepts = options.maxInflightAccepts ?? 2000;
-  let worker: Worker | null = null;
+  let worker: JourneyWorker | null = null;
   let owners = new Map<number, string>();
   let stopped = false;
   let calls: CallRunner | null = null;
@@ -185,7 +185,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       ownerId,
       partitionCount,
     };
-    worker = new Worker(workerOptions, {
+    worker = new JourneyWorker(workerOptions, {
       journal,
       grid,
       maxStatementBytes: journal.maxStatementBytes,

@@ -3,10 +3,10 @@ export { createEngine } from './engine.js';
 export type { EngineOptions } from './engine.js';
 export { callQueuePrefix, startEngineNode } from './node.js';
 export type { EngineNode, EngineNodeOptions } from './node.js';
-export { compareVersions } from './deployments.js';
+export { compareVersions } from './deployment-registry.js';
 export { ID_PATTERN, newId, partitionOf, rendezvousOwner } from './ids.js';
-export { DEFAULT_WORKER_OPTIONS } from './worker.js';
-export type { WorkerOptions } from './worker.js';
+export { DEFAULT_WORKER_OPTIONS } from './journey-worker.js';
+export type { WorkerOptions } from './journey-worker.js';
 export type { GridPort, InlineEvent, JournalPort, NodeMessage } from './ports.js';
 export type {
   AcceptRequest,

@@ -15,11 +15,11 @@ import { ID_PATTERN, newId, partitionOf } from './ids.js';
 import type { EngineMetrics } from './metrics.js';
 import type { InlineEvent, JournalPort } from './ports.js';
 import type { AcceptRequest, AcceptResult } from './types.js';
-import type { Deployments } from './deployments.js';
+import type { DeploymentRegistry } from './deployment-registry.js';
 
 export interface IntakeDependencies {
   journal: JournalPort;
-  deployments: Deployments;
+  deployments: DeploymentRegistry;
   metrics: EngineMetrics;
   logger: Logger;
   partitionCount: number;

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../../cache-store/index.js';
 import { JourneyError, silentLogger } from '../../common/index.js';
 import type { EventContext } from '../../dsl/index.js';
-import { Deployments } from '../../engine/deployments.js';
+import { DeploymentRegistry } from '../../engine/deployment-registry.js';
 import { newId } from '../../engine/index.js';
 import type { AcceptRequest, AcceptResult } from '../../engine/index.js';
 import { Intake } from '../../engine/intake.js';
@@ -18,9 +18,9 @@ import { walletContext, walletJourney } from '../support/wallet.js';
 
 const alice: EventContext = walletContext('alice');
 
-let deployments: Deployments;
+let deployments: DeploymentRegistry;
 beforeAll(async () => {
-  deployments = new Deployments([await walletJourney()]);
+  deployments = new DeploymentRegistry([await walletJourney()]);
 });
 
 function intakeOn(journal: FakeJournal, deps: Partial<IntakeDependencies> = {}): { intake: Intake; routed: JournalEvent[] } {

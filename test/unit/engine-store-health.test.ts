@@ -2,7 +2,7 @@
 // with fake store calls; the real outage is test/chaos/store-fail-fast.test.ts.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JourneyError, isJourneyError, silentLogger } from '../../common/index.js';
-import { Deployments } from '../../engine/deployments.js';
+import { DeploymentRegistry } from '../../engine/deployment-registry.js';
 import { Intake } from '../../engine/intake.js';
 import { EngineMetrics } from '../../engine/metrics.js';
 import type { JournalPort } from '../../engine/ports.js';
@@ -160,7 +160,7 @@ describe('intake while the store is down', () => {
     store.start();
     const intake = new Intake({
       journal,
-      deployments: new Deployments([await walletJourney()]),
+      deployments: new DeploymentRegistry([await walletJourney()]),
       metrics,
       logger: silentLogger(),
       partitionCount: 4,

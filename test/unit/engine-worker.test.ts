@@ -10,12 +10,12 @@ import type { JournalEvent, NewEvent } from '../../cache-store/index.js';
 import { isJourneyError, silentLogger } from '../../common/index.js';
 import type { Clock } from '../../common/index.js';
 import type { EventContext } from '../../dsl/index.js';
-import { Deployments } from '../../engine/deployments.js';
+import { DeploymentRegistry } from '../../engine/deployment-registry.js';
 import { DEFAULT_WORKER_OPTIONS, newId, partitionOf } from '../../engine/index.js';
 import type { EventOutcome, WorkerOptions } from '../../engine/index.js';
 import { EngineMetrics } from '../../engine/metrics.js';
 import { OutcomeHub } from '../../engine/outcomes.js';
-import { Worker } from '../../engine/worker.js';
+import { JourneyWorker } from '../../engine/journey-worker.js';
 import { FakeJournal, commitUnknownError, storeUnavailableError } from '../support/fake-journal.js';
 import { exampleJourneys, walletContext, walletJourney } from '../support/wallet.js';
 
@@ -48,14 +48,14 @@ class TestClock implements Clock {
   }
 }
 
-let deployments: Deployments;
+let deployments: DeploymentRegistry;
 beforeAll(async () => {
   const sct = (await exampleJourneys()).find((j) => j.name === SCT.typeName && j.version === SCT.typeVersion);
   if (!sct) throw new Error('mybank/payment/sct 2.0 did not compile');
-  deployments = new Deployments([await walletJourney(), sct]);
+  deployments = new DeploymentRegistry([await walletJourney(), sct]);
 });
 
-const running: Worker[] = [];
+const running: JourneyWorker[] = [];
 afterEach(async () => {
   await Promise.all(running.splice(0).map((worker) => worker.stop()));
 });
@@ -79,7 +79,7 @@ async function startWorker(options: { journal?: FakeJournal; clock?: TestClock; 
     timerPollMs: 60_000,
     ...options.worker,
   };
-  const worker = new Worker(workerOptions, {
+  const worker = new JourneyWorker(workerOptions, {
     journal,
     grid: null,
     maxStatementBytes: journal.maxStatementBytes,
@@ -128,7 +128,7 @@ async function accept(
 
 /** Offers an event for inline handling; `seq` is what the worker answers (null: not taken, nothing written). */
 async function inline(
-  worker: Worker,
+  worker: JourneyWorker,
   journeyId: string,
   type: string,
   payload: Record<string, unknown>,
@@ -164,7 +164,7 @@ function committedEvents(journal: FakeJournal): string[] {
 
 const handledSeq = (journal: FakeJournal, journeyId: string): number | undefined => journal.rows.journeys.get(journeyId)?.handledSeq;
 
-describe('Worker against the in-memory journal', () => {
+describe('JourneyWorker against the in-memory journal', () => {
   it('takes every partition at start, recovers their pending events, and hands them back at stop', async () => {
     const journal = new FakeJournal();
     const id = newId();

@@ -105,7 +105,7 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
-export class Worker {
+export class JourneyWorker {
   private readonly leases: PartitionLeases;
   private readonly actors = new Map<string, Actor>();
   /** The group commit: handled events of many journeys share one fenced transaction. */

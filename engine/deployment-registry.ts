@@ -27,7 +27,7 @@ export function compareVersions(a: string, b: string): number {
 }
 
 /** The journey versions this engine runs, with their payload validators compiled once. */
-export class Deployments {
+export class DeploymentRegistry {
   private readonly byKey = new Map<string, Entry>();
 
   constructor(journeys: CompiledJourney[], processors: Record<string, ProcessorRegistry> = {}) {
