@@ -153,7 +153,10 @@ async function jwtIdentity(request: FastifyRequest, options: ResolvedApiOptions 
       if (error instanceof JourneyError) throw error;
       if (error instanceof joseErrors.JWTExpired) throw new JourneyError('JE_UNAUTHENTICATED', 'The bearer token has expired', { cause: error });
       if (error instanceof joseErrors.JWTClaimValidationFailed) {
-        throw new JourneyError('JE_UNAUTHENTICATED', `The bearer token's ${error.claim} claim is not accepted`, { cause: error, details: { claim: error.claim } });
+        throw new JourneyError('JE_UNAUTHENTICATED', `The bearer token's ${error.claim} claim is not accepted`, {
+          cause: error,
+          details: { claim: error.claim },
+        });
       }
       throw new JourneyError('JE_UNAUTHENTICATED', 'The bearer token is invalid', { cause: error });
     }

@@ -80,11 +80,17 @@ export function toJourneyError(thrown: unknown, bodyLimitBytes: number): { error
         return { error: new JourneyError('JE_NOT_FOUND', 'No such route', cause), internal: false };
       case 413:
         return {
-          error: new JourneyError('JE_PAYLOAD_TOO_LARGE', `The request body exceeds ${bodyLimitBytes} bytes`, { ...cause, details: { limitBytes: bodyLimitBytes } }),
+          error: new JourneyError('JE_PAYLOAD_TOO_LARGE', `The request body exceeds ${bodyLimitBytes} bytes`, {
+            ...cause,
+            details: { limitBytes: bodyLimitBytes },
+          }),
           internal: false,
         };
       case 415:
-        return { error: new JourneyError('JE_UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON (Content-Type: application/json)', cause), internal: false };
+        return {
+          error: new JourneyError('JE_UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON (Content-Type: application/json)', cause),
+          internal: false,
+        };
       default:
         if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
           return { error: new JourneyError('JE_BAD_REQUEST', error.message, { ...cause, details: { reason: error.code } }), internal: false };

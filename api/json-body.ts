@@ -110,9 +110,13 @@ export function parseJsonBody(raw: Buffer, maxDepth: number): unknown {
   }
   const violations = findHostileValues(parsed);
   if (violations.length > 0) {
-    throw new JourneyError('JE_BAD_REQUEST', `The request body holds values the engine does not accept: ${violations.map((v) => `${v.pointer || '(root)'} ${v.message}`).join('; ')}`, {
-      details: { reason: 'values', violations },
-    });
+    throw new JourneyError(
+      'JE_BAD_REQUEST',
+      `The request body holds values the engine does not accept: ${violations.map((v) => `${v.pointer || '(root)'} ${v.message}`).join('; ')}`,
+      {
+        details: { reason: 'values', violations },
+      },
+    );
   }
   return parsed;
 }

@@ -235,7 +235,7 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
   paths['/journeys'] = {
     get: {
       operationId: 'searchJourneys',
-      summary: "Search journeys of one type by its declared search fields",
+      summary: 'Search journeys of one type by its declared search fields',
       tags: ['journeys'],
       parameters: searchParams,
       responses: {
@@ -255,7 +255,13 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
     },
   };
   paths['/health'] = {
-    get: { operationId: 'health', summary: 'Liveness: 200 while the process serves', tags: ['operations'], security: [], responses: { 200: { description: 'Alive.', content: json(ref('Health')) } } },
+    get: {
+      operationId: 'health',
+      summary: 'Liveness: 200 while the process serves',
+      tags: ['operations'],
+      security: [],
+      responses: { 200: { description: 'Alive.', content: json(ref('Health')) } },
+    },
   };
   paths['/ready'] = {
     get: {
@@ -276,12 +282,25 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
     },
   };
   paths['/openapi.json'] = {
-    get: { operationId: 'openapi', summary: 'This document', tags: ['operations'], security: [], responses: { 200: { description: 'OpenAPI 3.1.', content: json({ type: 'object' }) } } },
+    get: {
+      operationId: 'openapi',
+      summary: 'This document',
+      tags: ['operations'],
+      security: [],
+      responses: { 200: { description: 'OpenAPI 3.1.', content: json({ type: 'object' }) } },
+    },
   };
 
   const securitySchemes =
     settings.authMode === 'jwt'
-      ? { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Claims: `sub` (sender), `roles`, `trust_level` (0..3), optional `channel`, `geo`; `exp` required.' } }
+      ? {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: 'Claims: `sub` (sender), `roles`, `trust_level` (0..3), optional `channel`, `geo`; `exp` required.',
+          },
+        }
       : { devSender: { type: 'apiKey', in: 'header', name: 'X-Dev-Sender', description: 'DEV MODE, LOCAL ONLY: the sender is whatever this header says.' } };
   return {
     openapi: '3.1.0',

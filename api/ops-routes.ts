@@ -44,7 +44,10 @@ export async function registerOpsRoutes(app: FastifyInstance, engine: JourneyEng
   if (options.docs) {
     // The UI plugin reads the document through @fastify/swagger; static mode with a transform
     // hands it the same generated document as /openapi.json.
-    await app.register(fastifySwagger, { mode: 'static', specification: { document: { openapi: '3.1.0', info: { title: 'Journey Engine API', version: '0' }, paths: {} } } });
+    await app.register(fastifySwagger, {
+      mode: 'static',
+      specification: { document: { openapi: '3.1.0', info: { title: 'Journey Engine API', version: '0' }, paths: {} } },
+    });
     await app.register(fastifySwaggerUi, {
       routePrefix: DOCS_PREFIX,
       transformSpecificationClone: false,

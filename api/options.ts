@@ -243,11 +243,9 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
       .filter((error) => error.keyword !== 'if')
       .map((error) => ({ setting: settingName(error), message: error.message ?? 'is invalid' }));
     const first = violations[0];
-    throw new JourneyError(
-      'JE_CONFIG_INVALID',
-      first ? `API setting ${first.setting || '(root)'} ${first.message}` : 'API options are invalid',
-      { details: { violations } },
-    );
+    throw new JourneyError('JE_CONFIG_INVALID', first ? `API setting ${first.setting || '(root)'} ${first.message}` : 'API options are invalid', {
+      details: { violations },
+    });
   }
   const resolved = copy as ResolvedApiOptions;
   if (resolved.auth.mode === 'jwt') loadJwtKeys(resolved.auth);

@@ -79,7 +79,8 @@ export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine)
     { schema: { params: journeyIdParamsSchema, response: { 200: journeyViewSchema, ...errorResponses } } },
     async (request) => {
       const journey = await engine.getJourney(request.params.journeyId);
-      if (!journey) throw new JourneyError('JE_JOURNEY_NOT_FOUND', `No journey ${request.params.journeyId}`, { details: { journeyId: request.params.journeyId } });
+      if (!journey)
+        throw new JourneyError('JE_JOURNEY_NOT_FOUND', `No journey ${request.params.journeyId}`, { details: { journeyId: request.params.journeyId } });
       return journey;
     },
   );

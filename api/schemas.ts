@@ -155,7 +155,7 @@ export const journeyViewSchema = {
     journeyType: { type: 'string' },
     type: { type: 'string', description: 'Same as journeyType.' },
     version: { type: 'string' },
-    status: { type: 'string', description: "Business status: data.status when the journey keeps one, else the lifecycle." },
+    status: { type: 'string', description: 'Business status: data.status when the journey keeps one, else the lifecycle.' },
     lifecycle: { type: 'string', enum: ['pending', 'active', 'failed'] },
     data: { type: ['object', 'null'], additionalProperties: true },
     seq: { type: 'integer' },

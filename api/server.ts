@@ -38,7 +38,13 @@ function logAuthMode(logger: Logger, options: ResolvedApiOptions): void {
     );
   } else {
     logger.info(
-      { auth: 'jwt', secrets: options.auth.secrets.length, publicKeys: options.auth.publicKeys.length, issuer: options.auth.issuer, audience: options.auth.audience },
+      {
+        auth: 'jwt',
+        secrets: options.auth.secrets.length,
+        publicKeys: options.auth.publicKeys.length,
+        issuer: options.auth.issuer,
+        audience: options.auth.audience,
+      },
       'API authentication: JWT bearer tokens',
     );
   }

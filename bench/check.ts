@@ -55,7 +55,21 @@ function apply(model: WalletModel, type: string, amount: number): void {
 const fresh = (): WalletModel => ({ balance: 0, deposits: 0, withdrawals: 0, status: 'open' });
 
 function emptyReport(wallets: number): CheckReport {
-  return { exact: false, wallets, acked: 0, refused: 0, ambiguous: 0, stored: 0, lost: 0, doubled: 0, phantom: 0, outOfOrder: 0, wrongState: 0, wrongOutcome: 0, problems: [] };
+  return {
+    exact: false,
+    wallets,
+    acked: 0,
+    refused: 0,
+    ambiguous: 0,
+    stored: 0,
+    lost: 0,
+    doubled: 0,
+    phantom: 0,
+    outOfOrder: 0,
+    wrongState: 0,
+    wrongOutcome: 0,
+    problems: [],
+  };
 }
 
 function finish(report: CheckReport): CheckReport {
@@ -177,7 +191,10 @@ export function checkEngine(wallets: Wallet[], records: OpRecord[], events: Stor
       const r = seen.get(Number(e.journey_seq));
       if (r && (r.balance !== model.balance || r.deposits !== model.deposits || r.withdrawals !== model.withdrawals || r.outcome !== 'applied')) {
         report.wrongOutcome += 1;
-        problem(report, `wallet ${wallet.index} seq ${e.journey_seq}: client saw ${r.outcome} ${r.balance}/${r.deposits}/${r.withdrawals}, replay ${model.balance}/${model.deposits}/${model.withdrawals}`);
+        problem(
+          report,
+          `wallet ${wallet.index} seq ${e.journey_seq}: client saw ${r.outcome} ${r.balance}/${r.deposits}/${r.withdrawals}, replay ${model.balance}/${model.deposits}/${model.withdrawals}`,
+        );
       }
     }
     const data = journey.data ? (JSON.parse(journey.data) as WalletModel) : null;
@@ -225,7 +242,10 @@ export function checkRestate(wallets: Wallet[], records: OpRecord[], states: Map
       apply(model, op.type, op.amount);
       if (ambiguous === 0 && (r.seq !== expectedSeq || r.balance !== model.balance || r.deposits !== model.deposits || r.withdrawals !== model.withdrawals)) {
         report.wrongOutcome += 1;
-        problem(report, `wallet ${wallet.index} op ${r.k}: saw seq ${String(r.seq)} ${r.balance}/${r.deposits}/${r.withdrawals}, replay seq ${expectedSeq} ${model.balance}/${model.deposits}/${model.withdrawals}`);
+        problem(
+          report,
+          `wallet ${wallet.index} op ${r.k}: saw seq ${String(r.seq)} ${r.balance}/${r.deposits}/${r.withdrawals}, replay seq ${expectedSeq} ${model.balance}/${model.deposits}/${model.withdrawals}`,
+        );
       }
     }
     report.acked += acked;

@@ -11,7 +11,10 @@ function codeState(): BenchResult['code'] {
   try {
     const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
     // The bench itself and the floor run from the working tree; engine processes may not.
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'engine', 'cache-store', 'grid', 'api', 'dsl', 'common', 'cli', 'journeys'], { cwd: ROOT, encoding: 'utf8' })
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'engine', 'cache-store', 'grid', 'api', 'dsl', 'common', 'cli', 'journeys'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    })
       .split('\n')
       .filter((line) => line.trim().length > 0)
       .map((line) => line.slice(3));

@@ -10,7 +10,12 @@ import type { BenchResult } from './result-types.js';
 import type { EngineEnv } from './run-context.js';
 
 /** The profiling hooks of the run's environment; both do nothing without `--cpu-prof`. */
-export function cpuProfiling(options: BenchOptions, profileDir: string, result: BenchResult, log: (line: string) => void): Pick<EngineEnv, 'nodeArgs' | 'collectProfile'> {
+export function cpuProfiling(
+  options: BenchOptions,
+  profileDir: string,
+  result: BenchResult,
+  log: (line: string) => void,
+): Pick<EngineEnv, 'nodeArgs' | 'collectProfile'> {
   return {
     nodeArgs: (name) => (options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, name)}`] : []),
     collectProfile: (name, loadFromMs) => {
@@ -20,7 +25,10 @@ export function cpuProfiling(options: BenchOptions, profileDir: string, result: 
         // The main thread's profile is the one with the most CPU (others: loader/worker threads).
         const summaries = readdirSync(dir)
           .filter((f) => f.endsWith('.cpuprofile'))
-          .map((file) => ({ file, summary: summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Parameters<typeof summarizeProfile>[0], 30, loadFromMs) }))
+          .map((file) => ({
+            file,
+            summary: summarizeProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')) as Parameters<typeof summarizeProfile>[0], 30, loadFromMs),
+          }))
           .sort((a, b) => b.summary.busy * b.summary.totalMs - a.summary.busy * a.summary.totalMs);
         const main = summaries[0];
         if (main) {

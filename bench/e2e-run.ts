@@ -17,7 +17,10 @@ import { LOCAL_MARIADB, createDatabase, freePort, queryDatabase, startEngineNode
 import type { CpuReport } from './services.js';
 import { summarize } from './stats.js';
 
-async function dbRates(database: string, eventIds: string[]): Promise<{ n: number; acceptedSpanUs: number; handledSpanUs: number; lagUs: number; series: number[] }> {
+async function dbRates(
+  database: string,
+  eventIds: string[],
+): Promise<{ n: number; acceptedSpanUs: number; handledSpanUs: number; lagUs: number; series: number[] }> {
   const rows = await queryDatabase<{ n: number; acc_us: number; span_us: number; lag_us: number }>(
     LOCAL_MARIADB,
     database,
@@ -38,16 +41,38 @@ async function dbRates(database: string, eventIds: string[]): Promise<{ n: numbe
   const series = new Array<number>(last + 1).fill(0);
   for (const r of seriesRows) series[Number(r.s)] = Number(r.n);
   const row = rows[0];
-  return { n: Number(row?.n ?? 0), acceptedSpanUs: Number(row?.acc_us ?? 0), handledSpanUs: Number(row?.span_us ?? 0), lagUs: Number(row?.lag_us ?? 0), series };
+  return {
+    n: Number(row?.n ?? 0),
+    acceptedSpanUs: Number(row?.acc_us ?? 0),
+    handledSpanUs: Number(row?.span_us ?? 0),
+    lagUs: Number(row?.lag_us ?? 0),
+    series,
+  };
 }
 
-async function engineE2e(env: EngineEnv, peer: Peer | null, floor: Floor | null, onPeer: (run: (SystemRun & { version: string }) | { error: string }) => void): Promise<SystemRun> {
+async function engineE2e(
+  env: EngineEnv,
+  peer: Peer | null,
+  floor: Floor | null,
+  onPeer: (run: (SystemRun & { version: string }) | { error: string }) => void,
+): Promise<SystemRun> {
   const { options, cleanups, sampler } = env;
   const database = `je_bench_${env.runId}_e2e`;
   const url = await createDatabase(LOCAL_MARIADB, database, cleanups);
   const port = await freePort();
   const node = startEngineNode(
-    { mariadbUrl: url, seeds: env.cluster.seeds, keyPrefix: `bench-${env.runId}-e2e`, roles: 'api,worker', nodeId: 'bench-e2e', port, partitions: options.partitions, logLevel: 'warn', nodeArgs: env.nodeArgs('bench-e2e'), codeDir: env.codeDir },
+    {
+      mariadbUrl: url,
+      seeds: env.cluster.seeds,
+      keyPrefix: `bench-${env.runId}-e2e`,
+      roles: 'api,worker',
+      nodeId: 'bench-e2e',
+      port,
+      partitions: options.partitions,
+      logLevel: 'warn',
+      nodeArgs: env.nodeArgs('bench-e2e'),
+      codeDir: env.codeDir,
+    },
     cleanups,
   );
   const spawnedAt = performance.now();
@@ -96,7 +121,9 @@ async function engineE2e(env: EngineEnv, peer: Peer | null, floor: Floor | null,
         continue;
       }
       const isEngine = turn === 'engine';
-      const who = isEngine ? { driver: driver as WalletDriver, wallets, meter } : { driver: peerOk?.driver as WalletDriver, wallets: peerOk?.wallets ?? [], meter: peerOk?.meter ?? meter };
+      const who = isEngine
+        ? { driver: driver as WalletDriver, wallets, meter }
+        : { driver: peerOk?.driver as WalletDriver, wallets: peerOk?.wallets ?? [], meter: peerOk?.meter ?? meter };
       sampler.phase = isEngine ? 'sync' : 'restate-sync';
       who.meter.begin();
       const run = await runClosed(who.driver, who.wallets, {
@@ -134,10 +161,17 @@ async function engineE2e(env: EngineEnv, peer: Peer | null, floor: Floor | null,
     if (options.durationS === 0) {
       sampler.phase = 'async';
       meter.begin();
-      const asyncRun = await runClosed(driver, wallets, { phase: 'async', concurrency: options.concurrency, perWallet: options.events, wait: false, epoch: env.epoch });
+      const asyncRun = await runClosed(driver, wallets, {
+        phase: 'async',
+        concurrency: options.concurrency,
+        perWallet: options.events,
+        wait: false,
+        epoch: env.epoch,
+      });
       await waitUntil(
         'the async phase to drain',
-        async () => Number((await queryDatabase<{ n: number }>(LOCAL_MARIADB, database, `SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`))[0]?.n ?? 1) === 0,
+        async () =>
+          Number((await queryDatabase<{ n: number }>(LOCAL_MARIADB, database, `SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`))[0]?.n ?? 1) === 0,
         120_000,
         100,
       );
@@ -169,7 +203,14 @@ async function engineE2e(env: EngineEnv, peer: Peer | null, floor: Floor | null,
     if (options.pacedS > 0 && sync.outcomesPerSec > 0) {
       sampler.phase = 'paced';
       const rate = Math.max(1, Math.round(sync.outcomesPerSec / 2));
-      const run = await runPaced(driver, wallets, { phase: 'paced', ratePerSec: rate, durationMs: options.pacedS * 1000, wait: true, epoch: env.epoch, maxInFlight: options.concurrency * 4 });
+      const run = await runPaced(driver, wallets, {
+        phase: 'paced',
+        ratePerSec: rate,
+        durationMs: options.pacedS * 1000,
+        wait: true,
+        epoch: env.epoch,
+        maxInFlight: options.concurrency * 4,
+      });
       records.push(...run.records);
       const ok = run.records.filter((r) => r.result === 'outcome');
       paced = {
@@ -181,12 +222,16 @@ async function engineE2e(env: EngineEnv, peer: Peer | null, floor: Floor | null,
         results: countResults(run.records),
         p99BySecond: p99BySecond(ok, run.startMs),
       };
-      env.log(`  engine paced at ${rate}/s: p50 ${paced.latencyMs.p50} p99 ${paced.latencyMs.p99} max ${paced.latencyMs.max} ms; p99 per second ${paced.p99BySecond.join(' ')}`);
+      env.log(
+        `  engine paced at ${rate}/s: p50 ${paced.latencyMs.p50} p99 ${paced.latencyMs.p99} max ${paced.latencyMs.max} ms; p99 per second ${paced.p99BySecond.join(' ')}`,
+      );
     }
 
     sampler.phase = 'check';
     const check = await drainAndCheck(database, wallets, records);
-    env.log(`  engine check: ${check.exact ? 'EXACT' : 'NOT EXACT'} (${check.acked} acknowledged, ${check.stored} stored, ${check.ambiguous} ambiguous, ${check.refused} refused)`);
+    env.log(
+      `  engine check: ${check.exact ? 'EXACT' : 'NOT EXACT'} (${check.acked} acknowledged, ${check.stored} stored, ${check.ambiguous} ambiguous, ${check.refused} refused)`,
+    );
     sampler.unwatch(node);
     return {
       topology: '1 `journey serve` process, ROLES=api,worker',
@@ -203,7 +248,6 @@ async function engineE2e(env: EngineEnv, peer: Peer | null, floor: Floor | null,
     env.collectProfile(node.name, loadFromMs);
   }
 }
-
 
 /** The end-to-end part when asked for, with the peer's and the floor's results; a run that fails or is not exact is a failure. */
 export async function runE2eIfAsked(env: EngineEnv, peer: Peer | null, floor: Floor | null, result: BenchResult): Promise<void> {

@@ -13,11 +13,21 @@ export async function startFloorIfAsked(env: EngineEnv, result: BenchResult): Pr
   const { options, cleanups, runId, log } = env;
   let floor: Floor | null = null;
   if (options.only.includes('floor') && options.durationS === 0) {
-    const steps = options.floorPath === 'inline' ? 'one group-committed accept+handle commit' : `${options.floorIntake ?? 'group'} intake tx + group-committed handling`;
+    const steps =
+      options.floorPath === 'inline' ? 'one group-committed accept+handle commit' : `${options.floorIntake ?? 'group'} intake tx + group-committed handling`;
     log(`floor (${options.floorPath}): ${steps} + hot-state write in-process, no engine (takes turns with the engine)`);
     try {
       const url = await createDatabase(LOCAL_MARIADB, `je_bench_${runId}_floor`, cleanups);
-      floor = await Floor.setup({ mariadbUrl: url, seeds: env.cluster.seeds, keyPrefix: `bench-${runId}-floor`, journeys: options.journeys, concurrency: options.concurrency, partitions: options.partitions, path: options.floorPath, ...(options.floorIntake ? { intake: options.floorIntake } : {}) });
+      floor = await Floor.setup({
+        mariadbUrl: url,
+        seeds: env.cluster.seeds,
+        keyPrefix: `bench-${runId}-floor`,
+        journeys: options.journeys,
+        concurrency: options.concurrency,
+        partitions: options.partitions,
+        path: options.floorPath,
+        ...(options.floorIntake ? { intake: options.floorIntake } : {}),
+      });
       const opened = floor;
       cleanups.add('floor', () => opened.close());
     } catch (error) {

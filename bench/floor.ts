@@ -202,9 +202,21 @@ export class Floor {
       this.intakeBatched += batch.length;
       const run =
         batch.length === 1
-          ? this.store.withTransaction((tx) => appendEvent(tx.connection, batch[0]?.entry.journeyId ?? '', batch[0]?.entry.partitionNo ?? 0, batch[0]?.entry.event as NewEvent), { label: 'floor-accept' }).then((seq) => [seq])
+          ? this.store
+              .withTransaction(
+                (tx) => appendEvent(tx.connection, batch[0]?.entry.journeyId ?? '', batch[0]?.entry.partitionNo ?? 0, batch[0]?.entry.event as NewEvent),
+                { label: 'floor-accept' },
+              )
+              .then((seq) => [seq])
           : this.store
-              .withTransaction((tx) => acceptBatch(tx.connection, batch.map((q) => q.entry)), { label: 'floor-accept-batch' })
+              .withTransaction(
+                (tx) =>
+                  acceptBatch(
+                    tx.connection,
+                    batch.map((q) => q.entry),
+                  ),
+                { label: 'floor-accept-batch' },
+              )
               .then((results) => results.map((r) => (r.status === 'accepted' ? r.journeySeq : null)));
       run
         .then(
@@ -227,13 +239,19 @@ export class Floor {
     if (this.options.intake === 'single') {
       this.intakeBatches += 1;
       this.intakeBatched += 1;
-      return this.store.withTransaction((tx) => appendEvent(tx.connection, j.journeyId, j.partitionNo, event), { label: 'floor-accept' }).then((seq) => {
-        if (seq === null) throw new Error(`floor journey ${j.journeyId} missing`);
-        return seq;
-      });
+      return this.store
+        .withTransaction((tx) => appendEvent(tx.connection, j.journeyId, j.partitionNo, event), { label: 'floor-accept' })
+        .then((seq) => {
+          if (seq === null) throw new Error(`floor journey ${j.journeyId} missing`);
+          return seq;
+        });
     }
     return new Promise((resolve, reject) => {
-      this.intakeQueue.push({ entry: { kind: 'target', journeyId: j.journeyId, typeName: 'pfm/wallet', typeVersion: '1.0', partitionNo: j.partitionNo, event }, resolve, reject });
+      this.intakeQueue.push({
+        entry: { kind: 'target', journeyId: j.journeyId, typeName: 'pfm/wallet', typeVersion: '1.0', partitionNo: j.partitionNo, event },
+        resolve,
+        reject,
+      });
       this.pumpIntake();
     });
   }

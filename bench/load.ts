@@ -126,7 +126,11 @@ export interface WalletDriver {
   /** Opens wallet `index`; resolves with its key, or throws. */
   open(wallet: Wallet): Promise<string>;
   /** Sends the wallet's op; `wait` asks for the outcome (request → outcome). */
-  send(wallet: Wallet, op: { type: OpType; amount: number }, wait: boolean): Promise<Omit<OpRecord, 'phase' | 'wallet' | 'k' | 'type' | 'amount' | 'startMs' | 'endMs'>>;
+  send(
+    wallet: Wallet,
+    op: { type: OpType; amount: number },
+    wait: boolean,
+  ): Promise<Omit<OpRecord, 'phase' | 'wallet' | 'k' | 'type' | 'amount' | 'startMs' | 'endMs'>>;
   close(): void;
 }
 

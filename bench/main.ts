@@ -90,7 +90,9 @@ async function main(): Promise<number> {
   const result = newResult(options, startedAt);
   const { codeDir, state } = codeUnderTest(options.code, workDir);
   result.code = state;
-  log(`run ${runId}: ${options.only.join(', ')}; ${options.journeys} wallets × ${options.events} events, concurrency ${options.concurrency}; load ${result.machine.loadavgStart.join(' ')}`);
+  log(
+    `run ${runId}: ${options.only.join(', ')}; ${options.journeys} wallets × ${options.events} events, concurrency ${options.concurrency}; load ${result.machine.loadavgStart.join(' ')}`,
+  );
   try {
     log('starting a local Redis Cluster (3 masters, 3 replicas) on free ports');
     const cluster = await startGrid(join(workDir, 'grid'), cleanups);
@@ -113,7 +115,7 @@ async function main(): Promise<number> {
     await runE2eIfAsked(env, peer, floor, result);
     await runScalingIfAsked(env, result);
   } catch (error) {
-    result.failures.push(`setup failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+    result.failures.push(`setup failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     log(`FAILED: ${String(error)}`);
   } finally {
     sampler.stop();
@@ -132,7 +134,12 @@ async function main(): Promise<number> {
   result.targets = targetsOf(result);
   result.machine.loadavgEnd = os.loadavg().map((x) => round(x, 2));
   result.finishedAt = new Date().toISOString();
-  const file = writeResults(options, result, PARTS.every((p) => options.only.includes(p)), log);
+  const file = writeResults(
+    options,
+    result,
+    PARTS.every((p) => options.only.includes(p)),
+    log,
+  );
   log(`results: ${file}`);
   if (result.failures.length > 0) {
     console.error(`\nbench FAILED:\n- ${result.failures.join('\n- ')}`);

@@ -82,7 +82,8 @@ export function syncFromRounds(runs: PhaseResult[], cpus: CpuReport[]): SyncPhas
 
 export function mergeCpu(reports: CpuReport[]): CpuReport {
   const elapsedS = reports.reduce((a, r) => a + r.elapsedS, 0);
-  const weighted = (f: (r: CpuReport) => number): number => (elapsedS > 0 ? Math.round((reports.reduce((a, r) => a + f(r) * r.elapsedS, 0) / elapsedS) * 100) / 100 : 0);
+  const weighted = (f: (r: CpuReport) => number): number =>
+    elapsedS > 0 ? Math.round((reports.reduce((a, r) => a + f(r) * r.elapsedS, 0) / elapsedS) * 100) / 100 : 0;
   const names = [...new Set(reports.flatMap((r) => Object.keys(r.cores)))];
   return {
     elapsedS: Math.round(elapsedS * 10) / 10,

@@ -47,7 +47,11 @@ export function componentOf(url: string, functionName: string): string {
   if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0] ?? ''}`;
   const project = /\/work\/[^/]+\/([^/]+)\//.exec(url) ?? /file:\/\/.*?\/(engine|api|dsl|grid|cache-store|common|cli|journeys|bench)\//.exec(url);
   if (project?.[1]) return project[1];
-  return url.replace(/^file:\/\//, '').split('/').slice(-2).join('/');
+  return url
+    .replace(/^file:\/\//, '')
+    .split('/')
+    .slice(-2)
+    .join('/');
 }
 
 /**
@@ -86,7 +90,11 @@ export function summarizeProfile(profile: CpuProfile, top = 25, skipMs = 0): Pro
       continue;
     }
     components.set(component, (components.get(component) ?? 0) + hits);
-    const file = url.replace(/^file:\/\//, '').replace(/^.*node_modules\//, '').replace(/^\/work\/[^/]+\//, '').replace(/^.*\/code\//, '');
+    const file = url
+      .replace(/^file:\/\//, '')
+      .replace(/^.*node_modules\//, '')
+      .replace(/^\/work\/[^/]+\//, '')
+      .replace(/^.*\/code\//, '');
     const key = `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}`;
     functions.set(key, (functions.get(key) ?? 0) + hits);
   }
@@ -95,7 +103,12 @@ export function summarizeProfile(profile: CpuProfile, top = 25, skipMs = 0): Pro
     [...map.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([name, hits]) => ({ [key]: name, ms: Math.round(hits * msPerSample), share: busySamples > 0 ? Math.round((hits / busySamples) * 1000) / 1000 : 0 }) as { [P in K]: string } & { ms: number; share: number });
+      .map(
+        ([name, hits]) =>
+          ({ [key]: name, ms: Math.round(hits * msPerSample), share: busySamples > 0 ? Math.round((hits / busySamples) * 1000) / 1000 : 0 }) as {
+            [P in K]: string;
+          } & { ms: number; share: number },
+      );
   return {
     totalMs: Math.round(totalMs),
     busy: sampleCount > 0 ? Math.round((busySamples / sampleCount) * 100) / 100 : 0,
@@ -105,7 +118,12 @@ export function summarizeProfile(profile: CpuProfile, top = 25, skipMs = 0): Pro
 }
 
 export function formatProfile(name: string, summary: ProfileSummary): string {
-  const lines = [`### ${name}: ${summary.totalMs} ms profiled, ${Math.round(summary.busy * 100)}% on CPU`, '', '| component | self ms | share of busy |', '|---|---|---|'];
+  const lines = [
+    `### ${name}: ${summary.totalMs} ms profiled, ${Math.round(summary.busy * 100)}% on CPU`,
+    '',
+    '| component | self ms | share of busy |',
+    '|---|---|---|',
+  ];
   for (const c of summary.byComponent) lines.push(`| ${c.component} | ${c.ms} | ${Math.round(c.share * 1000) / 10}% |`);
   lines.push('', '| function | self ms | share |', '|---|---|---|');
   for (const f of summary.byFunction) lines.push(`| \`${f.fn}\` | ${f.ms} | ${Math.round(f.share * 1000) / 10}% |`);

@@ -86,7 +86,8 @@ function floorSteps(f: FloorResult): string {
   if (f.path === 'inline' || intake === null) {
     return `inline, as the engine handles these events: one group commit accepts and handles each event, mean ${f.meanBatch} events per commit; per event p50 commit ${handling.p50} ms, Redis ${redis.p50} ms`;
   }
-  const how = f.intake === 'single' ? 'one intake transaction per event' : `group intake as the engine does it, mean ${f.meanIntakeBatch} events per intake transaction`;
+  const how =
+    f.intake === 'single' ? 'one intake transaction per event' : `group intake as the engine does it, mean ${f.meanIntakeBatch} events per intake transaction`;
   return `two-step: ${how}; mean handling group commit ${f.meanBatch}; per event p50 intake ${intake.p50} ms, handling commit ${handling.p50} ms, Redis ${redis.p50} ms`;
 }
 
@@ -119,9 +120,13 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
     lines.push(
       `| throughput, request→outcome (events/s) | ${e ? e.sync.outcomesPerSec : '–'} | ${f ? f.eventsPerSec : '–'} | ${r ? r.sync.outcomesPerSec : result.restate && 'error' in result.restate ? 'did not run' : '–'} |`,
     );
-    lines.push(`| latency p50 / p95 / p99 / max (ms) | ${e ? lat(e.sync.latencyMs) : '–'} | ${f ? lat(f.latencyMs) : '–'} | ${r ? lat(r.sync.latencyMs) : '–'} |`);
+    lines.push(
+      `| latency p50 / p95 / p99 / max (ms) | ${e ? lat(e.sync.latencyMs) : '–'} | ${f ? lat(f.latencyMs) : '–'} | ${r ? lat(r.sync.latencyMs) : '–'} |`,
+    );
     if (e?.sync.rounds && e.sync.rounds.length > 1) {
-      lines.push(`| each turn, events/s (turn order: engine, Restate, floor, floor, Restate, engine) | ${e.sync.rounds.join(', ')} | ${f?.rounds.join(', ') ?? ''} | ${r?.sync.rounds?.join(', ') ?? ''} |`);
+      lines.push(
+        `| each turn, events/s (turn order: engine, Restate, floor, floor, Restate, engine) | ${e.sync.rounds.join(', ')} | ${f?.rounds.join(', ') ?? ''} | ${r?.sync.rounds?.join(', ') ?? ''} |`,
+      );
     }
     if (e?.async) {
       lines.push(`| accepted/s (202, durable) / handled/s | ${e.async.acceptedPerSec} / ${e.async.handledPerSec} | | |`);
@@ -129,20 +134,17 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
     if (e?.paced) lines.push(`| open loop at ${e.paced.targetPerSec}/s (half peak): p50 / p95 / p99 / max | ${lat(e.paced.latencyMs)} | | |`);
     lines.push(`| exact at the end | ${e ? (e.check.exact ? 'yes' : '**NO**') : '–'} | | ${r ? (r.check.exact ? 'yes' : '**NO**') : '–'} |`);
     if (e && r) {
-    lines.push(
-      '',
-      `Ours / Restate at concurrency ${s.concurrency}: **${result.comparison?.throughputRatio}×** throughput, p99 ${e.sync.latencyMs.p99} vs ${r.sync.latencyMs.p99} ms` +
-        `${e.sync.rounds && e.sync.rounds.length > 1 ? ' (running side by side and taking turns, half the events each time, so background load falls on both alike)' : ''}.`,
-    );
-  }
+      lines.push(
+        '',
+        `Ours / Restate at concurrency ${s.concurrency}: **${result.comparison?.throughputRatio}×** throughput, p99 ${e.sync.latencyMs.p99} vs ${r.sync.latencyMs.p99} ms` +
+          `${e.sync.rounds && e.sync.rounds.length > 1 ? ' (running side by side and taking turns, half the events each time, so background load falls on both alike)' : ''}.`,
+      );
+    }
     if (f && f.engineOverFloor !== null) {
-    lines.push(
-      '',
-      `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events in turns with the engine; ${floorSteps(f)}).`,
-    );
-  }
+      lines.push('', `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events in turns with the engine; ${floorSteps(f)}).`);
+    }
     if (result.restate && 'error' in result.restate) lines.push('', `Restate did not run: ${result.restate.error}`);
-  if (r?.diagnostics) lines.push('', `Restate stalled during the run: ${r.diagnostics.map((d) => d.slice(0, 400)).join(' / ')}`);
+    if (r?.diagnostics) lines.push('', `Restate stalled during the run: ${r.diagnostics.map((d) => d.slice(0, 400)).join(' / ')}`);
     lines.push('');
   }
   lines.push('## Targets', '', '| target | goal | this run | met |', '|---|---|---|---|');
@@ -153,7 +155,9 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
     lines.push('## Scaling (1 API process + N worker processes)', '');
     lines.push('| workers | handled/s | p50 / p95 / p99 / max (ms) | exact | where the cores went |', '|---|---|---|---|---|');
     for (const run of result.scaling) {
-      lines.push(`| ${run.workers} | ${run.handledPerSec} | ${lat(run.latencyMs)} | ${run.exact ? 'yes' : '**NO**'} | ${cpuLine(run.cpu, result.machine.cpus)} |`);
+      lines.push(
+        `| ${run.workers} | ${run.handledPerSec} | ${lat(run.latencyMs)} | ${run.exact ? 'yes' : '**NO**'} | ${cpuLine(run.cpu, result.machine.cpus)} |`,
+      );
     }
     const best = result.scaling.reduce((a, b) => (b.handledPerSec > a.handledPerSec ? b : a));
     lines.push('', `What limits it: ${limitSentence(best.cpu, result.machine.cpus)}`, '');
@@ -170,7 +174,12 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
   }
   const rows = [...(e?.rss ?? []), ...(result.scaling ?? []).flatMap((run) => run.rss), ...(r?.rss ?? [])];
   if (rows.length > 0) {
-    lines.push('## Memory (RSS, sampled every 2 s)', '', '| process | samples | first | last | min | max | slope after warm-up |', '|---|---|---|---|---|---|---|');
+    lines.push(
+      '## Memory (RSS, sampled every 2 s)',
+      '',
+      '| process | samples | first | last | min | max | slope after warm-up |',
+      '|---|---|---|---|---|---|---|',
+    );
     for (const m of rows) lines.push(`| ${m.name} | ${m.samples} | ${m.firstMiB} | ${m.lastMiB} | ${m.minMiB} | ${m.maxMiB} | ${m.slopeMiBPerMin} MiB/min |`);
     if (s.durationS > 0) lines.push('', '![RSS over the run](soak-rss.svg)');
     lines.push('');
@@ -181,9 +190,16 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
     ...(r ? [['Restate', r.check] as [string, SystemRun['check']]] : []),
   ];
   if (checks.length > 0) {
-    lines.push('## Exactness', '', '| run | acknowledged | stored | refused | ambiguous | lost | doubled | phantom | out of order | wrong state | wrong outcome |', '|---|---|---|---|---|---|---|---|---|---|---|');
+    lines.push(
+      '## Exactness',
+      '',
+      '| run | acknowledged | stored | refused | ambiguous | lost | doubled | phantom | out of order | wrong state | wrong outcome |',
+      '|---|---|---|---|---|---|---|---|---|---|---|',
+    );
     for (const [name, c] of checks) {
-      lines.push(`| ${name} | ${c.acked} | ${c.stored} | ${c.refused} | ${c.ambiguous} | ${c.lost} | ${c.doubled} | ${c.phantom} | ${c.outOfOrder} | ${c.wrongState} | ${c.wrongOutcome} |`);
+      lines.push(
+        `| ${name} | ${c.acked} | ${c.stored} | ${c.refused} | ${c.ambiguous} | ${c.lost} | ${c.doubled} | ${c.phantom} | ${c.outOfOrder} | ${c.wrongState} | ${c.wrongOutcome} |`,
+      );
     }
     const problems = checks.flatMap(([name, c]) => c.problems.map((p) => `${name}: ${p}`));
     if (problems.length > 0) lines.push('', ...problems.slice(0, 20).map((p) => `- ${p}`));
@@ -232,7 +248,10 @@ function legend(width: number, y: number, names: string[]): string[] {
   const widths = names.map((name) => 30 + name.length * 6.9);
   let x = (width - widths.reduce((a, b) => a + b, 0)) / 2;
   return names.flatMap((name, i) => {
-    const parts = [`<rect x="${n1(x)}" y="${y - 9}" width="10" height="10" fill="${colorOf(name, i)}"/>`, `<text x="${n1(x + 14)}" y="${y}">${esc(name)}</text>`];
+    const parts = [
+      `<rect x="${n1(x)}" y="${y - 9}" width="10" height="10" fill="${colorOf(name, i)}"/>`,
+      `<text x="${n1(x + 14)}" y="${y}">${esc(name)}</text>`,
+    ];
     x += widths[i] ?? 0;
     return parts;
   });
@@ -277,13 +296,24 @@ export function latencyHistogramSvg(series: Array<{ name: string; counts: number
   }
   body.push(`<line x1="${left}" y1="${top + plotH}" x2="${width - right}" y2="${top + plotH}" stroke="#333"/>`);
   body.push(`<text x="${left + plotW / 2}" y="${height - 24}" text-anchor="middle">request → outcome latency (ms)</text>`);
-  body.push(...legend(width, 40, series.map((s) => s.name)));
+  body.push(
+    ...legend(
+      width,
+      40,
+      series.map((s) => s.name),
+    ),
+  );
   return frame(width, height, 'Latency histogram (share of requests per bucket)', body);
 }
 
 /** Lines: events per second over time, one colour per series. */
 export function throughputSvg(series: Array<{ name: string; values: number[] }>): string {
-  return lineChartSvg('Throughput over time', 'events/s', 'seconds into the phase', series.map((s) => ({ name: s.name, points: s.values.map((v, i) => [i, v] as [number, number]) })));
+  return lineChartSvg(
+    'Throughput over time',
+    'events/s',
+    'seconds into the phase',
+    series.map((s) => ({ name: s.name, points: s.values.map((v, i) => [i, v] as [number, number]) })),
+  );
 }
 
 /** Resident memory of processes over a run. */
@@ -321,7 +351,13 @@ function lineChartSvg(title: string, yLabel: string, xLabel: string, series: Arr
   body.push(`<line x1="${left}" y1="${top + plotH}" x2="${width - right}" y2="${top + plotH}" stroke="#333"/>`);
   body.push(`<text x="${left + plotW / 2}" y="${height - 14}" text-anchor="middle">${esc(xLabel)}</text>`);
   body.push(`<text x="14" y="${top + plotH / 2}" text-anchor="middle" transform="rotate(-90 14 ${top + plotH / 2})">${esc(yLabel)}</text>`);
-  body.push(...legend(width, 40, series.map((s) => s.name)));
+  body.push(
+    ...legend(
+      width,
+      40,
+      series.map((s) => s.name),
+    ),
+  );
   return frame(width, height, title, body);
 }
 
@@ -358,7 +394,10 @@ const END = '<!-- bench:end -->';
 /** One line on the last soak (bench/results/latest-soak.json), if there is one. */
 function soakLine(soak: BenchResult | null): string | null {
   if (!soak) return null;
-  const runs = [...(soak.engine ? [{ rss: soak.engine.rss, check: soak.engine.check, rate: soak.engine.sync.outcomesPerSec }] : []), ...(soak.scaling ?? []).map((r) => ({ rss: r.rss, check: r.check, rate: r.handledPerSec }))];
+  const runs = [
+    ...(soak.engine ? [{ rss: soak.engine.rss, check: soak.engine.check, rate: soak.engine.sync.outcomesPerSec }] : []),
+    ...(soak.scaling ?? []).map((r) => ({ rss: r.rss, check: r.check, rate: r.handledPerSec })),
+  ];
   const run = runs[0];
   if (!run) return null;
   const rss = run.rss.map((m) => `${m.name} ${m.minMiB}–${m.maxMiB} MiB, last ${m.lastMiB}, trend ${m.slopeMiBPerMin} MiB/min`).join('; ');
@@ -385,15 +424,23 @@ export function readmeSection(result: BenchResult, soak: BenchResult | null = nu
   if (e?.async) lines.push(`| accepted/s (202) / handled/s | ${e.async.acceptedPerSec} / ${e.async.handledPerSec} | | |`);
   if (e?.paced) lines.push(`| p99 at half peak (${e.paced.targetPerSec}/s) | ${e.paced.latencyMs.p99} ms | | |`);
   if (result.scaling && result.scaling.length > 0) {
-    lines.push(`| handled/s with 1 API + ${result.scaling.map((s) => s.workers).join(' / ')} workers | ${result.scaling.map((s) => s.handledPerSec).join(' / ')} | | |`);
+    lines.push(
+      `| handled/s with 1 API + ${result.scaling.map((s) => s.workers).join(' / ')} workers | ${result.scaling.map((s) => s.handledPerSec).join(' / ')} | | |`,
+    );
   }
   lines.push('', '| target | goal | measured | met |', '|---|---|---|---|');
   // The memory target is judged by the last soak, not by a short run.
   const soakRss = soak?.targets.find((t) => t.name.startsWith('worker RSS'));
-  const targets = result.targets.map((t) => (soakRss && t.name.startsWith('worker RSS') ? { ...soakRss, name: `${soakRss.name}, soak ${soak?.startedAt.slice(0, 10) ?? ''}` } : t));
+  const targets = result.targets.map((t) =>
+    soakRss && t.name.startsWith('worker RSS') ? { ...soakRss, name: `${soakRss.name}, soak ${soak?.startedAt.slice(0, 10) ?? ''}` } : t,
+  );
   for (const t of targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? 'not measured' : t.met ? 'yes' : 'no'} |`);
   const best = result.scaling && result.scaling.length > 0 ? result.scaling.reduce((a, b) => (b.handledPerSec > a.handledPerSec ? b : a)) : null;
-  if (best) lines.push('', `What limits it: ${limitSentence(best.cpu, result.machine.cpus)} More worker processes do not help on 2 cores shared with MariaDB, Redis and the load generator: each adds its own polling and heartbeats, and every event makes two Redis hops (the API forwards it to its owner's inbox; the answer and outcome come back the same way), so 1 worker is fastest here.`);
+  if (best)
+    lines.push(
+      '',
+      `What limits it: ${limitSentence(best.cpu, result.machine.cpus)} More worker processes do not help on 2 cores shared with MariaDB, Redis and the load generator: each adds its own polling and heartbeats, and every event makes two Redis hops (the API forwards it to its owner's inbox; the answer and outcome come back the same way), so 1 worker is fastest here.`,
+    );
   const note = sizingNote(result);
   if (note) lines.push('', note);
   const soakText = soakLine(soak);

@@ -15,7 +15,6 @@ import { CpuMeter, pidsOf } from './services.js';
 import type { Proc } from './services.js';
 import { summarize } from './stats.js';
 
-
 /** Restate, running beside the engine so the two take turns under the same background load. */
 export interface Peer {
   version: string;

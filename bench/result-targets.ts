@@ -17,7 +17,12 @@ export function targetsOf(result: BenchResult): Target[] {
     });
   }
   if (e?.paced) {
-    targets.push({ name: `p99 at half our peak (${e.paced.targetPerSec}/s)`, target: '< 50 ms', value: `${e.paced.latencyMs.p99} ms`, met: e.paced.latencyMs.p99 < 50 });
+    targets.push({
+      name: `p99 at half our peak (${e.paced.targetPerSec}/s)`,
+      target: '< 50 ms',
+      value: `${e.paced.latencyMs.p99} ms`,
+      met: e.paced.latencyMs.p99 < 50,
+    });
   }
   if (result.floor?.engineOverFloor !== null && result.floor?.engineOverFloor !== undefined) {
     targets.push({ name: 'engine / floor', target: '≥ 0.5', value: `${result.floor.engineOverFloor}`, met: result.floor.engineOverFloor >= 0.5 });
@@ -40,9 +45,10 @@ export function targetsOf(result: BenchResult): Target[] {
   targets.push({
     name: 'exactness',
     target: 'every run exact',
-    value: [e ? `e2e ${e.check.exact ? 'exact' : 'NOT exact'}` : '', ...(result.scaling ?? []).map((s) => `${s.workers}w ${s.exact ? 'exact' : 'NOT exact'}`)].filter(Boolean).join(', '),
+    value: [e ? `e2e ${e.check.exact ? 'exact' : 'NOT exact'}` : '', ...(result.scaling ?? []).map((s) => `${s.workers}w ${s.exact ? 'exact' : 'NOT exact'}`)]
+      .filter(Boolean)
+      .join(', '),
     met: (e ? e.check.exact : true) && (result.scaling ?? []).every((s) => s.exact),
   });
   return targets;
 }
-

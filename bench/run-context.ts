@@ -49,13 +49,16 @@ export function meterFor(env: EngineEnv, procs: () => Proc[]): CpuMeter {
 
 export function noteLoad(env: EngineEnv, phase: string, cpu: CpuReport): void {
   env.load.push({ phase, load1: round(os.loadavg()[0] ?? 0, 2), otherCores: cpu.otherCores });
-  env.log(`  ${phase}: machine ${Math.round(cpu.machineBusy * 100)}% busy; cores ${JSON.stringify(cpu.cores)}; others ${cpu.otherCores}; load1 ${round(os.loadavg()[0] ?? 0, 2)}`);
+  env.log(
+    `  ${phase}: machine ${Math.round(cpu.machineBusy * 100)}% busy; cores ${JSON.stringify(cpu.cores)}; others ${cpu.otherCores}; load1 ${round(os.loadavg()[0] ?? 0, 2)}`,
+  );
 }
 
 export async function drainAndCheck(database: string, wallets: Wallet[], records: OpRecord[], timeoutMs = 120_000): Promise<CheckReport> {
   await waitUntil(
     'every accepted event to be handled',
-    async () => Number((await queryDatabase<{ n: number }>(LOCAL_MARIADB, database, `SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`))[0]?.n ?? 1) === 0,
+    async () =>
+      Number((await queryDatabase<{ n: number }>(LOCAL_MARIADB, database, `SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`))[0]?.n ?? 1) === 0,
     timeoutMs,
     250,
   );
@@ -68,13 +71,23 @@ export async function drainAndCheck(database: string, wallets: Wallet[], records
   return checkEngine(wallets, records, events, journeys);
 }
 
-export async function openAndWarm(driver: WalletDriver, wallets: Wallet[], env: EngineEnv, label: string): Promise<{ open: SystemRun['open']; warm: OpRecord[] }> {
+export async function openAndWarm(
+  driver: WalletDriver,
+  wallets: Wallet[],
+  env: EngineEnv,
+  label: string,
+): Promise<{ open: SystemRun['open']; warm: OpRecord[] }> {
   const opened = await openAll(driver, wallets, env.options.concurrency);
   env.log(`  ${label}: opened ${wallets.length} wallets in ${Math.round(opened.elapsedMs)} ms`);
   // Warm-up: one operation per wallet (JIT, connection pools, actors and caches); checked too.
   const warm = await runClosed(driver, wallets, { phase: 'warmup', concurrency: env.options.concurrency, perWallet: 1, wait: true, epoch: env.epoch });
   return {
-    open: { wallets: wallets.length, elapsedMs: Math.round(opened.elapsedMs), perSec: Math.round((wallets.length / opened.elapsedMs) * 1000), latencyMs: summarize(opened.ms) },
+    open: {
+      wallets: wallets.length,
+      elapsedMs: Math.round(opened.elapsedMs),
+      perSec: Math.round((wallets.length / opened.elapsedMs) * 1000),
+      latencyMs: summarize(opened.ms),
+    },
     warm: warm.records,
   };
 }

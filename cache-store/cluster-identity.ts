@@ -21,9 +21,13 @@ export async function ensureClusterId(sql: SqlExecutor): Promise<string> {
   const row = await sql.queryOne<{ meta_value: string }>(`SELECT meta_value FROM cluster_meta WHERE meta_key = 'cluster_id'`);
   const clusterId = row?.meta_value ?? '';
   if (!CLUSTER_ID_PATTERN.test(clusterId)) {
-    throw new JourneyError('JE_CONFIG_INVALID', `cluster_meta.cluster_id ${JSON.stringify(clusterId)} is not a valid cluster id (1-64 letters, digits, '_' or '-')`, {
-      details: { setting: 'cluster_meta.cluster_id', value: clusterId.slice(0, 80) },
-    });
+    throw new JourneyError(
+      'JE_CONFIG_INVALID',
+      `cluster_meta.cluster_id ${JSON.stringify(clusterId)} is not a valid cluster id (1-64 letters, digits, '_' or '-')`,
+      {
+        details: { setting: 'cluster_meta.cluster_id', value: clusterId.slice(0, 80) },
+      },
+    );
   }
   return clusterId;
 }

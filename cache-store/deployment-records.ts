@@ -79,20 +79,12 @@ export async function saveDeployment(executor: SqlExecutor, deployment: NewDeplo
   validate(deployment);
   const { name, version, ir, irHash } = deployment;
   try {
-    await executor.execute('INSERT INTO deployments (type_name, type_version, ir, ir_hash) VALUES (?, ?, ?, ?)', [
-      name,
-      version,
-      ir,
-      irHash,
-    ]);
+    await executor.execute('INSERT INTO deployments (type_name, type_version, ir, ir_hash) VALUES (?, ?, ?, ?)', [name, version, ir, irHash]);
     return { created: true };
   } catch (err) {
     if (!isDuplicateKeyError(err)) throw wrapStoreError(err, 'saveDeployment');
   }
-  const existing = await executor.queryOne<{ ir_hash: string }>(
-    'SELECT ir_hash FROM deployments WHERE type_name = ? AND type_version = ?',
-    [name, version],
-  );
+  const existing = await executor.queryOne<{ ir_hash: string }>('SELECT ir_hash FROM deployments WHERE type_name = ? AND type_version = ?', [name, version]);
   if (existing === undefined) {
     // Only a unique key we do not know about could get here.
     throw new JourneyError('JE_INTERNAL', `deployment ${name}@${version} was refused as a duplicate but cannot be read back`);

@@ -56,10 +56,7 @@ export function findDurabilityProblems(variables: DurabilityVariables): Durabili
  * Refuses to run on a server that can lose acknowledged commits (`JE_STORE_DURABILITY`, naming the
  * setting and the fix), unless `allowUnsafe` is set: then logs a loud warning, every start.
  */
-export function assertDurability(
-  variables: DurabilityVariables,
-  options: { allowUnsafe: boolean; logger: Logger },
-): void {
+export function assertDurability(variables: DurabilityVariables, options: { allowUnsafe: boolean; logger: Logger }): void {
   const problems = findDurabilityProblems(variables);
   if (problems.length === 0) return;
   const summary = problems.map((p) => `${p.setting}=${p.actual} (must be ${p.required}): ${p.fix}`).join('; ');

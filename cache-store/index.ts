@@ -6,16 +6,7 @@ export { openStore } from './store.js';
 export type { StoreOptions } from './store-options.js';
 export { parseMariadbUrl, STORE_DEFAULTS } from './store-options.js';
 export type { ConnectionTarget } from './store-options.js';
-export type {
-  DurabilityVariables,
-  SqlExecutor,
-  SqlParams,
-  Store,
-  StoreHealth,
-  TransactionOptions,
-  TxConnection,
-  WriteResult,
-} from './store-types.js';
+export type { DurabilityVariables, SqlExecutor, SqlParams, Store, StoreHealth, TransactionOptions, TxConnection, WriteResult } from './store-types.js';
 export {
   AmbiguousCommitError,
   SERVER_ERRNO,
@@ -33,12 +24,7 @@ export type { DurabilityProblem } from './durability.js';
 export { DEFAULT_MIGRATIONS_DIR, loadMigrations, migrationLockName, runMigrations } from './migrations.js';
 export type { Migration, MigrationReport } from './migrations.js';
 export { splitSqlStatements } from './sql-split.js';
-export {
-  ensureSearchColumns,
-  searchColumnName,
-  searchIndexName,
-  validateSearchField,
-} from './search-columns.js';
+export { ensureSearchColumns, searchColumnName, searchIndexName, validateSearchField } from './search-columns.js';
 export type { SearchColumnsReport, SearchFieldSpec } from './search-columns.js';
 export { listDeployments, loadDeployment, saveDeployment } from './deployment-records.js';
 export type { Deployment, DeploymentSummary, NewDeployment } from './deployment-records.js';

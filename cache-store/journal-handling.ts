@@ -67,12 +67,7 @@ export type CommitResult =
  * Commits a batch of handled events of *different* journeys in one transaction.
  * `leases` maps partition → the epoch this node believes it holds.
  */
-export async function commitHandlingBatch(
-  conn: Connection,
-  ownerNode: string,
-  leases: Map<number, number>,
-  batch: HandlingCommit[],
-): Promise<CommitResult[]> {
+export async function commitHandlingBatch(conn: Connection, ownerNode: string, leases: Map<number, number>, batch: HandlingCommit[]): Promise<CommitResult[]> {
   const results: CommitResult[] = batch.map(() => ({ status: 'fenced' }));
   const partitions = [...new Set(batch.map((c) => c.partitionNo))];
   // The fence: a shared lock on each partition row, held to COMMIT, so a takeover (which updates
@@ -107,13 +102,13 @@ export async function commitHandlingBatch(
   // Journeys created by their initiating event (inline) are inserted below; the rest update.
   const updates = candidates.filter(({ commit }) => !commit.create);
   const journeyUpdateRows = updates.map(({ commit }) => [
-      commit.dataJson,
-      commit.lifecycle,
-      commit.feedback.length + (commit.accept ? 1 : 0),
-      leases.get(commit.partitionNo),
-      commit.journeyId,
-      commit.expectedHandledSeq,
-      commit.accept ? 1 : 0,
+    commit.dataJson,
+    commit.lifecycle,
+    commit.feedback.length + (commit.accept ? 1 : 0),
+    leases.get(commit.partitionNo),
+    commit.journeyId,
+    commit.expectedHandledSeq,
+    commit.accept ? 1 : 0,
   ]);
   let journeyUpdates: OkPacket[];
   if (bulkJourneys && updates.length > 1) {
@@ -187,10 +182,7 @@ export async function commitHandlingBatch(
     for (const timer of commit.timersToStart) {
       // A timer started again replaces the running one of the same name.
       followUps.push(
-        conn.query(`UPDATE timers SET status = 'cancelled' WHERE journey_id = ? AND status = 'scheduled' AND timer_name = ?`, [
-          commit.journeyId,
-          timer.name,
-        ]),
+        conn.query(`UPDATE timers SET status = 'cancelled' WHERE journey_id = ? AND status = 'scheduled' AND timer_name = ?`, [commit.journeyId, timer.name]),
       );
       followUps.push(
         conn.query(

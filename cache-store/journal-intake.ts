@@ -24,9 +24,7 @@ export async function insertInitiatingEvent(
  * journey row's lock. Returns the seq, or null when the journey does not exist.
  */
 export async function appendEvent(conn: Connection, journeyId: string, partitionNo: number, event: NewEvent): Promise<number | null> {
-  const bumped = ok(
-    await conn.query(`UPDATE journeys SET accepted_seq = LAST_INSERT_ID(accepted_seq + 1) WHERE journey_id = ?`, [journeyId]),
-  );
+  const bumped = ok(await conn.query(`UPDATE journeys SET accepted_seq = LAST_INSERT_ID(accepted_seq + 1) WHERE journey_id = ?`, [journeyId]));
   if (bumped.affectedRows !== 1) return null;
   const seq = toNumber(bumped.insertId);
   await conn.query(INSERT_EVENT, insertEventParams(journeyId, seq, partitionNo, event));
@@ -41,10 +39,7 @@ export interface IdempotentAnswer {
 }
 
 export async function findByIdempotencyKey(conn: Connection, idempotencyKey: string): Promise<IdempotentAnswer | null> {
-  const rows = await conn.query<Row[]>(
-    `SELECT event_id, journey_id, journey_seq, request_hash FROM events WHERE idempotency_key = ?`,
-    [idempotencyKey],
-  );
+  const rows = await conn.query<Row[]>(`SELECT event_id, journey_id, journey_seq, request_hash FROM events WHERE idempotency_key = ?`, [idempotencyKey]);
   const row = rows[0];
   if (!row) return null;
   return {
@@ -81,7 +76,9 @@ export type IntakeResult = { status: 'accepted'; journeySeq: number } | { status
  * its entries one by one.
  */
 export async function acceptBatch(conn: Connection, entries: IntakeEntry[]): Promise<IntakeResult[]> {
-  const order = entries.map((entry, index) => ({ entry, index })).sort((a, b) => (a.entry.journeyId < b.entry.journeyId ? -1 : a.entry.journeyId > b.entry.journeyId ? 1 : a.index - b.index));
+  const order = entries
+    .map((entry, index) => ({ entry, index }))
+    .sort((a, b) => (a.entry.journeyId < b.entry.journeyId ? -1 : a.entry.journeyId > b.entry.journeyId ? 1 : a.index - b.index));
   const results: IntakeResult[] = entries.map(() => ({ status: 'not_found' }));
   const initiating = order.filter(({ entry }) => entry.kind === 'initiate');
   if (initiating.length > 0) {

@@ -6,7 +6,10 @@ import type { Connection, Row } from './journal-rows.js';
 
 export async function ensurePartitions(conn: Connection, count: number): Promise<void> {
   const values = Array.from({ length: count }, (_, i) => i);
-  await conn.batch(`INSERT IGNORE INTO partitions (partition_no, owner_node, epoch, lease_expires_at, updated_at) VALUES (?, NULL, 0, NULL, NOW(6))`, values.map((v) => [v]));
+  await conn.batch(
+    `INSERT IGNORE INTO partitions (partition_no, owner_node, epoch, lease_expires_at, updated_at) VALUES (?, NULL, 0, NULL, NOW(6))`,
+    values.map((v) => [v]),
+  );
 }
 
 /**
@@ -21,10 +24,7 @@ export async function acquirePartitions(conn: Connection, ownerNode: string, par
       WHERE partition_no IN (?) AND (owner_node IS NULL OR lease_expires_at IS NULL OR lease_expires_at < NOW(6))`,
     [ownerNode, ttlMs * 1000, partitions],
   );
-  const rows = await conn.query<Row[]>(`SELECT partition_no, epoch FROM partitions WHERE partition_no IN (?) AND owner_node = ?`, [
-    partitions,
-    ownerNode,
-  ]);
+  const rows = await conn.query<Row[]>(`SELECT partition_no, epoch FROM partitions WHERE partition_no IN (?) AND owner_node = ?`, [partitions, ownerNode]);
   for (const row of rows) taken.set(toNumber(row.partition_no), toNumber(row.epoch));
   return taken;
 }

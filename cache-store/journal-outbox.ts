@@ -46,9 +46,7 @@ export async function pendingCalls(
         ${after ? 'AND (created_at > ? OR (created_at = ? AND outbox_id > ?))' : ''}
       ORDER BY created_at, outbox_id
       LIMIT ?`,
-    after
-      ? [partitions, olderThanMs * 1000, after.createdAt, after.createdAt, after.outboxId, limit]
-      : [partitions, olderThanMs * 1000, limit],
+    after ? [partitions, olderThanMs * 1000, after.createdAt, after.createdAt, after.outboxId, limit] : [partitions, olderThanMs * 1000, limit],
   );
   const calls = rows.map((row) => ({
     outboxId: str(row.outbox_id),

@@ -72,7 +72,12 @@ export interface Journal {
 
   // --- outbox ---
   /** A page of pending calls, oldest first, after `after`; `next` continues the sweep. */
-  pendingCalls(partitions: number[], olderThanMs: number, limit: number, after: OutboxCursor | null): Promise<{ calls: PendingCall[]; next: OutboxCursor | null }>;
+  pendingCalls(
+    partitions: number[],
+    olderThanMs: number,
+    limit: number,
+    after: OutboxCursor | null,
+  ): Promise<{ calls: PendingCall[]; next: OutboxCursor | null }>;
   stillPendingCalls(outboxIds: string[]): Promise<Set<string>>;
   finishCall(outboxId: string, status: 'done' | 'dead', lastError: string | null): Promise<void>;
   touchCall(outboxId: string, lastError: string | null): Promise<void>;

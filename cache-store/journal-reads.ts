@@ -52,9 +52,7 @@ export interface StoredOutcome {
 }
 
 export async function loadOutcome(conn: Connection, eventId: string): Promise<StoredOutcome | null> {
-  const rows = await conn.query<Row[]>(`SELECT event_id, journey_id, journey_seq, status, outcome FROM events WHERE event_id = ?`, [
-    eventId,
-  ]);
+  const rows = await conn.query<Row[]>(`SELECT event_id, journey_id, journey_seq, status, outcome FROM events WHERE event_id = ?`, [eventId]);
   const row = rows[0];
   if (!row) return null;
   return {

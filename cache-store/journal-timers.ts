@@ -46,8 +46,6 @@ export async function databaseNowMs(conn: Connection): Promise<number> {
 
 /** Marks a timer fired, exactly once; returns false if it was fired or cancelled meanwhile. */
 export async function markTimerFired(conn: Connection, timerId: string, eventId: string): Promise<boolean> {
-  const result = ok(
-    await conn.query(`UPDATE timers SET status = 'fired', fired_event_id = ? WHERE timer_id = ? AND status = 'scheduled'`, [eventId, timerId]),
-  );
+  const result = ok(await conn.query(`UPDATE timers SET status = 'fired', fired_event_id = ? WHERE timer_id = ? AND status = 'scheduled'`, [eventId, timerId]));
   return result.affectedRows === 1;
 }

@@ -89,7 +89,8 @@ export function openJournal(store: Store): Journal {
 
     pendingCalls: (partitions, olderThanMs, limit, after) => read('pendingCalls', (conn) => pendingCalls(conn, partitions, olderThanMs, limit, after)),
     stillPendingCalls: (outboxIds) => read('stillPendingCalls', (conn) => stillPendingCalls(conn, outboxIds)),
-    finishCall: (outboxId, status, lastError) => transaction(status === 'done' ? 'call-done' : 'call-dead', (conn) => finishCall(conn, outboxId, status, lastError)),
+    finishCall: (outboxId, status, lastError) =>
+      transaction(status === 'done' ? 'call-done' : 'call-dead', (conn) => finishCall(conn, outboxId, status, lastError)),
     touchCall: (outboxId, lastError) => transaction('call-attempt', (conn) => touchCall(conn, outboxId, lastError)),
 
     loadOutcome: (eventId) => read('loadOutcome', (conn) => loadOutcome(conn, eventId)),

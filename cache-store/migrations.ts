@@ -40,10 +40,9 @@ function migrationError(message: string, options: { cause?: unknown; details?: R
 /** Reads and parses every `NNN_name.sql` in `dir`, sorted by version. Other files are ignored. */
 export function loadMigrations(dir: string = DEFAULT_MIGRATIONS_DIR): Migration[] {
   if (!existsSync(dir)) {
-    throw migrationError(
-      `migrations folder not found at ${dir} (from dist/, run the full "npm run build", which copies cache-store/migrations)`,
-      { details: { dir } },
-    );
+    throw migrationError(`migrations folder not found at ${dir} (from dist/, run the full "npm run build", which copies cache-store/migrations)`, {
+      details: { dir },
+    });
   }
   const migrations: Migration[] = [];
   for (const file of readdirSync(dir).sort()) {
@@ -98,10 +97,9 @@ export async function runMigrations(
   const lockTimeoutS = Math.max(1, Math.ceil(options.lockTimeoutMs / 1000));
   const lock = await executor.queryOne<{ got: number | null }>('SELECT GET_LOCK(?, ?) AS got', [lockName, lockTimeoutS]);
   if (lock?.got !== 1) {
-    throw migrationError(
-      `could not take the migration lock ${lockName} within ${lockTimeoutS}s (another process is migrating, or a stuck one holds it)`,
-      { details: { lockName } },
-    );
+    throw migrationError(`could not take the migration lock ${lockName} within ${lockTimeoutS}s (another process is migrating, or a stuck one holds it)`, {
+      details: { lockName },
+    });
   }
   try {
     await executor.execute(

@@ -221,21 +221,11 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
     connectTimeoutMs: positiveInteger('connectTimeoutMs', options.connectTimeoutMs, STORE_DEFAULTS.connectTimeoutMs, hourMs),
     acquireTimeoutMs: positiveInteger('acquireTimeoutMs', options.acquireTimeoutMs, STORE_DEFAULTS.acquireTimeoutMs, hourMs),
     lockWaitTimeoutMs: positiveInteger('lockWaitTimeoutMs', options.lockWaitTimeoutMs, STORE_DEFAULTS.lockWaitTimeoutMs, hourMs),
-    idleTransactionTimeoutMs: positiveInteger(
-      'idleTransactionTimeoutMs',
-      options.idleTransactionTimeoutMs,
-      STORE_DEFAULTS.idleTransactionTimeoutMs,
-      hourMs,
-    ),
+    idleTransactionTimeoutMs: positiveInteger('idleTransactionTimeoutMs', options.idleTransactionTimeoutMs, STORE_DEFAULTS.idleTransactionTimeoutMs, hourMs),
     allowUnsafeDurability: optionalBoolean('allowUnsafeDurability', options.allowUnsafeDurability, false),
     migrate: optionalBoolean('migrate', options.migrate, true),
     migrationsDir: options.migrationsDir,
-    migrationLockTimeoutMs: positiveInteger(
-      'migrationLockTimeoutMs',
-      options.migrationLockTimeoutMs,
-      STORE_DEFAULTS.migrationLockTimeoutMs,
-      hourMs,
-    ),
+    migrationLockTimeoutMs: positiveInteger('migrationLockTimeoutMs', options.migrationLockTimeoutMs, STORE_DEFAULTS.migrationLockTimeoutMs, hourMs),
     durabilityVariablesReader: options.durabilityVariablesReader,
   });
 }

@@ -83,9 +83,7 @@ async function bootstrap(options: ResolvedStoreOptions): Promise<number> {
     const variables = await (options.durabilityVariablesReader ?? readDurabilityVariables)(executor);
     assertDurability(variables, { allowUnsafe: options.allowUnsafeDurability, logger: options.logger });
     // The name is validated against ^[A-Za-z0-9_]{1,64}$, so quoting is safe.
-    await executor.execute(
-      `CREATE DATABASE IF NOT EXISTS \`${options.target.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`,
-    );
+    await executor.execute(`CREATE DATABASE IF NOT EXISTS \`${options.target.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
     const packet = await executor.queryOne<{ bytes: number }>('SELECT @@GLOBAL.max_allowed_packet AS bytes');
     return Number(packet?.bytes ?? DEFAULT_MAX_ALLOWED_PACKET);
   } catch (err) {

@@ -2,13 +2,7 @@ import type { Pool, PoolConnection } from 'mariadb';
 import { JourneyError, ensureError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import { makeExecutor } from './sql-executor.js';
-import {
-  AmbiguousCommitError,
-  driverErrno,
-  isConnectionError,
-  isRetryableTransactionError,
-  wrapStoreError,
-} from './store-errors.js';
+import { AmbiguousCommitError, driverErrno, isConnectionError, isRetryableTransactionError, wrapStoreError } from './store-errors.js';
 import type { TransactionOptions, TxConnection } from './store-types.js';
 
 /** Backoff between transaction attempts: full jitter over an exponential ceiling. */
@@ -152,12 +146,7 @@ async function rollback(conn: PoolConnection, logger: Logger, label: string): Pr
 }
 
 /** See {@link Store.withTransaction}. */
-export async function runTransaction<T>(
-  pool: Pool,
-  logger: Logger,
-  fn: (tx: TxConnection) => Promise<T>,
-  options: TransactionOptions,
-): Promise<T> {
+export async function runTransaction<T>(pool: Pool, logger: Logger, fn: (tx: TxConnection) => Promise<T>, options: TransactionOptions): Promise<T> {
   const { label } = options;
   if (typeof label !== 'string' || label === '') {
     throw new JourneyError('JE_INTERNAL', 'withTransaction needs a non-empty label');
@@ -221,10 +210,10 @@ export async function runTransaction<T>(
     } catch (err) {
       if (isConnectionError(err)) {
         await finish(conn, false, logger);
-        throw new AmbiguousCommitError(
-          `${label}: the connection failed during COMMIT; the transaction may or may not be committed. Re-read before retrying.`,
-          { cause: ensureError(err), details: { label } },
-        );
+        throw new AmbiguousCommitError(`${label}: the connection failed during COMMIT; the transaction may or may not be committed. Re-read before retrying.`, {
+          cause: ensureError(err),
+          details: { label },
+        });
       }
       // The server answered with an error: the transaction was not committed.
       const healthy = await rollback(conn, logger, label);

@@ -27,7 +27,18 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import mariadb from 'mariadb';
-import { JourneyError, commandLineOf, ensureError, findExecutable, isAlive, sendSignal, silentLogger, spawnDetached, terminate, waitForExit } from '../common/index.js';
+import {
+  JourneyError,
+  commandLineOf,
+  ensureError,
+  findExecutable,
+  isAlive,
+  sendSignal,
+  silentLogger,
+  spawnDetached,
+  terminate,
+  waitForExit,
+} from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import { findFreePortBase, isPortFree } from '../grid/index.js';
 
@@ -245,10 +256,14 @@ export class LocalMariaDb {
           });
         }
         if (performance.now() >= deadline) {
-          throw new JourneyError('JE_STORE_START_FAILED', `the private MariaDB in ${this.dir} did not accept connections within ${timeoutMs} ms:\n${logTail(this.dir)}`, {
-            cause: ensureError(thrown),
-            details: { dir: this.dir, port: this.port },
-          });
+          throw new JourneyError(
+            'JE_STORE_START_FAILED',
+            `the private MariaDB in ${this.dir} did not accept connections within ${timeoutMs} ms:\n${logTail(this.dir)}`,
+            {
+              cause: ensureError(thrown),
+              details: { dir: this.dir, port: this.port },
+            },
+          );
         }
       }
       await sleep(100);

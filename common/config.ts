@@ -132,10 +132,19 @@ function settingOf(instancePath: string, params: Record<string, unknown>): keyof
  * Flags are `--name value` or `--name=value`.
  */
 export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process.env): Readonly<EngineConfig> {
-  const raw: Record<string, unknown> = { nodeId: `${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 40)}-${process.pid}` };
+  const raw: Record<string, unknown> = {
+    nodeId: `${hostname()
+      .replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 40)}-${process.pid}`,
+  };
   const flagToSetting = new Map(Object.entries(CONFIG_SOURCES).map(([setting, [, flag]]) => [flag, setting as keyof EngineConfig]));
   const put = (setting: keyof EngineConfig, value: string): void => {
-    raw[setting] = LIST_SETTINGS.has(setting) ? value.split(',').map((v) => v.trim()).filter((v) => v.length > 0) : value;
+    raw[setting] = LIST_SETTINGS.has(setting)
+      ? value
+          .split(',')
+          .map((v) => v.trim())
+          .filter((v) => v.length > 0)
+      : value;
   };
   for (const [setting, [variable]] of Object.entries(CONFIG_SOURCES) as Array<[keyof EngineConfig, [string, string]]>) {
     const value = env[variable];

@@ -18,7 +18,11 @@ export const ERROR_CODES = {
   JE_STORE_START_FAILED: { httpStatus: 500, retryable: false, summary: 'The private MariaDB server could not be started.' },
   JE_STORE_MIGRATION_FAILED: { httpStatus: 500, retryable: false, summary: 'A schema migration failed.' },
   JE_STORE_CONFLICT: { httpStatus: 409, retryable: true, summary: 'A concurrent write changed the row first.' },
-  JE_STORE_COMMIT_UNKNOWN: { httpStatus: 503, retryable: true, summary: 'The connection failed during COMMIT; the transaction may or may not have been applied (re-read before retrying).' },
+  JE_STORE_COMMIT_UNKNOWN: {
+    httpStatus: 503,
+    retryable: true,
+    summary: 'The connection failed during COMMIT; the transaction may or may not have been applied (re-read before retrying).',
+  },
   JE_STORE_QUERY_FAILED: { httpStatus: 500, retryable: false, summary: 'A SQL statement failed for a reason other than a lost connection or a lock conflict.' },
   JE_DEPLOYMENT_CONFLICT: { httpStatus: 409, retryable: false, summary: 'That journey type version is already deployed with a different definition.' },
   JE_SEARCH_FIELD_INVALID: { httpStatus: 400, retryable: false, summary: 'A search field has an invalid name, path or type.' },

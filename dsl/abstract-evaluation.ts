@@ -95,14 +95,23 @@ export function evaluateAbstract(expr: Expr, scope: AbstractScope): Abstract {
     }
     case 'call':
       if (expr.fn === 'now') return UNKNOWN;
-      return concrete(expr.args.map((a) => evaluateAbstract(a, scope)), (values) => ({ ...expr, args: values.map(literal) }));
+      return concrete(
+        expr.args.map((a) => evaluateAbstract(a, scope)),
+        (values) => ({ ...expr, args: values.map(literal) }),
+      );
     case 'list':
-      return concrete(expr.items.map((i) => evaluateAbstract(i, scope)), (values) => ({ kind: 'list', items: values.map(literal) }));
+      return concrete(
+        expr.items.map((i) => evaluateAbstract(i, scope)),
+        (values) => ({ kind: 'list', items: values.map(literal) }),
+      );
     case 'object':
-      return concrete(expr.entries.map((e) => evaluateAbstract(e.value, scope)), (values) => ({
-        kind: 'object',
-        entries: expr.entries.map((e, i) => ({ key: e.key, value: literal(values[i] ?? null) })),
-      }));
+      return concrete(
+        expr.entries.map((e) => evaluateAbstract(e.value, scope)),
+        (values) => ({
+          kind: 'object',
+          entries: expr.entries.map((e, i) => ({ key: e.key, value: literal(values[i] ?? null) })),
+        }),
+      );
   }
 }
 

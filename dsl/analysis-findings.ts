@@ -29,11 +29,21 @@ export function journeyFindings(journey: CompiledJourney, machine: StateMachine)
     if (admittedAny.length === 0) {
       silent.add(event);
       const rules = [...new Set(beads.flatMap((b) => b.access.map((r) => r.text)))].join('; ');
-      report({ code: 'unsendable-event', event, location: first?.location, message: `no sender may send ${event}: no context satisfies the access rules of its beads (${rules})` });
+      report({
+        code: 'unsendable-event',
+        event,
+        location: first?.location,
+        message: `no sender may send ${event}: no context satisfies the access rules of its beads (${rules})`,
+      });
     } else if ((senders[event] ?? []).length === 0) {
       silent.add(event);
       const from = admittedAny.map((o) => ORIGIN_NAMES[o]).join(' or ');
-      report({ code: 'unproduced-event', event, location: first?.location, message: `${event} is accepted only from ${from}, but nothing here produces it that way` });
+      report({
+        code: 'unproduced-event',
+        event,
+        location: first?.location,
+        message: `${event} is accepted only from ${from}, but nothing here produces it that way`,
+      });
     }
   }
   for (const [event, list] of Object.entries(producers)) {
@@ -41,17 +51,33 @@ export function journeyFindings(journey: CompiledJourney, machine: StateMachine)
     for (const producer of list) {
       const origin: EventOrigin = producer.kind === 'emit' ? 'emitted' : producer.kind === 'timer' ? 'timer' : 'backend';
       const by =
-        producer.kind === 'emit' ? `${producer.beadId} emits` : producer.kind === 'timer' ? `timer ${producer.timer} fires` : `${producer.operation} ${producer.kind === 'reply' ? 'replies with' : 'fails with'}`;
+        producer.kind === 'emit'
+          ? `${producer.beadId} emits`
+          : producer.kind === 'timer'
+            ? `timer ${producer.timer} fires`
+            : `${producer.operation} ${producer.kind === 'reply' ? 'replies with' : 'fails with'}`;
       const beadId = producer.kind === 'timer' ? producer.beadIds[0] : producer.beadId;
       const location = beadId === undefined ? undefined : beadOf(beadId)?.location;
       if (!handled) {
         if (producer.kind === 'emit' && journey.events[event]?.published) continue;
-        report({ code: 'unhandled-event', event, beadId, location, message: `${by} ${event}, but no bead handles it${producer.kind === 'emit' ? ' and it is not published' : ''}` });
+        report({
+          code: 'unhandled-event',
+          event,
+          beadId,
+          location,
+          message: `${by} ${event}, but no bead handles it${producer.kind === 'emit' ? ' and it is not published' : ''}`,
+        });
         continue;
       }
       const accepted = journey.beads.filter((b) => b.on === event).some((b) => admitted.get(b.id)?.includes(origin));
       if (!accepted) {
-        report({ code: 'origin-refused', event, beadId, location, message: `${by} ${event}, but no bead for ${event} accepts events from ${ORIGIN_NAMES[origin]} (origin ${origin})` });
+        report({
+          code: 'origin-refused',
+          event,
+          beadId,
+          location,
+          message: `${by} ${event}, but no bead for ${event} accepts events from ${ORIGIN_NAMES[origin]} (origin ${origin})`,
+        });
       }
     }
   }
@@ -71,7 +97,9 @@ export function journeyFindings(journey: CompiledJourney, machine: StateMachine)
       why = `no origin can send ${summary.event} past its rules`;
     } else if (summary.states.length === 0) {
       const culprit = bead.preconditions.find((p) =>
-        states.filter((s) => s !== START_STATE).every((s) => truth(evaluateAbstract(p.condition, { data: walker.start(s, false).data, context: null })) === 'no'),
+        states
+          .filter((s) => s !== START_STATE)
+          .every((s) => truth(evaluateAbstract(p.condition, { data: walker.start(s, false).data, context: null })) === 'no'),
       );
       why = culprit ? `\`${culprit.text}\` holds in no ${stateField ?? 'state'} a bead sets` : `its rules together hold in no ${stateField ?? 'state'}`;
     } else if (summary.states.every((s) => preempted.get(summary.id)?.has(s))) {
@@ -79,12 +107,24 @@ export function journeyFindings(journey: CompiledJourney, machine: StateMachine)
     } else {
       why = `it applies only in ${stateField ?? 'state'} ${summary.states.join(', ')}, which nothing reaches`;
     }
-    report({ code: 'unreachable-bead', beadId: summary.id, event: summary.event, location: summary.location, message: `${summary.id} can never apply: ${why}` });
+    report({
+      code: 'unreachable-bead',
+      beadId: summary.id,
+      event: summary.event,
+      location: summary.location,
+      message: `${summary.id} can never apply: ${why}`,
+    });
   }
   for (const state of states) {
     if (reachable.has(state) || state === COMPUTED_STATE) continue;
     const setter = transitions.find((t) => t.to === state);
-    report({ code: 'unreachable-state', state, beadId: setter?.beadId, location: setter ? beadOf(setter.beadId)?.location : undefined, message: `${stateField ?? 'state'} ${JSON.stringify(state)} is set${setter ? ` by ${setter.beadId}` : ''} but no path from the start reaches it` });
+    report({
+      code: 'unreachable-state',
+      state,
+      beadId: setter?.beadId,
+      location: setter ? beadOf(setter.beadId)?.location : undefined,
+      message: `${stateField ?? 'state'} ${JSON.stringify(state)} is set${setter ? ` by ${setter.beadId}` : ''} but no path from the start reaches it`,
+    });
   }
   return findings;
 }

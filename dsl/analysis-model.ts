@@ -30,7 +30,8 @@ export const STARTED_STATE = '(started)';
 
 /** Every finding the analysis reports, with what it means. Codes are stable; never reuse one. */
 export const ANALYSIS_CODES = {
-  'unreachable-bead': 'A bead that can never apply: its rules fail in every state, it applies only in states nothing reaches, or an earlier bead always applies first.',
+  'unreachable-bead':
+    'A bead that can never apply: its rules fail in every state, it applies only in states nothing reaches, or an earlier bead always applies first.',
   'unsendable-event': 'A handled event whose every bead has an access rule no sender can satisfy.',
   'unproduced-event': 'A handled event its beads accept only from a timer, a back end or an emit, none of which produces it.',
   'origin-refused': 'A timer, back-end call or emit produces an event whose beads refuse events from that origin.',

@@ -39,4 +39,3 @@ export function formatAnalysis(analysis: JourneyAnalysis): string {
   else for (const finding of analysis.findings) lines.push(`  ${formatFinding(finding)}`);
   return lines.join('\n');
 }
-

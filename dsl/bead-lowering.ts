@@ -33,13 +33,21 @@ function lowerBead(c: Compilation, node: BeadNode, id: string, data: JsonSchema)
     if (line.kind === 'allow' || line.kind === 'allowRole' || line.kind === 'when') {
       if (steps.length > 0) {
         const keyword = line.kind === 'when' ? 'when' : 'allow';
-        c.error('misplaced-rule', `\`${keyword}\` must come before the bead's steps (set, emit, if, ...)`, { start: line.span.start, end: line.span.start + keyword.length });
+        c.error('misplaced-rule', `\`${keyword}\` must come before the bead's steps (set, emit, if, ...)`, {
+          start: line.span.start,
+          end: line.span.start + keyword.length,
+        });
       }
       if (line.kind === 'allowRole') {
         const text = `role ${JSON.stringify(line.role.value)}`;
         access.push({
           text,
-          condition: { kind: 'binary', op: 'in', left: { kind: 'literal', value: line.role.value }, right: { kind: 'path', root: 'context', segments: ['roles'] } },
+          condition: {
+            kind: 'binary',
+            op: 'in',
+            left: { kind: 'literal', value: line.role.value },
+            right: { kind: 'path', root: 'context', segments: ['roles'] },
+          },
         });
         guards.push(`allow ${text}`);
       } else {

@@ -6,7 +6,7 @@ import type { Span } from './ast.js';
 
 /** Every diagnostic code, with what it means. Codes are stable: tests and docs refer to them. */
 export const DIAGNOSTIC_CODES = {
-  'syntax': 'The source does not follow the grammar.',
+  syntax: 'The source does not follow the grammar.',
   'ambiguous-parse': 'The grammar found more than one reading (a bug in the grammar, please report).',
   'missing-file': 'A referenced schema file or folder does not exist.',
   'invalid-schema': 'A JSON Schema file is not valid JSON or not a valid schema.',
@@ -18,7 +18,7 @@ export const DIAGNOSTIC_CODES = {
   'inconsistent-initiating': 'Some beads for an event are initiating and some are not.',
   'duplicate-initiating': 'Two initiating beads for the same event have the same rules.',
   'unreachable-bead': 'An earlier bead for the same event always applies first.',
-  'misplaced-rule': 'An `allow` or `when` comes after the bead\'s steps.',
+  'misplaced-rule': "An `allow` or `when` comes after the bead's steps.",
   'unknown-processor': 'A `process` step names a processor with no file in processors/.',
   'unknown-timer': 'A timer is started or cancelled but not declared.',
   'unknown-path': 'A path reads or writes a field the data, event or context schema does not define.',
@@ -26,7 +26,7 @@ export const DIAGNOSTIC_CODES = {
   'type-error': 'An expression combines values of types that do not fit.',
   'invalid-duration': 'A duration has an unknown unit or is not a positive whole number of milliseconds.',
   'invalid-search-field': 'A search field has an unsupported type or does not match the data schema.',
-  'payload-mismatch': 'An emitted payload does not fit the event\'s schema.',
+  'payload-mismatch': "An emitted payload does not fit the event's schema.",
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
@@ -130,11 +130,7 @@ export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
 /** Orders diagnostics by file, then position, errors before warnings at the same place. */
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {
   return diagnostics.sort(
-    (a, b) =>
-      a.file.localeCompare(b.file) ||
-      a.line - b.line ||
-      a.column - b.column ||
-      (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1),
+    (a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column || (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1),
   );
 }
 

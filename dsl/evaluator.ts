@@ -4,8 +4,20 @@
  * data never throw — they become `ACTION_FAILED` (or a failed precondition).
  */
 import type {
-  AccessRule, Bead, CompiledJourney, Effect, EmittedEvent, EvaluationInput, Evaluation, EventContext, Json, JsonObject,
-  Precondition, ProcessorRegistry, RejectionCode, Step,
+  AccessRule,
+  Bead,
+  CompiledJourney,
+  Effect,
+  EmittedEvent,
+  EvaluationInput,
+  Evaluation,
+  EventContext,
+  Json,
+  JsonObject,
+  Precondition,
+  ProcessorRegistry,
+  RejectionCode,
+  Step,
 } from './ir.js';
 import { contextAsJson, EvaluationError, evalExpr, readsOnly } from './expressions.js';
 import type { Scope } from './expressions.js';

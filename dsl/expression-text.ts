@@ -6,7 +6,21 @@
 import type { Expr } from './ir.js';
 
 const PRECEDENCE: Record<string, number> = {
-  or: 1, and: 2, '==': 4, '!=': 4, '<': 4, '<=': 4, '>': 4, '>=': 4, in: 4, '+': 5, '-': 5, '*': 6, '/': 6, '%': 6, '??': 8,
+  or: 1,
+  and: 2,
+  '==': 4,
+  '!=': 4,
+  '<': 4,
+  '<=': 4,
+  '>': 4,
+  '>=': 4,
+  in: 4,
+  '+': 5,
+  '-': 5,
+  '*': 6,
+  '/': 6,
+  '%': 6,
+  '??': 8,
 };
 
 /** Source-like text of an expression with only the parentheses it needs, e.g. `a and b and c`. */

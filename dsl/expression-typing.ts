@@ -135,7 +135,11 @@ export function quietType(c: Compilation, node: ExprNode, env: Env): Ty | null {
  * after reporting the first field that is not there as `<rootName>.<path> is not <where>`.
  */
 export function schemaAt(
-  c: Compilation, root: JsonSchema, rootName: string, segments: readonly Name[], where: string,
+  c: Compilation,
+  root: JsonSchema,
+  rootName: string,
+  segments: readonly Name[],
+  where: string,
 ): { schema: unknown; optional: boolean } | null {
   let schema: unknown = root;
   let optional = false;
@@ -266,7 +270,11 @@ function call(c: Compilation, node: Extract<ExprNode, { kind: 'call' }>, env: En
   const expr: Expr = { kind: 'call', fn: node.fn.value, args: args.map((a) => a.expr) };
   const fn = Object.prototype.hasOwnProperty.call(FUNCTIONS, node.fn.value) ? FUNCTIONS[node.fn.value] : undefined;
   if (!fn) {
-    c.error('unknown-function', `there is no function ${node.fn.value}${didYouMean(node.fn.value, Object.keys(FUNCTIONS)) || ` (functions: ${Object.keys(FUNCTIONS).join(', ')})`}`, node.fn.span);
+    c.error(
+      'unknown-function',
+      `there is no function ${node.fn.value}${didYouMean(node.fn.value, Object.keys(FUNCTIONS)) || ` (functions: ${Object.keys(FUNCTIONS).join(', ')})`}`,
+      node.fn.span,
+    );
     return { expr, ty: ANY };
   }
   const count = fn.args.length;

@@ -143,7 +143,11 @@ export function evalExpr(expr: Expr, scope: Scope): Json {
     case 'binary':
       return evalBinary(expr, scope);
     case 'call':
-      return callFunction(expr, expr.args.map((a) => evalExpr(a, scope)), scope);
+      return callFunction(
+        expr,
+        expr.args.map((a) => evalExpr(a, scope)),
+        scope,
+      );
     case 'list':
       return expr.items.map((item) => evalExpr(item, scope));
     case 'object': {

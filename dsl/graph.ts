@@ -54,7 +54,11 @@ export interface JourneyGraph {
 const SUFFIXES: Record<GraphTrigger, string> = { sender: '', timer: ' (timer)', backend: ' (reply)', emitted: ' (emitted)' };
 
 const UNITS: Array<[number, string]> = [
-  [604_800_000, 'week'], [86_400_000, 'day'], [3_600_000, 'hour'], [60_000, 'minute'], [1000, 'second'],
+  [604_800_000, 'week'],
+  [86_400_000, 'day'],
+  [3_600_000, 'hour'],
+  [60_000, 'minute'],
+  [1000, 'second'],
 ];
 
 /** `432000000` → `5 days`: the largest unit that divides the delay. */
@@ -330,7 +334,10 @@ export function toSvg(graph: JourneyGraph): string {
       continue;
     }
     const size = boxSize(lines);
-    const preferredY = to > from && to === from + 1 ? (rowY(positions.get(edge.from)?.row ?? 0) + rowY(positions.get(edge.to)?.row ?? 0)) / 2 : rowY(positions.get(edge.to)?.row ?? 0);
+    const preferredY =
+      to > from && to === from + 1
+        ? (rowY(positions.get(edge.from)?.row ?? 0) + rowY(positions.get(edge.to)?.row ?? 0)) / 2
+        : rowY(positions.get(edge.to)?.row ?? 0);
     boxes.push({ target: edge.to, sources: [edge.from], lines, style, gap, preferredY, box: { x: 0, y: 0, ...size } });
   }
   const gapWidth = Array.from({ length: columns }, (_, c) => Math.max(72, ...boxes.filter((b) => b.gap === c).map((b) => b.box.w + 2 * STUB)));
@@ -379,7 +386,10 @@ export function toSvg(graph: JourneyGraph): string {
       if (!s) continue;
       const sx = columnOf(source) === label.gap ? s.x + s.w : s.x + s.w / 2;
       const sy = columnOf(source) === label.gap ? s.y + s.h / 2 : s.y + s.h;
-      const d = columnOf(source) === label.gap ? curve(sx, sy, b.x, midY) : `M ${num(sx)} ${num(sy)} C ${num(sx)} ${num(midY)} ${num(b.x - 40)} ${num(midY)} ${num(b.x)} ${num(midY)}`;
+      const d =
+        columnOf(source) === label.gap
+          ? curve(sx, sy, b.x, midY)
+          : `M ${num(sx)} ${num(sy)} C ${num(sx)} ${num(midY)} ${num(b.x - 40)} ${num(midY)} ${num(b.x)} ${num(midY)}`;
       paths.push(`<path class="edge ${style}" d="${d}"/>`);
     }
     const forward = columnOf(label.target) === label.gap + 1;
@@ -396,7 +406,9 @@ export function toSvg(graph: JourneyGraph): string {
     const cx = n.x + n.w / 2;
     const triggers = new Set(edge.lines.map((l) => l.trigger));
     const style = triggers.size === 1 ? ([...triggers][0] ?? 'sender') : 'sender';
-    paths.push(`<path class="edge ${style}" d="M ${num(cx - 14)} ${num(n.y)} C ${num(cx - 36)} ${num(n.y - 40)} ${num(cx + 36)} ${num(n.y - 40)} ${num(cx + 14)} ${num(n.y)}" marker-end="url(#arrow)"/>`);
+    paths.push(
+      `<path class="edge ${style}" d="M ${num(cx - 14)} ${num(n.y)} C ${num(cx - 36)} ${num(n.y - 40)} ${num(cx + 36)} ${num(n.y - 40)} ${num(cx + 14)} ${num(n.y)}" marker-end="url(#arrow)"/>`,
+    );
     const lines = textOf(edge);
     const size = boxSize(lines);
     loopLabels.push({ lines, box: { x: Math.max(MARGIN, cx - size.w / 2), y: n.y - 32 - size.h, ...size } });
@@ -419,7 +431,10 @@ export function toSvg(graph: JourneyGraph): string {
     lx += 52 + textWidth(text, LABEL_FONT) + 28;
   }
   const title = `${graph.name} ${graph.version}`;
-  const subtitle = graph.stateField === null ? 'no state field: every bead applies while its rules hold' : `states of data.${graph.stateField}; arrows are the events that move between them`;
+  const subtitle =
+    graph.stateField === null
+      ? 'no state field: every bead applies while its rules hold'
+      : `states of data.${graph.stateField}; arrows are the events that move between them`;
   const width = Math.ceil(Math.max(contentRight, lx, textWidth(subtitle, 12) + MARGIN) + MARGIN);
   const height = Math.ceil(legendY + 32);
 

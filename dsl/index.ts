@@ -4,9 +4,27 @@
  */
 export { IR_VERSION } from './ir.js';
 export type {
-  AccessRule, ActionProcessor, Bead, CompiledJourney, Effect, EmittedEvent, Evaluation, EvaluationInput, EventContext,
-  EventDefinition, Expr, Json, JsonObject, JsonSchema, Precondition, ProcessorRegistry, RejectionCode, SearchField,
-  SourceLocation, Step, TimerDefinition,
+  AccessRule,
+  ActionProcessor,
+  Bead,
+  CompiledJourney,
+  Effect,
+  EmittedEvent,
+  Evaluation,
+  EvaluationInput,
+  EventContext,
+  EventDefinition,
+  Expr,
+  Json,
+  JsonObject,
+  JsonSchema,
+  Precondition,
+  ProcessorRegistry,
+  RejectionCode,
+  SearchField,
+  SourceLocation,
+  Step,
+  TimerDefinition,
 } from './ir.js';
 
 // Evaluating events (pure).
@@ -40,5 +58,13 @@ export { analyzeJourney, analyzeJourneys } from './analysis.js';
 export { formatAnalysis, formatFinding } from './analysis-report.js';
 export { exprText } from './expression-text.js';
 export type {
-  AnalysisCode, AnalysisFinding, AnalysisOptions, BeadSummary, EventOrigin, JourneyAnalysis, JourneysAnalysis, Producer, Transition,
+  AnalysisCode,
+  AnalysisFinding,
+  AnalysisOptions,
+  BeadSummary,
+  EventOrigin,
+  JourneyAnalysis,
+  JourneysAnalysis,
+  Producer,
+  Transition,
 } from './analysis-model.js';

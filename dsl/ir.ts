@@ -198,11 +198,9 @@ export type Evaluation =
     };
 
 /** A TypeScript action processor: pure, given data/event/context, returns the changes. */
-export type ActionProcessor = (input: {
-  data: JsonObject;
-  event: { type: string; payload: JsonObject };
-  context: EventContext;
-  nowMs: number;
-}) => { data?: JsonObject; emit?: EmittedEvent[] };
+export type ActionProcessor = (input: { data: JsonObject; event: { type: string; payload: JsonObject }; context: EventContext; nowMs: number }) => {
+  data?: JsonObject;
+  emit?: EmittedEvent[];
+};
 
 export type ProcessorRegistry = Record<string, ActionProcessor>;

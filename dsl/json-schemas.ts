@@ -75,7 +75,11 @@ export function resolve(schema: unknown, root: JsonSchema, depth = 0): JsonSchem
   const ref = schema.$ref;
   if (typeof ref !== 'string' || depth > 20) return schema;
   if (!ref.startsWith('#')) return null;
-  const pointer = ref.slice(1).split('/').filter((p) => p.length > 0).map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const pointer = ref
+    .slice(1)
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map((raw) => raw.replace(/~1/g, '/').replace(/~0/g, '~'));
   return resolve(readPath(root, pointer), root, depth + 1);
 }
 
@@ -95,7 +99,13 @@ function kindOfValue(value: unknown): Kind {
 }
 
 const TYPE_KINDS: Record<string, Kind> = {
-  null: 'null', boolean: 'boolean', number: 'number', integer: 'number', string: 'string', array: 'list', object: 'object',
+  null: 'null',
+  boolean: 'boolean',
+  number: 'number',
+  integer: 'number',
+  string: 'string',
+  array: 'list',
+  object: 'object',
 };
 
 /** The type of values a schema admits. */

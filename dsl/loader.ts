@@ -61,7 +61,11 @@ export async function loadJourneyDirectory(folder: string, options: { root?: str
     source = await readFile(definition, 'utf8');
   } catch (thrown: unknown) {
     const reason = ensureError(thrown).message;
-    return { folder: absolute, journey: null, diagnostics: [fileDiagnostic('error', 'missing-file', `cannot read ${DEFINITION_FILE}: ${reason}`, display(definition))] };
+    return {
+      folder: absolute,
+      journey: null,
+      diagnostics: [fileDiagnostic('error', 'missing-file', `cannot read ${DEFINITION_FILE}: ${reason}`, display(definition))],
+    };
   }
   const files = new Map<string, string>();
   for (const file of await listFiles(absolute)) {
@@ -137,7 +141,14 @@ export async function compileJourneys(rootDir: string, options: { loadProcessors
     if (!journey) continue;
     const key = `${journey.name}@${journey.version}`;
     if (result.folders[key] !== undefined) {
-      result.diagnostics.push(fileDiagnostic('error', 'duplicate-declaration', `journey ${journey.name} ${journey.version} is also defined in ${display(result.folders[key])}`, display(join(folder, DEFINITION_FILE))));
+      result.diagnostics.push(
+        fileDiagnostic(
+          'error',
+          'duplicate-declaration',
+          `journey ${journey.name} ${journey.version} is also defined in ${display(result.folders[key])}`,
+          display(join(folder, DEFINITION_FILE)),
+        ),
+      );
       continue;
     }
     result.folders[key] = folder;

@@ -30,8 +30,21 @@ const OPERATOR_WORDS = new Set(['==', '!=', '<', '<=', '>', '>=', 'in', 'not', '
 
 /** What can begin an expression; listed as "an expression" when all are expected. */
 const EXPRESSION_STARTS = new Set([
-  '`(`', '`-`', '`[`', '`{`', '`context`', '`data`', '`event`', '`false`', '`not`', '`null`', '`sender`', '`true`',
-  'a name', 'a number', 'a string',
+  '`(`',
+  '`-`',
+  '`[`',
+  '`{`',
+  '`context`',
+  '`data`',
+  '`event`',
+  '`false`',
+  '`not`',
+  '`null`',
+  '`sender`',
+  '`true`',
+  'a name',
+  'a number',
+  'a string',
 ]);
 
 /** The parts of nearley's parser state we read to say what was expected. */
@@ -113,8 +126,23 @@ function describeToken(token: Token): string {
 
 /** Words that begin a declaration, a bead, a rule or a step: listed as "the next statement". */
 const STATEMENT_STARTS = new Set([
-  '`after`', '`allow`', '`call`', '`cancel`', '`emit`', '`if`', '`process`', '`set`', '`start`', '`when`', '`on`',
-  '`data`', '`event`', '`events`', '`publish`', '`search`', '`timer`',
+  '`after`',
+  '`allow`',
+  '`call`',
+  '`cancel`',
+  '`emit`',
+  '`if`',
+  '`process`',
+  '`set`',
+  '`start`',
+  '`when`',
+  '`on`',
+  '`data`',
+  '`event`',
+  '`events`',
+  '`publish`',
+  '`search`',
+  '`timer`',
 ]);
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'in']);
 
@@ -144,12 +172,7 @@ function isBeadStart(tokens: readonly Token[], index: number): boolean {
 
 function syntaxDiagnostic(source: SourceText, outcome: Extract<Outcome, { ok: false }>, endOffset: number): Diagnostic {
   if (outcome.token === null) {
-    return source.diagnostic(
-      'error',
-      'syntax',
-      `unexpected end of input${expectation(outcome.expected, null)}`,
-      { start: endOffset, end: endOffset + 1 },
-    );
+    return source.diagnostic('error', 'syntax', `unexpected end of input${expectation(outcome.expected, null)}`, { start: endOffset, end: endOffset + 1 });
   }
   const token = outcome.token;
   return source.diagnostic('error', 'syntax', `unexpected ${describeToken(token)}${expectation(outcome.expected, token)}`, {

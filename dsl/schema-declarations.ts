@@ -81,9 +81,7 @@ export function declareEvent(c: Compilation, name: Name, file: string, span: Spa
 
 export function declareEventsFrom(c: Compilation, dir: string, span: Span): void {
   const prefix = normalize(dir.endsWith('/') ? dir : `${dir}/`).replace(/^\/$/, '');
-  const files = [...c.input.files.keys()]
-    .filter((f) => f.startsWith(prefix) && f.endsWith('.schema.json') && !f.slice(prefix.length).includes('/'))
-    .sort();
+  const files = [...c.input.files.keys()].filter((f) => f.startsWith(prefix) && f.endsWith('.schema.json') && !f.slice(prefix.length).includes('/')).sort();
   if (files.length === 0) {
     c.error('missing-file', `folder ${c.folder}${prefix} has no event schemas (files named <event-name>.schema.json)`, span);
     return;
@@ -101,10 +99,6 @@ export function eventExists(c: Compilation, name: Name, use: string): EventInfo 
   c.undeclared.add(name.value);
   const hint = didYouMean(name.value, c.events.keys());
   const file = `events/${kebabCase(name.value)}.schema.json`;
-  c.error(
-    'unknown-event',
-    `${use} ${name.value}, which has no schema${hint || `: add ${file} or declare \`event ${name.value} schema "..."\``}`,
-    name.span,
-  );
+  c.error('unknown-event', `${use} ${name.value}, which has no schema${hint || `: add ${file} or declare \`event ${name.value} schema "..."\``}`, name.span);
   return null;
 }

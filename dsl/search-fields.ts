@@ -40,7 +40,11 @@ export function lowerSearchFields(c: Compilation, items: ReadonlyArray<Extract<I
       if (c.diagnostics.length === before && found.ty.kinds !== null) {
         const wanted: Kind = field.type.value === 'string' ? 'string' : field.type.value === 'number' ? 'number' : 'boolean';
         if (!found.ty.kinds.has(wanted)) {
-          c.error('invalid-search-field', `search field ${field.name.value} is declared ${field.type.value}, but data.${segments.map((s) => s.value).join('.')} is ${kindsText(nonNull(found.ty) ?? [])}`, field.type.span);
+          c.error(
+            'invalid-search-field',
+            `search field ${field.name.value} is declared ${field.type.value}, but data.${segments.map((s) => s.value).join('.')} is ${kindsText(nonNull(found.ty) ?? [])}`,
+            field.type.span,
+          );
         }
       }
       searchFields.push({ name: field.name.value, path: `$.${segments.map((s) => s.value).join('.')}`, type: field.type.value as SearchField['type'] });

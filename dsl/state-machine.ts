@@ -108,15 +108,30 @@ export function stateMachine(journey: CompiledJourney, field: string): StateMach
     for (const state of from) {
       for (const path of walker.walk(bead.steps, [walker.start(state, bead.initiating)])) {
         transitions.push({
-          beadId: bead.id, event: bead.on, from: state, to: path.state, when: path.when,
-          emits: path.emits, startsTimers: path.startsTimers, cancelsTimers: path.cancelsTimers, calls: path.calls,
+          beadId: bead.id,
+          event: bead.on,
+          from: state,
+          to: path.state,
+          when: path.when,
+          emits: path.emits,
+          startsTimers: path.startsTimers,
+          cancelsTimers: path.cancelsTimers,
+          calls: path.calls,
         });
       }
     }
     const effective = origins.filter((o) => available(bead.on).has(o));
     summaries.push({
-      id: bead.id, event: bead.on, initiating: bead.initiating, location: bead.location, states: from, origins: effective,
-      access: bead.access.map((r) => r.text), preconditions: bead.preconditions.map((p) => p.text), preemptedIn: [], reachable: false,
+      id: bead.id,
+      event: bead.on,
+      initiating: bead.initiating,
+      location: bead.location,
+      states: from,
+      origins: effective,
+      access: bead.access.map((r) => r.text),
+      preconditions: bead.preconditions.map((p) => p.text),
+      preemptedIn: [],
+      reachable: false,
       ...(walker.approximate ? { approximate: true } : {}),
     });
   }
@@ -140,7 +155,7 @@ export function stateMachine(journey: CompiledJourney, field: string): StateMach
   // Reachability from the start over beads that can be triggered.
   const live = (summary: BeadSummary): boolean => summary.origins.length > 0;
   const reachable = new Set<string>([START_STATE]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const t of transitions) {
       const summary = summaries.find((s) => s.id === t.beadId);
@@ -172,6 +187,17 @@ export function stateMachine(journey: CompiledJourney, field: string): StateMach
   }
 
   return {
-    stateField, states, producers, transitions, beads: summaries, admitted, preempted, reachable, accepts, finalStates, senders, walker,
+    stateField,
+    states,
+    producers,
+    transitions,
+    beads: summaries,
+    admitted,
+    preempted,
+    reachable,
+    accepts,
+    finalStates,
+    senders,
+    walker,
   };
 }

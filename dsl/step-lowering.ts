@@ -14,12 +14,19 @@ import { processorFileCandidates } from './naming.js';
 import { eventExists } from './schema-declarations.js';
 
 const DURATION_UNITS: Record<string, number> = {
-  ms: 1, millisecond: 1, milliseconds: 1,
-  second: 1000, seconds: 1000,
-  minute: 60_000, minutes: 60_000,
-  hour: 3_600_000, hours: 3_600_000,
-  day: 86_400_000, days: 86_400_000,
-  week: 604_800_000, weeks: 604_800_000,
+  ms: 1,
+  millisecond: 1,
+  milliseconds: 1,
+  second: 1000,
+  seconds: 1000,
+  minute: 60_000,
+  minutes: 60_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  day: 86_400_000,
+  days: 86_400_000,
+  week: 604_800_000,
+  weeks: 604_800_000,
 };
 
 /** Checks an emitted payload against the event's schema and lowers it. */
@@ -67,7 +74,11 @@ function lowerAssignment(c: Compilation, node: AssignmentNode, env: Env): Step {
 function delayMs(c: Compilation, node: DurationNode): number {
   const unit = DURATION_UNITS[node.unit.value];
   if (unit === undefined) {
-    c.error('invalid-duration', `unknown duration unit ${node.unit.value}${didYouMean(node.unit.value, Object.keys(DURATION_UNITS)) || '; use ms, seconds, minutes, hours, days or weeks'}`, node.unit.span);
+    c.error(
+      'invalid-duration',
+      `unknown duration unit ${node.unit.value}${didYouMean(node.unit.value, Object.keys(DURATION_UNITS)) || '; use ms, seconds, minutes, hours, days or weeks'}`,
+      node.unit.span,
+    );
     return 1;
   }
   const ms = node.amount * unit;
@@ -128,7 +139,11 @@ export function lowerSteps(c: Compilation, steps: StepNode[], env: Env, beadId: 
       case 'startTimer':
       case 'cancelTimer':
         if (!c.timerSpans.has(step.timer.value)) {
-          c.error('unknown-timer', `timer ${step.timer.value} is not declared${didYouMean(step.timer.value, c.timerSpans.keys()) || ' (declare it with `timer <name> after ...`)'}`, step.timer.span);
+          c.error(
+            'unknown-timer',
+            `timer ${step.timer.value} is not declared${didYouMean(step.timer.value, c.timerSpans.keys()) || ' (declare it with `timer <name> after ...`)'}`,
+            step.timer.span,
+          );
         }
         out.push({ kind: step.kind, timer: step.timer.value });
         break;

@@ -112,7 +112,15 @@ export class StepWalker {
     const data: AbstractData = { known: new Map(), rest: initiating ? 'null' : 'unknown', changed: new Set() };
     const value = stateValue(state);
     if (!initiating && this.stateField !== null && value !== undefined) data.known.set(this.stateField, value);
-    return { state: initiating ? (this.stateField === null ? STARTED_STATE : UNSET_STATE) : state, data, when: [], emits: [], startsTimers: [], cancelsTimers: [], calls: [] };
+    return {
+      state: initiating ? (this.stateField === null ? STARTED_STATE : UNSET_STATE) : state,
+      data,
+      when: [],
+      emits: [],
+      startsTimers: [],
+      cancelsTimers: [],
+      calls: [],
+    };
   }
 }
 

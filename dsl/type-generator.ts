@@ -63,9 +63,10 @@ function prepare(schema: JsonSchema, name: string): JsonSchema {
     for (const [key, inner] of Object.entries(value)) {
       if (key === '$schema' || (key === 'title' && !root)) continue;
       // `properties` maps field names to schemas: a field may itself be called `title`.
-      out[key] = key === 'properties' && inner !== null && typeof inner === 'object' && !Array.isArray(inner)
-        ? Object.fromEntries(Object.entries(inner).map(([field, sub]) => [field, strip(sub, false)]))
-        : strip(inner, false);
+      out[key] =
+        key === 'properties' && inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+          ? Object.fromEntries(Object.entries(inner).map(([field, sub]) => [field, strip(sub, false)]))
+          : strip(inner, false);
     }
     return out;
   };
@@ -120,9 +121,13 @@ export async function generateJourneyTypes(journey: CompiledJourney): Promise<st
       const declaredName = match[1] ?? '';
       const first = declared.get(declaredName);
       if (first !== undefined) {
-        throw new JourneyError('JE_DSL_COMPILE', `${journey.name} ${journey.version}: the types of ${first} and ${what} both declare ${declaredName}; rename a $defs entry`, {
-          details: { journey: journey.name, version: journey.version, type: declaredName },
-        });
+        throw new JourneyError(
+          'JE_DSL_COMPILE',
+          `${journey.name} ${journey.version}: the types of ${first} and ${what} both declare ${declaredName}; rename a $defs entry`,
+          {
+            details: { journey: journey.name, version: journey.version, type: declaredName },
+          },
+        );
       }
       declared.set(declaredName, what);
     }

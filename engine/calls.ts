@@ -189,7 +189,13 @@ export class CallRunner {
     const log = this.log.child({ journeyId: call.journeyId, callId: call.outboxId });
     try {
       if (outcome.kind === 'reply') {
-        await this.deps.acceptReply({ journeyId: call.journeyId, type: call.replyEvent, payload: outcome.answer, causedBy: call.causedBy, idempotencyKey: `call:${call.outboxId}:reply` });
+        await this.deps.acceptReply({
+          journeyId: call.journeyId,
+          type: call.replyEvent,
+          payload: outcome.answer,
+          causedBy: call.causedBy,
+          idempotencyKey: `call:${call.outboxId}:reply`,
+        });
         await this.deps.journal.finishCall(call.outboxId, 'done', null);
         log.debug('back-end call answered');
       } else {
@@ -214,7 +220,10 @@ export class CallRunner {
       const delayMs = this.redeliveryDelayMs(redeliveries);
       // An outage passes; anything else (a journey or event type gone) needs a person: louder.
       const level = isOutage(error) ? 'warn' : 'error';
-      log[level]({ err: ensureError(error), kind: outcome.kind, redeliveries, delayMs }, 'the back end answered but the answer could not be recorded; delivering it again later');
+      log[level](
+        { err: ensureError(error), kind: outcome.kind, redeliveries, delayMs },
+        'the back end answered but the answer could not be recorded; delivering it again later',
+      );
       await job.updateData({ ...this.bare(call), outcome, redeliveries });
       await job.moveToDelayed(Date.now() + delayMs, token);
       throw new DelayedError();

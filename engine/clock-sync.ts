@@ -41,7 +41,11 @@ export class ClockSync {
 
   /** Measures once; resolves when the corrected clock follows the database. Throws when the store is unreachable. */
   async sync(): Promise<void> {
-    const samples: ClockSample[] = await this.journal.sampleDatabaseClock(SAMPLES, () => this.clock.localNowMs(), () => this.clock.monotonicMs());
+    const samples: ClockSample[] = await this.journal.sampleDatabaseClock(
+      SAMPLES,
+      () => this.clock.localNowMs(),
+      () => this.clock.monotonicMs(),
+    );
     this.clock.observe(samples);
     const skewMs = this.clock.skewMs;
     this.metrics.clockSkew.set(skewMs / 1000);

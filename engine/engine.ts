@@ -118,7 +118,8 @@ function clampLimit(limit: number | undefined, fallback: number, max: number): n
 /** Starts an engine node: deploys its journey versions, takes partitions, begins handling events. */
 export async function createEngine(options: EngineOptions): Promise<JourneyEngine> {
   const nodeId = options.nodeId ?? `${hostname()}-${process.pid}`;
-  if (!/^[A-Za-z0-9._-]{1,60}$/.test(nodeId)) throw new JourneyError('JE_CONFIG_INVALID', 'NODE_ID must be 1-60 letters, digits, dot, dash or underscore', { details: { setting: 'NODE_ID' } });
+  if (!/^[A-Za-z0-9._-]{1,60}$/.test(nodeId))
+    throw new JourneyError('JE_CONFIG_INVALID', 'NODE_ID must be 1-60 letters, digits, dot, dash or underscore', { details: { setting: 'NODE_ID' } });
   // A restarted node is a new incarnation: it never inherits the leases (or epochs) of its past self.
   const ownerId = `${nodeId}:${randomBytes(4).toString('hex')}`;
   const logger = (options.logger ?? silentLogger()).child({ nodeId });
@@ -213,7 +214,9 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     }
   };
 
-  const forwarder = grid ? new InlineForwarder(grid, ownerId, (partitionNo) => owners.get(partitionNo), options.forwardTimeoutMs ?? 1_000, metrics, logger, clock) : null;
+  const forwarder = grid
+    ? new InlineForwarder(grid, ownerId, (partitionNo) => owners.get(partitionNo), options.forwardTimeoutMs ?? 1_000, metrics, logger, clock)
+    : null;
   // Inline at this node's worker when it owns the partition, else at the owner it is forwarded to.
   const handleInline = (event: InlineEvent): Promise<number | null> => {
     if (worker?.active(event.partitionNo)) return worker.handleInline(event);
@@ -411,13 +414,18 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
             details: { field: name.slice(0, 64), searchFields: journey.searchFields.map((f) => f.name) },
           });
         }
-        if (typeof value !== 'string' || value.length > 255) throw new JourneyError('JE_BAD_REQUEST', `search value for ${name} must be a string of at most 255 characters`);
+        if (typeof value !== 'string' || value.length > 255)
+          throw new JourneyError('JE_BAD_REQUEST', `search value for ${name} must be a string of at most 255 characters`);
         return { column: searchColumnName(name), value };
       });
       const after = decodeCursor(query.cursor, ID_PATTERN) ?? '';
-      const rows = await journal.searchJourneys(
-        { typeName: journey.name, ...(query.version ? { typeVersion: journey.version } : {}), equals, afterJourneyId: after, limit: limit + 1 },
-      );
+      const rows = await journal.searchJourneys({
+        typeName: journey.name,
+        ...(query.version ? { typeVersion: journey.version } : {}),
+        equals,
+        afterJourneyId: after,
+        limit: limit + 1,
+      });
       const items = rows.slice(0, limit).map(journeyView);
       const last = items[items.length - 1];
       return rows.length > limit && last ? { items, nextCursor: encodeCursor(last.journeyId) } : { items };

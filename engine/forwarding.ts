@@ -53,10 +53,12 @@ export class InlineForwarder {
       // stopped waiting by then. On the database's clock, which both nodes measure, since their
       // own wall clocks may be far apart; at least a second, for the error of that measurement.
       const deadlineMs = this.clock.nowMs() + Math.max(this.timeoutMs, 1_000);
-      this.grid.send(owner, { kind: 'handle', requestId, replyTo: this.ownerId, deadlineMs, event: { ...event, replyTo: this.ownerId } }).catch((error: unknown) => {
-        this.logger.debug({ err: error, owner }, 'forward not sent; accepting here');
-        this.settle(requestId, null, 'unsent');
-      });
+      this.grid
+        .send(owner, { kind: 'handle', requestId, replyTo: this.ownerId, deadlineMs, event: { ...event, replyTo: this.ownerId } })
+        .catch((error: unknown) => {
+          this.logger.debug({ err: error, owner }, 'forward not sent; accepting here');
+          this.settle(requestId, null, 'unsent');
+        });
     });
   }
 

@@ -85,7 +85,14 @@ export function decideHandling(input: HandlingInput): HandlingDecision {
     journeyId: input.journeyId,
     outcome: evaluation.outcome,
     ...(evaluation.outcome === 'rejected'
-      ? { rejection: { code: evaluation.code, message: evaluation.message, ...(evaluation.rule ? { rule: evaluation.rule } : {}), ...(evaluation.beadId ? { beadId: evaluation.beadId } : {}) } }
+      ? {
+          rejection: {
+            code: evaluation.code,
+            message: evaluation.message,
+            ...(evaluation.rule ? { rule: evaluation.rule } : {}),
+            ...(evaluation.beadId ? { beadId: evaluation.beadId } : {}),
+          },
+        }
       : { beadId: evaluation.beadId }),
     seq: state.handledSeq + 1,
     data,
@@ -108,7 +115,16 @@ export function decideHandling(input: HandlingInput): HandlingDecision {
     ...(input.create ? { create: input.create } : {}),
     timersToStart: effects.flatMap((effect) =>
       effect.kind === 'startTimer'
-        ? [{ timerId: newId(), name: effect.timer, fireAtMs: effect.fireAtMs, eventType: effect.event.type, payloadJson: JSON.stringify(effect.event.payload), cancelOn: effect.unless }]
+        ? [
+            {
+              timerId: newId(),
+              name: effect.timer,
+              fireAtMs: effect.fireAtMs,
+              eventType: effect.event.type,
+              payloadJson: JSON.stringify(effect.event.payload),
+              cancelOn: effect.unless,
+            },
+          ]
         : [],
     ),
     timersToCancel: effects.flatMap((effect) => (effect.kind === 'cancelTimer' ? [effect.timer] : [])),
@@ -116,7 +132,16 @@ export function decideHandling(input: HandlingInput): HandlingDecision {
     cancelTimersOnEvent: applied && journey !== undefined && journey.timers.some((t) => t.unless.includes(event.type)),
     calls: effects.flatMap((effect) =>
       effect.kind === 'call'
-        ? [{ outboxId: newId(), system: effect.system, operation: effect.operation, requestJson: JSON.stringify(effect.request), replyEvent: effect.replyEvent, failureEvent: effect.failureEvent }]
+        ? [
+            {
+              outboxId: newId(),
+              system: effect.system,
+              operation: effect.operation,
+              requestJson: JSON.stringify(effect.request),
+              replyEvent: effect.replyEvent,
+              failureEvent: effect.failureEvent,
+            },
+          ]
         : [],
     ),
   };

@@ -144,7 +144,13 @@ class IntakeBatcher {
   private async settleAmbiguous(queued: QueuedAccept, error: unknown): Promise<void> {
     const landed = await this.journal.eventExists(queued.entry.event.eventId).catch(() => null);
     if (landed) queued.resolve(landed.journeySeq);
-    else queued.reject(new JourneyError('JE_STORE_UNAVAILABLE', 'the store did not confirm the event; retry with the same idempotency key', { cause: error, retryAfterMs: 1000 }));
+    else
+      queued.reject(
+        new JourneyError('JE_STORE_UNAVAILABLE', 'the store did not confirm the event; retry with the same idempotency key', {
+          cause: error,
+          retryAfterMs: 1000,
+        }),
+      );
   }
 }
 
@@ -337,7 +343,14 @@ export class Intake {
     };
     let journeySeq: number;
     try {
-      const accepted = await this.deps.journal.acceptOne({ kind: 'target', journeyId: input.journeyId, typeName: known.typeName, typeVersion: known.version, partitionNo: known.partitionNo, event: newEvent });
+      const accepted = await this.deps.journal.acceptOne({
+        kind: 'target',
+        journeyId: input.journeyId,
+        typeName: known.typeName,
+        typeVersion: known.version,
+        partitionNo: known.partitionNo,
+        event: newEvent,
+      });
       if (accepted.status !== 'accepted') throw notFound(input.journeyId);
       journeySeq = accepted.journeySeq;
     } catch (error) {
@@ -427,5 +440,7 @@ function unknownEvent(journey: CompiledJourney, type: string): JourneyError {
 /** Same key, same request: the hash tells a replay from a key reused for something else. */
 function requestHash(request: AcceptRequest): string {
   const target = request.kind === 'initiate' ? `${request.journeyType}@${request.version}` : request.journeyId;
-  return createHash('sha256').update(JSON.stringify([request.kind, target, request.event.type, request.event.payload])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([request.kind, target, request.event.type, request.event.payload]))
+    .digest('hex');
 }

@@ -345,7 +345,10 @@ export class JourneyWorker {
       const landed = await this.deps.journal.eventExists(event.eventId).catch(() => undefined);
       if (landed === null) return null;
       if (landed === undefined) {
-        throw new JourneyError('JE_STORE_UNAVAILABLE', 'the store did not confirm the event; retry with the same idempotency key', { cause: error, retryAfterMs: 1000 });
+        throw new JourneyError('JE_STORE_UNAVAILABLE', 'the store did not confirm the event; retry with the same idempotency key', {
+          cause: error,
+          retryAfterMs: 1000,
+        });
       }
       return landed.journeySeq;
     } finally {

@@ -100,7 +100,10 @@ export class PartitionLeases {
     } catch (error) {
       if (!this.heartbeatFailing) {
         this.heartbeatFailing = true;
-        this.context.log.warn({ err: ensureError(error) }, 'grid heartbeat failed; keeping the partitions held (leases renew in MariaDB) until membership is fresh');
+        this.context.log.warn(
+          { err: ensureError(error) },
+          'grid heartbeat failed; keeping the partitions held (leases renew in MariaDB) until membership is fresh',
+        );
       }
     }
   }

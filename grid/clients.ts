@@ -68,7 +68,13 @@ export function createGridClient(settings: ClientSettings, blocking: boolean, sh
     client = new Cluster(seeds, clusterOptions);
   } else {
     const address = first ?? { host: '127.0.0.1', port: 6379, db: 0 };
-    client = new Redis({ ...redisOptions, host: address.host, port: address.port, db: address.db, retryStrategy: (times: number) => Math.min(50 * times, 2_000) });
+    client = new Redis({
+      ...redisOptions,
+      host: address.host,
+      port: address.port,
+      db: address.db,
+      retryStrategy: (times: number) => Math.min(50 * times, 2_000),
+    });
   }
   client.on('error', (thrown: unknown) => {
     settings.logger.debug({ err: ensureError(thrown), mode: settings.mode }, 'redis grid client error');
@@ -92,7 +98,9 @@ export function waitReady(client: GridClient, timeoutMs: number): Promise<void> 
     };
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`not ready within ${timeoutMs} ms (status ${client.status}${lastError ? `, last error: ${lastError.message}` : ''})`, { cause: lastError }));
+      reject(
+        new Error(`not ready within ${timeoutMs} ms (status ${client.status}${lastError ? `, last error: ${lastError.message}` : ''})`, { cause: lastError }),
+      );
     }, timeoutMs);
     const cleanup = (): void => {
       clearTimeout(timer);

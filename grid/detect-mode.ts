@@ -19,5 +19,7 @@ export async function detectMode(seeds: SeedAddress[], timeoutMs: number): Promi
       probe.disconnect();
     }
   }
-  throw new JourneyError('JE_GRID_UNAVAILABLE', `No Redis seed answered: ${failures.join('; ')}`, { details: { seeds: seeds.map((seed) => `${seed.host}:${seed.port}`) } });
+  throw new JourneyError('JE_GRID_UNAVAILABLE', `No Redis seed answered: ${failures.join('; ')}`, {
+    details: { seeds: seeds.map((seed) => `${seed.host}:${seed.port}`) },
+  });
 }

@@ -69,8 +69,7 @@ export function createGridKeys(prefix = 'je', clusterId?: string): GridKeys {
   // No braces and no colon: the id can neither become the hash tag nor fake another namespace.
   if (clusterId !== undefined && !PREFIX_PATTERN.test(clusterId)) throw invalidKeyPart('cluster id', clusterId, PREFIX_PATTERN.source);
   const namespace = clusterId === undefined ? prefix : `${prefix}:${clusterId}`;
-  const journey = (journeyId: string, name: string): string =>
-    `${namespace}:{${checkTag('journey id', journeyId)}}:${checkName(name)}`;
+  const journey = (journeyId: string, name: string): string => `${namespace}:{${checkTag('journey id', journeyId)}}:${checkName(name)}`;
   return Object.freeze({
     prefix,
     clusterId: clusterId ?? null,

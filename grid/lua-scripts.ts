@@ -62,7 +62,9 @@ export function loadLuaScripts(dir?: string): ReadonlyMap<string, LuaScript> {
   if (dir === undefined && cached !== undefined) return cached;
   const folder = dir ?? luaScriptDir();
   const scripts = new Map<string, LuaScript>();
-  for (const file of readdirSync(folder).filter((entry) => entry.endsWith('.lua')).sort()) {
+  for (const file of readdirSync(folder)
+    .filter((entry) => entry.endsWith('.lua'))
+    .sort()) {
     const match = FILE_PATTERN.exec(file);
     if (match?.[1] === undefined || match[2] === undefined) {
       throw new JourneyError('JE_INTERNAL', `Lua script ${file} is not named <name>-<numKeys>.lua`);

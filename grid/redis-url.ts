@@ -17,10 +17,15 @@ export function parseRedisUrl(url: string): SeedAddress {
   try {
     parsed = new URL(text);
   } catch (thrown: unknown) {
-    throw new JourneyError('JE_CONFIG_INVALID', `Invalid Redis URL ${JSON.stringify(url)}`, { cause: ensureError(thrown), details: { setting: 'urls', value: url } });
+    throw new JourneyError('JE_CONFIG_INVALID', `Invalid Redis URL ${JSON.stringify(url)}`, {
+      cause: ensureError(thrown),
+      details: { setting: 'urls', value: url },
+    });
   }
   if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new JourneyError('JE_CONFIG_INVALID', `Redis URL ${JSON.stringify(url)} must start with redis:// or rediss://`, { details: { setting: 'urls', value: url } });
+    throw new JourneyError('JE_CONFIG_INVALID', `Redis URL ${JSON.stringify(url)} must start with redis:// or rediss://`, {
+      details: { setting: 'urls', value: url },
+    });
   }
   const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
   if (!Number.isInteger(db) || db < 0) {

@@ -62,7 +62,7 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
   let binding: { clusterId: string; keys: GridKeys; hooks: ClusterBindingHooks } | null = null;
   const bound = (): { clusterId: string; keys: GridKeys; hooks: ClusterBindingHooks } => {
     // Unbound keys are the bare prefix, shared by every store on this Redis: never fall back to them.
-    if (binding === null) throw new JourneyError('JE_INTERNAL', 'the grid services are used before they were bound to the store\'s cluster id');
+    if (binding === null) throw new JourneyError('JE_INTERNAL', "the grid services are used before they were bound to the store's cluster id");
     return binding;
   };
   // A membership entry is `<clusterId>/<nodeId>`: with keys namespaced already, this is the
@@ -81,9 +81,13 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
     bindCluster(clusterId, hooks = {}) {
       if (binding !== null) {
         if (binding.clusterId === clusterId) return;
-        throw new JourneyError('JE_CONFIG_INVALID', `this grid connection serves cluster ${binding.clusterId}, not ${clusterId}: give each store its own connection`, {
-          details: { bound: binding.clusterId, requested: clusterId },
-        });
+        throw new JourneyError(
+          'JE_CONFIG_INVALID',
+          `this grid connection serves cluster ${binding.clusterId}, not ${clusterId}: give each store its own connection`,
+          {
+            details: { bound: binding.clusterId, requested: clusterId },
+          },
+        );
       }
       binding = { clusterId, keys: grid.keys.forCluster(clusterId), hooks };
     },

@@ -42,7 +42,8 @@ function text(request: JsonObject, field: string): string {
 
 function cents(request: JsonObject, field: string): number {
   const value = request[field];
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) throw new Error(`request field ${field} must be a positive whole number of cents`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)
+    throw new Error(`request field ${field} must be a positive whole number of cents`);
   return value;
 }
 

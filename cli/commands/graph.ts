@@ -28,7 +28,12 @@ async function run(args: string[]): Promise<number> {
     args,
     allowPositionals: true,
     strict: true,
-    options: { out: { type: 'string' }, analysis: { type: 'boolean', default: false }, json: { type: 'boolean', default: false }, strict: { type: 'boolean', default: false } },
+    options: {
+      out: { type: 'string' },
+      analysis: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      strict: { type: 'boolean', default: false },
+    },
   });
   const [dir, ...extra] = positionals;
   if (dir === undefined || extra.length > 0) throw new UsageError(dir === undefined ? 'expected a folder' : `expected one folder, got also ${extra.join(' ')}`);
@@ -49,7 +54,9 @@ async function run(args: string[]): Promise<number> {
       const across = analysis.findings.filter((f) => f.code === 'search-field-conflict');
       if (across.length > 0) console.log(`\nacross journeys:\n${across.map((f) => `  ${formatFinding(f)}`).join('\n')}`);
       const warnings = analysis.findings.filter((f) => f.severity === 'warning').length;
-      console.log(`\n${analysis.journeys.length} journey version${analysis.journeys.length === 1 ? '' : 's'} analysed; ${warnings} warning${warnings === 1 ? '' : 's'}`);
+      console.log(
+        `\n${analysis.journeys.length} journey version${analysis.journeys.length === 1 ? '' : 's'} analysed; ${warnings} warning${warnings === 1 ? '' : 's'}`,
+      );
     }
     return values.strict && analysis.findings.some((f) => f.severity === 'warning') ? EXIT.invalidInput : EXIT.ok;
   }
@@ -62,7 +69,10 @@ async function run(args: string[]): Promise<number> {
     const folder = join(values.out, ...journey.name.split('/'), journey.version);
     await mkdir(folder, { recursive: true });
     const graph = journeyGraph(journey);
-    for (const [file, content] of [['journey.mmd', toMermaid(graph)], ['journey.svg', toSvg(graph)]] as const) {
+    for (const [file, content] of [
+      ['journey.mmd', toMermaid(graph)],
+      ['journey.svg', toSvg(graph)],
+    ] as const) {
       await writeFile(join(folder, file), content);
       console.log(`wrote ${join(folder, file)}`);
     }

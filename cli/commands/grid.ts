@@ -40,10 +40,14 @@ function printStatus(status: LocalGridStatus): void {
     console.log(`No local grid in ${status.dir}.`);
     return;
   }
-  console.log(`Local ${status.kind} in ${status.dir}: ${status.healthy ? 'healthy' : 'NOT healthy'}${status.clusterState === null ? '' : ` (cluster_state:${status.clusterState})`}`);
+  console.log(
+    `Local ${status.kind} in ${status.dir}: ${status.healthy ? 'healthy' : 'NOT healthy'}${status.clusterState === null ? '' : ` (cluster_state:${status.clusterState})`}`,
+  );
   console.log(`  ${'PORT'.padEnd(6)} ${'PID'.padEnd(8)} ${'ROLE'.padEnd(10)} ${'ALIVE'.padEnd(6)} CLUSTER_STATE`);
   for (const node of status.nodes) {
-    console.log(`  ${String(node.port).padEnd(6)} ${String(node.pid ?? '-').padEnd(8)} ${node.role.padEnd(10)} ${(node.alive ? 'yes' : 'no').padEnd(6)} ${node.clusterState ?? '-'}`);
+    console.log(
+      `  ${String(node.port).padEnd(6)} ${String(node.pid ?? '-').padEnd(8)} ${node.role.padEnd(10)} ${(node.alive ? 'yes' : 'no').padEnd(6)} ${node.clusterState ?? '-'}`,
+    );
   }
 }
 
@@ -79,7 +83,13 @@ async function run(args: string[]): Promise<number> {
       nodeTimeoutMs: integerOption('node-timeout-ms', values['node-timeout-ms']),
     });
     if (json) {
-      console.log(JSON.stringify({ dir: cluster.dir, reused: cluster.reused, restartedPorts: cluster.restartedPorts, seeds: cluster.seeds, nodes: cluster.nodes }, null, 2));
+      console.log(
+        JSON.stringify(
+          { dir: cluster.dir, reused: cluster.reused, restartedPorts: cluster.restartedPorts, seeds: cluster.seeds, nodes: cluster.nodes },
+          null,
+          2,
+        ),
+      );
     } else {
       const restarted = cluster.restartedPorts.length > 0 ? `; restarted crashed node(s) ${cluster.restartedPorts.join(', ')}` : '; nothing started';
       console.log(cluster.reused ? `Already running${restarted}.` : 'Cluster is up (cluster_state:ok, all 16384 slots covered).');
@@ -94,7 +104,9 @@ async function run(args: string[]): Promise<number> {
     if (report.stopped.length === 0 && report.stale.length === 0) {
       console.log(`No local grid was running in ${dir ?? '.data/grid'}.`);
     } else {
-      console.log(`Stopped ${report.stopped.length} node(s)${report.stale.length > 0 ? `, removed ${report.stale.length} stale PID file(s)` : ''}; removed the grid files.`);
+      console.log(
+        `Stopped ${report.stopped.length} node(s)${report.stale.length > 0 ? `, removed ${report.stale.length} stale PID file(s)` : ''}; removed the grid files.`,
+      );
     }
     return EXIT.ok;
   }

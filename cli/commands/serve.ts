@@ -85,7 +85,10 @@ async function apiOptions(config: EngineConfig): Promise<ApiOptions> {
       try {
         return await readFile(file, 'utf8');
       } catch (error) {
-        throw new JourneyError('JE_CONFIG_INVALID', `JWT_PUBLIC_KEY_FILES: cannot read ${file}`, { cause: error, details: { setting: 'JWT_PUBLIC_KEY_FILES', file } });
+        throw new JourneyError('JE_CONFIG_INVALID', `JWT_PUBLIC_KEY_FILES: cannot read ${file}`, {
+          cause: error,
+          details: { setting: 'JWT_PUBLIC_KEY_FILES', file },
+        });
       }
     }),
   );

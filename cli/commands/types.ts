@@ -29,7 +29,12 @@ async function readOrNull(path: string): Promise<string | null> {
 }
 
 async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { out: { type: 'string' }, check: { type: 'boolean', default: false } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { out: { type: 'string' }, check: { type: 'boolean', default: false } },
+  });
   const [dir, ...extra] = positionals;
   if (dir === undefined || extra.length > 0) throw new UsageError(dir === undefined ? 'expected a folder' : `expected one folder, got also ${extra.join(' ')}`);
   if (values.check && values.out !== undefined) throw new UsageError('--check compares the journey folders; it writes nothing, so no --out');

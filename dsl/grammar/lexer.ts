@@ -6,15 +6,47 @@ import moo from 'moo';
 
 /** Reserved words: never identifiers (but allowed after `.`, as object keys and as field names). */
 export const KEYWORDS = [
-  'journey', 'version', 'data', 'schema', 'events', 'event', 'from', 'search', 'publish', 'timer',
-  'after', 'unless', 'emit', 'on', 'initiating', 'allow', 'role', 'when', 'set', 'if', 'then', 'else',
-  'end', 'process', 'start', 'cancel', 'call', 'reply', 'failure', 'and', 'or', 'not', 'in', 'true',
-  'false', 'null', 'sender', 'context',
+  'journey',
+  'version',
+  'data',
+  'schema',
+  'events',
+  'event',
+  'from',
+  'search',
+  'publish',
+  'timer',
+  'after',
+  'unless',
+  'emit',
+  'on',
+  'initiating',
+  'allow',
+  'role',
+  'when',
+  'set',
+  'if',
+  'then',
+  'else',
+  'end',
+  'process',
+  'start',
+  'cancel',
+  'call',
+  'reply',
+  'failure',
+  'and',
+  'or',
+  'not',
+  'in',
+  'true',
+  'false',
+  'null',
+  'sender',
+  'context',
 ] as const;
 
-export const OPERATORS = [
-  '==', '!=', '<=', '>=', '??', '<', '>', '=', '+', '-', '*', '/', '%', '(', ')', '[', ']', '{', '}', ',', ':', '.',
-] as const;
+export const OPERATORS = ['==', '!=', '<=', '>=', '??', '<', '>', '=', '+', '-', '*', '/', '%', '(', ')', '[', ']', '{', '}', ',', ':', '.'] as const;
 
 const rules: moo.Rules = {
   ws: { match: /[ \t\r\n]+/, lineBreaks: true },

@@ -16,7 +16,12 @@ import type { LocalClusterOptions, LocalGridKind } from './types.js';
  * - `min-replicas-to-write` 0 by default: with one replica per master, 1 would stop all writes to a
  *   shard whose replica was just promoted (it has no replica left) — see `minReplicasToWrite`.
  */
-export function writeNodeConfig(kind: LocalGridKind, port: number, paths: NodePaths, options: Required<Pick<LocalClusterOptions, 'nodeTimeoutMs' | 'minReplicasToWrite'>>): void {
+export function writeNodeConfig(
+  kind: LocalGridKind,
+  port: number,
+  paths: NodePaths,
+  options: Required<Pick<LocalClusterOptions, 'nodeTimeoutMs' | 'minReplicasToWrite'>>,
+): void {
   mkdirSync(paths.dir, { recursive: true });
   const lines = [
     '# Written by journey grid (grid/local/node-config.ts); recreated on every start.',

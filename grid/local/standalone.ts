@@ -44,7 +44,9 @@ export async function startLocalStandalone(options: LocalGridOptions = {}): Prom
       await spawnFresh(dir, state, redisServer, { nodeTimeoutMs: 0, minReplicasToWrite: 0 }, performance.now() + startTimeoutMs);
     } catch (thrown: unknown) {
       await stopLocalGrid({ dir, stopTimeoutMs }).catch(() => undefined);
-      throw thrown instanceof JourneyError ? thrown : new JourneyError('JE_GRID_START_FAILED', `Starting redis-server in ${dir} failed`, { cause: ensureError(thrown) });
+      throw thrown instanceof JourneyError
+        ? thrown
+        : new JourneyError('JE_GRID_START_FAILED', `Starting redis-server in ${dir} failed`, { cause: ensureError(thrown) });
     }
   }
   const pid = livePid(dir, port);

@@ -67,7 +67,13 @@ export async function attachExisting(
   return { state, restarted };
 }
 
-export async function spawnFresh(dir: string, state: GridState, redisServer: string, config: Required<Pick<LocalClusterOptions, 'nodeTimeoutMs' | 'minReplicasToWrite'>>, deadline: number): Promise<void> {
+export async function spawnFresh(
+  dir: string,
+  state: GridState,
+  redisServer: string,
+  config: Required<Pick<LocalClusterOptions, 'nodeTimeoutMs' | 'minReplicasToWrite'>>,
+  deadline: number,
+): Promise<void> {
   const busy = await busyPorts(portsNeeded(state.ports[0] ?? 0, state.ports.length, state.kind === 'cluster'));
   if (busy.length > 0) {
     throw new JourneyError('JE_GRID_START_FAILED', `Ports in use: ${busy.join(', ')}; choose another port base`, { details: { ports: busy } });

@@ -32,7 +32,12 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
   const processes: WorkerProcess[] = [];
   const apis: Array<{ node: WorkerProcess; url: string }> = [];
 
-  async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: Record<string, unknown> }> {
+  async function post(
+    base: string,
+    path: string,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; json: Record<string, unknown> }> {
     const response = await fetch(`${base}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
@@ -58,7 +63,12 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
       processes.push(node);
       apis.push({ node, url: `http://127.0.0.1:${port}` });
     }
-    await waitFor('workers to own every partition', async () => (await ownedPartitions(probe, 'aw1')) + (await ownedPartitions(probe, 'aw2')) === PARTITIONS, 60_000, 200);
+    await waitFor(
+      'workers to own every partition',
+      async () => (await ownedPartitions(probe, 'aw1')) + (await ownedPartitions(probe, 'aw2')) === PARTITIONS,
+      60_000,
+      200,
+    );
     for (const api of apis) {
       await waitFor(`${api.node.nodeId} to be ready`, () => ready(api.url), 60_000, 200).catch((error: unknown) => {
         throw new Error(`${(error as Error).message}\n--- ${api.node.nodeId} log (tail) ---\n${api.node.log.slice(-4000)}`);
@@ -77,7 +87,12 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
     const owners = Array.from({ length: 12 }, (_, i) => `edge-${i}`);
     const journeys: Array<{ journeyId: string; owner: string }> = [];
     for (const owner of owners) {
-      const opened = await post(b.url, '/journeys/pfm/wallet/1.0/events', { type: 'OpenWallet', data: { owner, currency: 'EUR' } }, { 'X-Dev-Sender': owner, 'Idempotency-Key': `open-${owner}` });
+      const opened = await post(
+        b.url,
+        '/journeys/pfm/wallet/1.0/events',
+        { type: 'OpenWallet', data: { owner, currency: 'EUR' } },
+        { 'X-Dev-Sender': owner, 'Idempotency-Key': `open-${owner}` },
+      );
       expect(opened.status).toBe(202);
       journeys.push({ journeyId: String(opened.json.journeyId), owner });
     }
@@ -95,7 +110,12 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
         for (let attempt = 0; attempt < 200; attempt++) {
           const target = (attempt + k) % 2 === 0 ? a : b;
           try {
-            const answer = await post(target.url, `/journeys/${journey.journeyId}/events`, { type: 'Deposit', data: { amount } }, { 'X-Dev-Sender': journey.owner, 'Idempotency-Key': key });
+            const answer = await post(
+              target.url,
+              `/journeys/${journey.journeyId}/events`,
+              { type: 'Deposit', data: { amount } },
+              { 'X-Dev-Sender': journey.owner, 'Idempotency-Key': key },
+            );
             if (answer.status === 202) {
               record.result = 'acked';
               record.eventId = String(answer.json.eventId);
@@ -165,7 +185,9 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
       }),
     );
     const after = await probe.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM events`);
-    recordScenario(`| hostile input under load (${statuses.length} requests, all 4xx: ${statuses.every((s) => s >= 400 && s < 500)}) | ${statuses.length} | 0 | 0 | 0 | 0 | 0 | 0 | - |`);
+    recordScenario(
+      `| hostile input under load (${statuses.length} requests, all 4xx: ${statuses.every((s) => s >= 400 && s < 500)}) | ${statuses.length} | 0 | 0 | 0 | 0 | 0 | 0 | - |`,
+    );
     expect(statuses.filter((s) => s < 400 || s >= 500)).toEqual([]);
     // Other scenarios' events may still be handled, but no new event was accepted.
     expect(Number(after?.n)).toBe(Number(before?.n));
@@ -173,7 +195,12 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
 
   it('sheds a flood with 429/503 and Retry-After while memory stays bounded', async () => {
     const [, b] = apis as [unknown, { node: WorkerProcess; url: string }];
-    const opened = await post(b.url, '/journeys/pfm/wallet/1.0/events', { type: 'OpenWallet', data: { owner: 'flood', currency: 'EUR' } }, { 'X-Dev-Sender': 'flood' });
+    const opened = await post(
+      b.url,
+      '/journeys/pfm/wallet/1.0/events',
+      { type: 'OpenWallet', data: { owner: 'flood', currency: 'EUR' } },
+      { 'X-Dev-Sender': 'flood' },
+    );
     const journeyId = String(opened.json.journeyId);
     const rssBefore = rssMb(b.node.pid);
     const statuses = new Map<number, number>();
@@ -203,7 +230,12 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
     expect([...statuses.keys()].every((s) => s === 202 || s === 429 || s === 503)).toBe(true);
     expect(rssAfter).toBeLessThan(rssBefore + 150);
     // Whatever was accepted is handled exactly once.
-    await waitFor('the flood to drain', async () => Number((await probe.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`))?.n) === 0, 60_000, 200);
+    await waitFor(
+      'the flood to drain',
+      async () => Number((await probe.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`))?.n) === 0,
+      60_000,
+      200,
+    );
     const journey = await probe.queryOne<{ data: string; handled_seq: number }>(`SELECT data, handled_seq FROM journeys WHERE journey_id = ?`, [journeyId]);
     const data = JSON.parse(journey?.data ?? '{}') as { balance: number; deposits: number };
     const accepted = statuses.get(202) ?? 0;

@@ -78,7 +78,13 @@ describe('chaos: a node whose clock runs six days ahead', () => {
     store = first.store;
     const opened: string[] = [];
     for (let i = 0; i < 6; i++) {
-      const accepted = await first.engine.accept({ kind: 'initiate', journeyType: 'mybank/payment/sct', version: '2.0', event: { type: 'InitiatePayment', payload: payment }, context: alice });
+      const accepted = await first.engine.accept({
+        kind: 'initiate',
+        journeyType: 'mybank/payment/sct',
+        version: '2.0',
+        event: { type: 'InitiatePayment', payload: payment },
+        context: alice,
+      });
       expect(await first.engine.awaitOutcome(accepted.eventId, 10_000)).toMatchObject({ outcome: 'applied' });
       opened.push(accepted.journeyId);
     }
@@ -110,7 +116,13 @@ describe('chaos: a node whose clock runs six days ahead', () => {
     await sleep(1_500); // the API node learns the owners from the grid
     const sent: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const accepted = await api.engine.accept({ kind: 'initiate', journeyType: 'mybank/payment/sct', version: '2.0', event: { type: 'InitiatePayment', payload: payment }, context: alice });
+      const accepted = await api.engine.accept({
+        kind: 'initiate',
+        journeyType: 'mybank/payment/sct',
+        version: '2.0',
+        event: { type: 'InitiatePayment', payload: payment },
+        context: alice,
+      });
       expect(await api.engine.awaitOutcome(accepted.eventId, 10_000)).toMatchObject({ outcome: 'applied' });
       sent.push(accepted.journeyId);
     }

@@ -40,7 +40,13 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
   }
 
   async function startEngines(label: string): Promise<void> {
-    const settings: WorkerSettings = { mariadbUrl: database.url, seeds: [...cluster.seeds], keyPrefix: 'chaos', partitions: PARTITIONS, leaseTtlMs: LEASE_TTL_MS };
+    const settings: WorkerSettings = {
+      mariadbUrl: database.url,
+      seeds: [...cluster.seeds],
+      keyPrefix: 'chaos',
+      partitions: PARTITIONS,
+      leaseTtlMs: LEASE_TTL_MS,
+    };
     apiNode = await startTestEngine({
       databaseUrl: database.url,
       seeds: [...cluster.seeds],
@@ -52,11 +58,16 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
     });
     api = apiNode.engine;
     workers = [new WorkerProcess(`g1-${label}`, settings), new WorkerProcess(`g2-${label}`, settings)];
-    await waitFor('workers to own every partition', async () => {
-      let total = 0;
-      for (const w of workers) total += await ownedPartitions(store, w.nodeId);
-      return total === PARTITIONS;
-    }, 60_000, 200);
+    await waitFor(
+      'workers to own every partition',
+      async () => {
+        let total = 0;
+        for (const w of workers) total += await ownedPartitions(store, w.nodeId);
+        return total === PARTITIONS;
+      },
+      60_000,
+      200,
+    );
   }
 
   async function stopEngines(signal: NodeJS.Signals): Promise<void> {
@@ -127,7 +138,12 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
     // The journeys serve new events after the restart.
-    const next = await (api as JourneyEngine).accept({ kind: 'target', journeyId: journeys[0]?.journeyId ?? '', event: { type: 'Deposit', payload: { amount: 1 } }, context: { sender: 'cold-0', roles: [], trustLevel: 2, channel: 'test' } });
+    const next = await (api as JourneyEngine).accept({
+      kind: 'target',
+      journeyId: journeys[0]?.journeyId ?? '',
+      event: { type: 'Deposit', payload: { amount: 1 } },
+      context: { sender: 'cold-0', roles: [], trustLevel: 2, channel: 'test' },
+    });
     expect(await (api as JourneyEngine).awaitOutcome(next.eventId, 20_000)).toMatchObject({ outcome: 'applied' });
   }, 240_000);
 });

@@ -161,7 +161,9 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
 }
 
 export async function ownedPartitions(store: Store, nodeId: string): Promise<number> {
-  const row = await store.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM partitions WHERE owner_node LIKE ? AND lease_expires_at > NOW(6)`, [`${nodeId}:%`]);
+  const row = await store.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM partitions WHERE owner_node LIKE ? AND lease_expires_at > NOW(6)`, [
+    `${nodeId}:%`,
+  ]);
   return Number(row?.n ?? 0);
 }
 
@@ -207,7 +209,12 @@ export function startWalletLoad(engine: JourneyEngine, journeys: Array<{ journey
       const sentAt = performance.now();
       const record: RequestRecord = { journeyId: journey.journeyId, type, amount, result: 'failed', atMs: Math.round(sentAt - loadStarted) };
       try {
-        const ack = await engine.accept({ kind: 'target', journeyId: journey.journeyId, event: { type, payload: { amount } }, context: walletContext(journey.owner) });
+        const ack = await engine.accept({
+          kind: 'target',
+          journeyId: journey.journeyId,
+          event: { type, payload: { amount } },
+          context: walletContext(journey.owner),
+        });
         record.result = 'acked';
         record.eventId = ack.eventId;
         record.journeySeq = ack.journeySeq;
@@ -234,7 +241,13 @@ export async function openWallets(engine: JourneyEngine, count: number, prefix: 
   const opened: Array<{ journeyId: string; owner: string }> = [];
   for (let i = 0; i < count; i++) {
     const owner = `${prefix}-${i}`;
-    const ack = await engine.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner, currency: 'EUR' } }, context: walletContext(owner) });
+    const ack = await engine.accept({
+      kind: 'initiate',
+      journeyType: 'pfm/wallet',
+      version: '1.0',
+      event: { type: 'OpenWallet', payload: { owner, currency: 'EUR' } },
+      context: walletContext(owner),
+    });
     opened.push({ journeyId: ack.journeyId, owner });
   }
   return opened;
@@ -350,13 +363,26 @@ export async function checkWallets(mariadbUrl: string, log: RequestRecord[], dra
 
 /** Adds the scenario's row to the run's one fault-injection table (printed at the end). */
 export function recordSummary(scenario: string, report: CheckReport, recoveryMs: number | null): void {
-  const cells = [scenario, report.sent, report.acked, report.applied, report.rejected, report.lost, report.doubled, report.outOfOrder, recoveryMs === null ? '-' : `${Math.round(recoveryMs)} ms`];
+  const cells = [
+    scenario,
+    report.sent,
+    report.acked,
+    report.applied,
+    report.rejected,
+    report.lost,
+    report.doubled,
+    report.outOfOrder,
+    recoveryMs === null ? '-' : `${Math.round(recoveryMs)} ms`,
+  ];
   recordScenario(`| ${cells.join(' | ')} |`);
 }
 
 /** Latency percentiles of acknowledged requests, for failure messages and summaries. */
 export function latencySummary(log: RequestRecord[]): string {
-  const ms = log.filter((r) => r.result === 'acked' && r.ms !== undefined).map((r) => r.ms ?? 0).sort((a, b) => a - b);
+  const ms = log
+    .filter((r) => r.result === 'acked' && r.ms !== undefined)
+    .map((r) => r.ms ?? 0)
+    .sort((a, b) => a - b);
   const at = (q: number): number => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? 0;
   return `n=${ms.length} p50=${at(0.5)}ms p99=${at(0.99)}ms max=${at(1)}ms`;
 }

@@ -110,7 +110,13 @@ export class HttpWalletClient {
     return Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const owner = `${label}-${i}`;
-        const answer = await this.sendUntilAcked('/journeys/pfm/wallet/1.0/events', { type: 'OpenWallet', data: { owner, currency: 'EUR' } }, owner, `open-${owner}`, i);
+        const answer = await this.sendUntilAcked(
+          '/journeys/pfm/wallet/1.0/events',
+          { type: 'OpenWallet', data: { owner, currency: 'EUR' } },
+          owner,
+          `open-${owner}`,
+          i,
+        );
         if (!answer.json) throw new Error(`could not open wallet ${owner}: ${answer.error}`);
         return { journeyId: String(answer.json.journeyId), owner };
       }),

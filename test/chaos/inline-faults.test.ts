@@ -135,16 +135,20 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
 
   /** The owner id (node id + incarnation) a node's partitions are leased to now. */
   async function incarnation(node: CombinedNode): Promise<string> {
-    const row = await probe.queryOne<{ owner_node: string }>(`SELECT owner_node FROM partitions WHERE owner_node LIKE ? AND lease_expires_at > NOW(6) LIMIT 1`, [
-      `${node.process.nodeId}:%`,
-    ]);
+    const row = await probe.queryOne<{ owner_node: string }>(
+      `SELECT owner_node FROM partitions WHERE owner_node LIKE ? AND lease_expires_at > NOW(6) LIMIT 1`,
+      [`${node.process.nodeId}:%`],
+    );
     if (!row) throw new Error(`${node.process.nodeId} owns no partition`);
     return row.owner_node;
   }
 
   /** Every partition is leased, and none to `owner` any more. */
   async function takenOver(owner: string): Promise<boolean> {
-    const row = await probe.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM partitions WHERE owner_node = ? OR owner_node IS NULL OR lease_expires_at <= NOW(6)`, [owner]);
+    const row = await probe.queryOne<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM partitions WHERE owner_node = ? OR owner_node IS NULL OR lease_expires_at <= NOW(6)`,
+      [owner],
+    );
     return Number(row?.n ?? 1) === 0;
   }
 
@@ -199,7 +203,13 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
     return Promise.all(
       Array.from({ length: count }, async (_, i) => {
         const owner = `${label}-${i}`;
-        const answer = await sendUntilAcked('/journeys/pfm/wallet/1.0/events', { type: 'OpenWallet', data: { owner, currency: 'EUR' } }, owner, `open-${owner}`, i);
+        const answer = await sendUntilAcked(
+          '/journeys/pfm/wallet/1.0/events',
+          { type: 'OpenWallet', data: { owner, currency: 'EUR' } },
+          owner,
+          `open-${owner}`,
+          i,
+        );
         if (!answer.json) throw new Error(`could not open wallet ${owner}: ${answer.error}`);
         return { journeyId: String(answer.json.journeyId), owner };
       }),
@@ -373,7 +383,10 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
     try {
       for (let round = 0; round < 6; round++) {
         await sleep(2_000);
-        const victims = await admin.query<Array<{ id: number | bigint }>>('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()', [database.name]);
+        const victims = await admin.query<Array<{ id: number | bigint }>>(
+          'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()',
+          [database.name],
+        );
         for (const { id } of victims) {
           await admin.query(`KILL CONNECTION ${Number(id)}`).catch(() => undefined); // it may have closed meanwhile
           killed += 1;
@@ -426,7 +439,12 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
     // On waking, it learns (at renewal or at its fenced commit) that its leases are gone, while the
     // requests that queued up on it during the pause run against its stale copies of the journeys.
     try {
-      await waitFor('the resumed node to notice its lost leases', () => Promise.resolve(fenced.lines().some((line) => /lease lost|fenced at commit/.test(line))), 20_000, 100);
+      await waitFor(
+        'the resumed node to notice its lost leases',
+        () => Promise.resolve(fenced.lines().some((line) => /lease lost|fenced at commit/.test(line))),
+        20_000,
+        100,
+      );
     } catch (error) {
       throw new Error(`${ensureError(error).message}\n--- paused node log (tail) ---\n${paused.process.log.slice(-4000)}`, { cause: error });
     }
@@ -450,7 +468,8 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
     // does not unless the normal path that follows wrote it, so ids with no row were inline.
     const fencedLines = fenced.lines();
     const fencedEvents = fencedLines.flatMap((line) => (line.includes('commit fenced') ? [String((JSON.parse(line) as { eventId?: string }).eventId)] : []));
-    const written = fencedEvents.length === 0 ? [] : await probe.query<{ event_id: string }>(`SELECT event_id FROM events WHERE event_id IN (?)`, [fencedEvents]);
+    const written =
+      fencedEvents.length === 0 ? [] : await probe.query<{ event_id: string }>(`SELECT event_id FROM events WHERE event_id IN (?)`, [fencedEvents]);
     console.log(
       `${describeRun('combined SIGSTOP/SIGCONT', report, load.operations, counts, keys)}; paused node after SIGCONT: ` +
         `${fencedLines.filter((line) => line.includes('lease lost')).length} partitions lost at renewal, ${fencedEvents.length} commits fenced ` +

@@ -63,15 +63,30 @@ describe('chaos: every Redis node frozen under load', () => {
       worker: false,
     });
     ({ engine: api, store } = apiNode);
-    const settings: WorkerSettings = { mariadbUrl: database.url, seeds: [...cluster.seeds], keyPrefix: 'freeze', partitions: PARTITIONS, leaseTtlMs: LEASE_TTL_MS };
+    const settings: WorkerSettings = {
+      mariadbUrl: database.url,
+      seeds: [...cluster.seeds],
+      keyPrefix: 'freeze',
+      partitions: PARTITIONS,
+      leaseTtlMs: LEASE_TTL_MS,
+    };
     readyPort = await findFreePortBase({ count: 1, cluster: false });
     // One worker also serves HTTP, to ask it whether it is ready while Redis is frozen.
-    workers = [new WorkerProcess('f1', settings, { ROLES: 'api,worker', PORT: String(readyPort) }), new WorkerProcess('f2', settings), new WorkerProcess('f3', settings)];
-    await waitFor('workers to own every partition', async () => {
-      let total = 0;
-      for (const w of workers) total += await ownedPartitions(store, w.nodeId);
-      return total === PARTITIONS;
-    }, 60_000, 200);
+    workers = [
+      new WorkerProcess('f1', settings, { ROLES: 'api,worker', PORT: String(readyPort) }),
+      new WorkerProcess('f2', settings),
+      new WorkerProcess('f3', settings),
+    ];
+    await waitFor(
+      'workers to own every partition',
+      async () => {
+        let total = 0;
+        for (const w of workers) total += await ownedPartitions(store, w.nodeId);
+        return total === PARTITIONS;
+      },
+      60_000,
+      200,
+    );
   });
 
   afterAll(async () => {
@@ -106,7 +121,12 @@ describe('chaos: every Redis node frozen under load', () => {
     const thawedAt = performance.now();
     await cluster.waitForHealthy(60_000);
     const ackedAtThaw = load.log.filter((r) => r.result === 'acked').length;
-    await waitFor('load to progress after the thaw', () => Promise.resolve(load.log.filter((r) => r.result === 'acked').length > ackedAtThaw + 50), 30_000, 100);
+    await waitFor(
+      'load to progress after the thaw',
+      () => Promise.resolve(load.log.filter((r) => r.result === 'acked').length > ackedAtThaw + 50),
+      30_000,
+      100,
+    );
     const recovery = performance.now() - thawedAt;
     await sleep(2 * LEASE_TTL_MS);
     await load.stop();

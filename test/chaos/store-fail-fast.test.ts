@@ -73,7 +73,8 @@ describe('chaos: intake fails fast while MariaDB is down', () => {
   }
 
   const deposit = (timeoutMs?: number): Promise<Answer> => call('POST', `/journeys/${probeWallet}/events`, { type: 'Deposit', data: { amount: 1 } }, timeoutMs);
-  const openWallet = (): Promise<Answer> => call('POST', '/journeys/pfm/wallet/1.0/events', { type: 'OpenWallet', data: { owner: 'ff-probe', currency: 'EUR' } });
+  const openWallet = (): Promise<Answer> =>
+    call('POST', '/journeys/pfm/wallet/1.0/events', { type: 'OpenWallet', data: { owner: 'ff-probe', currency: 'EUR' } });
   const storeUpMetric = async (): Promise<number> => {
     const text = (await (await fetch(`${base}/metrics`)).text()).split('\n');
     return Number(text.find((line) => line.startsWith('je_store_up '))?.split(' ')[1] ?? NaN);
@@ -118,10 +119,15 @@ describe('chaos: intake fails fast while MariaDB is down', () => {
     // The first failure may take as long as the pool needs to give up on the store; meanwhile a
     // request may hang on a frozen server (it is abandoned here, and answers once the store does).
     let first: Answer | undefined;
-    await waitFor('a first refusal', async () => {
-      first = await deposit(2_000);
-      return first.status === 503;
-    }, 60_000, 50);
+    await waitFor(
+      'a first refusal',
+      async () => {
+        first = await deposit(2_000);
+        return first.status === 503;
+      },
+      60_000,
+      50,
+    );
     expect(first?.json).toMatchObject({ error: { code: 'JE_STORE_UNAVAILABLE' } });
 
     // From then on: refused at once, with Retry-After, targeted and initiating alike.
@@ -173,6 +179,10 @@ describe('chaos: intake fails fast while MariaDB is down', () => {
   }, 300_000);
 
   it('mariadbd SIGKILLed: refuses at once while down, accepts again after a restart', async () => {
-    await outage('SIGKILL', () => server.kill(), () => server.boot());
+    await outage(
+      'SIGKILL',
+      () => server.kill(),
+      () => server.boot(),
+    );
   }, 300_000);
 });

@@ -40,7 +40,12 @@ describe('chaos: MariaDB crash and restart under load', () => {
     ({ engine: api, store } = apiNode);
     const settings = { mariadbUrl: url, seeds: gridSeeds(), keyPrefix, partitions: PARTITIONS, leaseTtlMs: 2_000 };
     workers.push(new WorkerProcess('s1', settings), new WorkerProcess('s2', settings));
-    await waitFor('workers to own every partition', async () => (await ownedPartitions(store, 's1')) + (await ownedPartitions(store, 's2')) === PARTITIONS, 60_000, 200);
+    await waitFor(
+      'workers to own every partition',
+      async () => (await ownedPartitions(store, 's1')) + (await ownedPartitions(store, 's2')) === PARTITIONS,
+      60_000,
+      200,
+    );
   });
 
   afterAll(async () => {
@@ -59,7 +64,12 @@ describe('chaos: MariaDB crash and restart under load', () => {
     const refusedWhileDown = load.log.slice(downAt).filter((r) => r.result !== 'acked');
     const restartedAt = performance.now();
     await server.boot();
-    await waitFor('intake to accept again', () => Promise.resolve(load.log.slice(-5).every((r) => r.result === 'acked') && load.log.length > downAt + 20), 60_000, 100);
+    await waitFor(
+      'intake to accept again',
+      () => Promise.resolve(load.log.slice(-5).every((r) => r.result === 'acked') && load.log.length > downAt + 20),
+      60_000,
+      100,
+    );
     const recovery = performance.now() - restartedAt;
     await sleep(1_500);
     await load.stop();

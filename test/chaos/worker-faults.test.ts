@@ -99,13 +99,15 @@ describe('chaos: worker processes killed, paused, added and removed under load',
     const paused = workers[0] as WorkerProcess;
     paused.signal('SIGSTOP');
     const others = workers.filter((w) => w !== paused);
-    const recovery = await waitFor('the other worker to take the paused one\'s partitions', () => allPartitionsOwnedBy(others), 30_000, 100);
+    const recovery = await waitFor("the other worker to take the paused one's partitions", () => allPartitionsOwnedBy(others), 30_000, 100);
     await sleep(1_000);
     paused.signal('SIGCONT');
     // On waking, the paused worker learns (at renewal or at its fenced commit) that it lost its leases.
-    await waitFor('the resumed worker to notice its lost leases', () => Promise.resolve(/lease lost|fenced at commit/.test(paused.log)), 20_000, 100).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n--- paused worker log (tail) ---\n${paused.log.slice(-4000)}`);
-    });
+    await waitFor('the resumed worker to notice its lost leases', () => Promise.resolve(/lease lost|fenced at commit/.test(paused.log)), 20_000, 100).catch(
+      (error: unknown) => {
+        throw new Error(`${(error as Error).message}\n--- paused worker log (tail) ---\n${paused.log.slice(-4000)}`);
+      },
+    );
     await sleep(1_500);
     await load.stop();
     const report = await checkWallets(database.url, load.log);

@@ -56,7 +56,15 @@ async function guardedJourney(): Promise<{ journey: CompiledJourney; dir: string
   await writeFile(join(folder, 'open.schema.json'), object({ note: { type: 'string' } }, ['note']));
   await writeFile(
     join(folder, 'journey.jd'),
-    ['journey ops/guarded version 1.0', 'data schema "data.schema.json"', 'event Open schema "open.schema.json"', 'on Open initiating', '  allow role "teller"', '  set note = event.note', ''].join('\n'),
+    [
+      'journey ops/guarded version 1.0',
+      'data schema "data.schema.json"',
+      'event Open schema "open.schema.json"',
+      'on Open initiating',
+      '  allow role "teller"',
+      '  set note = event.note',
+      '',
+    ].join('\n'),
   );
   const compiled = await compileJourneys(dir);
   const journey = compiled.journeys[0];
@@ -82,7 +90,11 @@ describe('HTTP API over a real engine', () => {
       .sign(new TextEncoder().encode(SECRET));
   }
 
-  async function call(method: string, path: string, options: { as?: string; body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; claims?: Record<string, unknown> } = {}) {
+  async function call(
+    method: string,
+    path: string,
+    options: { as?: string; body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; claims?: Record<string, unknown> } = {},
+  ) {
     const headers: Record<string, string> = { ...options.headers };
     if (options.as !== undefined) headers['authorization'] = `Bearer ${await token(options.as, options.claims)}`;
     let body: string | Buffer | undefined = options.raw;
@@ -200,7 +212,13 @@ describe('HTTP API over a real engine', () => {
     it('gets the journey and pages its history in acceptance order', async () => {
       const journey = await call('GET', `/journeys/${journeyId}`, { as: alice });
       expect(journey.status).toBe(200);
-      expect(journey.json).toMatchObject({ journeyId, journeyType: 'pfm/wallet', version: '1.0', lifecycle: 'active', data: { owner: alice, balance: 77, status: 'open' } });
+      expect(journey.json).toMatchObject({
+        journeyId,
+        journeyType: 'pfm/wallet',
+        version: '1.0',
+        lifecycle: 'active',
+        data: { owner: alice, balance: 77, status: 'open' },
+      });
       const types: string[] = [];
       const seqs: number[] = [];
       let cursor: string | undefined;
@@ -265,7 +283,10 @@ describe('HTTP API over a real engine', () => {
     });
 
     it('400 listing every payload violation with pointers into the body', async () => {
-      const res = await call('POST', '/journeys/pfm/wallet/1.0/events', { as: `u-${RUN}`, body: { type: 'OpenWallet', data: { owner: '', currency: 'euro', extra: 1 } } });
+      const res = await call('POST', '/journeys/pfm/wallet/1.0/events', {
+        as: `u-${RUN}`,
+        body: { type: 'OpenWallet', data: { owner: '', currency: 'euro', extra: 1 } },
+      });
       expect(res.status).toBe(400);
       const error = (res.json as ErrorAnswer).error;
       expect(error.code).toBe('JE_EVENT_INVALID');
@@ -278,7 +299,11 @@ describe('HTTP API over a real engine', () => {
       const denied = await call('POST', '/journeys/ops/guarded/1.0/events', { as: `u-${RUN}`, body: { type: 'Open', data: { note: 'x' } } });
       expect(denied.status).toBe(403);
       expect((denied.json as ErrorAnswer).error.code).toBe('JE_ACCESS_DENIED');
-      const allowed = await call('POST', '/journeys/ops/guarded/latest/events', { as: `t-${RUN}`, claims: { roles: ['teller'] }, body: { type: 'Open', data: { note: 'x' } } });
+      const allowed = await call('POST', '/journeys/ops/guarded/latest/events', {
+        as: `t-${RUN}`,
+        claims: { roles: ['teller'] },
+        body: { type: 'Open', data: { note: 'x' } },
+      });
       expect(allowed.status).toBe(202);
     });
 
@@ -301,7 +326,9 @@ describe('HTTP API over a real engine', () => {
       const deployments = await call('GET', '/deployments', { as: `u-${RUN}` });
       expect((deployments.json as { items: Array<{ journeyType: string }> }).items.map((d) => d.journeyType).sort()).toEqual(['ops/guarded', 'pfm/wallet']);
       const openapi = await call('GET', '/openapi.json');
-      expect(Object.keys((openapi.json as { paths: object }).paths)).toEqual(expect.arrayContaining(['/journeys/pfm/wallet/{version}/events', '/journeys/ops/guarded/{version}/events']));
+      expect(Object.keys((openapi.json as { paths: object }).paths)).toEqual(
+        expect.arrayContaining(['/journeys/pfm/wallet/{version}/events', '/journeys/ops/guarded/{version}/events']),
+      );
       const ui = await call('GET', '/docs/');
       expect(ui.status).toBe(200);
       expect(ui.headers.get('content-type')).toContain('text/html');
@@ -350,63 +377,108 @@ describe('HTTP API over a real engine', () => {
         return '%ED%A0%80';
       }
     };
-    const injections = ["' OR '1'='1", '1; DROP TABLE events; --', '{"$ne":null}', '$where', '../../etc/passwd', '<script>alert(1)</script>', '%00', '\u0000', 'a\u0000b', '\ud800'];
+    const injections = [
+      "' OR '1'='1",
+      '1; DROP TABLE events; --',
+      '{"$ne":null}',
+      '$where',
+      '../../etc/passwd',
+      '<script>alert(1)</script>',
+      '%00',
+      '\u0000',
+      'a\u0000b',
+      '\ud800',
+    ];
 
     it('answers every hostile request with a 4xx and leaves the store unchanged', async () => {
       const before = await storeSnapshot();
       const target = `/journeys/${journeyId}/events`;
       const start = '/journeys/pfm/wallet/1.0/events';
-      const cases: Array<{ name: string; method: string; path: string; raw?: string | Buffer; body?: unknown; headers?: Record<string, string>; as?: string }> = [
-        { name: 'malformed JSON', method: 'POST', path: target, raw: '{"type":"Deposit","data":{"amount":' },
-        { name: 'trailing garbage', method: 'POST', path: target, raw: '{"type":"Deposit","data":{"amount":1}} x' },
-        { name: 'single quotes', method: 'POST', path: target, raw: "{'type':'Deposit'}" },
-        { name: 'empty body', method: 'POST', path: target, raw: '' },
-        { name: 'oversized', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 1, pad: 'x'.repeat(70 * 1024) } } },
-        { name: 'deep nesting', method: 'POST', path: target, raw: `{"type":"Deposit","data":${deep(40)}}` },
-        { name: 'very deep brackets', method: 'POST', path: target, raw: '['.repeat(60_000) },
-        { name: 'text/plain', method: 'POST', path: target, raw: '{"type":"Deposit","data":{"amount":1}}', headers: { 'content-type': 'text/plain' } },
-        { name: 'form encoded', method: 'POST', path: target, raw: 'type=Deposit&amount=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-        { name: 'amount as string', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: '10' } } },
-        { name: 'amount as array', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: [10] } } },
-        { name: 'negative amount', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: -5 } } },
-        { name: 'fractional amount', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 0.5 } } },
-        { name: 'huge integer', method: 'POST', path: target, raw: '{"type":"Deposit","data":{"amount":123456789012345678901234567890}}' },
-        { name: 'overflowing number', method: 'POST', path: target, raw: '{"type":"Deposit","data":{"amount":1e999}}' },
-        { name: 'data as array', method: 'POST', path: target, body: { type: 'Deposit', data: [1] } },
-        { name: 'data null', method: 'POST', path: target, body: { type: 'Deposit', data: null } },
-        { name: 'type as number', method: 'POST', path: target, body: { type: 7, data: { amount: 1 } } },
-        { name: 'extra top-level member', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 1 }, sender: 'admin' } },
-        { name: 'context smuggled in data', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 1, context: { sender: 'admin' } } } },
-        { name: '__proto__ pollution', method: 'POST', path: target, raw: '{"type":"Deposit","data":{"amount":1,"__proto__":{"isAdmin":true}}}' },
-        { name: 'lone surrogate', method: 'POST', path: start, raw: '{"type":"OpenWallet","data":{"owner":"\\udfff","currency":"EUR"}}' },
-        { name: 'NUL in a value', method: 'POST', path: start, raw: '{"type":"OpenWallet","data":{"owner":"a\\u0000b","currency":"EUR"}}' },
-        { name: 'invalid UTF-8', method: 'POST', path: start, raw: Buffer.concat([Buffer.from('{"type":"OpenWallet","data":{"owner":"'), Buffer.from([0xff, 0xfe]), Buffer.from('","currency":"EUR"}}')]) },
-        { name: 'event type injection', method: 'POST', path: target, body: { type: "Deposit' OR '1'='1", data: { amount: 1 } } },
-        { name: 'unknown event type', method: 'POST', path: target, body: { type: 'DropTables', data: {} } },
-        { name: 'idempotency key with spaces', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 1 } }, headers: { 'idempotency-key': 'a b c' } },
-        { name: 'wait not a number', method: 'POST', path: `${target}?wait=1;DROP`, body: { type: 'Deposit', data: { amount: 1 } } },
-        { name: 'wait too long', method: 'POST', path: `${target}?wait=99999999999`, body: { type: 'Deposit', data: { amount: 1 } } },
-        { name: 'forged trust header is harmless but a bad geo is not', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 1 } }, headers: { 'x-geo': "DE' --" } },
-        { name: 'no token', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 1 } }, as: '' },
-        { name: 'withdraw without amount', method: 'POST', path: target, body: { type: 'Withdraw', data: {} } },
-        ...injections.flatMap((value) => [
-          { name: `id ${JSON.stringify(value)}`, method: 'GET', path: `/journeys/${encode(value)}` },
-          { name: `id events ${JSON.stringify(value)}`, method: 'POST', path: `/journeys/${encode(value)}/events`, body: { type: 'Deposit', data: { amount: 1 } } },
-          { name: `type ${JSON.stringify(value)}`, method: 'GET', path: `/journeys?type=${encode(value)}` },
-          { name: `field name ${JSON.stringify(value)}`, method: 'GET', path: `/journeys?type=pfm/wallet&${encode(value)}=1` },
-          { name: `version ${JSON.stringify(value)}`, method: 'POST', path: `/journeys/pfm/wallet/${encode(value)}/events`, body: { type: 'OpenWallet', data: { owner: 'x', currency: 'EUR' } } },
-          { name: `cursor ${JSON.stringify(value)}`, method: 'GET', path: `/journeys/${journeyId}/events?cursor=${encode(value)}` },
-        ]),
-        { name: 'id with a trailing quote', method: 'GET', path: `/journeys/${journeyId}'` },
-        { name: 'id lower case', method: 'GET', path: `/journeys/${journeyId.toLowerCase()}` },
-        { name: 'search value too long', method: 'GET', path: `/journeys?type=pfm/wallet&owner=${'a'.repeat(300)}` },
-        { name: 'search value NUL', method: 'GET', path: '/journeys?type=pfm/wallet&owner=a%00' },
-        { name: 'search value array', method: 'GET', path: '/journeys?type=pfm/wallet&owner=a&owner=b' },
-        { name: 'search operator syntax', method: 'GET', path: '/journeys?type=pfm/wallet&owner[$ne]=x' },
-        { name: 'limit huge', method: 'GET', path: `/journeys/${journeyId}/events?limit=1e9` },
-        { name: 'limit negative', method: 'GET', path: `/journeys/${journeyId}/events?limit=-1` },
-        { name: 'undecodable URL', method: 'GET', path: '/journeys/%E0%A4%A' },
-      ];
+      const cases: Array<{ name: string; method: string; path: string; raw?: string | Buffer; body?: unknown; headers?: Record<string, string>; as?: string }> =
+        [
+          { name: 'malformed JSON', method: 'POST', path: target, raw: '{"type":"Deposit","data":{"amount":' },
+          { name: 'trailing garbage', method: 'POST', path: target, raw: '{"type":"Deposit","data":{"amount":1}} x' },
+          { name: 'single quotes', method: 'POST', path: target, raw: "{'type':'Deposit'}" },
+          { name: 'empty body', method: 'POST', path: target, raw: '' },
+          { name: 'oversized', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 1, pad: 'x'.repeat(70 * 1024) } } },
+          { name: 'deep nesting', method: 'POST', path: target, raw: `{"type":"Deposit","data":${deep(40)}}` },
+          { name: 'very deep brackets', method: 'POST', path: target, raw: '['.repeat(60_000) },
+          { name: 'text/plain', method: 'POST', path: target, raw: '{"type":"Deposit","data":{"amount":1}}', headers: { 'content-type': 'text/plain' } },
+          {
+            name: 'form encoded',
+            method: 'POST',
+            path: target,
+            raw: 'type=Deposit&amount=1',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          },
+          { name: 'amount as string', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: '10' } } },
+          { name: 'amount as array', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: [10] } } },
+          { name: 'negative amount', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: -5 } } },
+          { name: 'fractional amount', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 0.5 } } },
+          { name: 'huge integer', method: 'POST', path: target, raw: '{"type":"Deposit","data":{"amount":123456789012345678901234567890}}' },
+          { name: 'overflowing number', method: 'POST', path: target, raw: '{"type":"Deposit","data":{"amount":1e999}}' },
+          { name: 'data as array', method: 'POST', path: target, body: { type: 'Deposit', data: [1] } },
+          { name: 'data null', method: 'POST', path: target, body: { type: 'Deposit', data: null } },
+          { name: 'type as number', method: 'POST', path: target, body: { type: 7, data: { amount: 1 } } },
+          { name: 'extra top-level member', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 1 }, sender: 'admin' } },
+          { name: 'context smuggled in data', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 1, context: { sender: 'admin' } } } },
+          { name: '__proto__ pollution', method: 'POST', path: target, raw: '{"type":"Deposit","data":{"amount":1,"__proto__":{"isAdmin":true}}}' },
+          { name: 'lone surrogate', method: 'POST', path: start, raw: '{"type":"OpenWallet","data":{"owner":"\\udfff","currency":"EUR"}}' },
+          { name: 'NUL in a value', method: 'POST', path: start, raw: '{"type":"OpenWallet","data":{"owner":"a\\u0000b","currency":"EUR"}}' },
+          {
+            name: 'invalid UTF-8',
+            method: 'POST',
+            path: start,
+            raw: Buffer.concat([Buffer.from('{"type":"OpenWallet","data":{"owner":"'), Buffer.from([0xff, 0xfe]), Buffer.from('","currency":"EUR"}}')]),
+          },
+          { name: 'event type injection', method: 'POST', path: target, body: { type: "Deposit' OR '1'='1", data: { amount: 1 } } },
+          { name: 'unknown event type', method: 'POST', path: target, body: { type: 'DropTables', data: {} } },
+          {
+            name: 'idempotency key with spaces',
+            method: 'POST',
+            path: target,
+            body: { type: 'Deposit', data: { amount: 1 } },
+            headers: { 'idempotency-key': 'a b c' },
+          },
+          { name: 'wait not a number', method: 'POST', path: `${target}?wait=1;DROP`, body: { type: 'Deposit', data: { amount: 1 } } },
+          { name: 'wait too long', method: 'POST', path: `${target}?wait=99999999999`, body: { type: 'Deposit', data: { amount: 1 } } },
+          {
+            name: 'forged trust header is harmless but a bad geo is not',
+            method: 'POST',
+            path: target,
+            body: { type: 'Deposit', data: { amount: 1 } },
+            headers: { 'x-geo': "DE' --" },
+          },
+          { name: 'no token', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 1 } }, as: '' },
+          { name: 'withdraw without amount', method: 'POST', path: target, body: { type: 'Withdraw', data: {} } },
+          ...injections.flatMap((value) => [
+            { name: `id ${JSON.stringify(value)}`, method: 'GET', path: `/journeys/${encode(value)}` },
+            {
+              name: `id events ${JSON.stringify(value)}`,
+              method: 'POST',
+              path: `/journeys/${encode(value)}/events`,
+              body: { type: 'Deposit', data: { amount: 1 } },
+            },
+            { name: `type ${JSON.stringify(value)}`, method: 'GET', path: `/journeys?type=${encode(value)}` },
+            { name: `field name ${JSON.stringify(value)}`, method: 'GET', path: `/journeys?type=pfm/wallet&${encode(value)}=1` },
+            {
+              name: `version ${JSON.stringify(value)}`,
+              method: 'POST',
+              path: `/journeys/pfm/wallet/${encode(value)}/events`,
+              body: { type: 'OpenWallet', data: { owner: 'x', currency: 'EUR' } },
+            },
+            { name: `cursor ${JSON.stringify(value)}`, method: 'GET', path: `/journeys/${journeyId}/events?cursor=${encode(value)}` },
+          ]),
+          { name: 'id with a trailing quote', method: 'GET', path: `/journeys/${journeyId}'` },
+          { name: 'id lower case', method: 'GET', path: `/journeys/${journeyId.toLowerCase()}` },
+          { name: 'search value too long', method: 'GET', path: `/journeys?type=pfm/wallet&owner=${'a'.repeat(300)}` },
+          { name: 'search value NUL', method: 'GET', path: '/journeys?type=pfm/wallet&owner=a%00' },
+          { name: 'search value array', method: 'GET', path: '/journeys?type=pfm/wallet&owner=a&owner=b' },
+          { name: 'search operator syntax', method: 'GET', path: '/journeys?type=pfm/wallet&owner[$ne]=x' },
+          { name: 'limit huge', method: 'GET', path: `/journeys/${journeyId}/events?limit=1e9` },
+          { name: 'limit negative', method: 'GET', path: `/journeys/${journeyId}/events?limit=-1` },
+          { name: 'undecodable URL', method: 'GET', path: '/journeys/%E0%A4%A' },
+        ];
       const answers: Array<{ name: string; status: number }> = [];
       for (const test of cases) {
         const as = test.as ?? owner;

@@ -2,14 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import mariadb from 'mariadb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isJourneyError, silentLogger } from '../../common/index.js';
-import {
-  ensureSearchColumns,
-  listDeployments,
-  loadDeployment,
-  openStore,
-  saveDeployment,
-  searchColumnName,
-} from '../../cache-store/index.js';
+import { ensureSearchColumns, listDeployments, loadDeployment, openStore, saveDeployment, searchColumnName } from '../../cache-store/index.js';
 import type { SearchFieldSpec, Store } from '../../cache-store/index.js';
 
 const SERVER_URL = process.env.JE_TEST_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
@@ -101,10 +94,10 @@ describe('ensureSearchColumns', () => {
       'owner-4',
     ]);
     expect(plan[0]?.key).toBe('ix_sf_owner');
-    const found = await store.query<{ journey_id: string }>(
-      `SELECT journey_id FROM journeys WHERE type_name = ? AND ${column} = ? ORDER BY journey_id`,
-      ['wallet', 'owner-4'],
-    );
+    const found = await store.query<{ journey_id: string }>(`SELECT journey_id FROM journeys WHERE type_name = ? AND ${column} = ? ORDER BY journey_id`, [
+      'wallet',
+      'owner-4',
+    ]);
     expect(found.map((r) => r.journey_id)).toEqual(['bulk-104', 'bulk-154', 'bulk-4', 'bulk-54']);
   });
 

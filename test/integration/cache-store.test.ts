@@ -9,13 +9,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { isJourneyError, silentLogger } from '../../common/index.js';
 import type { Logger } from '../../common/index.js';
-import {
-  AmbiguousCommitError,
-  DEFAULT_MIGRATIONS_DIR,
-  isAmbiguousCommitError,
-  loadMigrations,
-  openStore,
-} from '../../cache-store/index.js';
+import { AmbiguousCommitError, DEFAULT_MIGRATIONS_DIR, isAmbiguousCommitError, loadMigrations, openStore } from '../../cache-store/index.js';
 import type { Store, StoreOptions } from '../../cache-store/index.js';
 
 /** The server under test; a missing server fails the run (never skipped). */
@@ -75,19 +69,14 @@ describe('openStore: migrations', () => {
     expect(appliedLogs.map((l) => l.version).sort()).toEqual(migrations.map((m) => m.version));
 
     const store = stores[0]!;
-    const rows = await store.query<{ version: number; checksum: string }>(
-      'SELECT version, checksum FROM schema_migrations ORDER BY version',
-    );
+    const rows = await store.query<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations ORDER BY version');
     expect(rows.map((r) => r.version)).toEqual(migrations.map((m) => m.version));
     expect(rows.map((r) => r.checksum)).toEqual(migrations.map((m) => m.checksum));
 
-    const tables = await store.query<{ t: string }>(
-      'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name',
-      [DATABASE],
-    );
-    expect(tables.map((r) => r.t)).toEqual(
-      ['cluster_meta', 'deployments', 'events', 'journeys', 'outbox', 'partitions', 'schema_migrations', 'timers'],
-    );
+    const tables = await store.query<{ t: string }>('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name', [
+      DATABASE,
+    ]);
+    expect(tables.map((r) => r.t)).toEqual(['cluster_meta', 'deployments', 'events', 'journeys', 'outbox', 'partitions', 'schema_migrations', 'timers']);
   });
 
   it('re-opening is a no-op for migrations', async () => {
@@ -114,8 +103,8 @@ describe('openStore: migrations', () => {
     for (const file of readdirSync(DEFAULT_MIGRATIONS_DIR)) copyFileSync(join(DEFAULT_MIGRATIONS_DIR, file), join(dir, file));
     writeFileSync(
       join(dir, '900_test_extra.sql'),
-      "CREATE TABLE IF NOT EXISTS t_extra (k VARCHAR(10) PRIMARY KEY, v VARCHAR(50));\n" +
-        "-- a comment with a ; inside\n" +
+      'CREATE TABLE IF NOT EXISTS t_extra (k VARCHAR(10) PRIMARY KEY, v VARCHAR(50));\n' +
+        '-- a comment with a ; inside\n' +
         "INSERT IGNORE INTO t_extra VALUES ('a', 'semi;colon'), ('b', 'it''s; \\'quoted\\'');\n",
     );
     const store = await open({ migrationsDir: dir });
@@ -142,9 +131,7 @@ describe('openStore: configuration and connectivity', () => {
   });
 
   it('a refused connection is JE_STORE_UNAVAILABLE (retryable)', async () => {
-    const err: unknown = await openStore({ url: 'mariadb://root@127.0.0.1:1/x', logger: silentLogger(), connectTimeoutMs: 1000 }).catch(
-      (e: unknown) => e,
-    );
+    const err: unknown = await openStore({ url: 'mariadb://root@127.0.0.1:1/x', logger: silentLogger(), connectTimeoutMs: 1000 }).catch((e: unknown) => e);
     expect(isJourneyError(err, 'JE_STORE_UNAVAILABLE')).toBe(true);
     expect(isJourneyError(err) && err.retryable).toBe(true);
   });
@@ -212,10 +199,13 @@ describe('withTransaction', () => {
   });
 
   it('commits and returns the body result', async () => {
-    const result = await store.withTransaction(async (tx) => {
-      const write = await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = 1');
-      return write.affectedRows;
-    }, { label: 'test.commit' });
+    const result = await store.withTransaction(
+      async (tx) => {
+        const write = await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = 1');
+        return write.affectedRows;
+      },
+      { label: 'test.commit' },
+    );
     expect(result).toBe(1);
   });
 
@@ -223,10 +213,13 @@ describe('withTransaction', () => {
     const before = await store.queryOne<{ v: number }>('SELECT v FROM t_tx WHERE id = 2');
     const boom = new Error('boom');
     await expect(
-      store.withTransaction(async (tx) => {
-        await tx.execute('UPDATE t_tx SET v = v + 100 WHERE id = 2');
-        throw boom;
-      }, { label: 'test.rollback' }),
+      store.withTransaction(
+        async (tx) => {
+          await tx.execute('UPDATE t_tx SET v = v + 100 WHERE id = 2');
+          throw boom;
+        },
+        { label: 'test.rollback' },
+      ),
     ).rejects.toBe(boom);
     expect(await store.queryOne('SELECT v FROM t_tx WHERE id = 2')).toEqual(before);
   });
@@ -239,17 +232,20 @@ describe('withTransaction', () => {
       release = resolve;
     });
     const side = (first: number, second: number) =>
-      store.withTransaction(async (tx) => {
-        attempts += 1;
-        await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = ?', [first]);
-        if (attempts <= 2) {
-          arrived += 1;
-          if (arrived === 2) release();
-          await bothLocked; // both hold their first row: the second update deadlocks
-        }
-        await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = ?', [second]);
-        return first;
-      }, { label: `test.deadlock.${first}` });
+      store.withTransaction(
+        async (tx) => {
+          attempts += 1;
+          await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = ?', [first]);
+          if (attempts <= 2) {
+            arrived += 1;
+            if (arrived === 2) release();
+            await bothLocked; // both hold their first row: the second update deadlocks
+          }
+          await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = ?', [second]);
+          return first;
+        },
+        { label: `test.deadlock.${first}` },
+      );
     const before = await store.query<{ v: number }>('SELECT v FROM t_tx ORDER BY id');
     await expect(Promise.all([side(1, 2), side(2, 1)])).resolves.toEqual([1, 2]);
     expect(attempts).toBeGreaterThanOrEqual(3);
@@ -263,11 +259,14 @@ describe('withTransaction', () => {
     await blocker.query('SELECT * FROM t_tx WHERE id = 1 FOR UPDATE');
     setTimeout(() => void blocker.rollback().then(() => blocker.release()), 1500);
     let attempts = 0;
-    await store.withTransaction(async (tx) => {
-      attempts += 1;
-      await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = 2');
-      await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = 1'); // waits 1 s, times out once
-    }, { label: 'test.lockwait' });
+    await store.withTransaction(
+      async (tx) => {
+        attempts += 1;
+        await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = 2');
+        await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = 1'); // waits 1 s, times out once
+      },
+      { label: 'test.lockwait' },
+    );
     expect(attempts).toBeGreaterThanOrEqual(2);
   });
 
@@ -288,11 +287,14 @@ describe('withTransaction', () => {
 
   it('a connection lost inside the body is JE_STORE_UNAVAILABLE (nothing committed)', async () => {
     const err: unknown = await store
-      .withTransaction(async (tx) => {
-        await tx.execute('UPDATE t_tx SET v = 999 WHERE id = 2');
-        await store.execute(`KILL ${tx.connection.threadId ?? 0}`);
-        await tx.execute('UPDATE t_tx SET v = 998 WHERE id = 2');
-      }, { label: 'test.killed-body' })
+      .withTransaction(
+        async (tx) => {
+          await tx.execute('UPDATE t_tx SET v = 999 WHERE id = 2');
+          await store.execute(`KILL ${tx.connection.threadId ?? 0}`);
+          await tx.execute('UPDATE t_tx SET v = 998 WHERE id = 2');
+        },
+        { label: 'test.killed-body' },
+      )
       .catch((e: unknown) => e);
     expect(isJourneyError(err, 'JE_STORE_UNAVAILABLE')).toBe(true);
     expect(isAmbiguousCommitError(err)).toBe(false);
@@ -301,10 +303,13 @@ describe('withTransaction', () => {
 
   it('a connection lost at COMMIT is an AmbiguousCommitError (JE_STORE_COMMIT_UNKNOWN)', async () => {
     const err: unknown = await store
-      .withTransaction(async (tx) => {
-        await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = 2');
-        await store.execute(`KILL ${tx.connection.threadId ?? 0}`);
-      }, { label: 'test.killed-commit' })
+      .withTransaction(
+        async (tx) => {
+          await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = 2');
+          await store.execute(`KILL ${tx.connection.threadId ?? 0}`);
+        },
+        { label: 'test.killed-commit' },
+      )
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AmbiguousCommitError);
     expect(isJourneyError(err, 'JE_STORE_COMMIT_UNKNOWN')).toBe(true);
@@ -316,11 +321,14 @@ describe('withTransaction', () => {
   it('the server kills a transaction left idle longer than idleTransactionTimeoutMs', async () => {
     const short = await open({ idleTransactionTimeoutMs: 1000 });
     const err: unknown = await short
-      .withTransaction(async (tx) => {
-        await tx.execute('SELECT * FROM t_tx WHERE id = 1 FOR UPDATE');
-        await sleep(2500); // a paused process
-        await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = 1');
-      }, { label: 'test.idle' })
+      .withTransaction(
+        async (tx) => {
+          await tx.execute('SELECT * FROM t_tx WHERE id = 1 FOR UPDATE');
+          await sleep(2500); // a paused process
+          await tx.execute('UPDATE t_tx SET v = v + 1 WHERE id = 1');
+        },
+        { label: 'test.idle' },
+      )
       .catch((e: unknown) => e);
     expect(isJourneyError(err, 'JE_STORE_UNAVAILABLE')).toBe(true);
     // The row lock was released with the connection.
@@ -328,9 +336,7 @@ describe('withTransaction', () => {
   });
 
   it('a SQL error that is neither a conflict nor a lost connection is JE_STORE_QUERY_FAILED', async () => {
-    const err: unknown = await store
-      .withTransaction((tx) => tx.execute('INSERT INTO t_tx VALUES (1, 0)'), { label: 'test.dup' })
-      .catch((e: unknown) => e);
+    const err: unknown = await store.withTransaction((tx) => tx.execute('INSERT INTO t_tx VALUES (1, 0)'), { label: 'test.dup' }).catch((e: unknown) => e);
     expect(isJourneyError(err, 'JE_STORE_QUERY_FAILED')).toBe(true);
     expect((err as { details: Record<string, unknown> }).details.errno).toBe(1062);
   });

@@ -76,7 +76,12 @@ beforeAll(async () => {
   await writeFile(join(folder, 'quoted.json'), JSON.stringify({ type: 'object', required: ['price'], properties: { price: { type: 'integer' } } }));
   await writeFile(
     join(folder, 'failed.json'),
-    JSON.stringify({ type: 'object', required: ['reason', 'attempts'], additionalProperties: false, properties: { reason: { type: 'string' }, attempts: { type: 'integer' } } }),
+    JSON.stringify({
+      type: 'object',
+      required: ['reason', 'attempts'],
+      additionalProperties: false,
+      properties: { reason: { type: 'string' }, attempts: { type: 'integer' } },
+    }),
   );
   const compiled = await compileJourneys(dir);
   expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
@@ -99,7 +104,11 @@ const history = async (engine: JourneyEngine, journeyId: string): Promise<EventV
 async function settled(engine: JourneyEngine, journeyId: string, timeoutMs = 30_000): Promise<Array<[string, string]>> {
   const summary = async (): Promise<Array<[string, string]>> => (await history(engine, journeyId)).map((e) => [e.type, e.status]);
   try {
-    await waitFor(`a reply on ${journeyId}`, async () => ((await summary()).some(([type, status]) => type !== 'Ask' && status !== 'pending') ? true : undefined), timeoutMs);
+    await waitFor(
+      `a reply on ${journeyId}`,
+      async () => ((await summary()).some(([type, status]) => type !== 'Ask' && status !== 'pending') ? true : undefined),
+      timeoutMs,
+    );
   } catch (error) {
     throw new Error(`no reply handled on ${journeyId}; its events: ${JSON.stringify(await summary().catch(() => 'unreadable'))}`, { cause: error });
   }
@@ -202,7 +211,7 @@ describe('the outbox sweep', () => {
 
   afterAll(async () => {
     const grid = await connectGrid({ urls: gridSeeds(), keyPrefix, watchdogIntervalMs: 0 });
-    const queue = new Queue('calls', { connection: (await grid.duplicate()), prefix });
+    const queue = new Queue('calls', { connection: await grid.duplicate(), prefix });
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     await grid.close();
@@ -210,7 +219,10 @@ describe('the outbox sweep', () => {
   });
 
   /** Journeys whose calls are committed by a node without a call runner: the rows stay pending. */
-  async function pendingJourneys(count: number, before?: (store: Store, made: Array<{ journeyId: string; outboxId: string }>) => Promise<unknown>): Promise<Array<{ journeyId: string; outboxId: string }>> {
+  async function pendingJourneys(
+    count: number,
+    before?: (store: Store, made: Array<{ journeyId: string; outboxId: string }>) => Promise<unknown>,
+  ): Promise<Array<{ journeyId: string; outboxId: string }>> {
     const writer = await startTestEngine(nodeOptions(database.url, keyPrefix, null));
     try {
       const made: Array<{ journeyId: string; outboxId: string }> = [];
@@ -232,7 +244,7 @@ describe('the outbox sweep', () => {
   /** Runs a queue connection of the node's kind (a grid client under the test's key prefix). */
   async function withQueue<T>(fn: (queue: Queue, connection: () => Promise<unknown>) => Promise<T>): Promise<T> {
     const grid = await connectGrid({ urls: gridSeeds(), keyPrefix, watchdogIntervalMs: 0 });
-    const queue = new Queue('calls', { connection: (await grid.duplicate()), prefix });
+    const queue = new Queue('calls', { connection: await grid.duplicate(), prefix });
     try {
       return await fn(queue, () => grid.duplicate({ blocking: true }));
     } finally {
@@ -273,7 +285,9 @@ describe('the outbox sweep', () => {
       }
       expect([...asked].sort()).toEqual([failed.outboxId, completed.outboxId, lost.outboxId].sort());
       await waitFor('the rows to be done', async () => {
-        const rows = await node.store.query<{ status: string }>(`SELECT status FROM outbox WHERE outbox_id IN (?)`, [[failed.outboxId, completed.outboxId, lost.outboxId]]);
+        const rows = await node.store.query<{ status: string }>(`SELECT status FROM outbox WHERE outbox_id IN (?)`, [
+          [failed.outboxId, completed.outboxId, lost.outboxId],
+        ]);
         return rows.length === 3 && rows.every((r) => r.status === 'done') ? true : undefined;
       });
     } finally {

@@ -134,25 +134,45 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
     }
   });
 
-  it('accepts and handles an event in one commit at its journey\'s owner, also when it arrives elsewhere', async () => {
+  it("accepts and handles an event in one commit at its journey's owner, also when it arrives elsewhere", async () => {
     const [a, b] = engines as [JourneyEngine, JourneyEngine];
     const store = stores[0] as Store;
-    const open = await a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'inline', currency: 'EUR' } }, context: walletContext('inline') });
+    const open = await a.accept({
+      kind: 'initiate',
+      journeyType: 'pfm/wallet',
+      version: '1.0',
+      event: { type: 'OpenWallet', payload: { owner: 'inline', currency: 'EUR' } },
+      context: walletContext('inline'),
+    });
     expect(await a.awaitOutcome(open.eventId, 10_000)).toMatchObject({ outcome: 'applied' });
-    const owner = await store.queryOne<{ owner_node: string }>(`SELECT owner_node FROM partitions WHERE partition_no = ?`, [partitionOf(open.journeyId, PARTITIONS)]);
+    const owner = await store.queryOne<{ owner_node: string }>(`SELECT owner_node FROM partitions WHERE partition_no = ?`, [
+      partitionOf(open.journeyId, PARTITIONS),
+    ]);
     const [ownerEngine, otherEngine] = owner?.owner_node.startsWith('node-a:') ? [a, b] : [b, a];
 
     // At the owner, with the journey idle: one commit, so the outcome is there when the ack is.
     const before = await inlineCount(ownerEngine);
-    const inline = await ownerEngine.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Deposit', payload: { amount: 40 } }, context: walletContext('inline') });
+    const inline = await ownerEngine.accept({
+      kind: 'target',
+      journeyId: open.journeyId,
+      event: { type: 'Deposit', payload: { amount: 40 } },
+      context: walletContext('inline'),
+    });
     expect(inline.journeySeq).toBe(2);
     expect(await inlineCount(ownerEngine)).toBe(before + 1);
     expect(await ownerEngine.awaitOutcome(inline.eventId, 0)).toMatchObject({ outcome: 'applied', seq: 2, data: { balance: 40 } });
-    const row = await store.queryOne<{ status: string; same: number }>(`SELECT status, accepted_at = handled_at AS same FROM events WHERE event_id = ?`, [inline.eventId]);
+    const row = await store.queryOne<{ status: string; same: number }>(`SELECT status, accepted_at = handled_at AS same FROM events WHERE event_id = ?`, [
+      inline.eventId,
+    ]);
     expect(row).toMatchObject({ status: 'applied', same: 1 });
 
     // Elsewhere: forwarded to the owner, which handles it inline too and sends the outcome back.
-    const routed = await otherEngine.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Withdraw', payload: { amount: 15 } }, context: walletContext('inline') });
+    const routed = await otherEngine.accept({
+      kind: 'target',
+      journeyId: open.journeyId,
+      event: { type: 'Withdraw', payload: { amount: 15 } },
+      context: walletContext('inline'),
+    });
     expect(routed.journeySeq).toBe(3);
     expect(await otherEngine.awaitOutcome(routed.eventId, 0)).toMatchObject({ outcome: 'applied', seq: 3, data: { balance: 25 } });
     expect(await inlineCount(ownerEngine)).toBe(before + 2);
@@ -167,7 +187,13 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
     const EVENTS_PER_SENDER = 8;
     const opened = await Promise.all(
       Array.from({ length: JOURNEYS }, (_, i) =>
-        a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: `race-${i}`, currency: 'EUR' } }, context: walletContext(`race-${i}`) }),
+        a.accept({
+          kind: 'initiate',
+          journeyType: 'pfm/wallet',
+          version: '1.0',
+          event: { type: 'OpenWallet', payload: { owner: `race-${i}`, currency: 'EUR' } },
+          context: walletContext(`race-${i}`),
+        }),
       ),
     );
     await Promise.all(opened.map((o) => a.awaitOutcome(o.eventId, 10_000)));
@@ -181,7 +207,12 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
           for (let k = 0; k < EVENTS_PER_SENDER; k++) {
             const type = (k + sender) % 3 === 2 ? 'Withdraw' : 'Deposit';
             const amount = 1 + ((journey * 5 + sender * 11 + k * 7) % 30);
-            const result = await (sender % 2 ? a : b).accept({ kind: 'target', journeyId: open.journeyId, event: { type, payload: { amount } }, context: walletContext(`race-${journey}`) });
+            const result = await (sender % 2 ? a : b).accept({
+              kind: 'target',
+              journeyId: open.journeyId,
+              event: { type, payload: { amount } },
+              context: walletContext(`race-${journey}`),
+            });
             acks.push({ journey, sender, result });
           }
         }),
@@ -268,7 +299,13 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
 
     // The same key for a different request is refused, not silently answered.
     await expect(
-      a.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Deposit', payload: { amount: 99 } }, context: walletContext('idem'), idempotencyKey: 'idem-deposit-1' }),
+      a.accept({
+        kind: 'target',
+        journeyId: open.journeyId,
+        event: { type: 'Deposit', payload: { amount: 99 } },
+        context: walletContext('idem'),
+        idempotencyKey: 'idem-deposit-1',
+      }),
     ).rejects.toSatisfy((error: unknown) => isJourneyError(error, 'JE_IDEMPOTENCY_CONFLICT'));
     const history = await a.listEvents(open.journeyId);
     expect(history.items.map((e) => e.type)).toEqual(['OpenWallet', 'Deposit']);
@@ -277,11 +314,46 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
   it('rejects bad input before writing anything', async () => {
     const [a] = engines as [JourneyEngine];
     const refusals: Array<[() => Promise<unknown>, string]> = [
-      [() => a.accept({ kind: 'initiate', journeyType: 'pfm/nope', version: '1.0', event: { type: 'OpenWallet', payload: {} }, context: walletContext('x') }), 'JE_JOURNEY_TYPE_UNKNOWN'],
-      [() => a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }), 'JE_EVENT_NOT_INITIATING'],
-      [() => a.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'x' } }, context: walletContext('x') }), 'JE_EVENT_INVALID'],
-      [() => a.accept({ kind: 'target', journeyId: '01ARZ3NDEKTSV4RRFFQ69G5FAV', event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }), 'JE_JOURNEY_NOT_FOUND'],
-      [() => a.accept({ kind: 'target', journeyId: "1' OR '1'='1", event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }), 'JE_JOURNEY_NOT_FOUND'],
+      [
+        () => a.accept({ kind: 'initiate', journeyType: 'pfm/nope', version: '1.0', event: { type: 'OpenWallet', payload: {} }, context: walletContext('x') }),
+        'JE_JOURNEY_TYPE_UNKNOWN',
+      ],
+      [
+        () =>
+          a.accept({
+            kind: 'initiate',
+            journeyType: 'pfm/wallet',
+            version: '1.0',
+            event: { type: 'Deposit', payload: { amount: 1 } },
+            context: walletContext('x'),
+          }),
+        'JE_EVENT_NOT_INITIATING',
+      ],
+      [
+        () =>
+          a.accept({
+            kind: 'initiate',
+            journeyType: 'pfm/wallet',
+            version: '1.0',
+            event: { type: 'OpenWallet', payload: { owner: 'x' } },
+            context: walletContext('x'),
+          }),
+        'JE_EVENT_INVALID',
+      ],
+      [
+        () =>
+          a.accept({
+            kind: 'target',
+            journeyId: '01ARZ3NDEKTSV4RRFFQ69G5FAV',
+            event: { type: 'Deposit', payload: { amount: 1 } },
+            context: walletContext('x'),
+          }),
+        'JE_JOURNEY_NOT_FOUND',
+      ],
+      [
+        () => a.accept({ kind: 'target', journeyId: "1' OR '1'='1", event: { type: 'Deposit', payload: { amount: 1 } }, context: walletContext('x') }),
+        'JE_JOURNEY_NOT_FOUND',
+      ],
     ];
     for (const [attempt, code] of refusals) {
       await expect(attempt()).rejects.toSatisfy((error: unknown) => isJourneyError(error) && error.code === code);
@@ -302,10 +374,13 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
     const journeyId = '01J00000000000000000000000';
     const partitionNo = partitionOf(journeyId, PARTITIONS);
     // A stale owner believes it holds the partition at epoch 1; another node took it over since.
-    const taken = await store.withTransaction(async (tx) => {
-      await tx.execute(`UPDATE partitions SET owner_node = NULL, lease_expires_at = NULL WHERE partition_no = ?`, [partitionNo]);
-      return acquirePartitions(tx.connection, 'usurper:1', [partitionNo], 60_000);
-    }, { label: 'test-takeover' });
+    const taken = await store.withTransaction(
+      async (tx) => {
+        await tx.execute(`UPDATE partitions SET owner_node = NULL, lease_expires_at = NULL WHERE partition_no = ?`, [partitionNo]);
+        return acquirePartitions(tx.connection, 'usurper:1', [partitionNo], 60_000);
+      },
+      { label: 'test-takeover' },
+    );
     expect(taken.get(partitionNo)).toBeGreaterThan(0);
     const commit: HandlingCommit = {
       journeyId,
@@ -323,7 +398,9 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
       cancelTimersOnEvent: false,
       calls: [],
     };
-    const stale = await store.withTransaction((tx) => commitHandlingBatch(tx.connection, 'stale:1', new Map([[partitionNo, 1]]), [commit]), { label: 'test-stale' });
+    const stale = await store.withTransaction((tx) => commitHandlingBatch(tx.connection, 'stale:1', new Map([[partitionNo, 1]]), [commit]), {
+      label: 'test-stale',
+    });
     expect(stale).toEqual([{ status: 'fenced' }]);
     // Even the usurper with a wrong (old) epoch is fenced: the epoch, not the name, is the token.
     const wrongEpoch = await store.withTransaction(
@@ -359,23 +436,46 @@ describe('inline handling on a node that commits one batch at a time', () => {
   it('opens a journey inline: one commit creates it and handles its initiating event', async () => {
     const { engine, store } = node;
     const before = await inlineCount(engine);
-    const open = await engine.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'born-inline', currency: 'EUR' } }, context: walletContext('born-inline') });
+    const open = await engine.accept({
+      kind: 'initiate',
+      journeyType: 'pfm/wallet',
+      version: '1.0',
+      event: { type: 'OpenWallet', payload: { owner: 'born-inline', currency: 'EUR' } },
+      context: walletContext('born-inline'),
+    });
     expect(open.journeySeq).toBe(1);
     expect(await inlineCount(engine)).toBe(before + 1);
     // The outcome was there when the ack was, and the journey row was written by the same commit.
     expect(await engine.awaitOutcome(open.eventId, 0)).toMatchObject({ outcome: 'applied', seq: 1, data: { owner: 'born-inline', balance: 0 } });
-    const journey = await store.queryOne<{ handled_seq: number; accepted_seq: number; lifecycle: string }>(`SELECT handled_seq, accepted_seq, lifecycle FROM journeys WHERE journey_id = ?`, [open.journeyId]);
+    const journey = await store.queryOne<{ handled_seq: number; accepted_seq: number; lifecycle: string }>(
+      `SELECT handled_seq, accepted_seq, lifecycle FROM journeys WHERE journey_id = ?`,
+      [open.journeyId],
+    );
     expect(journey).toMatchObject({ handled_seq: 1, accepted_seq: 1, lifecycle: 'active' });
-    const event = await store.queryOne<{ status: string; same: number }>(`SELECT status, accepted_at = handled_at AS same FROM events WHERE event_id = ?`, [open.eventId]);
+    const event = await store.queryOne<{ status: string; same: number }>(`SELECT status, accepted_at = handled_at AS same FROM events WHERE event_id = ?`, [
+      open.eventId,
+    ]);
     expect(event).toMatchObject({ status: 'applied', same: 1 });
     // And the next event follows inline on the journey it created.
-    const deposit = await engine.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Deposit', payload: { amount: 12 } }, context: walletContext('born-inline') });
+    const deposit = await engine.accept({
+      kind: 'target',
+      journeyId: open.journeyId,
+      event: { type: 'Deposit', payload: { amount: 12 } },
+      context: walletContext('born-inline'),
+    });
     expect(await engine.awaitOutcome(deposit.eventId, 0)).toMatchObject({ outcome: 'applied', seq: 2, data: { balance: 12 } });
     expect(await inlineCount(engine)).toBe(before + 2);
     expect(await engine.search({ journeyType: 'pfm/wallet', fields: { owner: 'born-inline' } })).toMatchObject({ items: [{ journeyId: open.journeyId }] });
 
     // A replayed key on an initiating event answers the first journey and creates no other.
-    const keyed = { kind: 'initiate' as const, journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'born-twice', currency: 'EUR' } }, context: walletContext('born-twice'), idempotencyKey: 'born-twice' };
+    const keyed = {
+      kind: 'initiate' as const,
+      journeyType: 'pfm/wallet',
+      version: '1.0',
+      event: { type: 'OpenWallet', payload: { owner: 'born-twice', currency: 'EUR' } },
+      context: walletContext('born-twice'),
+      idempotencyKey: 'born-twice',
+    };
     const first = await engine.accept(keyed);
     const again = await engine.accept(keyed);
     expect(again).toMatchObject({ journeyId: first.journeyId, eventId: first.eventId, duplicate: true });
@@ -386,21 +486,45 @@ describe('inline handling on a node that commits one batch at a time', () => {
     const { engine } = node;
     const opened = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        engine.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: `dup-${i}`, currency: 'EUR' } }, context: walletContext(`dup-${i}`) }),
+        engine.accept({
+          kind: 'initiate',
+          journeyType: 'pfm/wallet',
+          version: '1.0',
+          event: { type: 'OpenWallet', payload: { owner: `dup-${i}`, currency: 'EUR' } },
+          context: walletContext(`dup-${i}`),
+        }),
       ),
     );
     await Promise.all(opened.map((o) => engine.awaitOutcome(o.eventId, 10_000)));
     const [first, ...others] = opened as [AcceptResult, ...AcceptResult[]];
-    const deposit = { kind: 'target' as const, journeyId: first.journeyId, event: { type: 'Deposit', payload: { amount: 7 } }, context: walletContext('dup-0'), idempotencyKey: 'dup-deposit' };
+    const deposit = {
+      kind: 'target' as const,
+      journeyId: first.journeyId,
+      event: { type: 'Deposit', payload: { amount: 7 } },
+      context: walletContext('dup-0'),
+      idempotencyKey: 'dup-deposit',
+    };
     const original = await engine.accept(deposit);
     expect(await engine.awaitOutcome(original.eventId, 10_000)).toMatchObject({ outcome: 'applied', data: { balance: 7 } });
 
     // One commit runs at a time, so the first of these goes alone and the rest share the next
     // one, the replayed key among them: its insert fails that shared commit as a whole.
     const [lead, replay, ...rest] = await Promise.all([
-      engine.accept({ kind: 'target', journeyId: others[0]?.journeyId ?? '', event: { type: 'Deposit', payload: { amount: 10 } }, context: walletContext('dup-1') }),
+      engine.accept({
+        kind: 'target',
+        journeyId: others[0]?.journeyId ?? '',
+        event: { type: 'Deposit', payload: { amount: 10 } },
+        context: walletContext('dup-1'),
+      }),
       engine.accept(deposit),
-      ...others.slice(1).map((o, i) => engine.accept({ kind: 'target', journeyId: o.journeyId, event: { type: 'Deposit', payload: { amount: 11 + i } }, context: walletContext(`dup-${i + 2}`) })),
+      ...others.slice(1).map((o, i) =>
+        engine.accept({
+          kind: 'target',
+          journeyId: o.journeyId,
+          event: { type: 'Deposit', payload: { amount: 11 + i } },
+          context: walletContext(`dup-${i + 2}`),
+        }),
+      ),
     ]);
     expect(replay).toMatchObject({ eventId: original.eventId, journeySeq: original.journeySeq, duplicate: true });
     for (const [i, answer] of [lead, ...rest].entries()) {
@@ -448,15 +572,21 @@ describe('group commit (the journal, without an engine)', () => {
     calls: [],
   });
   const row = (journeyId: string) =>
-    store.queryOne<{ handled_seq: number; accepted_seq: number; data: string | null }>(`SELECT handled_seq, accepted_seq, data FROM journeys WHERE journey_id = ?`, [journeyId]);
+    store.queryOne<{ handled_seq: number; accepted_seq: number; data: string | null }>(
+      `SELECT handled_seq, accepted_seq, data FROM journeys WHERE journey_id = ?`,
+      [journeyId],
+    );
 
   beforeAll(async () => {
     database = await createTestDatabase();
     store = await openStore({ url: database.url, logger: silentLogger() });
-    epochs = await store.withTransaction(async (tx) => {
-      await ensurePartitions(tx.connection, 4);
-      return acquirePartitions(tx.connection, OWNER, [0, 1, 2, 3], 60_000);
-    }, { label: 'test-acquire' });
+    epochs = await store.withTransaction(
+      async (tx) => {
+        await ensurePartitions(tx.connection, 4);
+        return acquirePartitions(tx.connection, OWNER, [0, 1, 2, 3], 60_000);
+      },
+      { label: 'test-acquire' },
+    );
   });
 
   afterAll(async () => {
@@ -467,14 +597,23 @@ describe('group commit (the journal, without an engine)', () => {
   it('commits the journeys whose update held and reports each other one as a conflict, writing nothing of it', async () => {
     const ids = ['01J10000000000000000000001', '01J10000000000000000000002', '01J10000000000000000000003', '01J10000000000000000000004'];
     const opens = ids.map((id, i) => `01J2000000000000000000000${i}`);
-    await store.withTransaction(async (tx) => {
-      for (const [i, journeyId] of ids.entries()) {
-        await insertInitiatingEvent(tx.connection, { journeyId, typeName: 'pfm/wallet', typeVersion: '1.0', partitionNo: partitionOf(journeyId, 4) }, newEvent(opens[i] ?? '', 'OpenWallet', {}));
-      }
-    }, { label: 'test-open' });
+    await store.withTransaction(
+      async (tx) => {
+        for (const [i, journeyId] of ids.entries()) {
+          await insertInitiatingEvent(
+            tx.connection,
+            { journeyId, typeName: 'pfm/wallet', typeVersion: '1.0', partitionNo: partitionOf(journeyId, 4) },
+            newEvent(opens[i] ?? '', 'OpenWallet', {}),
+          );
+        }
+      },
+      { label: 'test-open' },
+    );
     const [j1, j2, j3, j4] = ids as [string, string, string, string];
     // j4 handles its opening first, so an inline event can follow it.
-    const first = await store.withTransaction((tx) => commitHandlingBatch(tx.connection, OWNER, epochs, [commitFor(j4, opens[3] ?? '', 0, { n: 0 })]), { label: 'test-j4' });
+    const first = await store.withTransaction((tx) => commitHandlingBatch(tx.connection, OWNER, epochs, [commitFor(j4, opens[3] ?? '', 0, { n: 0 })]), {
+      label: 'test-j4',
+    });
     expect(first).toEqual([{ status: 'committed', feedbackSeqs: [] }]);
 
     const inlineJ3 = newEvent('01J30000000000000000000003', 'Deposit', { amount: 1 });
@@ -494,9 +633,10 @@ describe('group commit (the journal, without an engine)', () => {
     expect(await row(j2)).toMatchObject({ handled_seq: 0, accepted_seq: 1, data: null });
     expect(await row(j3)).toMatchObject({ handled_seq: 0, accepted_seq: 1, data: null });
     expect(await row(j4)).toMatchObject({ handled_seq: 2, accepted_seq: 2, data: '{"n":4}' });
-    const events = await store.query<{ event_id: string; journey_seq: number; status: string }>(`SELECT event_id, journey_seq, status FROM events WHERE event_id IN (?) ORDER BY event_id`, [
-      [...opens, inlineJ3.eventId, inlineJ4.eventId],
-    ]);
+    const events = await store.query<{ event_id: string; journey_seq: number; status: string }>(
+      `SELECT event_id, journey_seq, status FROM events WHERE event_id IN (?) ORDER BY event_id`,
+      [[...opens, inlineJ3.eventId, inlineJ4.eventId]],
+    );
     expect(events.map((e) => [e.event_id, Number(e.journey_seq), e.status])).toEqual([
       [opens[0], 1, 'applied'],
       [opens[1], 1, 'pending'],
@@ -523,7 +663,17 @@ describe('readiness with more nodes than partitions', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     for (const nodeId of ['few-a', 'few-b']) {
-      nodes.push(await startTestEngine({ databaseUrl: database.url, seeds: gridSeeds(), keyPrefix: database.name, nodeId, journeys: [await walletJourney()], partitionCount: 1, workerOptions: { leaseTtlMs: 3_000 } }));
+      nodes.push(
+        await startTestEngine({
+          databaseUrl: database.url,
+          seeds: gridSeeds(),
+          keyPrefix: database.name,
+          nodeId,
+          journeys: [await walletJourney()],
+          partitionCount: 1,
+          workerOptions: { leaseTtlMs: 3_000 },
+        }),
+      );
     }
   });
 
@@ -535,8 +685,20 @@ describe('readiness with more nodes than partitions', () => {
   it('a worker node that membership gives no partition is ready, and so is the one that holds it', async () => {
     let states: Array<{ ready: boolean; owned: number }> = [];
     for (let tries = 0; tries < 100; tries++) {
-      states = await Promise.all(nodes.map(async (n) => { const r = await n.engine.readiness(); return { ready: r.ready, owned: r.partitions.owned }; }));
-      if (states.map((s) => s.owned).sort().join() === '0,1' && states.every((s) => s.ready)) break;
+      states = await Promise.all(
+        nodes.map(async (n) => {
+          const r = await n.engine.readiness();
+          return { ready: r.ready, owned: r.partitions.owned };
+        }),
+      );
+      if (
+        states
+          .map((s) => s.owned)
+          .sort()
+          .join() === '0,1' &&
+        states.every((s) => s.ready)
+      )
+        break;
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(states.map((s) => s.owned).sort()).toEqual([0, 1]);
@@ -571,12 +733,23 @@ describe('forwarding to the owner for inline handling', () => {
   });
 
   it('an API-only node hands events to their owner, which accepts and handles each in one commit', async () => {
-    const open = await api.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'fw', currency: 'EUR' } }, context: walletContext('fw') });
+    const open = await api.accept({
+      kind: 'initiate',
+      journeyType: 'pfm/wallet',
+      version: '1.0',
+      event: { type: 'OpenWallet', payload: { owner: 'fw', currency: 'EUR' } },
+      context: walletContext('fw'),
+    });
     expect(await api.awaitOutcome(open.eventId, 5_000)).toMatchObject({ outcome: 'applied', seq: 1 });
     const inlineBefore = await inlineCount(owner);
     const handledBefore = await counter(api, /^je_events_forwarded_total\{result="handled"\} (\d+)/m);
     for (let k = 1; k <= 5; k++) {
-      const ack = await api.accept({ kind: 'target', journeyId: open.journeyId, event: { type: 'Deposit', payload: { amount: k } }, context: walletContext('fw') });
+      const ack = await api.accept({
+        kind: 'target',
+        journeyId: open.journeyId,
+        event: { type: 'Deposit', payload: { amount: k } },
+        context: walletContext('fw'),
+      });
       expect(ack).toMatchObject({ journeySeq: k + 1, duplicate: false });
       // The owner sent the outcome along with its answer.
       expect(await api.awaitOutcome(ack.eventId, 0)).toMatchObject({ outcome: 'applied', seq: k + 1 });
@@ -587,7 +760,13 @@ describe('forwarding to the owner for inline handling', () => {
   });
 
   it('the owner declines a forwarded event read after its deadline, and handles one read in time', async () => {
-    const open = await api.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'stale', currency: 'EUR' } }, context: walletContext('stale') });
+    const open = await api.accept({
+      kind: 'initiate',
+      journeyType: 'pfm/wallet',
+      version: '1.0',
+      event: { type: 'OpenWallet', payload: { owner: 'stale', currency: 'EUR' } },
+      context: walletContext('stale'),
+    });
     expect(await api.awaitOutcome(open.eventId, 5_000)).not.toBeNull();
     const store = (nodes[0] as TestEngine).store;
     const partitionNo = partitionOf(open.journeyId, 8);
@@ -607,7 +786,16 @@ describe('forwarding to the owner for inline handling', () => {
           partitionNo,
           payload: { amount: 5 },
           context: { ...walletContext('stale'), origin: 'api' },
-          newEvent: { eventId, type: 'Deposit', payloadJson: '{"amount":5}', contextJson: JSON.stringify({ ...walletContext('stale'), origin: 'api' }), origin: 'api', causedBy: null, idempotencyKey: null, requestHash: null },
+          newEvent: {
+            eventId,
+            type: 'Deposit',
+            payloadJson: '{"amount":5}',
+            contextJson: JSON.stringify({ ...walletContext('stale'), origin: 'api' }),
+            origin: 'api',
+            causedBy: null,
+            idempotencyKey: null,
+            requestHash: null,
+          },
         },
       });
     const exists = async (eventId: string) => (await store.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE event_id = ?`, [eventId]))?.n;
@@ -623,14 +811,26 @@ describe('forwarding to the owner for inline handling', () => {
     const JOURNEYS = 10;
     const opened = await Promise.all(
       Array.from({ length: JOURNEYS }, (_, i) =>
-        api.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: `late-${i}`, currency: 'EUR' } }, context: walletContext(`late-${i}`) }),
+        api.accept({
+          kind: 'initiate',
+          journeyType: 'pfm/wallet',
+          version: '1.0',
+          event: { type: 'OpenWallet', payload: { owner: `late-${i}`, currency: 'EUR' } },
+          context: walletContext(`late-${i}`),
+        }),
       ),
     );
     await Promise.all(opened.map((o) => api.awaitOutcome(o.eventId, 5_000)));
     const acks: AcceptResult[][] = opened.map(() => []);
     const deposit = (i: number, k: number) => {
       const keyed = k % 2 === 0 ? { idempotencyKey: `late-${i}-${k}` } : {};
-      return hasty.accept({ kind: 'target', journeyId: opened[i]?.journeyId ?? '', event: { type: 'Deposit', payload: { amount: 1 + k } }, context: walletContext(`late-${i}`), ...keyed });
+      return hasty.accept({
+        kind: 'target',
+        journeyId: opened[i]?.journeyId ?? '',
+        event: { type: 'Deposit', payload: { amount: 1 + k } },
+        context: walletContext(`late-${i}`),
+        ...keyed,
+      });
     };
 
     // The fallback wins: the hasty node stops waiting after 1 ms and accepts the event itself,

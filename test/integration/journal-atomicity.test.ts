@@ -47,14 +47,14 @@ beforeAll(async () => {
   db = await createTestDatabase();
   store = await openStore({ url: db.url, logger: silentLogger(), poolSize: 4 });
   await store.withTransaction((tx) => ensurePartitions(tx.connection, PARTITIONS), { label: 'setup' });
-  leases = await store.withTransaction(
-    (tx) => acquirePartitions(tx.connection, OWNER, [...Array(PARTITIONS).keys()], 600_000),
-    { label: 'setup' },
-  );
+  leases = await store.withTransaction((tx) => acquirePartitions(tx.connection, OWNER, [...Array(PARTITIONS).keys()], 600_000), { label: 'setup' });
   const ballast = await connect();
   try {
     await ballast.query('CREATE TABLE ballast (id INT PRIMARY KEY, v INT NOT NULL)');
-    await ballast.batch('INSERT INTO ballast (id, v) VALUES (?, 0)', [...Array(2000).keys()].map((i) => [i]));
+    await ballast.batch(
+      'INSERT INTO ballast (id, v) VALUES (?, 0)',
+      [...Array(2000).keys()].map((i) => [i]),
+    );
   } finally {
     await ballast.end();
   }
@@ -134,10 +134,9 @@ interface JourneyFacts {
 }
 
 async function facts(journeyId: string): Promise<JourneyFacts> {
-  const [journey] = await store.query<{ handled_seq: number; accepted_seq: number }>(
-    'SELECT handled_seq, accepted_seq FROM journeys WHERE journey_id = ?',
-    [journeyId],
-  );
+  const [journey] = await store.query<{ handled_seq: number; accepted_seq: number }>('SELECT handled_seq, accepted_seq FROM journeys WHERE journey_id = ?', [
+    journeyId,
+  ]);
   const events = await store.query<{ journey_seq: number; status: string }>(
     'SELECT journey_seq, status FROM events WHERE journey_id = ? ORDER BY journey_seq',
     [journeyId],
@@ -218,7 +217,9 @@ async function waitForLockWait(control: Connection, adversaryThread: number): Pr
   // show the previous test's transactions.
   await new Promise((resolve) => setTimeout(resolve, 150));
   while (Date.now() < deadline) {
-    const rows = await control.query<Array<{ thread: number | bigint }>>(`SELECT trx_mysql_thread_id AS thread FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'`);
+    const rows = await control.query<Array<{ thread: number | bigint }>>(
+      `SELECT trx_mysql_thread_id AS thread FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT'`,
+    );
     const waiting = rows.map((row) => Number(row.thread)).find((thread) => thread !== adversaryThread);
     if (waiting !== undefined) return waiting;
     // InnoDB refreshes this table only when it was not read in the last 100 ms: poll slower.

@@ -21,7 +21,14 @@ import type { TestEngine } from '../support/test-engine.js';
 const DAY_MS = 86_400_000;
 const alice: EventContext = { sender: 'alice', roles: ['customer'], trustLevel: 2, channel: 'test' };
 const mallory: EventContext = { ...alice, sender: 'mallory' };
-const payment = { debtorIban: 'NL91ABNA0417164300', creditorIban: 'DE89370400440532013000', creditorName: 'Bob Builder', amount: 12_500, currency: 'EUR', remittance: 'invoice 42' };
+const payment = {
+  debtorIban: 'NL91ABNA0417164300',
+  creditorIban: 'DE89370400440532013000',
+  creditorName: 'Bob Builder',
+  amount: 12_500,
+  currency: 'EUR',
+  remittance: 'invoice 42',
+};
 /** simulatedBackends refuses every booking to an IBAN ending in 0000 (a closed account). */
 const closedAccount = { ...payment, creditorIban: 'DE89370400440532010000' };
 
@@ -67,7 +74,12 @@ describe('mybank/payment/sct 2.0 on the real engine', () => {
     await database?.drop();
   });
 
-  async function accept(journeyId: string | null, type: string, payload: JsonObject, context: EventContext = alice): Promise<{ journeyId: string; eventId: string }> {
+  async function accept(
+    journeyId: string | null,
+    type: string,
+    payload: JsonObject,
+    context: EventContext = alice,
+  ): Promise<{ journeyId: string; eventId: string }> {
     const event = { type, payload };
     const result =
       journeyId === null
@@ -105,7 +117,11 @@ describe('mybank/payment/sct 2.0 on the real engine', () => {
     // The engine records what the static analysis assumes for back-end replies.
     expect(booked.context).toEqual(SYSTEM_CONTEXTS.backend);
     const view = await engine.getJourney(journeyId);
-    expect(view?.data).toMatchObject({ status: 'booked', bookingId: expect.stringMatching(/^BK-[0-9A-F]{16}$/) as unknown, bookedAt: (booked.payload as { bookedAt: string }).bookedAt });
+    expect(view?.data).toMatchObject({
+      status: 'booked',
+      bookingId: expect.stringMatching(/^BK-[0-9A-F]{16}$/) as unknown,
+      bookedAt: (booked.payload as { bookedAt: string }).bookedAt,
+    });
     expect((await history(journeyId)).map((e) => [e.type, e.status])).toEqual([
       ['InitiatePayment', 'applied'],
       ['AuthorisePayment', 'applied'],
@@ -128,7 +144,10 @@ describe('mybank/payment/sct 2.0 on the real engine', () => {
       status: 'applied',
       payload: { reason: 'booking refused: creditor account DE89370400440532010000 is closed', attempts: 3 },
     });
-    expect((await engine.getJourney(journeyId))?.data).toMatchObject({ status: 'failed', failureReason: 'booking refused: creditor account DE89370400440532010000 is closed' });
+    expect((await engine.getJourney(journeyId))?.data).toMatchObject({
+      status: 'failed',
+      failureReason: 'booking refused: creditor account DE89370400440532010000 is closed',
+    });
     const calls = await store.query<{ status: string; last_error: string }>('SELECT status, last_error FROM outbox WHERE journey_id = ?', [journeyId]);
     expect(calls).toEqual([{ status: 'dead', last_error: 'booking refused: creditor account DE89370400440532010000 is closed' }]);
     expect((await history(journeyId)).filter((e) => e.type === 'PaymentBooked')).toEqual([]);

@@ -86,7 +86,13 @@ describe('large journeys: what an event changed, not a copy per event', () => {
     const wallets = await Promise.all(
       Array.from({ length: WALLETS }, async (_, i) => {
         const owner = `${i}-`.padEnd(OWNER_BYTES, 'o');
-        const opened = await engine.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner, currency: 'EUR' } }, context: walletContext(owner) });
+        const opened = await engine.accept({
+          kind: 'initiate',
+          journeyType: 'pfm/wallet',
+          version: '1.0',
+          event: { type: 'OpenWallet', payload: { owner, currency: 'EUR' } },
+          context: walletContext(owner),
+        });
         return { journeyId: opened.journeyId, owner };
       }),
     );
@@ -94,7 +100,12 @@ describe('large journeys: what an event changed, not a copy per event', () => {
     await Promise.all(
       wallets.map(async ({ journeyId, owner }) => {
         for (let k = 1; k <= DEPOSITS; k++) {
-          const accepted = await engine.accept({ kind: 'target', journeyId, event: { type: 'Deposit', payload: { amount: k } }, context: walletContext('payer') });
+          const accepted = await engine.accept({
+            kind: 'target',
+            journeyId,
+            event: { type: 'Deposit', payload: { amount: k } },
+            context: walletContext('payer'),
+          });
           if (k === 1) firstDeposits.set(journeyId, accepted.eventId);
           const outcome = await engine.awaitOutcome(accepted.eventId, 30_000);
           // The full data, wherever the answer came from.
@@ -119,7 +130,12 @@ describe('large journeys: what an event changed, not a copy per event', () => {
 
     // The history shows what each deposit changed.
     const history = await engine.listEvents(first?.journeyId ?? '');
-    expect(history.items[1]?.outcome).toMatchObject({ changes: [{ op: 'replace', path: '/balance', value: 1 }, { op: 'replace', path: '/deposits', value: 1 }] });
+    expect(history.items[1]?.outcome).toMatchObject({
+      changes: [
+        { op: 'replace', path: '/balance', value: 1 },
+        { op: 'replace', path: '/deposits', value: 1 },
+      ],
+    });
 
     // Memory: the recent outcomes stay within their byte budget.
     const metrics = await engine.metricsText();

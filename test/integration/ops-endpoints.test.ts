@@ -84,6 +84,8 @@ describe.each([['worker'], ['api'], ['api,worker']])('a ROLES=%s node', (roles) 
   });
 
   it("passes the Docker image's HEALTHCHECK", async () => {
-    await expect(run(process.execPath, ['-e', dockerHealthCheckScript()], { env: { ...process.env, PORT: String(port) }, timeout: 10_000 })).resolves.toBeDefined();
+    await expect(
+      run(process.execPath, ['-e', dockerHealthCheckScript()], { env: { ...process.env, PORT: String(port) }, timeout: 10_000 }),
+    ).resolves.toBeDefined();
   });
 });

@@ -77,7 +77,13 @@ describe('poison events', () => {
   });
 
   async function open(): Promise<string> {
-    const accepted = await engine.accept({ kind: 'initiate', journeyType: 'test/poison', version: '1.0', event: { type: 'Open', payload: {} }, context: CONTEXT });
+    const accepted = await engine.accept({
+      kind: 'initiate',
+      journeyType: 'test/poison',
+      version: '1.0',
+      event: { type: 'Open', payload: {} },
+      context: CONTEXT,
+    });
     return accepted.journeyId;
   }
 

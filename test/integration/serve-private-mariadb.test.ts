@@ -101,7 +101,9 @@ describe('journey serve with no MariaDB at the default address', () => {
     } finally {
       await conn.end();
     }
-    expect(serve?.lines().some((entry) => entry['msg'] === 'cache store schema up to date' && Array.isArray(entry['applied']) && entry['applied'].length === 0)).toBe(true);
+    expect(
+      serve?.lines().some((entry) => entry['msg'] === 'cache store schema up to date' && Array.isArray(entry['applied']) && entry['applied'].length === 0),
+    ).toBe(true);
     await stopServe(Number(line['pid']), Number(url.port));
   }, 240_000);
 });

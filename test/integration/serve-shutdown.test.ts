@@ -70,7 +70,12 @@ function gridPids(gridDir: string): Map<number, number> {
 
 async function partitionOwners(database: TestDatabase): Promise<{ total: number; owned: number }> {
   const url = new URL(database.url);
-  const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username || 'root'), database: database.name });
+  const conn = await createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username || 'root'),
+    database: database.name,
+  });
   try {
     const [row] = await conn.query<Array<{ total: bigint | number; owned: bigint | number | null }>>(
       'SELECT COUNT(*) AS total, SUM(owner_node IS NOT NULL) AS owned FROM partitions',
@@ -109,15 +114,19 @@ describe('journey serve shutdown with the embedded local grid', () => {
   it.each([
     ['frozen (SIGSTOP)', 'SIGSTOP'],
     ['dead (SIGKILL)', 'SIGKILL'],
-  ] as const)('SIGTERM with every redis-server %s ends within the budget and releases the partitions', async (_what, signal) => {
-    const node = await startNode();
-    const pids = gridPids(node.gridDir);
-    for (const pid of pids.values()) process.kill(pid, signal);
-    const signalledAt = performance.now();
-    node.serve.signal('SIGTERM');
-    await expectCleanlyStopped(node, pids, BUDGET_MS + EXIT_MARGIN_MS);
-    expect(performance.now() - signalledAt).toBeLessThan(BUDGET_MS + EXIT_MARGIN_MS);
-  }, 150_000);
+  ] as const)(
+    'SIGTERM with every redis-server %s ends within the budget and releases the partitions',
+    async (_what, signal) => {
+      const node = await startNode();
+      const pids = gridPids(node.gridDir);
+      for (const pid of pids.values()) process.kill(pid, signal);
+      const signalledAt = performance.now();
+      node.serve.signal('SIGTERM');
+      await expectCleanlyStopped(node, pids, BUDGET_MS + EXIT_MARGIN_MS);
+      expect(performance.now() - signalledAt).toBeLessThan(BUDGET_MS + EXIT_MARGIN_MS);
+    },
+    150_000,
+  );
 
   it('a third signal exits at once and still kills the local redis-servers', async () => {
     const node = await startNode();
@@ -184,14 +193,20 @@ describe('journey serve shutdown of several worker processes at once', () => {
     const deadline = performance.now() + 60_000;
     for (;;) {
       const url = new URL(db.url);
-      const conn = await createConnection({ host: url.hostname, port: Number(url.port || 3306), user: decodeURIComponent(url.username || 'root'), database: db.name });
+      const conn = await createConnection({
+        host: url.hostname,
+        port: Number(url.port || 3306),
+        user: decodeURIComponent(url.username || 'root'),
+        database: db.name,
+      });
       const rows = await conn.query<Array<{ owner: string | null; n: bigint | number }>>(
         `SELECT SUBSTRING_INDEX(owner_node, ':', 1) AS owner, COUNT(*) AS n FROM partitions WHERE lease_expires_at > NOW(6) GROUP BY 1`,
       );
       await conn.end();
       const held = rows.reduce((sum, row) => sum + Number(row.n), 0);
       if (held === partitions && rows.length === workers.length) break;
-      if (performance.now() > deadline) throw new Error(`partitions did not settle: ${JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}`);
+      if (performance.now() > deadline)
+        throw new Error(`partitions did not settle: ${JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v))}`);
       await new Promise((r) => setTimeout(r, 250));
     }
     const signalledAt = performance.now();

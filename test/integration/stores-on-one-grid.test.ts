@@ -63,7 +63,13 @@ describe('two stores on one grid and one key prefix', () => {
     databaseB = await createTestDatabase();
     // One prefix for all three nodes: the operator left GRID_KEY_PREFIX at its default everywhere.
     const keyPrefix = testNamespace();
-    const common = { seeds: gridSeeds(), keyPrefix, journeys: [await walletJourney()], partitionCount: PARTITIONS, workerOptions: { leaseTtlMs: LEASE_TTL_MS, sweepAfterMs: 300, sweepEveryMs: 200 } };
+    const common = {
+      seeds: gridSeeds(),
+      keyPrefix,
+      journeys: [await walletJourney()],
+      partitionCount: PARTITIONS,
+      workerOptions: { leaseTtlMs: LEASE_TTL_MS, sweepAfterMs: 300, sweepEveryMs: 200 },
+    };
     z = await startTestEngine({ ...common, databaseUrl: databaseA.url, nodeId: 'node-z' });
     nodes.push(z);
     y = await startTestEngine({ ...common, databaseUrl: databaseB.url, nodeId: 'node-y' });
@@ -72,7 +78,8 @@ describe('two stores on one grid and one key prefix', () => {
     nodes.push(x);
     startedAt = Date.now();
     // Membership settles within a lease renewal; the API node re-reads the owner map every second.
-    for (let tries = 0; tries < 100 && !(await Promise.all([z, y].map(async (n) => (await n.engine.readiness()).partitions.owned > 0))).every(Boolean); tries++) await sleep(100);
+    for (let tries = 0; tries < 100 && !(await Promise.all([z, y].map(async (n) => (await n.engine.readiness()).partitions.owned > 0))).every(Boolean); tries++)
+      await sleep(100);
     await sleep(2 * LEASE_TTL_MS);
   });
 
@@ -85,7 +92,13 @@ describe('two stores on one grid and one key prefix', () => {
   it('journeys opened through an API-only node, and their deposits, live in its store only', async () => {
     const opened: AcceptResult[] = [];
     for (let i = 0; i < JOURNEYS; i++) {
-      const open = await x.engine.accept({ kind: 'initiate', journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: `ns-${i}`, currency: 'EUR' } }, context: walletContext(`ns-${i}`) });
+      const open = await x.engine.accept({
+        kind: 'initiate',
+        journeyType: 'pfm/wallet',
+        version: '1.0',
+        event: { type: 'OpenWallet', payload: { owner: `ns-${i}`, currency: 'EUR' } },
+        context: walletContext(`ns-${i}`),
+      });
       expect(await x.engine.awaitOutcome(open.eventId, 5_000), `OpenWallet ${i}`).toMatchObject({ outcome: 'applied' });
       opened.push(open);
     }
@@ -104,7 +117,9 @@ describe('two stores on one grid and one key prefix', () => {
     for (const [i, id] of ids.entries()) {
       for (let k = 1; k <= DEPOSITS_PER_JOURNEY; k++) {
         try {
-          deposits.push(await x.engine.accept({ kind: 'target', journeyId: id, event: { type: 'Deposit', payload: { amount: k } }, context: walletContext(`ns-${i}`) }));
+          deposits.push(
+            await x.engine.accept({ kind: 'target', journeyId: id, event: { type: 'Deposit', payload: { amount: k } }, context: walletContext(`ns-${i}`) }),
+          );
         } catch (error) {
           if (!isJourneyError(error, 'JE_JOURNEY_NOT_FOUND')) throw error;
           notFound.push(id);
@@ -114,9 +129,16 @@ describe('two stores on one grid and one key prefix', () => {
     for (const deposit of deposits) await x.engine.awaitOutcome(deposit.eventId, 5_000);
     const [countsA, countsB] = await Promise.all([eventCounts(x.store, ids), eventCounts(y.store, ids)]);
     const shortInA = ids.filter((id) => countsA.get(id) !== 1 + DEPOSITS_PER_JOURNEY);
-    expect({ notFound: notFound.length, shortInA: shortInA.length, eventsInB: [...countsB.values()].reduce((a, b) => a + b, 0) }).toEqual({ notFound: 0, shortInA: 0, eventsInB: 0 });
+    expect({ notFound: notFound.length, shortInA: shortInA.length, eventsInB: [...countsB.values()].reduce((a, b) => a + b, 0) }).toEqual({
+      notFound: 0,
+      shortInA: 0,
+      eventsInB: 0,
+    });
     for (const [i, id] of ids.entries()) {
-      expect(await z.engine.getJourney(id), `journey ${i}`).toMatchObject({ seq: 1 + DEPOSITS_PER_JOURNEY, data: { balance: (DEPOSITS_PER_JOURNEY * (DEPOSITS_PER_JOURNEY + 1)) / 2 } });
+      expect(await z.engine.getJourney(id), `journey ${i}`).toMatchObject({
+        seq: 1 + DEPOSITS_PER_JOURNEY,
+        data: { balance: (DEPOSITS_PER_JOURNEY * (DEPOSITS_PER_JOURNEY + 1)) / 2 },
+      });
     }
   });
 
@@ -142,10 +164,18 @@ describe('two stores on one grid and one key prefix', () => {
   it('readiness agrees with the partitions table, and answers 503 listing the partitions nobody owns', async () => {
     await sleep(Math.max(0, startedAt + GRACE_MS + 500 - Date.now()));
     // Each store's own truth: with the stores kept apart, its worker owns all of its partitions.
-    for (const [name, node] of [['x', x], ['z', z], ['y', y]] as const) {
+    for (const [name, node] of [
+      ['x', x],
+      ['z', z],
+      ['y', y],
+    ] as const) {
       const truth = await unownedInStore(node.store);
       const readiness = await node.engine.readiness();
-      expect({ node: name, unowned: readiness.partitions.unowned, ready: readiness.ready }).toEqual({ node: name, unowned: truth.length, ready: truth.length === 0 });
+      expect({ node: name, unowned: readiness.partitions.unowned, ready: readiness.ready }).toEqual({
+        node: name,
+        unowned: truth.length,
+        ready: truth.length === 0,
+      });
     }
     expect(await unownedInStore(x.store)).toEqual([]);
     expect(await unownedInStore(y.store)).toEqual([]);
@@ -181,7 +211,9 @@ describe('the grid services and the cluster id', () => {
     try {
       // Unbound, the keys would be the bare prefix every store on this Redis shares.
       expect(isJourneyError(await services.heartbeat('n1:aa', 5_000).catch((e: unknown) => e), 'JE_INTERNAL')).toBe(true);
-      expect(isJourneyError(await services.send('n1:aa', { kind: 'handled', requestId: 'r', journeySeq: null }).catch((e: unknown) => e), 'JE_INTERNAL')).toBe(true);
+      expect(isJourneyError(await services.send('n1:aa', { kind: 'handled', requestId: 'r', journeySeq: null }).catch((e: unknown) => e), 'JE_INTERNAL')).toBe(
+        true,
+      );
       const reported: string[][] = [];
       services.bindCluster('c-one', { onForeignMembers: (entries) => reported.push(entries) });
       services.bindCluster('c-one');

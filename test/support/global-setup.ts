@@ -136,7 +136,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
 async function startServices(): Promise<RunServices> {
   const mariadbUrl = mariadbServerUrl();
   const external = process.env[TEST_ENV.redisUrl]?.trim();
-  const seeds = external ? external.split(',').map((url) => url.trim()).filter(Boolean) : undefined;
+  const seeds = external
+    ? external
+        .split(',')
+        .map((url) => url.trim())
+        .filter(Boolean)
+    : undefined;
 
   await checkMariaDb(mariadbUrl);
   let cluster: LocalCluster | undefined;

@@ -16,7 +16,17 @@ export interface ServeExit {
 }
 
 /** Settings a test must not inherit from the shell that runs it. */
-const INHERITED_SETTINGS = ['REDIS_URL', 'MARIADB_URL', 'MARIADB_DEFAULT_URL', 'MARIADB_DIR', 'GRID_DIR', 'GRID_PORT_BASE', 'PORT', 'NODE_ID', 'SHUTDOWN_TIMEOUT_MS'];
+const INHERITED_SETTINGS = [
+  'REDIS_URL',
+  'MARIADB_URL',
+  'MARIADB_DEFAULT_URL',
+  'MARIADB_DIR',
+  'GRID_DIR',
+  'GRID_PORT_BASE',
+  'PORT',
+  'NODE_ID',
+  'SHUTDOWN_TIMEOUT_MS',
+];
 
 export class ServeProcess {
   private output = '';

@@ -16,7 +16,17 @@ function jwtApi(auth: Partial<Extract<ApiOptions['auth'], { mode: 'jwt' }>> = {}
   const engine = new FakeEngine();
   const app = buildApi(
     engine,
-    { auth: { mode: 'jwt', secrets: [TEST_SECRET], publicKeys: [pem(rsa.publicKey), pem(ec.publicKey)], issuer: 'https://idp.test', audience: 'journeys', ...auth }, docs: false },
+    {
+      auth: {
+        mode: 'jwt',
+        secrets: [TEST_SECRET],
+        publicKeys: [pem(rsa.publicKey), pem(ec.publicKey)],
+        issuer: 'https://idp.test',
+        audience: 'journeys',
+        ...auth,
+      },
+      docs: false,
+    },
     silentLogger(),
   );
   return { app, engine };
@@ -40,7 +50,14 @@ describe('jwt mode', () => {
     const jwt = await token({ sub: 'cust-42', roles: ['customer', 'premium'], trust_level: 2 });
     const res = await post(app, OPEN_URL, OPEN, bearer(jwt, { 'x-trust-level': '3', 'x-dev-sender': 'admin', 'x-channel': 'web', 'x-geo': 'FR' }));
     expect(res.statusCode).toBe(202);
-    expect(engine.submitted[0]?.request.context).toEqual({ sender: 'cust-42', roles: ['customer', 'premium'], trustLevel: 2, channel: 'web', geo: 'FR', origin: 'api' });
+    expect(engine.submitted[0]?.request.context).toEqual({
+      sender: 'cust-42',
+      roles: ['customer', 'premium'],
+      trustLevel: 2,
+      channel: 'web',
+      geo: 'FR',
+      origin: 'api',
+    });
   });
 
   it('channel and geo claims win over the headers; trust level defaults to 0', async () => {
@@ -63,16 +80,48 @@ describe('jwt mode', () => {
     ['garbage', () => Promise.resolve({ authorization: 'Bearer not.a.jwt!' })],
     ['an expired token', async () => bearer(await token({ sub: 'a' }, { expiresIn: Math.floor(Date.now() / 1000) - 3600 }))],
     ['a wrong secret', async () => bearer(await token({ sub: 'a' }, { key: new TextEncoder().encode('another-secret-of-at-least-32-characters!') }))],
-    ['a token without exp', async () => bearer(await new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://idp.test').setAudience('journeys').sign(secret))],
+    [
+      'a token without exp',
+      async () =>
+        bearer(await new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://idp.test').setAudience('journeys').sign(secret)),
+    ],
     ['a token without sub', async () => bearer(await token({ roles: ['x'] }))],
-    ['a wrong issuer', async () => bearer(await new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://evil.test').setAudience('journeys').setExpirationTime('5m').sign(secret))],
-    ['a wrong audience', async () => bearer(await new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://idp.test').setAudience('other').setExpirationTime('5m').sign(secret))],
-    ['alg none', async () => {
-      const valid = await token({ sub: 'a' });
-      const [, payload] = valid.split('.');
-      return { authorization: `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.` };
-    }],
-    ['an RS256 token signed with another key', async () => bearer(await token({ sub: 'a' }, { alg: 'RS256', key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey }))],
+    [
+      'a wrong issuer',
+      async () =>
+        bearer(
+          await new SignJWT({ sub: 'a' })
+            .setProtectedHeader({ alg: 'HS256' })
+            .setIssuer('https://evil.test')
+            .setAudience('journeys')
+            .setExpirationTime('5m')
+            .sign(secret),
+        ),
+    ],
+    [
+      'a wrong audience',
+      async () =>
+        bearer(
+          await new SignJWT({ sub: 'a' })
+            .setProtectedHeader({ alg: 'HS256' })
+            .setIssuer('https://idp.test')
+            .setAudience('other')
+            .setExpirationTime('5m')
+            .sign(secret),
+        ),
+    ],
+    [
+      'alg none',
+      async () => {
+        const valid = await token({ sub: 'a' });
+        const [, payload] = valid.split('.');
+        return { authorization: `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.` };
+      },
+    ],
+    [
+      'an RS256 token signed with another key',
+      async () => bearer(await token({ sub: 'a' }, { alg: 'RS256', key: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey })),
+    ],
     ['roles that are not strings', async () => bearer(await token({ sub: 'a', roles: [1, 2] }))],
     ['a trust level out of range', async () => bearer(await token({ sub: 'a', trust_level: 7 }))],
     ['a sender with spaces', async () => bearer(await token({ sub: 'drop table' }))],

@@ -35,7 +35,12 @@ describe('engine errors map to their registry status', () => {
   it('JE_EVENT_INVALID lists every violation, pointers rebased onto the request body', async () => {
     const engine = new FakeEngine();
     engine.acceptError = new JourneyError('JE_EVENT_INVALID', 'payload invalid', {
-      details: { violations: [{ pointer: '/amount', message: 'must be number' }, { pointer: '', message: "must have required property 'currency'" }] },
+      details: {
+        violations: [
+          { pointer: '/amount', message: 'must be number' },
+          { pointer: '', message: "must have required property 'currency'" },
+        ],
+      },
     });
     const { app } = devApi(engine);
     const res = await post(app, OPEN_URL, OPEN);
@@ -152,7 +157,15 @@ describe('fastify errors use the same envelope', () => {
 
   it('types are not coerced in bodies', async () => {
     const { app } = devApi();
-    for (const body of [{ type: 'OpenWallet', data: [] }, { type: 'OpenWallet', data: 'x' }, { type: ['OpenWallet'], data: {} }, [OPEN], 'just a string', 42, null]) {
+    for (const body of [
+      { type: 'OpenWallet', data: [] },
+      { type: 'OpenWallet', data: 'x' },
+      { type: ['OpenWallet'], data: {} },
+      [OPEN],
+      'just a string',
+      42,
+      null,
+    ]) {
       const res = await post(app, OPEN_URL, JSON.stringify(body));
       expect(res.statusCode, JSON.stringify(body)).toBe(400);
     }

@@ -95,7 +95,19 @@ export class FakeEngine implements JourneyEngine {
       journeyType = journey.name;
       version = journey.version;
       const now = new Date(0).toISOString();
-      this.journeys.set(journeyId, { journeyId, journeyType, type: journeyType, version, status: 'pending', lifecycle: 'pending', data: null, seq: 0, acceptedSeq: 1, createdAt: now, updatedAt: now });
+      this.journeys.set(journeyId, {
+        journeyId,
+        journeyType,
+        type: journeyType,
+        version,
+        status: 'pending',
+        lifecycle: 'pending',
+        data: null,
+        seq: 0,
+        acceptedSeq: 1,
+        createdAt: now,
+        updatedAt: now,
+      });
     } else {
       const journey = this.journeys.get(request.journeyId);
       if (!journey) return Promise.reject(new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id'));
@@ -145,7 +157,8 @@ export class FakeEngine implements JourneyEngine {
   search(query: SearchQuery): Promise<Page<JourneyView>> {
     this.searches.push(query);
     const items = [...this.journeys.values()].filter(
-      (j) => j.journeyType === query.journeyType && Object.entries(query.fields).every(([name, value]) => JSON.stringify(j.data?.[name]) === JSON.stringify(value)),
+      (j) =>
+        j.journeyType === query.journeyType && Object.entries(query.fields).every(([name, value]) => JSON.stringify(j.data?.[name]) === JSON.stringify(value)),
     );
     return Promise.resolve({ items });
   }

@@ -8,7 +8,13 @@ import { walletJourney } from './api-helpers.js';
 
 type Doc = {
   openapi: string;
-  paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> }; parameters?: Array<{ name: string; in: string; schema: Record<string, unknown> }> }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      { requestBody?: { content: Record<string, { schema: unknown }> }; parameters?: Array<{ name: string; in: string; schema: Record<string, unknown> }> }
+    >
+  >;
   components: { schemas: Record<string, Record<string, unknown>>; securitySchemes: Record<string, unknown> };
 };
 
@@ -117,7 +123,11 @@ describe('OpenAPI document', () => {
     expect(start({ type: 'OpenWallet', data: { owner: 'alice', currency: 'EUR' } })).toBe(true);
     expect(start({ type: 'OpenWallet', data: { owner: 'alice', currency: 'EUR', extra: 1 } })).toBe(false);
     const target = bodyValidator(doc, '/journeys/{journeyId}/events');
-    for (const body of [{ type: 'Deposit', data: { amount: 5 } }, { type: 'Withdraw', data: { amount: 5 } }, { type: 'CloseWallet', data: {} }]) {
+    for (const body of [
+      { type: 'Deposit', data: { amount: 5 } },
+      { type: 'Withdraw', data: { amount: 5 } },
+      { type: 'CloseWallet', data: {} },
+    ]) {
       expect(target(body), JSON.stringify(body)).toBe(true);
     }
     expect(target({ type: 'Deposit', data: { amount: 0.5 } })).toBe(false);

@@ -50,7 +50,11 @@ describe('operations server (a node without the API role)', () => {
 
   it('serves nothing else: the API routes are 404 with the error envelope', async () => {
     const { app } = opsServer();
-    for (const [method, url] of [['POST', '/journeys/pfm/wallet/1.0/events'], ['GET', '/openapi.json'], ['GET', '/journeys']] as const) {
+    for (const [method, url] of [
+      ['POST', '/journeys/pfm/wallet/1.0/events'],
+      ['GET', '/openapi.json'],
+      ['GET', '/journeys'],
+    ] as const) {
       const res = await app.inject({ method, url, headers: { 'content-type': 'application/json' }, payload: method === 'POST' ? '{}' : undefined });
       expect(res.statusCode, url).toBe(404);
       expect(res.json(), url).toMatchObject({ error: { code: 'JE_NOT_FOUND' } });

@@ -107,7 +107,11 @@ describe('event routes', () => {
 
   it('accepts journey names of one to four segments and refuses bad segments', async () => {
     const engine = new FakeEngine();
-    engine.deployed.push({ name: 'acme/retail/wallet', version: '2.1', journey: { ...engine.deployed[0]!.journey, name: 'acme/retail/wallet', version: '2.1' } });
+    engine.deployed.push({
+      name: 'acme/retail/wallet',
+      version: '2.1',
+      journey: { ...engine.deployed[0]!.journey, name: 'acme/retail/wallet', version: '2.1' },
+    });
     const { app } = devApi(engine);
     expect((await post(app, '/journeys/acme/retail/wallet/2.1/events', OPEN)).statusCode).toBe(202);
     expect((await post(app, '/journeys/nope/1.0/events', OPEN)).statusCode).toBe(404);
@@ -164,7 +168,9 @@ describe('read routes', () => {
 
     const unknown = await app.inject({ url: '/journeys?type=pfm/wallet&status=open&iban=x' });
     expect(unknown.statusCode).toBe(400);
-    expect(unknown.json()).toMatchObject({ error: { code: 'JE_BAD_REQUEST', details: { unknownFields: ['status', 'iban'], allowedFields: ['balance', 'owner'] } } });
+    expect(unknown.json()).toMatchObject({
+      error: { code: 'JE_BAD_REQUEST', details: { unknownFields: ['status', 'iban'], allowedFields: ['balance', 'owner'] } },
+    });
     expect((await app.inject({ url: '/journeys?type=pfm/wallet&balance=lots' })).statusCode).toBe(400);
     expect((await app.inject({ url: '/journeys?owner=alice' })).statusCode).toBe(400);
     expect((await app.inject({ url: '/journeys?type=pfm/nothing' })).statusCode).toBe(404);

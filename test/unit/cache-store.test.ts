@@ -25,7 +25,7 @@ describe('splitSqlStatements', () => {
   it('splits on ; outside quotes and comments and drops comment-only chunks', () => {
     const sql = [
       '-- header; with a semicolon',
-      "CREATE TABLE a (x VARCHAR(10) DEFAULT 'a;b', `we;ird` INT COMMENT \"c;d\");",
+      'CREATE TABLE a (x VARCHAR(10) DEFAULT \'a;b\', `we;ird` INT COMMENT "c;d");',
       '/* block ; comment */',
       "INSERT INTO a VALUES ('it''s;', 'back\\'slash;');",
       '# hash comment ;',

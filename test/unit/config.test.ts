@@ -56,6 +56,9 @@ describe('configuration', () => {
     expect(() => loadConfig(['--prot', '1'], {})).toThrow(/unknown option --prot/);
     expect(() => loadConfig(['--port'], {})).toThrow(/needs a value/);
     expect(() => loadConfig([], { AUTH_MODE: 'jwt' })).toThrow(/JWT_SECRETS/);
-    expect(loadConfig([], { AUTH_MODE: 'jwt', JWT_PUBLIC_KEY_FILES: '/etc/keys/a.pem,/etc/keys/b.pem' }).jwtPublicKeyFiles).toEqual(['/etc/keys/a.pem', '/etc/keys/b.pem']);
+    expect(loadConfig([], { AUTH_MODE: 'jwt', JWT_PUBLIC_KEY_FILES: '/etc/keys/a.pem,/etc/keys/b.pem' }).jwtPublicKeyFiles).toEqual([
+      '/etc/keys/a.pem',
+      '/etc/keys/b.pem',
+    ]);
   });
 });

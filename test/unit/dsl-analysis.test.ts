@@ -37,7 +37,11 @@ describe('analysis of the example journeys', () => {
   it('finds nothing to report in any of them, nor across them', () => {
     const result = analyzeJourneys(examples);
     expect(result.journeys.map((j) => `${j.name} ${j.version}`)).toEqual([
-      'mybank/lending/mortgage 1.0', 'mybank/payment/sct 2.0', 'pfm/wallet 1.0', 'theglue/psd2/x2a 1.0', 'theglue/psd2/x2a 2.0',
+      'mybank/lending/mortgage 1.0',
+      'mybank/payment/sct 2.0',
+      'pfm/wallet 1.0',
+      'theglue/psd2/x2a 1.0',
+      'theglue/psd2/x2a 2.0',
     ]);
     expect(result.findings).toEqual([]);
   });
@@ -64,10 +68,18 @@ describe('analysis of the example journeys', () => {
       '(start)': ['InitiatePayment'],
       initiated: ['AuthorisePayment', 'CancelPayment', 'PaymentExpired'],
       booking: ['PaymentBooked', 'BookingFailed'],
-      booked: [], failed: [], cancelled: [], expired: [],
+      booked: [],
+      failed: [],
+      cancelled: [],
+      expired: [],
     });
     expect(analysis.senders).toEqual({
-      AuthorisePayment: ['api'], BookingFailed: ['backend'], CancelPayment: ['api'], InitiatePayment: ['api'], PaymentBooked: ['backend'], PaymentExpired: ['timer'],
+      AuthorisePayment: ['api'],
+      BookingFailed: ['backend'],
+      CancelPayment: ['api'],
+      InitiatePayment: ['api'],
+      PaymentBooked: ['backend'],
+      PaymentExpired: ['timer'],
     });
     expect(analysis.producers).toEqual({
       PaymentInitiated: [{ kind: 'emit', beadId: 'InitiatePayment#1' }],
@@ -90,7 +102,14 @@ describe('analysis of the example journeys', () => {
       ['lapsed', ['not (data.reminders <= 3)'], []],
     ]);
     // Known values flow through the steps: the second upload `if` is split, the first one too.
-    expect(analysis.transitions.filter((t) => t.event === 'UploadDocument').map((t) => t.to)).toEqual(['assessing', 'submitted', 'assessing', 'submitted', 'assessing', 'submitted']);
+    expect(analysis.transitions.filter((t) => t.event === 'UploadDocument').map((t) => t.to)).toEqual([
+      'assessing',
+      'submitted',
+      'assessing',
+      'submitted',
+      'assessing',
+      'submitted',
+    ]);
     expect(analysis.beads.every((b) => b.reachable)).toBe(true);
   });
 
@@ -237,7 +256,10 @@ on Open initiating
       ['Open'],
     );
     expect(codes(analyzeJourneys([wallet, other]).findings)).toEqual([
-      ['search-field-conflict', 'search field owner is number at $.owner.id here, but string at $.owner in pfm/wallet 1.0; one store cannot deploy both (rename one)'],
+      [
+        'search-field-conflict',
+        'search field owner is number at $.owner.id here, but string at $.owner in pfm/wallet 1.0; one store cannot deploy both (rename one)',
+      ],
     ]);
   });
 });

@@ -44,9 +44,7 @@ describe('compiler: the wallet', () => {
     expect(journey?.events.Deposited).toMatchObject({ initiating: false, handled: false, emitted: true, published: true });
     const withdraw = journey?.beads[2];
     expect(withdraw?.access.map((a) => a.text)).toEqual(['sender == data.owner']);
-    expect(withdraw?.preconditions).toEqual([
-      expect.objectContaining({ text: 'data.status == "open"', decidableAtEdge: false }),
-    ]);
+    expect(withdraw?.preconditions).toEqual([expect.objectContaining({ text: 'data.status == "open"', decidableAtEdge: false })]);
   });
 
   it('is deterministic: compiling twice gives the same IR', () => {
@@ -213,7 +211,10 @@ describe('compiler: exact messages of common mistakes', () => {
   });
 
   it('timers: undeclared timer, bad unit, undeclared event', () => {
-    const output = walletWith('  emit WalletClosed', '  start timer expiry\n  after 5 dayz emit WalletClosed { owner: "x" }\n  after 1 hours emit Expired\n  emit WalletClosed');
+    const output = walletWith(
+      '  emit WalletClosed',
+      '  start timer expiry\n  after 5 dayz emit WalletClosed { owner: "x" }\n  after 1 hours emit Expired\n  emit WalletClosed',
+    );
     expect(output.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code}: ${d.message}`)).toEqual([
       'unknown-timer: timer expiry is not declared (declare it with `timer <name> after ...`)',
       'invalid-duration: unknown duration unit dayz; did you mean days?',

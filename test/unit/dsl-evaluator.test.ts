@@ -242,7 +242,10 @@ describe('evaluate', () => {
   it('calls action processors, merging their data and emitted events', () => {
     const data = started();
     const processors: ProcessorRegistry = {
-      enrich: ({ data: current }) => ({ data: { extra: `seen ${typeof current.id === 'string' ? current.id : '?'}` }, emit: [{ type: 'Done', payload: { id: 'again' } }] }),
+      enrich: ({ data: current }) => ({
+        data: { extra: `seen ${typeof current.id === 'string' ? current.id : '?'}` },
+        emit: [{ type: 'Done', payload: { id: 'again' } }],
+      }),
     };
     const sender = { ...context, sender: 'p1' };
     expect(evaluate(journey, { data, event: { type: 'Booked', payload: {} }, context: sender, nowMs: NOW }, processors)).toEqual({

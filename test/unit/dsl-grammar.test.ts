@@ -64,9 +64,7 @@ describe('grammar', () => {
     const ast = parseJourney(KITCHEN_SINK, 'x.jd').ast;
     expect(ast?.header.name.value).toBe('acme/payments/sct');
     expect(ast?.header.version.value).toBe('2.0.1');
-    expect(ast?.items.map((i) => i.kind)).toEqual([
-      'dataSchema', 'eventsFrom', 'event', 'search', 'publish', 'timer', 'timer', 'bead', 'bead', 'bead',
-    ]);
+    expect(ast?.items.map((i) => i.kind)).toEqual(['dataSchema', 'eventsFrom', 'event', 'search', 'publish', 'timer', 'timer', 'bead', 'bead', 'bead']);
     const booked = ast?.items[8];
     if (booked?.kind !== 'bead') throw new Error('expected a bead');
     const ifStep = booked.lines[2];
@@ -89,9 +87,7 @@ describe('grammar', () => {
 
   it('the generated parser carries a do-not-edit header', () => {
     const generated = readFileSync(resolve(root, 'dsl/grammar/generated/journey-grammar.ts'), 'utf8');
-    expect(generated.split('\n')[0]).toBe(
-      '// GENERATED FILE: DO NOT EDIT. Source: dsl/grammar/journey.ne; regenerate with `npm run generate`.',
-    );
+    expect(generated.split('\n')[0]).toBe('// GENERATED FILE: DO NOT EDIT. Source: dsl/grammar/journey.ne; regenerate with `npm run generate`.');
   });
 });
 
@@ -124,13 +120,15 @@ describe('syntax errors', () => {
 
   it('a missing comma between object fields', () => {
     expect(errors('on X initiating\n  emit Y { a: 1 b: 2 }\n')).toBe(
-      ['f.jd:4:17: error[syntax]: unexpected name `b`; expected one of: `,`, `}`, an operator', ' 4 |   emit Y { a: 1 b: 2 }', '   |                 ^'].join('\n'),
+      ['f.jd:4:17: error[syntax]: unexpected name `b`; expected one of: `,`, `}`, an operator', ' 4 |   emit Y { a: 1 b: 2 }', '   |                 ^'].join(
+        '\n',
+      ),
     );
   });
 
   it('a misspelled keyword', () => {
     expect(formatDiagnostics(parseJourney('jorney a/b version 1', 'f.jd').diagnostics)).toBe(
-      ["f.jd:1:1: error[syntax]: unexpected name `jorney`; expected `journey`", ' 1 | jorney a/b version 1', '   | ^^^^^^'].join('\n'),
+      ['f.jd:1:1: error[syntax]: unexpected name `jorney`; expected `journey`', ' 1 | jorney a/b version 1', '   | ^^^^^^'].join('\n'),
     );
   });
 

@@ -73,10 +73,24 @@ describe('Mermaid', () => {
   });
 
   it('gives safe, unique node ids and dashes states nothing reaches', () => {
-    const files = new Map([['d.json', '{"type":"object"}'], ['e.json', '{"type":"object"}']]);
+    const files = new Map([
+      ['d.json', '{"type":"object"}'],
+      ['e.json', '{"type":"object"}'],
+    ]);
     const source = [
-      'journey t/ids version 1.0', 'data schema "d.json"', 'event Open schema "e.json"', 'event Close schema "e.json"', 'event Shut schema "e.json"',
-      'on Open initiating', '  set status = "end"', 'on Close', '  allow context.trustLevel > 3', '  set status = "en-d"', 'on Shut', '  when data.status == "en-d"', '  set status = "sh\\"ut"',
+      'journey t/ids version 1.0',
+      'data schema "d.json"',
+      'event Open schema "e.json"',
+      'event Close schema "e.json"',
+      'event Shut schema "e.json"',
+      'on Open initiating',
+      '  set status = "end"',
+      'on Close',
+      '  allow context.trustLevel > 3',
+      '  set status = "en-d"',
+      'on Shut',
+      '  when data.status == "en-d"',
+      '  set status = "sh\\"ut"',
     ].join('\n');
     const journey = compileJourney({ file: 't.jd', source, files }).journey;
     if (!journey) throw new Error('did not compile');
@@ -104,7 +118,14 @@ describe('SVG', () => {
   it('names every state and event, marks timers and calls, and carries a legend', () => {
     const svg = toSvg(journeyGraph(example('mybank/payment/sct', '2.0')));
     for (const state of ['initiated', 'booking', 'booked', 'failed', 'cancelled', 'expired']) expect(svg).toContain(`>${state}</text>`);
-    for (const text of ['InitiatePayment', 'starts timer expiry, 5 days', 'calls booking.book', 'PaymentExpired (timer)', 'PaymentBooked (reply)', 'fired by a timer']) {
+    for (const text of [
+      'InitiatePayment',
+      'starts timer expiry, 5 days',
+      'calls booking.book',
+      'PaymentExpired (timer)',
+      'PaymentBooked (reply)',
+      'fired by a timer',
+    ]) {
       expect(svg).toContain(`>${text}</text>`);
     }
     expect(svg).toContain('class="edge timer"');
@@ -121,7 +142,13 @@ describe('SVG', () => {
 describe('formatDuration', () => {
   it('uses the largest unit that divides the delay', () => {
     expect([432_000_000, 3_628_800_000, 7_776_000_000, 1_800_000, 3_600_000, 1500, 1].map(formatDuration)).toEqual([
-      '5 days', '6 weeks', '90 days', '30 minutes', '1 hour', '1500 ms', '1 ms',
+      '5 days',
+      '6 weeks',
+      '90 days',
+      '30 minutes',
+      '1 hour',
+      '1500 ms',
+      '1 ms',
     ]);
   });
 });
@@ -154,7 +181,14 @@ describe('journey graph', () => {
   });
 
   it('exits 2 on a wrong command line', async () => {
-    for (const args of [[], [journeysDir, 'extra'], [journeysDir, '--bogus'], [journeysDir, '--json'], [journeysDir, '--analysis', '--out', cli.scratch], [journeysDir, '--out']]) {
+    for (const args of [
+      [],
+      [journeysDir, 'extra'],
+      [journeysDir, '--bogus'],
+      [journeysDir, '--json'],
+      [journeysDir, '--analysis', '--out', cli.scratch],
+      [journeysDir, '--out'],
+    ]) {
       expect(await graphCommand.run(args), args.join(' ')).toBe(2);
     }
   });

@@ -23,7 +23,6 @@ beforeAll(async () => {
   compiled = await compileJourneys(journeysDir);
 });
 
-
 const committed = (key: string): string => join(compiled.folders[key] ?? '', GENERATED_TYPES_FILE);
 
 describe('generated types', () => {
@@ -82,12 +81,23 @@ describe('generated types', () => {
   });
 
   it('suffixes names that would collide, and drops nested titles so schemas never clash', async () => {
-    const object = (extra: object = {}): string => JSON.stringify({ type: 'object', properties: { inner: { title: 'Shared', type: 'object', properties: { a: { type: 'string' } } } }, ...extra });
-    const files = new Map([['d.json', object({ title: 'Order' })], ['a.json', object()], ['b.json', object()]]);
-    const source = 'journey shop/order version 1.0\ndata schema "d.json"\nevent Order schema "a.json"\nevent OrderEvents schema "b.json"\non Order initiating\n  set inner = { a: "x" }\n';
+    const object = (extra: object = {}): string =>
+      JSON.stringify({ type: 'object', properties: { inner: { title: 'Shared', type: 'object', properties: { a: { type: 'string' } } } }, ...extra });
+    const files = new Map([
+      ['d.json', object({ title: 'Order' })],
+      ['a.json', object()],
+      ['b.json', object()],
+    ]);
+    const source =
+      'journey shop/order version 1.0\ndata schema "d.json"\nevent Order schema "a.json"\nevent OrderEvents schema "b.json"\non Order initiating\n  set inner = { a: "x" }\n';
     const journey = compileJourney({ file: 'o.jd', source, files }).journey;
     if (!journey) throw new Error('did not compile');
-    expect(journeyTypeNames(journey)).toEqual({ data: 'OrderData', events: { Order: 'Order', OrderEvents: 'OrderEventsPayload' }, eventMap: 'OrderEvents', eventUnion: 'OrderEvent' });
+    expect(journeyTypeNames(journey)).toEqual({
+      data: 'OrderData',
+      events: { Order: 'Order', OrderEvents: 'OrderEventsPayload' },
+      eventMap: 'OrderEvents',
+      eventUnion: 'OrderEvent',
+    });
     const text = await generateJourneyTypes(journey);
     expect(text).not.toContain('Shared');
     expect(text).toContain('export interface OrderEventsPayload {');

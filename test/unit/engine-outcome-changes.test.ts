@@ -30,7 +30,10 @@ describe('what an event changed', () => {
   });
 
   it('a rejected event changed nothing', () => {
-    const stored = toStoredOutcome({ eventId: 'E', journeyId: 'J', outcome: 'rejected', seq: 2, data: { v: 1 }, emitted: [], handledAt: new Date(0).toISOString() }, { v: 1 });
+    const stored = toStoredOutcome(
+      { eventId: 'E', journeyId: 'J', outcome: 'rejected', seq: 2, data: { v: 1 }, emitted: [], handledAt: new Date(0).toISOString() },
+      { v: 1 },
+    );
     expect(stored.changes).toEqual([]);
   });
 });

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { OutcomeHub } from '../../engine/outcomes.js';
 import type { EventOutcome } from '../../engine/index.js';
 
-const outcome = (eventId: string): EventOutcome => ({ eventId, journeyId: 'J', outcome: 'applied', seq: 1, data: {}, emitted: [], handledAt: new Date(0).toISOString() });
+const outcome = (eventId: string): EventOutcome => ({
+  eventId,
+  journeyId: 'J',
+  outcome: 'applied',
+  seq: 1,
+  data: {},
+  emitted: [],
+  handledAt: new Date(0).toISOString(),
+});
 
 describe('outcome hub', () => {
   it('wakes a waiter when the outcome is published', async () => {

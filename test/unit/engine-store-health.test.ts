@@ -10,9 +10,11 @@ import { StoreHealthTracker, isStoreDownError } from '../../engine/store-health.
 import { walletContext, walletJourney } from '../support/wallet.js';
 
 const FAST = { probeEveryMs: 5, probeTimeoutMs: 20, retryAfterMs: 1_500 };
-const unavailable = (): JourneyError => new JourneyError('JE_STORE_UNAVAILABLE', 'MariaDB unavailable during accept (getting a connection)', { retryAfterMs: 1000 });
+const unavailable = (): JourneyError =>
+  new JourneyError('JE_STORE_UNAVAILABLE', 'MariaDB unavailable during accept (getting a connection)', { retryAfterMs: 1000 });
 /** What the driver throws when its pool gives up waiting for a connection. */
-const acquireTimeout = (): Error => Object.assign(new Error('pool timeout: failed to retrieve a connection from pool after 10001ms'), { errno: 45028, code: 'ER_GET_CONNECTION_TIMEOUT' });
+const acquireTimeout = (): Error =>
+  Object.assign(new Error('pool timeout: failed to retrieve a connection from pool after 10001ms'), { errno: 45028, code: 'ER_GET_CONNECTION_TIMEOUT' });
 
 async function metric(metrics: EngineMetrics, name: string): Promise<number> {
   const line = (await metrics.registry.metrics()).split('\n').find((l) => l.startsWith(`${name} `));
@@ -118,7 +120,10 @@ describe('store-health tracker', () => {
 
   it('watches the journal: its failures pass through and mark the store down', async () => {
     const { t } = tracker(() => Promise.resolve(false));
-    const journal = t.watch({ acceptBatch: () => Promise.reject(acquireTimeout()), loadJourney: () => Promise.resolve(null) } as Partial<JournalPort> as JournalPort);
+    const journal = t.watch({
+      acceptBatch: () => Promise.reject(acquireTimeout()),
+      loadJourney: () => Promise.resolve(null),
+    } as Partial<JournalPort> as JournalPort);
     await expect(journal.loadJourney('J')).resolves.toBeNull();
     expect(t.up).toBe(true);
     await expect(journal.acceptBatch([])).rejects.toMatchObject({ errno: 45028 });
@@ -139,7 +144,13 @@ describe('store-health tracker', () => {
 
 describe('intake while the store is down', () => {
   const context = walletContext('alice');
-  const open = { kind: 'initiate' as const, journeyType: 'pfm/wallet', version: '1.0', event: { type: 'OpenWallet', payload: { owner: 'alice', currency: 'EUR' } }, context };
+  const open = {
+    kind: 'initiate' as const,
+    journeyType: 'pfm/wallet',
+    version: '1.0',
+    event: { type: 'OpenWallet', payload: { owner: 'alice', currency: 'EUR' } },
+    context,
+  };
 
   it('refuses new and queued accepts at once; the one committing still answers by its commit', async () => {
     const commits: Array<ReturnType<typeof deferred<number>>> = [];
@@ -179,7 +190,9 @@ describe('intake while the store is down', () => {
       // New ones are refused before they reach the store; a malformed one is still a 400.
       await expect(intake.accept(open)).rejects.toMatchObject({ code: 'JE_STORE_UNAVAILABLE' });
       await expect(intake.accept({ ...open, event: { type: 'OpenWallet', payload: { owner: 'alice' } } })).rejects.toMatchObject({ code: 'JE_EVENT_INVALID' });
-      await expect(intake.accept({ kind: 'target', journeyId: '01JAAAAAAAAAAAAAAAAAAAAAAA', event: { type: 'Deposit', payload: { amount: 1 } }, context })).rejects.toMatchObject({
+      await expect(
+        intake.accept({ kind: 'target', journeyId: '01JAAAAAAAAAAAAAAAAAAAAAAA', event: { type: 'Deposit', payload: { amount: 1 } }, context }),
+      ).rejects.toMatchObject({
         code: 'JE_STORE_UNAVAILABLE',
       });
       expect(commits).toHaveLength(1);

@@ -133,7 +133,14 @@ describe('Lua scripts', () => {
 describe('Redis URLs and errors', () => {
   it('parses seeds', () => {
     expect(parseRedisUrl('redis://127.0.0.1:7101')).toEqual({ host: '127.0.0.1', port: 7101, tls: false, db: 0 });
-    expect(parseRedisUrl('rediss://u:p%40ss@redis.example:6380/2')).toEqual({ host: 'redis.example', port: 6380, tls: true, db: 2, username: 'u', password: 'p@ss' });
+    expect(parseRedisUrl('rediss://u:p%40ss@redis.example:6380/2')).toEqual({
+      host: 'redis.example',
+      port: 6380,
+      tls: true,
+      db: 2,
+      username: 'u',
+      password: 'p@ss',
+    });
     expect(parseRedisUrl('localhost:7000')).toMatchObject({ host: 'localhost', port: 7000 });
     expect(() => parseRedisUrl('http://x:1')).toThrow(/redis:\/\//);
   });

@@ -15,7 +15,14 @@ const meta = { callId: CALL_ID, journeyId: '01JQ3ZV7N3X8Q4M0K5T9W2Y6BD', attempt
 
 /** A request each operation accepts, as the example journeys build it. */
 const SAMPLE_REQUESTS: Record<string, JsonObject> = {
-  'booking.book': { debtorIban: 'NL91ABNA0417164300', creditorIban: 'DE89370400440532013000', creditorName: 'Bob', amount: 12_500, currency: 'EUR', remittance: '' },
+  'booking.book': {
+    debtorIban: 'NL91ABNA0417164300',
+    creditorIban: 'DE89370400440532013000',
+    creditorName: 'Bob',
+    amount: 12_500,
+    currency: 'EUR',
+    remittance: '',
+  },
   'creditbureau.assess': { applicant: 'dave', annualIncome: 10_000_000, loanAmount: 40_000_000 },
   'ledger.disburse': { applicant: 'dave', amount: 40_000_000, deedReference: 'DEED-2026-17' },
 };
@@ -53,7 +60,9 @@ describe('simulated back ends', () => {
   it('booking.book always refuses a creditor IBAN ending in 0000, and a malformed request', async () => {
     const closed = { ...SAMPLE_REQUESTS['booking.book']!, creditorIban: 'DE89370400440532010000' };
     await expect(handler('booking.book')(closed, meta)).rejects.toThrow('booking refused: creditor account DE89370400440532010000 is closed');
-    await expect(handler('booking.book')({ ...closed, creditorIban: 'DE89370400440532013000', amount: 0 }, meta)).rejects.toThrow('request field amount must be a positive whole number of cents');
+    await expect(handler('booking.book')({ ...closed, creditorIban: 'DE89370400440532013000', amount: 0 }, meta)).rejects.toThrow(
+      'request field amount must be a positive whole number of cents',
+    );
     await expect(handler('booking.book')({ ...SAMPLE_REQUESTS['booking.book']!, currency: 'USD' }, meta)).rejects.toThrow('in EUR');
   });
 
@@ -66,7 +75,9 @@ describe('simulated back ends', () => {
 
   it('ledger.disburse refuses a deed reference ending in 0000', async () => {
     expect(await handler('ledger.disburse')(SAMPLE_REQUESTS['ledger.disburse']!, meta)).toMatchObject({ disbursedAt: callTime(CALL_ID) });
-    await expect(handler('ledger.disburse')({ ...SAMPLE_REQUESTS['ledger.disburse']!, deedReference: 'DEED-0000' }, meta)).rejects.toThrow('deed DEED-0000 is not registered');
+    await expect(handler('ledger.disburse')({ ...SAMPLE_REQUESTS['ledger.disburse']!, deedReference: 'DEED-0000' }, meta)).rejects.toThrow(
+      'deed DEED-0000 is not registered',
+    );
   });
 
   it('every call of every example journey has a back end whose answer fits the reply event', async () => {

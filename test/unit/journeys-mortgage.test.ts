@@ -16,7 +16,13 @@ const uma: EventContext = { sender: 'uma', roles: ['underwriter'], trustLevel: 3
 const nina: EventContext = { sender: 'nina', roles: ['notary'], trustLevel: 3, channel: 'notary-portal', origin: 'api' };
 const backend: EventContext = SYSTEM_CONTEXTS.backend;
 const timer: EventContext = SYSTEM_CONTEXTS.timer;
-const application = { propertyAddress: 'Keizersgracht 1, Amsterdam', propertyValue: 50_000_000, loanAmount: 40_000_000, termMonths: 360, annualIncome: 10_000_000 };
+const application = {
+  propertyAddress: 'Keizersgracht 1, Amsterdam',
+  propertyValue: 50_000_000,
+  loanAmount: 40_000_000,
+  termMonths: 360,
+  annualIncome: 10_000_000,
+};
 
 let mortgage: CompiledJourney;
 let processors: ProcessorRegistry;
@@ -55,10 +61,17 @@ describe('mybank/lending/mortgage 1.0', () => {
     it('ApplyForMortgage records the application and starts the weekly document reminder', () => {
       const result = applied(send(null, 'ApplyForMortgage', application, dave));
       expect(result.data).toEqual({
-        applicant: 'dave', status: 'submitted', ...application, submittedAt: NOW, reminders: 0, manualReview: false,
+        applicant: 'dave',
+        status: 'submitted',
+        ...application,
+        submittedAt: NOW,
+        reminders: 0,
+        manualReview: false,
         documents: { identity: null, income: null, valuation: null },
       });
-      expect(result.effects).toEqual([{ kind: 'startTimer', timer: 'documentReminder', fireAtMs: NOW + WEEK_MS, event: { type: 'DocumentsReminder', payload: {} }, unless: [] }]);
+      expect(result.effects).toEqual([
+        { kind: 'startTimer', timer: 'documentReminder', fireAtMs: NOW + WEEK_MS, event: { type: 'DocumentsReminder', payload: {} }, unless: [] },
+      ]);
       expect(result.emitted).toEqual([{ type: 'MortgageApplied', payload: { applicant: 'dave', loanAmount: 40_000_000 } }]);
     });
 
@@ -71,7 +84,11 @@ describe('mybank/lending/mortgage 1.0', () => {
       expect(complete.effects).toEqual([
         { kind: 'cancelTimer', timer: 'documentReminder' },
         {
-          kind: 'call', system: 'creditbureau', operation: 'assess', replyEvent: 'CreditAssessed', failureEvent: 'CreditAssessmentFailed',
+          kind: 'call',
+          system: 'creditbureau',
+          operation: 'assess',
+          replyEvent: 'CreditAssessed',
+          failureEvent: 'CreditAssessmentFailed',
           request: { applicant: 'dave', annualIncome: 10_000_000, loanAmount: 40_000_000 },
         },
       ]);
@@ -94,8 +111,16 @@ describe('mybank/lending/mortgage 1.0', () => {
     it('the underwriter offers: the processor computes the annuity, the offer is valid six weeks', () => {
       const result = applied(send(underwriting(), 'MakeOffer', { annualRateBps: 400 }, uma));
       // 400,000.00 EUR over 30 years at 4%: 1,909.66 EUR a month (rounded up to the cent).
-      expect(result.data).toMatchObject({ status: 'offered', underwriter: 'uma', annualRateBps: 400, monthlyPayment: 190_967, offerValidUntil: NOW + 6 * WEEK_MS });
-      expect(result.effects).toEqual([{ kind: 'startTimer', timer: 'offerValidity', fireAtMs: NOW + 6 * WEEK_MS, event: { type: 'OfferExpired', payload: {} }, unless: [] }]);
+      expect(result.data).toMatchObject({
+        status: 'offered',
+        underwriter: 'uma',
+        annualRateBps: 400,
+        monthlyPayment: 190_967,
+        offerValidUntil: NOW + 6 * WEEK_MS,
+      });
+      expect(result.effects).toEqual([
+        { kind: 'startTimer', timer: 'offerValidity', fireAtMs: NOW + 6 * WEEK_MS, event: { type: 'OfferExpired', payload: {} }, unless: [] },
+      ]);
       expect(result.emitted).toEqual([{ type: 'MortgageOffered', payload: { annualRateBps: 400, monthlyPayment: 190_967, validUntil: NOW + 6 * WEEK_MS } }]);
     });
 
@@ -110,14 +135,21 @@ describe('mybank/lending/mortgage 1.0', () => {
       expect(deed.effects).toEqual([
         { kind: 'cancelTimer', timer: 'completionDeadline' },
         {
-          kind: 'call', system: 'ledger', operation: 'disburse', replyEvent: 'LoanDisbursed', failureEvent: 'DisbursementFailed',
+          kind: 'call',
+          system: 'ledger',
+          operation: 'disburse',
+          replyEvent: 'LoanDisbursed',
+          failureEvent: 'DisbursementFailed',
           request: { applicant: 'dave', amount: 40_000_000, deedReference: 'DEED-2026-17' },
         },
       ]);
       const done = applied(send(deed.data, 'LoanDisbursed', { disbursementId: 'DS-1', disbursedAt: '2026-07-02T10:00:00.000Z' }, backend));
       expect(done.data).toMatchObject({ status: 'completed', disbursementId: 'DS-1' });
       expect(done.emitted).toEqual([{ type: 'MortgageCompleted', payload: { applicant: 'dave', disbursementId: 'DS-1' } }]);
-      expect(applied(send(deed.data, 'DisbursementFailed', { reason: 'not registered', attempts: 5 }, backend)).data).toMatchObject({ status: 'failed', failureReason: 'not registered' });
+      expect(applied(send(deed.data, 'DisbursementFailed', { reason: 'not registered', attempts: 5 }, backend)).data).toMatchObject({
+        status: 'failed',
+        failureReason: 'not registered',
+      });
     });
   });
 
@@ -127,7 +159,15 @@ describe('mybank/lending/mortgage 1.0', () => {
       for (const reminder of [1, 2, 3]) {
         const result = applied(send(data, 'DocumentsReminder', {}, timer, NOW + reminder * WEEK_MS));
         expect(result.data).toMatchObject({ status: 'submitted', reminders: reminder });
-        expect(result.effects).toEqual([{ kind: 'startTimer', timer: 'documentReminder', fireAtMs: NOW + (reminder + 1) * WEEK_MS, event: { type: 'DocumentsReminder', payload: {} }, unless: [] }]);
+        expect(result.effects).toEqual([
+          {
+            kind: 'startTimer',
+            timer: 'documentReminder',
+            fireAtMs: NOW + (reminder + 1) * WEEK_MS,
+            event: { type: 'DocumentsReminder', payload: {} },
+            unless: [],
+          },
+        ]);
         expect(result.emitted).toEqual([{ type: 'ApplicantReminded', payload: { applicant: 'dave', reminder } }]);
         data = result.data;
       }
@@ -153,9 +193,16 @@ describe('mybank/lending/mortgage 1.0', () => {
 
   describe('rejected preconditions', () => {
     it('applications need strong authentication, a loan within the property value and 4.5 times the income', () => {
-      expect(send(null, 'ApplyForMortgage', application, { ...dave, trustLevel: 1 })).toMatchObject({ code: 'PRECONDITION_FAILED', rule: 'context.trustLevel >= 2' });
-      expect(send(null, 'ApplyForMortgage', { ...application, loanAmount: 50_000_001 }, dave)).toMatchObject({ rule: 'event.loanAmount <= event.propertyValue' });
-      expect(send(null, 'ApplyForMortgage', { ...application, annualIncome: 8_000_000 }, dave)).toMatchObject({ rule: 'event.loanAmount <= event.annualIncome * 4.5' });
+      expect(send(null, 'ApplyForMortgage', application, { ...dave, trustLevel: 1 })).toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        rule: 'context.trustLevel >= 2',
+      });
+      expect(send(null, 'ApplyForMortgage', { ...application, loanAmount: 50_000_001 }, dave)).toMatchObject({
+        rule: 'event.loanAmount <= event.propertyValue',
+      });
+      expect(send(null, 'ApplyForMortgage', { ...application, annualIncome: 8_000_000 }, dave)).toMatchObject({
+        rule: 'event.loanAmount <= event.annualIncome * 4.5',
+      });
       expect(checkAtEdge(mortgage, 'ApplyForMortgage', dave, { ...application, annualIncome: 8_000_000 })).toMatchObject({ code: 'PRECONDITION_FAILED' });
     });
 
@@ -174,8 +221,13 @@ describe('mybank/lending/mortgage 1.0', () => {
       expect(send(null, 'ApplyForMortgage', application, uma)).toMatchObject({ code: 'ACCESS_DENIED', rule: 'role "customer"' });
       expect(checkAtEdge(mortgage, 'ApplyForMortgage', nina)).toMatchObject({ code: 'ACCESS_DENIED' });
       const eve: EventContext = { ...dave, sender: 'eve' };
-      expect(send(submitted(), 'UploadDocument', { kind: 'income', documentId: 'x' }, eve)).toMatchObject({ code: 'ACCESS_DENIED', rule: 'sender == data.applicant or role "backoffice"' });
-      expect(applied(send(submitted(), 'UploadDocument', { kind: 'income', documentId: 'x' }, { ...eve, roles: ['backoffice'] })).data.documents).toMatchObject({ income: 'x' });
+      expect(send(submitted(), 'UploadDocument', { kind: 'income', documentId: 'x' }, eve)).toMatchObject({
+        code: 'ACCESS_DENIED',
+        rule: 'sender == data.applicant or role "backoffice"',
+      });
+      expect(applied(send(submitted(), 'UploadDocument', { kind: 'income', documentId: 'x' }, { ...eve, roles: ['backoffice'] })).data.documents).toMatchObject(
+        { income: 'x' },
+      );
       expect(send(offered(), 'AcceptOffer', {}, uma)).toMatchObject({ code: 'ACCESS_DENIED' });
       expect(send(offered(), 'WithdrawApplication', {}, eve)).toMatchObject({ code: 'ACCESS_DENIED' });
     });
@@ -184,17 +236,36 @@ describe('mybank/lending/mortgage 1.0', () => {
       expect(send(underwriting(), 'MakeOffer', { annualRateBps: 400 }, dave)).toMatchObject({ code: 'ACCESS_DENIED', rule: 'role "underwriter"' });
       expect(checkAtEdge(mortgage, 'MakeOffer', dave)).toMatchObject({ code: 'ACCESS_DENIED' });
       const selfUnderwriting: EventContext = { ...dave, roles: ['customer', 'underwriter'] };
-      expect(send(underwriting(), 'MakeOffer', { annualRateBps: 400 }, selfUnderwriting)).toMatchObject({ code: 'PRECONDITION_FAILED', rule: 'sender != data.applicant' });
+      expect(send(underwriting(), 'MakeOffer', { annualRateBps: 400 }, selfUnderwriting)).toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        rule: 'sender != data.applicant',
+      });
       expect(send(underwriting(), 'DeclineApplication', { reason: 'x' }, selfUnderwriting)).toMatchObject({ rule: 'sender != data.applicant' });
-      expect(send(accepted(), 'RecordDeedSigned', { deedReference: 'D', signedOn: '2026-07-01' }, uma)).toMatchObject({ code: 'ACCESS_DENIED', rule: 'role "notary"' });
-      expect(send(accepted(), 'RecordDeedSigned', { deedReference: 'D', signedOn: '2026-07-01' }, { ...dave, roles: ['notary'] })).toMatchObject({ rule: 'sender != data.applicant' });
+      expect(send(accepted(), 'RecordDeedSigned', { deedReference: 'D', signedOn: '2026-07-01' }, uma)).toMatchObject({
+        code: 'ACCESS_DENIED',
+        rule: 'role "notary"',
+      });
+      expect(send(accepted(), 'RecordDeedSigned', { deedReference: 'D', signedOn: '2026-07-01' }, { ...dave, roles: ['notary'] })).toMatchObject({
+        rule: 'sender != data.applicant',
+      });
     });
 
     it('timer events only from timers, bureau and ledger answers only from the back end', () => {
       expect(send(submitted(), 'DocumentsReminder', {}, dave)).toMatchObject({ code: 'ACCESS_DENIED', rule: 'context.origin == "timer"' });
-      expect(send(assessing(), 'CreditAssessed', { score: 999, reference: 'fake' }, uma)).toMatchObject({ code: 'ACCESS_DENIED', rule: 'context.origin == "backend"' });
+      expect(send(assessing(), 'CreditAssessed', { score: 999, reference: 'fake' }, uma)).toMatchObject({
+        code: 'ACCESS_DENIED',
+        rule: 'context.origin == "backend"',
+      });
       expect(send(offered(), 'OfferExpired', {}, backend)).toMatchObject({ code: 'ACCESS_DENIED' });
-      for (const type of ['DocumentsReminder', 'OfferExpired', 'CompletionOverdue', 'CreditAssessed', 'CreditAssessmentFailed', 'LoanDisbursed', 'DisbursementFailed']) {
+      for (const type of [
+        'DocumentsReminder',
+        'OfferExpired',
+        'CompletionOverdue',
+        'CreditAssessed',
+        'CreditAssessmentFailed',
+        'LoanDisbursed',
+        'DisbursementFailed',
+      ]) {
         expect(checkAtEdge(mortgage, type, uma), type).toMatchObject({ code: 'ACCESS_DENIED' });
       }
     });

@@ -46,15 +46,30 @@ const booking = (): JsonObject => applied(send(initiated(), 'AuthorisePayment', 
 describe('mybank/payment/sct 2.0', () => {
   it('declares its events, initiating event, search fields and published events', () => {
     expect(Object.keys(sct.events)).toEqual([
-      'AuthorisePayment', 'BookingFailed', 'CancelPayment', 'InitiatePayment', 'PaymentAuthorised', 'PaymentBooked',
-      'PaymentCancelled', 'PaymentExecuted', 'PaymentExpired', 'PaymentInitiated', 'PaymentRejected',
+      'AuthorisePayment',
+      'BookingFailed',
+      'CancelPayment',
+      'InitiatePayment',
+      'PaymentAuthorised',
+      'PaymentBooked',
+      'PaymentCancelled',
+      'PaymentExecuted',
+      'PaymentExpired',
+      'PaymentInitiated',
+      'PaymentRejected',
     ]);
     expect(Object.keys(sct.events).filter((e) => isInitiating(sct, e))).toEqual(['InitiatePayment']);
     expect(sct.searchFields).toEqual([
       { name: 'debtorIban', path: '$.debtorIban', type: 'string' },
       { name: 'status', path: '$.status', type: 'string' },
     ]);
-    expect(Object.keys(sct.events).filter((e) => sct.events[e]?.published)).toEqual(['PaymentAuthorised', 'PaymentCancelled', 'PaymentExecuted', 'PaymentInitiated', 'PaymentRejected']);
+    expect(Object.keys(sct.events).filter((e) => sct.events[e]?.published)).toEqual([
+      'PaymentAuthorised',
+      'PaymentCancelled',
+      'PaymentExecuted',
+      'PaymentInitiated',
+      'PaymentRejected',
+    ]);
     expect(sct.timers.map((t) => [t.name, t.delayMs, t.event])).toEqual([['expiry', 5 * DAY_MS, 'PaymentExpired']]);
   });
 
@@ -64,11 +79,20 @@ describe('mybank/payment/sct 2.0', () => {
         outcome: 'applied',
         beadId: 'InitiatePayment#1',
         data: {
-          initiator: 'alice', debtorIban: DEBTOR, creditorIban: CREDITOR, creditorName: 'Bob Builder', amount: 12_500,
-          currency: 'EUR', remittance: 'invoice 42', status: 'initiated', initiatedAt: NOW,
+          initiator: 'alice',
+          debtorIban: DEBTOR,
+          creditorIban: CREDITOR,
+          creditorName: 'Bob Builder',
+          amount: 12_500,
+          currency: 'EUR',
+          remittance: 'invoice 42',
+          status: 'initiated',
+          initiatedAt: NOW,
         },
         emitted: [{ type: 'PaymentInitiated', payload: { debtorIban: DEBTOR, creditorIban: CREDITOR, amount: 12_500, currency: 'EUR' } }],
-        effects: [{ kind: 'startTimer', timer: 'expiry', fireAtMs: NOW + 5 * DAY_MS, event: { type: 'PaymentExpired', payload: { initiatedAt: NOW } }, unless: [] }],
+        effects: [
+          { kind: 'startTimer', timer: 'expiry', fireAtMs: NOW + 5 * DAY_MS, event: { type: 'PaymentExpired', payload: { initiatedAt: NOW } }, unless: [] },
+        ],
       });
     });
 
@@ -84,7 +108,11 @@ describe('mybank/payment/sct 2.0', () => {
       expect(result.effects).toEqual([
         { kind: 'cancelTimer', timer: 'expiry' },
         {
-          kind: 'call', system: 'booking', operation: 'book', replyEvent: 'PaymentBooked', failureEvent: 'BookingFailed',
+          kind: 'call',
+          system: 'booking',
+          operation: 'book',
+          replyEvent: 'PaymentBooked',
+          failureEvent: 'BookingFailed',
           request: { debtorIban: DEBTOR, creditorIban: CREDITOR, creditorName: 'Bob Builder', amount: 12_500, currency: 'EUR', remittance: 'invoice 42' },
         },
       ]);
@@ -152,7 +180,10 @@ describe('mybank/payment/sct 2.0', () => {
     });
 
     it('refuses paying into the debtor account itself', () => {
-      expect(send(null, 'InitiatePayment', { ...initiate, creditorIban: DEBTOR })).toMatchObject({ code: 'PRECONDITION_FAILED', rule: 'event.debtorIban != event.creditorIban' });
+      expect(send(null, 'InitiatePayment', { ...initiate, creditorIban: DEBTOR })).toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        rule: 'event.debtorIban != event.creditorIban',
+      });
     });
 
     it('above 15,000.00 EUR the initiator must be strongly authenticated', () => {
@@ -173,7 +204,10 @@ describe('mybank/payment/sct 2.0', () => {
 
     it('authorising above 30.00 EUR needs strong authentication', () => {
       const data = initiated(initiate, aliceWeak);
-      expect(send(data, 'AuthorisePayment', {}, aliceWeak)).toMatchObject({ code: 'PRECONDITION_FAILED', rule: 'context.trustLevel >= 2 or data.amount <= 3000' });
+      expect(send(data, 'AuthorisePayment', {}, aliceWeak)).toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        rule: 'context.trustLevel >= 2 or data.amount <= 3000',
+      });
     });
 
     it('once authorised, a payment can no longer be cancelled, nor authorised twice', () => {

@@ -103,7 +103,11 @@ describe('pfm/wallet 1.0', () => {
 
   it('a closed wallet accepts nothing', () => {
     const closed = applied(send(opened(), 'CloseWallet', {})).data;
-    for (const [type, payload] of [['Deposit', { amount: 1 }], ['Withdraw', { amount: 1 }], ['CloseWallet', {}]] as const) {
+    for (const [type, payload] of [
+      ['Deposit', { amount: 1 }],
+      ['Withdraw', { amount: 1 }],
+      ['CloseWallet', {}],
+    ] as const) {
       expect(send(closed, type, payload)).toMatchObject({ outcome: 'rejected', code: 'PRECONDITION_FAILED', rule: 'data.status == "open"' });
     }
     expect(send(closed, 'OpenWallet', { owner: 'alice', currency: 'EUR' })).toMatchObject({ outcome: 'rejected', code: 'NO_MATCHING_BEAD' });

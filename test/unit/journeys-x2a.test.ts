@@ -46,10 +46,18 @@ for (const version of ['1.0', '2.0']) {
     it('a TPP requests consent: received, with a 30-minute authorisation window', () => {
       const result = applied(send(null, 'RequestConsent', request, tpp));
       expect(result.data).toEqual({
-        tpp: 'tpp-budgetapp', psu: 'psu-carol', accounts: ['NL91ABNA0417164300'], access: 'balances', frequencyPerDay: 4,
-        status: 'received', requestedAt: NOW, accessCount: 0,
+        tpp: 'tpp-budgetapp',
+        psu: 'psu-carol',
+        accounts: ['NL91ABNA0417164300'],
+        access: 'balances',
+        frequencyPerDay: 4,
+        status: 'received',
+        requestedAt: NOW,
+        accessCount: 0,
       });
-      expect(result.effects).toEqual([{ kind: 'startTimer', timer: 'authorisation', fireAtMs: NOW + 30 * MINUTE_MS, event: { type: 'AuthorisationTimedOut', payload: {} }, unless: [] }]);
+      expect(result.effects).toEqual([
+        { kind: 'startTimer', timer: 'authorisation', fireAtMs: NOW + 30 * MINUTE_MS, event: { type: 'AuthorisationTimedOut', payload: {} }, unless: [] },
+      ]);
       expect(result.emitted).toEqual([{ type: 'ConsentReceived', payload: { tpp: 'tpp-budgetapp', psu: 'psu-carol' } }]);
     });
 
@@ -58,7 +66,13 @@ for (const version of ['1.0', '2.0']) {
       expect(result.data).toMatchObject({ status: 'valid', validFrom: NOW + MINUTE_MS });
       expect(result.effects).toEqual([
         { kind: 'cancelTimer', timer: 'authorisation' },
-        { kind: 'startTimer', timer: 'validity', fireAtMs: NOW + MINUTE_MS + 90 * DAY_MS, event: { type: 'ConsentExpired', payload: { validFrom: NOW + MINUTE_MS } }, unless: [] },
+        {
+          kind: 'startTimer',
+          timer: 'validity',
+          fireAtMs: NOW + MINUTE_MS + 90 * DAY_MS,
+          event: { type: 'ConsentExpired', payload: { validFrom: NOW + MINUTE_MS } },
+          unless: [],
+        },
       ]);
       expect(send(received(), 'AuthoriseConsent', {}, psuWeak)).toMatchObject({ code: 'PRECONDITION_FAILED', rule: 'context.trustLevel >= 2' });
     });
@@ -72,18 +86,24 @@ for (const version of ['1.0', '2.0']) {
         code: 'PRECONDITION_FAILED',
         rule: 'event.resource == "accounts" or event.resource == data.access or data.access == "transactions"',
       });
-      expect(send({ ...valid(), accessCount: 360 }, 'RecordAccess', { resource: 'balances' }, tpp)).toMatchObject({ rule: 'data.accessCount < data.frequencyPerDay * 90' });
+      expect(send({ ...valid(), accessCount: 360 }, 'RecordAccess', { resource: 'balances' }, tpp)).toMatchObject({
+        rule: 'data.accessCount < data.frequencyPerDay * 90',
+      });
     });
 
     it('ends by revocation, termination, rejection, a timed-out authorisation or expiry', () => {
-      expect(applied(send(valid(), 'RevokeConsent', {}, psu)).emitted).toEqual([{ type: 'ConsentEnded', payload: { status: 'revokedByPsu', by: 'psu-carol' } }]);
+      expect(applied(send(valid(), 'RevokeConsent', {}, psu)).emitted).toEqual([
+        { type: 'ConsentEnded', payload: { status: 'revokedByPsu', by: 'psu-carol' } },
+      ]);
       expect(applied(send(valid(), 'TerminateConsent', {}, tpp)).data.status).toBe('terminatedByTpp');
       expect(applied(send(received(), 'TerminateConsent', {}, tpp)).effects).toEqual([
         { kind: 'cancelTimer', timer: 'authorisation' },
         { kind: 'cancelTimer', timer: 'validity' },
       ]);
       expect(applied(send(received(), 'RejectConsent', {}, psu)).data.status).toBe('rejected');
-      expect(applied(send(received(), 'AuthorisationTimedOut', {}, timer)).emitted).toEqual([{ type: 'ConsentRejected', payload: { reason: 'not authorised in time' } }]);
+      expect(applied(send(received(), 'AuthorisationTimedOut', {}, timer)).emitted).toEqual([
+        { type: 'ConsentRejected', payload: { reason: 'not authorised in time' } },
+      ]);
       expect(applied(send(valid(), 'ConsentExpired', { validFrom: NOW }, timer)).data.status).toBe('expired');
     });
 
@@ -98,7 +118,10 @@ for (const version of ['1.0', '2.0']) {
     it('refuses senders: only TPPs request, only the PSU decides, only its TPP reads, only timers expire', () => {
       expect(send(null, 'RequestConsent', request, psu)).toMatchObject({ code: 'ACCESS_DENIED', rule: 'role "tpp"' });
       expect(checkAtEdge(journeys[version]!, 'RequestConsent', psu)).toMatchObject({ code: 'ACCESS_DENIED' });
-      expect(send(null, 'RequestConsent', { ...request, psu: 'tpp-budgetapp' }, tpp)).toMatchObject({ code: 'PRECONDITION_FAILED', rule: 'event.psu != sender' });
+      expect(send(null, 'RequestConsent', { ...request, psu: 'tpp-budgetapp' }, tpp)).toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        rule: 'event.psu != sender',
+      });
       expect(send(received(), 'AuthoriseConsent', {}, tpp)).toMatchObject({ code: 'ACCESS_DENIED', rule: 'sender == data.psu' });
       expect(send(valid(), 'RecordAccess', { resource: 'accounts' }, otherTpp)).toMatchObject({ code: 'ACCESS_DENIED', rule: 'sender == data.tpp' });
       expect(send(valid(), 'RevokeConsent', {}, tpp)).toMatchObject({ code: 'ACCESS_DENIED' });
@@ -128,19 +151,32 @@ describe('theglue/psd2/x2a 2.0 against 1.0', () => {
     const later = NOW + 80 * DAY_MS;
     const result = applied(send('2.0', valid, 'RenewConsent', {}, psu, later));
     expect(result.data.renewedAt).toBe(later);
-    expect(result.effects).toEqual([{ kind: 'startTimer', timer: 'validity', fireAtMs: later + 90 * DAY_MS, event: { type: 'ConsentExpired', payload: { validFrom: NOW } }, unless: [] }]);
+    expect(result.effects).toEqual([
+      { kind: 'startTimer', timer: 'validity', fireAtMs: later + 90 * DAY_MS, event: { type: 'ConsentExpired', payload: { validFrom: NOW } }, unless: [] },
+    ]);
     expect(result.emitted).toEqual([{ type: 'ConsentRenewed', payload: { psu: 'psu-carol', renewedAt: later } }]);
     expect(send('2.0', valid, 'RenewConsent', {}, tpp)).toMatchObject({ code: 'ACCESS_DENIED' });
     expect(send('2.0', valid, 'RenewConsent', {}, psuWeak)).toMatchObject({ code: 'PRECONDITION_FAILED' });
-    expect(send('1.0', valid, 'RenewConsent', {}, psu)).toMatchObject({ code: 'NO_MATCHING_BEAD', message: 'theglue/psd2/x2a 1.0 has no bead for RenewConsent' });
+    expect(send('1.0', valid, 'RenewConsent', {}, psu)).toMatchObject({
+      code: 'NO_MATCHING_BEAD',
+      message: 'theglue/psd2/x2a 1.0 has no bead for RenewConsent',
+    });
   });
 
   it('the data of every 1.0 status is valid 2.0 data (what an uplift needs)', () => {
     const validate2 = new Ajv2020({ strict: false }).compile(journeys['2.0']!.dataSchema);
-    const v1 = (type: string, data: JsonObject | null, context: EventContext, payload: JsonObject = {}): JsonObject => applied(send('1.0', data, type, payload, context)).data;
+    const v1 = (type: string, data: JsonObject | null, context: EventContext, payload: JsonObject = {}): JsonObject =>
+      applied(send('1.0', data, type, payload, context)).data;
     const received = v1('RequestConsent', null, tpp, request);
     const valid = v1('AuthoriseConsent', received, psu);
-    const samples = [received, valid, v1('RecordAccess', valid, tpp, { resource: 'balances' }), v1('RevokeConsent', valid, psu), v1('RejectConsent', received, psu), v1('ConsentExpired', valid, timer, { validFrom: NOW })];
+    const samples = [
+      received,
+      valid,
+      v1('RecordAccess', valid, tpp, { resource: 'balances' }),
+      v1('RevokeConsent', valid, psu),
+      v1('RejectConsent', received, psu),
+      v1('ConsentExpired', valid, timer, { validFrom: NOW }),
+    ];
     for (const data of samples) expect(validate2(data), JSON.stringify(validate2.errors)).toBe(true);
   });
 });
