@@ -109,7 +109,16 @@ function defineRun(seed: number, replay: boolean, durationMs: number, title: str
       for (let i = 0; i < NODES; i++) {
         const port = portBase + i;
         const nodeId = `nm${i + 1}`;
-        nodes.push(new EngineNode(nodeId, `http://127.0.0.1:${port}`, settings, { ROLES: 'api,worker', PORT: String(port), AUTH_MODE: 'dev' }, join(dir, `${nodeId}.log`), log));
+        nodes.push(
+          new EngineNode(
+            nodeId,
+            `http://127.0.0.1:${port}`,
+            settings,
+            { ROLES: 'api,worker', PORT: String(port), AUTH_MODE: 'dev' },
+            join(dir, `${nodeId}.log`),
+            log,
+          ),
+        );
       }
       await waitReady('at start', 90_000);
       const iptables = probeIptables();
@@ -130,107 +139,137 @@ function defineRun(seed: number, replay: boolean, durationMs: number, title: str
       else rmSync(dir, { recursive: true, force: true });
     }, 120_000);
 
-    it('loses, doubles, reorders and strands nothing while nodes, Redis and MariaDB are killed, paused and cut off at random', async () => {
-      const targets: NemesisTargets = { nodes, cluster: cluster as LocalCluster, mariadb: mariadb as PrivateMariaDb, cutter };
-      const client = new HttpWalletClient(() => nodes, {
-        requestTimeoutMs: REQUEST_TIMEOUT_MS,
-        operationDeadlineMs: OPERATION_DEADLINE_MS,
-        sendPauseMs: SEND_PAUSE_MS,
-        duplicateEvery: DUPLICATE_EVERY,
-      });
-      const wallets = await client.openWallets(`nem${seed}`, WALLETS);
-      const load = client.startLoad(wallets);
-      log.note(`load: ${WALLETS} wallets, one sender each; fault streams ${describeStreams(targets, log)}`);
-
-      let nemesis: NemesisReport;
-      let healedAt = 0;
-      try {
-        nemesis = await runNemesis(targets, seed, durationMs, log);
-      } finally {
-        await healEverything(targets, log);
-        healedAt = performance.now() - load.started;
-      }
-      const leftRules = cutter?.remaining() ?? 0;
-      const healStarted = performance.now();
-      await (cluster as LocalCluster).waitForHealthy(90_000);
-      const clusterHealthy = performance.now() - healStarted;
-      await waitReady('after the heal', 120_000);
-      log.note(
-        `healed: cluster healthy after ${Math.round(clusterHealthy)} ms, every node ready after ${Math.round(performance.now() - healStarted)} ms; ` +
-          'waiting for every wallet to be served again',
-      );
-      const recovered = await waitFor(
-        'every wallet to acknowledge an operation sent after the heal',
-        () => Promise.resolve(wallets.every((wallet) => load.operations.some((o) => o.record.journeyId === wallet.journeyId && o.record.result === 'acked' && (o.record.atMs ?? 0) >= healedAt))),
-        RECOVERY_DEADLINE_MS,
-        250,
-      ).catch((error: unknown) => {
-        log.note(`!! ${ensureError(error).message}`);
-        return null;
-      });
-      await load.stop();
-      log.note(`load stopped after ${load.operations.length} operations; draining`);
-
-      const store = await openStore({ url, logger: silentLogger(), poolSize: 2 });
-      let report: CheckReport | undefined;
-      let keys: KeyReport | undefined;
-      const problems: string[] = [];
-      try {
-        const pending = await drain(store);
-        problems.push(...pending);
-        report = await checkWallets(url, load.log, 5_000).catch((error: unknown) => {
-          problems.push(`checker: ${ensureError(error).message}`);
-          return undefined;
+    it(
+      'loses, doubles, reorders and strands nothing while nodes, Redis and MariaDB are killed, paused and cut off at random',
+      async () => {
+        const targets: NemesisTargets = { nodes, cluster: cluster as LocalCluster, mariadb: mariadb as PrivateMariaDb, cutter };
+        const client = new HttpWalletClient(() => nodes, {
+          requestTimeoutMs: REQUEST_TIMEOUT_MS,
+          operationDeadlineMs: OPERATION_DEADLINE_MS,
+          sendPauseMs: SEND_PAUSE_MS,
+          duplicateEvery: DUPLICATE_EVERY,
         });
-        keys = await checkKeys(store, load.operations);
-        const journal = await checkJournal(store, wallets.map((w) => w.journeyId));
-        problems.push(...(report?.problems ?? []), ...keys.problems, ...journal, ...load.mismatches);
-        if (recovered === null) problems.push(`not every wallet was served within ${RECOVERY_DEADLINE_MS} ms of the heal`);
-        if (leftRules > 0) problems.push(`${leftRules} iptables rules of this run were still in place after the heal`);
-        if (problems.length > 0) {
-          keepDir = true;
-          await writeEvidence(store, problems, load.operations, wallets, load.started - log.started);
+        const wallets = await client.openWallets(`nem${seed}`, WALLETS);
+        const load = client.startLoad(wallets);
+        log.note(`load: ${WALLETS} wallets, one sender each; fault streams ${describeStreams(targets, log)}`);
+
+        let nemesis: NemesisReport;
+        let healedAt = 0;
+        try {
+          nemesis = await runNemesis(targets, seed, durationMs, log);
+        } finally {
+          await healEverything(targets, log);
+          healedAt = performance.now() - load.started;
         }
-      } finally {
-        await store.close();
-      }
+        const leftRules = cutter?.remaining() ?? 0;
+        const healStarted = performance.now();
+        await (cluster as LocalCluster).waitForHealthy(90_000);
+        const clusterHealthy = performance.now() - healStarted;
+        await waitReady('after the heal', 120_000);
+        log.note(
+          `healed: cluster healthy after ${Math.round(clusterHealthy)} ms, every node ready after ${Math.round(performance.now() - healStarted)} ms; ` +
+            'waiting for every wallet to be served again',
+        );
+        const recovered = await waitFor(
+          'every wallet to acknowledge an operation sent after the heal',
+          () =>
+            Promise.resolve(
+              wallets.every((wallet) =>
+                load.operations.some((o) => o.record.journeyId === wallet.journeyId && o.record.result === 'acked' && (o.record.atMs ?? 0) >= healedAt),
+              ),
+            ),
+          RECOVERY_DEADLINE_MS,
+          250,
+        ).catch((error: unknown) => {
+          log.note(`!! ${ensureError(error).message}`);
+          return null;
+        });
+        await load.stop();
+        log.note(`load stopped after ${load.operations.length} operations; draining`);
 
-      const crashes = nodes.flatMap((node) => node.crashes);
-      const retried = load.operations.filter((o) => o.attempts > 1).length;
-      const replayed = load.operations.filter((o) => o.replayed).length;
-      const codes = countCodes(load.operations);
-      const faults = Object.entries(nemesis.injected)
-        .map(([kind, n]) => `${kind} ${n}`)
-        .join(', ');
-      log.note(
-        `seed ${seed}: ${faults}; ${nemesis.skipped} skipped; acked ${report?.acked ?? '?'} of ${load.operations.length} operations, ` +
-          `${retried} retried, ${replayed} answered by replay, ${keys?.landedUnacknowledged ?? 0} landed unacknowledged; failed attempts ${codes}; ` +
-          `latency ${latencySummary(load.log)}; every wallet served again ${recovered === null ? 'NEVER' : `${Math.round(recovered)} ms`} after the heal` +
-          (crashes.length > 0 ? `; node exits nobody asked for: ${crashes.join('; ')}` : '') +
-          (nemesis.errors.length > 0 ? `; nemesis errors: ${nemesis.errors.join('; ')}` : ''),
-      );
-      if (report) recordSummary(`${title}, seed ${seed}, ${Math.round(durationMs / 1000)} s (${Object.values(nemesis.injected).reduce((a, b) => a + b, 0)} faults)`, report, recovered);
-      if (problems.length > 0) log.note(`FAILED, replay with NEMESIS_SEED=${seed}; evidence in ${join(dir, 'evidence.txt')}; first problems:\n  ${problems.slice(0, 20).join('\n  ')}`);
+        const store = await openStore({ url, logger: silentLogger(), poolSize: 2 });
+        let report: CheckReport | undefined;
+        let keys: KeyReport | undefined;
+        const problems: string[] = [];
+        try {
+          const pending = await drain(store);
+          problems.push(...pending);
+          report = await checkWallets(url, load.log, 5_000).catch((error: unknown) => {
+            problems.push(`checker: ${ensureError(error).message}`);
+            return undefined;
+          });
+          keys = await checkKeys(store, load.operations);
+          const journal = await checkJournal(
+            store,
+            wallets.map((w) => w.journeyId),
+          );
+          problems.push(...(report?.problems ?? []), ...keys.problems, ...journal, ...load.mismatches);
+          if (recovered === null) problems.push(`not every wallet was served within ${RECOVERY_DEADLINE_MS} ms of the heal`);
+          if (leftRules > 0) problems.push(`${leftRules} iptables rules of this run were still in place after the heal`);
+          if (problems.length > 0) {
+            keepDir = true;
+            await writeEvidence(store, problems, load.operations, wallets, load.started - log.started);
+          }
+        } finally {
+          await store.close();
+        }
 
-      expect(problems).toEqual([]);
-      expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
-      expect(keys?.unacknowledged).toBe(0);
-      // The nemesis did break things, of each family it can reach.
-      expect(Object.keys(nemesis.injected).some((kind) => kind.startsWith('node-'))).toBe(true);
-      expect(Object.keys(nemesis.injected).some((kind) => kind.startsWith('redis-') || kind.startsWith('bus-'))).toBe(true);
-      expect(Object.keys(nemesis.injected).some((kind) => kind.startsWith('db-'))).toBe(true);
-      expect(report?.acked).toBeGreaterThan(WALLETS * 10);
-    }, durationMs + 600_000);
+        const crashes = nodes.flatMap((node) => node.crashes);
+        const retried = load.operations.filter((o) => o.attempts > 1).length;
+        const replayed = load.operations.filter((o) => o.replayed).length;
+        const codes = countCodes(load.operations);
+        const faults = Object.entries(nemesis.injected)
+          .map(([kind, n]) => `${kind} ${n}`)
+          .join(', ');
+        log.note(
+          `seed ${seed}: ${faults}; ${nemesis.skipped} skipped; acked ${report?.acked ?? '?'} of ${load.operations.length} operations, ` +
+            `${retried} retried, ${replayed} answered by replay, ${keys?.landedUnacknowledged ?? 0} landed unacknowledged; failed attempts ${codes}; ` +
+            `latency ${latencySummary(load.log)}; every wallet served again ${recovered === null ? 'NEVER' : `${Math.round(recovered)} ms`} after the heal` +
+            (crashes.length > 0 ? `; node exits nobody asked for: ${crashes.join('; ')}` : '') +
+            (nemesis.errors.length > 0 ? `; nemesis errors: ${nemesis.errors.join('; ')}` : ''),
+        );
+        if (report)
+          recordSummary(
+            `${title}, seed ${seed}, ${Math.round(durationMs / 1000)} s (${Object.values(nemesis.injected).reduce((a, b) => a + b, 0)} faults)`,
+            report,
+            recovered,
+          );
+        if (problems.length > 0)
+          log.note(
+            `FAILED, replay with NEMESIS_SEED=${seed}; evidence in ${join(dir, 'evidence.txt')}; first problems:\n  ${problems.slice(0, 20).join('\n  ')}`,
+          );
+
+        expect(problems).toEqual([]);
+        expect(report).toMatchObject({ lost: 0, doubled: 0, outOfOrder: 0 });
+        expect(keys?.unacknowledged).toBe(0);
+        // The nemesis did break things, of each family it can reach.
+        expect(Object.keys(nemesis.injected).some((kind) => kind.startsWith('node-'))).toBe(true);
+        expect(Object.keys(nemesis.injected).some((kind) => kind.startsWith('redis-') || kind.startsWith('bus-'))).toBe(true);
+        expect(Object.keys(nemesis.injected).some((kind) => kind.startsWith('db-'))).toBe(true);
+        expect(report?.acked).toBeGreaterThan(WALLETS * 10);
+      },
+      durationMs + 600_000,
+    );
 
     /** Waits until nothing is pending; past the deadline returns what is still pending, with its partitions' owners. */
     async function drain(store: Store): Promise<string[]> {
-      const pendingCount = async (): Promise<number> => Number((await store.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`))?.n ?? 1);
+      const pendingCount = async (): Promise<number> =>
+        Number((await store.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM events WHERE status = 'pending'`))?.n ?? 1);
       const took = await waitFor('every accepted event to be handled', async () => (await pendingCount()) === 0, DRAIN_DEADLINE_MS, 250).catch(() => null);
       if (took !== null) {
         log.note(`drained in ${Math.round(took)} ms`);
         return [];
       }
-      const rows = await store.query<{ event_id: string; journey_id: string; journey_seq: number; partition_no: number; accepted_at: string; owner_node: string | null; lease: string | null; epoch: number }>(
+      const rows = await store.query<{
+        event_id: string;
+        journey_id: string;
+        journey_seq: number;
+        partition_no: number;
+        accepted_at: string;
+        owner_node: string | null;
+        lease: string | null;
+        epoch: number;
+      }>(
         `SELECT e.event_id, e.journey_id, e.journey_seq, e.partition_no, DATE_FORMAT(e.accepted_at, '%H:%i:%s.%f') AS accepted_at, p.owner_node,
                 DATE_FORMAT(p.lease_expires_at, '%H:%i:%s.%f') AS lease, p.epoch
            FROM events e LEFT JOIN partitions p ON p.partition_no = e.partition_no WHERE e.status = 'pending' ORDER BY e.journey_id, e.journey_seq LIMIT 50`,
@@ -238,7 +277,8 @@ function defineRun(seed: number, replay: boolean, durationMs: number, title: str
       return [
         `${await pendingCount()} events still pending ${DRAIN_DEADLINE_MS} ms after the load stopped (stuck), e.g.:`,
         ...rows.map(
-          (r) => `  pending ${r.event_id} journey ${r.journey_id} seq ${r.journey_seq} partition ${r.partition_no} accepted ${r.accepted_at}, owner ${r.owner_node ?? 'none'} epoch ${r.epoch} lease until ${r.lease ?? '-'}`,
+          (r) =>
+            `  pending ${r.event_id} journey ${r.journey_id} seq ${r.journey_seq} partition ${r.partition_no} accepted ${r.accepted_at}, owner ${r.owner_node ?? 'none'} epoch ${r.epoch} lease until ${r.lease ?? '-'}`,
         ),
       ];
     }
@@ -263,7 +303,10 @@ function defineRun(seed: number, replay: boolean, durationMs: number, title: str
         for (const o of mine) if (flagged.has(o.key) && o.record.journeySeq !== undefined) seqs.add(o.record.journeySeq);
         const near = (seq: number | undefined): boolean => seq !== undefined && [...seqs].some((s) => Math.abs(s - seq) <= 3);
         sections.push(`## journey ${wallet.journeyId} (${wallet.owner})`);
-        const journey = await store.queryOne<Record<string, unknown>>(`SELECT journey_id, partition_no, data, handled_seq, accepted_seq, last_epoch FROM journeys WHERE journey_id = ?`, [wallet.journeyId]);
+        const journey = await store.queryOne<Record<string, unknown>>(
+          `SELECT journey_id, partition_no, data, handled_seq, accepted_seq, last_epoch FROM journeys WHERE journey_id = ?`,
+          [wallet.journeyId],
+        );
         sections.push(`row: ${JSON.stringify(journey)}`);
         const events = await store.query<{ journey_seq: number; status: string } & Record<string, unknown>>(
           `SELECT journey_seq, event_id, event_type, JSON_VALUE(payload, '$.amount') AS amount, idempotency_key, status, JSON_VALUE(outcome, '$.seq') AS outcome_seq,

@@ -292,7 +292,10 @@ function commentOf(rule: string): string | undefined {
 
 function deleteRuleSync(rule: string): void {
   // `iptables -S` prints rules as the `-A` commands that made them; our arguments hold no spaces.
-  const args = rule.trim().split(/\s+/).map((arg) => arg.replace(/^"|"$/g, ''));
+  const args = rule
+    .trim()
+    .split(/\s+/)
+    .map((arg) => arg.replace(/^"|"$/g, ''));
   args[0] = '-D';
   execFileSync('iptables', ['-w', '10', ...args], { stdio: 'ignore', timeout: 15_000 });
 }
@@ -554,7 +557,10 @@ function gridStream(targets: NemesisTargets): FaultStream {
         return { skipped: `the cluster is not healthy: ${ensureError(error).message}` };
       }
       const topology = await cluster.topology();
-      const masters = topology.filter((node) => node.role === 'master' && !node.failing).map((node) => node.port).sort((a, b) => a - b);
+      const masters = topology
+        .filter((node) => node.role === 'master' && !node.failing)
+        .map((node) => node.port)
+        .sort((a, b) => a - b);
       switch (kind.name) {
         case 'redis-kill': {
           const port = pickOf(masters, pick);
