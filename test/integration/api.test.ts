@@ -2,7 +2,7 @@
  * The HTTP API through a real listening port against a real engine (MariaDB + the Redis grid of
  * the test harness) with the wallet journey: the whole client flow, idempotency, history, search,
  * every refusal class, and a hostile-input suite that must get only 4xx answers and change nothing
- * in the store.
+ * in the store. Over 500 lines on purpose: every route against one running engine and port.
  */
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -2,6 +2,9 @@
  * The runtime against the real Redis Cluster and MariaDB: exactly-once wallet processing across
  * two engine nodes, per-journey order, idempotent ingress (concurrent duplicates included), and
  * the MariaDB fence refusing a commit from a node that lost its lease.
+ *
+ * Over 500 lines on purpose: the scenarios share two running nodes and their settled ownership,
+ * which takes seconds to reach; one file keeps that cost once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquirePartitions, commitHandlingBatch, ensureClusterId, ensurePartitions, insertInitiatingEvent, openStore } from '../../cache-store/index.js';

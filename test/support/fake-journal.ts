@@ -4,6 +4,7 @@
  * group commit fenced by owner, epoch and an unexpired lease, and conditional per member on
  * handled_seq (and, inline, on accepted_seq = handled_seq). Failures have the shapes the real
  * journal throws, so the engine's classifiers (isDuplicateKeyError, isConnectionError…) work.
+ * Over 500 lines on purpose: every unit of work of the port in one place, to be read against the SQL.
  *
  * Test hooks: the database clock `nowMs`, `failNext` (a failure in the next call of a method),
  * `hold` (calls wait until released), `stealPartition` (another node's takeover), and the rows
