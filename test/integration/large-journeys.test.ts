@@ -6,13 +6,14 @@
  * - recent outcomes in memory stay within their byte budget;
  * - history pages are bounded in bytes, and paging through them returns every event once, in order.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileJourneys } from '../../dsl/index.js';
 import type { EventContext, JsonObject } from '../../dsl/index.js';
 import type { EventView, JourneyEngine } from '../../engine/index.js';
+import { writeAdHocJourney } from '../support/ad-hoc-journey.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
@@ -31,16 +32,15 @@ on Note
   set count = data.count + 1
 `;
 
-const schema = (title: string, properties: Record<string, unknown>, required: string[]): string =>
-  JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', title, type: 'object', required, additionalProperties: false, properties });
-
 function writeNotesJourney(root: string): void {
-  const dir = join(root, 'test', 'notes', '1.0');
-  mkdirSync(join(dir, 'events'), { recursive: true });
-  writeFileSync(join(dir, 'journey.jd'), NOTES);
-  writeFileSync(join(dir, 'notes.data.schema.json'), schema('NotesData', { count: { type: 'integer' } }, ['count']));
-  writeFileSync(join(dir, 'events', 'start.schema.json'), schema('Start', {}, []));
-  writeFileSync(join(dir, 'events', 'note.schema.json'), schema('Note', { text: { type: 'string' } }, ['text']));
+  writeAdHocJourney(root, {
+    type: 'test/notes',
+    version: '1.0',
+    source: NOTES,
+    dataSchemaFile: 'notes.data.schema.json',
+    dataSchema: { title: 'NotesData', properties: { count: { type: 'integer' } }, required: ['count'] },
+    events: { Start: { properties: {}, required: [] }, Note: { properties: { text: { type: 'string' } }, required: ['text'] } },
+  });
 }
 
 const OWNER_BYTES = 60_000;

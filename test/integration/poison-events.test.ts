@@ -7,7 +7,7 @@
  *   outcome (`STORE_REFUSED`) with its reason, counted in a metric; the journeys batched with it
  *   commit, and its own journey goes on with its next event.
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import { isJourneyError } from '../../common/index.js';
 import { compileJourneys } from '../../dsl/index.js';
 import type { EventContext, JsonObject } from '../../dsl/index.js';
 import type { JourneyEngine } from '../../engine/index.js';
+import { writeAdHocJourney } from '../support/ad-hoc-journey.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
@@ -37,17 +38,19 @@ on Tick
   set count = data.count + 1
 `;
 
-const schema = (title: string, properties: Record<string, unknown>, required: string[]): string =>
-  JSON.stringify({ $schema: 'https://json-schema.org/draft/2020-12/schema', title, type: 'object', required, additionalProperties: false, properties });
-
 function writeJourney(root: string): void {
-  const dir = join(root, 'test', 'poison', '1.0');
-  mkdirSync(join(dir, 'events'), { recursive: true });
-  writeFileSync(join(dir, 'journey.jd'), JOURNEY);
-  writeFileSync(join(dir, 'poison.data.schema.json'), schema('PoisonData', { blob: { type: 'string' }, count: { type: 'integer' } }, ['blob', 'count']));
-  writeFileSync(join(dir, 'events', 'open.schema.json'), schema('Open', {}, []));
-  writeFileSync(join(dir, 'events', 'grow.schema.json'), schema('Grow', { blob: { type: 'string' } }, ['blob']));
-  writeFileSync(join(dir, 'events', 'tick.schema.json'), schema('Tick', {}, []));
+  writeAdHocJourney(root, {
+    type: 'test/poison',
+    version: '1.0',
+    source: JOURNEY,
+    dataSchemaFile: 'poison.data.schema.json',
+    dataSchema: { title: 'PoisonData', properties: { blob: { type: 'string' }, count: { type: 'integer' } }, required: ['blob', 'count'] },
+    events: {
+      Open: { properties: {}, required: [] },
+      Grow: { properties: { blob: { type: 'string' } }, required: ['blob'] },
+      Tick: { properties: {}, required: [] },
+    },
+  });
 }
 
 describe('poison events', () => {
