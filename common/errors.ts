@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   // DSL
   JE_DSL_COMPILE: { httpStatus: 400, retryable: false, summary: 'The journey source does not compile.' },
   JE_DSL_IR_INVALID: { httpStatus: 400, retryable: false, summary: 'A compiled journey does not match the IR schema.' },
+  JE_BUNDLE_INVALID: { httpStatus: 400, retryable: false, summary: 'A version bundle is malformed or its content does not match its content hash.' },
   // API edge
   JE_BAD_REQUEST: { httpStatus: 400, retryable: false, summary: 'The request is malformed.' },
   JE_UNAUTHENTICATED: { httpStatus: 401, retryable: false, summary: 'The request carries no valid credentials.' },

@@ -44,6 +44,23 @@ export { compileJourneys, loadJourneyDirectory, loadProcessors, DEFINITION_FILE 
 export type { CompiledJourneys, LoadedJourney } from './loader.js';
 export { irSchema, assertValidIr, parseCompiledJourney } from './ir-schema.js';
 
+// Version bundles: one version as one self-describing document (pure), and packing folders into
+// them and loading their processors (I/O).
+export {
+  BUNDLE_FILE_SUFFIX,
+  BUNDLE_FORMAT,
+  bundleContentHash,
+  bundleFileName,
+  canonicalJson,
+  createBundle,
+  diffBundleFiles,
+  parseBundle,
+  serializeBundle,
+} from './bundle.js';
+export type { VersionBundle } from './bundle.js';
+export { engineVersion, loadBundleProcessors, loadJourneySources, packVersion, readBundleFile } from './pack.js';
+export type { JourneySources, LoadBundleProcessorsOptions, PackOptions, PackProgress } from './pack.js';
+
 // Diagnostics.
 export { DIAGNOSTIC_CODES, formatDiagnostic, formatDiagnostics, hasErrors } from './diagnostics.js';
 export type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from './diagnostics.js';
