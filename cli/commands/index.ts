@@ -5,6 +5,7 @@ import { checkCommand } from './check.js';
 import { compileCommand } from './compile.js';
 import { graphCommand } from './graph.js';
 import { typesCommand } from './types.js';
+import { packCommand } from './pack.js';
 
 /** Every `journey` subcommand, in the order `journey --help` lists them. */
-export const commands: CliCommand[] = [serveCommand, gridCommand, checkCommand, compileCommand, graphCommand, typesCommand];
+export const commands: CliCommand[] = [serveCommand, gridCommand, checkCommand, compileCommand, graphCommand, typesCommand, packCommand];
