@@ -91,7 +91,9 @@ export type ItemNode =
   | { kind: 'search'; fields: SearchFieldNode[]; span: Span }
   | { kind: 'publish'; events: Name[]; span: Span }
   | { kind: 'timer'; name: Name; timer: TimerSpecNode; span: Span }
-  | { kind: 'bead'; event: Name; initiating: boolean; lines: BeadLineNode[]; span: Span };
+  | { kind: 'bead'; event: Name; initiating: boolean; lines: BeadLineNode[]; span: Span }
+  | { kind: 'compatibility'; mode: Name; span: Span }
+  | { kind: 'uplift'; from: Name; steps: StepNode[]; span: Span };
 
 export interface HeaderNode {
   name: Name;

@@ -17,6 +17,14 @@ export interface CompileInput {
   expected?: { name: string; version: string };
   /** What the IR's `source` says (the definition file relative to the journeys root); defaults to `file`. */
   sourceName?: string;
+  /**
+   * The other versions of this journey the compiler can see (the loader gives the version folders
+   * beside this one), with their data schemas: an `uplift from` must name one, and its reads of
+   * `data` are typed against that version's schema. Absent when none is known (a version folder
+   * on its own): then `uplift from` is checked against this version only, and in full at deploy
+   * (`checkUplift`).
+   */
+  versions?: ReadonlyMap<string, JsonSchema>;
 }
 
 export interface EventInfo {

@@ -21,6 +21,7 @@ import { parseJourney } from './parser.js';
 import { declareEvent, declareEventsFrom, eventExists, readSchema } from './schema-declarations.js';
 import { lowerSearchFields } from './search-fields.js';
 import { lowerTimer } from './step-lowering.js';
+import { lowerCompatibility, lowerUplifts } from './uplift-lowering.js';
 
 export interface CompileOutput {
   /** The compiled journey, when there are no errors. */
@@ -51,6 +52,8 @@ export function compileJourney(input: CompileInput): CompileOutput {
   const timerNodes: Array<Extract<ItemNode, { kind: 'timer' }>> = [];
   const searchNodes: Array<Extract<ItemNode, { kind: 'search' }>> = [];
   const beadNodes: BeadNode[] = [];
+  const compatibilityNodes: Array<Extract<ItemNode, { kind: 'compatibility' }>> = [];
+  const upliftNodes: Array<Extract<ItemNode, { kind: 'uplift' }>> = [];
   for (const item of ast.items) {
     switch (item.kind) {
       case 'dataSchema':
@@ -75,6 +78,12 @@ export function compileJourney(input: CompileInput): CompileOutput {
         break;
       case 'bead':
         beadNodes.push(item);
+        break;
+      case 'compatibility':
+        compatibilityNodes.push(item);
+        break;
+      case 'uplift':
+        upliftNodes.push(item);
         break;
     }
   }
@@ -114,6 +123,8 @@ export function compileJourney(input: CompileInput): CompileOutput {
   }
 
   const searchFields = lowerSearchFields(c, searchNodes, data);
+  const compatibility = lowerCompatibility(c, compatibilityNodes);
+  const uplifts = lowerUplifts(c, upliftNodes, { name, version }, data);
 
   const diagnostics = sortDiagnostics(c.diagnostics);
   if (diagnostics.some((d) => d.severity === 'error')) return { journey: null, diagnostics };
@@ -141,6 +152,9 @@ export function compileJourney(input: CompileInput): CompileOutput {
     timers: c.timers,
     processors: [...c.processors].sort(),
   };
+  // Only when declared: the IR of a version without them stays what it was (its hash included).
+  if (compatibility !== null) journey.compatibility = compatibility;
+  if (uplifts.length > 0) journey.uplifts = uplifts;
   assertValidIr(journey);
   return { journey: JSON.parse(JSON.stringify(journey)) as CompiledJourney, diagnostics };
 }

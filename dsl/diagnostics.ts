@@ -27,6 +27,9 @@ export const DIAGNOSTIC_CODES = {
   'invalid-duration': 'A duration has an unknown unit or is not a positive whole number of milliseconds.',
   'invalid-search-field': 'A search field has an unsupported type or does not match the data schema.',
   'payload-mismatch': "An emitted payload does not fit the event's schema.",
+  'invalid-compatibility': 'A `compatibility` mode other than BACKWARD, FORWARD, FULL or NONE.',
+  'unknown-version': 'An `uplift from` names a version that is not an older version of the journey.',
+  'invalid-uplift': 'An `uplift` section does something other than set data from data (an emit, a timer, a read of event or context).',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

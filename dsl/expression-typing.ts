@@ -50,6 +50,11 @@ export interface Env {
   data: JsonSchema;
   /** The event's schema and name; null where `event` cannot be read (a declared timer's payload). */
   event: { name: string; schema: JsonSchema; file: string } | null;
+  /**
+   * In an `uplift from` section: the older version and its data schema (`{}` when not known).
+   * The data starts as that version's, so `data.x` reads are typed by it first, then by `data`.
+   */
+  previousData?: { version: string; schema: JsonSchema };
 }
 
 /** Source text on one line, as messages quote it. */
@@ -166,6 +171,19 @@ function pathType(c: Compilation, node: Extract<ExprNode, { kind: 'path' }>, env
   } else if (node.root === 'data') {
     root = env.data;
     where = 'defined in the data schema';
+    if (env.previousData !== undefined) {
+      const previous = env.previousData.schema;
+      const before = c.diagnostics.length;
+      const found = schemaAt(c, previous, 'data', node.segments, where);
+      const known = c.diagnostics.length === before;
+      c.diagnostics.length = before;
+      if (known) {
+        if (found === null) return ANY;
+        const result = tyOfSchema(found.schema, previous);
+        return found.optional ? union(result, ty('null')) : result;
+      }
+      where = `defined in the data schema of this version or of ${env.previousData.version}`;
+    }
   } else {
     if (env.event === null) {
       c.error('unknown-path', 'a declared timer cannot read `event` (several beads may start it); copy the value into data first', node.span);

@@ -2,11 +2,12 @@
  * The journey DSL: grammar, compiler, evaluator. The only entry point other folders import.
  * docs/DSL.md describes the language.
  */
-export { IR_VERSION } from './ir.js';
+export { IR_VERSION, COMPATIBILITY_MODES, DEFAULT_COMPATIBILITY } from './ir.js';
 export type {
   AccessRule,
   ActionProcessor,
   Bead,
+  CompatibilityMode,
   CompiledJourney,
   Effect,
   EmittedEvent,
@@ -25,6 +26,7 @@ export type {
   SourceLocation,
   Step,
   TimerDefinition,
+  Uplift,
 } from './ir.js';
 
 // Evaluating events (pure).

@@ -11,6 +11,23 @@ export type JsonSchema = JsonObject;
 
 export const IR_VERSION = 1 as const;
 
+/**
+ * How a journey type's versions may change their schemas (`compatibility <MODE>` in the DSL), as a
+ * schema registry has it. The newer version's mode decides; a journey that declares none is
+ * BACKWARD.
+ */
+export const COMPATIBILITY_MODES = {
+  BACKWARD: "The newer version's schemas accept everything the older version's accept: new readers read old data.",
+  FORWARD: "The older version's schemas accept everything the newer version's accept: old readers read new data.",
+  FULL: 'Both BACKWARD and FORWARD.',
+  NONE: 'No check.',
+} as const;
+
+export type CompatibilityMode = keyof typeof COMPATIBILITY_MODES;
+
+/** The mode of a journey that declares none. */
+export const DEFAULT_COMPATIBILITY: CompatibilityMode = 'BACKWARD';
+
 export interface CompiledJourney {
   irVersion: typeof IR_VERSION;
   /** `enterprise/domain/journey`, e.g. `pfm/wallet`. */
@@ -31,6 +48,25 @@ export interface CompiledJourney {
   timers: TimerDefinition[];
   /** Named TypeScript action processors the beads call (files in the journey's folder). */
   processors: string[];
+  /**
+   * The compatibility mode, when the source declares one (`compatibility FULL`); absent means
+   * BACKWARD. Absent rather than defaulted so that the IR of a version that declares nothing stays
+   * byte for byte what it was (a deployed version is recognised by the hash of its IR).
+   */
+  compatibility?: CompatibilityMode;
+  /** Transforms from older versions' data (`uplift from 1.0`), when the source declares any. */
+  uplifts?: Uplift[];
+}
+
+/**
+ * `uplift from 1.0` and its steps: how an instance of an older version becomes one of this
+ * version. The steps run on the old data with this version's schema defaults filled in.
+ */
+export interface Uplift {
+  /** The older version this transform starts from. */
+  from: string;
+  /** Only `assign` and `if` steps (the compiler refuses the rest). */
+  steps: Step[];
 }
 
 export interface EventDefinition {

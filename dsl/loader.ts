@@ -14,8 +14,10 @@ import { compileJourney } from './compiler.js';
 import type { CompileOutput } from './compiler.js';
 import { fileDiagnostic, sortDiagnostics } from './diagnostics.js';
 import type { Diagnostic } from './diagnostics.js';
-import type { ActionProcessor, CompiledJourney, ProcessorRegistry } from './ir.js';
+import type { ActionProcessor, CompiledJourney, JsonSchema, ProcessorRegistry } from './ir.js';
+import { isJsonObject } from './json-values.js';
 import { processorFileCandidates } from './naming.js';
+import { parseJourney } from './parser.js';
 
 /** The name of a journey version's definition file. */
 export const DEFINITION_FILE = 'journey.jd';
@@ -76,8 +78,59 @@ export async function loadJourneyDirectory(folder: string, options: { root?: str
   }
   const root = options.root === undefined ? undefined : resolve(options.root);
   const sourceName = root === undefined ? DEFINITION_FILE : relative(root, definition).split(sep).join('/');
-  const output = compileJourney({ file: display(definition), source, files, sourceName, expected: expectedFromFolder(absolute, source) });
+  // Only an `uplift from` needs the other versions; reading them costs a parse each.
+  const versions = /\buplift\b/.test(source) ? await siblingVersions(absolute) : undefined;
+  const output = compileJourney({
+    file: display(definition),
+    source,
+    files,
+    sourceName,
+    expected: expectedFromFolder(absolute, source),
+    ...(versions === undefined ? {} : { versions }),
+  });
   return { folder: absolute, ...output };
+}
+
+const VERSION_FOLDER = /^[0-9]+(\.[0-9]+)*$/;
+
+/**
+ * The data schemas of the other versions beside `folder` (the folders next to it named like a
+ * version and holding a journey.jd), by version; undefined when there are none, as for a version
+ * folder kept on its own (then its `uplift from` is checked in full at deploy).
+ */
+async function siblingVersions(folder: string): Promise<Map<string, JsonSchema> | undefined> {
+  const parent = dirname(folder);
+  let entries;
+  try {
+    entries = await readdir(parent, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  const versions = new Map<string, JsonSchema>();
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const sibling = join(parent, entry.name);
+    if (!entry.isDirectory() || sibling === folder || !VERSION_FOLDER.test(entry.name)) continue;
+    let text: string;
+    try {
+      text = await readFile(join(sibling, DEFINITION_FILE), 'utf8');
+    } catch {
+      continue;
+    }
+    // A version whose definition or schema does not read is still a version: `{}` types nothing,
+    // and its own compile reports what is wrong with it.
+    let schema: JsonSchema = {};
+    for (const item of parseJourney(text, DEFINITION_FILE).ast?.items ?? []) {
+      if (item.kind !== 'dataSchema') continue;
+      try {
+        const parsed: unknown = JSON.parse(await readFile(join(sibling, item.file.value), 'utf8'));
+        if (isJsonObject(parsed)) schema = parsed;
+      } catch {
+        // Reported when that version is compiled.
+      }
+    }
+    versions.set(entry.name, schema);
+  }
+  return versions.size > 0 ? versions : undefined;
 }
 
 /**

@@ -143,6 +143,8 @@ const STATEMENT_STARTS = new Set([
   '`publish`',
   '`search`',
   '`timer`',
+  '`compatibility`',
+  '`uplift`',
 ]);
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'in']);
 

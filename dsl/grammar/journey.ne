@@ -37,6 +37,15 @@ version -> %number ("." %number):*
 
 item -> dataDecl {% id %} | eventsDecl {% id %} | eventDecl {% id %} | searchDecl {% id %}
       | publishDecl {% id %} | timerDecl {% id %} | bead {% id %}
+      | compatibilityDecl {% id %} | uplift {% id %}
+
+# `compatibility BACKWARD`: the mode is a name here; the compiler checks it is one it knows.
+compatibilityDecl -> "compatibility" ident
+  {% ([kw, mode]): ItemNode => ({ kind: 'compatibility', mode, span: join(kw, mode) }) %}
+
+# `uplift from 1.0` and steps, like a bead's: the compiler allows only `set` and `if` in it.
+uplift -> "uplift" "from" version step:*
+  {% ([kw, , from, steps]): ItemNode => ({ kind: 'uplift', from, steps, span: join(kw, steps.length > 0 ? steps[steps.length - 1] : from) }) %}
 
 dataDecl -> "data" "schema" %string
   {% ([kw, , file]): ItemNode => ({ kind: 'dataSchema', file: stringLit(file), span: join(kw, file) }) %}

@@ -44,6 +44,8 @@ export const KEYWORDS = [
   'null',
   'sender',
   'context',
+  'compatibility',
+  'uplift',
 ] as const;
 
 export const OPERATORS = ['==', '!=', '<=', '>=', '??', '<', '>', '=', '+', '-', '*', '/', '%', '(', ')', '[', ']', '{', '}', ',', ':', '.'] as const;
