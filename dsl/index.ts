@@ -35,6 +35,10 @@ export type { EdgeRefusal } from './evaluator.js';
 export { createPayloadValidators } from './validation.js';
 export type { PayloadValidators, PayloadViolation } from './validation.js';
 
+// Versions: compatibility between two versions, and uplifting data from an older one (pure).
+export { checkCompatibility, compatibilityOf } from './compatibility.js';
+export type { CompatibilitySchema, CompatibilityViolation } from './compatibility.js';
+
 // Compiling sources.
 export { parseJourney } from './parser.js';
 export type { ParseResult } from './parser.js';
