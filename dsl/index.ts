@@ -38,6 +38,12 @@ export type { PayloadValidators, PayloadViolation } from './validation.js';
 // Versions: compatibility between two versions, and uplifting data from an older one (pure).
 export { checkCompatibility, compatibilityOf } from './compatibility.js';
 export type { CompatibilitySchema, CompatibilityViolation } from './compatibility.js';
+export { upliftData } from './uplift.js';
+export type { UpliftResult } from './uplift.js';
+export { checkUplift } from './uplift-check.js';
+export type { UpliftCheckOptions, UpliftFinding } from './uplift-check.js';
+export { generateSamples } from './sample-generator.js';
+export type { SampleOptions } from './sample-generator.js';
 
 // Compiling sources.
 export { parseJourney } from './parser.js';
