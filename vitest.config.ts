@@ -25,6 +25,10 @@ export default defineConfig({
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...withServices } },
       // Fault injection under load; runs alone with `npx vitest run --project chaos`.
       { test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], ...withServices } },
+      // Real images and containers (scripts/docker-env.sh sets up the engine and registry); every
+      // test is skipped, with the reason printed, where no Docker engine answers. Builds are cached
+      // between runs; the first build of the base image on a machine takes minutes.
+      { test: { name: 'docker', include: ['test/docker/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 900_000, fileParallelism: false } },
     ],
   },
 });
