@@ -223,6 +223,8 @@ up() {
   start_registry
   build_debian_image
   build_node_image
+  # Each change of the sources leaves the previous engine image dangling; the build cache stays.
+  "$(docker_cli)" image prune --force >/dev/null || true
   write_env
   log "ready; source $DIR/env"
 }
