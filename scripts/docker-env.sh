@@ -114,7 +114,11 @@ ensure_tools() {
 
 start_daemon() {
   if daemon_answers; then
-    log "a Docker engine already answers; using it (not stopping it at the end)"
+    if pid_alive "$DIR/dockerd.pid"; then
+      log "the dockerd this script started (PID $(cat "$DIR/dockerd.pid")) answers; using it"
+    else
+      log "a Docker engine already answers; using it (not stopping it at the end)"
+    fi
     return
   fi
   command -v dockerd >/dev/null 2>&1 || unavailable "dockerd is not installed and apt-get could not install docker.io"
