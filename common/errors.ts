@@ -25,6 +25,12 @@ export const ERROR_CODES = {
   },
   JE_STORE_QUERY_FAILED: { httpStatus: 500, retryable: false, summary: 'A SQL statement failed for a reason other than a lost connection or a lock conflict.' },
   JE_DEPLOYMENT_CONFLICT: { httpStatus: 409, retryable: false, summary: 'That journey type version is already deployed with a different definition.' },
+  JE_DEPLOYMENT_INCOMPATIBLE: {
+    httpStatus: 409,
+    retryable: false,
+    summary: 'The version breaks its compatibility mode against a deployed version of its type, or an uplift it declares does not hold.',
+  },
+  JE_DEPLOYMENT_IN_USE: { httpStatus: 409, retryable: false, summary: 'The version still has pending or active instances; it cannot be undeployed.' },
   JE_SEARCH_FIELD_INVALID: { httpStatus: 400, retryable: false, summary: 'A search field has an invalid name, path or type.' },
   JE_SEARCH_FIELD_CONFLICT: { httpStatus: 409, retryable: false, summary: 'A search field of that name already exists with a different path or type.' },
   // runtime

@@ -9,6 +9,7 @@ import { CallRunner, DEFAULT_CALL_OPTIONS } from './calls.js';
 import { ClockSync, DEFAULT_CLOCK_SYNC_OPTIONS } from './clock-sync.js';
 import type { ClockSyncOptions } from './clock-sync.js';
 import type { BackendRegistry, CallOptions } from './calls.js';
+import { DeploymentAdmin } from './deployment-admin.js';
 import { DeploymentRegistry } from './deployment-registry.js';
 import { ID_PATTERN } from './ids.js';
 import { InlineForwarder } from './forwarding.js';
@@ -354,6 +355,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     return data;
   };
 
+  const admin = new DeploymentAdmin({ journal, partitionCount, refresh: refreshDeployments, membership: currentMembership, logger });
+
   const engine: JourneyEngine = {
     nodeId,
     async accept(request: AcceptRequest): Promise<AcceptResult> {
@@ -460,6 +463,10 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
         nodeId,
       };
     },
+    deploy: (bundle) => admin.deploy(bundle),
+    undeploy: (journeyType, version) => admin.undeploy(journeyType, version),
+    deploymentHistory: (journeyType) => admin.history(journeyType),
+    drainReport: () => admin.drainReport(),
     metricsText() {
       const kept = outcomes.kept;
       metrics.outcomesKept.set({ measure: 'count' }, kept.count);

@@ -11,7 +11,12 @@ export type { GridPort, InlineEvent, JournalPort, NodeMessage } from './ports.js
 export type {
   AcceptRequest,
   AcceptResult,
+  DeployResult,
   DeployedJourney,
+  DeploymentRecord,
+  DeploymentViolation,
+  DrainReportEntry,
+  InstanceCounts,
   EventOutcome,
   EventView,
   IncomingEvent,
@@ -22,6 +27,7 @@ export type {
   Readiness,
   SearchQuery,
   TargetRequest,
+  UndeployResult,
 } from './types.js';
 export { DEFAULT_CALL_OPTIONS } from './calls.js';
 export type { BackendHandler, BackendRegistry, CallOptions } from './calls.js';

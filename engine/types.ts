@@ -1,4 +1,4 @@
-import type { CompiledJourney, EmittedEvent, EventContext, JsonObject, RejectionCode } from '../dsl/index.js';
+import type { CompatibilityMode, CompiledJourney, EmittedEvent, EventContext, JsonObject, RejectionCode } from '../dsl/index.js';
 import type { EventOrigin } from '../common/index.js';
 
 /** An event as a sender submits it: the request body of the public API. */
@@ -132,6 +132,74 @@ export interface Readiness {
   nodeId: string;
 }
 
+/** One reason a version is refused at deploy: a schema change its compatibility mode forbids, or an uplift that does not hold. */
+export interface DeploymentViolation {
+  /** The other version of the type it was checked against (for an uplift: the version it uplifts from). */
+  against: string;
+  check: 'compatibility' | 'uplift';
+  /** `data`, `event:<Type>`, or (an uplift) `data` of the new version. */
+  schema: string;
+  /** JSON Pointer into the newer version's schema ('' for the whole). */
+  pointer: string;
+  message: string;
+}
+
+/** What `deploy` did. */
+export interface DeployResult {
+  journeyType: string;
+  version: string;
+  /** False when the same content was already deployed under that version (nothing changed). */
+  created: boolean;
+  laneNo: number;
+  contentHash: string;
+  compatibility: CompatibilityMode;
+  /** The deployed versions of the type its compatibility was checked against. */
+  checkedAgainst: string[];
+  /** The older versions whose `uplift from` sections were checked. */
+  upliftsChecked: string[];
+  /** What was not checked, and why (an `uplift from` a version this store never had, say). */
+  warnings: string[];
+}
+
+export interface UndeployResult {
+  journeyType: string;
+  version: string;
+  /** False when it was undeployed already. */
+  changed: boolean;
+  undeployedAt: string;
+}
+
+/** One version of a type, as deployed to the store. */
+export interface DeploymentRecord {
+  journeyType: string;
+  version: string;
+  laneNo: number;
+  /** The bundle's content hash; null when it was deployed as a compiled definition by a node at start. */
+  contentHash: string | null;
+  irHash: string;
+  /** As the version declares it; null when it declares none (BACKWARD). */
+  compatibility: string | null;
+  deployedAt: string;
+  undeployedAt: string | null;
+  /** Live nodes that host it (node ids); null when membership cannot be read (no grid answer). */
+  hosts: string[] | null;
+}
+
+/** Instances of one version, by lifecycle. */
+export interface InstanceCounts {
+  pending: number;
+  active: number;
+  failed: number;
+}
+
+/** One line of the drain report. */
+export interface DrainReportEntry extends DeploymentRecord {
+  deployed: boolean;
+  instances: InstanceCounts;
+  /** Deployed, no pending or active instance, and a newer version of the type is deployed: it can be undeployed. */
+  retirable: boolean;
+}
+
 /** The engine's programmatic interface; the HTTP API wraps it. */
 export interface JourneyEngine {
   readonly nodeId: string;
@@ -146,6 +214,19 @@ export interface JourneyEngine {
   /** Resolves `latest` to the newest deployed version; throws `JE_JOURNEY_TYPE_UNKNOWN`. */
   resolveJourney(journeyType: string, version: string): CompiledJourney;
   readiness(): Promise<Readiness>;
+  /**
+   * Deploys a version bundle (its JSON, parsed or as text) to the store, at once on this node and
+   * within a poll on the others. Refused: `JE_BUNDLE_INVALID` (400), `JE_DEPLOYMENT_CONFLICT`
+   * (409: that version holds other content, `details.files` names the files that differ),
+   * `JE_DEPLOYMENT_INCOMPATIBLE` (409: `details.violations`), `JE_DEPLOYMENT_LIMIT` (409).
+   */
+  deploy(bundle: unknown): Promise<DeployResult>;
+  /** Undeploys a version: its events are refused from then on. `JE_DEPLOYMENT_IN_USE` while it has pending or active instances. */
+  undeploy(journeyType: string, version: string): Promise<UndeployResult>;
+  /** Every version of the type ever deployed, oldest first; `JE_JOURNEY_TYPE_UNKNOWN` when none. */
+  deploymentHistory(journeyType: string): Promise<DeploymentRecord[]>;
+  /** Every version of every type with its instances by lifecycle and whether it can be retired. */
+  drainReport(): Promise<DrainReportEntry[]>;
   /** Prometheus text exposition of the engine's metrics. */
   metricsText(): Promise<string>;
   stop(): Promise<void>;

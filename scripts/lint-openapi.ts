@@ -32,6 +32,10 @@ function deploymentsOnly(deployed: DeployedJourney[]): JourneyEngine {
     deployments: () => deployed,
     resolveJourney: unused,
     readiness: unused,
+    deploy: unused,
+    undeploy: unused,
+    deploymentHistory: unused,
+    drainReport: unused,
     metricsText: unused,
     stop: () => Promise.resolve(),
   };

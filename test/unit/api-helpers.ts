@@ -4,7 +4,10 @@ import type { CompiledJourney } from '../../dsl/index.js';
 import type {
   AcceptRequest,
   AcceptResult,
+  DeployResult,
   DeployedJourney,
+  DeploymentRecord,
+  DrainReportEntry,
   EventOutcome,
   EventView,
   JourneyEngine,
@@ -12,6 +15,7 @@ import type {
   Page,
   Readiness,
   SearchQuery,
+  UndeployResult,
 } from '../../engine/index.js';
 import { buildApi, type ApiOptions } from '../../api/index.js';
 
@@ -187,6 +191,47 @@ export class FakeEngine implements JourneyEngine {
 
   metricsText(): Promise<string> {
     return Promise.resolve('# HELP je_events_accepted_total Events durably accepted\n# TYPE je_events_accepted_total counter\nje_events_accepted_total 3\n');
+  }
+
+  /** Bundles given to `deploy`, and what it answers (or throws, while `deployError` is set). */
+  readonly deployedBundles: unknown[] = [];
+  deployError: Error | null = null;
+  deployResult: DeployResult = {
+    journeyType: 'pfm/wallet',
+    version: '2.0',
+    created: true,
+    laneNo: 2,
+    contentHash: 'a'.repeat(64),
+    compatibility: 'BACKWARD',
+    checkedAgainst: ['1.0'],
+    upliftsChecked: ['1.0'],
+    warnings: [],
+  };
+  readonly undeploys: Array<{ journeyType: string; version: string }> = [];
+  undeployError: Error | null = null;
+  /** What `deploymentHistory` and `drainReport` answer. */
+  history: DeploymentRecord[] = [];
+  drain: DrainReportEntry[] = [];
+
+  deploy(bundle: unknown): Promise<DeployResult> {
+    this.deployedBundles.push(bundle);
+    return this.deployError ? Promise.reject(this.deployError) : Promise.resolve(this.deployResult);
+  }
+
+  undeploy(journeyType: string, version: string): Promise<UndeployResult> {
+    this.undeploys.push({ journeyType, version });
+    if (this.undeployError) return Promise.reject(this.undeployError);
+    return Promise.resolve({ journeyType, version, changed: true, undeployedAt: new Date(0).toISOString() });
+  }
+
+  deploymentHistory(journeyType: string): Promise<DeploymentRecord[]> {
+    const records = this.history.filter((record) => record.journeyType === journeyType);
+    if (records.length === 0) return Promise.reject(new JourneyError('JE_JOURNEY_TYPE_UNKNOWN', `no version of journey ${journeyType} was ever deployed`));
+    return Promise.resolve(records);
+  }
+
+  drainReport(): Promise<DrainReportEntry[]> {
+    return Promise.resolve(this.drain);
   }
 
   stop(): Promise<void> {
