@@ -218,3 +218,29 @@ export function eventContext(request: FastifyRequest, identity: Identity, option
     origin: 'api',
   };
 }
+
+/** The role that may deploy and undeploy journey versions (a `roles` claim, or `X-Dev-Roles` in dev mode). */
+export const OPERATOR_ROLE = 'operator';
+
+/**
+ * An `onRequest` hook for operations routes, after authentication: refuses a caller without the
+ * operator role with 403 `JE_ACCESS_DENIED`, before its body is read.
+ */
+export function requireOperator(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
+  const identity = request.identity;
+  if (identity === null) {
+    done(new JourneyError('JE_UNAUTHENTICATED', 'The request is not authenticated'));
+    return;
+  }
+  if (!identity.roles.includes(OPERATOR_ROLE)) {
+    done(
+      new JourneyError(
+        'JE_ACCESS_DENIED',
+        `Deploying and undeploying journey versions needs the ${OPERATOR_ROLE} role; ${identity.sender} has ${identity.roles.length === 0 ? 'no roles' : `roles ${identity.roles.join(', ')}`}`,
+        { details: { requiredRole: OPERATOR_ROLE, sender: identity.sender, roles: identity.roles } },
+      ),
+    );
+    return;
+  }
+  done();
+}

@@ -4,8 +4,14 @@ import { escapePointerToken } from './errors.js';
 import {
   JOURNEY_ID_PATTERN,
   SEARCH_VALUE_PATTERN,
+  DEPLOYED_VERSION_PATTERN,
   acceptResultSchema,
+  bundleBodySchema,
+  deployResultSchema,
+  deploymentHistorySchema,
+  deploymentsQuerySchema,
   deploymentsSchema,
+  drainReportSchema,
   errorSchema,
   eventBodySchema,
   eventHeadersSchema,
@@ -18,6 +24,7 @@ import {
   pageQuerySchema,
   readinessSchema,
   searchQuerySchema,
+  undeployResultSchema,
 } from './schemas.js';
 
 /** What the OpenAPI document needs to know about the server beyond the deployments. */
@@ -131,6 +138,11 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
     JourneyPage: journeyPageSchema,
     EventPage: eventPageSchema,
     Deployments: deploymentsSchema,
+    DrainReport: drainReportSchema,
+    DeploymentHistory: deploymentHistorySchema,
+    DeployResult: deployResultSchema,
+    UndeployResult: undeployResultSchema,
+    VersionBundle: bundleBodySchema,
     Health: healthSchema,
     Readiness: readinessSchema,
   };
@@ -246,14 +258,79 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
       },
     },
   };
+  const operatorOnly = errorResponse('The caller lacks the `operator` role.');
   paths['/deployments'] = {
     get: {
       operationId: 'deployments',
-      summary: 'Deployed journey versions and their events',
+      summary: 'Deployed journey versions and their events; with `?instances=true`, the drain report',
       tags: ['operations'],
-      responses: { 200: { description: 'Deployments.', content: json(ref('Deployments')) }, ...callerErrors() },
+      parameters: queryParameters(deploymentsQuerySchema),
+      responses: {
+        200: {
+          description:
+            'Without `instances`: the versions this node knows. With `instances=true`: every version ever deployed, its instances by lifecycle, hosts, and whether it can be retired.',
+          content: json({ oneOf: [ref('Deployments'), ref('DrainReport')] }),
+        },
+        400: errorResponse('Bad query parameter.'),
+        ...callerErrors(),
+      },
+    },
+    post: {
+      operationId: 'deploy',
+      summary: 'Deploy a version bundle (`journey pack`) to the running cluster (operator role)',
+      description:
+        'A version new to the store is checked against every deployed version of its type in the compatibility mode of the newer of the two, and each `uplift from` it declares is checked. This node accepts its events at once, the others within seconds.',
+      tags: ['operations'],
+      requestBody: { required: true, content: json(ref('VersionBundle')) },
+      responses: {
+        200: { description: 'That version was already deployed with the same content; nothing changed.', content: json(ref('DeployResult')) },
+        201: {
+          description: 'Deployed.',
+          headers: { Location: { schema: { type: 'string' }, description: '`/deployments/{journey type}`' } },
+          content: json(ref('DeployResult')),
+        },
+        400: errorResponse('Malformed bundle, or its content does not match its content hash (`JE_BUNDLE_INVALID`).'),
+        ...callerErrors(),
+        403: operatorOnly,
+        409: errorResponse(
+          'That version holds other content (`JE_DEPLOYMENT_CONFLICT`, `details.files` names the files that differ), breaks compatibility or an uplift (`JE_DEPLOYMENT_INCOMPATIBLE`, `details.violations` with JSON pointers), or no lane is left (`JE_DEPLOYMENT_LIMIT`).',
+        ),
+        413: errorResponse('The bundle exceeds the size limit.'),
+        415: errorResponse('The body is not `application/json`.'),
+      },
     },
   };
+  for (const journeyType of byType.keys()) {
+    const id = journeyType.replace(/\//g, '.');
+    paths[`/deployments/${journeyType}`] = {
+      get: {
+        operationId: `history.${id}`,
+        summary: `Every version of ${journeyType} ever deployed: hashes, compatibility, deploy and undeploy times, hosts`,
+        tags: ['operations'],
+        responses: {
+          200: { description: 'The history.', content: json(ref('DeploymentHistory')) },
+          ...callerErrors(),
+          404: errorResponse('No version of the type was ever deployed.'),
+        },
+      },
+    };
+    paths[`/deployments/${journeyType}/{version}`] = {
+      delete: {
+        operationId: `undeploy.${id}`,
+        summary: `Undeploy a version of ${journeyType} (operator role): its events are refused from then on`,
+        tags: ['operations'],
+        parameters: [{ name: 'version', in: 'path', required: true, schema: { type: 'string', pattern: DEPLOYED_VERSION_PATTERN } }],
+        responses: {
+          200: { description: 'Undeployed (or already undeployed: `changed` false).', content: json(ref('UndeployResult')) },
+          400: errorResponse('Malformed version.'),
+          ...callerErrors(),
+          403: operatorOnly,
+          404: errorResponse('That version was never deployed.'),
+          409: errorResponse('The version still has pending or active instances (`JE_DEPLOYMENT_IN_USE`, `details.instances`).'),
+        },
+      },
+    };
+  }
   paths['/health'] = {
     get: {
       operationId: 'health',

@@ -88,6 +88,12 @@ export interface ApiOptions {
    */
   bodyLimitBytes?: number;
   /**
+   * Largest accepted version bundle (`POST /deployments`), in bytes: a bundle carries its compiled
+   * journey, JSON Schemas and processors; larger → 413.
+   * @defaultValue `4194304` (4 MiB)
+   */
+  deployBodyLimitBytes?: number;
+  /**
    * Deepest accepted JSON nesting of a request body (the body object itself is depth 1); deeper → 400.
    * @defaultValue `32`
    */
@@ -116,6 +122,7 @@ export interface ResolvedApiOptions {
   contextHeaders: Readonly<Required<ContextHeaderOptions>>;
   defaultChannel: string;
   bodyLimitBytes: number;
+  deployBodyLimitBytes: number;
   maxJsonDepth: number;
   maxWaitMs: number;
   rateLimit: Readonly<Required<RateLimitOptions>>;
@@ -166,6 +173,7 @@ export const API_OPTIONS_SCHEMA = {
     },
     defaultChannel: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'api' },
     bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024 },
+    deployBodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 64 * 1024 * 1024, default: 4 * 1024 * 1024 },
     maxJsonDepth: { type: 'integer', minimum: 2, maximum: 256, default: 32 },
     maxWaitMs: { type: 'integer', minimum: 0, maximum: 600_000, default: 30_000 },
     rateLimit: {

@@ -4,7 +4,9 @@ import type { SearchField } from '../dsl/index.js';
 import type { JourneyEngine, SearchQuery } from '../engine/index.js';
 import {
   SEARCH_RESERVED_PARAMS,
+  deploymentsQuerySchema,
   deploymentsSchema,
+  drainReportSchema,
   errorResponses,
   eventPageSchema,
   journeyIdParamsSchema,
@@ -112,7 +114,16 @@ export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine)
     },
   );
 
-  app.get('/deployments', { schema: { response: { 200: deploymentsSchema, ...errorResponses } } }, () => ({
+  // With ?instances=true the drain report; without, the deployed versions as they always were.
+  app.get<{ Querystring: { instances?: boolean } }>(
+    '/deployments',
+    { schema: { querystring: deploymentsQuerySchema, response: { 200: { anyOf: [deploymentsSchema, drainReportSchema] }, ...errorResponses } } },
+    async (request) => (request.query.instances === true ? { versions: await engine.drainReport() } : deployedVersions(engine)),
+  );
+}
+
+function deployedVersions(engine: JourneyEngine) {
+  return {
     items: engine.deployments().map(({ name, version, journey }) => ({
       journeyType: name,
       version,
@@ -125,5 +136,5 @@ export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine)
       })),
       searchFields: journey.searchFields.map(({ name: fieldName, type }) => ({ name: fieldName, type })),
     })),
-  }));
+  };
 }

@@ -310,3 +310,122 @@ export const readinessSchema = {
     nodeId: { type: 'string' },
   },
 } as const;
+
+/** A version to undeploy: a concrete one, never `latest`. */
+export const DEPLOYED_VERSION_PATTERN = '^[0-9]{1,9}(\\.[0-9]{1,9}){0,3}$';
+const SHA256_PATTERN = '^[0-9a-f]{64}$';
+
+/** Params of `/deployments/s1/…/sN[/{version}]`: segments `s1`..`sN` of the type name. */
+export function deploymentParamsSchema(segments: number, withVersion: boolean) {
+  const properties: Record<string, object> = withVersion ? { version: { type: 'string', pattern: DEPLOYED_VERSION_PATTERN } } : {};
+  const required = withVersion ? ['version'] : [];
+  for (let i = 1; i <= segments; i++) {
+    properties[`s${i}`] = { type: 'string', pattern: NAME_SEGMENT_PATTERN };
+    required.push(`s${i}`);
+  }
+  return { type: 'object', required, additionalProperties: false, properties };
+}
+
+/** The body of `POST /deployments`: a version bundle as `journey pack` writes it (the engine verifies the rest, its content hash included). */
+export const bundleBodySchema = {
+  type: 'object',
+  required: ['format', 'name', 'version', 'contentHash', 'engineVersion', 'files', 'processors', 'journey'],
+  additionalProperties: false,
+  properties: {
+    format: { type: 'string', const: 'journey-bundle/1' },
+    name: { type: 'string', pattern: JOURNEY_TYPE_PATTERN },
+    version: { type: 'string', pattern: DEPLOYED_VERSION_PATTERN },
+    contentHash: { type: 'string', pattern: SHA256_PATTERN, description: 'sha256 of the canonical JSON of name, version, journey, processors and files.' },
+    engineVersion: { type: 'string', description: 'The engine version that packed it.' },
+    files: {
+      type: 'object',
+      description: 'Source path (relative to the version folder) → sha256 of its bytes.',
+      additionalProperties: { type: 'string', pattern: SHA256_PATTERN },
+    },
+    processors: { type: 'object', description: 'Processor name → self-contained ES module.', additionalProperties: { type: 'string' } },
+    journey: { type: 'object', description: 'The compiled journey (IR), JSON Schemas included.' },
+  },
+} as const;
+
+export const deployResultSchema = {
+  type: 'object',
+  required: ['journeyType', 'version', 'created', 'laneNo', 'contentHash', 'compatibility', 'checkedAgainst', 'upliftsChecked', 'warnings'],
+  properties: {
+    journeyType: { type: 'string' },
+    version: { type: 'string' },
+    created: { type: 'boolean', description: 'False when the same content was already deployed under that version.' },
+    laneNo: { type: 'integer' },
+    contentHash: { type: 'string' },
+    compatibility: { type: 'string', enum: ['BACKWARD', 'FORWARD', 'FULL', 'NONE'] },
+    checkedAgainst: { type: 'array', items: { type: 'string' }, description: 'Deployed versions of the type its compatibility was checked against.' },
+    upliftsChecked: { type: 'array', items: { type: 'string' }, description: 'Versions its `uplift from` sections were checked from.' },
+    warnings: { type: 'array', items: { type: 'string' } },
+  },
+} as const;
+
+export const undeployResultSchema = {
+  type: 'object',
+  required: ['journeyType', 'version', 'changed', 'undeployedAt'],
+  properties: {
+    journeyType: { type: 'string' },
+    version: { type: 'string' },
+    changed: { type: 'boolean', description: 'False when it was undeployed already.' },
+    undeployedAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+const deploymentRecordProperties = {
+  journeyType: { type: 'string' },
+  version: { type: 'string' },
+  laneNo: { type: 'integer' },
+  contentHash: { type: ['string', 'null'], description: 'The bundle content hash; null when a node deployed it from sources at start.' },
+  irHash: { type: 'string' },
+  compatibility: { type: ['string', 'null'] },
+  deployedAt: { type: 'string', format: 'date-time' },
+  undeployedAt: { type: ['string', 'null'], format: 'date-time' },
+  hosts: { type: ['array', 'null'], items: { type: 'string' }, description: 'Live nodes hosting it; null when membership cannot be read.' },
+} as const;
+const deploymentRecordRequired = ['journeyType', 'version', 'laneNo', 'contentHash', 'irHash', 'compatibility', 'deployedAt', 'undeployedAt', 'hosts'] as const;
+
+export const deploymentHistorySchema = {
+  type: 'object',
+  required: ['journeyType', 'items'],
+  properties: {
+    journeyType: { type: 'string' },
+    items: { type: 'array', items: { type: 'object', required: deploymentRecordRequired, properties: deploymentRecordProperties } },
+  },
+} as const;
+
+export const drainReportSchema = {
+  type: 'object',
+  required: ['versions'],
+  properties: {
+    versions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: [...deploymentRecordRequired, 'deployed', 'instances', 'retirable'],
+        properties: {
+          ...deploymentRecordProperties,
+          deployed: { type: 'boolean' },
+          instances: {
+            type: 'object',
+            required: ['pending', 'active', 'failed'],
+            properties: { pending: { type: 'integer' }, active: { type: 'integer' }, failed: { type: 'integer' } },
+          },
+          retirable: { type: 'boolean', description: 'Deployed, no pending or active instance, and a newer version is deployed.' },
+        },
+      },
+    },
+  },
+} as const;
+
+export const deploymentsQuerySchema = {
+  type: 'object',
+  properties: {
+    instances: {
+      type: 'boolean',
+      description: 'Answer with the drain report: every version with its instances by lifecycle, hosts and whether it can be retired.',
+    },
+  },
+} as const;

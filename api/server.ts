@@ -6,6 +6,7 @@ import { JourneyError, type Logger } from '../common/index.js';
 import type { JourneyEngine } from '../engine/index.js';
 import { authenticationHook, createAuthenticator } from './auth.js';
 import { frameworkErrorHandler, installErrorHandling } from './errors.js';
+import { registerDeploymentRoutes } from './deployment-routes.js';
 import { registerEventRoutes } from './event-routes.js';
 import { installJsonParser } from './json-body.js';
 import { HttpMetrics } from './metrics.js';
@@ -103,6 +104,10 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
     }
     registerEventRoutes(api, engine, resolved);
     registerQueryRoutes(api, engine);
+    await api.register((deployments, _options, done) => {
+      registerDeploymentRoutes(deployments, engine, resolved);
+      done();
+    });
   });
   if (resolved.stopEngineOnClose) app.addHook('onClose', () => engine.stop());
   return app;

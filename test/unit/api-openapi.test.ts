@@ -50,6 +50,8 @@ describe('OpenAPI document', () => {
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
         '/deployments',
+        '/deployments/pfm/wallet',
+        '/deployments/pfm/wallet/{version}',
         '/health',
         '/journeys',
         '/journeys/pfm/wallet/{version}/events',
@@ -61,6 +63,8 @@ describe('OpenAPI document', () => {
       ].sort(),
     );
     expect(Object.keys(doc.paths['/journeys/{journeyId}/events']!).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/deployments']!).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(doc.paths['/deployments/pfm/wallet/{version}']!)).toEqual(['delete']);
     expect(doc.components.securitySchemes).toHaveProperty('bearer');
     expect(documentOf([walletJourney], 'dev').components.securitySchemes).toHaveProperty('devSender');
   });
