@@ -6,6 +6,20 @@ import { compileCommand } from './compile.js';
 import { graphCommand } from './graph.js';
 import { typesCommand } from './types.js';
 import { packCommand } from './pack.js';
+import { deployCommand } from './deploy.js';
+import { undeployCommand } from './undeploy.js';
+import { versionsCommand } from './versions.js';
 
 /** Every `journey` subcommand, in the order `journey --help` lists them. */
-export const commands: CliCommand[] = [serveCommand, gridCommand, checkCommand, compileCommand, graphCommand, typesCommand, packCommand];
+export const commands: CliCommand[] = [
+  serveCommand,
+  gridCommand,
+  checkCommand,
+  compileCommand,
+  graphCommand,
+  typesCommand,
+  packCommand,
+  deployCommand,
+  undeployCommand,
+  versionsCommand,
+];
