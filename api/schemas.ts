@@ -174,7 +174,7 @@ export const eventViewSchema = {
     type: { type: 'string' },
     payload: anyObject,
     context: anyObject,
-    origin: { type: 'string', enum: ['api', 'emitted', 'timer', 'backend'] },
+    origin: { type: 'string', enum: ['api', 'emitted', 'timer', 'backend', 'uplift'] },
     causedBy: { type: ['string', 'null'] },
     acceptedAt: { type: 'string', format: 'date-time' },
     status: { type: 'string', enum: ['pending', 'applied', 'rejected'] },
@@ -305,6 +305,14 @@ export const readinessSchema = {
         // Partitions of the store that nobody has owned for two lease TTLs (any of them: 503).
         unowned: { type: 'integer' },
         unownedPartitions: { type: 'array', items: { type: 'integer' } },
+      },
+    },
+    // The versions this node hosts, and deployed versions no live node hosts (their events wait).
+    versions: {
+      type: 'object',
+      properties: {
+        hosted: { type: 'array', items: { type: 'string' } },
+        withoutHost: { type: 'array', items: { type: 'string' } },
       },
     },
     nodeId: { type: 'string' },

@@ -13,6 +13,7 @@ import { HttpMetrics } from './metrics.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { resolveApiOptions, type ApiOptions, type ResolvedApiOptions } from './options.js';
 import { registerQueryRoutes } from './query-routes.js';
+import { registerUpliftRoutes } from './uplift-routes.js';
 
 /** Time a client has to send a whole request (headers and body), in milliseconds. */
 const REQUEST_RECEIVE_TIMEOUT_MS = 30_000;
@@ -104,6 +105,7 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
     }
     registerEventRoutes(api, engine, resolved);
     registerQueryRoutes(api, engine);
+    registerUpliftRoutes(api, engine);
     await api.register((deployments, _options, done) => {
       registerDeploymentRoutes(deployments, engine, resolved);
       done();

@@ -139,7 +139,14 @@ export class Floor {
     const grid = await connectGrid({ urls: [...options.seeds], keyPrefix: options.keyPrefix });
     const floor = new Floor(options, store, grid);
     try {
-      await store.withTransaction((tx) => ensurePartitions(tx.connection, options.partitions), { label: 'floor-partitions' });
+      await store.withTransaction(
+        (tx) =>
+          ensurePartitions(
+            tx.connection,
+            Array.from({ length: options.partitions }, (_, i) => i),
+          ),
+        { label: 'floor-partitions' },
+      );
       const all = Array.from({ length: options.partitions }, (_, i) => i);
       floor.leases = await store.withTransaction((tx) => acquirePartitions(tx.connection, floor.owner, all, 3_600_000), { label: 'floor-acquire' });
       floor.journeys = Array.from({ length: options.journeys }, (_, i) => {

@@ -26,8 +26,8 @@ export type { Migration, MigrationReport } from './migrations.js';
 export { splitSqlStatements } from './sql-split.js';
 export { ensureSearchColumns, searchColumnName, searchIndexName, validateSearchField } from './search-columns.js';
 export type { SearchColumnsReport, SearchFieldSpec } from './search-columns.js';
-export { listDeployments, loadDeployment, saveDeployment } from './deployment-records.js';
-export type { Deployment, DeploymentSummary, NewDeployment } from './deployment-records.js';
+export { listDeployments, loadDeployment, markUndeployed, saveDeployment } from './deployment-records.js';
+export type { Deployment, DeploymentSummary, NewDeployment, SavedDeployment } from './deployment-records.js';
 // The store's identity (namespace of its grid keys) and the partitions nobody owns (readiness).
 export { ensureClusterId } from './cluster-identity.js';
 export { unownedPartitions } from './partition-health.js';

@@ -54,6 +54,11 @@ export interface HandlingCommit {
   /** Whether to cancel scheduled timers that list this event type in `unless`. */
   cancelTimersOnEvent: boolean;
   calls: CallRequest[];
+  /**
+   * An uplift: the journey moves to this version and to this slot (its version's lane), with its
+   * pending events, scheduled timers and pending calls, in the same commit.
+   */
+  moveTo?: { version: string; slot: number };
 }
 
 export type CommitResult =
@@ -201,6 +206,20 @@ export async function commitHandlingBatch(conn: Connection, ownerNode: string, l
           ],
         ),
       );
+    }
+    if (commit.moveTo) {
+      // An uplift: the journey and everything still waiting for it move to the new version's slot.
+      const { version, slot } = commit.moveTo;
+      followUps.push(conn.query(`UPDATE journeys SET type_version = ?, partition_no = ? WHERE journey_id = ?`, [version, slot, commit.journeyId]));
+      followUps.push(
+        conn.query(`UPDATE events SET partition_no = ? WHERE journey_id = ? AND status = 'pending' AND event_id <> ?`, [
+          slot,
+          commit.journeyId,
+          commit.eventId,
+        ]),
+      );
+      followUps.push(conn.query(`UPDATE timers SET partition_no = ? WHERE journey_id = ? AND status = 'scheduled'`, [slot, commit.journeyId]));
+      followUps.push(conn.query(`UPDATE outbox SET partition_no = ? WHERE journey_id = ? AND status = 'pending'`, [slot, commit.journeyId]));
     }
     for (const call of commit.calls) {
       followUps.push(

@@ -20,6 +20,22 @@ export async function insertInitiatingEvent(
 }
 
 /**
+ * An event row whose slot is the journey row's, read under the lock this transaction holds on it
+ * (it bumped `accepted_seq` first): an uplift that moved the journey either committed before, and
+ * is seen, or waits for this transaction and then moves this event with the journey's others.
+ * The slot the caller passes (from a cache) is ignored; the parameter list stays that of INSERT_EVENT.
+ */
+const INSERT_EVENT_IN_JOURNEY_SLOT = `INSERT INTO events (event_id, journey_id, journey_seq, partition_no, event_type, payload, context,
+  origin, caused_by, idempotency_key, request_hash, accepted_at)
+  VALUES (?,?,?,COALESCE((SELECT j.partition_no FROM journeys j WHERE j.journey_id = ?), ?),?,?,?,?,?,?,?,NOW(6))`;
+
+/** {@link insertEventParams} with the journey id once more, for the slot's look-up. */
+function paramsInJourneySlot(journeyId: string, seq: number, partitionNo: number, event: NewEvent): unknown[] {
+  const params = insertEventParams(journeyId, seq, partitionNo, event);
+  return [...params.slice(0, 3), journeyId, ...params.slice(3)];
+}
+
+/**
  * Appends an event to an existing journey's inbox, assigning the next journey_seq under the
  * journey row's lock. Returns the seq, or null when the journey does not exist.
  */
@@ -27,7 +43,7 @@ export async function appendEvent(conn: Connection, journeyId: string, partition
   const bumped = ok(await conn.query(`UPDATE journeys SET accepted_seq = LAST_INSERT_ID(accepted_seq + 1) WHERE journey_id = ?`, [journeyId]));
   if (bumped.affectedRows !== 1) return null;
   const seq = toNumber(bumped.insertId);
-  await conn.query(INSERT_EVENT, insertEventParams(journeyId, seq, partitionNo, event));
+  await conn.query(INSERT_EVENT_IN_JOURNEY_SLOT, paramsInJourneySlot(journeyId, seq, partitionNo, event));
   return seq;
 }
 

@@ -4,8 +4,9 @@
 import { toNumber } from './journal-rows.js';
 import type { Connection, Row } from './journal-rows.js';
 
-export async function ensurePartitions(conn: Connection, count: number): Promise<void> {
-  const values = Array.from({ length: count }, (_, i) => i);
+export async function ensurePartitions(conn: Connection, slots: number[]): Promise<void> {
+  const values = [...new Set(slots)].sort((a, b) => a - b);
+  if (values.length === 0) return;
   await conn.batch(
     `INSERT IGNORE INTO partitions (partition_no, owner_node, epoch, lease_expires_at, updated_at) VALUES (?, NULL, 0, NULL, NOW(6))`,
     values.map((v) => [v]),

@@ -12,7 +12,7 @@ import type { OutboxCursor, PendingCall } from './journal-outbox.js';
 import type { HistoryRow, StoredOutcome } from './journal-reads.js';
 import type { JournalEvent, JourneyRow, NewEvent } from './journal-rows.js';
 import type { DueTimer } from './journal-timers.js';
-import type { NewDeployment } from './deployment-records.js';
+import type { Deployment, DeploymentSummary, NewDeployment, SavedDeployment } from './deployment-records.js';
 import type { SearchFieldSpec } from './search-columns.js';
 import type { StoreHealth } from './store-types.js';
 
@@ -54,12 +54,13 @@ export interface Journal {
   // --- partitions and leases ---
   /** Fixes the partition count at first use; returns the stored one. */
   ensurePartitionCount(count: number): Promise<number>;
-  ensurePartitions(count: number): Promise<void>;
+  /** Creates the lease rows of these slots (a hosted version's lane) where missing. */
+  ensurePartitions(slots: number[]): Promise<void>;
   acquirePartitions(ownerNode: string, partitions: number[], ttlMs: number): Promise<Map<number, number>>;
   renewPartitions(ownerNode: string, held: Map<number, number>, ttlMs: number): Promise<Map<number, number>>;
   releasePartition(ownerNode: string, partitionNo: number, epoch: number): Promise<void>;
-  /** Partitions nobody has owned for longer than `graceMs` (by the database's clock). */
-  unownedPartitions(partitionCount: number, graceMs: number): Promise<number[]>;
+  /** Of these slots, those nobody has owned for longer than `graceMs` (by the database's clock). */
+  unownedPartitions(slots: number[], graceMs: number): Promise<number[]>;
   /** The store's identity: the namespace of its grid keys. */
   ensureClusterId(): Promise<string>;
 
@@ -90,8 +91,15 @@ export interface Journal {
   searchJourneys(query: JourneySearch): Promise<JourneyRow[]>;
 
   // --- deployments ---
-  /** Records a journey version (immutable: the same name and version twice is a no-op). */
-  saveDeployment(deployment: NewDeployment): Promise<{ created: boolean }>;
+  /** Records a journey version and gives it a lane (immutable: the same name and version twice is a no-op). */
+  saveDeployment(deployment: NewDeployment): Promise<SavedDeployment>;
+  /** Every version ever deployed, undeployed ones too, without definitions. */
+  listDeployments(): Promise<DeploymentSummary[]>;
+  loadDeployment(name: string, version: string): Promise<Deployment | undefined>;
+  /** Marks a version undeployed; false when it was not deployed. */
+  markUndeployed(name: string, version: string): Promise<boolean>;
+  /** Journeys per type, version and lifecycle (of one type, or of all). */
+  countInstances(typeName?: string): Promise<Array<{ typeName: string; version: string; lifecycle: string; count: number }>>;
   /** Adds the indexed virtual columns a version's search fields need. */
   ensureSearchColumns(fields: readonly SearchFieldSpec[]): Promise<void>;
 

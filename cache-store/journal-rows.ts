@@ -21,9 +21,10 @@ export function str(value: unknown): string {
   throw new Error(`expected a text column, got ${typeof value}`);
 }
 
-import type { EventOrigin } from '../common/index.js';
+import type { RecordedEventOrigin } from '../common/index.js';
 
-export type { EventOrigin };
+/** Where an accepted event came from, as its row records it. */
+export type EventOrigin = RecordedEventOrigin;
 export type EventStatus = 'pending' | 'applied' | 'rejected';
 export type Lifecycle = 'pending' | 'active' | 'failed';
 

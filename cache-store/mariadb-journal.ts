@@ -3,7 +3,7 @@
  * or one read on a pooled connection. What escapes is a registry error (see journal-port.ts).
  */
 import type { PoolConnection } from 'mariadb';
-import { saveDeployment } from './deployment-records.js';
+import { listDeployments, loadDeployment, markUndeployed, saveDeployment } from './deployment-records.js';
 import { commitHandlingBatch } from './journal-handling.js';
 import { acceptBatch, appendEvent, eventExists, findByIdempotencyKey, insertInitiatingEvent } from './journal-intake.js';
 import type { IntakeEntry, IntakeResult } from './journal-intake.js';
@@ -60,11 +60,11 @@ export function openJournal(store: Store): Journal {
     pendingEventsOfPartitions: (partitions, options) => read('pendingEventsOfPartitions', (conn) => pendingEventsOfPartitions(conn, partitions, options)),
 
     ensurePartitionCount: (count) => transaction('partition-count', (conn) => ensurePartitionCount(conn, count)),
-    ensurePartitions: (count) => transaction('ensure-partitions', (conn) => ensurePartitions(conn, count)),
+    ensurePartitions: (slots) => transaction('ensure-partitions', (conn) => ensurePartitions(conn, slots)),
     acquirePartitions: (ownerNode, partitions, ttlMs) => transaction('acquire', (conn) => acquirePartitions(conn, ownerNode, partitions, ttlMs)),
     renewPartitions: (ownerNode, held, ttlMs) => transaction('renew', (conn) => renewPartitions(conn, ownerNode, held, ttlMs)),
     releasePartition: (ownerNode, partitionNo, epoch) => transaction('release', (conn) => releasePartition(conn, ownerNode, partitionNo, epoch)),
-    unownedPartitions: (partitionCount, graceMs) => unownedPartitions(store, partitionCount, graceMs),
+    unownedPartitions: (slots, graceMs) => unownedPartitions(store, slots, graceMs),
     ensureClusterId: () => ensureClusterId(store),
 
     dueTimers: (partitions, limit, atMs) => read('dueTimers', (conn) => dueTimers(conn, partitions, limit, atMs)),
@@ -100,6 +100,17 @@ export function openJournal(store: Store): Journal {
     searchJourneys: (query) => read('searchJourneys', (conn) => searchJourneys(conn, query)),
 
     saveDeployment: (deployment) => saveDeployment(store, deployment),
+    listDeployments: () => listDeployments(store),
+    loadDeployment: (name, version) => loadDeployment(store, name, version),
+    markUndeployed: (name, version) => markUndeployed(store, name, version),
+    countInstances: async (typeName) => {
+      const rows = await store.query<{ type_name: string; type_version: string; lifecycle: string; n: number | bigint }>(
+        `SELECT type_name, type_version, lifecycle, COUNT(*) AS n FROM journeys ${typeName === undefined ? '' : 'WHERE type_name = ?'}
+          GROUP BY type_name, type_version, lifecycle`,
+        typeName === undefined ? [] : [typeName],
+      );
+      return rows.map((r) => ({ typeName: r.type_name, version: r.type_version, lifecycle: r.lifecycle, count: Number(r.n) }));
+    },
     ensureSearchColumns: async (fields) => {
       await ensureSearchColumns(store, fields);
     },

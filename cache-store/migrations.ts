@@ -136,6 +136,7 @@ export async function runMigrations(
         continue;
       }
       const label = `${pad(migration.version)}_${migration.name}`;
+      if (migration.version === VERSION_LANES) await beforeVersionLanes(executor);
       for (const [index, statement] of migration.statements.entries()) {
         try {
           await executor.execute(statement);
@@ -161,6 +162,26 @@ export async function runMigrations(
     } catch {
       // The lock dies with the connection, which the caller closes anyway.
     }
+  }
+}
+
+/** 004 moves journeys to their version's slots: not expand-only (see the file). */
+const VERSION_LANES = 4;
+
+/**
+ * Nodes of a release before 004 place journeys by `hash % P` and fence on those partitions: while
+ * one holds a live lease, moving its journeys under it would let two nodes handle one journey.
+ */
+async function beforeVersionLanes(executor: SqlExecutor): Promise<void> {
+  const live = await executor.queryOne<{ n: number | bigint }>(
+    `SELECT COUNT(*) AS n FROM partitions p JOIN cluster_meta m ON m.meta_key = 'partition_count'
+      WHERE p.partition_no < CAST(m.meta_value AS UNSIGNED) AND p.owner_node IS NOT NULL AND p.lease_expires_at > NOW(6)`,
+  );
+  if (Number(live?.n ?? 0) > 0) {
+    throw migrationError(
+      'migration 004_version_lanes places journeys by version, and nodes of an older release still hold partition leases: stop every node of the older release, then start this one (this upgrade cannot roll)',
+      { details: { version: VERSION_LANES, liveLeases: Number(live?.n) } },
+    );
   }
 }
 

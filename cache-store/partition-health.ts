@@ -1,20 +1,21 @@
 import type { SqlExecutor } from './store-types.js';
 
 /**
- * The partitions nobody owns: no row at all (no worker ever started on the store), no owner for
+ * Of the given slots, the ones nobody owns: no row at all (no worker ever started on the store), no owner for
  * longer than `graceMs` (handed back and not taken), or a lease that expired more than `graceMs`
  * ago. A live cluster moves a partition well within two lease TTLs (the next owner takes it at
  * its next renewal tick), so past the grace its accepted events wait for nobody. The database
  * clock decides, as it does for the leases themselves.
  * @returns The partition numbers, ascending.
  */
-export async function unownedPartitions(sql: SqlExecutor, partitionCount: number, graceMs: number): Promise<number[]> {
+export async function unownedPartitions(sql: SqlExecutor, slots: number[], graceMs: number): Promise<number[]> {
+  if (slots.length === 0) return [];
   const graceMicros = Math.max(0, Math.round(graceMs * 1000));
   const rows = await sql.query<{ partition_no: number; stale: number | bigint | null }>(
     `SELECT partition_no,
             IF(owner_node IS NULL, updated_at, COALESCE(lease_expires_at, updated_at)) < NOW(6) - INTERVAL ? MICROSECOND AS stale
-       FROM partitions WHERE partition_no < ?`,
-    [graceMicros, partitionCount],
+       FROM partitions WHERE partition_no IN (?)`,
+    [graceMicros, slots],
   );
   const present = new Set<number>();
   const unowned: number[] = [];
@@ -23,7 +24,7 @@ export async function unownedPartitions(sql: SqlExecutor, partitionCount: number
     present.add(partitionNo);
     if (Number(row.stale) === 1) unowned.push(partitionNo);
   }
-  for (let partitionNo = 0; partitionNo < partitionCount; partitionNo++) {
+  for (const partitionNo of slots) {
     if (!present.has(partitionNo)) unowned.push(partitionNo);
   }
   return unowned.sort((a, b) => a - b);

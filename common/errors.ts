@@ -25,12 +25,20 @@ export const ERROR_CODES = {
   },
   JE_STORE_QUERY_FAILED: { httpStatus: 500, retryable: false, summary: 'A SQL statement failed for a reason other than a lost connection or a lock conflict.' },
   JE_DEPLOYMENT_CONFLICT: { httpStatus: 409, retryable: false, summary: 'That journey type version is already deployed with a different definition.' },
+  JE_DEPLOYMENT_LIMIT: {
+    httpStatus: 409,
+    retryable: false,
+    summary: 'No lane is left for another journey version (lanes times partitions must stay below 65536).',
+  },
   JE_DEPLOYMENT_INCOMPATIBLE: {
     httpStatus: 409,
     retryable: false,
     summary: 'The version breaks its compatibility mode against a deployed version of its type, or an uplift it declares does not hold.',
   },
   JE_DEPLOYMENT_IN_USE: { httpStatus: 409, retryable: false, summary: 'The version still has pending or active instances; it cannot be undeployed.' },
+  JE_UPLIFT_RUNNING: { httpStatus: 409, retryable: true, summary: 'An uplift of that journey type is running already.' },
+  JE_UPLIFT_INVALID: { httpStatus: 422, retryable: false, summary: 'The newer version cannot take instances of the older one (its uplift check fails).' },
+  JE_VERSION_NOT_HOSTED: { httpStatus: 503, retryable: true, summary: 'This node does not host the journey version; its events wait for a node that does.' },
   JE_SEARCH_FIELD_INVALID: { httpStatus: 400, retryable: false, summary: 'A search field has an invalid name, path or type.' },
   JE_SEARCH_FIELD_CONFLICT: { httpStatus: 409, retryable: false, summary: 'A search field of that name already exists with a different path or type.' },
   // runtime

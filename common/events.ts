@@ -7,5 +7,12 @@
 export const EVENT_ORIGINS = ['api', 'emitted', 'timer', 'backend'] as const;
 export type EventOrigin = (typeof EVENT_ORIGINS)[number];
 
+/**
+ * What the history records besides: an uplift (the journey moved to a newer version of its type,
+ * in its own turn). No bead ever sees one, so journey definitions know only {@link EVENT_ORIGINS}.
+ */
+export const RECORDED_EVENT_ORIGINS = [...EVENT_ORIGINS, 'uplift'] as const;
+export type RecordedEventOrigin = (typeof RECORDED_EVENT_ORIGINS)[number];
+
 /** Journey and event ids: ULIDs (26 characters of Crockford's base32). */
 export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;

@@ -1,6 +1,6 @@
 export { ERROR_CODES, JourneyError, ensureError, isJourneyError } from './errors.js';
-export { EVENT_ORIGINS, ID_PATTERN } from './events.js';
-export type { EventOrigin } from './events.js';
+export { EVENT_ORIGINS, ID_PATTERN, RECORDED_EVENT_ORIGINS } from './events.js';
+export type { EventOrigin, RecordedEventOrigin } from './events.js';
 export type { ErrorCode, JourneyErrorOptions } from './errors.js';
 export { CorrectedClock, systemClock, SimulatedClock } from './clock.js';
 export type { Clock, ClockSample } from './clock.js';

@@ -9,6 +9,18 @@ interface Entry {
   journey: CompiledJourney;
   validators: PayloadValidators;
   processors: ProcessorRegistry;
+  /** Its journeys live in this lane's slots. */
+  laneNo: number;
+  /** Whether this node handles its events (else it only accepts them, for the nodes that do). */
+  hosted: boolean;
+}
+
+/** How a version joins the registry. */
+export interface VersionEntry {
+  journey: CompiledJourney;
+  laneNo: number;
+  hosted: boolean;
+  processors?: ProcessorRegistry;
 }
 
 /** Orders versions numerically per dot-separated part: 1.10 after 1.9. */
@@ -26,22 +38,75 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-/** The journey versions this engine runs, with their payload validators compiled once. */
+/**
+ * The journey versions this node knows, with their payload validators compiled once: the ones it
+ * hosts (handles) and the ones it only accepts events for (deployed in the store, hosted elsewhere).
+ */
 export class DeploymentRegistry {
   private readonly byKey = new Map<string, Entry>();
 
-  constructor(journeys: CompiledJourney[], processors: Record<string, ProcessorRegistry> = {}) {
-    for (const journey of journeys) {
-      const key = `${journey.name}@${journey.version}`;
-      if (this.byKey.has(key)) throw new JourneyError('JE_CONFIG_INVALID', `journey ${journey.name} ${journey.version} is deployed twice`);
-      this.byKey.set(key, { journey, validators: createPayloadValidators(journey), processors: processors[key] ?? {} });
+  /** Unit tests: each journey hosted, in lanes 1, 2, … in the order given. */
+  constructor(journeys: CompiledJourney[] = [], processors: Record<string, ProcessorRegistry> = {}) {
+    journeys.forEach((journey, i) => this.add({ journey, laneNo: i + 1, hosted: true, processors: processors[`${journey.name}@${journey.version}`] ?? {} }));
+  }
+
+  /** Adds a version, or updates whether it is hosted; the same version twice with another lane is refused. */
+  add(version: VersionEntry): void {
+    const { journey } = version;
+    const key = `${journey.name}@${journey.version}`;
+    const known = this.byKey.get(key);
+    if (known) {
+      if (known.laneNo !== version.laneNo) throw new JourneyError('JE_CONFIG_INVALID', `journey ${journey.name} ${journey.version} is deployed twice`);
+      known.hosted ||= version.hosted;
+      if (version.processors) known.processors = version.processors;
+      return;
     }
+    this.byKey.set(key, {
+      journey,
+      validators: createPayloadValidators(journey),
+      processors: version.processors ?? {},
+      laneNo: version.laneNo,
+      hosted: version.hosted,
+    });
+  }
+
+  /** Forgets an undeployed version: no new events are accepted for it. */
+  remove(name: string, version: string): boolean {
+    return this.byKey.delete(`${name}@${version}`);
+  }
+
+  has(name: string, version: string): boolean {
+    return this.byKey.has(`${name}@${version}`);
   }
 
   list(): DeployedJourney[] {
     return [...this.byKey.values()]
-      .map(({ journey }) => ({ name: journey.name, version: journey.version, journey }))
+      .map(({ journey, laneNo, hosted }) => ({ name: journey.name, version: journey.version, journey, laneNo, hosted }))
       .sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version));
+  }
+
+  laneOf(name: string, version: string): number | undefined {
+    return this.byKey.get(`${name}@${version}`)?.laneNo;
+  }
+
+  /** The lanes of the versions this node hosts, ascending. */
+  hostedLanes(): number[] {
+    return [...this.byKey.values()]
+      .filter((e) => e.hosted)
+      .map((e) => e.laneNo)
+      .sort((a, b) => a - b);
+  }
+
+  /** `name@version` of a lane, if known. */
+  versionOfLane(laneNo: number): string | undefined {
+    for (const entry of this.byKey.values()) if (entry.laneNo === laneNo) return `${entry.journey.name}@${entry.journey.version}`;
+    return undefined;
+  }
+
+  /** The version, only if this node hosts it (handles its events). */
+  hosted(name: string, version: string): CompiledJourney | undefined {
+    const entry = this.byKey.get(`${name}@${version}`);
+    return entry?.hosted ? entry.journey : undefined;
   }
 
   find(name: string, version: string): CompiledJourney | undefined {

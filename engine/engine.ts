@@ -11,7 +11,7 @@ import type { ClockSyncOptions } from './clock-sync.js';
 import type { BackendRegistry, CallOptions } from './calls.js';
 import { DeploymentAdmin } from './deployment-admin.js';
 import { DeploymentRegistry } from './deployment-registry.js';
-import { ID_PATTERN } from './ids.js';
+import { ID_PATTERN, maxLane, slotsOfLane } from './ids.js';
 import { InlineForwarder } from './forwarding.js';
 import { Intake } from './intake.js';
 import { EngineMetrics } from './metrics.js';
@@ -19,6 +19,9 @@ import { applyChanges, hasChanges } from './outcome-changes.js';
 import { DEFAULT_OUTCOME_HUB_LIMITS, OutcomeHub } from './outcomes.js';
 import type { OutcomeHubLimits } from './outcomes.js';
 import { StoreHealthTracker } from './store-health.js';
+import { UpliftRunner } from './uplift-runner.js';
+import { createLocalRunLocks } from '../grid/index.js';
+import type { RunLocks } from '../grid/index.js';
 import type { GridPort, InlineEvent, JournalPort, NodeMessage } from './ports.js';
 import type {
   AcceptRequest,
@@ -42,9 +45,24 @@ export interface EngineOptions {
   journal: JournalPort;
   /** The Redis grid; null runs a single node without one (embedded use, tests). */
   grid: GridPort | null;
+  /** The versions this node carries: deployed to the store at start, and hosted by its worker. */
   journeys: CompiledJourney[];
   /** Action processors per `name@version`. */
   processors?: Record<string, ProcessorRegistry>;
+  /**
+   * Which versions the worker hosts: `carried` (only `journeys`; a version image) or `all` (also
+   * every version deployed to the store later, whose processors, if any, come in its bundle).
+   * @defaultValue `carried`
+   */
+  hostVersions?: 'carried' | 'all';
+  /** The bundles of carried versions (`name@version` → its content hash and JSON), deployed with them. */
+  carriedBundles?: Record<string, { contentHash: string; bundle: string; compatibility?: string }>;
+  /** Loads the processors of a bundle deployed to the store (a `hostVersions: 'all'` node needs it for versions with processors). */
+  loadBundleProcessors?: (bundleJson: string) => Promise<ProcessorRegistry>;
+  /** One uplift run per journey type across the cluster (an efficiency lock). @defaultValue a lock within this process */
+  runLocks?: RunLocks;
+  /** How often the node re-reads the store's deployments (hot deploys and undeploys). @defaultValue 2000 */
+  deploymentPollMs?: number;
   /** Fixed for the life of the store. @defaultValue 64 */
   partitionCount?: number;
   /** Whether this node handles events (false: an API-only node that only accepts). @defaultValue true */
@@ -136,7 +154,6 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   await clockSync?.sync();
   const clock: Clock = options.clock ?? corrected ?? systemClock;
   const outcomes = new OutcomeHub({ ...DEFAULT_OUTCOME_HUB_LIMITS, ...options.outcomeHub });
-  const deployments = new DeploymentRegistry(options.journeys, options.processors);
   const requestedPartitions = options.partitionCount ?? 64;
   if (!Number.isInteger(requestedPartitions) || requestedPartitions < 1 || requestedPartitions > 4096) {
     throw new JourneyError('JE_CONFIG_INVALID', 'PARTITIONS must be an integer from 1 to 4096', { details: { setting: 'PARTITIONS' } });
@@ -146,12 +163,57 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     logger.warn({ requested: requestedPartitions, stored: partitionCount }, 'the store was created with another partition count; using the stored one');
   }
 
-  // Versions are immutable: the store refuses a changed definition under an existing version.
-  for (const { journey } of deployments.list()) {
+  // Versions are immutable: the store refuses a changed definition under an existing version,
+  // and gives each version its lane (the slots its journeys live in).
+  const hosting = options.worker ?? true;
+  const hostAll = hosting && options.hostVersions === 'all';
+  const deployments = new DeploymentRegistry();
+  for (const journey of options.journeys) {
     const ir = JSON.stringify(journey);
-    await journal.saveDeployment({ name: journey.name, version: journey.version, ir, irHash: createHash('sha256').update(ir).digest('hex') });
+    const { laneNo } = await journal.saveDeployment({
+      name: journey.name,
+      version: journey.version,
+      ir,
+      irHash: createHash('sha256').update(ir).digest('hex'),
+      maxLane: maxLane(partitionCount),
+      ...options.carriedBundles?.[`${journey.name}@${journey.version}`],
+    });
     await journal.ensureSearchColumns(journey.searchFields);
+    deployments.add({ journey, laneNo, hosted: hosting, processors: options.processors?.[`${journey.name}@${journey.version}`] ?? {} });
   }
+  const carried = new Set(options.journeys.map((j) => `${j.name}@${j.version}`));
+  /**
+   * Learns from the store the versions deployed elsewhere (hot deploys, other nodes' images): it
+   * accepts their events for their hosts, and hosts them too when told to host all. Undeployed
+   * versions are forgotten: no new events are accepted for them.
+   */
+  const refreshDeployments = async (): Promise<void> => {
+    for (const summary of await journal.listDeployments()) {
+      const key = `${summary.name}@${summary.version}`;
+      if (summary.undeployedAt !== null) {
+        if (deployments.remove(summary.name, summary.version)) logger.info({ version: key }, 'version undeployed; no longer accepting its events');
+        continue;
+      }
+      if (deployments.has(summary.name, summary.version)) continue;
+      const deployment = await journal.loadDeployment(summary.name, summary.version);
+      if (!deployment) continue;
+      const journey = JSON.parse(deployment.ir) as CompiledJourney;
+      let processors: ProcessorRegistry = {};
+      let hosted = hostAll && !carried.has(key);
+      if (hosted && journey.processors.length > 0) {
+        if (deployment.bundle && options.loadBundleProcessors) {
+          processors = await options.loadBundleProcessors(deployment.bundle);
+        } else {
+          hosted = false;
+          logger.warn({ version: key }, 'version has processors but no bundle in the store: accepting its events, hosting it is left to nodes that carry it');
+        }
+      }
+      await journal.ensureSearchColumns(journey.searchFields);
+      deployments.add({ journey, laneNo: summary.laneNo, hosted, processors });
+      logger.info({ version: key, laneNo: summary.laneNo, hosted }, 'version learned from the store');
+    }
+  };
+  await refreshDeployments();
 
   // The grid is shared by whatever stores point at it: bind it to this store's identity before
   // anything (membership, owners, inboxes, hot state) is read or written there.
@@ -196,7 +258,22 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       logger,
       metrics,
       outcomes,
-      journeys: (name, version) => deployments.find(name, version),
+      journeys: (name, version) => deployments.hosted(name, version),
+      hostedLanes: () => deployments.hostedLanes(),
+      knownVersion: (name, version) => {
+        const journey = deployments.find(name, version);
+        const laneNo = deployments.laneOf(name, version);
+        return journey && laneNo !== undefined ? { journey, laneNo } : undefined;
+      },
+      onJourneyMoved: (journeyId, slot) => {
+        // The new owner's sweep would find them too; this saves it the wait.
+        journal
+          .pendingEventsOfJourney(journeyId, 0, 100)
+          .then((events) => {
+            for (const event of events) route({ ...event, partitionNo: slot });
+          })
+          .catch(() => undefined);
+      },
       processors: (name, version) => deployments.processors(name, version),
       onCallsCommitted: (committed) => {
         calls?.dispatch(committed).catch((error: unknown) => logger.warn({ err: ensureError(error) }, 'call not queued; the outbox sweep retries'));
@@ -242,6 +319,17 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     route,
     handleInline,
     ...(worker ? { handlesPartition: (partitionNo: number) => worker?.active(partitionNo) ?? false } : {}),
+  });
+
+  const uplifts = new UpliftRunner({
+    journal,
+    deployments,
+    locks: options.runLocks ?? createLocalRunLocks(),
+    acceptUplift: (input) => intake.acceptUplift(input),
+    awaitOutcome: (eventId, timeoutMs) => engine.awaitOutcome(eventId, timeoutMs),
+    searchColumn: searchColumnName,
+    nowMs: () => clock.nowMs(),
+    logger,
   });
 
   const background: Array<Promise<void>> = [];
@@ -355,6 +443,34 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     return data;
   };
 
+  /**
+   * The live nodes and the lanes each hosts (this node's own lanes without a grid), also kept as
+   * the `je_version_hosts` gauge; null when the grid cannot be read.
+   */
+  const currentMembership = async (): Promise<Array<{ id: string; lanes: number[] }> | null> => {
+    const nodeTtlMs = options.workerOptions?.nodeTtlMs ?? options.workerOptions?.leaseTtlMs ?? DEFAULT_WORKER_OPTIONS.leaseTtlMs;
+    let members: Array<{ id: string; lanes: number[] }> | null;
+    if (!grid) members = worker ? [{ id: ownerId, lanes: deployments.hostedLanes() }] : [];
+    else members = await grid.members(nodeTtlMs).catch(() => null);
+    if (members) {
+      for (const version of deployments.list()) {
+        metrics.versionHosts.set({ version: `${version.name}@${version.version}` }, members.filter((m) => m.lanes.includes(version.laneNo)).length);
+      }
+    }
+    return members;
+  };
+
+  background.push(
+    (async () => {
+      const pollMs = options.deploymentPollMs ?? 2_000;
+      while (!stopped) {
+        await new Promise((r) => setTimeout(r, pollMs));
+        if (stopped) break;
+        await refreshDeployments().catch((error: unknown) => logger.warn({ err: ensureError(error) }, 'could not read the deployments; retrying'));
+      }
+    })(),
+  );
+
   const admin = new DeploymentAdmin({ journal, partitionCount, refresh: refreshDeployments, membership: currentMembership, logger });
 
   const engine: JourneyEngine = {
@@ -440,18 +556,26 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       return deployments.resolve(journeyType, version);
     },
     async readiness(): Promise<Readiness> {
+      const membership = await currentMembership();
+      // Slots that must have an owner: those of versions some live node hosts. A version nobody
+      // hosts does not make a node unready: its events are accepted and wait for a host.
+      const hostedSomewhere = membership ? new Set(membership.flatMap((m) => m.lanes)) : new Set(deployments.hostedLanes());
+      const watchedSlots = [...hostedSomewhere]
+        .filter((lane) => deployments.versionOfLane(lane) !== undefined)
+        .flatMap((lane) => slotsOfLane(lane, partitionCount));
       const [storeHealth, gridHealth, unowned] = await Promise.all([
         storeTracker.health(() => options.journal.health()),
         grid ? grid.health().catch((error: unknown) => ({ up: false, nodes: 0, error: ensureError(error).message })) : Promise.resolve(null),
         // Every node asks, API-only ones too: a node can hold its own share while the store has
         // partitions nobody holds (a node of another store took their place in membership, say).
         // (Not while the store is known down: it would wait out the pool's acquire timeout.)
-        storeTracker.up ? journal.unownedPartitions(partitionCount, unownedGraceMs).catch(() => null) : Promise.resolve(null),
+        storeTracker.up ? journal.unownedPartitions(watchedSlots, unownedGraceMs).catch(() => null) : Promise.resolve(null),
       ]);
       const owned = worker?.ownedPartitions.length ?? 0;
       const gridView: Readiness['grid'] = gridHealth
         ? { up: gridHealth.up, mode: grid?.mode ?? 'none', nodes: gridHealth.nodes, ...(gridHealth.error ? { error: gridHealth.error } : {}) }
         : { up: true, mode: 'none', nodes: 0 };
+      const versions = deployments.list();
       return {
         // Without the grid a node still accepts and handles through MariaDB (wake-ups wait for
         // sweeps, forwards fall back to local accepts) and keeps its leases: degraded, not out.
@@ -459,7 +583,19 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
         degraded: !gridView.up,
         grid: gridView,
         store: { up: storeHealth.ok, ...(storeHealth.error ? { error: storeHealth.error } : {}) },
-        partitions: { total: partitionCount, owned, ...(unowned ? { unowned: unowned.length, unownedPartitions: unowned.slice(0, 100) } : {}) },
+        partitions: {
+          total: watchedSlots.length,
+          owned,
+          ...(unowned ? { unowned: unowned.length, unownedPartitions: unowned.slice(0, 100) } : {}),
+        },
+        ...(membership
+          ? {
+              versions: {
+                hosted: versions.filter((v) => v.hosted).map((v) => `${v.name}@${v.version}`),
+                withoutHost: versions.filter((v) => !hostedSomewhere.has(v.laneNo)).map((v) => `${v.name}@${v.version}`),
+              },
+            }
+          : {}),
         nodeId,
       };
     },
@@ -472,6 +608,12 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       metrics.outcomesKept.set({ measure: 'count' }, kept.count);
       metrics.outcomesKept.set({ measure: 'bytes' }, kept.bytes);
       return metrics.registry.metrics();
+    },
+    startUplift(request) {
+      return uplifts.start(request);
+    },
+    upliftRun(runId) {
+      return uplifts.get(runId);
     },
     async stop() {
       if (stopped) return;

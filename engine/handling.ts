@@ -19,6 +19,8 @@ export interface JourneyState {
   handledSeq: number;
   /** Lower bound of accepted events; more may exist. */
   acceptedSeq: number;
+  /** The slot the journey lives in (its version's lane); an uplift moves it. Absent in older hot copies. */
+  slot?: number;
 }
 
 export interface HandlingInput {
@@ -27,7 +29,7 @@ export interface HandlingInput {
   state: JourneyState;
   event: JournalEvent;
   /** The journey's compiled version; undefined when this node does not host it. */
-  journey: CompiledJourney | undefined;
+  journey: CompiledJourney;
   processors: ProcessorRegistry;
   nowMs: number;
   /** Inline handling: the event itself, accepted by the same commit. */
@@ -47,17 +49,11 @@ export interface HandlingDecision {
 
 export function decideHandling(input: HandlingInput): HandlingDecision {
   const { state, event, journey, nowMs } = input;
-  const evaluation = journey
-    ? evaluate(
-        journey,
-        { data: state.data, event: { type: event.type, payload: event.payload as JsonObject }, context: event.context as unknown as EventContext, nowMs },
-        input.processors,
-      )
-    : {
-        outcome: 'rejected' as const,
-        code: 'NO_MATCHING_BEAD' as const,
-        message: `journey version ${state.typeName} ${state.version} is not deployed on this node`,
-      };
+  const evaluation = evaluate(
+    journey,
+    { data: state.data, event: { type: event.type, payload: event.payload as JsonObject }, context: event.context as unknown as EventContext, nowMs },
+    input.processors,
+  );
   const applied = evaluation.outcome === 'applied';
   const data = evaluation.outcome === 'applied' ? evaluation.data : state.data;
   let lifecycle: Lifecycle = state.lifecycle;
@@ -65,20 +61,18 @@ export function decideHandling(input: HandlingInput): HandlingDecision {
 
   const emitted = evaluation.outcome === 'applied' ? evaluation.emitted : [];
   // Emitted events this journey itself handles are appended to its inbox by the same commit.
-  const feedback: NewEvent[] = journey
-    ? emitted
-        .filter((e) => journey.events[e.type]?.handled)
-        .map((e) => ({
-          eventId: newId(),
-          type: e.type,
-          payloadJson: JSON.stringify(e.payload),
-          contextJson: JSON.stringify({ ...(event.context as object), origin: 'emitted' }),
-          origin: 'emitted' as const,
-          causedBy: event.eventId,
-          idempotencyKey: null,
-          requestHash: null,
-        }))
-    : [];
+  const feedback: NewEvent[] = emitted
+    .filter((e) => journey.events[e.type]?.handled)
+    .map((e) => ({
+      eventId: newId(),
+      type: e.type,
+      payloadJson: JSON.stringify(e.payload),
+      contextJson: JSON.stringify({ ...(event.context as object), origin: 'emitted' }),
+      origin: 'emitted' as const,
+      causedBy: event.eventId,
+      idempotencyKey: null,
+      requestHash: null,
+    }));
   const effects: Effect[] = evaluation.outcome === 'applied' ? evaluation.effects : [];
   const outcome: EventOutcome = {
     eventId: event.eventId,
@@ -129,7 +123,7 @@ export function decideHandling(input: HandlingInput): HandlingDecision {
     ),
     timersToCancel: effects.flatMap((effect) => (effect.kind === 'cancelTimer' ? [effect.timer] : [])),
     // Only an event that happened (applied) cancels timers waiting for it; a refused one did not.
-    cancelTimersOnEvent: applied && journey !== undefined && journey.timers.some((t) => t.unless.includes(event.type)),
+    cancelTimersOnEvent: applied && journey.timers.some((t) => t.unless.includes(event.type)),
     calls: effects.flatMap((effect) =>
       effect.kind === 'call'
         ? [

@@ -36,6 +36,29 @@ export function partitionOf(journeyId: string, partitionCount: number): number {
 }
 
 /**
+ * Slots: each deployed version has a lane, and its journeys live in the lane's `partitionCount`
+ * slots, `lane * partitionCount + partitionOf(id)`. A node leases only the slots of the versions it
+ * hosts, so an event is handled only where its version is. Lanes start at 1 (slots below
+ * `partitionCount` belong to none) and fit the store's slot column (below 65536).
+ */
+export function slotOf(laneNo: number, journeyId: string, partitionCount: number): number {
+  return laneNo * partitionCount + partitionOf(journeyId, partitionCount);
+}
+
+export function laneOfSlot(slot: number, partitionCount: number): number {
+  return Math.floor(slot / partitionCount);
+}
+
+export function slotsOfLane(laneNo: number, partitionCount: number): number[] {
+  return Array.from({ length: partitionCount }, (_, p) => laneNo * partitionCount + p);
+}
+
+/** The highest lane whose slots fit the store's slot column. */
+export function maxLane(partitionCount: number): number {
+  return Math.floor(65_536 / partitionCount) - 1;
+}
+
+/**
  * Rendezvous (highest random weight) hashing: the node that owns a partition given the live
  * nodes. Adding or removing a node moves only the partitions it wins or held.
  */

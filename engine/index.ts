@@ -4,7 +4,7 @@ export type { EngineOptions } from './engine.js';
 export { callQueuePrefix, startEngineNode } from './node.js';
 export type { EngineNode, EngineNodeOptions } from './node.js';
 export { compareVersions } from './deployment-registry.js';
-export { ID_PATTERN, newId, partitionOf, rendezvousOwner } from './ids.js';
+export { ID_PATTERN, maxLane, newId, partitionOf, rendezvousOwner, slotOf, slotsOfLane } from './ids.js';
 export { DEFAULT_WORKER_OPTIONS } from './journey-worker.js';
 export type { WorkerOptions } from './journey-worker.js';
 export type { GridPort, InlineEvent, JournalPort, NodeMessage } from './ports.js';
@@ -31,3 +31,5 @@ export type {
 } from './types.js';
 export { DEFAULT_CALL_OPTIONS } from './calls.js';
 export type { BackendHandler, BackendRegistry, CallOptions } from './calls.js';
+export { UPLIFT_EVENT_TYPE } from './uplift-handling.js';
+export type { UpliftRequest, UpliftRun } from './uplift-runner.js';

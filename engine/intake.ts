@@ -11,11 +11,12 @@ import { SYSTEM_CONTEXTS } from '../dsl/index.js';
 import type { CompiledJourney, JsonObject } from '../dsl/index.js';
 import { Batcher } from './batcher.js';
 import { BoundedMap } from './bounded-map.js';
-import { ID_PATTERN, newId, partitionOf } from './ids.js';
+import { ID_PATTERN, newId, slotOf } from './ids.js';
 import type { EngineMetrics } from './metrics.js';
 import type { InlineEvent, JournalPort } from './ports.js';
 import type { AcceptRequest, AcceptResult } from './types.js';
 import type { DeploymentRegistry } from './deployment-registry.js';
+import { UPLIFT_EVENT_TYPE } from './uplift-handling.js';
 
 export interface IntakeDependencies {
   journal: JournalPort;
@@ -160,12 +161,16 @@ function notFound(journeyId: string): JourneyError {
 
 const MAX_IDEMPOTENCY_KEY = 200;
 
-/** A journey's type, version and partition: fixed for its life, so cached without checks. */
+/** A journey's type, version and slot as last read: an uplift changes the version and the slot. */
 interface JourneyType {
   typeName: string;
   version: string;
   partitionNo: number;
+  readAtMs: number;
 }
+
+/** How long a journey's version is taken from the cache: an uplift shows within this. */
+const JOURNEY_TYPE_TTL_MS = 5_000;
 
 function isAmbiguousCommit(error: unknown): boolean {
   return isJourneyError(error, 'JE_STORE_COMMIT_UNKNOWN');
@@ -217,7 +222,7 @@ export class Intake {
           details: { eventType: event.type, initiating: initiatingEvents(journey) },
         });
       }
-      ({ journeyId, partitionNo } = this.placeNewJourney());
+      ({ journeyId, partitionNo } = this.placeNewJourney(journey));
     } else {
       journeyId = request.journeyId;
       if (typeof journeyId !== 'string' || !ID_PATTERN.test(journeyId)) {
@@ -265,7 +270,8 @@ export class Intake {
       const create = request.kind === 'initiate' ? { create: { typeName: journey.name, typeVersion: journey.version } } : {};
       const inlineSeq = await this.deps.handleInline({ journeyId, partitionNo, newEvent, payload: event.payload, context: contextWithOrigin, ...create });
       if (inlineSeq !== null) {
-        if (request.kind === 'initiate') this.journeyTypes.set(journeyId, { typeName: journey.name, version: journey.version, partitionNo });
+        if (request.kind === 'initiate')
+          this.journeyTypes.set(journeyId, { typeName: journey.name, version: journey.version, partitionNo, readAtMs: performance.now() });
         this.deps.metrics.accepted.inc({ origin: 'api' });
         this.deps.logger.debug({ journeyId, eventId, seq: inlineSeq, type: event.type }, 'event accepted and handled inline');
         return { journeyId, eventId, journeySeq: inlineSeq, journeyType: journey.name, version: journey.version, duplicate: false };
@@ -290,7 +296,8 @@ export class Intake {
       if (!landed) throw error;
       journeySeq = landed.journeySeq;
     }
-    if (request.kind === 'initiate') this.journeyTypes.set(journeyId, { typeName: journey.name, version: journey.version, partitionNo });
+    if (request.kind === 'initiate')
+      this.journeyTypes.set(journeyId, { typeName: journey.name, version: journey.version, partitionNo, readAtMs: performance.now() });
     this.deps.metrics.accepted.inc({ origin: 'api' });
     this.deps.logger.debug({ journeyId, eventId, seq: journeySeq, type: event.type }, 'event accepted');
     try {
@@ -310,6 +317,64 @@ export class Intake {
       this.deps.logger.warn({ err: ensureError(error), eventId }, 'wake-up failed; the sweep will deliver the event');
     }
     return { journeyId, eventId, journeySeq, journeyType: journey.name, version: journey.version, duplicate: false };
+  }
+
+  /**
+   * Accepts an uplift of a journey to `to` into its inbox, behind whatever waits there, so it is
+   * handled in the journey's own turn. Idempotent by `idempotencyKey`: a resumed uplift run asks
+   * again and gets the first event back (`duplicate`).
+   */
+  async acceptUplift(input: {
+    journeyId: string;
+    from: string;
+    to: string;
+    idempotencyKey: string;
+  }): Promise<{ eventId: string; journeySeq: number; duplicate: boolean }> {
+    const known = await this.journeyType(input.journeyId, true);
+    this.deps.store?.admit();
+    const eventId = newId();
+    const payload = { from: input.from, to: input.to };
+    const context = { sender: 'system:uplift', roles: ['system'], trustLevel: 3, channel: 'uplift', origin: 'uplift' };
+    const newEvent: NewEvent = {
+      eventId,
+      type: UPLIFT_EVENT_TYPE,
+      payloadJson: JSON.stringify(payload),
+      contextJson: JSON.stringify(context),
+      origin: 'uplift',
+      causedBy: null,
+      idempotencyKey: input.idempotencyKey,
+      requestHash: null,
+    };
+    let accepted: IntakeResult;
+    try {
+      accepted = await this.deps.journal.acceptOne({
+        kind: 'target',
+        journeyId: input.journeyId,
+        typeName: known.typeName,
+        typeVersion: known.version,
+        partitionNo: known.partitionNo,
+        event: newEvent,
+      });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const first = await this.deps.journal.findByIdempotencyKey(input.idempotencyKey);
+      if (!first) throw error;
+      return { eventId: first.eventId, journeySeq: first.journeySeq, duplicate: true };
+    }
+    if (accepted.status !== 'accepted') throw notFound(input.journeyId);
+    this.deps.metrics.accepted.inc({ origin: 'uplift' });
+    this.deps.route({
+      eventId,
+      journeyId: input.journeyId,
+      journeySeq: accepted.journeySeq,
+      partitionNo: known.partitionNo,
+      type: UPLIFT_EVENT_TYPE,
+      payload,
+      context,
+      origin: 'uplift',
+      causedBy: null,
+    });
+    return { eventId, journeySeq: accepted.journeySeq, duplicate: false };
   }
 
   /**
@@ -375,17 +440,20 @@ export class Intake {
   }
 
   /**
-   * A new journey's id, and so its partition. Where this node's worker can take it, the id is
-   * drawn until it falls in a partition the worker holds (a few draws: the share is about one
-   * node's), so the initiating event is handled inline; elsewhere any id does.
+   * A new journey's id, and so its slot in its version's lane. Where this node's worker hosts
+   * the version, the id is drawn until it falls in a slot the worker holds (a few draws: the
+   * share is about one host's), so the initiating event is handled inline; elsewhere any id does.
    */
-  private placeNewJourney(): { journeyId: string; partitionNo: number } {
+  private placeNewJourney(journey: CompiledJourney): { journeyId: string; partitionNo: number } {
+    const { deployments, partitionCount } = this.deps;
+    const laneNo = deployments.laneOf(journey.name, journey.version);
+    if (laneNo === undefined) throw new JourneyError('JE_JOURNEY_TYPE_UNKNOWN', `journey ${journey.name} ${journey.version} is not deployed`);
     let journeyId = newId();
-    let partitionNo = partitionOf(journeyId, this.deps.partitionCount);
-    const local = this.deps.handlesPartition;
+    let partitionNo = slotOf(laneNo, journeyId, partitionCount);
+    const local = deployments.hosted(journey.name, journey.version) ? this.deps.handlesPartition : undefined;
     for (let draw = 1; local && draw < 64 && !local(partitionNo); draw++) {
       journeyId = newId();
-      partitionNo = partitionOf(journeyId, this.deps.partitionCount);
+      partitionNo = slotOf(laneNo, journeyId, partitionCount);
     }
     return { journeyId, partitionNo };
   }
@@ -413,13 +481,17 @@ export class Intake {
     };
   }
 
-  private async journeyType(journeyId: string): Promise<JourneyType> {
+  /**
+   * A journey's type, version and slot, from a cache kept a few seconds (an uplift changes the
+   * version and the slot; the slot is only a routing hint, the store takes the journey row's).
+   */
+  private async journeyType(journeyId: string, fresh = false): Promise<JourneyType> {
     const cached = this.journeyTypes.get(journeyId);
-    if (cached) return cached;
+    if (cached && !fresh && performance.now() - cached.readAtMs < JOURNEY_TYPE_TTL_MS) return cached;
     this.deps.store?.admit();
     const row = await this.deps.journal.loadJourney(journeyId);
     if (!row) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
-    const value = { typeName: row.typeName, version: row.typeVersion, partitionNo: row.partitionNo };
+    const value = { typeName: row.typeName, version: row.typeVersion, partitionNo: row.partitionNo, readAtMs: performance.now() };
     this.journeyTypes.set(journeyId, value);
     return value;
   }

@@ -16,6 +16,7 @@ import { TimerFiring } from './timer-firing.js';
 import type { MemberResult } from './group-commit.js';
 import { PartitionLeases } from './partition-leases.js';
 import { decideHandling, oversizedStatement, refusalOf } from './handling.js';
+import { decideUplift } from './uplift-handling.js';
 import type { JourneyState } from './handling.js';
 import type { EngineMetrics } from './metrics.js';
 import type { OutcomeHub } from './outcomes.js';
@@ -88,7 +89,14 @@ interface Dependencies {
   logger: Logger;
   metrics: EngineMetrics;
   outcomes: OutcomeHub;
+  /** The versions this node hosts (undefined for any other: their events wait for a host). */
   journeys: (name: string, version: string) => CompiledJourney | undefined;
+  /** The lanes of the versions this node hosts now. */
+  hostedLanes: () => number[];
+  /** Any version this node knows (hosted or not) and its lane: the target of an uplift. */
+  knownVersion: (name: string, version: string) => { journey: CompiledJourney; laneNo: number } | undefined;
+  /** An uplift moved a journey to another slot: its waiting events go to that slot's owner. */
+  onJourneyMoved: (journeyId: string, slot: number) => void;
   processors: (name: string, version: string) => ProcessorRegistry;
   /** Called after back-end calls were committed (the outbox rows exist): dispatch them. */
   onCallsCommitted: (calls: Array<Omit<PendingCall, 'attempts'>>) => void;
@@ -133,6 +141,7 @@ export class JourneyWorker {
       clock: deps.clock,
       metrics: deps.metrics,
       log: this.log,
+      hostedLanes: () => deps.hostedLanes(),
       isBusy: (partitionNo) => this.partitionBusy(partitionNo),
       onLost: (partitionNo) => this.dropPartitionWork(partitionNo),
       onAcquired: (partitions) => this.recover(partitions),
@@ -177,7 +186,6 @@ export class JourneyWorker {
 
   async start(): Promise<void> {
     this.running = true;
-    await this.deps.journal.ensurePartitions(this.options.partitionCount);
     await this.leases.heartbeat();
     await this.leases.rebalance();
     // Leases live in MariaDB and are renewed on their own schedule, on a path that never waits
@@ -312,7 +320,15 @@ export class JourneyWorker {
     let actor = this.actors.get(accepted.journeyId);
     if (create && !actor) {
       // A journey its initiating event creates: nothing of it exists anywhere yet.
-      const fresh: JourneyState = { typeName: create.typeName, version: create.typeVersion, lifecycle: 'pending', data: null, handledSeq: 0, acceptedSeq: 0 };
+      const fresh: JourneyState = {
+        typeName: create.typeName,
+        version: create.typeVersion,
+        lifecycle: 'pending',
+        data: null,
+        handledSeq: 0,
+        acceptedSeq: 0,
+        slot: accepted.partitionNo,
+      };
       actor = { journeyId: accepted.journeyId, partitionNo: accepted.partitionNo, state: fresh, pending: new Map(), busy: false, lastActiveMs: 0 };
       this.actors.set(accepted.journeyId, actor);
     } else if (create) {
@@ -375,6 +391,13 @@ export class JourneyWorker {
           // The journey row is not visible yet or never existed: drop what we hold; sweeps retry.
           this.dropPending(actor, Number.POSITIVE_INFINITY);
           return;
+        }
+        if (actor.state.slot !== undefined && actor.state.slot !== actor.partitionNo) {
+          // The journey lives in another slot than the one this mailbox was opened for (an uplift
+          // moved it, or a wake-up named its old slot): follow it. If this node does not hold
+          // that slot, the loop ends and the mailbox is dropped; its owner handles the events.
+          actor.partitionNo = actor.state.slot;
+          continue;
         }
         this.dropPending(actor, actor.state.handledSeq);
         let next = actor.pending.get(actor.state.handledSeq + 1);
@@ -447,7 +470,25 @@ export class JourneyWorker {
       data: row.data as JsonObject | null,
       handledSeq: row.handledSeq,
       acceptedSeq: row.acceptedSeq,
+      slot: row.partitionNo,
     };
+  }
+
+  /** An uplift event: the target version as this node knows it (hosted or not) and its slot. */
+  private decideUplift(actor: Actor, state: JourneyState, event: JournalEvent, nowMs: number) {
+    const to = (event.payload as { to?: unknown }).to;
+    const target = typeof to === 'string' ? this.deps.knownVersion(state.typeName, to) : undefined;
+    const { partitionCount } = this.options;
+    return decideUplift({
+      journeyId: actor.journeyId,
+      partitionNo: actor.partitionNo,
+      state,
+      event,
+      target: target?.journey,
+      // The same place in the new lane: the slot's offset is the journey id's hash.
+      targetSlot: target ? target.laneNo * partitionCount + (actor.partitionNo % partitionCount) : undefined,
+      nowMs,
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -459,18 +500,28 @@ export class JourneyWorker {
     const nowMs = this.deps.clock.nowMs();
     // Built only when something is logged: a child logger per event costs on the hot path.
     const log = (): Logger => this.log.child({ journeyId: actor.journeyId, eventId: event.eventId, seq: event.journeySeq });
-    if (!journey) log().error('journey version not deployed; rejecting event');
-    let decision = decideHandling({
-      journeyId: actor.journeyId,
-      partitionNo: actor.partitionNo,
-      state,
-      event,
-      journey,
-      processors: this.deps.processors(state.typeName, state.version),
-      nowMs,
-      ...(acceptInline ? { accept: acceptInline } : {}),
-      ...(create ? { create } : {}),
-    });
+    if (!journey) {
+      // Placement gives a node only the slots of versions it hosts, so this is a journey whose
+      // version and slot disagree (or a version undeployed under it). Never reject what was
+      // acknowledged: the event stays pending and is retried, for a host to handle.
+      throw new JourneyError('JE_VERSION_NOT_HOSTED', `journey version ${state.typeName} ${state.version} is not hosted on this node`, {
+        details: { journeyType: state.typeName, version: state.version, slot: actor.partitionNo },
+      });
+    }
+    let decision =
+      event.origin === 'uplift'
+        ? this.decideUplift(actor, state, event, nowMs)
+        : decideHandling({
+            journeyId: actor.journeyId,
+            partitionNo: actor.partitionNo,
+            state,
+            event,
+            journey,
+            processors: this.deps.processors(state.typeName, state.version),
+            nowMs,
+            ...(acceptInline ? { accept: acceptInline } : {}),
+            ...(create ? { create } : {}),
+          });
     const oversized = this.deps.maxStatementBytes === undefined ? null : oversizedStatement(decision.commit, this.deps.maxStatementBytes);
     let result: MemberResult = oversized ? { status: 'refused', error: oversized } : await this.commit(decision.commit);
     if (result.status === 'refused') {
@@ -508,6 +559,11 @@ export class JourneyWorker {
     if (state.handledSeq > state.acceptedSeq) state.acceptedSeq = state.handledSeq;
     state.data = decision.data;
     state.lifecycle = decision.lifecycle;
+    const moved = commit.moveTo;
+    if (moved) {
+      state.version = moved.version;
+      state.slot = moved.slot;
+    }
     if (actor.pending.delete(event.journeySeq)) this.depth -= 1;
     this.updateGauges();
     this.deps.metrics.handled.inc({ outcome: outcome.outcome });
@@ -537,6 +593,14 @@ export class JourneyWorker {
         causedBy: event.eventId,
       });
     });
+    if (moved) {
+      // The journey now lives in another lane's slot, whose owner handles what waits for it.
+      this.depth -= actor.pending.size;
+      actor.pending.clear();
+      actor.partitionNo = moved.slot;
+      this.log.info({ journeyId: actor.journeyId, version: moved.version, slot: moved.slot }, 'journey uplifted');
+      this.deps.onJourneyMoved(actor.journeyId, moved.slot);
+    }
     if (commit.calls.length > 0) {
       this.deps.onCallsCommitted(
         commit.calls.map((call) => ({

@@ -63,6 +63,12 @@ export class EngineMetrics {
   readonly mailboxDepth = new Gauge({ name: 'je_mailbox_depth', help: "Events waiting in this node's journey mailboxes", registers: [this.registry] });
   readonly actors = new Gauge({ name: 'je_journeys_in_memory', help: 'Journeys held in memory on this node', registers: [this.registry] });
   readonly partitionsOwned = new Gauge({ name: 'je_partitions_owned', help: 'Partitions whose lease this node holds', registers: [this.registry] });
+  readonly versionHosts = new Gauge({
+    name: 'je_version_hosts',
+    help: 'Live nodes hosting each deployed journey version, as this node last read membership (0: its events wait for a host)',
+    labelNames: ['version'],
+    registers: [this.registry],
+  });
   readonly foreignMembers = new Gauge({
     name: 'je_grid_foreign_members',
     help: 'Membership entries of another cluster id seen (and ignored) at the last heartbeat',

@@ -7,8 +7,8 @@
  */
 import { openJournal } from '../cache-store/index.js';
 import type { Store } from '../cache-store/index.js';
-import { createGridServices } from '../grid/index.js';
-import type { Grid, GridServices } from '../grid/index.js';
+import { createGridServices, createRunLocks } from '../grid/index.js';
+import type { Grid, GridServices, RunLocks } from '../grid/index.js';
 import type { CallOptions } from './calls.js';
 import { createEngine } from './engine.js';
 import type { EngineOptions } from './engine.js';
@@ -40,8 +40,10 @@ export async function startEngineNode(options: EngineNodeOptions): Promise<Engin
   const journal = openJournal(store);
   let services: GridServices<NodeMessage> | null = null;
   let callQueue: EngineOptions['callQueue'];
+  let runLocks: RunLocks | undefined;
   if (grid) {
     services = createGridServices<NodeMessage>(grid.connection, await grid.connection.duplicate({ blocking: true }));
+    runLocks = createRunLocks(grid.connection, await journal.ensureClusterId());
     if (calls !== false) {
       // One hash tag: every key of the queue on one cluster slot (BullMQ's multi-key scripts).
       // The store's id in it too: two stores on one grid and prefix never take each other's calls.
@@ -56,7 +58,7 @@ export async function startEngineNode(options: EngineNodeOptions): Promise<Engin
   }
   let engine: JourneyEngine;
   try {
-    engine = await createEngine({ ...engineOptions, journal, grid: services, ...(callQueue ? { callQueue } : {}) });
+    engine = await createEngine({ ...engineOptions, journal, grid: services, ...(callQueue ? { callQueue } : {}), ...(runLocks ? { runLocks } : {}) });
   } catch (error) {
     await services?.close();
     throw error;

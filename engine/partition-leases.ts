@@ -5,7 +5,8 @@
  */
 import type { Clock, Logger } from '../common/index.js';
 import { ensureError } from '../common/index.js';
-import { rendezvousOwner } from './ids.js';
+import type { GridMember } from '../grid/index.js';
+import { rendezvousOwner, slotsOfLane } from './ids.js';
 import type { EngineMetrics } from './metrics.js';
 import type { GridPort, JournalPort } from './ports.js';
 
@@ -17,6 +18,8 @@ export interface PartitionLeasesContext {
   clock: Clock;
   metrics: EngineMetrics;
   log: Logger;
+  /** The lanes of the versions this node hosts now (hot deploys add, undeploys remove). */
+  hostedLanes(): number[];
   /** Whether an event of the partition is being handled (it commits before the partition goes). */
   isBusy(partitionNo: number): boolean;
   /** The partition is gone (lost, fenced or handed over): its work must stop at once. */
@@ -30,7 +33,9 @@ export class PartitionLeases {
   private readonly leases = new Map<number, number>();
   /** Partitions being handed to another node: no new work starts; in-flight events finish. */
   private readonly draining = new Set<number>();
-  private liveNodes: string[] = [];
+  private liveNodes: GridMember[] = [];
+  /** Lanes whose lease rows exist (created once per lane, when this node first hosts it). */
+  private readonly ensuredLanes = new Set<number>();
   /** When the last heartbeat succeeded (monotonic ms); null before the first. */
   private membershipAtMs: number | null = null;
   /** The heartbeat is failing (logged once per outage, not per tick). */
@@ -91,7 +96,7 @@ export class PartitionLeases {
     const { grid } = this.context;
     if (!grid) return;
     try {
-      this.liveNodes = await grid.heartbeat(this.context.options.ownerId, this.context.options.nodeTtlMs);
+      this.liveNodes = await grid.heartbeat(this.context.options.ownerId, this.context.options.nodeTtlMs, this.context.hostedLanes());
       this.membershipAtMs = this.context.clock.monotonicMs();
       if (this.heartbeatFailing) {
         this.heartbeatFailing = false;
@@ -131,10 +136,21 @@ export class PartitionLeases {
   async rebalance(): Promise<void> {
     const { grid } = this.context;
     const fresh = this.membershipFresh();
-    const members = this.liveNodes.includes(this.context.options.ownerId) ? this.liveNodes : [...this.liveNodes, this.context.options.ownerId];
+    const { ownerId, partitionCount } = this.context.options;
+    const lanes = this.context.hostedLanes();
+    const newLanes = lanes.filter((lane) => !this.ensuredLanes.has(lane));
+    if (newLanes.length > 0) {
+      await this.context.journal.ensurePartitions(newLanes.flatMap((lane) => slotsOfLane(lane, partitionCount)));
+      for (const lane of newLanes) this.ensuredLanes.add(lane);
+    }
+    // Each version's slots go to the live nodes that host it, by rendezvous hashing among them.
+    const others = this.liveNodes.filter((m) => m.id !== ownerId);
     const desired = new Set<number>();
-    for (let p = 0; p < this.context.options.partitionCount; p++) {
-      if (rendezvousOwner(p, members) === this.context.options.ownerId) desired.add(p);
+    for (const lane of lanes) {
+      const hosts = [ownerId, ...others.filter((m) => m.lanes.includes(lane)).map((m) => m.id)];
+      for (const slot of slotsOfLane(lane, partitionCount)) {
+        if (rendezvousOwner(slot, hosts) === ownerId) desired.add(slot);
+      }
     }
 
     this.desiredCount = desired.size;
@@ -160,7 +176,7 @@ export class PartitionLeases {
 
     // Without fresh membership, take only what nobody holds (a crashed node's partitions, once
     // their leases expired): acquisition never takes a live lease, so this cannot churn.
-    const candidates = fresh ? [...desired] : Array.from({ length: this.context.options.partitionCount }, (_, p) => p);
+    const candidates = fresh ? [...desired] : lanes.flatMap((lane) => slotsOfLane(lane, partitionCount));
     const wanted = candidates.filter((p) => !this.leases.has(p));
     if (wanted.length > 0) {
       const taken = await this.context.journal.acquirePartitions(this.context.options.ownerId, wanted, this.context.options.leaseTtlMs);

@@ -1,4 +1,5 @@
 import type { Journal, JournalEvent, NewEvent } from '../cache-store/index.js';
+import type { GridMember } from '../grid/index.js';
 import type { EventOutcome } from './types.js';
 
 /**
@@ -43,8 +44,10 @@ export interface GridPort {
    * the membership entries of another cluster id, which are left out of the member list.
    */
   bindCluster(clusterId: string, hooks?: { onForeignMembers?(entries: string[]): void }): void;
-  /** Records this node as alive and returns every node seen alive within `ttlMs`. */
-  heartbeat(nodeId: string, ttlMs: number): Promise<string[]>;
+  /** Records this node alive, hosting `lanes` (journey versions); returns every node seen alive within `ttlMs`, with its lanes. */
+  heartbeat(nodeId: string, ttlMs: number, lanes?: number[]): Promise<GridMember[]>;
+  /** The nodes seen alive within `ttlMs`, with their lanes, without recording this one. */
+  members(ttlMs: number): Promise<GridMember[]>;
   leave(nodeId: string): Promise<void>;
   setOwners(owners: Map<number, string | null>): Promise<void>;
   owners(): Promise<Map<number, string>>;

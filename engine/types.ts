@@ -1,5 +1,6 @@
 import type { CompatibilityMode, CompiledJourney, EmittedEvent, EventContext, JsonObject, RejectionCode } from '../dsl/index.js';
-import type { EventOrigin } from '../common/index.js';
+import type { RecordedEventOrigin } from '../common/index.js';
+import type { UpliftRequest, UpliftRun } from './uplift-runner.js';
 
 /** An event as a sender submits it: the request body of the public API. */
 export interface IncomingEvent {
@@ -43,13 +44,20 @@ export interface AcceptResult {
   duplicate: boolean;
 }
 
+/**
+ * Why an uplift event did not move its journey: its data does not fit the new version
+ * (`UPLIFT_FAILED`), it is on the target already (`UPLIFT_NOT_NEEDED`) or on another version
+ * than the uplift's source (`UPLIFT_STALE`), or the target is not deployed (`UPLIFT_TARGET_UNKNOWN`).
+ */
+export type UpliftRejectionCode = 'UPLIFT_FAILED' | 'UPLIFT_NOT_NEEDED' | 'UPLIFT_STALE' | 'UPLIFT_TARGET_UNKNOWN';
+
 /** The committed result of handling one event. */
 export interface EventOutcome {
   eventId: string;
   journeyId: string;
   outcome: 'applied' | 'rejected';
   /** `STORE_REFUSED`: the evaluated outcome could never be stored (too large, a value out of range). */
-  rejection?: { code: RejectionCode | 'STORE_REFUSED'; message: string; rule?: string; beadId?: string };
+  rejection?: { code: RejectionCode | 'STORE_REFUSED' | UpliftRejectionCode; message: string; rule?: string; beadId?: string };
   beadId?: string;
   /** The journey's handled-event count after this event (its `seq`). */
   seq: number;
@@ -84,7 +92,7 @@ export interface EventView {
   type: string;
   payload: JsonObject;
   context: EventContext;
-  origin: EventOrigin;
+  origin: RecordedEventOrigin;
   causedBy: string | null;
   acceptedAt: string;
   status: 'pending' | 'applied' | 'rejected';
@@ -115,6 +123,10 @@ export interface DeployedJourney {
   name: string;
   version: string;
   journey: CompiledJourney;
+  /** Its journeys live in this lane's slots. */
+  laneNo: number;
+  /** Whether this node handles its events (else it accepts them for the nodes that do). */
+  hosted: boolean;
 }
 
 export interface Readiness {
@@ -129,6 +141,12 @@ export interface Readiness {
    * first 100. Both absent when the store could not be read.
    */
   partitions: { total: number; owned: number; unowned?: number; unownedPartitions?: number[] };
+  /**
+   * `hosted`: the versions this node handles (`name@version`). `withoutHost`: deployed versions
+   * no live node hosts; their events are accepted and wait, so they do not make a node unready.
+   * Absent while membership cannot be read (no grid answer).
+   */
+  versions?: { hosted: string[]; withoutHost: string[] };
   nodeId: string;
 }
 
@@ -227,6 +245,15 @@ export interface JourneyEngine {
   deploymentHistory(journeyType: string): Promise<DeploymentRecord[]>;
   /** Every version of every type with its instances by lifecycle and whether it can be retired. */
   drainReport(): Promise<DrainReportEntry[]>;
+  /**
+   * Starts an uplift run of a type's instances from one version to a newer one (see
+   * uplift-runner.ts); it goes on in the background. Refused: `JE_BAD_REQUEST`,
+   * `JE_JOURNEY_TYPE_UNKNOWN`, `JE_UPLIFT_INVALID` (the newer version cannot take the older's
+   * instances), `JE_UPLIFT_RUNNING` (one run per type at a time).
+   */
+  startUplift(request: UpliftRequest): Promise<UpliftRun>;
+  /** A run started on this node, as far as it got; undefined when unknown. */
+  upliftRun(runId: string): UpliftRun | undefined;
   /** Prometheus text exposition of the engine's metrics. */
   metricsText(): Promise<string>;
   stop(): Promise<void>;

@@ -16,7 +16,9 @@ export { masterOfSlot, parseClusterNodes, parseInfo, replicasOf } from './redis-
 export type { ClusterNodeEntry } from './redis-replies.js';
 // --- the engine's use of the grid: membership, owners, inboxes, hot state ---
 export { createGridServices } from './services.js';
-export type { ClusterBindingHooks, GridServices } from './services.js';
+export type { ClusterBindingHooks, GridMember, GridServices } from './services.js';
+export { createLocalRunLocks, createRunLocks } from './run-locks.js';
+export type { RunLock, RunLocks } from './run-locks.js';
 // --- the local supervisor: redis-server processes for a laptop and the tests (grid/local/) ---
 export { LocalCluster, openLocalCluster, startLocalCluster } from './local/cluster.js';
 export type { SlotOwner } from './local/cluster.js';

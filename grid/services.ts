@@ -22,6 +22,12 @@ export interface ClusterBindingHooks {
   onForeignMembers?(entries: string[]): void;
 }
 
+/** A live node and the lanes (journey versions) it hosts. */
+export interface GridMember {
+  id: string;
+  lanes: number[];
+}
+
 /**
  * An engine node's use of the grid: membership, partition owners, inboxes and hot state.
  * Messages are JSON; the engine defines their shape.
@@ -34,7 +40,10 @@ export interface GridServices<Message> {
    * no-op, to another id a `JE_CONFIG_INVALID`.
    */
   bindCluster(clusterId: string, hooks?: ClusterBindingHooks): void;
-  heartbeat(nodeId: string, ttlMs: number): Promise<string[]>;
+  /** Records this node alive, hosting `lanes`; returns every node seen alive within `ttlMs`, with its lanes. */
+  heartbeat(nodeId: string, ttlMs: number, lanes?: number[]): Promise<GridMember[]>;
+  /** The nodes seen alive within `ttlMs`, with their lanes, without recording this one. */
+  members(ttlMs: number): Promise<GridMember[]>;
   leave(nodeId: string): Promise<void>;
   setOwners(owners: Map<number, string | null>): Promise<void>;
   owners(): Promise<Map<number, string>>;
@@ -76,6 +85,37 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   };
 
+  /**
+   * Membership at `now`: live entries of this cluster with the lanes each hosts. A writer (a
+   * heartbeat) also prunes entries dead for three TTLs, and their lanes.
+   */
+  const readMembers = async (now: number, ttlMs: number, prune: boolean): Promise<GridMember[]> => {
+    const { keys, clusterId, hooks } = bound();
+    const nodesKey = keys.grid('nodes');
+    const hostsKey = keys.grid('hosts');
+    if (prune) {
+      const dead = await client().zrangebyscore(nodesKey, '-inf', now - ttlMs * 3);
+      if (dead.length > 0) {
+        await client().zremrangebyscore(nodesKey, '-inf', now - ttlMs * 3);
+        await client().hdel(hostsKey, ...dead);
+      }
+    }
+    const entries = await client().zrangebyscore(nodesKey, now - ttlMs, '+inf');
+    const hosts = entries.length > 0 ? await client().hmget(hostsKey, ...entries) : [];
+    const own = `${clusterId}/`;
+    const live: GridMember[] = [];
+    const foreign: string[] = [];
+    entries.forEach((entry, i) => {
+      if (!entry.startsWith(own) || entry.length <= own.length) {
+        foreign.push(entry);
+        return;
+      }
+      live.push({ id: entry.slice(own.length), lanes: parseLanes(hosts[i] ?? null) });
+    });
+    hooks.onForeignMembers?.(foreign);
+    return live;
+  };
+
   const services: GridServices<Message> = {
     mode: grid.mode,
     bindCluster(clusterId, hooks = {}) {
@@ -91,26 +131,21 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
       }
       binding = { clusterId, keys: grid.keys.forCluster(clusterId), hooks };
     },
-    async heartbeat(nodeId, ttlMs) {
-      const { keys, clusterId, hooks } = bound();
-      const nodesKey = keys.grid('nodes');
+    async heartbeat(nodeId, ttlMs, lanes = []) {
+      const { keys } = bound();
       // Redis's clock, not ours: nodes with skewed clocks still agree on who is alive.
       const now = await serverTimeMs();
-      await client().zadd(nodesKey, now, memberOf(nodeId));
-      await client().zremrangebyscore(nodesKey, '-inf', now - ttlMs * 3);
-      const entries = await client().zrangebyscore(nodesKey, now - ttlMs, '+inf');
-      const own = `${clusterId}/`;
-      const live: string[] = [];
-      const foreign: string[] = [];
-      for (const entry of entries) {
-        if (entry.startsWith(own) && entry.length > own.length) live.push(entry.slice(own.length));
-        else foreign.push(entry);
-      }
-      hooks.onForeignMembers?.(foreign);
-      return live;
+      await client().zadd(keys.grid('nodes'), now, memberOf(nodeId));
+      await client().hset(keys.grid('hosts'), memberOf(nodeId), JSON.stringify(lanes));
+      return readMembers(now, ttlMs, true);
+    },
+    async members(ttlMs) {
+      return readMembers(await serverTimeMs(), ttlMs, false);
     },
     async leave(nodeId) {
-      await client().zrem(bound().keys.grid('nodes'), memberOf(nodeId));
+      const { keys } = bound();
+      await client().zrem(keys.grid('nodes'), memberOf(nodeId));
+      await client().hdel(keys.grid('hosts'), memberOf(nodeId));
     },
     async setOwners(owners) {
       const set: string[] = [];
@@ -165,6 +200,17 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
   return withTimeouts(services, grid.callTimeoutMs);
 }
 
+/** A member's lanes as it wrote them; none when missing or unreadable (it hosts nothing we know of). */
+function parseLanes(text: string | null): number[] {
+  if (text === null) return [];
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) ? parsed.filter((lane): lane is number => Number.isInteger(lane) && lane > 0) : [];
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Bounds every call that reaches Redis by a timer of its own (`Grid.callTimeoutMs`): a frozen
  * or failing grid costs a caller that long at most, never the lease schedule or a request's
@@ -177,7 +223,8 @@ function withTimeouts<Message>(services: GridServices<Message>, timeoutMs: numbe
   let reading: Promise<Message[]> | null = null;
   return {
     ...services,
-    heartbeat: (nodeId, ttlMs) => withGridTimeout(services.heartbeat(nodeId, ttlMs), timeoutMs, 'heartbeat'),
+    heartbeat: (nodeId, ttlMs, lanes) => withGridTimeout(services.heartbeat(nodeId, ttlMs, lanes), timeoutMs, 'heartbeat'),
+    members: (ttlMs) => withGridTimeout(services.members(ttlMs), timeoutMs, 'members'),
     leave: (nodeId) => withGridTimeout(services.leave(nodeId), timeoutMs, 'leave'),
     setOwners: (owners) => withGridTimeout(services.setOwners(owners), timeoutMs, 'set owners'),
     owners: () => withGridTimeout(services.owners(), timeoutMs, 'owners'),

@@ -36,6 +36,8 @@ function deploymentsOnly(deployed: DeployedJourney[]): JourneyEngine {
     undeploy: unused,
     deploymentHistory: unused,
     drainReport: unused,
+    startUplift: unused,
+    upliftRun: unused,
     metricsText: unused,
     stop: () => Promise.resolve(),
   };
@@ -57,7 +59,7 @@ if (compiled.diagnostics.some((d) => d.severity === 'error')) {
   console.error(`the example journeys do not compile:\n${formatDiagnostics(compiled.diagnostics)}`);
   process.exit(1);
 }
-const engine = deploymentsOnly(compiled.journeys.map((journey) => ({ name: journey.name, version: journey.version, journey })));
+const engine = deploymentsOnly(compiled.journeys.map((journey, i) => ({ name: journey.name, version: journey.version, journey, laneNo: i + 1, hosted: true })));
 const modes: Record<string, ApiOptions> = {
   dev: { auth: { mode: 'dev' } },
   // A placeholder secret: only the document's security scheme depends on the mode.

@@ -319,7 +319,7 @@ describe('HTTP API over a real engine', () => {
       expect((await call('GET', '/health')).json).toEqual({ status: 'ok', nodeId: 'api-test' });
       const ready = await call('GET', '/ready');
       expect(ready.status).toBe(200);
-      expect(ready.json).toMatchObject({ ready: true, store: { up: true }, grid: { up: true }, partitions: { total: 8 } });
+      expect(ready.json).toMatchObject({ ready: true, store: { up: true }, grid: { up: true }, partitions: { total: 16 }, versions: { withoutHost: [] } });
       const metrics = await call('GET', '/metrics');
       expect(metrics.text).toContain('je_events_accepted_total');
       expect(metrics.text).toMatch(/je_http_requests_total\{method="POST",route="\/journeys\/:journeyId\/events",status="200"\} \d+/);

@@ -140,19 +140,28 @@ describe('ensureSearchColumns', () => {
 });
 
 describe('deployments', () => {
+  const MAX_LANE = 1023;
   const ir = (n: number): string => JSON.stringify({ name: 'wallet', beads: [n] });
   const hash = (text: string): string => createHash('sha256').update(text).digest('hex');
 
   it('saves a version once; the same hash again is a no-op', async () => {
-    expect(await saveDeployment(store, { name: 'wallet', version: '1', ir: ir(1), irHash: hash(ir(1)) })).toEqual({ created: true });
-    expect(await saveDeployment(store, { name: 'wallet', version: '1', ir: ir(1), irHash: hash(ir(1)) })).toEqual({ created: false });
+    expect(await saveDeployment(store, { name: 'wallet', version: '1', ir: ir(1), irHash: hash(ir(1)), maxLane: MAX_LANE })).toEqual({
+      created: true,
+      laneNo: 1,
+    });
+    expect(await saveDeployment(store, { name: 'wallet', version: '1', ir: ir(1), irHash: hash(ir(1)), maxLane: MAX_LANE })).toEqual({
+      created: false,
+      laneNo: 1,
+    });
     const loaded = await loadDeployment(store, 'wallet', '1');
     expect(loaded).toMatchObject({ name: 'wallet', version: '1', ir: ir(1), irHash: hash(ir(1)) });
     expect(loaded?.deployedAt).toBeInstanceOf(Date);
   });
 
   it('refuses a changed definition under an existing version (JE_DEPLOYMENT_CONFLICT, 409)', async () => {
-    const err: unknown = await saveDeployment(store, { name: 'wallet', version: '1', ir: ir(2), irHash: hash(ir(2)) }).catch((e: unknown) => e);
+    const err: unknown = await saveDeployment(store, { name: 'wallet', version: '1', ir: ir(2), irHash: hash(ir(2)), maxLane: MAX_LANE }).catch(
+      (e: unknown) => e,
+    );
     expect(isJourneyError(err, 'JE_DEPLOYMENT_CONFLICT')).toBe(true);
     expect(isJourneyError(err) && err.httpStatus).toBe(409);
     expect((await loadDeployment(store, 'wallet', '1'))?.ir).toBe(ir(1));
@@ -160,13 +169,13 @@ describe('deployments', () => {
 
   it('concurrent saves of the same version: one creates, the rest are no-ops', async () => {
     const results = await Promise.all(
-      [store, other, store, other].map((s) => saveDeployment(s, { name: 'loan', version: '3', ir: ir(3), irHash: hash(ir(3)) })),
+      [store, other, store, other].map((s) => saveDeployment(s, { name: 'loan', version: '3', ir: ir(3), irHash: hash(ir(3)), maxLane: MAX_LANE })),
     );
     expect(results.filter((r) => r.created)).toHaveLength(1);
   });
 
   it('lists versions without definitions; unknown versions load as undefined; bad input is refused', async () => {
-    await saveDeployment(store, { name: 'wallet', version: '2', ir: ir(2), irHash: hash(ir(2)) });
+    await saveDeployment(store, { name: 'wallet', version: '2', ir: ir(2), irHash: hash(ir(2)), maxLane: MAX_LANE });
     const list = await listDeployments(store);
     expect(list.map((d) => `${d.name}@${d.version}`)).toEqual(['loan@3', 'wallet@1', 'wallet@2']);
     expect(list[0]).not.toHaveProperty('ir');
@@ -177,7 +186,7 @@ describe('deployments', () => {
       { name: '', version: '4', ir: ir(4), irHash: hash(ir(4)) },
       { name: 'wallet', version: 'v'.repeat(33), ir: ir(4), irHash: hash(ir(4)) },
     ]) {
-      const err: unknown = await saveDeployment(store, bad).catch((e: unknown) => e);
+      const err: unknown = await saveDeployment(store, { ...bad, maxLane: MAX_LANE }).catch((e: unknown) => e);
       expect(isJourneyError(err, 'JE_BAD_REQUEST'), JSON.stringify(bad).slice(0, 60)).toBe(true);
     }
   });

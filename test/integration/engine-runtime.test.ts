@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquirePartitions, commitHandlingBatch, ensureClusterId, ensurePartitions, insertInitiatingEvent, openStore } from '../../cache-store/index.js';
 import type { HandlingCommit, NewEvent, Store } from '../../cache-store/index.js';
 import { isJourneyError, silentLogger } from '../../common/index.js';
-import { partitionOf } from '../../engine/index.js';
+import { partitionOf, slotOf } from '../../engine/index.js';
 import type { AcceptResult, JourneyEngine, NodeMessage } from '../../engine/index.js';
 import { createGridServices } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
@@ -148,9 +148,10 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
       context: walletContext('inline'),
     });
     expect(await a.awaitOutcome(open.eventId, 10_000)).toMatchObject({ outcome: 'applied' });
-    const owner = await store.queryOne<{ owner_node: string }>(`SELECT owner_node FROM partitions WHERE partition_no = ?`, [
-      partitionOf(open.journeyId, PARTITIONS),
-    ]);
+    const owner = await store.queryOne<{ owner_node: string }>(
+      `SELECT p.owner_node FROM partitions p JOIN journeys j ON j.partition_no = p.partition_no WHERE j.journey_id = ?`,
+      [open.journeyId],
+    );
     const [ownerEngine, otherEngine] = owner?.owner_node.startsWith('node-a:') ? [a, b] : [b, a];
 
     // At the owner, with the journey idle: one commit, so the outcome is there when the ack is.
@@ -375,7 +376,11 @@ describe('exactly-once runtime (Redis Cluster + MariaDB)', () => {
   it('fences a commit from a node whose partition lease was taken over', async () => {
     const store = stores[0] as Store;
     const journeyId = '01J00000000000000000000000';
-    const partitionNo = partitionOf(journeyId, PARTITIONS);
+    // The slot the journey would have in the wallet version's lane.
+    const lane = Number(
+      (await store.queryOne<{ lane_no: number }>(`SELECT lane_no FROM deployments WHERE type_name = 'pfm/wallet' AND type_version = '1.0'`))?.lane_no,
+    );
+    const partitionNo = slotOf(lane, journeyId, PARTITIONS);
     // A stale owner believes it holds the partition at epoch 1; another node took it over since.
     const taken = await store.withTransaction(
       async (tx) => {
@@ -585,7 +590,7 @@ describe('group commit (the journal, without an engine)', () => {
     store = await openStore({ url: database.url, logger: silentLogger() });
     epochs = await store.withTransaction(
       async (tx) => {
-        await ensurePartitions(tx.connection, 4);
+        await ensurePartitions(tx.connection, [0, 1, 2, 3]);
         return acquirePartitions(tx.connection, OWNER, [0, 1, 2, 3], 60_000);
       },
       { label: 'test-acquire' },
@@ -772,7 +777,9 @@ describe('forwarding to the owner for inline handling', () => {
     });
     expect(await api.awaitOutcome(open.eventId, 5_000)).not.toBeNull();
     const store = (nodes[0] as TestEngine).store;
-    const partitionNo = partitionOf(open.journeyId, 8);
+    const partitionNo = Number(
+      (await store.queryOne<{ partition_no: number }>(`SELECT partition_no FROM journeys WHERE journey_id = ?`, [open.journeyId]))?.partition_no,
+    );
     const ownerId = (await store.queryOne<{ owner_node: string }>(`SELECT owner_node FROM partitions WHERE partition_no = ?`, [partitionNo]))?.owner_node ?? '';
     const grid = (nodes[1] as TestEngine).grid;
     const blocking = await grid.duplicate({ blocking: true });

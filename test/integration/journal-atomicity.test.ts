@@ -46,7 +46,7 @@ function connect(): Promise<Connection> {
 beforeAll(async () => {
   db = await createTestDatabase();
   store = await openStore({ url: db.url, logger: silentLogger(), poolSize: 4 });
-  await store.withTransaction((tx) => ensurePartitions(tx.connection, PARTITIONS), { label: 'setup' });
+  await store.withTransaction((tx) => ensurePartitions(tx.connection, [...Array(PARTITIONS).keys()]), { label: 'setup' });
   leases = await store.withTransaction((tx) => acquirePartitions(tx.connection, OWNER, [...Array(PARTITIONS).keys()], 600_000), { label: 'setup' });
   const ballast = await connect();
   try {

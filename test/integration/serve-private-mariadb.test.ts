@@ -80,8 +80,11 @@ describe('journey serve with no MariaDB at the default address', () => {
       expect(Number(settings?.['logBin']) === 0 || Number(settings?.['syncBinlog']) === 1).toBe(true);
       expect(settings?.['bind']).toBe('127.0.0.1');
       expect(String(settings?.['datadir'])).toContain(mariadbDir);
-      const [owned] = await conn.query<Array<{ n: bigint | number }>>('SELECT COUNT(*) AS n FROM partitions WHERE owner_node IS NOT NULL');
-      expect(Number(owned?.n)).toBe(4);
+      // Each deployed version's lane has 4 slots, all held by the one node.
+      const [owned] = await conn.query<Array<{ n: bigint | number; versions: bigint | number }>>(
+        'SELECT COUNT(*) AS n, (SELECT COUNT(*) FROM deployments) AS versions FROM partitions WHERE owner_node IS NOT NULL',
+      );
+      expect(Number(owned?.n)).toBe(4 * Number(owned?.versions));
     } finally {
       await conn.end();
     }

@@ -68,6 +68,7 @@ function gridPids(gridDir: string): Map<number, number> {
   return pids;
 }
 
+/** The lease rows (one per partition of each deployed version's lane), and how many a node holds, per version deployed. */
 async function partitionOwners(database: TestDatabase): Promise<{ total: number; owned: number }> {
   const url = new URL(database.url);
   const conn = await createConnection({
@@ -77,10 +78,11 @@ async function partitionOwners(database: TestDatabase): Promise<{ total: number;
     database: database.name,
   });
   try {
-    const [row] = await conn.query<Array<{ total: bigint | number; owned: bigint | number | null }>>(
-      'SELECT COUNT(*) AS total, SUM(owner_node IS NOT NULL) AS owned FROM partitions',
+    const [row] = await conn.query<Array<{ total: bigint | number; owned: bigint | number | null; versions: bigint | number }>>(
+      'SELECT COUNT(*) AS total, SUM(owner_node IS NOT NULL) AS owned, (SELECT COUNT(*) FROM deployments) AS versions FROM partitions',
     );
-    return { total: Number(row?.total ?? 0), owned: Number(row?.owned ?? 0) };
+    const versions = Math.max(1, Number(row?.versions ?? 1));
+    return { total: Number(row?.total ?? 0) / versions, owned: Number(row?.owned ?? 0) / versions };
   } finally {
     await conn.end();
   }

@@ -180,24 +180,44 @@ describe('two stores on one grid and one key prefix', () => {
     expect(await unownedInStore(x.store)).toEqual([]);
     expect(await unownedInStore(y.store)).toEqual([]);
 
-    // Store A loses its only worker: its partitions are handed back and nobody takes them.
+    // Store A loses its only worker: its slots are handed back and nobody takes them. Its version
+    // has no host now: events are still accepted, and wait, so the API node stays ready and says so.
     await z.stop();
     nodes.splice(nodes.indexOf(z), 1);
-    const all = Array.from({ length: PARTITIONS }, (_, i) => i);
-    const early = await x.engine.readiness();
-    expect(early.ready, 'within the grace a partition between owners is not yet unowned').toBe(true);
+    const lane = (await x.store.queryOne<{ lane_no: number }>(`SELECT lane_no FROM deployments WHERE type_name = 'pfm/wallet'`))?.lane_no ?? 0;
+    const all = Array.from({ length: PARTITIONS }, (_, i) => Number(lane) * PARTITIONS + i);
+    expect((await x.engine.readiness()).ready, 'within the grace a partition between owners is not yet unowned').toBe(true);
     await sleep(GRACE_MS + 500);
     expect(await unownedInStore(x.store)).toEqual(all);
-    const readiness = await x.engine.readiness();
-    expect(readiness).toMatchObject({ ready: false, partitions: { total: PARTITIONS, owned: 0, unowned: PARTITIONS, unownedPartitions: all } });
-    // The HTTP answer carries the same facts (the response schema must not strip them).
-    const app = buildApi(x.engine, { auth: { mode: 'dev' }, docs: false }, silentLogger());
+    expect(await x.engine.readiness()).toMatchObject({ ready: true, partitions: { total: 0, unowned: 0 }, versions: { withoutHost: ['pfm/wallet@1.0'] } });
+
+    // A member that counts in membership, hosts the version, and takes nothing (what a node of
+    // another store once was): the slots it wins wait for nobody, and readiness refuses.
+    const idA = await ensureClusterId(x.store);
+    const nodesKey = x.grid.keys.forCluster(idA).grid('nodes');
+    const hostsKey = x.grid.keys.forCluster(idA).grid('hosts');
+    const ghost = `${idA}/ghost:0001`;
+    await x.grid.client.zadd(nodesKey, Date.now() + 600_000, ghost);
+    await x.grid.client.hset(hostsKey, ghost, JSON.stringify([Number(lane)]));
     try {
-      const response = await app.inject({ url: '/ready' });
-      expect(response.statusCode).toBe(503);
-      expect(response.json()).toMatchObject({ ready: false, partitions: { unowned: PARTITIONS, unownedPartitions: all } });
+      const readiness = await x.engine.readiness();
+      expect(readiness).toMatchObject({
+        ready: false,
+        partitions: { total: PARTITIONS, owned: 0, unowned: PARTITIONS, unownedPartitions: all },
+        versions: { withoutHost: [] },
+      });
+      // The HTTP answer carries the same facts (the response schema must not strip them).
+      const app = buildApi(x.engine, { auth: { mode: 'dev' }, docs: false }, silentLogger());
+      try {
+        const response = await app.inject({ url: '/ready' });
+        expect(response.statusCode).toBe(503);
+        expect(response.json()).toMatchObject({ ready: false, partitions: { unowned: PARTITIONS, unownedPartitions: all }, versions: { withoutHost: [] } });
+      } finally {
+        await app.close();
+      }
     } finally {
-      await app.close();
+      await x.grid.client.zrem(nodesKey, ghost);
+      await x.grid.client.hdel(hostsKey, ghost);
     }
     // Store B is untouched by A's outage.
     expect(await y.engine.readiness()).toMatchObject({ ready: true, partitions: { owned: PARTITIONS, unowned: 0 } });
@@ -222,11 +242,13 @@ describe('the grid services and the cluster id', () => {
       const nodesKey = grid.keys.forCluster('c-one').grid('nodes');
       expect(nodesKey).toBe(`${grid.keys.prefix}:c-one:{grid}:nodes`);
       await grid.client.zadd(nodesKey, Date.now() + 60_000, 'c-two/other:01', Date.now() + 60_000, 'legacy-node:02');
-      expect(await services.heartbeat('n1:aa', 5_000)).toEqual(['n1:aa']);
+      expect(await services.heartbeat('n1:aa', 5_000, [3, 5])).toEqual([{ id: 'n1:aa', lanes: [3, 5] }]);
+      expect(await services.members(5_000)).toEqual([{ id: 'n1:aa', lanes: [3, 5] }]);
       expect(reported.at(-1)?.sort()).toEqual(['c-two/other:01', 'legacy-node:02']);
       expect(await grid.client.zscore(nodesKey, 'c-one/n1:aa')).not.toBeNull();
       await services.leave('n1:aa');
       expect(await grid.client.zscore(nodesKey, 'c-one/n1:aa')).toBeNull();
+      expect(await grid.client.hget(grid.keys.forCluster('c-one').grid('hosts'), 'c-one/n1:aa')).toBeNull();
 
       // Inboxes and the owner map live in the cluster's namespace too.
       await services.setOwners(new Map([[3, 'n1:aa']]));

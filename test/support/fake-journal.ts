@@ -15,6 +15,8 @@ import { AmbiguousCommitError, JournalInvariantError, searchColumnName, wrapStor
 import type {
   CommitResult,
   DatabaseClockSample,
+  Deployment,
+  DeploymentSummary,
   DueTimer,
   EventStatus,
   HandlingCommit,
@@ -28,6 +30,7 @@ import type {
   JourneySearch,
   NewDeployment,
   NewEvent,
+  SavedDeployment,
   OutboxCursor,
   PendingCall,
   SearchFieldSpec,
@@ -323,9 +326,9 @@ export class FakeJournal implements Journal {
     return this.run('ensurePartitionCount', () => Number(this.metaValue('partition_count', () => String(count))));
   }
 
-  ensurePartitions(count: number): Promise<void> {
+  ensurePartitions(slots: number[]): Promise<void> {
     return this.run('ensurePartitions', () => {
-      for (let p = 0; p < count; p++) this.partitionRow(p);
+      for (const slot of slots) this.partitionRow(slot);
     });
   }
 
@@ -364,9 +367,9 @@ export class FakeJournal implements Journal {
     });
   }
 
-  unownedPartitions(partitionCount: number, graceMs: number): Promise<number[]> {
+  unownedPartitions(slots: number[], graceMs: number): Promise<number[]> {
     return this.run('unownedPartitions', () =>
-      Array.from({ length: partitionCount }, (_, p) => p).filter((p) => {
+      slots.filter((p) => {
         const row = this.tables.partitions.get(p);
         return !row || (row.owner === null ? row.updatedAtMs : (row.leaseExpiresAtMs ?? row.updatedAtMs)) < this.nowMs - graceMs;
       }),
@@ -503,11 +506,65 @@ export class FakeJournal implements Journal {
 
   // --- deployments: recorded only ---
 
-  saveDeployment(deployment: NewDeployment): Promise<{ created: boolean }> {
+  saveDeployment(deployment: NewDeployment): Promise<SavedDeployment> {
     return this.run('saveDeployment', () => {
-      const created = !this.deployments.some((d) => d.name === deployment.name && d.version === deployment.version);
-      if (created) this.deployments.push(deployment);
-      return { created };
+      const index = this.deployments.findIndex((d) => d.name === deployment.name && d.version === deployment.version);
+      if (index >= 0) return { created: false, laneNo: index + 1 };
+      this.deployments.push(deployment);
+      return { created: true, laneNo: this.deployments.length };
+    });
+  }
+
+  listDeployments(): Promise<DeploymentSummary[]> {
+    return this.run('listDeployments', () =>
+      this.deployments.map((d, i) => ({
+        name: d.name,
+        version: d.version,
+        irHash: d.irHash,
+        laneNo: i + 1,
+        contentHash: d.contentHash ?? null,
+        compatibility: d.compatibility ?? null,
+        deployedAt: new Date(0),
+        undeployedAt: null,
+      })),
+    );
+  }
+
+  loadDeployment(name: string, version: string): Promise<Deployment | undefined> {
+    return this.run('loadDeployment', () => {
+      const index = this.deployments.findIndex((d) => d.name === name && d.version === version);
+      const d = this.deployments[index];
+      if (!d) return undefined;
+      return {
+        name,
+        version,
+        ir: d.ir,
+        irHash: d.irHash,
+        laneNo: index + 1,
+        contentHash: d.contentHash ?? null,
+        bundle: d.bundle ?? null,
+        compatibility: d.compatibility ?? null,
+        deployedAt: new Date(0),
+        undeployedAt: null,
+      };
+    });
+  }
+
+  markUndeployed(): Promise<boolean> {
+    return this.run('markUndeployed', () => false);
+  }
+
+  countInstances(typeName?: string): Promise<Array<{ typeName: string; version: string; lifecycle: string; count: number }>> {
+    return this.run('countInstances', () => {
+      const counts = new Map<string, { typeName: string; version: string; lifecycle: string; count: number }>();
+      for (const j of this.tables.journeys.values()) {
+        if (typeName !== undefined && j.typeName !== typeName) continue;
+        const key = `${j.typeName}@${j.typeVersion}@${j.lifecycle}`;
+        const entry = counts.get(key) ?? { typeName: j.typeName, version: j.typeVersion, lifecycle: j.lifecycle, count: 0 };
+        entry.count += 1;
+        counts.set(key, entry);
+      }
+      return [...counts.values()];
     });
   }
 

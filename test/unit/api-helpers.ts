@@ -16,6 +16,8 @@ import type {
   Readiness,
   SearchQuery,
   UndeployResult,
+  UpliftRequest,
+  UpliftRun,
 } from '../../engine/index.js';
 import { buildApi, type ApiOptions } from '../../api/index.js';
 
@@ -75,7 +77,7 @@ export class FakeEngine implements JourneyEngine {
   outcomeOf: (result: AcceptResult) => EventOutcome | null = () => null;
   readonly waits: Array<{ eventId: string; timeoutMs: number }> = [];
   readonly searches: SearchQuery[] = [];
-  deployed: DeployedJourney[] = [{ name: walletJourney.name, version: walletJourney.version, journey: walletJourney }];
+  deployed: DeployedJourney[] = [{ name: walletJourney.name, version: walletJourney.version, journey: walletJourney, laneNo: 1, hosted: true }];
   ready = true;
   stopped = false;
   private counter = 0;
@@ -232,6 +234,36 @@ export class FakeEngine implements JourneyEngine {
 
   drainReport(): Promise<DrainReportEntry[]> {
     return Promise.resolve(this.drain);
+  }
+
+  /** The uplift runs started, by id. */
+  readonly uplifts = new Map<string, UpliftRun>();
+  upliftError: Error | null = null;
+
+  startUplift(request: UpliftRequest): Promise<UpliftRun> {
+    if (this.upliftError) return Promise.reject(this.upliftError);
+    const run: UpliftRun = {
+      runId: `up-${String(this.uplifts.size).padStart(12, '0')}`,
+      journeyType: request.journeyType,
+      from: request.from,
+      to: request.to,
+      where: request.where ?? {},
+      dryRun: request.dryRun === true,
+      status: 'running',
+      scanned: 0,
+      uplifted: 0,
+      rejected: 0,
+      resumed: 0,
+      pending: 0,
+      failures: [],
+      startedAt: new Date(0).toISOString(),
+    };
+    this.uplifts.set(run.runId, run);
+    return Promise.resolve(run);
+  }
+
+  upliftRun(runId: string): UpliftRun | undefined {
+    return this.uplifts.get(runId);
   }
 
   stop(): Promise<void> {

@@ -30,7 +30,7 @@ const wallet2: CompiledJourney = {
 
 function documentOf(journeys: CompiledJourney[], authMode: 'jwt' | 'dev' = 'jwt'): Doc {
   return buildOpenApiDocument(
-    journeys.map((journey) => ({ name: journey.name, version: journey.version, journey })),
+    journeys.map((journey, i) => ({ name: journey.name, version: journey.version, journey, laneNo: i + 1, hosted: true })),
     { authMode, maxWaitMs: 30_000 },
   ) as unknown as Doc;
 }

@@ -111,6 +111,8 @@ describe('event routes', () => {
       name: 'acme/retail/wallet',
       version: '2.1',
       journey: { ...engine.deployed[0]!.journey, name: 'acme/retail/wallet', version: '2.1' },
+      laneNo: 2,
+      hosted: true,
     });
     const { app } = devApi(engine);
     expect((await post(app, '/journeys/acme/retail/wallet/2.1/events', OPEN)).statusCode).toBe(202);

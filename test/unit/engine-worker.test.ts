@@ -89,6 +89,13 @@ async function startWorker(options: { journal?: FakeJournal; clock?: TestClock; 
     metrics: new EngineMetrics(),
     outcomes: hub,
     journeys: (name, version) => deployments.find(name, version),
+    // Lane 0's slots are 0..PARTITIONS-1: the events below are placed by `partitionOf` alone.
+    hostedLanes: () => [0],
+    knownVersion: (name, version) => {
+      const journey = deployments.find(name, version);
+      return journey ? { journey, laneNo: 0 } : undefined;
+    },
+    onJourneyMoved: () => undefined,
     processors: (name, version) => deployments.processors(name, version),
     onCallsCommitted: (calls) => dispatched.push(...calls.map((call) => call.outboxId)),
   });
