@@ -29,6 +29,12 @@ export interface EngineConfig {
   nodeId: string;
   /** Root folder of the journey definitions. Env `JOURNEYS_DIR`. @defaultValue `journeys` */
   journeysDir: string;
+  /**
+   * Which journey versions this node's worker hosts: `all` (the ones under JOURNEYS_DIR and every
+   * version deployed to the store later) or `carried` (only the ones under JOURNEYS_DIR: a
+   * version image). Env `HOST_VERSIONS`. @defaultValue `all`
+   */
+  hostVersions: 'all' | 'carried';
   /** Fixed when the store is first used. Env `PARTITIONS`. @defaultValue 64 */
   partitions: number;
   /** Partition lease time to live. Env `LEASE_TTL_MS`. @defaultValue 10000 */
@@ -70,6 +76,7 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   logLevel: ['LOG_LEVEL', '--log-level'],
   nodeId: ['NODE_ID', '--node-id'],
   journeysDir: ['JOURNEYS_DIR', '--journeys'],
+  hostVersions: ['HOST_VERSIONS', '--host-versions'],
   partitions: ['PARTITIONS', '--partitions'],
   leaseTtlMs: ['LEASE_TTL_MS', '--lease-ttl-ms'],
   clockSkewWarnMs: ['CLOCK_SKEW_WARN_MS', '--clock-skew-warn-ms'],
@@ -101,6 +108,7 @@ export const CONFIG_SCHEMA = {
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
     nodeId: { type: 'string', pattern: '^[A-Za-z0-9._-]{1,60}$' },
     journeysDir: { type: 'string', minLength: 1, default: 'journeys' },
+    hostVersions: { enum: ['all', 'carried'], default: 'all' },
     partitions: { type: 'integer', minimum: 1, maximum: 4096, default: 64 },
     leaseTtlMs: { type: 'integer', minimum: 500, maximum: 600000, default: 10000 },
     clockSkewWarnMs: { type: 'integer', minimum: 1, maximum: 86400000, default: 1000 },

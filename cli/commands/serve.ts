@@ -6,8 +6,10 @@ import { driverErrno, openStore, parseMariadbUrl } from '../../cache-store/index
 import type { Store } from '../../cache-store/index.js';
 import { JourneyError, createLogger, ensureError, isJourneyError, loadConfig } from '../../common/index.js';
 import type { EngineConfig, Logger } from '../../common/index.js';
-import { compileJourneys, formatDiagnostics } from '../../dsl/index.js';
+import { formatDiagnostics, loadBundleProcessors, loadJourneySources, parseBundle, serializeBundle } from '../../dsl/index.js';
+import type { ProcessorRegistry } from '../../dsl/index.js';
 import { startEngineNode } from '../../engine/index.js';
+import type { EngineNodeOptions } from '../../engine/index.js';
 import { simulatedBackends } from '../../journeys/index.js';
 import { connectGrid, killLocalGridNow, localGridStatus, startLocalCluster, stopLocalGrid } from '../../grid/index.js';
 import type { CliCommand } from '../command.js';
@@ -17,7 +19,9 @@ import { ShutdownPlan } from '../shutdown.js';
 
 const HELP = `Usage: journey serve [options]
 
-Runs an engine node: the HTTP API and a worker, with the journeys under JOURNEYS_DIR.
+Runs an engine node: the HTTP API and a worker, with the journeys under JOURNEYS_DIR (version
+folders, *.bundle.json files from \`journey pack\`, or both). The worker hosts those versions and,
+with HOST_VERSIONS=all, every version deployed to the store later (\`journey deploy\`).
 With no REDIS_URL it starts (or reuses) the local Redis Cluster in GRID_DIR and stops it on exit
 if it started it; with REDIS_URL it joins that grid (cluster or standalone, detected).
 With no MARIADB_URL it uses the server at MARIADB_DEFAULT_URL when one answers there, else it
@@ -33,6 +37,7 @@ Every option is also an environment variable:
   --log-level <level>       LOG_LEVEL         default info
   --node-id <id>            NODE_ID           default <hostname>-<pid>
   --journeys <dir>          JOURNEYS_DIR      default journeys
+  --host-versions <which>   HOST_VERSIONS     all (default) | carried (only JOURNEYS_DIR's: a version image)
   --partitions <n>          PARTITIONS        default 64 (fixed at first start)
   --lease-ttl-ms <ms>       LEASE_TTL_MS      default 10000
   --clock-skew-warn-ms <ms> CLOCK_SKEW_WARN_MS  default 1000 (this node's clock vs the database's)
@@ -234,9 +239,21 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
   const checkpoint = (): void => {
     if (stopping()) throw new StartInterrupted('stopped by a signal during start-up');
   };
-  const compiled = await compileJourneys(config.journeysDir, { loadProcessors: true });
-  if (compiled.diagnostics.some((d) => d.severity === 'error')) {
-    throw new Error(`journeys in ${config.journeysDir} do not compile:\n${formatDiagnostics(compiled.diagnostics)}`);
+  // Source trees and version bundles alike: a version image carries one bundle.
+  const sources = await loadJourneySources(config.journeysDir);
+  if (sources.diagnostics.some((d) => d.severity === 'error')) {
+    throw new Error(`journeys in ${config.journeysDir} do not compile:\n${formatDiagnostics(sources.diagnostics)}`);
+  }
+  const compiled = { journeys: sources.bundles.map((b) => b.journey), processors: {} as Record<string, ProcessorRegistry> };
+  const carriedBundles: NonNullable<EngineNodeOptions['carriedBundles']> = {};
+  for (const bundle of sources.bundles) {
+    const key = `${bundle.name}@${bundle.version}`;
+    compiled.processors[key] = await loadBundleProcessors(bundle);
+    carriedBundles[key] = {
+      contentHash: bundle.contentHash,
+      bundle: serializeBundle(bundle),
+      ...(bundle.journey.compatibility ? { compatibility: bundle.journey.compatibility } : {}),
+    };
   }
   checkpoint();
   const mariadbUrl = await chooseMariaDb(config, logger, plan);
@@ -256,6 +273,9 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
     grid: { connection: grid, keyPrefix: config.gridKeyPrefix },
     journeys: compiled.journeys,
     processors: compiled.processors,
+    carriedBundles,
+    hostVersions: config.hostVersions,
+    loadBundleProcessors: async (bundleJson) => loadBundleProcessors(parseBundle(bundleJson)),
     partitionCount: config.partitions,
     worker: config.roles.includes('worker'),
     workerOptions: { leaseTtlMs: config.leaseTtlMs },
