@@ -14,7 +14,7 @@ import { findFreePortBase } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
 import { recordScenario } from '../support/chaos-summary.js';
-import { WorkerProcess, checkWallets, ownedPartitions, recordSummary, waitFor } from './harness.js';
+import { checkWallets, ownedPartitions, recordSummary, slotCount, waitFor, WorkerProcess } from './harness.js';
 import type { RequestRecord, WorkerSettings } from './harness.js';
 
 const PARTITIONS = 8;
@@ -65,7 +65,7 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
     }
     await waitFor(
       'workers to own every partition',
-      async () => (await ownedPartitions(probe, 'aw1')) + (await ownedPartitions(probe, 'aw2')) === PARTITIONS,
+      async () => (await ownedPartitions(probe, 'aw1')) + (await ownedPartitions(probe, 'aw2')) === (await slotCount(probe)),
       60_000,
       200,
     );

@@ -18,7 +18,7 @@ import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney } from '../support/wallet.js';
-import { WorkerProcess, checkWallets, openWallets, ownedPartitions, startWalletLoad, recordSummary, waitFor } from './harness.js';
+import { checkWallets, openWallets, ownedPartitions, recordSummary, slotCount, startWalletLoad, waitFor, WorkerProcess } from './harness.js';
 import type { RequestRecord, WorkerSettings } from './harness.js';
 
 const PARTITIONS = 12;
@@ -63,7 +63,7 @@ describe('chaos: Redis master killed, and a cold restart with the grid emptied',
       async () => {
         let total = 0;
         for (const w of workers) total += await ownedPartitions(store, w.nodeId);
-        return total === PARTITIONS;
+        return total === (await slotCount(store));
       },
       60_000,
       200,

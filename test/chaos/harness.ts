@@ -167,6 +167,15 @@ export async function ownedPartitions(store: Store, nodeId: string): Promise<num
   return Number(row?.n ?? 0);
 }
 
+/**
+ * Every lease row: one per partition of each hosted version's lane (slots). "Every partition
+ * owned" means this many owned, not PARTITIONS.
+ */
+export async function slotCount(store: Store): Promise<number> {
+  const row = await store.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM partitions`);
+  return Number(row?.n ?? 0);
+}
+
 export async function unownedPartitions(store: Store): Promise<number> {
   const row = await store.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM partitions WHERE owner_node IS NULL OR lease_expires_at <= NOW(6)`);
   return Number(row?.n ?? 0);

@@ -17,7 +17,7 @@ import { findFreePortBase } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
 import { mariadbAdmin } from '../support/services.js';
 import type { TestDatabase } from '../support/environment.js';
-import { WorkerProcess, checkWallets, latencySummary, ownedPartitions, recordSummary, waitFor, trackLoads } from './harness.js';
+import { checkWallets, latencySummary, ownedPartitions, recordSummary, slotCount, trackLoads, waitFor, WorkerProcess } from './harness.js';
 import type { CheckReport, RequestRecord, WorkerSettings } from './harness.js';
 
 const NODES = 3;
@@ -130,7 +130,7 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
   async function allPartitionsOwnedBy(owners: CombinedNode[]): Promise<boolean> {
     let total = 0;
     for (const node of owners) total += await ownedPartitions(probe, node.process.nodeId);
-    return total === PARTITIONS;
+    return total === (await slotCount(probe));
   }
 
   /** The owner id (node id + incarnation) a node's partitions are leased to now. */

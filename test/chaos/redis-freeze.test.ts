@@ -18,7 +18,18 @@ import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney } from '../support/wallet.js';
-import { WorkerProcess, checkWallets, latencySummary, openWallets, ownedPartitions, recordSummary, startWalletLoad, trackLoads, waitFor } from './harness.js';
+import {
+  checkWallets,
+  latencySummary,
+  openWallets,
+  ownedPartitions,
+  recordSummary,
+  slotCount,
+  startWalletLoad,
+  trackLoads,
+  waitFor,
+  WorkerProcess,
+} from './harness.js';
 import type { WorkerSettings } from './harness.js';
 
 const PARTITIONS = 12;
@@ -82,7 +93,7 @@ describe('chaos: every Redis node frozen under load', () => {
       async () => {
         let total = 0;
         for (const w of workers) total += await ownedPartitions(store, w.nodeId);
-        return total === PARTITIONS;
+        return total === (await slotCount(store));
       },
       60_000,
       200,

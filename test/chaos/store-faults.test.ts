@@ -10,7 +10,7 @@ import { PrivateMariaDb } from '../support/private-mariadb.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney } from '../support/wallet.js';
-import { WorkerProcess, checkWallets, openWallets, ownedPartitions, startWalletLoad, recordSummary, waitFor } from './harness.js';
+import { checkWallets, openWallets, ownedPartitions, recordSummary, slotCount, startWalletLoad, waitFor, WorkerProcess } from './harness.js';
 
 const PARTITIONS = 8;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -42,7 +42,7 @@ describe('chaos: MariaDB crash and restart under load', () => {
     workers.push(new WorkerProcess('s1', settings), new WorkerProcess('s2', settings));
     await waitFor(
       'workers to own every partition',
-      async () => (await ownedPartitions(store, 's1')) + (await ownedPartitions(store, 's2')) === PARTITIONS,
+      async () => (await ownedPartitions(store, 's1')) + (await ownedPartitions(store, 's2')) === (await slotCount(store)),
       60_000,
       200,
     );

@@ -13,7 +13,18 @@ import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney } from '../support/wallet.js';
-import { WorkerProcess, checkWallets, latencySummary, openWallets, ownedPartitions, startWalletLoad, recordSummary, waitFor, trackLoads } from './harness.js';
+import {
+  checkWallets,
+  latencySummary,
+  openWallets,
+  ownedPartitions,
+  recordSummary,
+  slotCount,
+  startWalletLoad,
+  trackLoads,
+  waitFor,
+  WorkerProcess,
+} from './harness.js';
 import type { WorkerSettings } from './harness.js';
 
 const PARTITIONS = 12;
@@ -38,7 +49,7 @@ describe('chaos: worker processes killed, paused, added and removed under load',
   async function allPartitionsOwnedBy(nodes: WorkerProcess[]): Promise<boolean> {
     let total = 0;
     for (const node of nodes) total += await ownedPartitions(probe, node.nodeId);
-    return total === PARTITIONS;
+    return total === (await slotCount(probe));
   }
 
   beforeAll(async () => {
