@@ -91,7 +91,7 @@ describe('chaos: worker processes killed, paused, added and removed under load',
       const survivors = workers.filter((w) => w !== victim);
       recovery = Math.max(recovery, await waitFor('survivors to take every partition', () => allPartitionsOwnedBy(survivors), 30_000, 100));
       victim.restart();
-      await waitFor('the restarted worker to own partitions again', async () => (await ownedPartitions(probe, victim.nodeId)) > 0, 30_000, 200);
+      await waitFor('the restarted worker to own partitions again', async () => (await ownedPartitions(probe, victim.nodeId)) > 0, 60_000, 200);
     }
     await sleep(1_000);
     await load.stop();
