@@ -9,6 +9,7 @@ import { packCommand } from './pack.js';
 import { deployCommand } from './deploy.js';
 import { undeployCommand } from './undeploy.js';
 import { versionsCommand } from './versions.js';
+import { upliftCommand } from './uplift.js';
 
 /** Every `journey` subcommand, in the order `journey --help` lists them. */
 export const commands: CliCommand[] = [
@@ -22,4 +23,5 @@ export const commands: CliCommand[] = [
   deployCommand,
   undeployCommand,
   versionsCommand,
+  upliftCommand,
 ];
