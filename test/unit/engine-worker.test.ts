@@ -220,6 +220,22 @@ describe('JourneyWorker against the in-memory journal', () => {
     expect(committedEvents(journal)).toHaveLength(4);
   });
 
+  it('follows a journey whose wake-up named another slot than its own (a stale route after an uplift)', async () => {
+    const { journal, worker, hub } = await startWorker();
+    const id = newId();
+    const opened = await accept(journal, id, 'OpenWallet', openWallet, { create: WALLET });
+    const deposit = await accept(journal, id, 'Deposit', { amount: 7 });
+    // The wake-up names a slot this worker also holds, but not the journey's: its mailbox is opened there.
+    const staleSlot = (deposit.partitionNo + 1) % PARTITIONS;
+    expect(worker.deliver({ ...opened, partitionNo: staleSlot })).toBe(true);
+    expect(worker.deliver({ ...deposit, partitionNo: staleSlot })).toBe(true);
+    await until(() => handledSeq(journal, id) === 2, 'both events are handled in the journey own slot');
+    expect(hub.published.map((o) => [o.eventId, o.outcome])).toEqual([
+      [opened.eventId, 'applied'],
+      [deposit.eventId, 'applied'],
+    ]);
+  });
+
   it('handles an event for an idle, caught-up journey inline: its accept and outcome in one commit', async () => {
     const { journal, worker, hub } = await startWorker();
     const id = newId();
