@@ -161,6 +161,13 @@ function notFound(journeyId: string): JourneyError {
 
 const MAX_IDEMPOTENCY_KEY = 200;
 
+/** An event of the engine's own, accepted (or found again by its idempotency key). */
+interface OwnEventAccepted {
+  eventId: string;
+  journeySeq: number;
+  duplicate: boolean;
+}
+
 /** A journey's type, version and slot as last read: an uplift changes the version and the slot. */
 interface JourneyType {
   typeName: string;
@@ -324,57 +331,17 @@ export class Intake {
    * handled in the journey's own turn. Idempotent by `idempotencyKey`: a resumed uplift run asks
    * again and gets the first event back (`duplicate`).
    */
-  async acceptUplift(input: {
-    journeyId: string;
-    from: string;
-    to: string;
-    idempotencyKey: string;
-  }): Promise<{ eventId: string; journeySeq: number; duplicate: boolean }> {
+  async acceptUplift(input: { journeyId: string; from: string; to: string; idempotencyKey: string }): Promise<OwnEventAccepted> {
     const known = await this.journeyType(input.journeyId, true);
-    this.deps.store?.admit();
-    const eventId = newId();
-    const payload = { from: input.from, to: input.to };
     const context = { sender: 'system:uplift', roles: ['system'], trustLevel: 3, channel: 'uplift', origin: 'uplift' };
-    const newEvent: NewEvent = {
-      eventId,
+    return this.acceptOwnEvent(input.journeyId, known, {
       type: UPLIFT_EVENT_TYPE,
-      payloadJson: JSON.stringify(payload),
-      contextJson: JSON.stringify(context),
-      origin: 'uplift',
-      causedBy: null,
-      idempotencyKey: input.idempotencyKey,
-      requestHash: null,
-    };
-    let accepted: IntakeResult;
-    try {
-      accepted = await this.deps.journal.acceptOne({
-        kind: 'target',
-        journeyId: input.journeyId,
-        typeName: known.typeName,
-        typeVersion: known.version,
-        partitionNo: known.partitionNo,
-        event: newEvent,
-      });
-    } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
-      const first = await this.deps.journal.findByIdempotencyKey(input.idempotencyKey);
-      if (!first) throw error;
-      return { eventId: first.eventId, journeySeq: first.journeySeq, duplicate: true };
-    }
-    if (accepted.status !== 'accepted') throw notFound(input.journeyId);
-    this.deps.metrics.accepted.inc({ origin: 'uplift' });
-    this.deps.route({
-      eventId,
-      journeyId: input.journeyId,
-      journeySeq: accepted.journeySeq,
-      partitionNo: known.partitionNo,
-      type: UPLIFT_EVENT_TYPE,
-      payload,
+      payload: { from: input.from, to: input.to },
       context,
       origin: 'uplift',
       causedBy: null,
+      idempotencyKey: input.idempotencyKey,
     });
-    return { eventId, journeySeq: accepted.journeySeq, duplicate: false };
   }
 
   /**
@@ -388,53 +355,68 @@ export class Intake {
     origin: 'backend';
     causedBy: string;
     idempotencyKey: string;
-  }): Promise<{ eventId: string; journeySeq: number; duplicate: boolean }> {
+  }): Promise<OwnEventAccepted> {
     const known = await this.journeyType(input.journeyId);
     const journey = this.deps.deployments.get(known.typeName, known.version);
     if (!journey.events[input.type]) throw unknownEvent(journey, input.type);
     this.deps.deployments.validatePayload(journey, input.type, input.payload as JsonObject);
+    return this.acceptOwnEvent(input.journeyId, known, { ...input, context: { ...SYSTEM_CONTEXTS[input.origin] } });
+  }
+
+  /** Appends an event of the engine's own to a journey's inbox (no inline path), idempotent by key, and wakes its owner. */
+  private async acceptOwnEvent(
+    journeyId: string,
+    known: JourneyType,
+    event: {
+      type: string;
+      payload: Record<string, unknown>;
+      context: Record<string, unknown>;
+      origin: 'backend' | 'uplift';
+      causedBy: string | null;
+      idempotencyKey: string;
+    },
+  ): Promise<OwnEventAccepted> {
     this.deps.store?.admit();
     const eventId = newId();
-    const context = SYSTEM_CONTEXTS[input.origin];
     const newEvent: NewEvent = {
       eventId,
-      type: input.type,
-      payloadJson: JSON.stringify(input.payload),
-      contextJson: JSON.stringify(context),
-      origin: input.origin,
-      causedBy: input.causedBy,
-      idempotencyKey: input.idempotencyKey,
+      type: event.type,
+      payloadJson: JSON.stringify(event.payload),
+      contextJson: JSON.stringify(event.context),
+      origin: event.origin,
+      causedBy: event.causedBy,
+      idempotencyKey: event.idempotencyKey,
       requestHash: null,
     };
     let journeySeq: number;
     try {
       const accepted = await this.deps.journal.acceptOne({
         kind: 'target',
-        journeyId: input.journeyId,
+        journeyId,
         typeName: known.typeName,
         typeVersion: known.version,
         partitionNo: known.partitionNo,
         event: newEvent,
       });
-      if (accepted.status !== 'accepted') throw notFound(input.journeyId);
+      if (accepted.status !== 'accepted') throw notFound(journeyId);
       journeySeq = accepted.journeySeq;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      const first = await this.deps.journal.findByIdempotencyKey(input.idempotencyKey);
+      const first = await this.deps.journal.findByIdempotencyKey(event.idempotencyKey);
       if (!first) throw error;
       return { eventId: first.eventId, journeySeq: first.journeySeq, duplicate: true };
     }
-    this.deps.metrics.accepted.inc({ origin: input.origin });
+    this.deps.metrics.accepted.inc({ origin: event.origin });
     this.deps.route({
       eventId,
-      journeyId: input.journeyId,
+      journeyId,
       journeySeq,
       partitionNo: known.partitionNo,
-      type: input.type,
-      payload: input.payload,
-      context: { ...context },
-      origin: input.origin,
-      causedBy: input.causedBy,
+      type: event.type,
+      payload: event.payload,
+      context: event.context,
+      origin: event.origin,
+      causedBy: event.causedBy,
     });
     return { eventId, journeySeq, duplicate: false };
   }
