@@ -18,12 +18,26 @@ const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
 const VERSION = (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-/** The script of the image's `HEALTHCHECK CMD node -e "…"`, run as Docker would run it. */
-function dockerHealthCheckScript(): string {
+/**
+ * The argument vector of the base image's HEALTHCHECK (docker/Dockerfile; a version image inherits
+ * it), as Docker runs it: the exec form `CMD ["node", "-e", "…"]` parsed as the JSON it is, or the
+ * shell form `CMD node -e "…"`. Its first word must be `node`, run here by this process's Node.
+ */
+function dockerHealthCheckArgs(): string[] {
   const dockerfile = readFileSync(resolve(ROOT, 'docker/Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
-  const script = /HEALTHCHECK[^\n]*CMD node -e "([^\n]*)"/.exec(dockerfile)?.[1];
-  if (!script) throw new Error('docker/Dockerfile has no HEALTHCHECK CMD node -e "…" line');
-  return script;
+  const command = /^HEALTHCHECK\b[^\n]*?\bCMD\s+([^\n]*)$/m.exec(dockerfile)?.[1]?.trim();
+  if (command === undefined) throw new Error('docker/Dockerfile has no HEALTHCHECK … CMD line');
+  let argv: unknown;
+  if (command.startsWith('[')) {
+    argv = JSON.parse(command);
+  } else {
+    const script = /^node -e "([^\n]*)"$/.exec(command)?.[1];
+    argv = script === undefined ? undefined : ['node', '-e', script];
+  }
+  if (!Array.isArray(argv) || argv[0] !== 'node' || argv.length < 2 || !argv.every((arg) => typeof arg === 'string')) {
+    throw new Error(`docker/Dockerfile's HEALTHCHECK is not a node command: ${command}`);
+  }
+  return argv.slice(1);
 }
 
 describe.each([['worker'], ['api'], ['api,worker']])('a ROLES=%s node', (roles) => {
@@ -84,8 +98,6 @@ describe.each([['worker'], ['api'], ['api,worker']])('a ROLES=%s node', (roles) 
   });
 
   it("passes the Docker image's HEALTHCHECK", async () => {
-    await expect(
-      run(process.execPath, ['-e', dockerHealthCheckScript()], { env: { ...process.env, PORT: String(port) }, timeout: 10_000 }),
-    ).resolves.toBeDefined();
+    await expect(run(process.execPath, dockerHealthCheckArgs(), { env: { ...process.env, PORT: String(port) }, timeout: 10_000 })).resolves.toBeDefined();
   });
 });
