@@ -27,8 +27,18 @@ export default defineConfig({
       { test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], ...withServices } },
       // Real images and containers (scripts/docker-env.sh sets up the engine and registry); every
       // test is skipped, with the reason printed, where no Docker engine answers. Builds are cached
-      // between runs; the first build of the base image on a machine takes minutes.
-      { test: { name: 'docker', include: ['test/docker/**/*.test.ts'], testTimeout: 600_000, hookTimeout: 900_000, fileParallelism: false } },
+      // between runs; the first build of the base image on a machine takes minutes. Containers join
+      // the run's Redis Cluster and MariaDB (host networking), hence the global setup here too.
+      {
+        test: {
+          name: 'docker',
+          include: ['test/docker/**/*.test.ts'],
+          globalSetup: withServices.globalSetup,
+          testTimeout: 600_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

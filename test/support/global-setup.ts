@@ -1,6 +1,6 @@
-// Global setup of the `integration` and `chaos` vitest projects (runs in the main vitest process).
-// Both projects name this file, and vitest calls it once per project: the first call starts the
-// services, a second one (a run of both projects) shares them, and the last teardown stops them,
+// Global setup of the `integration`, `chaos` and `docker` vitest projects (runs in the main vitest
+// process). Each names this file, and vitest calls it once per project: the first call starts the
+// services, later ones (a run of several projects) share them, and the last teardown stops them,
 // so one run never starts two Redis Clusters nor hands two grids' seeds to its child processes.
 //
 // - MariaDB: checks the server at JE_TEST_MARIADB_URL (default mariadb://root@127.0.0.1:3306)
