@@ -13,6 +13,11 @@ interface Entry {
   laneNo: number;
   /** Whether this node handles its events (else it only accepts them, for the nodes that do). */
   hosted: boolean;
+  /**
+   * Undeployed: no new journey starts on it, but the events of journeys it still has (one
+   * opened while the undeploy was under way) are accepted and handled, never stranded.
+   */
+  retired: boolean;
 }
 
 /** How a version joins the registry. */
@@ -67,12 +72,24 @@ export class DeploymentRegistry {
       processors: version.processors ?? {},
       laneNo: version.laneNo,
       hosted: version.hosted,
+      retired: false,
     });
   }
 
-  /** Forgets an undeployed version: no new events are accepted for it. */
+  /**
+   * An undeployed version: no new journey starts on it and it leaves the listings; the journeys it
+   * still has (opened while the undeploy was under way) keep being served. False if it was retired already.
+   */
+  /** Forgets a version: its events are neither accepted nor handled here any more. */
   remove(name: string, version: string): boolean {
     return this.byKey.delete(`${name}@${version}`);
+  }
+
+  retire(name: string, version: string): boolean {
+    const entry = this.byKey.get(`${name}@${version}`);
+    if (!entry || entry.retired) return false;
+    entry.retired = true;
+    return true;
   }
 
   has(name: string, version: string): boolean {
@@ -81,6 +98,7 @@ export class DeploymentRegistry {
 
   list(): DeployedJourney[] {
     return [...this.byKey.values()]
+      .filter((e) => !e.retired)
       .map(({ journey, laneNo, hosted }) => ({ name: journey.name, version: journey.version, journey, laneNo, hosted }))
       .sort((a, b) => a.name.localeCompare(b.name) || compareVersions(a.version, b.version));
   }
@@ -125,8 +143,13 @@ export class DeploymentRegistry {
 
   /** Resolves `latest` to the highest deployed version of the type. */
   resolve(name: string, version: string): CompiledJourney {
-    if (version !== 'latest') return this.get(name, version);
-    const versions = [...this.byKey.values()].filter((e) => e.journey.name === name).map((e) => e.journey);
+    if (version !== 'latest') {
+      if (this.byKey.get(`${name}@${version}`)?.retired) {
+        throw new JourneyError('JE_JOURNEY_TYPE_UNKNOWN', `journey ${name} ${version} was undeployed`, { details: { journeyType: name, version } });
+      }
+      return this.get(name, version);
+    }
+    const versions = [...this.byKey.values()].filter((e) => e.journey.name === name && !e.retired).map((e) => e.journey);
     const newest = versions.sort((a, b) => compareVersions(b.version, a.version))[0];
     if (!newest) throw new JourneyError('JE_JOURNEY_TYPE_UNKNOWN', `no version of journey ${name} is deployed`, { details: { journeyType: name } });
     return newest;

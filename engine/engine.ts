@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { searchColumnName } from '../cache-store/index.js';
-import type { JournalEvent, JourneyRow } from '../cache-store/index.js';
+import type { DeploymentSummary, JournalEvent, JourneyRow } from '../cache-store/index.js';
 import { CorrectedClock, JourneyError, ensureError, silentLogger, systemClock } from '../common/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import type { CompiledJourney, EventContext, JsonObject, ProcessorRegistry } from '../dsl/index.js';
@@ -184,34 +184,51 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   const carried = new Set(options.journeys.map((j) => `${j.name}@${j.version}`));
   /**
    * Learns from the store the versions deployed elsewhere (hot deploys, other nodes' images): it
-   * accepts their events for their hosts, and hosts them too when told to host all. Undeployed
-   * versions are forgotten: no new events are accepted for them.
+   * accepts their events for their hosts, and hosts them too when told to host all. On an
+   * undeployed version no new journey starts; the journeys it still has are served.
    */
+  const deploymentPollMs = options.deploymentPollMs ?? 2_000;
+  const letGo = new Set<string>();
   const refreshDeployments = async (): Promise<void> => {
     for (const summary of await journal.listDeployments()) {
       const key = `${summary.name}@${summary.version}`;
-      if (summary.undeployedAt !== null) {
-        if (deployments.remove(summary.name, summary.version)) logger.info({ version: key }, 'version undeployed; no longer accepting its events');
+      if (summary.undeployedAt === null) {
+        if (!deployments.has(summary.name, summary.version)) await learn(summary, key);
         continue;
       }
-      if (deployments.has(summary.name, summary.version)) continue;
-      const deployment = await journal.loadDeployment(summary.name, summary.version);
-      if (!deployment) continue;
-      const journey = JSON.parse(deployment.ir) as CompiledJourney;
-      let processors: ProcessorRegistry = {};
-      let hosted = hostAll && !carried.has(key);
-      if (hosted && journey.processors.length > 0) {
-        if (deployment.bundle && options.loadBundleProcessors) {
-          processors = await options.loadBundleProcessors(deployment.bundle);
-        } else {
-          hosted = false;
-          logger.warn({ version: key }, 'version has processors but no bundle in the store: accepting its events, hosting it is left to nodes that carry it');
-        }
+      // Undeployed: no new journey starts on it. Journeys it still has (one opened on a node that
+      // had not heard of the undeploy yet) keep being served, never stranded; once every node has
+      // heard (a few polls) and it has none, it is let go for good.
+      if (letGo.has(key)) continue;
+      const settled = clock.nowMs() - summary.undeployedAt.getTime() > 3 * deploymentPollMs + 1_000;
+      const left = (await journal.countInstances(summary.name)).some((row) => row.version === summary.version);
+      if (!left && settled) {
+        letGo.add(key);
+        if (deployments.remove(summary.name, summary.version)) logger.info({ version: key }, 'version undeployed and without journeys; let go');
+        continue;
       }
-      await journal.ensureSearchColumns(journey.searchFields);
-      deployments.add({ journey, laneNo: summary.laneNo, hosted, processors });
-      logger.info({ version: key, laneNo: summary.laneNo, hosted }, 'version learned from the store');
+      if (!deployments.has(summary.name, summary.version)) await learn(summary, key);
+      if (deployments.retire(summary.name, summary.version))
+        logger.info({ version: key }, 'version undeployed; no new journey starts on it, its journeys are served');
     }
+  };
+  const learn = async (summary: DeploymentSummary, key: string): Promise<void> => {
+    const deployment = await journal.loadDeployment(summary.name, summary.version);
+    if (!deployment) return;
+    const journey = JSON.parse(deployment.ir) as CompiledJourney;
+    let processors: ProcessorRegistry = {};
+    let hosted = hostAll && !carried.has(key);
+    if (hosted && journey.processors.length > 0) {
+      if (deployment.bundle && options.loadBundleProcessors) {
+        processors = await options.loadBundleProcessors(deployment.bundle);
+      } else {
+        hosted = false;
+        logger.warn({ version: key }, 'version has processors but no bundle in the store: accepting its events, hosting it is left to nodes that carry it');
+      }
+    }
+    await journal.ensureSearchColumns(journey.searchFields);
+    deployments.add({ journey, laneNo: summary.laneNo, hosted, processors });
+    logger.info({ version: key, laneNo: summary.laneNo, hosted }, 'version learned from the store');
   };
   await refreshDeployments();
 
@@ -462,9 +479,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
 
   background.push(
     (async () => {
-      const pollMs = options.deploymentPollMs ?? 2_000;
       while (!stopped) {
-        await new Promise((r) => setTimeout(r, pollMs));
+        await new Promise((r) => setTimeout(r, deploymentPollMs));
         if (stopped) break;
         await refreshDeployments().catch((error: unknown) => logger.warn({ err: ensureError(error) }, 'could not read the deployments; retrying'));
       }

@@ -7,6 +7,7 @@
  * acknowledged event was consumed without being applied, and the journey marked failed.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isJourneyError } from '../../common/index.js';
 import type { CompiledJourney } from '../../dsl/index.js';
 import type { AcceptResult } from '../../engine/index.js';
 import { createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
@@ -60,6 +61,7 @@ describe('version-aware placement', () => {
       seeds: gridSeeds(),
       keyPrefix: testNamespace(),
       partitionCount: PARTITIONS,
+      deploymentPollMs: 300,
       workerOptions: { leaseTtlMs: LEASE_TTL_MS, sweepAfterMs: 300, sweepEveryMs: 200 },
     };
   });
@@ -113,5 +115,19 @@ describe('version-aware placement', () => {
     const outcomes = await Promise.all(opened.map((o) => host.engine.awaitOutcome(o.eventId, 10_000)));
     expect(outcomes.map((o) => o?.outcome)).toEqual(opened.map(() => 'applied'));
     expect((await api.engine.readiness()).versions?.withoutHost).toEqual([]);
+
+    // Undeployed while these journeys live (as when one is opened on a node that had not heard of
+    // the undeploy yet): no new journey starts on it, and the ones it has are still served.
+    await api.store.execute(`UPDATE deployments SET undeployed_at = NOW(6) WHERE type_name = 'pfm/wallet' AND type_version = '1.2'`);
+    await sleep(3 * 300 + 1_500);
+    const refused: unknown = await open(api, '1.2', 99).catch((e: unknown) => e);
+    expect(isJourneyError(refused, 'JE_JOURNEY_TYPE_UNKNOWN')).toBe(true);
+    const deposit = await api.engine.accept({
+      kind: 'target',
+      journeyId: opened[0]?.journeyId ?? '',
+      event: { type: 'Deposit', payload: { amount: 3 } },
+      context: walletContext('v1.2-0'),
+    });
+    expect(await host.engine.awaitOutcome(deposit.eventId, 10_000)).toMatchObject({ outcome: 'applied', data: { balance: 3 } });
   });
 });
