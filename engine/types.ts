@@ -1,6 +1,5 @@
 import type { CompatibilityMode, CompiledJourney, EmittedEvent, EventContext, JsonObject, RejectionCode } from '../dsl/index.js';
 import type { RecordedEventOrigin } from '../common/index.js';
-import type { UpliftRequest, UpliftRun } from './uplift-runner.js';
 
 /** An event as a sender submits it: the request body of the public API. */
 export interface IncomingEvent {
@@ -257,4 +256,42 @@ export interface JourneyEngine {
   /** Prometheus text exposition of the engine's metrics. */
   metricsText(): Promise<string>;
   stop(): Promise<void>;
+}
+
+/** An uplift run to start: see engine/uplift-runner.ts. */
+export interface UpliftRequest {
+  journeyType: string;
+  from: string;
+  to: string;
+  /** Only instances whose search fields have these values. */
+  where?: Record<string, string>;
+  /** Checks every matching instance's data against the new version, and changes nothing. */
+  dryRun?: boolean;
+  /** Instances per step. @defaultValue 100 */
+  batch?: number;
+}
+
+export interface UpliftRun {
+  runId: string;
+  journeyType: string;
+  from: string;
+  to: string;
+  where: Record<string, string>;
+  dryRun: boolean;
+  status: 'running' | 'done' | 'failed';
+  /** Instances of `from` that matched. */
+  scanned: number;
+  /** Moved to `to` (dry run: would move). */
+  uplifted: number;
+  /** Left on `from`: their data does not fit `to`, or their uplift was refused (see `failures`). */
+  rejected: number;
+  /** Uplifts queued by an earlier run of the same instances, found again (a resumed run). */
+  resumed: number;
+  /** Queued and not yet handled when the run gave up waiting: they move in their turn. */
+  pending: number;
+  /** The first failures, with why. */
+  failures: Array<{ journeyId: string; message: string }>;
+  startedAt: string;
+  finishedAt?: string;
+  error?: { code: string; message: string };
 }
