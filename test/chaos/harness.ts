@@ -173,7 +173,9 @@ export async function ownedPartitions(store: Store, nodeId: string): Promise<num
  */
 export async function slotCount(store: Store): Promise<number> {
   const row = await store.queryOne<{ n: number }>(`SELECT COUNT(*) AS n FROM partitions`);
-  return Number(row?.n ?? 0);
+  const n = Number(row?.n ?? 0);
+  // No rows yet: no worker has started, and "all owned" must not hold vacuously (0 of 0).
+  return n > 0 ? n : Number.POSITIVE_INFINITY;
 }
 
 export async function unownedPartitions(store: Store): Promise<number> {
