@@ -45,10 +45,6 @@ export function slotOf(laneNo: number, journeyId: string, partitionCount: number
   return laneNo * partitionCount + partitionOf(journeyId, partitionCount);
 }
 
-export function laneOfSlot(slot: number, partitionCount: number): number {
-  return Math.floor(slot / partitionCount);
-}
-
 export function slotsOfLane(laneNo: number, partitionCount: number): number[] {
   return Array.from({ length: partitionCount }, (_, p) => laneNo * partitionCount + p);
 }
