@@ -15,6 +15,11 @@ export interface Identity {
   channel?: string;
   /** From a `geo` claim (jwt mode), else from the geo header. */
   geo?: string;
+  /**
+   * The client institution the caller acts for: a `tenant` claim (jwt mode) or `X-Dev-Tenant`
+   * (dev mode), else {@link DEFAULT_TENANT}. Every journey belongs to the tenant that started it.
+   */
+  tenant: string;
 }
 
 declare module 'fastify' {
@@ -23,6 +28,9 @@ declare module 'fastify' {
     identity: Identity | null;
   }
 }
+
+/** The tenant of a caller whose token or headers name none (a single-institution install). */
+export const DEFAULT_TENANT = 'default';
 
 /** Default sender in dev mode when `X-Dev-Sender` is absent. */
 export const DEV_DEFAULT_SENDER = 'dev-user';
@@ -33,6 +41,8 @@ const ROLE = /^[A-Za-z0-9._:-]{1,64}$/;
 const CHANNEL = /^[A-Za-z0-9_-]{1,32}$/;
 const GEO = /^[A-Za-z]{2}$/;
 const MAX_ROLES = 32;
+/** Tenant names: they become part of idempotency scopes, rate-limit keys and metric labels. */
+export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 function refuse(message: string, details: Record<string, unknown> = {}): JourneyError {
   return new JourneyError('JE_UNAUTHENTICATED', message, { details });
@@ -74,7 +84,9 @@ function devIdentity(request: FastifyRequest, options: ResolvedApiOptions): Iden
   const roles = rolesHeader === undefined ? [] : parseRoles(rolesHeader, (m) => badHeader('X-Dev-Roles', m));
   const trustHeader = singleHeader(request, options.contextHeaders.trustLevel);
   const trustLevel = trustHeader === undefined ? 0 : parseTrustLevel(trustHeader, (m) => badHeader(options.contextHeaders.trustLevel, m));
-  return { sender, roles, trustLevel };
+  const tenant = singleHeader(request, 'X-Dev-Tenant') ?? DEFAULT_TENANT;
+  if (!TENANT_PATTERN.test(tenant)) throw badHeader('X-Dev-Tenant', `must match ${TENANT_PATTERN.source}`);
+  return { sender, roles, trustLevel, tenant };
 }
 
 /** The JOSE algorithms a public key may verify, by its type (and curve). */
@@ -109,7 +121,11 @@ function claimsIdentity(payload: JWTPayload): Identity {
   }
   const trustClaim = payload['trust_level'];
   const trustLevel = trustClaim === undefined ? 0 : parseTrustLevel(trustClaim, invalidClaim('trust_level'));
-  const identity: Identity = { sender, roles, trustLevel };
+  const tenantClaim = payload['tenant'];
+  if (tenantClaim !== undefined && (typeof tenantClaim !== 'string' || !TENANT_PATTERN.test(tenantClaim))) {
+    throw refuse(`The token's tenant claim must match ${TENANT_PATTERN.source}`);
+  }
+  const identity: Identity = { sender, roles, trustLevel, tenant: tenantClaim ?? DEFAULT_TENANT };
   const channel = payload['channel'];
   if (channel !== undefined) {
     if (typeof channel !== 'string' || !CHANNEL.test(channel)) throw refuse(`The token's channel claim must match ${CHANNEL.source}`);

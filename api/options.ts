@@ -30,7 +30,7 @@ export interface JwtAuthOptions {
 
 /**
  * Development authentication, LOCAL ONLY: the identity is whatever the `X-Dev-Sender` and
- * `X-Dev-Roles` headers say. Anyone who can reach the port can act as anyone.
+ * `X-Dev-Roles` (and `X-Dev-Tenant`) headers say. Anyone who can reach the port can act as anyone.
  */
 export interface DevAuthOptions {
   mode: 'dev';
