@@ -25,7 +25,8 @@ export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | 
 
 export type ExprNode =
   | { kind: 'literal'; value: Json; span: Span }
-  | { kind: 'path'; root: 'data' | 'event' | 'context'; segments: Name[]; span: Span; sugar?: 'sender' }
+  /** `sugar`: written as the bare `sender`, `roles` or `trustLevel` (short for `context.<it>`). */
+  | { kind: 'path'; root: 'data' | 'event' | 'context'; segments: Name[]; span: Span; sugar?: 'sender' | 'roles' | 'trustLevel' }
   | { kind: 'unary'; op: 'not' | 'neg'; operand: ExprNode; span: Span; opSpan: Span }
   | { kind: 'binary'; op: BinaryOp; left: ExprNode; right: ExprNode; span: Span; opSpan: Span }
   | { kind: 'call'; fn: Name; args: ExprNode[]; span: Span }
@@ -93,7 +94,9 @@ export type ItemNode =
   | { kind: 'timer'; name: Name; timer: TimerSpecNode; span: Span }
   | { kind: 'bead'; event: Name; initiating: boolean; lines: BeadLineNode[]; span: Span }
   | { kind: 'compatibility'; mode: Name; span: Span }
-  | { kind: 'uplift'; from: Name; steps: StepNode[]; span: Span };
+  | { kind: 'uplift'; from: Name; steps: StepNode[]; span: Span }
+  /** `read allow …`: a rule, written like a bead's `allow`, for who may read the journey. */
+  | { kind: 'read'; rule: Extract<BeadLineNode, { kind: 'allow' | 'allowRole' }>; span: Span };
 
 export interface HeaderNode {
   name: Name;

@@ -3,9 +3,9 @@
  * located diagnostic: unknown events, paths and processors, type errors, unreachable beads, ...
  * Pure: the files of the journey folder are passed in.
  *
- * This is the driver: it reads the declarations first, then lowers timers, beads and search
- * fields (bead-lowering.ts, step-lowering.ts, search-fields.ts; expressions are typed in
- * expression-typing.ts), and assembles the IR when nothing is wrong.
+ * This is the driver: it reads the declarations first, then lowers timers, beads, search fields
+ * and read rules (bead-lowering.ts, step-lowering.ts, search-fields.ts, read-rules.ts; expressions
+ * are typed in expression-typing.ts), and assembles the IR when nothing is wrong.
  */
 import type { ItemNode, Name } from './ast.js';
 import { checkBeads, lowerBeads } from './bead-lowering.js';
@@ -18,6 +18,8 @@ import { IR_VERSION } from './ir.js';
 import type { CompiledJourney, EventDefinition, JsonSchema } from './ir.js';
 import { assertValidIr } from './ir-schema.js';
 import { parseJourney } from './parser.js';
+import { lowerReadRules } from './read-rules.js';
+import type { ReadNode } from './read-rules.js';
 import { declareEvent, declareEventsFrom, eventExists, readSchema } from './schema-declarations.js';
 import { lowerSearchFields } from './search-fields.js';
 import { lowerTimer } from './step-lowering.js';
@@ -54,6 +56,7 @@ export function compileJourney(input: CompileInput): CompileOutput {
   const beadNodes: BeadNode[] = [];
   const compatibilityNodes: Array<Extract<ItemNode, { kind: 'compatibility' }>> = [];
   const upliftNodes: Array<Extract<ItemNode, { kind: 'uplift' }>> = [];
+  const readNodes: ReadNode[] = [];
   for (const item of ast.items) {
     switch (item.kind) {
       case 'dataSchema':
@@ -84,6 +87,9 @@ export function compileJourney(input: CompileInput): CompileOutput {
         break;
       case 'uplift':
         upliftNodes.push(item);
+        break;
+      case 'read':
+        readNodes.push(item);
         break;
     }
   }
@@ -125,6 +131,7 @@ export function compileJourney(input: CompileInput): CompileOutput {
   const searchFields = lowerSearchFields(c, searchNodes, data);
   const compatibility = lowerCompatibility(c, compatibilityNodes);
   const uplifts = lowerUplifts(c, upliftNodes, { name, version }, data);
+  const read = lowerReadRules(c, readNodes, data);
 
   const diagnostics = sortDiagnostics(c.diagnostics);
   if (diagnostics.some((d) => d.severity === 'error')) return { journey: null, diagnostics };
@@ -155,6 +162,7 @@ export function compileJourney(input: CompileInput): CompileOutput {
   // Only when declared: the IR of a version without them stays what it was (its hash included).
   if (compatibility !== null) journey.compatibility = compatibility;
   if (uplifts.length > 0) journey.uplifts = uplifts;
+  if (read.length > 0) journey.read = read;
   assertValidIr(journey);
   return { journey: JSON.parse(JSON.stringify(journey)) as CompiledJourney, diagnostics };
 }

@@ -30,6 +30,7 @@ export const DIAGNOSTIC_CODES = {
   'invalid-compatibility': 'A `compatibility` mode other than BACKWARD, FORWARD, FULL or NONE.',
   'unknown-version': 'An `uplift from` names a version that is not an older version of the journey.',
   'invalid-uplift': 'An `uplift` section does something other than set data from data (an emit, a timer, a read of event or context).',
+  'invalid-read-rule': 'A `read allow` rule reads what a read does not have: `event`, `context.origin` or `now()`.',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -56,6 +56,13 @@ export interface CompiledJourney {
   compatibility?: CompatibilityMode;
   /** Transforms from older versions' data (`uplift from 1.0`), when the source declares any. */
   uplifts?: Uplift[];
+  /**
+   * Who may read the journey's data and history (`read allow …`): a reader may when at least one
+   * rule holds for the reader's context and the data. Rules read only `context` and `data`.
+   * Absent when the source declares none (then only the operator role may read, as the API is
+   * configured), so that the IR of a version without them stays byte for byte what it was.
+   */
+  read?: AccessRule[];
 }
 
 /**

@@ -145,6 +145,7 @@ const STATEMENT_STARTS = new Set([
   '`timer`',
   '`compatibility`',
   '`uplift`',
+  '`read`',
 ]);
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'in']);
 

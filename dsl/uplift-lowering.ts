@@ -54,7 +54,7 @@ function checkReads(c: Compilation, node: ExprNode): void {
   switch (node.kind) {
     case 'path':
       if (node.root !== 'data') {
-        const what = node.sugar === 'sender' ? 'sender' : node.root;
+        const what = node.sugar ?? node.root;
         c.error('invalid-uplift', `an uplift reads only data (the instance being uplifted) and now(); ${what} has no value here`, node.span);
       }
       return;

@@ -37,7 +37,13 @@ version -> %number ("." %number):*
 
 item -> dataDecl {% id %} | eventsDecl {% id %} | eventDecl {% id %} | searchDecl {% id %}
       | publishDecl {% id %} | timerDecl {% id %} | bead {% id %}
-      | compatibilityDecl {% id %} | uplift {% id %}
+      | compatibilityDecl {% id %} | uplift {% id %} | readDecl {% id %}
+
+# `read allow <condition>` / `read allow role "auditor"`: who may read the journey's data and history.
+readDecl -> "read" "allow" "role" %string
+  {% ([kw, , , r]): ItemNode => ({ kind: 'read', rule: { kind: 'allowRole', role: stringLit(r), span: join(kw, r) }, span: join(kw, r) }) %}
+  | "read" "allow" expr
+  {% ([kw, , e]): ItemNode => ({ kind: 'read', rule: { kind: 'allow', condition: e, span: join(kw, e) }, span: join(kw, e) }) %}
 
 # `compatibility BACKWARD`: the mode is a name here; the compiler checks it is one it knows.
 compatibilityDecl -> "compatibility" ident
@@ -188,8 +194,12 @@ primary -> %number
   | path                              {% id %}
   | "sender"
   {% ([t]): ExprNode => ({ kind: 'path', root: 'context', segments: [{ value: 'sender', span: tokenSpan(t) }], span: tokenSpan(t), sugar: 'sender' }) %}
+  # `roles` and `trustLevel` are short for `context.roles` and `context.trustLevel`, as `sender` is for
+  # `context.sender` (they are not reserved: any other bare name is an error the compiler explains).
   | ident
-  {% ([n]): ExprNode => ({ kind: 'name', name: n, span: n.span }) %}
+  {% ([n]): ExprNode => (n.value === 'roles' || n.value === 'trustLevel'
+       ? { kind: 'path', root: 'context', segments: [n], span: n.span, sugar: n.value }
+       : { kind: 'name', name: n, span: n.span }) %}
   | ident "(" ")"
   {% ([fn, , close]): ExprNode => ({ kind: 'call', fn, args: [], span: join(fn, close) }) %}
   | ident "(" expr ("," expr):* ")"

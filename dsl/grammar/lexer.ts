@@ -46,6 +46,7 @@ export const KEYWORDS = [
   'context',
   'compatibility',
   'uplift',
+  'read',
 ] as const;
 
 export const OPERATORS = ['==', '!=', '<=', '>=', '??', '<', '>', '=', '+', '-', '*', '/', '%', '(', ')', '[', ']', '{', '}', ',', ':', '.'] as const;

@@ -15,6 +15,8 @@ events from "events/"
 event PaymentExpired schema "events/expired.schema.json"
 search debtor: string, amount: number, urgent: boolean, city: string = data.address.city
 publish PaymentAccepted, PaymentRejected
+read allow sender == data.debtor or "auditor" in roles and trustLevel >= 2
+read allow role "backoffice"
 
 timer expiry after 5 days emit PaymentExpired { id: data.id } unless PaymentBooked, PaymentCancelled
 timer reminder after 90 minutes unless PaymentBooked emit Reminder
@@ -64,15 +66,28 @@ describe('grammar', () => {
     const ast = parseJourney(KITCHEN_SINK, 'x.jd').ast;
     expect(ast?.header.name.value).toBe('acme/payments/sct');
     expect(ast?.header.version.value).toBe('2.0.1');
-    expect(ast?.items.map((i) => i.kind)).toEqual(['dataSchema', 'eventsFrom', 'event', 'search', 'publish', 'timer', 'timer', 'bead', 'bead', 'bead']);
-    const booked = ast?.items[8];
+    expect(ast?.items.map((i) => i.kind)).toEqual([
+      'dataSchema',
+      'eventsFrom',
+      'event',
+      'search',
+      'publish',
+      'read',
+      'read',
+      'timer',
+      'timer',
+      'bead',
+      'bead',
+      'bead',
+    ]);
+    const booked = ast?.items[10];
     if (booked?.kind !== 'bead') throw new Error('expected a bead');
     const ifStep = booked.lines[2];
     if (ifStep?.kind !== 'if') throw new Error('expected an if');
     // `else if` chains: one `end` closes the whole chain.
     expect(ifStep.else[0]?.kind).toBe('if');
     expect(booked.lines.map((l) => l.kind)).toEqual(['allow', 'cancelTimer', 'if', 'if', 'after', 'after']);
-    const sink = ast?.items[7];
+    const sink = ast?.items[9];
     if (sink?.kind !== 'bead') throw new Error('expected a bead');
     const set = sink.lines[5];
     if (set?.kind !== 'set') throw new Error('expected set');

@@ -80,6 +80,9 @@ const grammar: Grammar = {
     {"name": "item", "symbols": ["bead"], "postprocess": id},
     {"name": "item", "symbols": ["compatibilityDecl"], "postprocess": id},
     {"name": "item", "symbols": ["uplift"], "postprocess": id},
+    {"name": "item", "symbols": ["readDecl"], "postprocess": id},
+    {"name": "readDecl", "symbols": [{"literal":"read"}, {"literal":"allow"}, {"literal":"role"}, (lexer.has("string") ? {type: "string"} : string)], "postprocess": ([kw, , , r]): ItemNode => ({ kind: 'read', rule: { kind: 'allowRole', role: stringLit(r), span: join(kw, r) }, span: join(kw, r) })},
+    {"name": "readDecl", "symbols": [{"literal":"read"}, {"literal":"allow"}, "expr"], "postprocess": ([kw, , e]): ItemNode => ({ kind: 'read', rule: { kind: 'allow', condition: e, span: join(kw, e) }, span: join(kw, e) })},
     {"name": "compatibilityDecl", "symbols": [{"literal":"compatibility"}, "ident"], "postprocess": ([kw, mode]): ItemNode => ({ kind: 'compatibility', mode, span: join(kw, mode) })},
     {"name": "uplift$ebnf$1", "symbols": []},
     {"name": "uplift$ebnf$1", "symbols": ["uplift$ebnf$1", "step"], "postprocess": (d) => d[0].concat([d[1]])},
@@ -206,7 +209,9 @@ const grammar: Grammar = {
     {"name": "primary", "symbols": [{"literal":"null"}], "postprocess": ([t]): ExprNode => ({ kind: 'literal', value: null, span: tokenSpan(t) })},
     {"name": "primary", "symbols": ["path"], "postprocess": id},
     {"name": "primary", "symbols": [{"literal":"sender"}], "postprocess": ([t]): ExprNode => ({ kind: 'path', root: 'context', segments: [{ value: 'sender', span: tokenSpan(t) }], span: tokenSpan(t), sugar: 'sender' })},
-    {"name": "primary", "symbols": ["ident"], "postprocess": ([n]): ExprNode => ({ kind: 'name', name: n, span: n.span })},
+    {"name": "primary", "symbols": ["ident"], "postprocess":  ([n]): ExprNode => (n.value === 'roles' || n.value === 'trustLevel'
+        ? { kind: 'path', root: 'context', segments: [n], span: n.span, sugar: n.value }
+        : { kind: 'name', name: n, span: n.span }) },
     {"name": "primary", "symbols": ["ident", {"literal":"("}, {"literal":")"}], "postprocess": ([fn, , close]): ExprNode => ({ kind: 'call', fn, args: [], span: join(fn, close) })},
     {"name": "primary$ebnf$1", "symbols": []},
     {"name": "primary$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "expr"]},
