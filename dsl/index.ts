@@ -35,6 +35,10 @@ export type { EdgeRefusal } from './evaluator.js';
 export { createPayloadValidators } from './validation.js';
 export type { PayloadValidators, PayloadViolation } from './validation.js';
 
+// Who may read a journey (`read allow` rules), decided with the reader known (pure).
+export { mayReadData, readAccess, residualOnSearchFields } from './read-access.js';
+export type { ReadAccess, ReaderContext, SearchFilter, SearchFilterResult } from './read-access.js';
+
 // Versions: compatibility between two versions, and uplifting data from an older one (pure).
 export { checkCompatibility, compatibilityOf } from './compatibility.js';
 export type { CompatibilitySchema, CompatibilityViolation } from './compatibility.js';
