@@ -44,7 +44,7 @@ describe('journey check', () => {
     const copy = join(cli.scratch, 'pfm/wallet/1.0');
     cpSync(join(journeys, 'pfm/wallet/1.0'), copy, { recursive: true });
     const file = join(copy, 'journey.jd');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('allow sender == data.owner', 'allow context.origin == "timer"'));
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll('\n  allow sender == data.owner', '\n  allow context.origin == "timer"'));
     const code = await checkCommand.run([cli.scratch, '--analysis', '--strict']);
     const text = cli.output.join('\n');
     expect(text, text).toMatch(/warning\[/);

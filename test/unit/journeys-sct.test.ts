@@ -62,7 +62,9 @@ describe('mybank/payment/sct 2.0', () => {
     expect(sct.searchFields).toEqual([
       { name: 'debtorIban', path: '$.debtorIban', type: 'string' },
       { name: 'status', path: '$.status', type: 'string' },
+      { name: 'initiator', path: '$.initiator', type: 'string' },
     ]);
+    expect(sct.read?.map((r) => r.text)).toEqual(['sender == data.initiator', 'role "backoffice"', 'role "auditor"']);
     expect(Object.keys(sct.events).filter((e) => sct.events[e]?.published)).toEqual([
       'PaymentAuthorised',
       'PaymentCancelled',
