@@ -39,6 +39,9 @@ export const ANALYSIS_CODES = {
   'unreachable-state': 'A state some bead sets that no path from the start reaches.',
   'unused-event': 'A declared event nothing handles, emits, fires, returns or publishes.',
   'search-field-conflict': 'Journeys declare a search field of one name with different paths or types; the store has one column per name.',
+  'read-undeclared': 'A journey with no `read allow` rule: only the operator role may read its data and history.',
+  'read-filtered-late':
+    'Read rules a store cannot decide in its search query (they read data that is not a search field, or do more than compare search fields with values): search results for other readers are filtered after the query.',
 } as const;
 export type AnalysisCode = keyof typeof ANALYSIS_CODES;
 
@@ -97,6 +100,23 @@ export interface BeadSummary {
   approximate?: boolean;
 }
 
+/** Who may read a journey (`read allow` rules), and how a store can filter searches by them. */
+export interface ReadSummary {
+  /** The rules as written; empty when there are none (only the operator role may read). */
+  rules: string[];
+  /** The data paths the rules read (`data.owner`), each with the search field that holds it, or null. */
+  dataPaths: Array<{ path: string; searchField: string | null }>;
+  /**
+   * Whether, for every reader the analysis tried, what the rules leave to decide on the data is a
+   * comparison of search fields with values, which a store filters in its search query.
+   */
+  filteredInQuery: boolean;
+  /** Why not, for the first reader for which it is not. */
+  notInQuery?: string;
+  /** The search fields those filters use. */
+  searchFields: string[];
+}
+
 export interface JourneyAnalysis {
   name: string;
   version: string;
@@ -116,6 +136,8 @@ export interface JourneyAnalysis {
   senders: Record<string, EventOrigin[]>;
   /** For each event something other than a sender produces, what produces it. */
   producers: Record<string, Producer[]>;
+  /** Who may read the journey's data and history. */
+  read: ReadSummary;
   findings: AnalysisFinding[];
 }
 

@@ -2,7 +2,7 @@
  * The analysis as text for people: one line a finding, like the compiler's diagnostics, and a
  * report of a journey's states, the events each accepts, who may send what, and its findings.
  */
-import type { AnalysisFinding, JourneyAnalysis } from './analysis-model.js';
+import type { AnalysisFinding, JourneyAnalysis, ReadSummary } from './analysis-model.js';
 
 /** One finding as `file:line:column: warning[code]: message`, like the compiler's diagnostics. */
 export function formatFinding(finding: AnalysisFinding): string {
@@ -10,7 +10,16 @@ export function formatFinding(finding: AnalysisFinding): string {
   return `${where}: ${finding.severity}[${finding.code}]: ${finding.message}`;
 }
 
-/** A readable report of one journey's analysis: states, what each accepts, who sends what, findings. */
+/** `sender == data.owner; role "auditor" (searches filtered in the query on owner)`. */
+function readText(read: ReadSummary): string {
+  if (read.rules.length === 0) return 'the operator role only (no `read allow` rule)';
+  const rules = read.rules.join('; ');
+  if (!read.filteredInQuery) return `${rules} (searches filtered after the query)`;
+  if (read.searchFields.length === 0) return rules;
+  return `${rules} (searches filtered in the query on ${read.searchFields.join(', ')})`;
+}
+
+/** A readable report of one journey's analysis: states, what each accepts, who sends and reads, findings. */
 export function formatAnalysis(analysis: JourneyAnalysis): string {
   const lines: string[] = [`${analysis.name} ${analysis.version} (${analysis.source})`];
   if (analysis.stateField === null) {
@@ -35,6 +44,7 @@ export function formatAnalysis(analysis: JourneyAnalysis): string {
   for (const [event, origins] of Object.entries(analysis.senders)) {
     lines.push(`    ${event.padEnd(width)}  ${origins.length > 0 ? origins.join(', ') : 'nobody'}`);
   }
+  lines.push(`  who may read: ${readText(analysis.read)}`);
   if (analysis.findings.length === 0) lines.push('  no findings');
   else for (const finding of analysis.findings) lines.push(`  ${formatFinding(finding)}`);
   return lines.join('\n');

@@ -1,6 +1,7 @@
 /**
  * Static analysis of compiled journeys, over the IR and without I/O: which events each state
- * accepts, beads that can never apply, events no sender may send, and events nobody handles.
+ * accepts, beads that can never apply, events no sender may send, events nobody handles, and who
+ * may read each journey.
  * The compiler refuses what is certainly broken; this reports what is probably unintended.
  *
  * States come from a state field (`status` unless told otherwise): every value a bead assigns it
@@ -15,17 +16,20 @@
  *
  * The parts: analysis-model.ts (the answer's shape and the finding codes), state-machine.ts
  * (states, transitions, reachability) with abstract-evaluation.ts, candidate-contexts.ts and
- * step-walker.ts under it, analysis-findings.ts (the checks) and analysis-report.ts (as text).
+ * step-walker.ts under it, analysis-findings.ts (the checks), analysis-read.ts (who may read) and
+ * analysis-report.ts (as text).
  */
 import { journeyFindings, searchFieldConflicts } from './analysis-findings.js';
 import type { AnalysisOptions, JourneyAnalysis, JourneysAnalysis } from './analysis-model.js';
+import { readFindings, readSummary } from './analysis-read.js';
 import type { CompiledJourney } from './ir.js';
 import { stateMachine } from './state-machine.js';
 
 /** Analyses one compiled journey. Pure: the same IR always gives the same answer. */
 export function analyzeJourney(journey: CompiledJourney, options: AnalysisOptions = {}): JourneyAnalysis {
   const machine = stateMachine(journey, options.stateField ?? 'status');
-  const findings = journeyFindings(journey, machine);
+  const read = readSummary(journey);
+  const findings = [...journeyFindings(journey, machine), ...readFindings(journey, read)];
   return {
     name: journey.name,
     version: journey.version,
@@ -39,6 +43,7 @@ export function analyzeJourney(journey: CompiledJourney, options: AnalysisOption
     beads: machine.beads,
     senders: machine.senders,
     producers: machine.producers,
+    read,
     // In source order; findings about the whole journey last. The sort is stable.
     findings: findings.sort((a, b) => (a.location?.line ?? Infinity) - (b.location?.line ?? Infinity)),
   };

@@ -99,5 +99,6 @@ export type {
   JourneyAnalysis,
   JourneysAnalysis,
   Producer,
+  ReadSummary,
   Transition,
 } from './analysis-model.js';
