@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { JourneyError } from '../common/index.js';
+import { DEFAULT_TENANT, JourneyError, TENANT_PATTERN } from '../common/index.js';
 import type { EventContext } from '../dsl/index.js';
 import { loadJwtKeys, type JwtKeys, type ResolvedApiOptions } from './options.js';
 
@@ -29,9 +29,6 @@ declare module 'fastify' {
   }
 }
 
-/** The tenant of a caller whose token or headers name none (a single-institution install). */
-export const DEFAULT_TENANT = 'default';
-
 /** Default sender in dev mode when `X-Dev-Sender` is absent. */
 export const DEV_DEFAULT_SENDER = 'dev-user';
 
@@ -41,8 +38,6 @@ const ROLE = /^[A-Za-z0-9._:-]{1,64}$/;
 const CHANNEL = /^[A-Za-z0-9_-]{1,32}$/;
 const GEO = /^[A-Za-z]{2}$/;
 const MAX_ROLES = 32;
-/** Tenant names: they become part of idempotency scopes, rate-limit keys and metric labels. */
-export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 function refuse(message: string, details: Record<string, unknown> = {}): JourneyError {
   return new JourneyError('JE_UNAUTHENTICATED', message, { details });

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { JourneyError } from '../common/index.js';
+import { DEFAULT_TENANT, JourneyError } from '../common/index.js';
 import type { JsonObject } from '../dsl/index.js';
 import type { AcceptRequest, AcceptResult, EventOutcome, JourneyEngine } from '../engine/index.js';
 import { eventContext, type Identity } from './auth.js';
 import type { ResolvedApiOptions } from './options.js';
+import { outcomeReadable, readerOf } from './read-access.js';
 import {
   acceptResultSchema,
   errorResponses,
@@ -31,14 +32,17 @@ interface EventHeaders {
 }
 
 /**
- * Idempotency keys are scoped per sender: the engine dedupes on the key as given (one key space
- * for everyone), so the API prefixes a digest of the sender — two senders using the same key can
- * neither collide nor read each other's answers. The digest keeps the stored key within the
- * engine's 200-character limit (43 + 1 + at most 128).
+ * Idempotency keys are scoped per tenant and sender: the engine dedupes on the key as given (one
+ * key space for everyone), so the API prefixes a digest of who is calling — two senders (or the
+ * same sender name in two tenants) using the same key can neither collide nor read each other's
+ * answers. The digest keeps the stored key within the engine's 200-character limit (43 + 1 + at
+ * most 128). The default tenant's digest is the sender's alone, as before tenants existed, so keys
+ * stored by an older release still match.
  */
-export function scopedIdempotencyKey(sender: string, key: string | undefined): string | undefined {
+export function scopedIdempotencyKey(caller: { sender: string; tenant: string }, key: string | undefined): string | undefined {
   if (key === undefined) return undefined;
-  return `${createHash('sha256').update(sender).digest('base64url')}:${key}`;
+  const scope = caller.tenant === DEFAULT_TENANT ? caller.sender : `${caller.tenant}\u0000${caller.sender}`;
+  return `${createHash('sha256').update(scope).digest('base64url')}:${key}`;
 }
 
 export function acceptBody(result: AcceptResult) {
@@ -52,15 +56,15 @@ export function acceptBody(result: AcceptResult) {
   };
 }
 
-export function outcomeBody(outcome: EventOutcome, duplicate: boolean) {
+/** An outcome as its sender sees it: data and emitted events only when they may read the journey. */
+export function outcomeBody(outcome: EventOutcome, duplicate: boolean, readable: boolean) {
   return {
     journeyId: outcome.journeyId,
     eventId: outcome.eventId,
     outcome: outcome.outcome,
     ...(outcome.rejection === undefined ? {} : { rejection: outcome.rejection }),
     seq: outcome.seq,
-    data: outcome.data,
-    emitted: outcome.emitted,
+    ...(readable ? { data: outcome.data, emitted: outcome.emitted } : {}),
     duplicate,
   };
 }
@@ -98,12 +102,12 @@ export function registerEventRoutes(app: FastifyInstance, engine: JourneyEngine,
   ) {
     const identity = identityOf(request);
     const context = eventContext(request, identity, options);
-    const idempotencyKey = scopedIdempotencyKey(identity.sender, request.headers['idempotency-key']);
+    const idempotencyKey = scopedIdempotencyKey(identity, request.headers['idempotency-key']);
     const event = { type: request.body.type, payload: request.body.data };
     const acceptRequest: AcceptRequest =
       target.kind === 'initiate'
-        ? { kind: 'initiate', journeyType: target.journeyType, version: target.version, event, context }
-        : { kind: 'target', journeyId: target.journeyId, event, context };
+        ? { kind: 'initiate', journeyType: target.journeyType, version: target.version, event, context, tenant: identity.tenant }
+        : { kind: 'target', journeyId: target.journeyId, event, context, tenant: identity.tenant };
     if (idempotencyKey !== undefined) acceptRequest.idempotencyKey = idempotencyKey;
     let result: AcceptResult;
     try {
@@ -115,7 +119,10 @@ export function registerEventRoutes(app: FastifyInstance, engine: JourneyEngine,
     const waitMs = request.query.wait ?? 0;
     if (waitMs > 0) {
       const outcome = await engine.awaitOutcome(result.eventId, waitMs);
-      if (outcome) return reply.code(200).send(outcomeBody(outcome, result.duplicate));
+      if (outcome) {
+        const readable = outcomeReadable(engine, result, outcome, readerOf(request, options));
+        return reply.code(200).send(outcomeBody(outcome, result.duplicate, readable));
+      }
     }
     return reply.code(202).send(acceptBody(result));
   }

@@ -105,6 +105,12 @@ export interface ApiOptions {
   maxWaitMs?: number;
   rateLimit?: RateLimitOptions;
   /**
+   * Roles that may read journeys whose version declares no `read allow` rule (a version that
+   * declares rules is read by whom they grant, these roles included only if they say so).
+   * @defaultValue `['operator']`
+   */
+  undeclaredReadRoles?: string[];
+  /**
    * Serves the browsable OpenAPI UI at `/docs`.
    * @defaultValue `true`
    */
@@ -126,6 +132,7 @@ export interface ResolvedApiOptions {
   maxJsonDepth: number;
   maxWaitMs: number;
   rateLimit: Readonly<Required<RateLimitOptions>>;
+  undeclaredReadRoles: readonly string[];
   docs: boolean;
   stopEngineOnClose: boolean;
 }
@@ -186,6 +193,7 @@ export const API_OPTIONS_SCHEMA = {
         exemptSenders: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
       },
     },
+    undeclaredReadRoles: { type: 'array', default: ['operator'], maxItems: 32, items: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' } },
     docs: { type: 'boolean', default: true },
     stopEngineOnClose: { type: 'boolean', default: false },
   },

@@ -15,6 +15,8 @@ import {
   pageQuerySchema,
   searchQuerySchema,
 } from './schemas.js';
+import type { ResolvedApiOptions } from './options.js';
+import { readerOf } from './read-access.js';
 
 interface PageQuery {
   cursor?: string;
@@ -75,12 +77,13 @@ export function searchFields(query: Record<string, unknown>, allowed: Map<string
   return fields;
 }
 
-export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine): void {
+export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine, options: ResolvedApiOptions): void {
   app.get<{ Params: { journeyId: string } }>(
     '/journeys/:journeyId',
     { schema: { params: journeyIdParamsSchema, response: { 200: journeyViewSchema, ...errorResponses } } },
     async (request) => {
-      const journey = await engine.getJourney(request.params.journeyId);
+      // Not there, another tenant's, or not readable by the caller: the same 404, nothing leaked.
+      const journey = await engine.getJourney(request.params.journeyId, readerOf(request, options));
       if (!journey)
         throw new JourneyError('JE_JOURNEY_NOT_FOUND', `No journey ${request.params.journeyId}`, { details: { journeyId: request.params.journeyId } });
       return journey;
@@ -92,11 +95,12 @@ export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine)
     { schema: { params: journeyIdParamsSchema, querystring: pageQuerySchema, response: { 200: eventPageSchema, ...errorResponses } } },
     async (request) => {
       const { journeyId } = request.params;
-      // listEvents of an unknown id is an empty page; the client deserves a 404.
-      const journey = await engine.getJourney(journeyId);
-      if (!journey) throw new JourneyError('JE_JOURNEY_NOT_FOUND', `No journey ${journeyId}`, { details: { journeyId } });
       const { cursor, limit } = request.query;
-      return engine.listEvents(journeyId, { ...(cursor === undefined ? {} : { cursor }), ...(limit === undefined ? {} : { limit }) });
+      return engine.listEvents(
+        journeyId,
+        { ...(cursor === undefined ? {} : { cursor }), ...(limit === undefined ? {} : { limit }) },
+        readerOf(request, options),
+      );
     },
   );
 
@@ -106,7 +110,7 @@ export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine)
     async (request) => {
       const { type, version, cursor, limit } = request.query;
       const allowed = allowedSearchFields(engine, type, version);
-      const query: SearchQuery = { journeyType: type, fields: searchFields(request.query, allowed.fields) };
+      const query: SearchQuery = { journeyType: type, fields: searchFields(request.query, allowed.fields), reader: readerOf(request, options) };
       if (allowed.version !== undefined) query.version = allowed.version;
       if (cursor !== undefined) query.cursor = cursor;
       if (limit !== undefined) query.limit = limit;

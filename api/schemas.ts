@@ -116,15 +116,17 @@ const rejectionSchema = {
 
 export const outcomeResultSchema = {
   type: 'object',
-  required: ['journeyId', 'eventId', 'outcome', 'seq', 'data', 'emitted'],
+  required: ['journeyId', 'eventId', 'outcome', 'seq'],
+  description:
+    "An event's outcome. `data` and `emitted` are shown only to a sender who may read the journey (its read rules, on the data after the event); others see whether their event applied, why not, and the seq.",
   properties: {
     journeyId: { type: 'string' },
     eventId: { type: 'string' },
     outcome: { type: 'string', enum: ['applied', 'rejected'] },
     rejection: rejectionSchema,
     seq: { type: 'integer', description: "The journey's handled-event count after this event." },
-    data: { type: ['object', 'null'], additionalProperties: true, description: 'Journey data after this event.' },
-    emitted: emittedSchema,
+    data: { type: ['object', 'null'], additionalProperties: true, description: 'Journey data after this event (readers only).' },
+    emitted: { ...emittedSchema, description: 'Events the journey emitted (readers only).' },
     duplicate: { type: 'boolean' },
   },
 } as const;

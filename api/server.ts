@@ -104,7 +104,7 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
       });
     }
     registerEventRoutes(api, engine, resolved);
-    registerQueryRoutes(api, engine);
+    registerQueryRoutes(api, engine, resolved);
     registerUpliftRoutes(api, engine);
     await api.register((deployments, _options, done) => {
       registerDeploymentRoutes(deployments, engine, resolved);

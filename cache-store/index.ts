@@ -33,7 +33,8 @@ export { ensureClusterId } from './cluster-identity.js';
 export { unownedPartitions } from './partition-health.js';
 // --- the exactly-once journal: the port the engine uses, and one file per unit of work ---
 export { openJournal } from './mariadb-journal.js';
-export type { DatabaseClockSample, Journal, JourneySearch } from './journal-port.js';
+export type { DatabaseClockSample, Journal } from './journal-port.js';
+export type { ColumnValue, JourneySearch, RowFilter } from './journal-reads.js';
 export { acceptBatch, appendEvent, eventExists, findByIdempotencyKey, insertInitiatingEvent } from './journal-intake.js';
 export type { IdempotentAnswer, IntakeEntry, IntakeResult } from './journal-intake.js';
 export { journeyHistory, loadJourney, loadOutcome, pendingEventsOfJourney, pendingEventsOfPartitions, searchJourneys } from './journal-reads.js';

@@ -1,6 +1,7 @@
 /**
  * The worker's group commit: many journeys' outcomes in one fenced transaction.
  */
+import { DEFAULT_TENANT } from '../common/index.js';
 import { INSERT_EVENT, INSERT_HANDLED_EVENT, bulk, bulkTotal, insertEventParams, ok, toNumber } from './journal-rows.js';
 import type { Connection, Lifecycle, NewEvent, OkPacket, Row } from './journal-rows.js';
 
@@ -47,7 +48,7 @@ export interface HandlingCommit {
    * With `accept`, for an initiating event: the journey does not exist yet and this commit
    * creates its row (handled_seq 1) instead of updating it. `expectedHandledSeq` is 0.
    */
-  create?: { typeName: string; typeVersion: string };
+  create?: { typeName: string; typeVersion: string; tenant?: string };
   timersToStart: TimerStart[];
   /** Timer names cancelled explicitly. */
   timersToCancel: string[];
@@ -144,6 +145,7 @@ export async function commitHandlingBatch(conn: Connection, ownerNode: string, l
     written.set(index, { affectedRows: 1, insertId: 1 + commit.feedback.length });
     createRows.push([
       commit.journeyId,
+      commit.create.tenant ?? DEFAULT_TENANT,
       commit.create.typeName,
       commit.create.typeVersion,
       commit.partitionNo,
@@ -253,8 +255,8 @@ export async function commitHandlingBatch(conn: Connection, ownerNode: string, l
     bulkTotal(conn, INSERT_HANDLED_EVENT, inlineRows),
     bulkTotal(
       conn,
-      `INSERT INTO journeys (journey_id, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq,
-         last_epoch, created_at, updated_at) VALUES (?,?,?,?,?,?,1,?,?,NOW(6),NOW(6))`,
+      `INSERT INTO journeys (journey_id, tenant, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq,
+         last_epoch, created_at, updated_at) VALUES (?,?,?,?,?,?,?,1,?,?,NOW(6),NOW(6))`,
       createRows,
     ),
     Promise.all(followUps),

@@ -1,21 +1,22 @@
 /**
  * Intake: accepting events, alone or in a group (one fsync for a burst), and idempotency look-ups.
  */
+import { DEFAULT_TENANT } from '../common/index.js';
 import { INSERT_EVENT, bulk, insertEventParams, ok, str, toNumber } from './journal-rows.js';
 import type { Connection, NewEvent, Row } from './journal-rows.js';
 
 /** Inserts a new journey and its initiating event (journey_seq 1). Runs inside a transaction. */
 export async function insertInitiatingEvent(
   conn: Connection,
-  journey: { journeyId: string; typeName: string; typeVersion: string; partitionNo: number },
+  journey: { journeyId: string; tenant?: string; typeName: string; typeVersion: string; partitionNo: number },
   event: NewEvent,
 ): Promise<void> {
   // The event first: a duplicate idempotency key fails before the journey row exists.
   await conn.query(INSERT_EVENT, insertEventParams(journey.journeyId, 1, journey.partitionNo, event));
   await conn.query(
-    `INSERT INTO journeys (journey_id, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq,
-       created_at, updated_at) VALUES (?,?,?,?,'pending',NULL,0,1,NOW(6),NOW(6))`,
-    [journey.journeyId, journey.typeName, journey.typeVersion, journey.partitionNo],
+    `INSERT INTO journeys (journey_id, tenant, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq,
+       created_at, updated_at) VALUES (?,?,?,?,?,'pending',NULL,0,1,NOW(6),NOW(6))`,
+    [journey.journeyId, journey.tenant ?? DEFAULT_TENANT, journey.typeName, journey.typeVersion, journey.partitionNo],
   );
 }
 
@@ -75,6 +76,8 @@ export async function eventExists(conn: Connection, eventId: string): Promise<{ 
 export interface IntakeEntry {
   kind: 'initiate' | 'target';
   journeyId: string;
+  /** For initiating entries: the tenant the new journey belongs to (default {@link DEFAULT_TENANT}). */
+  tenant?: string;
   /** For initiating entries: the journey row to create. */
   typeName: string;
   typeVersion: string;
@@ -99,9 +102,9 @@ export async function acceptBatch(conn: Connection, entries: IntakeEntry[]): Pro
   const initiating = order.filter(({ entry }) => entry.kind === 'initiate');
   if (initiating.length > 0) {
     await conn.query(
-      `INSERT INTO journeys (journey_id, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq, created_at, updated_at)
-       VALUES ${initiating.map(() => `(?,?,?,?,'pending',NULL,0,1,NOW(6),NOW(6))`).join(',')}`,
-      initiating.flatMap(({ entry }) => [entry.journeyId, entry.typeName, entry.typeVersion, entry.partitionNo]),
+      `INSERT INTO journeys (journey_id, tenant, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq, created_at, updated_at)
+       VALUES ${initiating.map(() => `(?,?,?,?,?,'pending',NULL,0,1,NOW(6),NOW(6))`).join(',')}`,
+      initiating.flatMap(({ entry }) => [entry.journeyId, entry.tenant ?? DEFAULT_TENANT, entry.typeName, entry.typeVersion, entry.partitionNo]),
     );
     for (const { index } of initiating) results[index] = { status: 'accepted', journeySeq: 1 };
   }

@@ -9,7 +9,7 @@
 import type { CommitResult, HandlingCommit } from './journal-handling.js';
 import type { IdempotentAnswer, IntakeEntry, IntakeResult } from './journal-intake.js';
 import type { OutboxCursor, PendingCall } from './journal-outbox.js';
-import type { HistoryRow, StoredOutcome } from './journal-reads.js';
+import type { HistoryRow, JourneySearch, StoredOutcome } from './journal-reads.js';
 import type { JournalEvent, JourneyRow, NewEvent } from './journal-rows.js';
 import type { DueTimer } from './journal-timers.js';
 import type { Deployment, DeploymentSummary, NewDeployment, SavedDeployment } from './deployment-records.js';
@@ -23,15 +23,6 @@ export interface DatabaseClockSample {
   /** This node's wall clock when the query was sent. */
   sentMs: number;
   roundTripMs: number;
-}
-
-export interface JourneySearch {
-  typeName: string;
-  typeVersion?: string;
-  /** Already validated `sf_<name>` columns. */
-  equals: Array<{ column: string; value: string }>;
-  afterJourneyId: string;
-  limit: number;
 }
 
 export interface Journal {

@@ -6,7 +6,7 @@ import type { Connection, EventStatus, JournalEvent, JourneyRow, Row } from './j
 
 export async function loadJourney(conn: Connection, journeyId: string): Promise<JourneyRow | null> {
   const rows = await conn.query<Row[]>(
-    `SELECT journey_id, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq, created_at, updated_at
+    `SELECT journey_id, tenant, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq, created_at, updated_at
        FROM journeys WHERE journey_id = ?`,
     [journeyId],
   );
@@ -85,24 +85,88 @@ export async function journeyHistory(conn: Connection, journeyId: string, afterS
 }
 
 /** Search over indexed virtual columns; `columns` are already validated column names. */
-export async function searchJourneys(
-  conn: Connection,
-  query: { typeName: string; typeVersion?: string; equals: Array<{ column: string; value: string }>; afterJourneyId: string; limit: number },
-): Promise<JourneyRow[]> {
+/** A page of journeys of one type, in journey-id order. */
+export interface JourneySearch {
+  typeName: string;
+  typeVersion?: string;
+  /** Only journeys of this tenant, when given. */
+  tenant?: string;
+  /** Already validated `sf_<name>` columns. */
+  equals: Array<{ column: string; value: string }>;
+  /** Only rows that pass it, when given (a reader's read rules, as far as SQL can say them). */
+  where?: RowFilter;
+  afterJourneyId: string;
+  limit: number;
+}
+
+/** A scalar a search column is compared with. */
+export type ColumnValue = string | number | boolean;
+
+/**
+ * A condition on a journey row's version and search columns (`sf_<name>`, validated again before
+ * they reach SQL text; values are always parameters). SQL's NULL never passes a comparison.
+ */
+export type RowFilter =
+  | { kind: 'true' }
+  | { kind: 'false' }
+  | { kind: 'version'; version: string }
+  | { kind: 'compare'; column: string; op: '=' | '<>' | '<' | '<=' | '>' | '>='; value: ColumnValue }
+  | { kind: 'isNull'; column: string }
+  | { kind: 'in'; column: string; values: ColumnValue[] }
+  | { kind: 'and' | 'or'; items: RowFilter[] };
+
+const SEARCH_COLUMN = /^sf_[a-z][a-z0-9_]{0,63}$/;
+
+function searchColumn(column: string): string {
+  if (!SEARCH_COLUMN.test(column)) throw new Error(`invalid search column ${column}`);
+  return column;
+}
+
+/** SQL text of a row filter; its values go to `params` in order. */
+function rowFilterSql(filter: RowFilter, params: unknown[]): string {
+  switch (filter.kind) {
+    case 'true':
+      return 'TRUE';
+    case 'false':
+      return 'FALSE';
+    case 'version':
+      params.push(filter.version);
+      return 'type_version = ?';
+    case 'compare':
+      params.push(filter.value);
+      return `${searchColumn(filter.column)} ${filter.op} ?`;
+    case 'isNull':
+      return `${searchColumn(filter.column)} IS NULL`;
+    case 'in':
+      if (filter.values.length === 0) return 'FALSE';
+      params.push(...filter.values);
+      return `${searchColumn(filter.column)} IN (${filter.values.map(() => '?').join(',')})`;
+    case 'and':
+    case 'or':
+      if (filter.items.length === 0) return filter.kind === 'and' ? 'TRUE' : 'FALSE';
+      return `(${filter.items.map((item) => rowFilterSql(item, params)).join(filter.kind === 'and' ? ' AND ' : ' OR ')})`;
+  }
+}
+
+export async function searchJourneys(conn: Connection, query: JourneySearch): Promise<JourneyRow[]> {
   const where = ['type_name = ?', 'journey_id > ?'];
   const params: unknown[] = [query.typeName, query.afterJourneyId];
   if (query.typeVersion !== undefined) {
     where.push('type_version = ?');
     params.push(query.typeVersion);
   }
+  if (query.tenant !== undefined) {
+    where.push('tenant = ?');
+    params.push(query.tenant);
+  }
   for (const { column, value } of query.equals) {
-    if (!/^sf_[a-z][a-z0-9_]{0,63}$/.test(column)) throw new Error(`invalid search column ${column}`);
-    where.push(`${column} = ?`);
+    where.push(`${searchColumn(column)} = ?`);
     params.push(value);
   }
+  if (query.where !== undefined) where.push(rowFilterSql(query.where, params));
   params.push(query.limit);
   const rows = await conn.query<Row[]>(
-    `SELECT journey_id, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq, created_at, updated_at
+    `SELECT journey_id, tenant, type_name, type_version, partition_no, lifecycle, data, handled_seq, accepted_seq, created_at, updated_at
        FROM journeys WHERE ${where.join(' AND ')} ORDER BY journey_id LIMIT ?`,
     params,
   );

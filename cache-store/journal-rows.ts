@@ -21,6 +21,7 @@ export function str(value: unknown): string {
   throw new Error(`expected a text column, got ${typeof value}`);
 }
 
+import { DEFAULT_TENANT } from '../common/index.js';
 import type { RecordedEventOrigin } from '../common/index.js';
 
 /** Where an accepted event came from, as its row records it. */
@@ -56,6 +57,8 @@ export interface NewEvent {
 
 export interface JourneyRow {
   journeyId: string;
+  /** The tenant that started it (migration 005); never changes. */
+  tenant: string;
   typeName: string;
   typeVersion: string;
   partitionNo: number;
@@ -130,6 +133,7 @@ export function eventFromRow(row: Record<string, unknown>): JournalEvent {
 export function journeyFromRow(row: Record<string, unknown>): JourneyRow {
   return {
     journeyId: str(row.journey_id),
+    tenant: row.tenant === undefined || row.tenant === null ? DEFAULT_TENANT : str(row.tenant),
     typeName: str(row.type_name),
     typeVersion: str(row.type_version),
     partitionNo: toNumber(row.partition_no),

@@ -16,3 +16,12 @@ export type RecordedEventOrigin = (typeof RECORDED_EVENT_ORIGINS)[number];
 
 /** Journey and event ids: ULIDs (26 characters of Crockford's base32). */
 export const ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+/**
+ * The tenant (client institution) of a journey started by a caller whose credentials name none,
+ * and of every journey from before tenants: a single-institution install never sees another.
+ */
+export const DEFAULT_TENANT = 'default';
+
+/** Tenant names: they become part of idempotency scopes, rate-limit keys and metric labels. */
+export const TENANT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;

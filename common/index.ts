@@ -1,5 +1,5 @@
 export { ERROR_CODES, JourneyError, ensureError, isJourneyError } from './errors.js';
-export { EVENT_ORIGINS, ID_PATTERN, RECORDED_EVENT_ORIGINS } from './events.js';
+export { DEFAULT_TENANT, EVENT_ORIGINS, ID_PATTERN, RECORDED_EVENT_ORIGINS, TENANT_PATTERN } from './events.js';
 export type { EventOrigin, RecordedEventOrigin } from './events.js';
 export type { ErrorCode, JourneyErrorOptions } from './errors.js';
 export { CorrectedClock, systemClock, SimulatedClock } from './clock.js';

@@ -127,6 +127,11 @@ export class DeploymentRegistry {
     return entry?.hosted ? entry.journey : undefined;
   }
 
+  /** Every version of a type this node knows, retired ones too (their journeys may still be read). */
+  versionsOf(name: string): CompiledJourney[] {
+    return [...this.byKey.values()].filter((e) => e.journey.name === name).map((e) => e.journey);
+  }
+
   find(name: string, version: string): CompiledJourney | undefined {
     return this.byKey.get(`${name}@${version}`)?.journey;
   }

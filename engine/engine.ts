@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { searchColumnName } from '../cache-store/index.js';
-import type { DeploymentSummary, JournalEvent, JourneyRow } from '../cache-store/index.js';
+import type { DeploymentSummary, JournalEvent, JourneyRow, JourneySearch } from '../cache-store/index.js';
 import { CorrectedClock, JourneyError, ensureError, silentLogger, systemClock } from '../common/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import type { CompiledJourney, EventContext, JsonObject, ProcessorRegistry } from '../dsl/index.js';
@@ -14,6 +14,9 @@ import { DeploymentRegistry } from './deployment-registry.js';
 import { ID_PATTERN, maxLane, slotsOfLane } from './ids.js';
 import { InlineForwarder } from './forwarding.js';
 import { Intake } from './intake.js';
+import { mayReadRow, searchFilterOf } from './read-policy.js';
+import type { Reader } from './read-policy.js';
+import { SearchCursors } from './search-cursors.js';
 import { EngineMetrics } from './metrics.js';
 import { applyChanges, hasChanges } from './outcome-changes.js';
 import { DEFAULT_OUTCOME_HUB_LIMITS, OutcomeHub } from './outcomes.js';
@@ -93,7 +96,18 @@ export interface EngineOptions {
   /** How many recent outcomes `?wait` callers are answered from memory (the rest from the store). */
   outcomeHub?: Partial<OutcomeHubLimits>;
   logger?: Logger;
+  /**
+   * 32 bytes the nodes share, sealing search cursors that must not name what they point at (see
+   * search-cursors.ts); default a random key of this process.
+   */
+  cursorKey?: Uint8Array;
 }
+
+/**
+ * Batches one search reads past rows its reader may not read before it answers a short page: a
+ * rule SQL cannot decide costs a scan, bounded here.
+ */
+const MAX_SEARCH_BATCHES = 20;
 
 /** History pages stop growing past this many bytes of JSON (always at least one event). */
 const MAX_HISTORY_PAGE_BYTES = 256 * 1024;
@@ -487,6 +501,34 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     })(),
   );
 
+  const searchCursors = new SearchCursors(options.cursorKey);
+
+  /**
+   * A search page of what `reader` may read: SQL narrows by tenant and read rules, each row is then
+   * decided on its data (read-policy.ts), and batches are read until the page is full. A page is
+   * short only at the end or when a scan budget runs out; then its cursor is sealed, so it never
+   * names a journey the reader did not see.
+   */
+  const readableSearch = async (search: JourneySearch, limit: number, reader: Reader): Promise<Page<JourneyView>> => {
+    const versions = search.typeVersion === undefined ? deployments.versionsOf(search.typeName) : [deployments.get(search.typeName, search.typeVersion)];
+    const filtered: JourneySearch = { ...search, tenant: reader.tenant, where: searchFilterOf(versions, reader) };
+    const items: JourneyView[] = [];
+    let after = search.afterJourneyId;
+    for (let batch = 0; batch < MAX_SEARCH_BATCHES; batch++) {
+      const rows = await journal.searchJourneys({ ...filtered, afterJourneyId: after });
+      for (const row of rows) {
+        if (!mayReadRow(row, deployments.find(row.typeName, row.typeVersion), reader)) continue;
+        if (items.length === limit) return { items, nextCursor: encodeCursor(items[limit - 1]?.journeyId ?? '') };
+        items.push(journeyView(row));
+      }
+      const last = rows[rows.length - 1];
+      if (rows.length < filtered.limit || !last) return { items };
+      after = last.journeyId;
+    }
+    const last = items[items.length - 1];
+    return { items, nextCursor: last ? encodeCursor(last.journeyId) : searchCursors.seal(after) };
+  };
+
   const admin = new DeploymentAdmin({ journal, partitionCount, refresh: refreshDeployments, membership: currentMembership, logger });
 
   const engine: JourneyEngine = {
@@ -504,17 +546,21 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       // Outcomes arrive by notification; the store poll only covers a lost one.
       return outcomes.wait(eventId, Math.max(0, timeoutMs), () => pollOutcome(eventId), 1_000);
     },
-    async getJourney(journeyId) {
+    async getJourney(journeyId, reader) {
       if (!ID_PATTERN.test(journeyId)) return null;
       const row = await journal.loadJourney(journeyId);
-      return row ? journeyView(row) : null;
+      if (!row || (reader && !mayReadRow(row, deployments.find(row.typeName, row.typeVersion), reader))) return null;
+      return journeyView(row);
     },
-    async listEvents(journeyId, pageOptions = {}): Promise<Page<EventView>> {
+    async listEvents(journeyId, pageOptions = {}, reader): Promise<Page<EventView>> {
       if (!ID_PATTERN.test(journeyId)) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id');
       const limit = clampLimit(pageOptions.limit, 50, 500);
       const after = Number(decodeCursor(pageOptions.cursor, /^\d{1,15}$/) ?? '0');
       const { journey, rows } = await journal.journeyPage(journeyId, after, limit + 1);
-      if (!journey) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
+      // One who may not read it is told what one is told of a journey that does not exist.
+      if (!journey || (reader && !mayReadRow(journey, deployments.find(journey.typeName, journey.typeVersion), reader))) {
+        throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
+      }
       const all = rows.slice(0, limit).map((row) => ({
         eventId: row.eventId,
         journeySeq: row.journeySeq,
@@ -553,17 +599,21 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
           throw new JourneyError('JE_BAD_REQUEST', `search value for ${name} must be a string of at most 255 characters`);
         return { column: searchColumnName(name), value };
       });
-      const after = decodeCursor(query.cursor, ID_PATTERN) ?? '';
-      const rows = await journal.searchJourneys({
+      const search: JourneySearch = {
         typeName: journey.name,
         ...(query.version ? { typeVersion: journey.version } : {}),
         equals,
-        afterJourneyId: after,
+        afterJourneyId: searchCursors.open(query.cursor) ?? '',
         limit: limit + 1,
-      });
-      const items = rows.slice(0, limit).map(journeyView);
-      const last = items[items.length - 1];
-      return rows.length > limit && last ? { items, nextCursor: encodeCursor(last.journeyId) } : { items };
+      };
+      const { reader } = query;
+      if (!reader) {
+        const rows = await journal.searchJourneys(search);
+        const items = rows.slice(0, limit).map(journeyView);
+        const last = items[items.length - 1];
+        return rows.length > limit && last ? { items, nextCursor: encodeCursor(last.journeyId) } : { items };
+      }
+      return readableSearch(search, limit, reader);
     },
     deployments(): DeployedJourney[] {
       return deployments.list();

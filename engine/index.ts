@@ -32,4 +32,6 @@ export type {
 export { DEFAULT_CALL_OPTIONS } from './calls.js';
 export type { BackendHandler, BackendRegistry, CallOptions } from './calls.js';
 export { UPLIFT_EVENT_TYPE } from './uplift-handling.js';
+export { accessOf, mayRead } from './read-policy.js';
+export type { Reader } from './read-policy.js';
 export type { UpliftRequest, UpliftRun } from './uplift-runner.js';

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { isDuplicateKeyError } from '../cache-store/index.js';
 import type { IntakeEntry, IntakeResult, JournalEvent, NewEvent } from '../cache-store/index.js';
-import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
+import { DEFAULT_TENANT, JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import { SYSTEM_CONTEXTS } from '../dsl/index.js';
 import type { CompiledJourney, JsonObject } from '../dsl/index.js';
@@ -170,6 +170,8 @@ interface OwnEventAccepted {
 
 /** A journey's type, version and slot as last read: an uplift changes the version and the slot. */
 interface JourneyType {
+  /** Never changes: a journey stays with the tenant that started it. */
+  tenant: string;
   typeName: string;
   version: string;
   partitionNo: number;
@@ -236,6 +238,8 @@ export class Intake {
         throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId: String(journeyId).slice(0, 64) } });
       }
       const known = await this.journeyType(journeyId);
+      // Another tenant's journey is not found, as if it did not exist: its id leaks nothing.
+      if (known.tenant !== (request.tenant ?? DEFAULT_TENANT)) throw notFound(journeyId);
       journey = this.deps.deployments.get(known.typeName, known.version);
       partitionNo = known.partitionNo;
       const definition = journey.events[event.type];
@@ -274,11 +278,18 @@ export class Intake {
     };
 
     if (this.deps.handleInline) {
-      const create = request.kind === 'initiate' ? { create: { typeName: journey.name, typeVersion: journey.version } } : {};
+      const create =
+        request.kind === 'initiate' ? { create: { typeName: journey.name, typeVersion: journey.version, tenant: request.tenant ?? DEFAULT_TENANT } } : {};
       const inlineSeq = await this.deps.handleInline({ journeyId, partitionNo, newEvent, payload: event.payload, context: contextWithOrigin, ...create });
       if (inlineSeq !== null) {
         if (request.kind === 'initiate')
-          this.journeyTypes.set(journeyId, { typeName: journey.name, version: journey.version, partitionNo, readAtMs: performance.now() });
+          this.journeyTypes.set(journeyId, {
+            tenant: request.tenant ?? DEFAULT_TENANT,
+            typeName: journey.name,
+            version: journey.version,
+            partitionNo,
+            readAtMs: performance.now(),
+          });
         this.deps.metrics.accepted.inc({ origin: 'api' });
         this.deps.logger.debug({ journeyId, eventId, seq: inlineSeq, type: event.type }, 'event accepted and handled inline');
         return { journeyId, eventId, journeySeq: inlineSeq, journeyType: journey.name, version: journey.version, duplicate: false };
@@ -290,6 +301,7 @@ export class Intake {
       journeySeq = await this.batcher.submit({
         kind: request.kind,
         journeyId,
+        tenant: request.tenant ?? DEFAULT_TENANT,
         typeName: journey.name,
         typeVersion: journey.version,
         partitionNo,
@@ -304,7 +316,13 @@ export class Intake {
       journeySeq = landed.journeySeq;
     }
     if (request.kind === 'initiate')
-      this.journeyTypes.set(journeyId, { typeName: journey.name, version: journey.version, partitionNo, readAtMs: performance.now() });
+      this.journeyTypes.set(journeyId, {
+        tenant: request.tenant ?? DEFAULT_TENANT,
+        typeName: journey.name,
+        version: journey.version,
+        partitionNo,
+        readAtMs: performance.now(),
+      });
     this.deps.metrics.accepted.inc({ origin: 'api' });
     this.deps.logger.debug({ journeyId, eventId, seq: journeySeq, type: event.type }, 'event accepted');
     try {
@@ -473,7 +491,7 @@ export class Intake {
     this.deps.store?.admit();
     const row = await this.deps.journal.loadJourney(journeyId);
     if (!row) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId } });
-    const value = { typeName: row.typeName, version: row.typeVersion, partitionNo: row.partitionNo, readAtMs: performance.now() };
+    const value = { tenant: row.tenant, typeName: row.typeName, version: row.typeVersion, partitionNo: row.partitionNo, readAtMs: performance.now() };
     this.journeyTypes.set(journeyId, value);
     return value;
   }

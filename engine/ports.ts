@@ -15,8 +15,8 @@ export interface InlineEvent {
   newEvent: NewEvent;
   payload: Record<string, unknown>;
   context: Record<string, unknown>;
-  /** An initiating event: the journey to create, of this type and version. */
-  create?: { typeName: string; typeVersion: string };
+  /** An initiating event: the journey to create, of this type and version, for this tenant. */
+  create?: { typeName: string; typeVersion: string; tenant?: string };
   /** The node that forwarded it, which waits for its outcome. */
   replyTo?: string;
 }

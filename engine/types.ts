@@ -1,5 +1,6 @@
 import type { CompatibilityMode, CompiledJourney, EmittedEvent, EventContext, JsonObject, RejectionCode } from '../dsl/index.js';
 import type { RecordedEventOrigin } from '../common/index.js';
+import type { Reader } from './read-policy.js';
 
 /** An event as a sender submits it: the request body of the public API. */
 export interface IncomingEvent {
@@ -18,6 +19,8 @@ export interface InitiateRequest {
   context: EventContext;
   /** Same key (per sender) → same answer, nothing applied twice. */
   idempotencyKey?: string;
+  /** The tenant the new journey belongs to (default `default`). */
+  tenant?: string;
 }
 
 /** Sends an event to one existing journey instance. */
@@ -27,6 +30,8 @@ export interface TargetRequest {
   event: IncomingEvent;
   context: EventContext;
   idempotencyKey?: string;
+  /** The caller's tenant (default `default`): a journey of another tenant is not found. */
+  tenant?: string;
 }
 
 export type AcceptRequest = InitiateRequest | TargetRequest;
@@ -116,6 +121,8 @@ export interface SearchQuery {
   cursor?: string;
   /** @defaultValue 50 (max 500) */
   limit?: number;
+  /** Only the journeys this reader may read (tenant and read rules); absent: every journey. */
+  reader?: Reader;
 }
 
 export interface DeployedJourney {
@@ -224,8 +231,10 @@ export interface JourneyEngine {
   accept(request: AcceptRequest): Promise<AcceptResult>;
   /** Resolves with the event's outcome once handled, or null when `timeoutMs` passes first. */
   awaitOutcome(eventId: string, timeoutMs: number): Promise<EventOutcome | null>;
-  getJourney(journeyId: string): Promise<JourneyView | null>;
-  listEvents(journeyId: string, options?: { cursor?: string; limit?: number }): Promise<Page<EventView>>;
+  /** The journey, or null when there is none or `reader` (when given) may not read it. */
+  getJourney(journeyId: string, reader?: Reader): Promise<JourneyView | null>;
+  /** Its history; `JE_JOURNEY_NOT_FOUND` when there is none or `reader` (when given) may not read it. */
+  listEvents(journeyId: string, options?: { cursor?: string; limit?: number }, reader?: Reader): Promise<Page<EventView>>;
   search(query: SearchQuery): Promise<Page<JourneyView>>;
   deployments(): DeployedJourney[];
   /** Resolves `latest` to the newest deployed version; throws `JE_JOURNEY_TYPE_UNKNOWN`. */

@@ -33,12 +33,13 @@ import type {
   SavedDeployment,
   OutboxCursor,
   PendingCall,
+  RowFilter,
   SearchFieldSpec,
   StoreHealth,
   StoredOutcome,
   TimerStart,
 } from '../../cache-store/index.js';
-import { ensureError } from '../../common/index.js';
+import { DEFAULT_TENANT, ensureError } from '../../common/index.js';
 
 export type JournalMethod = Exclude<keyof Journal, 'maxStatementBytes'>;
 
@@ -187,7 +188,12 @@ export class FakeJournal implements Journal {
         const order = entries.map((entry, index) => ({ journeyId: entry.journeyId, entry, index })).sort(byJourneyId);
         const results: IntakeResult[] = entries.map(() => ({ status: 'not_found' }));
         for (const { entry, index } of order.filter(({ entry }) => entry.kind === 'initiate')) {
-          this.insertJourney(entry.journeyId, entry.partitionNo, { typeName: entry.typeName, typeVersion: entry.typeVersion }, 1);
+          this.insertJourney(
+            entry.journeyId,
+            entry.partitionNo,
+            { tenant: entry.tenant ?? DEFAULT_TENANT, typeName: entry.typeName, typeVersion: entry.typeVersion },
+            1,
+          );
           results[index] = { status: 'accepted', journeySeq: 1 };
         }
         for (const { entry, index } of order.filter(({ entry }) => entry.kind === 'target')) {
@@ -208,7 +214,12 @@ export class FakeJournal implements Journal {
       if (entry.kind === 'initiate') {
         // The event first: a duplicate idempotency key fails before the journey row exists.
         this.insertEvent(entry.journeyId, 1, entry.partitionNo, entry.event);
-        this.insertJourney(entry.journeyId, entry.partitionNo, { typeName: entry.typeName, typeVersion: entry.typeVersion }, 1);
+        this.insertJourney(
+          entry.journeyId,
+          entry.partitionNo,
+          { tenant: entry.tenant ?? DEFAULT_TENANT, typeName: entry.typeName, typeVersion: entry.typeVersion },
+          1,
+        );
         return { status: 'accepted', journeySeq: 1 };
       }
       const seq = this.appendEvent(entry.journeyId, entry.partitionNo, entry.event);
@@ -252,7 +263,9 @@ export class FakeJournal implements Journal {
     this.checkPacket("the journey's data", commit.dataJson);
     this.checkPacket("the event's outcome", commit.outcomeJson);
     // An initiating event handled inline creates its journey: a fresh row, then the same update.
-    const journey = commit.create ? this.insertJourney(commit.journeyId, commit.partitionNo, commit.create, 0) : this.tables.journeys.get(commit.journeyId);
+    const journey = commit.create
+      ? this.insertJourney(commit.journeyId, commit.partitionNo, { tenant: DEFAULT_TENANT, ...commit.create }, 0)
+      : this.tables.journeys.get(commit.journeyId);
     if (!journey || journey.handledSeq !== commit.expectedHandledSeq || (commit.accept && journey.acceptedSeq !== journey.handledSeq))
       return { status: 'conflict' };
     if (commit.dataJson !== null) journey.data = parse(commit.dataJson);
@@ -497,7 +510,9 @@ export class FakeJournal implements Journal {
           (j) =>
             j.typeName === query.typeName && (query.typeVersion === undefined || j.typeVersion === query.typeVersion) && j.journeyId > query.afterJourneyId,
         )
+        .filter((j) => query.tenant === undefined || j.tenant === query.tenant)
         .filter((j) => query.equals.every(({ column, value }) => text(j.data, column) === value))
+        .filter((j) => query.where === undefined || passes(query.where, j.typeVersion, (column) => text(j.data, column)))
         .sort(byJourneyId)
         .slice(0, query.limit)
         .flatMap((j) => this.journeyRow(j.journeyId) ?? []),
@@ -640,7 +655,12 @@ export class FakeJournal implements Journal {
   }
 
   /** A new journey row, nothing handled yet; `acceptedSeq` 1 when intake accepts its initiating event with it. */
-  private insertJourney(journeyId: string, partitionNo: number, type: { typeName: string; typeVersion: string }, acceptedSeq: number): JourneyRecord {
+  private insertJourney(
+    journeyId: string,
+    partitionNo: number,
+    type: { tenant: string; typeName: string; typeVersion: string },
+    acceptedSeq: number,
+  ): JourneyRecord {
     return this.insertUnique(this.tables.journeys, journeyId, 'journeys', {
       journeyId,
       ...type,
@@ -729,4 +749,33 @@ export class FakeJournal implements Journal {
 function toJournalEvent(row: EventRecord): JournalEvent {
   const { eventId, journeyId, journeySeq, partitionNo, type, origin, causedBy } = row;
   return { eventId, journeyId, journeySeq, partitionNo, type, payload: parse(row.payloadJson), context: parse(row.contextJson), origin, causedBy };
+}
+
+/** A row filter as SQL would decide it, over the text of each search column (NULL never passes). */
+function passes(filter: RowFilter, version: string, column: (name: string) => string | null): boolean {
+  switch (filter.kind) {
+    case 'true':
+      return true;
+    case 'false':
+      return false;
+    case 'version':
+      return version === filter.version;
+    case 'isNull':
+      return column(filter.column) === null;
+    case 'in':
+      return filter.values.some((value) => column(filter.column) === String(value));
+    case 'compare': {
+      const value = column(filter.column);
+      if (value === null) return false;
+      const wanted = String(filter.value);
+      if (filter.op === '=') return value === wanted;
+      if (filter.op === '<>') return value !== wanted;
+      const [a, b] = [Number(value), Number(wanted)];
+      return filter.op === '<' ? a < b : filter.op === '<=' ? a <= b : filter.op === '>' ? a > b : a >= b;
+    }
+    case 'and':
+      return filter.items.every((item) => passes(item, version, column));
+    case 'or':
+      return filter.items.some((item) => passes(item, version, column));
+  }
 }

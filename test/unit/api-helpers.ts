@@ -53,6 +53,18 @@ export const walletJourney: CompiledJourney = {
     { name: 'owner', path: '$.owner', type: 'string' },
     { name: 'balance', path: '$.balance', type: 'number' },
   ],
+  // `read allow sender == data.owner`
+  read: [
+    {
+      text: 'sender == data.owner',
+      condition: {
+        kind: 'binary',
+        op: '==',
+        left: { kind: 'path', root: 'context', segments: ['sender'] },
+        right: { kind: 'path', root: 'data', segments: ['owner'] },
+      },
+    },
+  ],
   beads: [],
   timers: [],
   processors: [],
@@ -153,6 +165,7 @@ export class FakeEngine implements JourneyEngine {
   }
 
   listEvents(journeyId: string, options: { cursor?: string; limit?: number } = {}): Promise<Page<EventView>> {
+    if (!this.journeys.has(journeyId)) return Promise.reject(new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id'));
     const all = this.events.get(journeyId) ?? [];
     const start = options.cursor === undefined ? 0 : Number(options.cursor);
     const limit = options.limit ?? 50;

@@ -88,14 +88,25 @@ describe('event routes', () => {
       outcome: 'rejected',
       rejection: { code: 'PRECONDITION_FAILED', message: 'insufficient funds', rule: 'event.amount <= data.balance' },
       seq: 3,
-      data: { balance: 5 },
+      data: { owner: 'alice', balance: 5 },
       emitted: [],
       handledAt: new Date(0).toISOString(),
     });
     const res = await post(app, `/journeys/${opened.journeyId}/events?wait=2000`, { type: 'Withdraw', data: { amount: 50 } });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ outcome: 'rejected', rejection: { code: 'PRECONDITION_FAILED' }, seq: 3, data: { balance: 5 }, emitted: [] });
+    expect(res.json()).toMatchObject({
+      outcome: 'rejected',
+      rejection: { code: 'PRECONDITION_FAILED' },
+      seq: 3,
+      data: { owner: 'alice', balance: 5 },
+      emitted: [],
+    });
     expect(res.headers['location']).toBe(`/journeys/${opened.journeyId}`);
+    // Someone who may not read the wallet (its read rule: the owner or an auditor) sees the outcome, not the data.
+    const other = await post(app, `/journeys/${opened.journeyId}/events?wait=2000`, { type: 'Withdraw', data: { amount: 50 } }, { 'x-dev-sender': 'bob' });
+    expect(other.json()).toMatchObject({ outcome: 'rejected', seq: 3 });
+    expect(other.json()).not.toHaveProperty('data');
+    expect(other.json()).not.toHaveProperty('emitted');
   });
 
   it.each(['wait=abc', 'wait=-1', 'wait=30001', 'wait=1&wait=2', 'other=1'])('refuses ?%s with 400', async (query) => {
@@ -164,9 +175,10 @@ describe('read routes', () => {
     const { app, engine } = devApi();
     const ok = await app.inject({ url: '/journeys?type=pfm/wallet&owner=alice&limit=10' });
     expect(ok.statusCode).toBe(200);
-    expect(engine.searches[0]).toEqual({ journeyType: 'pfm/wallet', fields: { owner: 'alice' }, limit: 10 });
+    const reader = { tenant: 'default', context: expect.objectContaining({ sender: 'dev-user', roles: [] }) as unknown, fallbackRoles: ['operator'] };
+    expect(engine.searches[0]).toEqual({ journeyType: 'pfm/wallet', fields: { owner: 'alice' }, limit: 10, reader });
     await app.inject({ url: '/journeys?type=pfm/wallet&version=latest&balance=10.5' });
-    expect(engine.searches[1]).toEqual({ journeyType: 'pfm/wallet', version: '1.0', fields: { balance: '10.5' } });
+    expect(engine.searches[1]).toEqual({ journeyType: 'pfm/wallet', version: '1.0', fields: { balance: '10.5' }, reader });
 
     const unknown = await app.inject({ url: '/journeys?type=pfm/wallet&status=open&iban=x' });
     expect(unknown.statusCode).toBe(400);
