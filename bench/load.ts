@@ -195,12 +195,14 @@ export class EngineDriver implements WalletDriver {
   }
 
   async send(wallet: Wallet, op: { type: OpType; amount: number }, wait: boolean) {
-    // Anyone may deposit (a payer of this wallet's own); only the owner withdraws.
+    // Anyone may deposit (a payer of this wallet's own); only the owner withdraws. The payer is an
+    // auditor too: the wallet's read rule shows the data of an outcome to its owner and auditors
+    // only, and the checker reads the balance after every operation.
     const sender = op.type === 'Withdraw' ? wallet.owner : `payer-${wallet.index}`;
     const answer = await this.client.post(
       `/journeys/${wallet.key}/events${wait ? `?wait=${this.waitMs}` : ''}`,
       { type: op.type, data: { amount: op.amount } },
-      { 'x-dev-sender': sender },
+      { 'x-dev-sender': sender, 'x-dev-roles': 'auditor' },
     );
     const result = classify(answer.status);
     const body = (answer.body ?? {}) as { eventId?: string; seq?: number; outcome?: 'applied' | 'rejected'; data?: unknown };
