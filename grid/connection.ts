@@ -5,7 +5,7 @@ import { withGridTimeout, wrapGridError } from './errors.js';
 import { createGridKeys, type GridKeys } from './keys.js';
 import { loadLuaScripts, type LuaScript } from './lua-scripts.js';
 import { parseInfo, slotsMasters } from './redis-replies.js';
-import { parseRedisUrl, type SeedAddress } from './redis-url.js';
+import { parseRedisUrl, redactRedisUrl, type SeedAddress } from './redis-url.js';
 import { ClientWatchdog } from './watchdog.js';
 
 /** Options of {@link connectGrid}. */
@@ -74,7 +74,7 @@ export interface Grid {
   readonly mode: GridMode;
   /** The key builder of this grid's namespace. */
   readonly keys: GridKeys;
-  /** The seed URLs it was opened with. */
+  /** The seed URLs it was opened with (with their passwords: log them through `redactRedisUrl`). */
   readonly seeds: readonly string[];
   /** Longest wait for one grid-services call or health check, in ms (see {@link GridOptions.callTimeoutMs}). */
   readonly callTimeoutMs: number;
@@ -147,9 +147,13 @@ class GridConnection implements Grid {
       await waitReady(this.current, this.settings.connectTimeoutMs);
     } catch (thrown: unknown) {
       this.current.disconnect();
-      throw new JourneyError('JE_GRID_UNAVAILABLE', `Redis grid (${this.mode}) at ${this.seeds.join(', ')}: ${ensureError(thrown).message}`, {
-        cause: ensureError(thrown),
-      });
+      throw new JourneyError(
+        'JE_GRID_UNAVAILABLE',
+        `Redis grid (${this.mode}) at ${this.seeds.map(redactRedisUrl).join(', ')}: ${ensureError(thrown).message}`,
+        {
+          cause: ensureError(thrown),
+        },
+      );
     }
     this.watchdog.start();
   }
@@ -283,6 +287,7 @@ export async function connectGrid(options: GridOptions): Promise<Grid> {
   }
   const connection = new GridConnection(mode, addresses, options, loadLuaScripts());
   await connection.start();
-  (options.logger ?? silentLogger()).info({ mode, seeds: options.urls }, 'connected to the redis grid');
+  // Seed URLs may carry the grid's password: never logged as they are.
+  (options.logger ?? silentLogger()).info({ mode, seeds: options.urls.map(redactRedisUrl) }, 'connected to the redis grid');
   return connection;
 }

@@ -3,7 +3,7 @@
 export { connectGrid } from './connection.js';
 export type { DuplicateOptions, Grid, GridHealth, GridOptions } from './connection.js';
 export type { GridClient, GridMode } from './clients.js';
-export { parseRedisUrl } from './redis-url.js';
+export { parseRedisUrl, redactRedisUrl } from './redis-url.js';
 export { wrapGridError } from './errors.js';
 export { createGridKeys, gridKeys } from './keys.js';
 export type { GridKeys } from './keys.js';
@@ -25,6 +25,7 @@ export type { SlotOwner } from './local/cluster.js';
 export { LocalStandalone, startLocalStandalone } from './local/standalone.js';
 export { killLocalGridNow, stopLocalGrid } from './local/nodes.js';
 export { localGridStatus } from './local/status.js';
+export { PASSWORD_FILE as LOCAL_GRID_PASSWORD_FILE } from './local/grid-files.js';
 export type {
   LocalClusterOptions,
   LocalGridDirOptions,
@@ -39,4 +40,5 @@ export type {
 export { nodeCommand } from './local/node-commands.js';
 export { findFreePortBase, isPortFree } from './local/tcp-ports.js';
 export { isAlive as isProcessAlive } from './local/redis-processes.js';
+export type { LocalNodeAddress } from './local/node-commands.js';
 export type { FreePortOptions } from './local/tcp-ports.js';

@@ -1,17 +1,21 @@
 import { parseArgs } from 'node:util';
 import { isJourneyError } from '../../common/index.js';
-import { localGridStatus, startLocalCluster, stopLocalGrid } from '../../grid/index.js';
+import { join } from 'node:path';
+import { LOCAL_GRID_PASSWORD_FILE, localGridStatus, redactRedisUrl, startLocalCluster, stopLocalGrid } from '../../grid/index.js';
 import type { LocalGridStatus } from '../../grid/index.js';
 import { EXIT, UsageError, withUsage, type CliCommand } from '../command.js';
 
 const HELP = `Usage: journey grid <up|down|status> [options]
 
 Runs a local Redis Cluster from the redis-server binary (apt-get install redis-server), for
-development and tests. Nodes listen on 127.0.0.1 only; data, logs and PID files live in --dir.
+development and tests. Nodes listen on 127.0.0.1 only and require a password, generated at a
+fresh start into <dir>/grid.password (mode 0600; never printed); data, logs and PID files live
+in --dir too. journey serve without REDIS_URL finds it there; to name the grid yourself use
+REDIS_URL=redis://:<password>@127.0.0.1:<port>.
 
 Commands:
   up       Start the cluster and wait until every node reports cluster_state:ok, then print the
-           seed URLs. Harmless when it already runs (crashed nodes are restarted).
+           seed URLs (password masked) and the password file. Harmless when it already runs (crashed nodes are restarted).
   down     Stop every node by its recorded PID (SIGTERM, then SIGKILL) and remove its files,
            also after a crash (stale PID files).
   status   Print each node's port, PID, role and liveness, and the cluster state.
@@ -85,7 +89,14 @@ async function run(args: string[]): Promise<number> {
     if (json) {
       console.log(
         JSON.stringify(
-          { dir: cluster.dir, reused: cluster.reused, restartedPorts: cluster.restartedPorts, seeds: cluster.seeds, nodes: cluster.nodes },
+          {
+            dir: cluster.dir,
+            reused: cluster.reused,
+            restartedPorts: cluster.restartedPorts,
+            seeds: cluster.seeds.map(redactRedisUrl),
+            ...(cluster.password === undefined ? {} : { passwordFile: join(cluster.dir, LOCAL_GRID_PASSWORD_FILE) }),
+            nodes: cluster.nodes,
+          },
           null,
           2,
         ),
@@ -94,7 +105,8 @@ async function run(args: string[]): Promise<number> {
       const restarted = cluster.restartedPorts.length > 0 ? `; restarted crashed node(s) ${cluster.restartedPorts.join(', ')}` : '; nothing started';
       console.log(cluster.reused ? `Already running${restarted}.` : 'Cluster is up (cluster_state:ok, all 16384 slots covered).');
       for (const node of cluster.nodes) console.log(`  ${node.role.padEnd(8)} 127.0.0.1:${node.port}  pid ${node.pid}`);
-      console.log(`Seeds: ${cluster.seeds.join(',')}`);
+      console.log(`Seeds: ${cluster.seeds.map(redactRedisUrl).join(',')}`);
+      if (cluster.password !== undefined) console.log(`Password: in ${join(cluster.dir, LOCAL_GRID_PASSWORD_FILE)} (the *** above)`);
     }
     return EXIT.ok;
   }

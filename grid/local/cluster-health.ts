@@ -4,16 +4,17 @@ import { promisify } from 'node:util';
 import { JourneyError, ensureError } from '../../common/index.js';
 import { parseClusterNodes, parseInfo } from '../redis-replies.js';
 import { CLUSTER_SLOTS } from '../hash-slot.js';
-import { HOST, type GridState } from './grid-files.js';
+import { HOST, readPassword, type GridState } from './grid-files.js';
 import { nodeText } from './node-commands.js';
 import { livePid } from './nodes.js';
 
 /** Creating a local cluster from its started nodes (`redis-cli --cluster create`) and waiting until it is healthy. */
 
-export async function createCluster(redisCli: string, state: GridState, timeoutMs: number): Promise<void> {
+export async function createCluster(redisCli: string, state: GridState, password: string, timeoutMs: number): Promise<void> {
   const args = ['--cluster', 'create', ...state.ports.map((port) => `${HOST}:${port}`), '--cluster-replicas', String(state.replicasPerMaster), '--cluster-yes'];
   try {
-    await promisify(execFile)(redisCli, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 });
+    // The password through the environment (REDISCLI_AUTH), not `-a`: a command line is visible to every user.
+    await promisify(execFile)(redisCli, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024, env: { ...process.env, REDISCLI_AUTH: password } });
   } catch (thrown: unknown) {
     const error = ensureError(thrown);
     const output = 'stdout' in error ? String(error.stdout) : '';
@@ -31,17 +32,19 @@ export async function createCluster(redisCli: string, state: GridState, timeoutM
 export async function clusterProblem(dir: string, ports: number[], masters: number): Promise<string | null> {
   const live = ports.filter((port) => livePid(dir, port) !== undefined);
   if (live.length === 0) return 'no node is running';
+  const password = readPassword(dir);
   for (const port of live) {
-    const info = parseInfo(await nodeText(port, ['CLUSTER', 'INFO']));
+    const node = { port, password };
+    const info = parseInfo(await nodeText(node, ['CLUSTER', 'INFO']));
     if (info['cluster_state'] !== 'ok') return `node ${port}: cluster_state:${info['cluster_state'] ?? '?'}`;
     if (info['cluster_slots_ok'] !== String(CLUSTER_SLOTS)) return `node ${port}: cluster_slots_ok:${info['cluster_slots_ok'] ?? '?'}`;
     if (Number(info['cluster_known_nodes']) < ports.length) return `node ${port}: knows ${info['cluster_known_nodes'] ?? '?'} of ${ports.length} nodes`;
-    const entries = parseClusterNodes(await nodeText(port, ['CLUSTER', 'NODES']));
+    const entries = parseClusterNodes(await nodeText(node, ['CLUSTER', 'NODES']));
     const serving = entries.filter((entry) => entry.role === 'master' && entry.slots.length > 0 && !entry.failing);
     if (serving.length !== masters) return `node ${port}: sees ${serving.length} serving masters, expected ${masters}`;
     const myself = entries.find((entry) => entry.myself);
     if (myself?.role === 'replica') {
-      const replication = parseInfo(await nodeText(port, ['INFO', 'replication']));
+      const replication = parseInfo(await nodeText(node, ['INFO', 'replication']));
       if (replication['master_link_status'] !== 'up') return `replica ${port}: master_link_status:${replication['master_link_status'] ?? '?'}`;
     }
   }

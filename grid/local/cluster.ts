@@ -1,9 +1,9 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { JourneyError, ensureError, silentLogger } from '../../common/index.js';
 import { masterOfSlot, parseClusterNodes, replicasOf, type ClusterNodeEntry } from '../redis-replies.js';
 import { hashSlot } from '../hash-slot.js';
 import { createCluster, waitForClusterHealthy } from './cluster-health.js';
-import { DEFAULT_CLUSTER_DIR, readState, type GridState } from './grid-files.js';
+import { DEFAULT_CLUSTER_DIR, PASSWORD_FILE, readState, type GridState } from './grid-files.js';
 import { LocalGridHandle } from './handle.js';
 import { nodeRole, nodeText } from './node-commands.js';
 import { livePid, stopLocalGrid } from './nodes.js';
@@ -40,7 +40,7 @@ export class LocalCluster extends LocalGridHandle {
     let lastError: unknown = new Error('no node is running');
     for (const port of candidates) {
       try {
-        return parseClusterNodes(await nodeText(port, ['CLUSTER', 'NODES']));
+        return parseClusterNodes(await nodeText({ port, password: this.password }, ['CLUSTER', 'NODES']));
       } catch (thrown: unknown) {
         lastError = thrown;
       }
@@ -69,7 +69,7 @@ export class LocalCluster extends LocalGridHandle {
     const nodes: LocalNode[] = [];
     for (const port of this.ports) {
       const pid = this.pidOf(port);
-      if (pid !== undefined) nodes.push({ port, pid, role: await nodeRole(port) });
+      if (pid !== undefined) nodes.push({ port, pid, role: await nodeRole({ port, password: this.password }) });
     }
     return nodes;
   }
@@ -121,9 +121,9 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   const state: GridState = { version: 1, kind: 'cluster', ports, masters, replicasPerMaster, createdAt: new Date().toISOString() };
   const deadline = performance.now() + startTimeoutMs;
   try {
-    await spawnFresh(dir, state, redisServer, { nodeTimeoutMs, minReplicasToWrite }, deadline);
+    const password = await spawnFresh(dir, state, redisServer, { nodeTimeoutMs, minReplicasToWrite }, deadline);
     logger.info({ dir, ports }, 'creating the cluster');
-    await createCluster(redisCli, state, Math.max(1, Math.ceil(deadline - performance.now())));
+    await createCluster(redisCli, state, password, Math.max(1, Math.ceil(deadline - performance.now())));
     await waitForClusterHealthy(dir, ports, masters, Math.max(1, Math.ceil(deadline - performance.now())));
   } catch (thrown: unknown) {
     await stopLocalGrid({ dir, stopTimeoutMs }).catch(() => undefined);
@@ -132,7 +132,7 @@ export async function startLocalCluster(options: LocalClusterOptions = {}): Prom
   }
   const cluster = new LocalCluster(dir, state, [], false, redisServer, stopTimeoutMs);
   const nodes = await cluster.currentNodes();
-  logger.info({ dir, seeds: cluster.seeds }, 'local cluster is up');
+  logger.info({ dir, ports, passwordFile: join(dir, PASSWORD_FILE) }, 'local cluster is up');
   return new LocalCluster(dir, state, nodes, false, redisServer, stopTimeoutMs);
 }
 

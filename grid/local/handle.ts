@@ -1,5 +1,5 @@
 import { JourneyError } from '../../common/index.js';
-import { HOST } from './grid-files.js';
+import { readPassword, seedUrls } from './grid-files.js';
 import { livePid, startNode, stopLocalGrid, waitForPing } from './nodes.js';
 import { sendSignal, waitForExit } from './redis-processes.js';
 import { localGridStatus } from './status.js';
@@ -11,8 +11,13 @@ export abstract class LocalGridHandle {
   readonly dir: string;
   /** Client ports of every node, in start order. */
   readonly ports: readonly number[];
-  /** `redis://` URLs of every node: the seeds for `connectGrid`. */
+  /**
+   * `redis://` URLs of every node, carrying the grid's password (`redis://:<password>@host:port`):
+   * the seeds for `connectGrid`. Secrets: log them through `redactRedisUrl`, never as they are.
+   */
   readonly seeds: readonly string[];
+  /** The password every node requires (from `grid.password`); undefined for a grid started by an older build without one. */
+  readonly password: string | undefined;
   /** True when `start` found this grid already running and only attached to it. */
   readonly reused: boolean;
   /** Ports of crashed nodes that `start` restarted when it attached to a running grid. */
@@ -23,7 +28,8 @@ export abstract class LocalGridHandle {
   constructor(dir: string, ports: number[], reused: boolean, redisServer: string, stopTimeoutMs: number) {
     this.dir = dir;
     this.ports = Object.freeze([...ports]);
-    this.seeds = Object.freeze(ports.map((port) => `redis://${HOST}:${port}`));
+    this.password = readPassword(dir);
+    this.seeds = Object.freeze(seedUrls(ports, this.password));
     this.reused = reused;
     this.redisServer = redisServer;
     this.stopTimeoutMs = stopTimeoutMs;

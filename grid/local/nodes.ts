@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JourneyError } from '../../common/index.js';
-import { DEFAULT_CLUSTER_DIR, logTail, nodePaths, readPid, readState, recordedPorts, removeGridFiles, type GridState } from './grid-files.js';
+import { DEFAULT_CLUSTER_DIR, logTail, nodePaths, readPassword, readPid, readState, recordedPorts, removeGridFiles, type GridState } from './grid-files.js';
 import { nodeAnswers } from './node-commands.js';
 import { isAlive, isRedisProcess, killNow, spawnRedisServer, terminate } from './redis-processes.js';
 import type { LocalGridDirOptions, LocalGridStopReport } from './types.js';
@@ -34,8 +34,9 @@ export function startNode(binary: string, dir: string, port: number): number {
 /** Waits until the node answers PING; fails with its log's tail when it exits or `deadline` (performance.now()) passes. */
 export async function waitForPing(dir: string, port: number, pid: number, deadline: number): Promise<void> {
   const paths = nodePaths(dir, port);
+  const password = readPassword(dir);
   for (;;) {
-    if (await nodeAnswers(port, 500)) return;
+    if (await nodeAnswers({ port, password }, 500)) return;
     if (!isAlive(pid)) {
       throw new JourneyError('JE_GRID_START_FAILED', `redis-server on port ${port} exited during start-up:\n${logTail(paths)}`, {
         details: { port, pid },

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { JourneyError, ensureError, silentLogger } from '../../common/index.js';
-import { DEFAULT_STANDALONE_DIR, HOST, type GridState } from './grid-files.js';
+import { DEFAULT_STANDALONE_DIR, type GridState } from './grid-files.js';
 import { LocalGridHandle } from './handle.js';
 import { livePid, stopLocalGrid } from './nodes.js';
 import { requireRedisBinary } from './redis-processes.js';
@@ -13,14 +13,14 @@ export class LocalStandalone extends LocalGridHandle {
   readonly port: number;
   /** The server's PID when the handle was made. */
   readonly pid: number;
-  /** `redis://127.0.0.1:<port>` */
+  /** `redis://:<password>@127.0.0.1:<port>` (the seed, with the server's password; see {@link LocalGridHandle.seeds}) */
   readonly url: string;
 
   constructor(dir: string, port: number, pid: number, reused: boolean, redisServer: string, stopTimeoutMs: number) {
     super(dir, [port], reused, redisServer, stopTimeoutMs);
     this.port = port;
     this.pid = pid;
-    this.url = `redis://${HOST}:${port}`;
+    this.url = this.seeds[0] ?? '';
   }
 }
 

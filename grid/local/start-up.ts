@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JourneyError, type Logger } from '../../common/index.js';
-import { STATE_FILE, nodePaths, readState, type GridState } from './grid-files.js';
+import { STATE_FILE, nodePaths, readState, writeNewPassword, type GridState } from './grid-files.js';
 import { writeNodeConfig } from './node-config.js';
 import { livePid, startNode, stopLocalGrid, waitForPing } from './nodes.js';
 import { busyPorts, portsNeeded } from './tcp-ports.js';
@@ -67,13 +67,14 @@ export async function attachExisting(
   return { state, restarted };
 }
 
+/** Writes the state, a new password and the node configs, starts every node; returns the password. */
 export async function spawnFresh(
   dir: string,
   state: GridState,
   redisServer: string,
   config: Required<Pick<LocalClusterOptions, 'nodeTimeoutMs' | 'minReplicasToWrite'>>,
   deadline: number,
-): Promise<void> {
+): Promise<string> {
   const busy = await busyPorts(portsNeeded(state.ports[0] ?? 0, state.ports.length, state.kind === 'cluster'));
   if (busy.length > 0) {
     throw new JourneyError('JE_GRID_START_FAILED', `Ports in use: ${busy.join(', ')}; choose another port base`, { details: { ports: busy } });
@@ -82,7 +83,9 @@ export async function spawnFresh(
   for (const port of state.ports) rmSync(nodePaths(dir, port).dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
-  for (const port of state.ports) writeNodeConfig(state.kind, port, nodePaths(dir, port), config);
+  const password = writeNewPassword(dir);
+  for (const port of state.ports) writeNodeConfig(state.kind, port, nodePaths(dir, port), config, password);
   const pids = state.ports.map((port) => startNode(redisServer, dir, port));
   await Promise.all(state.ports.map((port, index) => waitForPing(dir, port, pids[index] ?? 0, deadline)));
+  return password;
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { parseInfo } from '../redis-replies.js';
-import { DEFAULT_CLUSTER_DIR, HOST, nodePaths, readPid, readState } from './grid-files.js';
+import { DEFAULT_CLUSTER_DIR, HOST, nodePaths, readPassword, readPid, readState } from './grid-files.js';
 import { nodeAnswers, nodeRole, nodeText } from './node-commands.js';
 import { livePid } from './nodes.js';
 import type { LocalGridDirOptions, LocalGridStatus, LocalNodeStatus } from './types.js';
@@ -10,19 +10,21 @@ export async function localGridStatus(options: LocalGridDirOptions = {}): Promis
   const dir = resolve(options.dir ?? DEFAULT_CLUSTER_DIR);
   const state = readState(dir);
   if (state === undefined) return { dir, kind: null, healthy: false, nodes: [], clusterState: null, seeds: [] };
+  const password = readPassword(dir);
   const nodes = await Promise.all(
     state.ports.map(async (port): Promise<LocalNodeStatus> => {
+      const node = { port, password };
       const pid = readPid(nodePaths(dir, port)) ?? null;
-      const alive = livePid(dir, port) !== undefined && (await nodeAnswers(port));
+      const alive = livePid(dir, port) !== undefined && (await nodeAnswers(node));
       if (!alive) return { port, pid, alive, role: 'unknown', clusterState: null };
       if (state.kind === 'standalone') return { port, pid, alive, role: 'standalone', clusterState: null };
       let clusterState: string | null;
       try {
-        clusterState = parseInfo(await nodeText(port, ['CLUSTER', 'INFO']))['cluster_state'] ?? null;
+        clusterState = parseInfo(await nodeText(node, ['CLUSTER', 'INFO']))['cluster_state'] ?? null;
       } catch {
         clusterState = null;
       }
-      return { port, pid, alive, role: await nodeRole(port), clusterState };
+      return { port, pid, alive, role: await nodeRole(node), clusterState };
     }),
   );
   const clusterState = state.kind === 'cluster' ? (nodes.find((node) => node.alive)?.clusterState ?? null) : null;

@@ -84,7 +84,7 @@ export interface LocalGridStatus {
   nodes: LocalNodeStatus[];
   /** `cluster_state` from the first live node; null for standalone or when none is alive. */
   clusterState: string | null;
-  /** `redis://` URLs of the recorded nodes. */
+  /** `redis://` URLs of the recorded nodes, without the password (it is in the grid's `grid.password`). */
   seeds: string[];
 }
 

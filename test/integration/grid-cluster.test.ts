@@ -7,6 +7,11 @@ import { getHotState, hashSlot, parseClusterNodes, parseRedisUrl, putHotState } 
 import type { Grid } from '../../grid/index.js';
 import { connectTestGrid, gridSeeds } from '../support/environment.js';
 
+/** The grid's password (the seeds carry it), for plain clients to one node. */
+function seedPassword(): string | undefined {
+  return parseRedisUrl(gridSeeds()[0] ?? '').password;
+}
+
 /** The master `host:port` serving each slot, from CLUSTER SLOTS. */
 async function slotMasters(grid: Grid): Promise<(slot: number) => string> {
   const reply = (await grid.client.call('CLUSTER', 'SLOTS')) as [number, number, [string, number, ...unknown[]], ...unknown[]][];
@@ -47,7 +52,7 @@ describe('grid on a Redis Cluster', () => {
       owners.add(masterOf(slot));
       // The key really lives on that master: a plain connection to it can read it.
       const { host, port } = parseRedisUrl(masterOf(slot));
-      const direct = new Redis({ host, port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const direct = new Redis({ host, port, password: seedPassword(), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
       try {
         await direct.connect();
         expect(await direct.get(key)).toBe('x');
@@ -75,7 +80,14 @@ describe('grid on a Redis Cluster', () => {
     const nodes = parseClusterNodes(String(await grid.client.call('CLUSTER', 'NODES')));
     const wrong = nodes.find((node) => node.role === 'master' && !node.failing && `${node.host}:${node.port}` !== owner);
     expect(wrong, `another master than ${owner} among ${seeds.join(',')}`).toBeDefined();
-    const plain = new Redis({ host: wrong?.host, port: wrong?.port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const plain = new Redis({
+      host: wrong?.host,
+      port: wrong?.port,
+      password: seedPassword(),
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
     try {
       await plain.connect();
       await expect(plain.set(key, 'v')).rejects.toThrow(new RegExp(`^MOVED ${slot} ${owner.replaceAll('.', '\\.')}`));

@@ -1,9 +1,10 @@
 // Lifecycle and failover of a local cluster this file starts for itself (the shared harness
 // cluster is left alone): start twice, status, kill a master and see its replica take over, stop
 // after a crash.
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isJourneyError } from '../../common/index.js';
 import {
@@ -12,8 +13,10 @@ import {
   hashSlot,
   isPortFree,
   isProcessAlive as processAlive,
+  LOCAL_GRID_PASSWORD_FILE,
   localGridStatus,
   putHotState,
+  redactRedisUrl,
   startLocalCluster,
   startLocalStandalone,
   stopLocalGrid,
@@ -62,6 +65,30 @@ describe('local cluster lifecycle', () => {
     const status = await localGridStatus({ dir });
     expect(status).toMatchObject({ kind: 'cluster', healthy: true, clusterState: 'ok' });
     expect(status.nodes.map((node) => node.alive)).toEqual([true, true, true, true, true, true]);
+  });
+
+  it('refuses clients without its password (NOAUTH); the password is in a 0600 file and in the seeds', async () => {
+    expect(cluster.password).toMatch(/^[0-9a-f]{48}$/);
+    expect(readFileSync(join(dir, LOCAL_GRID_PASSWORD_FILE), 'utf8').trim()).toBe(cluster.password);
+    expect(statSync(join(dir, LOCAL_GRID_PASSWORD_FILE)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, `node-${cluster.ports[0]}`, 'redis.conf')).mode & 0o777).toBe(0o600);
+    expect(cluster.seeds.every((seed) => seed.startsWith(`redis://:${cluster.password}@127.0.0.1:`))).toBe(true);
+    expect(cluster.seeds.map(redactRedisUrl)[0]).toBe(`redis://:***@127.0.0.1:${cluster.ports[0]}`);
+    for (const port of cluster.ports) {
+      const anonymous = new Redis({ host: '127.0.0.1', port, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      try {
+        await anonymous.connect();
+        await expect(anonymous.call('PING')).rejects.toThrow(/NOAUTH/);
+      } finally {
+        anonymous.disconnect();
+      }
+    }
+    const refused = await connectGrid({ urls: [`redis://127.0.0.1:${cluster.ports[0]}`], connectTimeoutMs: 2_000, watchdogIntervalMs: 0 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isJourneyError(refused, 'JE_GRID_UNAVAILABLE')).toBe(true);
+    expect(String((refused as Error).message)).toMatch(/NOAUTH/);
   });
 
   it('starting it again is harmless: same processes, still healthy', async () => {

@@ -27,6 +27,15 @@ describe('grid on a standalone redis-server', () => {
     expect(await grid.health()).toMatchObject({ ok: true, mode: 'standalone', masters: 1, clusterState: null });
   });
 
+  it('requires its password: the URL carries it, a client without it gets NOAUTH', async () => {
+    expect(server.url).toBe(`redis://:${server.password}@127.0.0.1:${server.port}`);
+    const refused = await connectGrid({ urls: [`redis://127.0.0.1:${server.port}`], connectTimeoutMs: 2_000, watchdogIntervalMs: 0 }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(String((refused as Error).message)).toMatch(/NOAUTH/);
+  });
+
   it('stores hot state only when its seq is newer', async () => {
     const journeyId = randomUUID();
     expect(await putHotState(grid, journeyId, 5, '{"a":5}', 60_000)).toBe(true);

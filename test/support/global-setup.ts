@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { ensureError, isJourneyError } from '../../common/index.js';
-import { connectGrid, findFreePortBase, killLocalGridNow, startLocalCluster, stopLocalGrid } from '../../grid/index.js';
+import { connectGrid, findFreePortBase, killLocalGridNow, redactRedisUrl, startLocalCluster, stopLocalGrid } from '../../grid/index.js';
 import type { LocalCluster } from '../../grid/index.js';
 import { GRID_OWNER_FILE, GRID_TEMP_PREFIX, TEST_ENV, mariadbAdmin, mariadbServerUrl, ownedGridDir, redactUrl } from './services.js';
 import { CHAOS_SUMMARY_HEADER } from './chaos-summary.js';
@@ -53,7 +53,9 @@ async function checkExternalGrid(seeds: string[]): Promise<void> {
       await grid.close();
     }
   } catch (thrown: unknown) {
-    throw new Error(`The Redis grid named by ${TEST_ENV.redisUrl} (${seeds.join(', ')}) is not usable: ${ensureError(thrown).message}`, { cause: thrown });
+    throw new Error(`The Redis grid named by ${TEST_ENV.redisUrl} (${seeds.map(redactRedisUrl).join(', ')}) is not usable: ${ensureError(thrown).message}`, {
+      cause: thrown,
+    });
   }
 }
 

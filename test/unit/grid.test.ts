@@ -17,6 +17,7 @@ import {
   parseClusterNodes,
   parseInfo,
   parseRedisUrl,
+  redactRedisUrl,
   replicasOf,
   wrapGridError,
 } from '../../grid/index.js';
@@ -155,5 +156,21 @@ describe('Redis URLs and errors', () => {
     const wrapped = wrapGridError('boom', 'op');
     expect(wrapped.cause).toBeInstanceOf(Error);
     expect(wrapped.message).toMatch(/op failed: boom/);
+  });
+});
+
+describe('Redis URLs in logs and messages', () => {
+  it('masks the password of a seed URL, and leaves a URL without one as it is', () => {
+    expect(redactRedisUrl('redis://:s3cret@127.0.0.1:7101')).toBe('redis://:***@127.0.0.1:7101');
+    expect(redactRedisUrl('rediss://user:p%40ss@host:6380/2')).toBe('rediss://user:***@host:6380/2');
+    expect(redactRedisUrl('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    expect(redactRedisUrl('user:pw@host:1')).toBe('user:***@host:1');
+    expect(redactRedisUrl('redis://:p@ss@host:1')).toBe('redis://:***@host:1');
+  });
+
+  it('parse errors name the URL with its password masked', () => {
+    expect(() => parseRedisUrl('http://:hunter22@host:1')).toThrow(/"http:\/\/:\*\*\*@host:1"/);
+    expect(() => parseRedisUrl('http://:hunter22@host:1')).not.toThrow(/hunter22/);
+    expect(() => parseRedisUrl('redis://:hunter22@host:1/x')).not.toThrow(/hunter22/);
   });
 });
