@@ -31,3 +31,29 @@ export async function ensureClusterId(sql: SqlExecutor): Promise<string> {
   }
   return clusterId;
 }
+
+/**
+ * The store's grid secret (`cluster_meta.grid_secret`): the key of the MACs on everything the
+ * engine keeps in Redis (inbox messages, hot state, back-end call jobs), so that Redis, which never
+ * holds it, cannot make a node commit anything. Generated once (256 random bits, hex), by the
+ * first node to start, with `INSERT IGNORE` so nodes starting at once agree on the first one
+ * written; every node of the store reads the same. Like the whole store, it is as secret as the
+ * database's access: whoever can read `cluster_meta` can already write the events themselves.
+ * @throws JourneyError `JE_CONFIG_INVALID` when the stored value is too short to be a key.
+ */
+export async function ensureGridSecret(sql: SqlExecutor): Promise<string> {
+  await sql.execute(`INSERT IGNORE INTO cluster_meta (meta_key, meta_value) VALUES ('grid_secret', ?)`, [randomBytes(32).toString('hex')]);
+  const row = await sql.queryOne<{ meta_value: string }>(`SELECT meta_value FROM cluster_meta WHERE meta_key = 'grid_secret'`);
+  const secret = row?.meta_value ?? '';
+  if (secret.length < 32) {
+    // Never the value itself: it is a secret, even a bad one.
+    throw new JourneyError(
+      'JE_CONFIG_INVALID',
+      'cluster_meta.grid_secret is shorter than 32 characters: delete the row and a new one is generated at the next start',
+      {
+        details: { setting: 'cluster_meta.grid_secret' },
+      },
+    );
+  }
+  return secret;
+}

@@ -29,7 +29,7 @@ export type { SearchColumnsReport, SearchFieldSpec } from './search-columns.js';
 export { listDeployments, loadDeployment, markUndeployed, saveDeployment } from './deployment-records.js';
 export type { Deployment, DeploymentSummary, NewDeployment, SavedDeployment } from './deployment-records.js';
 // The store's identity (namespace of its grid keys) and the partitions nobody owns (readiness).
-export { ensureClusterId } from './cluster-identity.js';
+export { ensureClusterId, ensureGridSecret } from './cluster-identity.js';
 export { unownedPartitions } from './partition-health.js';
 // --- the exactly-once journal: the port the engine uses, and one file per unit of work ---
 export { openJournal } from './mariadb-journal.js';

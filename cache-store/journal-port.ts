@@ -54,6 +54,8 @@ export interface Journal {
   unownedPartitions(slots: number[], graceMs: number): Promise<number[]>;
   /** The store's identity: the namespace of its grid keys. */
   ensureClusterId(): Promise<string>;
+  /** The key of the MACs on what the engine keeps in Redis; generated once, never written to Redis. */
+  ensureGridSecret(): Promise<string>;
 
   // --- timers ---
   dueTimers(partitions: number[], limit: number, atMs?: number): Promise<DueTimer[]>;

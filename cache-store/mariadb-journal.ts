@@ -12,7 +12,7 @@ import { finishCall, pendingCalls, stillPendingCalls, touchCall } from './journa
 import type { Journal } from './journal-port.js';
 import { journeyHistory, loadJourney, loadOutcome, pendingEventsOfJourney, pendingEventsOfPartitions, searchJourneys } from './journal-reads.js';
 import { databaseNowMs, dueTimers, markTimerFired } from './journal-timers.js';
-import { ensureClusterId } from './cluster-identity.js';
+import { ensureClusterId, ensureGridSecret } from './cluster-identity.js';
 import { unownedPartitions } from './partition-health.js';
 import { ensureSearchColumns } from './search-columns.js';
 import { wrapStoreError } from './store-errors.js';
@@ -66,6 +66,7 @@ export function openJournal(store: Store): Journal {
     releasePartition: (ownerNode, partitionNo, epoch) => transaction('release', (conn) => releasePartition(conn, ownerNode, partitionNo, epoch)),
     unownedPartitions: (slots, graceMs) => unownedPartitions(store, slots, graceMs),
     ensureClusterId: () => ensureClusterId(store),
+    ensureGridSecret: () => ensureGridSecret(store),
 
     dueTimers: (partitions, limit, atMs) => read('dueTimers', (conn) => dueTimers(conn, partitions, limit, atMs)),
     // Firing and accepting the timer's event are one transaction: exactly once.

@@ -61,6 +61,12 @@ export interface EngineConfig {
   gridPortBase: number;
   /** Namespace of every Redis key, so several engines can share one grid. Env `GRID_KEY_PREFIX`. @defaultValue `je` */
   gridKeyPrefix: string;
+  /**
+   * The key of the MACs on what nodes keep in Redis (inbox messages, hot state, call jobs), 32+
+   * characters, the same on every node of a store; Redis never holds it and it is never logged.
+   * Env `GRID_SECRET`. @defaultValue the store's own, generated once in MariaDB (`cluster_meta`)
+   */
+  gridSecret?: string;
   /** The whole shutdown after SIGINT/SIGTERM, every step bounded within it. Env `SHUTDOWN_TIMEOUT_MS`. @defaultValue 10000 */
   shutdownTimeoutMs: number;
 }
@@ -90,6 +96,7 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   gridDir: ['GRID_DIR', '--grid-dir'],
   gridPortBase: ['GRID_PORT_BASE', '--grid-port-base'],
   gridKeyPrefix: ['GRID_KEY_PREFIX', '--grid-key-prefix'],
+  gridSecret: ['GRID_SECRET', '--grid-secret'],
   shutdownTimeoutMs: ['SHUTDOWN_TIMEOUT_MS', '--shutdown-timeout-ms'],
 };
 
@@ -122,6 +129,7 @@ export const CONFIG_SCHEMA = {
     gridDir: { type: 'string', minLength: 1, default: '.data/grid' },
     gridPortBase: { type: 'integer', minimum: 1024, maximum: 55000, default: 7101 },
     gridKeyPrefix: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'je' },
+    gridSecret: { type: 'string', minLength: 32, maxLength: 1024 },
     shutdownTimeoutMs: { type: 'integer', minimum: 1000, maximum: 600000, default: 10000 },
   },
   required: ['nodeId'],

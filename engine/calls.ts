@@ -10,13 +10,14 @@
  * back-off for as long as it lasts and never turns into the failure event: the back end did the
  * work. The answer is kept in the job meanwhile, so the back end is not asked again.
  */
-import { DelayedError, Queue, Worker as QueueWorker } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker as QueueWorker } from 'bullmq';
 import type { Job } from 'bullmq';
 import { isConnectionError, isRetryableTransactionError } from '../cache-store/index.js';
 import type { OutboxCursor, PendingCall } from '../cache-store/index.js';
 import { ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import type { JsonObject } from '../dsl/index.js';
+import type { GridForgery, GridMac } from '../grid/index.js';
 import type { EngineMetrics } from './metrics.js';
 import type { JournalPort } from './ports.js';
 
@@ -51,6 +52,13 @@ type CallJob = Omit<PendingCall, 'attempts'> & {
   redeliveries?: number;
 };
 
+/**
+ * What is stored in Redis: the job's data and, last, its MAC under the grid secret (over the
+ * data's JSON and the job's id), so a job written or rewritten in Redis by hand (another call, a
+ * made-up answer) is never run (Redis is not a trust boundary; see grid/grid-mac.ts).
+ */
+type SignedCallJob = CallJob & { mac?: string };
+
 interface CallDependencies {
   journal: JournalPort;
   logger: Logger;
@@ -58,6 +66,10 @@ interface CallDependencies {
   backends: BackendRegistry;
   /** Accepts the reply (or failure) event; idempotent by key. */
   acceptReply: (input: { journeyId: string; type: string; payload: JsonObject; causedBy: string; idempotencyKey: string }) => Promise<unknown>;
+  /** Signs every job's data and checks it before the job runs. */
+  mac: GridMac;
+  /** A job was dropped unrun: its MAC was missing or wrong. */
+  onForged: (reason: GridForgery, key: string) => void;
 }
 
 /** Job states in which a job still runs, or will (BullMQ's names); any other means it ended or is gone. */
@@ -81,6 +93,8 @@ export class CallRunner {
   private readonly queue: Queue;
   private readonly worker: QueueWorker | null;
   private readonly log: Logger;
+  /** The queue's prefix: part of every job MAC's scope, with the job id. */
+  private readonly prefix: string;
   /** Where the next outbox sweep starts; null: from the oldest pending row. */
   private sweepCursor: OutboxCursor | null = null;
 
@@ -92,11 +106,12 @@ export class CallRunner {
     private readonly deps: CallDependencies,
   ) {
     this.log = deps.logger.child({ component: 'calls' });
+    this.prefix = prefix;
     this.queue = new Queue('calls', { connection: connections.queue as never, prefix });
     this.worker =
       connections.worker === null
         ? null
-        : new QueueWorker('calls', (job: Job<CallJob>, token?: string) => this.run(job, token), {
+        : new QueueWorker('calls', (job: Job<SignedCallJob>, token?: string) => this.run(job, token), {
             connection: connections.worker as never,
             prefix,
             concurrency: options.concurrency,
@@ -107,7 +122,7 @@ export class CallRunner {
   /** Enqueues committed calls; a call already queued (same job id) is not queued twice. */
   async dispatch(calls: CallJob[]): Promise<void> {
     for (const call of calls) {
-      await this.queue.add('call', call, {
+      await this.queue.add('call', this.signed(call.outboxId, call), {
         jobId: call.outboxId,
         attempts: this.options.attempts,
         backoff: { type: 'exponential', delay: this.options.backoffMs },
@@ -144,9 +159,30 @@ export class CallRunner {
     await this.dispatch(requeue.map(({ attempts: _attempts, ...call }) => call));
   }
 
-  private async run(job: Job<CallJob>, token: string | undefined): Promise<void> {
-    const outcome = job.data.outcome ?? (await this.callBackend(job));
-    await this.deliver(job, token, outcome);
+  private async run(job: Job<SignedCallJob>, token: string | undefined): Promise<void> {
+    const { mac, ...data } = job.data;
+    const scope = this.scopeOf(job.id ?? '');
+    if (mac === undefined || !this.deps.mac.verify(scope, JSON.stringify(data), mac)) {
+      // Never run: the back end is not asked and no answer is accepted. A genuine call (an older
+      // node's unsigned job in a rolling upgrade) is still pending in the outbox, and the sweep
+      // queues it again, signed, once this job has failed.
+      this.deps.onForged(mac === undefined ? 'unsigned' : 'bad-mac', scope);
+      throw new UnrecoverableError('the call job failed its MAC check; not run');
+    }
+    const call: Job<CallJob> = job;
+    const outcome = call.data.outcome ?? (await this.callBackend(call));
+    await this.deliver(call, token, outcome);
+  }
+
+  /** The job MAC's scope: the queue and the job id (the outbox id), so data moved to another job fails. */
+  private scopeOf(jobId: string): string {
+    return `${this.prefix}:calls:${jobId}`;
+  }
+
+  /** `call` with its MAC, as the job's data (the MAC last, so the rest keeps its order). */
+  private signed(jobId: string, call: CallJob): SignedCallJob {
+    const { mac: _mac, ...data } = call as SignedCallJob;
+    return { ...data, mac: this.deps.mac.sign(this.scopeOf(jobId), JSON.stringify(data)) };
   }
 
   /** Asks the back end; its failure is retried by BullMQ (thrown) until the budget is spent. */
@@ -211,7 +247,7 @@ export class CallRunner {
     } catch (error) {
       if (answerRefused(outcome, error)) {
         // Ask again (or dead-letter): a kept answer must go, or the retry would deliver it again.
-        if (call.outcome) await job.updateData(this.bare(call));
+        if (call.outcome) await job.updateData(this.signed(call.outboxId, this.bare(call)));
         await this.deliver(job, token, await this.backendFailed(job, error, true));
         return;
       }
@@ -224,7 +260,7 @@ export class CallRunner {
         { err: ensureError(error), kind: outcome.kind, redeliveries, delayMs },
         'the back end answered but the answer could not be recorded; delivering it again later',
       );
-      await job.updateData({ ...this.bare(call), outcome, redeliveries });
+      await job.updateData(this.signed(call.outboxId, { ...this.bare(call), outcome, redeliveries }));
       await job.moveToDelayed(Date.now() + delayMs, token);
       throw new DelayedError();
     }
@@ -237,7 +273,7 @@ export class CallRunner {
   }
 
   private bare(call: CallJob): CallJob {
-    const { outcome: _outcome, redeliveries: _redeliveries, ...rest } = call;
+    const { outcome: _outcome, redeliveries: _redeliveries, mac: _mac, ...rest } = call as SignedCallJob;
     return rest;
   }
 

@@ -13,6 +13,7 @@ import { DeploymentAdmin } from './deployment-admin.js';
 import { DeploymentRegistry } from './deployment-registry.js';
 import { ID_PATTERN, maxLane, slotsOfLane } from './ids.js';
 import { InlineForwarder } from './forwarding.js';
+import { ForgedTraffic } from './forged-traffic.js';
 import { Intake } from './intake.js';
 import { mayReadRow, searchFilterOf } from './read-policy.js';
 import type { Reader } from './read-policy.js';
@@ -23,7 +24,7 @@ import { DEFAULT_OUTCOME_HUB_LIMITS, OutcomeHub } from './outcomes.js';
 import type { OutcomeHubLimits } from './outcomes.js';
 import { StoreHealthTracker } from './store-health.js';
 import { UpliftRunner } from './uplift-runner.js';
-import { createLocalRunLocks } from '../grid/index.js';
+import { createGridMac, createLocalRunLocks } from '../grid/index.js';
 import type { RunLocks } from '../grid/index.js';
 import type { GridPort, InlineEvent, JournalPort, NodeMessage } from './ports.js';
 import type {
@@ -66,6 +67,12 @@ export interface EngineOptions {
   runLocks?: RunLocks;
   /** How often the node re-reads the store's deployments (hot deploys and undeploys). @defaultValue 2000 */
   deploymentPollMs?: number;
+  /**
+   * The key of the MACs on what the engine keeps in Redis (inbox messages, hot state, back-end
+   * call jobs), at least 32 characters; every node of a store must have the same. Never written to
+   * Redis, never logged. @defaultValue the store's own, generated once in `cluster_meta`
+   */
+  gridSecret?: string;
   /** Fixed for the life of the store. @defaultValue 64 */
   partitionCount?: number;
   /** Whether this node handles events (false: an API-only node that only accepts). @defaultValue true */
@@ -251,16 +258,27 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   const clusterId = await journal.ensureClusterId();
   const grid = options.grid;
   const foreignSeen = new Set<string>();
-  grid?.bindCluster(clusterId, {
-    onForeignMembers: (entries) => {
-      metrics.foreignMembers.set(entries.length);
-      for (const entry of entries) {
-        if (foreignSeen.has(entry)) continue;
-        if (foreignSeen.size < 1_000) foreignSeen.add(entry);
-        logger.warn({ member: entry, clusterId }, 'ignoring a grid member of another cluster id (another store shares this Redis namespace)');
-      }
-    },
-  });
+  // Redis is not a trust boundary: what nodes leave there for each other carries a MAC under a
+  // secret Redis never holds, and what fails it is dropped (the store has every accepted event).
+  const gridSecret = grid || options.callQueue ? (options.gridSecret ?? (await journal.ensureGridSecret())) : null;
+  const secretSetting = options.gridSecret === undefined ? 'cluster_meta.grid_secret' : 'GRID_SECRET';
+  const gridMac = gridSecret === null ? null : createGridMac(gridSecret, secretSetting);
+  const forged = new ForgedTraffic(metrics, logger, clock);
+  if (grid && gridSecret !== null) {
+    grid.bindCluster(clusterId, {
+      secret: gridSecret,
+      secretSetting,
+      onForged: (kind, reason, key) => forged.dropped(kind, reason, key),
+      onForeignMembers: (entries) => {
+        metrics.foreignMembers.set(entries.length);
+        for (const entry of entries) {
+          if (foreignSeen.has(entry)) continue;
+          if (foreignSeen.size < 1_000) foreignSeen.add(entry);
+          logger.warn({ member: entry, clusterId }, 'ignoring a grid member of another cluster id (another store shares this Redis namespace)');
+        }
+      },
+    });
+  }
   // A partition nobody owns for this long (twice a lease) is reported by readiness.
   const unownedGraceMs = 2 * (options.workerOptions?.leaseTtlMs ?? DEFAULT_WORKER_OPTIONS.leaseTtlMs);
   const inflight = { accepts: 0 };
@@ -364,7 +382,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   });
 
   const background: Array<Promise<void>> = [];
-  if (options.callQueue) {
+  // (A call queue always comes with the MAC: the secret is read whenever there is one.)
+  if (options.callQueue && gridMac) {
     calls = new CallRunner(
       { queue: options.callQueue.queue, worker: worker ? options.callQueue.worker : null },
       options.callQueue.prefix,
@@ -375,6 +394,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
         metrics,
         backends: options.backends ?? {},
         acceptReply: (reply) => intake.acceptSystemEvent({ ...reply, origin: 'backend' }),
+        mac: gridMac,
+        onForged: (reason, key) => forged.dropped('call', reason, key),
       },
     );
     const runner = calls;

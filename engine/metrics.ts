@@ -69,6 +69,12 @@ export class EngineMetrics {
     labelNames: ['version'],
     registers: [this.registry],
   });
+  readonly gridForged = new Counter({
+    name: 'je_grid_forged_total',
+    help: 'Grid messages, hot states and call jobs dropped because their MAC was missing (unsigned) or wrong (bad-mac): Redis is not trusted',
+    labelNames: ['kind', 'reason'],
+    registers: [this.registry],
+  });
   readonly foreignMembers = new Gauge({
     name: 'je_grid_foreign_members',
     help: 'Membership entries of another cluster id seen (and ignored) at the last heartbeat',

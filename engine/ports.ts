@@ -1,5 +1,5 @@
 import type { Journal, JournalEvent, NewEvent } from '../cache-store/index.js';
-import type { GridMember } from '../grid/index.js';
+import type { ClusterBinding, GridMember } from '../grid/index.js';
 import type { EventOutcome } from './types.js';
 
 /**
@@ -39,11 +39,13 @@ export type NodeMessage =
 export interface GridPort {
   readonly mode: 'cluster' | 'standalone';
   /**
-   * Namespaces everything below by the store's cluster id, so stores sharing a Redis never mix.
-   * The engine calls it once, before any other use. `onForeignMembers` hears, after each heartbeat,
-   * the membership entries of another cluster id, which are left out of the member list.
+   * Namespaces everything below by the store's cluster id, so stores sharing a Redis never mix,
+   * and keys the MACs of inbox messages and hot state by the grid secret (Redis is not trusted:
+   * what fails its MAC never reaches the engine). The engine calls it once, before any other use.
+   * `onForeignMembers` hears, after each heartbeat, the membership entries of another cluster id,
+   * which are left out of the member list; `onForged`, each message or state dropped.
    */
-  bindCluster(clusterId: string, hooks?: { onForeignMembers?(entries: string[]): void }): void;
+  bindCluster(clusterId: string, binding: ClusterBinding): void;
   /** Records this node alive, hosting `lanes` (journey versions); returns every node seen alive within `ttlMs`, with its lanes. */
   heartbeat(nodeId: string, ttlMs: number, lanes?: number[]): Promise<GridMember[]>;
   /** The nodes seen alive within `ttlMs`, with their lanes, without recording this one. */
@@ -52,7 +54,7 @@ export interface GridPort {
   setOwners(owners: Map<number, string | null>): Promise<void>;
   owners(): Promise<Map<number, string>>;
   send(nodeId: string, message: NodeMessage): Promise<void>;
-  /** Blocks up to `timeoutMs` for messages to this node. */
+  /** Blocks up to `timeoutMs` for messages to this node: only those whose MAC holds. */
   receive(nodeId: string, timeoutMs: number): Promise<NodeMessage[]>;
   putState(journeyId: string, seq: number, stateJson: string, ttlMs: number): Promise<boolean>;
   getState(journeyId: string): Promise<{ seq: number; state: string } | null>;

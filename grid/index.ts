@@ -16,16 +16,18 @@ export { masterOfSlot, parseClusterNodes, parseInfo, replicasOf } from './redis-
 export type { ClusterNodeEntry } from './redis-replies.js';
 // --- the engine's use of the grid: membership, owners, inboxes, hot state ---
 export { createGridServices } from './services.js';
-export type { ClusterBindingHooks, GridMember, GridServices } from './services.js';
+export type { ClusterBinding, ForgedKind, GridMember, GridServices } from './services.js';
+export { MIN_GRID_SECRET_LENGTH, createGridMac } from './grid-mac.js';
+export type { GridForgery, GridMac, OpenedText } from './grid-mac.js';
 export { createLocalRunLocks, createRunLocks } from './run-locks.js';
 export type { RunLock, RunLocks } from './run-locks.js';
 // --- the local supervisor: redis-server processes for a laptop and the tests (grid/local/) ---
 export { LocalCluster, openLocalCluster, startLocalCluster } from './local/cluster.js';
 export type { SlotOwner } from './local/cluster.js';
 export { LocalStandalone, startLocalStandalone } from './local/standalone.js';
+export { PASSWORD_FILE as LOCAL_GRID_PASSWORD_FILE } from './local/grid-files.js';
 export { killLocalGridNow, stopLocalGrid } from './local/nodes.js';
 export { localGridStatus } from './local/status.js';
-export { PASSWORD_FILE as LOCAL_GRID_PASSWORD_FILE } from './local/grid-files.js';
 export type {
   LocalClusterOptions,
   LocalGridDirOptions,
@@ -38,7 +40,7 @@ export type {
   LocalNodeStatus,
 } from './local/types.js';
 export { nodeCommand } from './local/node-commands.js';
+export type { LocalNodeAddress } from './local/node-commands.js';
 export { findFreePortBase, isPortFree } from './local/tcp-ports.js';
 export { isAlive as isProcessAlive } from './local/redis-processes.js';
-export type { LocalNodeAddress } from './local/node-commands.js';
 export type { FreePortOptions } from './local/tcp-ports.js';

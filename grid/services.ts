@@ -5,21 +5,47 @@
  *
  * All of it belongs to one store: the services are bound to the store's cluster id before use
  * (`bindCluster`), which namespaces every key (see keys.ts) and tags every membership entry.
+ *
+ * Redis is not trusted with anything that decides a commit or what a client is told: inbox
+ * messages and hot state carry a MAC under the cluster's grid secret (grid-mac.ts), added on
+ * `send`/`putState` and checked on `receive`/`getState`, so the engine never sees a text that
+ * failed the check. A message that fails is dropped and reported (`onForged`); a state that
+ * fails reads as a miss, and the engine loads the journey from MariaDB. Membership and the owner
+ * map are not signed: they decide only where a wake-up goes and who *tries* to take a partition,
+ * and the lease in MariaDB (fenced at every commit) decides who may commit; a forged entry can
+ * delay work, as a Redis outage can, never change it.
  */
 import { JourneyError } from '../common/index.js';
 import type { GridClient } from './clients.js';
 import type { Grid } from './connection.js';
 import { withGridTimeout } from './errors.js';
+import { createGridMac } from './grid-mac.js';
+import type { GridForgery, GridMac } from './grid-mac.js';
 import { getHotState, putHotState } from './hot-state.js';
 import type { GridKeys } from './keys.js';
 
-/** What {@link GridServices.bindCluster} may report. */
-export interface ClusterBindingHooks {
+/** What was dropped for failing its MAC: an inbox message or a journey's hot state. */
+export type ForgedKind = 'inbox' | 'state';
+
+/** What {@link GridServices.bindCluster} binds to: the grid secret, and what it may report. */
+export interface ClusterBinding {
+  /**
+   * The cluster's grid secret (at least 32 characters): the key of every MAC on inbox messages
+   * and hot state. Never written to Redis.
+   */
+  secret: string;
+  /** Names the secret's source in the error when it is too short. @defaultValue `'GRID_SECRET'` */
+  secretSetting?: string;
   /**
    * Called after every heartbeat with the live membership entries that do not carry the cluster
    * id the services are bound to (empty when there are none). They are left out of the member list.
    */
   onForeignMembers?(entries: string[]): void;
+  /**
+   * Called for each inbox message or hot state dropped because its MAC is missing or wrong, with
+   * the key it was read from (never its content).
+   */
+  onForged?(kind: ForgedKind, reason: GridForgery, key: string): void;
 }
 
 /** A live node and the lanes (journey versions) it hosts. */
@@ -35,11 +61,11 @@ export interface GridMember {
 export interface GridServices<Message> {
   readonly mode: 'cluster' | 'standalone';
   /**
-   * Binds membership, owners, inboxes and hot state to the store's cluster id. Once, before any
-   * of them is used (they throw `JE_INTERNAL` until then); binding again to the same id is a
-   * no-op, to another id a `JE_CONFIG_INVALID`.
+   * Binds membership, owners, inboxes and hot state to the store's cluster id and its grid
+   * secret. Once, before any of them is used (they throw `JE_INTERNAL` until then); binding again
+   * to the same id is a no-op, to another id a `JE_CONFIG_INVALID`.
    */
-  bindCluster(clusterId: string, hooks?: ClusterBindingHooks): void;
+  bindCluster(clusterId: string, binding: ClusterBinding): void;
   /** Records this node alive, hosting `lanes`; returns every node seen alive within `ttlMs`, with its lanes. */
   heartbeat(nodeId: string, ttlMs: number, lanes?: number[]): Promise<GridMember[]>;
   /** The nodes seen alive within `ttlMs`, with their lanes, without recording this one. */
@@ -47,9 +73,13 @@ export interface GridServices<Message> {
   leave(nodeId: string): Promise<void>;
   setOwners(owners: Map<number, string | null>): Promise<void>;
   owners(): Promise<Map<number, string>>;
+  /** Pushes `message` onto the node's inbox, sealed with its MAC. */
   send(nodeId: string, message: Message): Promise<void>;
+  /** Pops this node's messages whose MAC holds; the others are dropped and reported. */
   receive(nodeId: string, timeoutMs: number): Promise<Message[]>;
+  /** Caches the journey's state (a JSON object's text) at `seq`, sealed with its MAC. */
   putState(journeyId: string, seq: number, stateJson: string, ttlMs: number): Promise<boolean>;
+  /** The cached state when there is one and its MAC holds; null otherwise (load from the store). */
   getState(journeyId: string): Promise<{ seq: number; state: string } | null>;
   health(): Promise<{ up: boolean; nodes: number; error?: string }>;
   close(): Promise<void>;
@@ -68,8 +98,8 @@ const TRIM_EVERY = 64;
  */
 export function createGridServices<Message>(grid: Grid, blocking: GridClient): GridServices<Message> {
   let sends = 0;
-  let binding: { clusterId: string; keys: GridKeys; hooks: ClusterBindingHooks } | null = null;
-  const bound = (): { clusterId: string; keys: GridKeys; hooks: ClusterBindingHooks } => {
+  let binding: Bound | null = null;
+  const bound = (): Bound => {
     // Unbound keys are the bare prefix, shared by every store on this Redis: never fall back to them.
     if (binding === null) throw new JourneyError('JE_INTERNAL', "the grid services are used before they were bound to the store's cluster id");
     return binding;
@@ -118,7 +148,7 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
 
   const services: GridServices<Message> = {
     mode: grid.mode,
-    bindCluster(clusterId, hooks = {}) {
+    bindCluster(clusterId, options) {
       if (binding !== null) {
         if (binding.clusterId === clusterId) return;
         throw new JourneyError(
@@ -129,7 +159,8 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
           },
         );
       }
-      binding = { clusterId, keys: grid.keys.forCluster(clusterId), hooks };
+      const { secret, secretSetting, ...hooks } = options;
+      binding = { clusterId, keys: grid.keys.forCluster(clusterId), hooks, mac: createGridMac(secret, secretSetting) };
     },
     async heartbeat(nodeId, ttlMs, lanes = []) {
       const { keys } = bound();
@@ -165,9 +196,13 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
       return map;
     },
     async send(nodeId, message) {
-      const key = bound().keys.nodeInbox(nodeId);
+      const { keys, mac } = bound();
+      const key = keys.nodeInbox(nodeId);
       // No MULTI: each command stands alone. The cap is enforced every so often, not every send.
-      const pipeline = client().pipeline().lpush(key, JSON.stringify(message)).pexpire(key, INBOX_TTL_MS);
+      const pipeline = client()
+        .pipeline()
+        .lpush(key, mac.seal(key, JSON.stringify(message)))
+        .pexpire(key, INBOX_TTL_MS);
       sends += 1;
       if (sends % TRIM_EVERY === 0) pipeline.ltrim(key, 0, INBOX_CAP - 1);
       const results = (await pipeline.exec()) ?? [];
@@ -175,18 +210,39 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
       if (failed?.[0]) throw failed[0];
     },
     async receive(nodeId, timeoutMs) {
-      const key = bound().keys.nodeInbox(nodeId);
+      const { keys, mac, hooks } = bound();
+      const key = keys.nodeInbox(nodeId);
       const first = await blocking.brpop(key, Math.max(0.01, timeoutMs / 1000));
       if (!first) return [];
       const rest = (await client().rpop(key, RECEIVE_BATCH)) ?? [];
-      return [first[1], ...rest].map((text) => JSON.parse(text) as Message);
+      const messages: Message[] = [];
+      for (const text of [first[1], ...rest]) {
+        const opened = mac.open(key, text);
+        if (!opened.ok) {
+          hooks.onForged?.('inbox', opened.reason, key);
+          continue;
+        }
+        messages.push(JSON.parse(opened.json) as Message);
+      }
+      return messages;
     },
     async putState(journeyId, seq, stateJson, ttlMs) {
-      return putHotState(grid, journeyId, seq, stateJson, ttlMs, bound().keys);
+      const { keys, mac } = bound();
+      return putHotState(grid, journeyId, seq, mac.seal(stateScope(keys, journeyId, seq), stateJson), ttlMs, keys);
     },
     async getState(journeyId) {
-      const record = await getHotState(grid, journeyId, bound().keys);
-      return record ? { seq: record.seq, state: record.state } : null;
+      const { keys, mac, hooks } = bound();
+      const record = await getHotState(grid, journeyId, keys);
+      if (!record) return null;
+      // The seq is part of the scope: a genuine state under another seq fails as well.
+      const opened = Number.isSafeInteger(record.seq)
+        ? mac.open(stateScope(keys, journeyId, record.seq), record.state)
+        : ({ ok: false, reason: 'unsigned' } as const);
+      if (!opened.ok) {
+        hooks.onForged?.('state', opened.reason, keys.hotState(journeyId));
+        return null;
+      }
+      return { seq: record.seq, state: opened.json };
     },
     async health() {
       const health = await grid.health();
@@ -198,6 +254,19 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
     },
   };
   return withTimeouts(services, grid.callTimeoutMs);
+}
+
+/** What the services are bound to. */
+interface Bound {
+  clusterId: string;
+  keys: GridKeys;
+  hooks: Omit<ClusterBinding, 'secret' | 'secretSetting'>;
+  mac: GridMac;
+}
+
+/** What a hot state's MAC covers besides its text: its key and its seq. */
+function stateScope(keys: GridKeys, journeyId: string, seq: number): string {
+  return `${keys.hotState(journeyId)}\n${seq}`;
 }
 
 /** A member's lanes as it wrote them; none when missing or unreadable (it hosts nothing we know of). */

@@ -51,6 +51,7 @@ Every option is also an environment variable:
   --grid-dir <dir>          GRID_DIR          default .data/grid
   --grid-port-base <port>   GRID_PORT_BASE    default 7101
   --grid-key-prefix <name>  GRID_KEY_PREFIX   default je (namespace of every Redis key)
+  --grid-secret <secret>    GRID_SECRET       32+ characters, the same on every node (default: the store's own, in MariaDB)
   --shutdown-timeout-ms <ms>  SHUTDOWN_TIMEOUT_MS  default 10000
 
 Stops on SIGINT/SIGTERM/SIGHUP within SHUTDOWN_TIMEOUT_MS, every step bounded: the API stops
@@ -277,6 +278,7 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
     hostVersions: config.hostVersions,
     loadBundleProcessors: async (bundleJson) => loadBundleProcessors(parseBundle(bundleJson)),
     partitionCount: config.partitions,
+    ...(config.gridSecret === undefined ? {} : { gridSecret: config.gridSecret }),
     worker: config.roles.includes('worker'),
     workerOptions: { leaseTtlMs: config.leaseTtlMs },
     clockSync: { warnAboveMs: config.clockSkewWarnMs },

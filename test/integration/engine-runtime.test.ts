@@ -7,7 +7,15 @@
  * which takes seconds to reach; one file keeps that cost once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquirePartitions, commitHandlingBatch, ensureClusterId, ensurePartitions, insertInitiatingEvent, openStore } from '../../cache-store/index.js';
+import {
+  acquirePartitions,
+  commitHandlingBatch,
+  ensureClusterId,
+  ensureGridSecret,
+  ensurePartitions,
+  insertInitiatingEvent,
+  openStore,
+} from '../../cache-store/index.js';
 import type { HandlingCommit, NewEvent, Store } from '../../cache-store/index.js';
 import { isJourneyError, silentLogger } from '../../common/index.js';
 import { partitionOf, slotOf } from '../../engine/index.js';
@@ -784,7 +792,7 @@ describe('forwarding to the owner for inline handling', () => {
     const grid = (nodes[1] as TestEngine).grid;
     const blocking = await grid.duplicate({ blocking: true });
     const services = createGridServices<NodeMessage>(grid, blocking);
-    services.bindCluster(await ensureClusterId(store));
+    services.bindCluster(await ensureClusterId(store), { secret: await ensureGridSecret(store) });
     const forward = (eventId: string, deadlineMs: number) =>
       services.send(ownerId, {
         kind: 'handle',

@@ -225,6 +225,8 @@ describe('two stores on one grid and one key prefix', () => {
 });
 
 describe('the grid services and the cluster id', () => {
+  const SECRET = 'a-grid-secret-of-thirty-two-chars-at-least';
+
   it('refuses to run unbound, binds once, and tags membership entries with the cluster id', async () => {
     const grid = await connectTestGrid();
     const services = createGridServices<NodeMessage>(grid, await grid.duplicate({ blocking: true }));
@@ -235,9 +237,9 @@ describe('the grid services and the cluster id', () => {
         true,
       );
       const reported: string[][] = [];
-      services.bindCluster('c-one', { onForeignMembers: (entries) => reported.push(entries) });
-      services.bindCluster('c-one');
-      expect(() => services.bindCluster('c-two')).toThrow(/serves cluster c-one/);
+      services.bindCluster('c-one', { secret: SECRET, onForeignMembers: (entries) => reported.push(entries) });
+      services.bindCluster('c-one', { secret: SECRET });
+      expect(() => services.bindCluster('c-two', { secret: SECRET })).toThrow(/serves cluster c-one/);
 
       const nodesKey = grid.keys.forCluster('c-one').grid('nodes');
       expect(nodesKey).toBe(`${grid.keys.prefix}:c-one:{grid}:nodes`);

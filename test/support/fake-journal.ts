@@ -393,6 +393,10 @@ export class FakeJournal implements Journal {
     return this.run('ensureClusterId', () => this.metaValue('cluster_id', () => randomBytes(8).toString('hex')));
   }
 
+  ensureGridSecret(): Promise<string> {
+    return this.run('ensureGridSecret', () => this.metaValue('grid_secret', () => randomBytes(32).toString('hex')));
+  }
+
   // --- timers ---
 
   dueTimers(partitions: number[], limit: number, atMs?: number): Promise<DueTimer[]> {
