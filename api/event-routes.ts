@@ -6,6 +6,7 @@ import type { AcceptRequest, AcceptResult, EventOutcome, JourneyEngine } from '.
 import { eventContext, type Identity } from './auth.js';
 import type { ResolvedApiOptions } from './options.js';
 import { outcomeReadable, readerOf } from './read-access.js';
+import type { TenantPolicy } from './tenancy.js';
 import {
   acceptResultSchema,
   errorResponses,
@@ -91,7 +92,7 @@ function identityOf(request: FastifyRequest): Identity {
   return request.identity;
 }
 
-export function registerEventRoutes(app: FastifyInstance, engine: JourneyEngine, options: ResolvedApiOptions): void {
+export function registerEventRoutes(app: FastifyInstance, engine: JourneyEngine, options: ResolvedApiOptions, tenancy: TenantPolicy): void {
   const querystring = eventQuerySchema(options.maxWaitMs);
   const response = { 200: outcomeResultSchema, 202: acceptResultSchema, ...errorResponses };
 
@@ -104,10 +105,14 @@ export function registerEventRoutes(app: FastifyInstance, engine: JourneyEngine,
     const context = eventContext(request, identity, options);
     const idempotencyKey = scopedIdempotencyKey(identity, request.headers['idempotency-key']);
     const event = { type: request.body.type, payload: request.body.data };
-    const acceptRequest: AcceptRequest =
-      target.kind === 'initiate'
-        ? { kind: 'initiate', journeyType: target.journeyType, version: target.version, event, context, tenant: identity.tenant }
-        : { kind: 'target', journeyId: target.journeyId, event, context, tenant: identity.tenant };
+    let acceptRequest: AcceptRequest;
+    if (target.kind === 'initiate') {
+      tenancy.assertMayUse(identity.tenant, target.journeyType);
+      acceptRequest = { kind: 'initiate', journeyType: target.journeyType, version: target.version, event, context, tenant: identity.tenant };
+    } else {
+      acceptRequest = { kind: 'target', journeyId: target.journeyId, event, context, tenant: identity.tenant };
+      if (tenancy.listed) acceptRequest.mayUseType = (journeyType) => tenancy.mayUse(identity.tenant, journeyType);
+    }
     if (idempotencyKey !== undefined) acceptRequest.idempotencyKey = idempotencyKey;
     let result: AcceptResult;
     try {
@@ -120,7 +125,7 @@ export function registerEventRoutes(app: FastifyInstance, engine: JourneyEngine,
     if (waitMs > 0) {
       const outcome = await engine.awaitOutcome(result.eventId, waitMs);
       if (outcome) {
-        const readable = outcomeReadable(engine, result, outcome, readerOf(request, options));
+        const readable = outcomeReadable(engine, result, outcome, readerOf(request, options, tenancy));
         return reply.code(200).send(outcomeBody(outcome, result.duplicate, readable));
       }
     }

@@ -22,6 +22,9 @@ export const BUILD_VERSION = readBuildVersion();
 
 let processRegistry: Registry | undefined;
 
+/** Distinct tenant labels when tenants are not listed (a metric label per name would be unbounded). */
+const MAX_TENANT_LABELS = 100;
+
 /**
  * Node's default process metrics (CPU, memory, handles, event loop lag, GC) in one registry per
  * process: they describe the process, not a server, and collecting them twice into one registry
@@ -55,6 +58,13 @@ export class HttpMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly tenantRequests = new Counter({
+    name: 'je_tenant_requests_total',
+    help: `Authenticated requests by tenant and status class (tenants past the first ${MAX_TENANT_LABELS} unlisted ones count as "other")`,
+    labelNames: ['tenant', 'status'],
+    registers: [this.registry],
+  });
+  private readonly tenantLabels = new Set<string>();
   /** Always 1: its labels tell a dashboard which version each node runs. */
   readonly buildInfo = new Gauge({
     name: 'journey_engine_build_info',
@@ -63,8 +73,20 @@ export class HttpMetrics {
     registers: [this.registry],
   });
 
-  constructor(nodeId: string) {
+  /** @param tenantsListed the API serves listed tenants only: each may have its own label. */
+  constructor(
+    nodeId: string,
+    private readonly tenantsListed = false,
+  ) {
     this.buildInfo.set({ version: BUILD_VERSION, node: nodeId }, 1);
+  }
+
+  /** A tenant's label; unlisted tenants (any name a dev header or token gives) are capped in number. */
+  private tenantLabel(tenant: string): string {
+    if (this.tenantsListed || this.tenantLabels.has(tenant)) return tenant;
+    if (this.tenantLabels.size >= MAX_TENANT_LABELS) return 'other';
+    this.tenantLabels.add(tenant);
+    return tenant;
   }
 
   /** Counts every answer; unmatched URLs share one label so clients cannot explode cardinality. */
@@ -73,6 +95,8 @@ export class HttpMetrics {
       const route = request.routeOptions.url ?? 'unmatched';
       this.requests.inc({ method: request.method, route, status: String(reply.statusCode) });
       this.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+      const tenant = request.identity?.tenant;
+      if (tenant !== undefined) this.tenantRequests.inc({ tenant: this.tenantLabel(tenant), status: `${Math.floor(reply.statusCode / 100)}xx` });
       done();
     });
   }

@@ -111,6 +111,12 @@ export interface ApiOptions {
    */
   undeclaredReadRoles?: string[];
   /**
+   * The tenants served and the journey types each may use (`pfm/wallet`, `pfm/*`, `*`). When set,
+   * a tenant not listed is refused (403) and a tenant starts, searches and reads only its types.
+   * @defaultValue every tenant, every type
+   */
+  tenants?: Record<string, { journeyTypes: string[] }>;
+  /**
    * Serves the browsable OpenAPI UI at `/docs`.
    * @defaultValue `true`
    */
@@ -133,6 +139,7 @@ export interface ResolvedApiOptions {
   maxWaitMs: number;
   rateLimit: Readonly<Required<RateLimitOptions>>;
   undeclaredReadRoles: readonly string[];
+  tenants?: Readonly<Record<string, { journeyTypes: readonly string[] }>>;
   docs: boolean;
   stopEngineOnClose: boolean;
 }
@@ -194,6 +201,19 @@ export const API_OPTIONS_SCHEMA = {
       },
     },
     undeclaredReadRoles: { type: 'array', default: ['operator'], maxItems: 32, items: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' } },
+    tenants: {
+      type: 'object',
+      maxProperties: 10_000,
+      propertyNames: { pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['journeyTypes'],
+        properties: {
+          journeyTypes: { type: 'array', maxItems: 1000, items: { type: 'string', pattern: '^(\\*|[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*(/\\*)?)$' } },
+        },
+      },
+    },
     docs: { type: 'boolean', default: true },
     stopEngineOnClose: { type: 'boolean', default: false },
   },

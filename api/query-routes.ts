@@ -17,6 +17,7 @@ import {
 } from './schemas.js';
 import type { ResolvedApiOptions } from './options.js';
 import { readerOf } from './read-access.js';
+import type { TenantPolicy } from './tenancy.js';
 
 interface PageQuery {
   cursor?: string;
@@ -77,13 +78,13 @@ export function searchFields(query: Record<string, unknown>, allowed: Map<string
   return fields;
 }
 
-export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine, options: ResolvedApiOptions): void {
+export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine, options: ResolvedApiOptions, tenancy: TenantPolicy): void {
   app.get<{ Params: { journeyId: string } }>(
     '/journeys/:journeyId',
     { schema: { params: journeyIdParamsSchema, response: { 200: journeyViewSchema, ...errorResponses } } },
     async (request) => {
       // Not there, another tenant's, or not readable by the caller: the same 404, nothing leaked.
-      const journey = await engine.getJourney(request.params.journeyId, readerOf(request, options));
+      const journey = await engine.getJourney(request.params.journeyId, readerOf(request, options, tenancy));
       if (!journey)
         throw new JourneyError('JE_JOURNEY_NOT_FOUND', `No journey ${request.params.journeyId}`, { details: { journeyId: request.params.journeyId } });
       return journey;
@@ -99,7 +100,7 @@ export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine,
       return engine.listEvents(
         journeyId,
         { ...(cursor === undefined ? {} : { cursor }), ...(limit === undefined ? {} : { limit }) },
-        readerOf(request, options),
+        readerOf(request, options, tenancy),
       );
     },
   );
@@ -109,8 +110,9 @@ export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine,
     { schema: { querystring: searchQuerySchema, response: { 200: journeyPageSchema, ...errorResponses } } },
     async (request) => {
       const { type, version, cursor, limit } = request.query;
+      tenancy.assertMayUse(readerOf(request, options, tenancy).tenant, type);
       const allowed = allowedSearchFields(engine, type, version);
-      const query: SearchQuery = { journeyType: type, fields: searchFields(request.query, allowed.fields), reader: readerOf(request, options) };
+      const query: SearchQuery = { journeyType: type, fields: searchFields(request.query, allowed.fields), reader: readerOf(request, options, tenancy) };
       if (allowed.version !== undefined) query.version = allowed.version;
       if (cursor !== undefined) query.cursor = cursor;
       if (limit !== undefined) query.limit = limit;

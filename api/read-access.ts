@@ -9,13 +9,16 @@ import { accessOf, mayRead } from '../engine/index.js';
 import type { EventOutcome } from '../engine/index.js';
 import { eventContext } from './auth.js';
 import type { ResolvedApiOptions } from './options.js';
+import type { TenantPolicy } from './tenancy.js';
 
 /** The authenticated caller as a reader of journeys. */
-export function readerOf(request: FastifyRequest, options: ResolvedApiOptions): Reader {
+export function readerOf(request: FastifyRequest, options: ResolvedApiOptions, tenancy: TenantPolicy): Reader {
   const identity = request.identity;
   if (!identity) throw new JourneyError('JE_UNAUTHENTICATED', 'The request is not authenticated');
   const { origin: _origin, ...context } = eventContext(request, identity, options);
-  return { tenant: identity.tenant, context, fallbackRoles: options.undeclaredReadRoles };
+  const reader: Reader = { tenant: identity.tenant, context, fallbackRoles: options.undeclaredReadRoles };
+  if (tenancy.listed) reader.mayUseType = (journeyType) => tenancy.mayUse(identity.tenant, journeyType);
+  return reader;
 }
 
 /**

@@ -13,6 +13,7 @@ import { HttpMetrics } from './metrics.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { resolveApiOptions, type ApiOptions, type ResolvedApiOptions } from './options.js';
 import { registerQueryRoutes } from './query-routes.js';
+import { TenantPolicy } from './tenancy.js';
 import { registerUpliftRoutes } from './uplift-routes.js';
 
 /** Time a client has to send a whole request (headers and body), in milliseconds. */
@@ -80,13 +81,15 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
     void reply.header('x-request-id', request.id);
     done();
   });
-  const metrics = new HttpMetrics(engine.nodeId);
+  const tenancy = new TenantPolicy(resolved.tenants);
+  const metrics = new HttpMetrics(engine.nodeId, tenancy.listed);
   metrics.install(app);
   logAuthMode(logger, resolved);
 
   void app.register(async (ops) => registerOpsRoutes(ops, engine, resolved, metrics));
   void app.register(async (api) => {
     api.addHook('onRequest', authenticationHook(authenticate));
+    api.addHook('onRequest', tenancy.admit);
     if (resolved.rateLimit.enabled) {
       const exempt = new Set(resolved.rateLimit.exemptSenders);
       await api.register(fastifyRateLimit, {
@@ -103,8 +106,8 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
           }),
       });
     }
-    registerEventRoutes(api, engine, resolved);
-    registerQueryRoutes(api, engine, resolved);
+    registerEventRoutes(api, engine, resolved, tenancy);
+    registerQueryRoutes(api, engine, resolved, tenancy);
     registerUpliftRoutes(api, engine);
     await api.register((deployments, _options, done) => {
       registerDeploymentRoutes(deployments, engine, resolved);

@@ -239,7 +239,7 @@ export class Intake {
       }
       const known = await this.journeyType(journeyId);
       // Another tenant's journey is not found, as if it did not exist: its id leaks nothing.
-      if (known.tenant !== (request.tenant ?? DEFAULT_TENANT)) throw notFound(journeyId);
+      if (known.tenant !== (request.tenant ?? DEFAULT_TENANT) || (request.mayUseType && !request.mayUseType(known.typeName))) throw notFound(journeyId);
       journey = this.deps.deployments.get(known.typeName, known.version);
       partitionNo = known.partitionNo;
       const definition = journey.events[event.type];

@@ -21,6 +21,8 @@ export interface Reader {
   context: ReaderContext;
   /** Roles that may read the journeys whose version declares no read rule. */
   fallbackRoles: readonly string[];
+  /** The journey types the reader's tenant may use, when it is limited to some. */
+  mayUseType?: (journeyType: string) => boolean;
 }
 
 /** What `reader` may read of `journey`'s instances: `all`, `none`, or those whose data pass. */
@@ -40,7 +42,7 @@ export function mayRead(access: Exclude<ReadAccess, { kind: 'undeclared' }>, dat
  * when this node does not know the version: then only a fallback role reads it, as undeclared).
  */
 export function mayReadRow(row: JourneyRow, journey: CompiledJourney | undefined, reader: Reader): boolean {
-  if (row.tenant !== reader.tenant) return false;
+  if (row.tenant !== reader.tenant || (reader.mayUseType && !reader.mayUseType(row.typeName))) return false;
   if (journey === undefined) return reader.context.roles.some((role) => reader.fallbackRoles.includes(role));
   return mayRead(accessOf(journey, reader), row.data as JsonObject | null);
 }

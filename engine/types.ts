@@ -32,6 +32,8 @@ export interface TargetRequest {
   idempotencyKey?: string;
   /** The caller's tenant (default `default`): a journey of another tenant is not found. */
   tenant?: string;
+  /** The journey types the caller's tenant may use, when it is limited to some: a journey of another is not found. */
+  mayUseType?: (journeyType: string) => boolean;
 }
 
 export type AcceptRequest = InitiateRequest | TargetRequest;

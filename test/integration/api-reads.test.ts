@@ -272,6 +272,36 @@ describe('reads and tenants over HTTP', () => {
       expect(history.items).toHaveLength(1);
     });
 
+    it('listed tenants: another is refused, and each starts, searches, sends to and reads only its journey types', async () => {
+      const limited = buildApi(
+        node.engine,
+        { auth: { mode: 'jwt', secrets: [SECRET] }, tenants: { 'bank-a': { journeyTypes: ['pfm/*'] }, 'bank-b': { journeyTypes: ['test/club'] } } },
+        silentLogger(),
+      );
+      const limitedBase = await limited.listen({ port: 0, host: '127.0.0.1' });
+      const unlimitedBase = base;
+      try {
+        // A bank-b wallet from before its tenant was limited to clubs.
+        const older = await openWallet(bankB('gina'));
+        base = limitedBase;
+        const unknownTenant = await call('GET', `/journeys?type=pfm/wallet`, { sub: 'gina', tenant: 'bank-c' });
+        expect(unknownTenant.status).toBe(403);
+        expect(unknownTenant.json.error).toMatchObject({ code: 'JE_ACCESS_DENIED', details: { reason: 'tenant' } });
+        const open = await call('POST', '/journeys/pfm/wallet/1.0/events', bankB('gina'), { type: 'OpenWallet', data: { owner: 'gina', currency: 'EUR' } });
+        expect(open.status).toBe(403);
+        expect((await call('GET', `/journeys?type=pfm/wallet`, bankB('gina'))).status).toBe(403);
+        expect((await call('GET', `/journeys/${older}`, bankB('gina'))).status).toBe(404);
+        expect((await call('POST', `/journeys/${older}/events`, bankB('gina'), { type: 'Deposit', data: { amount: 1 } })).status).toBe(404);
+        const mine = await openWallet(bankA('hana'));
+        expect((await call('GET', `/journeys/${mine}`, bankA('hana'))).status).toBe(200);
+        const metrics = await fetch(`${limitedBase}/metrics`).then((response) => response.text());
+        expect(metrics).toMatch(/je_tenant_requests_total\{tenant="bank-b",status="4xx"\} [1-9]/);
+      } finally {
+        base = unlimitedBase;
+        await limited.close();
+      }
+    });
+
     it('the same idempotency key in two tenants opens two journeys', async () => {
       const key = { 'idempotency-key': `open-${Date.now().toString(36)}` };
       const inA = await openWallet(bankA('frank'), key);
