@@ -62,3 +62,19 @@ describe('configuration', () => {
     ]);
   });
 });
+
+describe('GRID_SECRET', () => {
+  it('is taken when 32+ characters, and a shorter one is refused naming the setting, never echoing it', () => {
+    const secret = 'k'.repeat(40);
+    expect(loadConfig([], { GRID_SECRET: secret }).gridSecret).toBe(secret);
+    expect(loadConfig([], {}).gridSecret).toBeUndefined();
+    try {
+      loadConfig([], { GRID_SECRET: 'short-grid-secret' });
+      expect.unreachable('should have failed');
+    } catch (error) {
+      expect(isJourneyError(error, 'JE_CONFIG_INVALID')).toBe(true);
+      expect((error as Error).message).toContain('GRID_SECRET (--grid-secret)');
+      expect((error as Error).message).not.toContain('short-grid-secret');
+    }
+  });
+});
