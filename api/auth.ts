@@ -1,8 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
-import { DEFAULT_TENANT, JourneyError, TENANT_PATTERN } from '../common/index.js';
+import { AddressRanges, DEFAULT_TENANT, JourneyError, TENANT_PATTERN } from '../common/index.js';
 import type { EventContext } from '../dsl/index.js';
+import { remoteKeySet, type KeySetLookup, type VerifyingKey } from './jwks.js';
 import { loadJwtKeys, type JwtKeys, type ResolvedApiOptions } from './options.js';
 
 /** Who is calling, as established by authentication. */
@@ -134,20 +135,33 @@ function claimsIdentity(payload: JWTPayload): Identity {
   return identity;
 }
 
-async function jwtIdentity(request: FastifyRequest, options: ResolvedApiOptions & { auth: { mode: 'jwt' } }, keys: JwtKeys): Promise<Identity> {
+async function jwtIdentity(
+  request: FastifyRequest,
+  options: ResolvedApiOptions & { auth: { mode: 'jwt' } },
+  keys: JwtKeys,
+  keySet: KeySetLookup | undefined,
+): Promise<Identity> {
   const header = singleHeader(request, 'Authorization');
   const match = header === undefined ? null : /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(header);
   if (!match?.[1]) throw refuse('A bearer token is required (Authorization: Bearer <JWT>)');
   const token = match[1];
-  let alg: string | undefined;
+  let protectedHeader: ReturnType<typeof decodeProtectedHeader>;
   try {
-    alg = decodeProtectedHeader(token).alg;
+    protectedHeader = decodeProtectedHeader(token);
   } catch (error) {
     throw new JourneyError('JE_UNAUTHENTICATED', 'The bearer token is malformed', { cause: error });
   }
-  const candidates: Array<Uint8Array | KeyObject> =
-    alg === 'HS256' ? keys.secrets : alg === undefined ? [] : keys.publicKeys.filter((key) => algorithmsOf(key).includes(alg));
-  if (alg === undefined || candidates.length === 0) throw refuse(`The token's algorithm ${alg ?? '(none)'} is not accepted`);
+  const { alg, kid } = protectedHeader;
+  // The key set is asked only for asymmetric algorithms (never HS256: that would take a public key for a secret).
+  const fromKeySet = keySet !== undefined && alg !== undefined && alg !== 'HS256' && alg !== 'none' ? await keySet(protectedHeader) : [];
+  const candidates: Array<Uint8Array | KeyObject | VerifyingKey> =
+    alg === 'HS256' ? keys.secrets : alg === undefined ? [] : [...keys.publicKeys.filter((key) => algorithmsOf(key).includes(alg)), ...fromKeySet];
+  if (alg === undefined || candidates.length === 0) {
+    if (keySet !== undefined && alg !== undefined && alg !== 'HS256' && alg !== 'none') {
+      throw refuse(`No key of the key set verifies the token (alg ${alg}, kid ${kid ?? '(none)'})`, { kid: kid ?? null });
+    }
+    throw refuse(`The token's algorithm ${alg ?? '(none)'} is not accepted`);
+  }
   const { auth } = options;
   for (const key of candidates) {
     try {
@@ -182,7 +196,11 @@ export function createAuthenticator(options: ResolvedApiOptions): Authenticator 
   if (options.auth.mode === 'dev') return (request) => Promise.resolve(devIdentity(request, options));
   const jwtOptions = options as ResolvedApiOptions & { auth: { mode: 'jwt' } };
   const keys = loadJwtKeys(jwtOptions.auth);
-  return (request) => jwtIdentity(request, jwtOptions, keys);
+  const keySet =
+    keys.jwksUrl === undefined
+      ? undefined
+      : remoteKeySet(keys.jwksUrl, { cooldownMs: jwtOptions.auth.jwksCooldownMs, cacheMaxAgeMs: jwtOptions.auth.jwksCacheMaxAgeMs });
+  return (request) => jwtIdentity(request, jwtOptions, keys, keySet);
 }
 
 /** An `onRequest` hook that authenticates and sets `request.identity`. */
@@ -199,24 +217,43 @@ export function authenticationHook(authenticate: Authenticator) {
   };
 }
 
+const gatewaysOf = new WeakMap<ResolvedApiOptions, AddressRanges>();
+
+/**
+ * Whether this request's channel and geo headers may be believed: it comes from a configured
+ * gateway (the TCP peer's address; forwarded-for headers are the client's to write), or, with no
+ * gateway configured, the API is in dev mode (where every header is believed anyway).
+ */
+function fromTrustedGateway(request: FastifyRequest, options: ResolvedApiOptions): boolean {
+  if (options.trustedGateways.length === 0) return options.auth.mode === 'dev';
+  let gateways = gatewaysOf.get(options);
+  if (gateways === undefined) {
+    gateways = new AddressRanges(options.trustedGateways);
+    gatewaysOf.set(options, gateways);
+  }
+  return gateways.has(request.socket.remoteAddress);
+}
+
 /**
  * The event context of a request. Precedence: sender, roles and trust level come from the
  * identity only (in jwt mode the token; a trust-level header is ignored there, so a client cannot
  * raise its own trust); channel and geo come from the token's claims when present, else from the
- * configured headers (set by the gateway), else `defaultChannel` / absent.
+ * configured headers when a trusted gateway set them (`trustedGateways`; from any other peer they
+ * are not read), else `defaultChannel` / absent.
  */
 export function eventContext(request: FastifyRequest, identity: Identity, options: ResolvedApiOptions): EventContext {
   const channelHeader = options.contextHeaders.channel;
   const geoHeader = options.contextHeaders.geo;
+  const gateway = fromTrustedGateway(request, options);
   let channel = identity.channel;
   if (channel === undefined) {
-    const value = singleHeader(request, channelHeader);
+    const value = gateway ? singleHeader(request, channelHeader) : undefined;
     if (value !== undefined && !CHANNEL.test(value)) throw badHeader(channelHeader, `must match ${CHANNEL.source}`);
     channel = value ?? options.defaultChannel;
   }
   let geo = identity.geo;
   if (geo === undefined) {
-    const value = singleHeader(request, geoHeader);
+    const value = gateway ? singleHeader(request, geoHeader) : undefined;
     if (value !== undefined && !GEO.test(value)) throw badHeader(geoHeader, 'must be an ISO 3166-1 alpha-2 code');
     geo = value?.toUpperCase();
   }

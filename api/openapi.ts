@@ -375,7 +375,8 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
             type: 'http',
             scheme: 'bearer',
             bearerFormat: 'JWT',
-            description: 'Claims: `sub` (sender), `roles`, `trust_level` (0..3), optional `channel`, `geo`; `exp` required.',
+            description:
+              'Claims: `sub` (sender), `roles`, `trust_level` (0..3), optional `channel`, `geo`; `exp` required, and `iss` and `aud` where the server is configured with them (always with a JWKS).',
           },
         }
       : { devSender: { type: 'apiKey', in: 'header', name: 'X-Dev-Sender', description: 'DEV MODE, LOCAL ONLY: the sender is whatever this header says.' } };

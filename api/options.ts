@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { Ajv, type ErrorObject } from 'ajv';
-import { JourneyError } from '../common/index.js';
+import { JourneyError, httpsUrlProblem, invalidAddressRange } from '../common/index.js';
 
 /** JWT authentication: every protected request carries `Authorization: Bearer <token>`. */
 export interface JwtAuthOptions {
@@ -17,9 +17,27 @@ export interface JwtAuthOptions {
    * @defaultValue `[]`
    */
   publicKeys?: string[];
-  /** Required `iss` claim, when set. */
+  /**
+   * The identity provider's JSON Web Key Set: https, or http to a loopback address. Fetched on
+   * first use and cached; a token whose `kid` the cached set lacks makes it fetch the set again
+   * (at most once per {@link jwksCooldownMs}), so keys rotate without a restart and a key the
+   * provider dropped stops verifying at the next fetch. Needs {@link issuer} and {@link audience}.
+   */
+  jwksUrl?: string;
+  /**
+   * Least time between two fetches of the key set caused by unknown key ids, in milliseconds.
+   * @defaultValue `30000`
+   */
+  jwksCooldownMs?: number;
+  /**
+   * Age after which the cached key set is fetched again before use, in milliseconds. If that
+   * fetch fails, the last fetched set still verifies the keys it holds.
+   * @defaultValue `600000`
+   */
+  jwksCacheMaxAgeMs?: number;
+  /** Required `iss` claim, when set (always set with {@link jwksUrl}). */
   issuer?: string;
-  /** Required `aud` claim (any of them), when set. */
+  /** Required `aud` claim (any of them), when set (always set with {@link jwksUrl}). */
   audience?: string | string[];
   /**
    * Tolerance for `exp`/`nbf` against this node's clock, in milliseconds.
@@ -78,6 +96,15 @@ export interface ApiOptions {
   auth: JwtAuthOptions | DevAuthOptions;
   contextHeaders?: ContextHeaderOptions;
   /**
+   * IP addresses and CIDR ranges (`10.0.0.7`, `10.0.0.0/8`, `fd00::/8`) of the gateways whose
+   * channel and geo headers ({@link ContextHeaderOptions}) are trusted, judged by the TCP peer's
+   * address (a forwarded-for header cannot claim it). From any other peer those headers are
+   * ignored. With none configured: ignored in `jwt` mode (only the token's claims count), read
+   * from every peer in `dev` mode.
+   * @defaultValue `[]`
+   */
+  trustedGateways?: string[];
+  /**
    * Channel recorded when neither a claim nor the channel header names one.
    * @defaultValue `'api'`
    */
@@ -130,8 +157,11 @@ export interface ApiOptions {
 
 /** {@link ApiOptions} with every default applied; deep-frozen. */
 export interface ResolvedApiOptions {
-  auth: Readonly<Required<Omit<JwtAuthOptions, 'issuer' | 'audience'>> & Pick<JwtAuthOptions, 'issuer' | 'audience'>> | Readonly<DevAuthOptions>;
+  auth:
+    | Readonly<Required<Omit<JwtAuthOptions, 'issuer' | 'audience' | 'jwksUrl'>> & Pick<JwtAuthOptions, 'issuer' | 'audience' | 'jwksUrl'>>
+    | Readonly<DevAuthOptions>;
   contextHeaders: Readonly<Required<ContextHeaderOptions>>;
+  trustedGateways: readonly string[];
   defaultChannel: string;
   bodyLimitBytes: number;
   deployBodyLimitBytes: number;
@@ -163,6 +193,9 @@ export const API_OPTIONS_SCHEMA = {
           mode: { const: 'jwt' },
           secrets: { type: 'array', default: [], items: { type: 'string', minLength: 32 } },
           publicKeys: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
+          jwksUrl: { type: 'string', minLength: 1 },
+          jwksCooldownMs: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 30_000 },
+          jwksCacheMaxAgeMs: { type: 'integer', minimum: 0, maximum: 86_400_000, default: 600_000 },
           issuer: { type: 'string', minLength: 1 },
           audience: {
             anyOf: [
@@ -172,6 +205,8 @@ export const API_OPTIONS_SCHEMA = {
           },
           clockToleranceMs: { type: 'integer', minimum: 0, maximum: 300_000, default: 5000 },
         },
+        // An identity provider's key set signs the tokens of every application it serves.
+        dependencies: { jwksUrl: ['issuer', 'audience'] },
       },
       else: { additionalProperties: false, properties: { mode: { const: 'dev' } } },
     },
@@ -185,6 +220,7 @@ export const API_OPTIONS_SCHEMA = {
         channel: { ...headerName, default: 'X-Channel' },
       },
     },
+    trustedGateways: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
     defaultChannel: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,32}$', default: 'api' },
     bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16 * 1024 * 1024, default: 64 * 1024 },
     deployBodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 64 * 1024 * 1024, default: 4 * 1024 * 1024 },
@@ -237,10 +273,11 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Key material of `jwt` mode, parsed once at start. */
+/** Key material of `jwt` mode, parsed once at start (the JWKS is fetched on first use). */
 export interface JwtKeys {
   secrets: Uint8Array[];
   publicKeys: KeyObject[];
+  jwksUrl?: URL;
 }
 
 /** Parses the configured keys; a key that does not parse fails start naming its setting. */
@@ -260,9 +297,16 @@ export function loadJwtKeys(auth: JwtAuthOptions): JwtKeys {
       });
     }
   });
+  if (auth.jwksUrl !== undefined) {
+    const problem = httpsUrlProblem(auth.jwksUrl);
+    if (problem !== undefined) {
+      throw new JourneyError('JE_CONFIG_INVALID', `API setting auth.jwksUrl ${problem}`, { details: { setting: 'auth.jwksUrl' } });
+    }
+    return { secrets, publicKeys, jwksUrl: new URL(auth.jwksUrl) };
+  }
   if (secrets.length === 0 && publicKeys.length === 0) {
-    throw new JourneyError('JE_CONFIG_INVALID', 'auth.secrets or auth.publicKeys must name at least one key in jwt mode', {
-      details: { setting: 'auth.secrets' },
+    throw new JourneyError('JE_CONFIG_INVALID', 'auth.jwksUrl, auth.secrets or auth.publicKeys must name the keys that verify tokens in jwt mode', {
+      details: { setting: 'auth.jwksUrl' },
     });
   }
   return { secrets, publicKeys };
@@ -285,5 +329,12 @@ export function resolveApiOptions(options: ApiOptions): ResolvedApiOptions {
   }
   const resolved = copy as ResolvedApiOptions;
   if (resolved.auth.mode === 'jwt') loadJwtKeys(resolved.auth);
+  const badGateway = invalidAddressRange(resolved.trustedGateways);
+  if (badGateway !== -1) {
+    const setting = `trustedGateways[${badGateway}]`;
+    throw new JourneyError('JE_CONFIG_INVALID', `API setting ${setting} is not an IP address or CIDR range: ${resolved.trustedGateways[badGateway]}`, {
+      details: { setting },
+    });
+  }
   return deepFreeze(resolved);
 }

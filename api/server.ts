@@ -45,11 +45,17 @@ function logAuthMode(logger: Logger, options: ResolvedApiOptions): void {
         auth: 'jwt',
         secrets: options.auth.secrets.length,
         publicKeys: options.auth.publicKeys.length,
+        jwksUrl: options.auth.jwksUrl,
         issuer: options.auth.issuer,
         audience: options.auth.audience,
       },
       'API authentication: JWT bearer tokens',
     );
+  }
+  if (options.trustedGateways.length > 0) {
+    logger.info({ trustedGateways: options.trustedGateways }, 'channel and geo headers are trusted from these gateways only');
+  } else if (options.auth.mode === 'jwt') {
+    logger.info('no trusted gateway configured: channel and geo come from the token only, their headers are ignored');
   }
 }
 

@@ -6,6 +6,7 @@
 import { Ajv } from 'ajv';
 import { hostname } from 'node:os';
 import { JourneyError } from './errors.js';
+import { httpsUrlProblem, invalidAddressRange } from './network.js';
 
 export interface EngineConfig {
   /** Redis seed URLs (comma-separated); empty starts the local embedded grid. Env `REDIS_URL`. */
@@ -49,10 +50,20 @@ export interface EngineConfig {
   jwtSecrets: string[];
   /** Files of PEM public keys (RSA, EC, Ed25519), comma-separated. Env `JWT_PUBLIC_KEY_FILES`. */
   jwtPublicKeyFiles: string[];
-  /** Env `JWT_ISSUER`. */
+  /**
+   * The identity provider's JSON Web Key Set (https; http only to a loopback address): cached,
+   * refetched when a token names a key id it lacks. Needs JWT_ISSUER and JWT_AUDIENCE. Env `JWT_JWKS_URL`.
+   */
+  jwtJwksUrl?: string;
+  /** Required `iss` of every token. Env `JWT_ISSUER`. */
   jwtIssuer?: string;
-  /** Env `JWT_AUDIENCE`. */
+  /** Required `aud` of every token. Env `JWT_AUDIENCE`. */
   jwtAudience?: string;
+  /**
+   * IP addresses and CIDR ranges of the gateways whose channel and geo headers are trusted
+   * (comma-separated). Env `TRUSTED_GATEWAYS`. @defaultValue none
+   */
+  trustedGateways: string[];
   /** Env `BODY_LIMIT_BYTES`. @defaultValue 65536 */
   bodyLimitBytes: number;
   /** Where the embedded grid keeps its data. Env `GRID_DIR`. @defaultValue `.data/grid` */
@@ -90,8 +101,10 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   authMode: ['AUTH_MODE', '--auth-mode'],
   jwtSecrets: ['JWT_SECRETS', '--jwt-secrets'],
   jwtPublicKeyFiles: ['JWT_PUBLIC_KEY_FILES', '--jwt-public-key-files'],
+  jwtJwksUrl: ['JWT_JWKS_URL', '--jwt-jwks-url'],
   jwtIssuer: ['JWT_ISSUER', '--jwt-issuer'],
   jwtAudience: ['JWT_AUDIENCE', '--jwt-audience'],
+  trustedGateways: ['TRUSTED_GATEWAYS', '--trusted-gateways'],
   bodyLimitBytes: ['BODY_LIMIT_BYTES', '--body-limit-bytes'],
   gridDir: ['GRID_DIR', '--grid-dir'],
   gridPortBase: ['GRID_PORT_BASE', '--grid-port-base'],
@@ -100,7 +113,7 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   shutdownTimeoutMs: ['SHUTDOWN_TIMEOUT_MS', '--shutdown-timeout-ms'],
 };
 
-const LIST_SETTINGS = new Set<keyof EngineConfig>(['redisUrls', 'roles', 'jwtSecrets', 'jwtPublicKeyFiles']);
+const LIST_SETTINGS = new Set<keyof EngineConfig>(['redisUrls', 'roles', 'jwtSecrets', 'jwtPublicKeyFiles', 'trustedGateways']);
 
 export const CONFIG_SCHEMA = {
   type: 'object',
@@ -123,8 +136,10 @@ export const CONFIG_SCHEMA = {
     authMode: { enum: ['dev', 'jwt'], default: 'dev' },
     jwtSecrets: { type: 'array', items: { type: 'string', minLength: 32 }, default: [] },
     jwtPublicKeyFiles: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    jwtJwksUrl: { type: 'string', minLength: 1 },
     jwtIssuer: { type: 'string', minLength: 1 },
     jwtAudience: { type: 'string', minLength: 1 },
+    trustedGateways: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
     bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16777216, default: 65536 },
     gridDir: { type: 'string', minLength: 1, default: '.data/grid' },
     gridPortBase: { type: 'integer', minimum: 1024, maximum: 55000, default: 7101 },
@@ -184,12 +199,40 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
     throw new JourneyError('JE_CONFIG_INVALID', `invalid configuration: ${problems.join('; ')}`, { details: { problems } });
   }
   const config = raw as unknown as EngineConfig;
-  if (config.authMode === 'jwt' && config.jwtSecrets.length === 0 && config.jwtPublicKeyFiles.length === 0) {
-    throw new JourneyError(
-      'JE_CONFIG_INVALID',
-      'AUTH_MODE=jwt needs JWT_SECRETS (--jwt-secrets: HS256 secrets of 32+ characters) or JWT_PUBLIC_KEY_FILES (--jwt-public-key-files: PEM public keys)',
-      { details: { setting: 'JWT_SECRETS' } },
+  checkEdge(config);
+  return Object.freeze(config);
+}
+
+function invalid(setting: keyof EngineConfig, message: string): JourneyError {
+  const [variable, flag] = CONFIG_SOURCES[setting];
+  return new JourneyError('JE_CONFIG_INVALID', message.replace('$SETTING', `${variable} (${flag})`), { details: { setting: variable } });
+}
+
+/** The settings of the API's edge that hold only together: the gateways, the keys of jwt mode. */
+function checkEdge(config: EngineConfig): void {
+  const badGateway = invalidAddressRange(config.trustedGateways);
+  if (badGateway !== -1) {
+    throw invalid(
+      'trustedGateways',
+      `$SETTING: ${config.trustedGateways[badGateway]} is not an IP address or CIDR range (e.g. 10.0.0.7, 10.0.0.0/8, fd00::/8)`,
     );
   }
-  return Object.freeze(config);
+  if (config.authMode === 'jwt') {
+    if (config.jwtSecrets.length === 0 && config.jwtPublicKeyFiles.length === 0 && config.jwtJwksUrl === undefined) {
+      throw invalid(
+        'jwtSecrets',
+        "AUTH_MODE=jwt needs the keys that verify tokens: JWT_JWKS_URL (--jwt-jwks-url: the identity provider's key set), JWT_SECRETS (--jwt-secrets: HS256 secrets of 32+ characters) or JWT_PUBLIC_KEY_FILES (--jwt-public-key-files: PEM public keys)",
+      );
+    }
+    if (config.jwtJwksUrl !== undefined) {
+      const problem = httpsUrlProblem(config.jwtJwksUrl);
+      if (problem !== undefined) throw invalid('jwtJwksUrl', `$SETTING ${problem}: ${config.jwtJwksUrl}`);
+      // An identity provider's key set signs the tokens of every application it serves.
+      for (const setting of ['jwtIssuer', 'jwtAudience'] as const) {
+        if (config[setting] === undefined) {
+          throw invalid(setting, `$SETTING is required with JWT_JWKS_URL: the key set signs tokens for every application of the identity provider`);
+        }
+      }
+    }
+  }
 }

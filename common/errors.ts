@@ -60,6 +60,11 @@ export const ERROR_CODES = {
   // API edge
   JE_BAD_REQUEST: { httpStatus: 400, retryable: false, summary: 'The request is malformed.' },
   JE_UNAUTHENTICATED: { httpStatus: 401, retryable: false, summary: 'The request carries no valid credentials.' },
+  JE_AUTH_KEYS_UNAVAILABLE: {
+    httpStatus: 503,
+    retryable: true,
+    summary: "The identity provider's key set (JWKS), needed to verify the token, cannot be fetched.",
+  },
   JE_NOT_FOUND: { httpStatus: 404, retryable: false, summary: 'No such route or resource.' },
   JE_PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false, summary: 'The request body exceeds the configured limit.' },
   JE_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false, summary: 'The request body is not JSON.' },

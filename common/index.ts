@@ -9,3 +9,4 @@ export type { Logger, LoggerOptions } from './logger.js';
 export { CONFIG_SCHEMA, CONFIG_SOURCES, loadConfig } from './config.js';
 export type { EngineConfig } from './config.js';
 export { commandLineOf, findExecutable, isAlive, killNow, sendSignal, spawnDetached, terminate, waitForExit } from './processes.js';
+export { AddressRanges, httpsUrlProblem, invalidAddressRange, isLoopbackHost } from './network.js';

@@ -43,10 +43,14 @@ Every option is also an environment variable:
   --clock-skew-warn-ms <ms> CLOCK_SKEW_WARN_MS  default 1000 (this node's clock vs the database's)
   --roles <list>            ROLES             api,worker (default) | api | worker
   --auth-mode <mode>        AUTH_MODE         dev (default, local use only) | jwt
+  --jwt-jwks-url <url>      JWT_JWKS_URL      the identity provider's key set (https), cached and
+                                              refetched for new key ids; needs JWT_ISSUER, JWT_AUDIENCE
   --jwt-secrets <list>      JWT_SECRETS       HS256 secrets for jwt mode
   --jwt-public-key-files <list>  JWT_PUBLIC_KEY_FILES  PEM public keys (RSA, EC, Ed25519) for jwt mode
-  --jwt-issuer <iss>        JWT_ISSUER
-  --jwt-audience <aud>      JWT_AUDIENCE
+  --jwt-issuer <iss>        JWT_ISSUER        required iss of every token
+  --jwt-audience <aud>      JWT_AUDIENCE      required aud of every token
+  --trusted-gateways <list> TRUSTED_GATEWAYS  IPs/CIDRs whose X-Channel / X-Geo headers count
+                                              (default none: in jwt mode only the token's claims)
   --body-limit-bytes <n>    BODY_LIMIT_BYTES  default 65536
   --grid-dir <dir>          GRID_DIR          default .data/grid
   --grid-port-base <port>   GRID_PORT_BASE    default 7101
@@ -85,7 +89,11 @@ class StartInterrupted extends Error {
 }
 
 async function apiOptions(config: EngineConfig): Promise<ApiOptions> {
-  if (config.authMode === 'dev') return { auth: { mode: 'dev' }, bodyLimitBytes: config.bodyLimitBytes };
+  const edge = {
+    bodyLimitBytes: config.bodyLimitBytes,
+    trustedGateways: config.trustedGateways,
+  };
+  if (config.authMode === 'dev') return { auth: { mode: 'dev' }, ...edge };
   const publicKeys = await Promise.all(
     config.jwtPublicKeyFiles.map(async (file) => {
       try {
@@ -103,10 +111,11 @@ async function apiOptions(config: EngineConfig): Promise<ApiOptions> {
       mode: 'jwt',
       secrets: config.jwtSecrets,
       publicKeys,
+      ...(config.jwtJwksUrl ? { jwksUrl: config.jwtJwksUrl } : {}),
       ...(config.jwtIssuer ? { issuer: config.jwtIssuer } : {}),
       ...(config.jwtAudience ? { audience: config.jwtAudience } : {}),
     },
-    bodyLimitBytes: config.bodyLimitBytes,
+    ...edge,
   };
 }
 

@@ -4,6 +4,7 @@
  * every refusal class, and a hostile-input suite that must get only 4xx answers and change nothing
  * in the store. Over 500 lines on purpose: every route against one running engine and port.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ import type { TestDatabase } from '../support/environment.js';
 import { walletJourney } from '../support/wallet.js';
 
 const SECRET = 'integration-secret-of-at-least-32-characters';
+const ISSUER = 'https://idp.test/';
+const AUDIENCE = 'journeys';
 const WAIT_MS = 10_000;
 const RUN = Date.now().toString(36);
 
@@ -86,6 +89,8 @@ describe('HTTP API over a real engine', () => {
     return new SignJWT({ sub, roles: ['customer'], trust_level: 2, ...claims })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuedAt()
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
       .setExpirationTime('10m')
       .sign(new TextEncoder().encode(SECRET));
   }
@@ -133,7 +138,17 @@ describe('HTTP API over a real engine', () => {
       logger: silentLogger(),
     });
     engine = node.engine;
-    app = buildApi(engine, { auth: { mode: 'jwt', secrets: [SECRET] }, rateLimit: { perSenderPerMinute: 100_000 }, docs: true }, silentLogger());
+    // The test's client stands for the gateway: its channel and geo headers count (and are validated).
+    app = buildApi(
+      engine,
+      {
+        auth: { mode: 'jwt', secrets: [SECRET], issuer: ISSUER, audience: AUDIENCE },
+        trustedGateways: ['127.0.0.1', '::1'],
+        rateLimit: { perSenderPerMinute: 100_000 },
+        docs: true,
+      },
+      silentLogger(),
+    );
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     // Ready once this node owns partitions.
     for (let i = 0; i < 100 && !(await engine.readiness()).ready; i++) await new Promise((r) => setTimeout(r, 100));
@@ -393,6 +408,31 @@ describe('HTTP API over a real engine', () => {
       '\ud800',
     ];
 
+    /** Tokens a caller forges: right secret but wrong claims, or its own key. */
+    let hostileTokens: Array<[string, string]> = [];
+    beforeAll(async () => {
+      const secret = new TextEncoder().encode(SECRET);
+      const base = (claims: Record<string, unknown> = {}) => new SignJWT({ sub: owner, roles: ['customer'], ...claims }).setExpirationTime('10m');
+      const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const attackerJwk = attacker.publicKey.export({ format: 'jwk' });
+      const valid = await token(owner);
+      hostileTokens = [
+        ['token of another issuer', await base().setProtectedHeader({ alg: 'HS256' }).setIssuer('https://evil.test/').setAudience(AUDIENCE).sign(secret)],
+        ['token without an issuer', await base().setProtectedHeader({ alg: 'HS256' }).setAudience(AUDIENCE).sign(secret)],
+        ['token for another audience', await base().setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).setAudience('payments').sign(secret)],
+        ['token without an audience', await base().setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).sign(secret)],
+        [
+          'token bringing its own key (jwk, jku)',
+          await base({ roles: ['operator'] })
+            .setProtectedHeader({ alg: 'ES256', jwk: { kty: 'EC', crv: attackerJwk.crv, x: attackerJwk.x, y: attackerJwk.y }, jku: 'https://evil.test/jwks' })
+            .setIssuer(ISSUER)
+            .setAudience(AUDIENCE)
+            .sign(attacker.privateKey),
+        ],
+        ['token with alg none', `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${valid.split('.')[1] ?? ''}.`],
+      ];
+    });
+
     it('answers every hostile request with a 4xx and leaves the store unchanged', async () => {
       const before = await storeSnapshot();
       const target = `/journeys/${journeyId}/events`;
@@ -453,6 +493,14 @@ describe('HTTP API over a real engine', () => {
             headers: { 'x-geo': "DE' --" },
           },
           { name: 'no token', method: 'POST', path: target, body: { type: 'Deposit', data: { amount: 1 } }, as: '' },
+          ...hostileTokens.map(([name, token]) => ({
+            name,
+            method: 'POST',
+            path: target,
+            body: { type: 'Deposit', data: { amount: 1 } },
+            headers: { authorization: `Bearer ${token}` },
+            as: '',
+          })),
           { name: 'withdraw without amount', method: 'POST', path: target, body: { type: 'Withdraw', data: {} } },
           ...injections.flatMap((value) => [
             { name: `id ${JSON.stringify(value)}`, method: 'GET', path: `/journeys/${encode(value)}` },

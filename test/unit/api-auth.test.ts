@@ -12,11 +12,12 @@ const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const pem = (key: typeof rsa.publicKey) => key.export({ type: 'spki', format: 'pem' }).toString();
 
-function jwtApi(auth: Partial<Extract<ApiOptions['auth'], { mode: 'jwt' }>> = {}) {
+function jwtApi(auth: Partial<Extract<ApiOptions['auth'], { mode: 'jwt' }>> = {}, options: Partial<ApiOptions> = {}) {
   const engine = new FakeEngine();
   const app = buildApi(
     engine,
     {
+      ...options,
       auth: {
         mode: 'jwt',
         secrets: [TEST_SECRET],
@@ -46,7 +47,8 @@ function bearer(jwt: string, extra: Record<string, string> = {}) {
 
 describe('jwt mode', () => {
   it('takes sender, roles and trust level from the token; ignores the trust-level header', async () => {
-    const { app, engine } = jwtApi();
+    // The injected requests come from 127.0.0.1: here, the gateway.
+    const { app, engine } = jwtApi({}, { trustedGateways: ['127.0.0.1'] });
     const jwt = await token({ sub: 'cust-42', roles: ['customer', 'premium'], trust_level: 2 });
     const res = await post(app, OPEN_URL, OPEN, bearer(jwt, { 'x-trust-level': '3', 'x-dev-sender': 'admin', 'x-channel': 'web', 'x-geo': 'FR' }));
     expect(res.statusCode).toBe(202);
@@ -61,7 +63,7 @@ describe('jwt mode', () => {
   });
 
   it('channel and geo claims win over the headers; trust level defaults to 0', async () => {
-    const { app, engine } = jwtApi();
+    const { app, engine } = jwtApi({}, { trustedGateways: ['127.0.0.1'] });
     const jwt = await token({ sub: 'cust-42', channel: 'mobile', geo: 'nl' });
     await post(app, OPEN_URL, OPEN, bearer(jwt, { 'x-channel': 'web', 'x-geo': 'FR' }));
     expect(engine.submitted[0]?.request.context).toMatchObject({ sender: 'cust-42', roles: [], trustLevel: 0, channel: 'mobile', geo: 'NL' });
@@ -188,5 +190,59 @@ describe('dev mode', () => {
     }) as unknown as typeof logger.warn;
     buildApi(new FakeEngine(), { auth: { mode: 'dev' } }, logger);
     expect(lines.join('\n')).toMatch(/DEV MODE.*LOCAL ONLY/);
+  });
+});
+
+describe('channel and geo headers are trusted only from a configured gateway', () => {
+  const headers = { 'x-channel': 'branch', 'x-geo': 'fr' };
+  const from = (app: ReturnType<typeof buildApi>, remoteAddress: string, extra: Record<string, string>) =>
+    app.inject({ method: 'POST', url: OPEN_URL, remoteAddress, headers: { 'content-type': 'application/json', ...extra }, payload: OPEN });
+
+  it('jwt mode: from a gateway (an address or a CIDR range, IPv4 or IPv6) the headers count; from any other peer they are ignored', async () => {
+    const { app, engine } = jwtApi({}, { trustedGateways: ['10.0.0.0/8', '192.0.2.7', 'fd00::/8'] });
+    const jwt = await token({ sub: 'cust-42' });
+    for (const gateway of ['10.1.2.3', '::ffff:10.1.2.3', '192.0.2.7', 'fd00::1']) {
+      expect((await from(app, gateway, bearer(jwt, headers))).statusCode, gateway).toBe(202);
+      expect(engine.submitted.at(-1)?.request.context, gateway).toMatchObject({ channel: 'branch', geo: 'FR' });
+    }
+    for (const peer of ['203.0.113.9', '192.0.2.8', '11.0.0.1', '::1', '2001:db8::1', '127.0.0.1']) {
+      expect((await from(app, peer, bearer(jwt, headers))).statusCode, peer).toBe(202);
+      const context = engine.submitted.at(-1)?.request.context;
+      expect(context, peer).toMatchObject({ sender: 'cust-42', channel: 'api' });
+      expect(context?.geo, peer).toBeUndefined();
+    }
+  });
+
+  it("jwt mode: a header a non-gateway peer sets is not even read (a malformed one is not a 400); a gateway's is validated", async () => {
+    const { app, engine } = jwtApi({}, { trustedGateways: ['10.0.0.1'] });
+    const jwt = await token({ sub: 'cust-42' });
+    const forged = { 'x-geo': "DE' --", 'x-channel': '<script>' };
+    expect((await from(app, '203.0.113.9', bearer(jwt, forged))).statusCode).toBe(202);
+    expect(engine.submitted.at(-1)?.request.context).toMatchObject({ channel: 'api' });
+    const fromGateway = await from(app, '10.0.0.1', bearer(jwt, forged));
+    expect(fromGateway.statusCode).toBe(400);
+    expect(fromGateway.json()).toMatchObject({ error: { code: 'JE_BAD_REQUEST' } });
+  });
+
+  it('jwt mode without a configured gateway: only the claims say channel and geo', async () => {
+    const { app, engine } = jwtApi();
+    expect((await from(app, '127.0.0.1', bearer(await token({ sub: 'a' }), headers))).statusCode).toBe(202);
+    expect(engine.submitted.at(-1)?.request.context).toMatchObject({ channel: 'api' });
+    expect(engine.submitted.at(-1)?.request.context.geo).toBeUndefined();
+    await from(app, '127.0.0.1', bearer(await token({ sub: 'a', channel: 'mobile', geo: 'nl' }), headers));
+    expect(engine.submitted.at(-1)?.request.context).toMatchObject({ channel: 'mobile', geo: 'NL' });
+  });
+
+  it('dev mode: every peer without a configured gateway (as before); with one, only the gateway', async () => {
+    const openEngine = new FakeEngine();
+    const devOpen = buildApi(openEngine, { auth: { mode: 'dev' }, docs: false }, silentLogger());
+    await from(devOpen, '203.0.113.9', headers);
+    expect(openEngine.submitted.at(-1)?.request.context).toMatchObject({ channel: 'branch', geo: 'FR' });
+    const engine = new FakeEngine();
+    const gated = buildApi(engine, { auth: { mode: 'dev' }, docs: false, trustedGateways: ['10.0.0.1'] }, silentLogger());
+    await from(gated, '203.0.113.9', headers);
+    expect(engine.submitted.at(-1)?.request.context).toMatchObject({ channel: 'api' });
+    await from(gated, '10.0.0.1', headers);
+    expect(engine.submitted.at(-1)?.request.context).toMatchObject({ channel: 'branch', geo: 'FR' });
   });
 });

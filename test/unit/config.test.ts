@@ -78,3 +78,47 @@ describe('GRID_SECRET', () => {
     }
   });
 });
+
+describe('the JWKS and gateway settings', () => {
+  const refusal = (argv: string[], env: NodeJS.ProcessEnv): string => {
+    try {
+      loadConfig(argv, env);
+    } catch (error) {
+      expect(isJourneyError(error, 'JE_CONFIG_INVALID'), String(error)).toBe(true);
+      return (error as Error).message;
+    }
+    return expect.unreachable('the configuration should have been refused');
+  };
+
+  it('reads the JWKS and gateway settings', () => {
+    const config = loadConfig([], {
+      AUTH_MODE: 'jwt',
+      JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
+      JWT_ISSUER: 'https://idp.example/',
+      JWT_AUDIENCE: 'journeys',
+      TRUSTED_GATEWAYS: '10.0.0.0/8, 192.168.1.7,fd00::/8',
+    });
+    expect(config).toMatchObject({
+      jwtJwksUrl: 'https://idp.example/.well-known/jwks.json',
+      trustedGateways: ['10.0.0.0/8', '192.168.1.7', 'fd00::/8'],
+    });
+    expect(loadConfig([], {})).toMatchObject({ trustedGateways: [] });
+  });
+
+  it.each<[NodeJS.ProcessEnv, string]>([
+    [{ AUTH_MODE: 'jwt' }, 'JWT_JWKS_URL'],
+    [{ AUTH_MODE: 'jwt', JWT_JWKS_URL: 'https://idp.example/jwks', JWT_AUDIENCE: 'journeys' }, 'JWT_ISSUER'],
+    [{ AUTH_MODE: 'jwt', JWT_JWKS_URL: 'https://idp.example/jwks', JWT_ISSUER: 'https://idp.example/' }, 'JWT_AUDIENCE'],
+    [{ AUTH_MODE: 'jwt', JWT_JWKS_URL: 'http://idp.example/jwks', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' }, 'JWT_JWKS_URL (--jwt-jwks-url) must be an https URL'],
+    [{ AUTH_MODE: 'jwt', JWT_JWKS_URL: 'not a url', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' }, 'JWT_JWKS_URL (--jwt-jwks-url)'],
+    [{ TRUSTED_GATEWAYS: '10.0.0.0/33' }, 'TRUSTED_GATEWAYS (--trusted-gateways): 10.0.0.0/33'],
+    [{ TRUSTED_GATEWAYS: 'gateway.internal' }, 'TRUSTED_GATEWAYS (--trusted-gateways): gateway.internal'],
+  ])('refuses %o naming %s', (env, named) => {
+    expect(refusal([], env)).toContain(named);
+  });
+
+  it('takes a JWKS over http only from a loopback address (a local identity provider)', () => {
+    const env = { AUTH_MODE: 'jwt', JWT_JWKS_URL: 'http://127.0.0.1:8080/jwks', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' };
+    expect(loadConfig([], env).jwtJwksUrl).toBe('http://127.0.0.1:8080/jwks');
+  });
+});
