@@ -6,7 +6,7 @@
 import { Ajv } from 'ajv';
 import { hostname } from 'node:os';
 import { JourneyError } from './errors.js';
-import { httpsUrlProblem, invalidAddressRange } from './network.js';
+import { httpsUrlProblem, invalidAddressRange, isLoopbackHost } from './network.js';
 
 export interface EngineConfig {
   /** Redis seed URLs (comma-separated); empty starts the local embedded grid. Env `REDIS_URL`. */
@@ -44,8 +44,16 @@ export interface EngineConfig {
   clockSkewWarnMs: number;
   /** What this process does. Env `ROLES`. @defaultValue `api,worker` */
   roles: Array<'api' | 'worker'>;
-  /** `dev` takes the sender from X-Dev-Sender headers: local use only. Env `AUTH_MODE`. @defaultValue `dev` */
+  /**
+   * `dev` takes the sender from X-Dev-Sender headers: local use only, so a node with the `api` role
+   * in dev mode refuses a non-loopback {@link host}. Env `AUTH_MODE`. @defaultValue `dev`
+   */
   authMode: 'dev' | 'jwt';
+  /**
+   * Lets dev mode listen on a non-loopback `HOST` anyway: only for a container whose port is
+   * published on the host's loopback alone. Env `UNSAFE_DEV_AUTH_ON_NETWORK`. @defaultValue false
+   */
+  unsafeDevAuthOnNetwork: boolean;
   /** HS256 secret(s), comma-separated. Env `JWT_SECRETS`. */
   jwtSecrets: string[];
   /** Files of PEM public keys (RSA, EC, Ed25519), comma-separated. Env `JWT_PUBLIC_KEY_FILES`. */
@@ -99,6 +107,7 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   clockSkewWarnMs: ['CLOCK_SKEW_WARN_MS', '--clock-skew-warn-ms'],
   roles: ['ROLES', '--roles'],
   authMode: ['AUTH_MODE', '--auth-mode'],
+  unsafeDevAuthOnNetwork: ['UNSAFE_DEV_AUTH_ON_NETWORK', '--unsafe-dev-auth-on-network'],
   jwtSecrets: ['JWT_SECRETS', '--jwt-secrets'],
   jwtPublicKeyFiles: ['JWT_PUBLIC_KEY_FILES', '--jwt-public-key-files'],
   jwtJwksUrl: ['JWT_JWKS_URL', '--jwt-jwks-url'],
@@ -134,6 +143,7 @@ export const CONFIG_SCHEMA = {
     clockSkewWarnMs: { type: 'integer', minimum: 1, maximum: 86400000, default: 1000 },
     roles: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['api', 'worker'] }, default: ['api', 'worker'] },
     authMode: { enum: ['dev', 'jwt'], default: 'dev' },
+    unsafeDevAuthOnNetwork: { type: 'boolean', default: false },
     jwtSecrets: { type: 'array', items: { type: 'string', minLength: 32 }, default: [] },
     jwtPublicKeyFiles: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
     jwtJwksUrl: { type: 'string', minLength: 1 },
@@ -208,7 +218,7 @@ function invalid(setting: keyof EngineConfig, message: string): JourneyError {
   return new JourneyError('JE_CONFIG_INVALID', message.replace('$SETTING', `${variable} (${flag})`), { details: { setting: variable } });
 }
 
-/** The settings of the API's edge that hold only together: the gateways, the keys of jwt mode. */
+/** The settings of the API's edge that hold only together: keys for jwt mode, dev mode on loopback. */
 function checkEdge(config: EngineConfig): void {
   const badGateway = invalidAddressRange(config.trustedGateways);
   if (badGateway !== -1) {
@@ -234,5 +244,13 @@ function checkEdge(config: EngineConfig): void {
         }
       }
     }
+  }
+  if (config.authMode === 'dev' && config.roles.includes('api') && !isLoopbackHost(config.host) && !config.unsafeDevAuthOnNetwork) {
+    throw invalid(
+      'host',
+      `AUTH_MODE (--auth-mode) is dev, which takes the sender, roles and trust level from the X-Dev-Sender, X-Dev-Roles and X-Trust-Level headers of any caller, and $SETTING is ${config.host}, not a loopback address: anyone who reaches the port could act as anyone. ` +
+        'For an API others reach, set AUTH_MODE=jwt with JWT_JWKS_URL (or JWT_SECRETS / JWT_PUBLIC_KEY_FILES); for local use, HOST=127.0.0.1. ' +
+        "(In a container whose port is published only on the host's loopback, UNSAFE_DEV_AUTH_ON_NETWORK=true allows it.)",
+    );
   }
 }

@@ -4,7 +4,7 @@ import { buildApi, startOpsServer } from '../../api/index.js';
 import type { ApiOptions } from '../../api/index.js';
 import { driverErrno, openStore, parseMariadbUrl } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
-import { JourneyError, createLogger, ensureError, isJourneyError, loadConfig } from '../../common/index.js';
+import { JourneyError, createLogger, ensureError, isJourneyError, isLoopbackHost, loadConfig } from '../../common/index.js';
 import type { EngineConfig, Logger } from '../../common/index.js';
 import { formatDiagnostics, loadBundleProcessors, loadJourneySources, parseBundle, serializeBundle } from '../../dsl/index.js';
 import type { ProcessorRegistry } from '../../dsl/index.js';
@@ -42,7 +42,10 @@ Every option is also an environment variable:
   --lease-ttl-ms <ms>       LEASE_TTL_MS      default 10000
   --clock-skew-warn-ms <ms> CLOCK_SKEW_WARN_MS  default 1000 (this node's clock vs the database's)
   --roles <list>            ROLES             api,worker (default) | api | worker
-  --auth-mode <mode>        AUTH_MODE         dev (default, local use only) | jwt
+  --auth-mode <mode>        AUTH_MODE         dev (default; HOST must be loopback when ROLES has api) | jwt
+  --unsafe-dev-auth-on-network <bool>  UNSAFE_DEV_AUTH_ON_NETWORK  true lets dev mode listen on a
+                                              non-loopback HOST: only in a container whose port is
+                                              published on the host's loopback alone (default false)
   --jwt-jwks-url <url>      JWT_JWKS_URL      the identity provider's key set (https), cached and
                                               refetched for new key ids; needs JWT_ISSUER, JWT_AUDIENCE
   --jwt-secrets <list>      JWT_SECRETS       HS256 secrets for jwt mode
@@ -299,6 +302,12 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
   checkpoint();
   if (config.roles.includes('api')) {
     if (config.authMode === 'dev') logger.warn('AUTH_MODE=dev: senders are taken from X-Dev-Sender headers. For local use only.');
+    if (config.authMode === 'dev' && config.unsafeDevAuthOnNetwork && !isLoopbackHost(config.host)) {
+      logger.warn(
+        { setting: 'UNSAFE_DEV_AUTH_ON_NETWORK', host: config.host },
+        `!!! UNSAFE_DEV_AUTH_ON_NETWORK: dev-mode authentication listens on ${config.host}. Anyone who reaches this port can act as any sender, role and trust level: publish it on the host's loopback only. !!!`,
+      );
+    }
     const api = buildApi(engine, await apiOptions(config), logger.child({ nodeId: config.nodeId }));
     plan.add({ name: 'close the API', share: SHARE.api, run: (timeoutMs) => closeServer(api, timeoutMs) });
     await api.listen({ port: config.port, host: config.host });
@@ -321,7 +330,8 @@ export const serveCommand: CliCommand = {
     try {
       config = loadConfig(args);
     } catch (error) {
-      console.error(`journey serve: ${ensureError(error).message}`);
+      const wrapped = ensureError(error);
+      console.error(`journey serve: ${isJourneyError(wrapped) ? `${wrapped.code}: ` : ''}${wrapped.message}`);
       return EXIT.usage;
     }
     // The engine binds nodeId to its own lines; the API's lines get it from this child.

@@ -27,6 +27,13 @@ const INHERITED_SETTINGS = [
   'PORT',
   'NODE_ID',
   'SHUTDOWN_TIMEOUT_MS',
+  'HOST',
+  'ROLES',
+  'AUTH_MODE',
+  'UNSAFE_DEV_AUTH_ON_NETWORK',
+  'TRUSTED_GATEWAYS',
+  'RATE_LIMIT',
+  'RATE_LIMIT_PER_MINUTE',
 ];
 
 export class ServeProcess {

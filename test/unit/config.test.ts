@@ -79,7 +79,7 @@ describe('GRID_SECRET', () => {
   });
 });
 
-describe('the JWKS and gateway settings', () => {
+describe('the edge settings of a production node', () => {
   const refusal = (argv: string[], env: NodeJS.ProcessEnv): string => {
     try {
       loadConfig(argv, env);
@@ -89,6 +89,25 @@ describe('the JWKS and gateway settings', () => {
     }
     return expect.unreachable('the configuration should have been refused');
   };
+
+  it.each(['0.0.0.0', '::', '10.0.0.5', 'fd00::1', 'api.internal'])('dev mode refuses HOST=%s, naming AUTH_MODE, HOST and the way out', (host) => {
+    const message = refusal([], { HOST: host });
+    expect(message).toContain('AUTH_MODE');
+    expect(message).toContain(`HOST (--host) is ${host}`);
+    expect(message).toMatch(/AUTH_MODE=jwt/);
+    expect(message).toMatch(/HOST=127\.0\.0\.1/);
+    expect(refusal(['--host', host, '--auth-mode', 'dev'], {})).toContain('AUTH_MODE');
+  });
+
+  it('dev mode binds loopback addresses; a worker-only node, jwt mode or the explicit opt-in bind anywhere', () => {
+    for (const host of ['127.0.0.1', '127.1.2.3', '::1', 'localhost', 'LOCALHOST', '::ffff:127.0.0.1']) expect(loadConfig([], { HOST: host }).host).toBe(host);
+    // A worker-only node serves the unauthenticated operations routes alone: nothing to impersonate.
+    expect(loadConfig([], { HOST: '0.0.0.0', ROLES: 'worker' }).roles).toEqual(['worker']);
+    expect(loadConfig([], { HOST: '0.0.0.0', AUTH_MODE: 'jwt', JWT_SECRETS: 'x'.repeat(32) }).authMode).toBe('jwt');
+    expect(loadConfig([], { HOST: '0.0.0.0', UNSAFE_DEV_AUTH_ON_NETWORK: 'true' }).unsafeDevAuthOnNetwork).toBe(true);
+    expect(refusal([], { HOST: '0.0.0.0', UNSAFE_DEV_AUTH_ON_NETWORK: 'false' })).toContain('AUTH_MODE');
+    expect(refusal([], { HOST: '0.0.0.0', UNSAFE_DEV_AUTH_ON_NETWORK: 'yes please' })).toContain('UNSAFE_DEV_AUTH_ON_NETWORK');
+  });
 
   it('reads the JWKS and gateway settings', () => {
     const config = loadConfig([], {
