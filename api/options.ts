@@ -73,19 +73,28 @@ export interface ContextHeaderOptions {
   channel?: string;
 }
 
+/**
+ * Rate limits of the protected routes, kept in this node's memory: behind a gateway that spreads
+ * requests over N API nodes, a caller gets up to N times the budget (quotas across the cluster
+ * belong to the gateway).
+ */
 export interface RateLimitOptions {
   /**
-   * Turns per-sender rate limiting on or off.
-   * @defaultValue `true`
+   * Whose requests one budget counts: each `sender` (within its tenant), each `tenant` (all its
+   * senders together), or `off`.
+   * @defaultValue `'sender'`
    */
-  enabled?: boolean;
+  by?: 'sender' | 'tenant' | 'off';
   /**
-   * Requests one sender may make per minute on the protected routes, on this node.
-   * @defaultValue `600`
+   * Requests one budget allows per minute, on this node. Reads (GET) and writes have a budget
+   * each, so a client polling what it sent is not refused for having sent a lot. The default lets
+   * a service client drive about 1,000 events a second through one node (roughly half of what a
+   * node handles) while a runaway caller cannot take all of it.
+   * @defaultValue `60000`
    */
-  perSenderPerMinute?: number;
+  perMinute?: number;
   /**
-   * Senders never limited (e.g. a trusted batch client).
+   * Senders never limited (e.g. a trusted batch client), in either mode.
    * @defaultValue `[]`
    */
   exemptSenders?: string[];
@@ -231,8 +240,8 @@ export const API_OPTIONS_SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: {
-        enabled: { type: 'boolean', default: true },
-        perSenderPerMinute: { type: 'integer', minimum: 1, maximum: 1_000_000, default: 600 },
+        by: { enum: ['sender', 'tenant', 'off'], default: 'sender' },
+        perMinute: { type: 'integer', minimum: 1, maximum: 100_000_000, default: 60_000 },
         exemptSenders: { type: 'array', default: [], items: { type: 'string', minLength: 1 } },
       },
     },

@@ -1,6 +1,6 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import { Ajv, type AnySchema } from 'ajv';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { JourneyError, type Logger } from '../common/index.js';
 import type { JourneyEngine } from '../engine/index.js';
@@ -59,6 +59,40 @@ function logAuthMode(logger: Logger, options: ResolvedApiOptions): void {
   }
 }
 
+/** Reads and writes are counted apart: a client polling what it sent is not refused for having sent a lot. */
+function budgetOf(request: FastifyRequest): 'read' | 'write' {
+  return request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'write';
+}
+
+/**
+ * The per-node rate limit of the protected routes (`rateLimit`): one budget per sender (within its
+ * tenant) or per tenant, reads and writes apart; counted after authentication, so an
+ * unauthenticated request costs nobody's budget (it is refused before its body is read).
+ */
+async function installRateLimit(api: FastifyInstance, options: ResolvedApiOptions): Promise<void> {
+  const { by, perMinute, exemptSenders } = options.rateLimit;
+  if (by === 'off') return;
+  const exempt = new Set(exemptSenders);
+  await api.register(fastifyRateLimit, {
+    global: true,
+    hook: 'preParsing',
+    max: perMinute,
+    timeWindow: 60_000,
+    keyGenerator: (request) => {
+      const identity = request.identity;
+      // Tenants and senders never hold '/', so the key is unambiguous.
+      if (identity === null) return `ip:${request.ip}:${budgetOf(request)}`;
+      return by === 'tenant' ? `tenant:${identity.tenant}:${budgetOf(request)}` : `sender:${identity.tenant}/${identity.sender}:${budgetOf(request)}`;
+    },
+    allowList: (request) => request.identity !== null && exempt.has(request.identity.sender),
+    errorResponseBuilder: (request, context) =>
+      new JourneyError('JE_RATE_LIMITED', `More than ${context.max} ${budgetOf(request)} requests per minute from this ${by}`, {
+        retryAfterMs: context.ttl,
+        details: { limitPerMinute: context.max, by, budget: budgetOf(request) },
+      }),
+  });
+}
+
 /**
  * Builds the HTTP API over an engine (not listening: the caller calls `.listen`). Options are
  * validated first; bad values throw `JourneyError('JE_CONFIG_INVALID')` naming the setting.
@@ -96,22 +130,7 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
   void app.register(async (api) => {
     api.addHook('onRequest', authenticationHook(authenticate));
     api.addHook('onRequest', tenancy.admit);
-    if (resolved.rateLimit.enabled) {
-      const exempt = new Set(resolved.rateLimit.exemptSenders);
-      await api.register(fastifyRateLimit, {
-        global: true,
-        hook: 'preParsing',
-        max: resolved.rateLimit.perSenderPerMinute,
-        timeWindow: 60_000,
-        keyGenerator: (request) => (request.identity ? `sender:${request.identity.sender}` : `ip:${request.ip}`),
-        allowList: (request) => request.identity !== null && exempt.has(request.identity.sender),
-        errorResponseBuilder: (_request, context) =>
-          new JourneyError('JE_RATE_LIMITED', `More than ${context.max} requests per minute from this sender`, {
-            retryAfterMs: context.ttl,
-            details: { limitPerMinute: context.max },
-          }),
-      });
-    }
+    await installRateLimit(api, resolved);
     registerEventRoutes(api, engine, resolved, tenancy);
     registerQueryRoutes(api, engine, resolved, tenancy);
     registerUpliftRoutes(api, engine);

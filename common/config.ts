@@ -72,6 +72,12 @@ export interface EngineConfig {
    * (comma-separated). Env `TRUSTED_GATEWAYS`. @defaultValue none
    */
   trustedGateways: string[];
+  /** Whose requests a rate-limit budget counts: `sender`, `tenant`, or `off`. Env `RATE_LIMIT`. @defaultValue `sender` */
+  rateLimit: 'sender' | 'tenant' | 'off';
+  /** Requests per minute of one budget (reads and writes apart), on this node. Env `RATE_LIMIT_PER_MINUTE`. @defaultValue 60000 */
+  rateLimitPerMinute: number;
+  /** Senders no limit applies to (comma-separated). Env `RATE_LIMIT_EXEMPT_SENDERS`. */
+  rateLimitExemptSenders: string[];
   /** Env `BODY_LIMIT_BYTES`. @defaultValue 65536 */
   bodyLimitBytes: number;
   /** Where the embedded grid keeps its data. Env `GRID_DIR`. @defaultValue `.data/grid` */
@@ -114,6 +120,9 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   jwtIssuer: ['JWT_ISSUER', '--jwt-issuer'],
   jwtAudience: ['JWT_AUDIENCE', '--jwt-audience'],
   trustedGateways: ['TRUSTED_GATEWAYS', '--trusted-gateways'],
+  rateLimit: ['RATE_LIMIT', '--rate-limit'],
+  rateLimitPerMinute: ['RATE_LIMIT_PER_MINUTE', '--rate-limit-per-minute'],
+  rateLimitExemptSenders: ['RATE_LIMIT_EXEMPT_SENDERS', '--rate-limit-exempt-senders'],
   bodyLimitBytes: ['BODY_LIMIT_BYTES', '--body-limit-bytes'],
   gridDir: ['GRID_DIR', '--grid-dir'],
   gridPortBase: ['GRID_PORT_BASE', '--grid-port-base'],
@@ -122,7 +131,7 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   shutdownTimeoutMs: ['SHUTDOWN_TIMEOUT_MS', '--shutdown-timeout-ms'],
 };
 
-const LIST_SETTINGS = new Set<keyof EngineConfig>(['redisUrls', 'roles', 'jwtSecrets', 'jwtPublicKeyFiles', 'trustedGateways']);
+const LIST_SETTINGS = new Set<keyof EngineConfig>(['redisUrls', 'roles', 'jwtSecrets', 'jwtPublicKeyFiles', 'trustedGateways', 'rateLimitExemptSenders']);
 
 export const CONFIG_SCHEMA = {
   type: 'object',
@@ -150,6 +159,9 @@ export const CONFIG_SCHEMA = {
     jwtIssuer: { type: 'string', minLength: 1 },
     jwtAudience: { type: 'string', minLength: 1 },
     trustedGateways: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    rateLimit: { enum: ['sender', 'tenant', 'off'], default: 'sender' },
+    rateLimitPerMinute: { type: 'integer', minimum: 1, maximum: 100_000_000, default: 60_000 },
+    rateLimitExemptSenders: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
     bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16777216, default: 65536 },
     gridDir: { type: 'string', minLength: 1, default: '.data/grid' },
     gridPortBase: { type: 'integer', minimum: 1024, maximum: 55000, default: 7101 },

@@ -68,7 +68,7 @@ export const ERROR_CODES = {
   JE_NOT_FOUND: { httpStatus: 404, retryable: false, summary: 'No such route or resource.' },
   JE_PAYLOAD_TOO_LARGE: { httpStatus: 413, retryable: false, summary: 'The request body exceeds the configured limit.' },
   JE_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, retryable: false, summary: 'The request body is not JSON.' },
-  JE_RATE_LIMITED: { httpStatus: 429, retryable: true, summary: 'The sender exceeded its request rate.' },
+  JE_RATE_LIMITED: { httpStatus: 429, retryable: true, summary: 'The sender (or its tenant) exceeded its request rate.' },
   JE_INTERNAL: { httpStatus: 500, retryable: false, summary: 'An unexpected internal error.' },
 } as const;
 

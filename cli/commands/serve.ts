@@ -54,6 +54,10 @@ Every option is also an environment variable:
   --jwt-audience <aud>      JWT_AUDIENCE      required aud of every token
   --trusted-gateways <list> TRUSTED_GATEWAYS  IPs/CIDRs whose X-Channel / X-Geo headers count
                                               (default none: in jwt mode only the token's claims)
+  --rate-limit <by>         RATE_LIMIT        sender (default) | tenant | off
+  --rate-limit-per-minute <n>  RATE_LIMIT_PER_MINUTE  default 60000 per sender (or tenant) and
+                                              node, reads and writes counted apart
+  --rate-limit-exempt-senders <list>  RATE_LIMIT_EXEMPT_SENDERS  senders never limited
   --body-limit-bytes <n>    BODY_LIMIT_BYTES  default 65536
   --grid-dir <dir>          GRID_DIR          default .data/grid
   --grid-port-base <port>   GRID_PORT_BASE    default 7101
@@ -95,6 +99,7 @@ async function apiOptions(config: EngineConfig): Promise<ApiOptions> {
   const edge = {
     bodyLimitBytes: config.bodyLimitBytes,
     trustedGateways: config.trustedGateways,
+    rateLimit: { by: config.rateLimit, perMinute: config.rateLimitPerMinute, exemptSenders: config.rateLimitExemptSenders },
   };
   if (config.authMode === 'dev') return { auth: { mode: 'dev' }, ...edge };
   const publicKeys = await Promise.all(

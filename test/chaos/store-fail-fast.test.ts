@@ -95,7 +95,7 @@ describe('chaos: intake fails fast while MariaDB is down', () => {
       workerOptions: { leaseTtlMs: 2_000 },
     });
     engine = node.engine;
-    app = buildApi(engine, { auth: { mode: 'dev' }, rateLimit: { enabled: false } }, silentLogger());
+    app = buildApi(engine, { auth: { mode: 'dev' }, rateLimit: { by: 'off' } }, silentLogger());
     base = await app.listen({ port: 0, host: '127.0.0.1' });
     await waitFor('the node to be ready', async () => (await call('GET', '/ready')).status === 200, 30_000, 200);
     const opened = await openWallet();

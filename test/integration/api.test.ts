@@ -144,7 +144,7 @@ describe('HTTP API over a real engine', () => {
       {
         auth: { mode: 'jwt', secrets: [SECRET], issuer: ISSUER, audience: AUDIENCE },
         trustedGateways: ['127.0.0.1', '::1'],
-        rateLimit: { perSenderPerMinute: 100_000 },
+        rateLimit: { perMinute: 100_000 },
         docs: true,
       },
       silentLogger(),

@@ -113,7 +113,7 @@ describe('hot deploy and undeploy', () => {
     };
     a = await startTestEngine({ ...common, nodeId: 'node-a' });
     b = await startTestEngine({ ...common, nodeId: 'node-b' });
-    api = buildApi(a.engine, { auth: { mode: 'dev' }, docs: false, rateLimit: { enabled: false } }, silentLogger());
+    api = buildApi(a.engine, { auth: { mode: 'dev' }, docs: false, rateLimit: { by: 'off' } }, silentLogger());
     await eventually('both nodes ready', async () => (await Promise.all([a.engine.readiness(), b.engine.readiness()])).every((r) => r.ready));
 
     bundles['1.0'] = await packVersion(WALLET_10);

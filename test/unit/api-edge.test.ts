@@ -237,24 +237,66 @@ describe('hostile bodies are refused at the edge', () => {
 });
 
 describe('rate limiting', () => {
-  it('limits each sender separately with 429 and Retry-After', async () => {
-    const { app } = devApi(new FakeEngine(), { rateLimit: { perSenderPerMinute: 2 } });
+  const read = (app: ReturnType<typeof devApi>['app'], headers: Record<string, string> = {}) =>
+    app.inject({ url: '/journeys/01J00000000000000000000001', headers: { 'x-dev-sender': 'alice', ...headers } });
+
+  it('limits each sender separately with 429 and Retry-After; reads and writes have a budget each', async () => {
+    const { app } = devApi(new FakeEngine(), { rateLimit: { by: 'sender', perMinute: 2 } });
     expect((await post(app, OPEN_URL, OPEN)).statusCode).toBe(202);
-    expect((await app.inject({ url: '/journeys/01J00000000000000000000001', headers: { 'x-dev-sender': 'alice' } })).statusCode).toBe(200);
+    expect((await post(app, OPEN_URL, OPEN)).statusCode).toBe(202);
     const limited = await post(app, OPEN_URL, OPEN);
     expect(limited.statusCode).toBe(429);
-    expect(limited.json()).toMatchObject({ error: { code: 'JE_RATE_LIMITED', details: { limitPerMinute: 2 } } });
+    expect(limited.json()).toMatchObject({ error: { code: 'JE_RATE_LIMITED', details: { limitPerMinute: 2, by: 'sender', budget: 'write' } } });
     expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // A client polling the status of what it sent is not refused because it sent a lot.
+    expect((await read(app)).statusCode).toBe(200);
+    expect((await read(app)).statusCode).toBe(200);
+    expect((await read(app)).json()).toMatchObject({ error: { code: 'JE_RATE_LIMITED', details: { budget: 'read' } } });
     expect((await post(app, OPEN_URL, OPEN, { 'x-dev-sender': 'bob' })).statusCode).toBe(202);
+    // The same sender name in another tenant is another caller.
+    expect((await post(app, OPEN_URL, OPEN, { 'x-dev-tenant': 'bank-b' })).statusCode).toBe(202);
     // Operations routes are never limited.
     expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
   });
 
-  it('exempt senders and a disabled limiter pass', async () => {
-    const exempt = devApi(new FakeEngine(), { rateLimit: { perSenderPerMinute: 1, exemptSenders: ['batch'] } });
+  it('per tenant: the senders of one tenant share its budget, other tenants have their own', async () => {
+    const { app } = devApi(new FakeEngine(), { rateLimit: { by: 'tenant', perMinute: 2 } });
+    expect((await post(app, OPEN_URL, OPEN, { 'x-dev-sender': 'alice', 'x-dev-tenant': 'bank-a' })).statusCode).toBe(202);
+    expect((await post(app, OPEN_URL, OPEN, { 'x-dev-sender': 'bob', 'x-dev-tenant': 'bank-a' })).statusCode).toBe(202);
+    const limited = await post(app, OPEN_URL, OPEN, { 'x-dev-sender': 'carol', 'x-dev-tenant': 'bank-a' });
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json()).toMatchObject({ error: { code: 'JE_RATE_LIMITED', details: { limitPerMinute: 2, by: 'tenant', budget: 'write' } } });
+    expect(limited.json<ErrorAnswer>().error.message).toContain('tenant');
+    expect((await post(app, OPEN_URL, OPEN, { 'x-dev-sender': 'carol', 'x-dev-tenant': 'bank-b' })).statusCode).toBe(202);
+    // Callers that name no tenant share the default tenant's budget.
+    expect((await post(app, OPEN_URL, OPEN, { 'x-dev-sender': 'dave' })).statusCode).toBe(202);
+    expect((await post(app, OPEN_URL, OPEN, { 'x-dev-sender': 'erin' })).statusCode).toBe(202);
+    expect((await post(app, OPEN_URL, OPEN, { 'x-dev-sender': 'frank' })).statusCode).toBe(429);
+  });
+
+  it('exempt senders and a limiter that is off pass', async () => {
+    const exempt = devApi(new FakeEngine(), { rateLimit: { perMinute: 1, exemptSenders: ['batch'] } });
     for (let i = 0; i < 3; i++) expect((await post(exempt.app, OPEN_URL, OPEN, { 'x-dev-sender': 'batch' })).statusCode).toBe(202);
-    const off = devApi(new FakeEngine(), { rateLimit: { enabled: false, perSenderPerMinute: 1 } });
+    const tenantExempt = devApi(new FakeEngine(), { rateLimit: { by: 'tenant', perMinute: 1, exemptSenders: ['batch'] } });
+    for (let i = 0; i < 3; i++) expect((await post(tenantExempt.app, OPEN_URL, OPEN, { 'x-dev-sender': 'batch' })).statusCode).toBe(202);
+    expect((await post(tenantExempt.app, OPEN_URL, OPEN)).statusCode).toBe(202);
+    const off = devApi(new FakeEngine(), { rateLimit: { by: 'off', perMinute: 1 } });
     for (let i = 0; i < 3; i++) expect((await post(off.app, OPEN_URL, OPEN)).statusCode).toBe(202);
+  });
+
+  it('the default lets one service sender drive 1,200 deposits and read their status, all quickly', async () => {
+    // Issue 12: one service sender driving 1,100 deposits was held to 10 requests a second.
+    const { app, engine } = devApi();
+    const opened = await post(app, OPEN_URL, OPEN, { 'x-dev-sender': 'payments-service' });
+    const { journeyId } = opened.json<{ journeyId: string }>();
+    const statuses = new Map<number, number>();
+    const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
+    for (let i = 0; i < 1_200; i++) {
+      count((await post(app, `/journeys/${journeyId}/events`, { type: 'Deposit', data: { amount: 1 } }, { 'x-dev-sender': 'payments-service' })).statusCode);
+      count((await app.inject({ url: `/journeys/${journeyId}`, headers: { 'x-dev-sender': 'payments-service' } })).statusCode);
+    }
+    expect(Object.fromEntries(statuses)).toEqual({ 202: 1_200, 200: 1_200 });
+    expect(engine.submitted).toHaveLength(1_201);
   });
 });

@@ -109,19 +109,26 @@ describe('the edge settings of a production node', () => {
     expect(refusal([], { HOST: '0.0.0.0', UNSAFE_DEV_AUTH_ON_NETWORK: 'yes please' })).toContain('UNSAFE_DEV_AUTH_ON_NETWORK');
   });
 
-  it('reads the JWKS and gateway settings', () => {
+  it('reads the JWKS, gateway and rate-limit settings', () => {
     const config = loadConfig([], {
       AUTH_MODE: 'jwt',
       JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json',
       JWT_ISSUER: 'https://idp.example/',
       JWT_AUDIENCE: 'journeys',
       TRUSTED_GATEWAYS: '10.0.0.0/8, 192.168.1.7,fd00::/8',
+      RATE_LIMIT: 'tenant',
+      RATE_LIMIT_PER_MINUTE: '120000',
+      RATE_LIMIT_EXEMPT_SENDERS: 'batch,reconciler',
     });
     expect(config).toMatchObject({
       jwtJwksUrl: 'https://idp.example/.well-known/jwks.json',
       trustedGateways: ['10.0.0.0/8', '192.168.1.7', 'fd00::/8'],
+      rateLimit: 'tenant',
+      rateLimitPerMinute: 120_000,
+      rateLimitExemptSenders: ['batch', 'reconciler'],
     });
-    expect(loadConfig([], {})).toMatchObject({ trustedGateways: [] });
+    expect(loadConfig([], {})).toMatchObject({ trustedGateways: [], rateLimit: 'sender', rateLimitPerMinute: 60_000, rateLimitExemptSenders: [] });
+    expect(loadConfig(['--rate-limit', 'off'], {}).rateLimit).toBe('off');
   });
 
   it.each<[NodeJS.ProcessEnv, string]>([
@@ -132,6 +139,8 @@ describe('the edge settings of a production node', () => {
     [{ AUTH_MODE: 'jwt', JWT_JWKS_URL: 'not a url', JWT_ISSUER: 'i', JWT_AUDIENCE: 'a' }, 'JWT_JWKS_URL (--jwt-jwks-url)'],
     [{ TRUSTED_GATEWAYS: '10.0.0.0/33' }, 'TRUSTED_GATEWAYS (--trusted-gateways): 10.0.0.0/33'],
     [{ TRUSTED_GATEWAYS: 'gateway.internal' }, 'TRUSTED_GATEWAYS (--trusted-gateways): gateway.internal'],
+    [{ RATE_LIMIT: 'ip' }, 'RATE_LIMIT (--rate-limit)'],
+    [{ RATE_LIMIT_PER_MINUTE: '0' }, 'RATE_LIMIT_PER_MINUTE (--rate-limit-per-minute)'],
   ])('refuses %o naming %s', (env, named) => {
     expect(refusal([], env)).toContain(named);
   });
