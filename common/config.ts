@@ -78,6 +78,16 @@ export interface EngineConfig {
   rateLimitPerMinute: number;
   /** Senders no limit applies to (comma-separated). Env `RATE_LIMIT_EXEMPT_SENDERS`. */
   rateLimitExemptSenders: string[];
+  /**
+   * Roles that read journeys whose version declares no read rule (comma-separated).
+   * Env `UNDECLARED_READ_ROLES`. @defaultValue `operator`
+   */
+  undeclaredReadRoles: string[];
+  /**
+   * The tenants served and the journey types each may use, as JSON:
+   * `{"bank-a":{"journeyTypes":["pfm/*"]}}`. Env `TENANTS`. @defaultValue every tenant, every type
+   */
+  tenants?: Record<string, { journeyTypes: string[] }>;
   /** Env `BODY_LIMIT_BYTES`. @defaultValue 65536 */
   bodyLimitBytes: number;
   /** Where the embedded grid keeps its data. Env `GRID_DIR`. @defaultValue `.data/grid` */
@@ -123,6 +133,8 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   rateLimit: ['RATE_LIMIT', '--rate-limit'],
   rateLimitPerMinute: ['RATE_LIMIT_PER_MINUTE', '--rate-limit-per-minute'],
   rateLimitExemptSenders: ['RATE_LIMIT_EXEMPT_SENDERS', '--rate-limit-exempt-senders'],
+  undeclaredReadRoles: ['UNDECLARED_READ_ROLES', '--undeclared-read-roles'],
+  tenants: ['TENANTS', '--tenants'],
   bodyLimitBytes: ['BODY_LIMIT_BYTES', '--body-limit-bytes'],
   gridDir: ['GRID_DIR', '--grid-dir'],
   gridPortBase: ['GRID_PORT_BASE', '--grid-port-base'],
@@ -131,7 +143,15 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   shutdownTimeoutMs: ['SHUTDOWN_TIMEOUT_MS', '--shutdown-timeout-ms'],
 };
 
-const LIST_SETTINGS = new Set<keyof EngineConfig>(['redisUrls', 'roles', 'jwtSecrets', 'jwtPublicKeyFiles', 'trustedGateways', 'rateLimitExemptSenders']);
+const LIST_SETTINGS = new Set<keyof EngineConfig>([
+  'redisUrls',
+  'roles',
+  'jwtSecrets',
+  'jwtPublicKeyFiles',
+  'trustedGateways',
+  'rateLimitExemptSenders',
+  'undeclaredReadRoles',
+]);
 
 export const CONFIG_SCHEMA = {
   type: 'object',
@@ -162,6 +182,16 @@ export const CONFIG_SCHEMA = {
     rateLimit: { enum: ['sender', 'tenant', 'off'], default: 'sender' },
     rateLimitPerMinute: { type: 'integer', minimum: 1, maximum: 100_000_000, default: 60_000 },
     rateLimitExemptSenders: { type: 'array', items: { type: 'string', minLength: 1 }, default: [] },
+    undeclaredReadRoles: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,64}$' }, default: ['operator'] },
+    tenants: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['journeyTypes'],
+        properties: { journeyTypes: { type: 'array', items: { type: 'string' } } },
+      },
+    },
     bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 16777216, default: 65536 },
     gridDir: { type: 'string', minLength: 1, default: '.data/grid' },
     gridPortBase: { type: 'integer', minimum: 1024, maximum: 55000, default: 7101 },
@@ -192,6 +222,14 @@ export function loadConfig(argv: string[] = [], env: NodeJS.ProcessEnv = process
   };
   const flagToSetting = new Map(Object.entries(CONFIG_SOURCES).map(([setting, [, flag]]) => [flag, setting as keyof EngineConfig]));
   const put = (setting: keyof EngineConfig, value: string): void => {
+    if (setting === 'tenants') {
+      try {
+        raw[setting] = JSON.parse(value) as unknown;
+      } catch {
+        throw invalid('tenants', '$SETTING must be JSON, e.g. {"bank-a":{"journeyTypes":["pfm/*"]}}');
+      }
+      return;
+    }
     raw[setting] = LIST_SETTINGS.has(setting)
       ? value
           .split(',')

@@ -58,6 +58,9 @@ Every option is also an environment variable:
   --rate-limit-per-minute <n>  RATE_LIMIT_PER_MINUTE  default 60000 per sender (or tenant) and
                                               node, reads and writes counted apart
   --rate-limit-exempt-senders <list>  RATE_LIMIT_EXEMPT_SENDERS  senders never limited
+  --undeclared-read-roles <list>  UNDECLARED_READ_ROLES  roles reading journeys without read rules (default operator)
+  --tenants <json>          TENANTS           tenants served and their journey types, e.g.
+                                              {"bank-a":{"journeyTypes":["pfm/*"]}} (default: all, every type)
   --body-limit-bytes <n>    BODY_LIMIT_BYTES  default 65536
   --grid-dir <dir>          GRID_DIR          default .data/grid
   --grid-port-base <port>   GRID_PORT_BASE    default 7101
@@ -100,6 +103,8 @@ async function apiOptions(config: EngineConfig): Promise<ApiOptions> {
     bodyLimitBytes: config.bodyLimitBytes,
     trustedGateways: config.trustedGateways,
     rateLimit: { by: config.rateLimit, perMinute: config.rateLimitPerMinute, exemptSenders: config.rateLimitExemptSenders },
+    undeclaredReadRoles: config.undeclaredReadRoles,
+    ...(config.tenants === undefined ? {} : { tenants: config.tenants }),
   };
   if (config.authMode === 'dev') return { auth: { mode: 'dev' }, ...edge };
   const publicKeys = await Promise.all(

@@ -150,3 +150,25 @@ describe('the edge settings of a production node', () => {
     expect(loadConfig([], env).jwtJwksUrl).toBe('http://127.0.0.1:8080/jwks');
   });
 });
+
+describe('who may read: UNDECLARED_READ_ROLES and TENANTS', () => {
+  it('defaults to the operator role and every tenant', () => {
+    const config = loadConfig([], {});
+    expect(config.undeclaredReadRoles).toEqual(['operator']);
+    expect(config.tenants).toBeUndefined();
+  });
+
+  it('reads a role list and a JSON map of tenants to journey types', () => {
+    const config = loadConfig(['--tenants', '{"bank-a":{"journeyTypes":["pfm/*"]}}'], { UNDECLARED_READ_ROLES: 'operator, auditor' });
+    expect(config.undeclaredReadRoles).toEqual(['operator', 'auditor']);
+    expect(config.tenants).toEqual({ 'bank-a': { journeyTypes: ['pfm/*'] } });
+  });
+
+  it.each([
+    ['not JSON', 'bank-a=pfm/*'],
+    ['journeyTypes missing', '{"bank-a":{}}'],
+    ['journeyTypes not a list', '{"bank-a":{"journeyTypes":"pfm/*"}}'],
+  ])('refuses TENANTS that is %s, naming the setting', (_case, value) => {
+    expect(() => loadConfig([], { TENANTS: value })).toThrow(/TENANTS/);
+  });
+});
