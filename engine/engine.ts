@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { searchColumnName } from '../cache-store/index.js';
 import type { DeploymentSummary, JournalEvent, JourneyRow, JourneySearch } from '../cache-store/index.js';
@@ -522,7 +522,9 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     })(),
   );
 
-  const searchCursors = new SearchCursors(options.cursorKey);
+  // Every node of the store derives the same key, so a sealed cursor works on any of them.
+  const cursorKey = options.cursorKey ?? (gridSecret === null ? undefined : new Uint8Array(hkdfSync('sha256', gridSecret, 'je', 'search cursors', 32)));
+  const searchCursors = new SearchCursors(cursorKey);
 
   /**
    * A search page of what `reader` may read: SQL narrows by tenant and read rules, each row is then
