@@ -410,6 +410,8 @@ describe('HTTP API over a real engine', () => {
 
     /** Tokens a caller forges: right secret but wrong claims, or its own key. */
     let hostileTokens: Array<[string, string]> = [];
+    /** The owner's name in another tenant: a stranger to the owner's journeys. */
+    let otherTenant = '';
     beforeAll(async () => {
       const secret = new TextEncoder().encode(SECRET);
       const base = (claims: Record<string, unknown> = {}) => new SignJWT({ sub: owner, roles: ['customer'], ...claims }).setExpirationTime('10m');
@@ -430,7 +432,20 @@ describe('HTTP API over a real engine', () => {
             .sign(attacker.privateKey),
         ],
         ['token with alg none', `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${valid.split('.')[1] ?? ''}.`],
+        [
+          'token with a tenant that is a path',
+          await base({ tenant: '../bank-a' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).setAudience(AUDIENCE).sign(secret),
+        ],
+        [
+          'token with a tenant that is a list',
+          await base({ tenant: ['a', 'b'] })
+            .setProtectedHeader({ alg: 'HS256' })
+            .setIssuer(ISSUER)
+            .setAudience(AUDIENCE)
+            .sign(secret),
+        ],
       ];
+      otherTenant = await base({ tenant: 'another-bank' }).setProtectedHeader({ alg: 'HS256' }).setIssuer(ISSUER).setAudience(AUDIENCE).sign(secret);
     });
 
     it('answers every hostile request with a 4xx and leaves the store unchanged', async () => {
@@ -529,6 +544,30 @@ describe('HTTP API over a real engine', () => {
           { name: 'limit huge', method: 'GET', path: `/journeys/${journeyId}/events?limit=1e9` },
           { name: 'limit negative', method: 'GET', path: `/journeys/${journeyId}/events?limit=-1` },
           { name: 'undecodable URL', method: 'GET', path: '/journeys/%E0%A4%A' },
+          // Reads and tenants: strangers are told nothing, and change nothing.
+          { name: "a stranger reads the owner's journey", method: 'GET', path: `/journeys/${journeyId}`, as: `stranger-${RUN}` },
+          { name: "a stranger pages the owner's history", method: 'GET', path: `/journeys/${journeyId}/events`, as: `stranger-${RUN}` },
+          ...[`/journeys/${journeyId}`, `/journeys/${journeyId}/events`].map((path) => ({
+            name: `another tenant reads ${path}`,
+            method: 'GET',
+            path,
+            headers: { authorization: `Bearer ${otherTenant}` },
+            as: '',
+          })),
+          {
+            name: "another tenant sends to the owner's journey",
+            method: 'POST',
+            path: target,
+            body: { type: 'Deposit', data: { amount: 1 } },
+            headers: { authorization: `Bearer ${otherTenant}` },
+            as: '',
+          },
+          { name: 'a forged sealed cursor', method: 'GET', path: `/journeys?type=pfm/wallet&cursor=s.${'A'.repeat(60)}` },
+          {
+            name: 'a cursor that is not a journey id',
+            method: 'GET',
+            path: `/journeys?type=pfm/wallet&cursor=${Buffer.from("x' OR 1=1").toString('base64url')}`,
+          },
         ];
       const answers: Array<{ name: string; status: number }> = [];
       for (const test of cases) {
