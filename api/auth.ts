@@ -281,14 +281,17 @@ export function requireOperator(request: FastifyRequest, _reply: FastifyReply, d
     return;
   }
   if (!identity.roles.includes(OPERATOR_ROLE)) {
-    done(
-      new JourneyError(
-        'JE_ACCESS_DENIED',
-        `Deploying and undeploying journey versions needs the ${OPERATOR_ROLE} role; ${identity.sender} has ${identity.roles.length === 0 ? 'no roles' : `roles ${identity.roles.join(', ')}`}`,
-        { details: { requiredRole: OPERATOR_ROLE, sender: identity.sender, roles: identity.roles } },
-      ),
-    );
+    done(operatorRequired(identity, 'Deploying and undeploying journey versions'));
     return;
   }
   done();
+}
+
+/** The 403 of an operations route called without the operator role; `what` names what it does. */
+export function operatorRequired(identity: Identity, what: string): JourneyError {
+  return new JourneyError(
+    'JE_ACCESS_DENIED',
+    `${what} needs the ${OPERATOR_ROLE} role; ${identity.sender} has ${identity.roles.length === 0 ? 'no roles' : `roles ${identity.roles.join(', ')}`}`,
+    { details: { requiredRole: OPERATOR_ROLE, sender: identity.sender, roles: identity.roles } },
+  );
 }

@@ -16,6 +16,7 @@ import {
   searchQuerySchema,
 } from './schemas.js';
 import type { ResolvedApiOptions } from './options.js';
+import { OPERATOR_ROLE, operatorRequired } from './auth.js';
 import { readerOf } from './read-access.js';
 import type { TenantPolicy } from './tenancy.js';
 
@@ -120,11 +121,17 @@ export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine,
     },
   );
 
-  // With ?instances=true the drain report; without, the deployed versions as they always were.
+  // With ?instances=true the drain report (operators only: it counts every tenant's journeys);
+  // without, the deployed versions as they always were.
   app.get<{ Querystring: { instances?: boolean } }>(
     '/deployments',
     { schema: { querystring: deploymentsQuerySchema, response: { 200: { anyOf: [deploymentsSchema, drainReportSchema] }, ...errorResponses } } },
-    async (request) => (request.query.instances === true ? { versions: await engine.drainReport() } : deployedVersions(engine)),
+    async (request) => {
+      if (request.query.instances !== true) return deployedVersions(engine);
+      const identity = request.identity;
+      if (identity && !identity.roles.includes(OPERATOR_ROLE)) throw operatorRequired(identity, 'The instance counts of every tenant');
+      return { versions: await engine.drainReport() };
+    },
   );
 }
 

@@ -12,7 +12,7 @@ lifecycle (pending, active, failed), the live nodes that host it, and whether it
 
   --url <api>       the API of any node (default $JOURNEY_API_URL)
   --token <jwt>     a bearer token (default $JOURNEY_API_TOKEN); without one the dev-mode headers
-  --json            print the report as JSON (GET /deployments?instances=true)
+  --json            print the report as JSON (GET /deployments?instances=true, operator role)
 
 Exit codes: 0 printed, 1 refused, 2 wrong command line, 3 the API failed.`;
 

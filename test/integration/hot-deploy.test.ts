@@ -93,7 +93,7 @@ describe('hot deploy and undeploy', () => {
   };
 
   const drainReport = async (): Promise<DrainReportEntry[]> => {
-    const res = await api.inject({ method: 'GET', url: '/deployments?instances=true' });
+    const res = await api.inject({ method: 'GET', url: '/deployments?instances=true', headers: OPERATOR });
     expect(res.statusCode).toBe(200);
     return res.json<{ versions: DrainReportEntry[] }>().versions.filter((v) => v.journeyType === 'pfm/wallet');
   };

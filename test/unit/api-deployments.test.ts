@@ -205,7 +205,11 @@ describe('GET /deployments', () => {
         ['pfm/wallet', '1.0', ['events', 'journeyType', 'searchFields', 'version']],
       ]);
     }
-    const report = await send(app, 'GET', '/deployments?instances=true');
+    // The counts cover every tenant's journeys: operators only.
+    const refused = await send(app, 'GET', '/deployments?instances=true', { 'x-dev-sender': 'alice', 'x-dev-roles': 'customer' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json()).toMatchObject({ error: { code: 'JE_ACCESS_DENIED', details: { requiredRole: 'operator' } } });
+    const report = await send(app, 'GET', '/deployments?instances=true', { 'x-dev-sender': 'ops', 'x-dev-roles': 'operator' });
     expect(report.statusCode).toBe(200);
     expect(report.json()).toEqual({ versions: engine.drain });
 
