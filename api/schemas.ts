@@ -107,7 +107,7 @@ const rejectionSchema = {
   type: 'object',
   required: ['code', 'message'],
   properties: {
-    code: { type: 'string', enum: ['NO_MATCHING_BEAD', 'PRECONDITION_FAILED', 'ACCESS_DENIED', 'ACTION_FAILED', 'STORE_REFUSED'] },
+    code: { type: 'string', enum: ['NO_MATCHING_BEAD', 'PRECONDITION_FAILED', 'ACCESS_DENIED', 'ACTION_FAILED', 'INVALID_TIMER', 'STORE_REFUSED'] },
     message: { type: 'string' },
     rule: { type: 'string' },
     beadId: { type: 'string' },

@@ -2,7 +2,7 @@
  * The worker's group commit: many journeys' outcomes in one fenced transaction.
  */
 import { DEFAULT_TENANT } from '../common/index.js';
-import { INSERT_EVENT, INSERT_HANDLED_EVENT, bulk, bulkTotal, insertEventParams, ok, toNumber } from './journal-rows.js';
+import { DATETIME_FROM_MICROS, INSERT_EVENT, INSERT_HANDLED_EVENT, bulk, bulkTotal, insertEventParams, ok, toNumber } from './journal-rows.js';
 import type { Connection, Lifecycle, NewEvent, OkPacket, Row } from './journal-rows.js';
 
 export interface TimerStart {
@@ -194,13 +194,13 @@ export async function commitHandlingBatch(conn: Connection, ownerNode: string, l
       followUps.push(
         conn.query(
           `INSERT INTO timers (timer_id, journey_id, partition_no, timer_name, fire_at, event_type, payload, cancel_on, status,
-              created_by, created_at) VALUES (?,?,?,?,FROM_UNIXTIME(?),?,?,?,'scheduled',?,NOW(6))`,
+              created_by, created_at) VALUES (?,?,?,?,${DATETIME_FROM_MICROS},?,?,?,'scheduled',?,NOW(6))`,
           [
             timer.timerId,
             commit.journeyId,
             commit.partitionNo,
             timer.name,
-            timer.fireAtMs / 1000,
+            Math.round(timer.fireAtMs * 1000),
             timer.eventType,
             timer.payloadJson,
             JSON.stringify(timer.cancelOn),

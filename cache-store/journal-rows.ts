@@ -114,6 +114,13 @@ export function parseJson(value: unknown): Record<string, unknown> {
   return (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown>;
 }
 
+/**
+ * A `DATETIME(6)` from µs since the epoch (one parameter), in the session's time zone, which the
+ * store sets to UTC. Not `FROM_UNIXTIME`: before MariaDB 11.5 it gives NULL past 2038-01-19, and a
+ * timer may be set years ahead.
+ */
+export const DATETIME_FROM_MICROS = "TIMESTAMPADD(MICROSECOND, ?, TIMESTAMP'1970-01-01 00:00:00')";
+
 export const EVENT_COLUMNS = `event_id, journey_id, journey_seq, partition_no, event_type, payload, context, origin, caused_by`;
 
 export function eventFromRow(row: Record<string, unknown>): JournalEvent {

@@ -1,7 +1,7 @@
 /**
  * Timers: the due ones by the database's clock, and firing one exactly once.
  */
-import { ok, parseJson, str, toNumber } from './journal-rows.js';
+import { DATETIME_FROM_MICROS, ok, parseJson, str, toNumber } from './journal-rows.js';
 import type { Connection, Row } from './journal-rows.js';
 
 export interface DueTimer {
@@ -22,8 +22,8 @@ export async function dueTimers(conn: Connection, partitions: number[], limit: n
   if (partitions.length === 0) return [];
   const rows = await conn.query<Row[]>(
     `SELECT timer_id, journey_id, partition_no, timer_name, event_type, payload FROM timers
-      WHERE status = 'scheduled' AND partition_no IN (?) AND fire_at <= ${atMs === undefined ? 'NOW(6)' : 'FROM_UNIXTIME(?)'} ORDER BY fire_at LIMIT ?`,
-    atMs === undefined ? [partitions, limit] : [partitions, atMs / 1000, limit],
+      WHERE status = 'scheduled' AND partition_no IN (?) AND fire_at <= ${atMs === undefined ? 'NOW(6)' : DATETIME_FROM_MICROS} ORDER BY fire_at LIMIT ?`,
+    atMs === undefined ? [partitions, limit] : [partitions, Math.round(atMs * 1000), limit],
   );
   return rows.map((row) => ({
     timerId: str(row.timer_id),

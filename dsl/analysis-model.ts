@@ -63,7 +63,8 @@ export interface AnalysisFinding {
 /** Something that makes an event arrive without a sender: an emit, a timer or a back-end call. */
 export type Producer =
   | { kind: 'emit'; beadId: string }
-  | { kind: 'timer'; timer: string; delayMs: number; beadIds: string[] }
+  /** `delayMs` for a constant delay; `when` (`at data.expiresAt`) for a time from data or the event. */
+  | { kind: 'timer'; timer: string; delayMs?: number; when?: string; beadIds: string[] }
   | { kind: 'reply' | 'failure'; operation: string; beadId: string };
 
 /** One way a bead moves the journey from a state to a state (one per `if` path that matters). */

@@ -41,14 +41,15 @@ export interface ObjectNode {
   span: Span;
 }
 
-export interface DurationNode {
-  amount: number;
-  unit: Name;
-  span: Span;
-}
+/**
+ * When a timer fires: `after <amount> <unit>` (a number literal is a constant delay; an expression
+ * reads its amount from data or the event when the timer starts), or `at <time>` (a date-time
+ * string or ms since the epoch, from data or the event).
+ */
+export type TimerWhenNode = { kind: 'after'; amount: ExprNode; unit: Name; span: Span } | { kind: 'at'; time: ExprNode; span: Span };
 
 export interface TimerSpecNode {
-  delay: DurationNode;
+  when: TimerWhenNode;
   event: Name;
   payload: ObjectNode | null;
   /** `unless` before `emit` and after it; at most one may be given. */

@@ -24,7 +24,9 @@ export const DIAGNOSTIC_CODES = {
   'unknown-path': 'A path reads or writes a field the data, event or context schema does not define.',
   'unknown-function': 'An expression calls a function the language does not have.',
   'type-error': 'An expression combines values of types that do not fit.',
-  'invalid-duration': 'A duration has an unknown unit or is not a positive whole number of milliseconds.',
+  'invalid-duration': 'A duration has an unknown unit, is not a positive whole number of milliseconds or is longer than a timer may wait (100 years).',
+  'unchecked-timer':
+    "A timer's time from data or the event that the schemas do not bound (a type, a minimum, a maximum): checked when the timer starts (warning).",
   'invalid-search-field': 'A search field has an unsupported type or does not match the data schema.',
   'payload-mismatch': "An emitted payload does not fit the event's schema.",
   'invalid-compatibility': 'A `compatibility` mode other than BACKWARD, FORWARD, FULL or NONE.',

@@ -1,7 +1,8 @@
 /**
  * The evaluator: (journey, data, event, context, now) → applied (new data, emitted events, effects)
  * or rejected. Pure and deterministic: no I/O, the input is never mutated, and problems with user
- * data never throw — they become `ACTION_FAILED` (or a failed precondition).
+ * data never throw — they become `ACTION_FAILED` (or a failed precondition, or `INVALID_TIMER`
+ * when a timer's time from data is not one).
  */
 import type {
   AccessRule,
@@ -22,12 +23,13 @@ import type {
 import { contextAsJson, EvaluationError, evalExpr, readsOnly } from './expressions.js';
 import type { Scope } from './expressions.js';
 import { isJsonObject } from './json-values.js';
+import { InvalidTimer, timerFireAtMs } from './timer-times.js';
 import { journeyValidators } from './validation.js';
 
 type Rejection = Extract<Evaluation, { outcome: 'rejected' }>;
 
 /** The more specific a rejection, the higher: the one reported when no bead applies. */
-const SPECIFICITY: Record<RejectionCode, number> = { NO_MATCHING_BEAD: 0, PRECONDITION_FAILED: 1, ACCESS_DENIED: 2, ACTION_FAILED: 3 };
+const SPECIFICITY: Record<RejectionCode, number> = { NO_MATCHING_BEAD: 0, PRECONDITION_FAILED: 1, ACCESS_DENIED: 2, ACTION_FAILED: 3, INVALID_TIMER: 3 };
 
 function errorMessage(thrown: unknown): string {
   return thrown instanceof Error ? thrown.message : String(thrown);
@@ -123,7 +125,7 @@ function runSteps(steps: readonly Step[], journey: CompiledJourney, input: Evalu
         run.effects.push({
           kind: 'startTimer',
           timer: timer.name,
-          fireAtMs: input.nowMs + timer.delayMs,
+          fireAtMs: timerFireAtMs(timer, scope),
           event: { type: timer.event, payload: structuredClone(payload) },
           unless: [...timer.unless],
         });
@@ -194,6 +196,8 @@ function apply(bead: Bead, journey: CompiledJourney, input: EvaluationInput, sco
   try {
     runSteps(bead.steps, journey, input, run, stepScope, processors);
   } catch (thrown: unknown) {
+    if (thrown instanceof InvalidTimer)
+      return { outcome: 'rejected', code: 'INVALID_TIMER', message: `${bead.on} rejected: ${thrown.message}`, beadId: bead.id };
     if (thrown instanceof EvaluationError || thrown instanceof ActionFailure) return actionFailed(bead, thrown.message);
     return actionFailed(bead, `unexpected error: ${errorMessage(thrown)}`);
   }

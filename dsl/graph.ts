@@ -88,11 +88,12 @@ function unique(items: string[]): string[] {
 
 /** The arrows and nodes of a journey, from its analysis (computed when not given). */
 export function journeyGraph(journey: CompiledJourney, analysis: JourneyAnalysis = analyzeJourney(journey)): JourneyGraph {
-  const delays = new Map(journey.timers.map((t) => [t.name, t.delayMs]));
+  // `5 days`, or the time from data as written (`at data.expiresAt`, `after event.days days`).
+  const delays = new Map(journey.timers.map((t) => [t.name, t.when === undefined ? formatDuration(t.delayMs ?? 0) : t.when.text]));
   const summaries = new Map(analysis.beads.map((b) => [b.id, b]));
   const marks = (paths: Transition[]): string[] =>
     unique([
-      ...paths.flatMap((p) => p.startsTimers.map((t) => `starts timer ${timerLabel(t)}, ${formatDuration(delays.get(t) ?? 0)}`)),
+      ...paths.flatMap((p) => p.startsTimers.map((t) => `starts timer ${timerLabel(t)}, ${delays.get(t) ?? formatDuration(0)}`)),
       ...paths.flatMap((p) => p.cancelsTimers.map((t) => `cancels timer ${timerLabel(t)}`)),
       ...paths.flatMap((p) => p.calls.map((c) => `calls ${c}`)),
     ]);

@@ -2,7 +2,7 @@
  * The journey DSL: grammar, compiler, evaluator. The only entry point other folders import.
  * docs/DSL.md describes the language.
  */
-export { IR_VERSION, COMPATIBILITY_MODES, DEFAULT_COMPATIBILITY } from './ir.js';
+export { IR_VERSION, COMPATIBILITY_MODES, DEFAULT_COMPATIBILITY, TIMER_MAX_DELAY_MS } from './ir.js';
 export type {
   AccessRule,
   ActionProcessor,
@@ -26,6 +26,7 @@ export type {
   SourceLocation,
   Step,
   TimerDefinition,
+  TimerWhen,
   Uplift,
 } from './ir.js';
 

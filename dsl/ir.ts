@@ -169,14 +169,34 @@ export type Step =
 
 export interface TimerDefinition {
   name: string;
-  /** Delay after the timer starts, in milliseconds. */
-  delayMs: number;
+  /** Delay after the timer starts, in milliseconds, when it is a constant (`after 5 days`). */
+  delayMs?: number;
+  /**
+   * When the time comes from data or the event (`at data.expiresAt`, `after event.days days`),
+   * evaluated when the timer starts. Exactly one of `delayMs` and `when` is given; `when` is absent
+   * for a constant delay, so that the IR of a journey without one stays byte for byte what it was.
+   */
+  when?: TimerWhen;
   /** The event it fires into the journey. */
   event: string;
   payload: Expr;
   /** Event types whose handling cancels it. */
   unless: string[];
 }
+
+/** The furthest ahead a timer may fire: 100 years (36,525 days) after it starts. */
+export const TIMER_MAX_DELAY_MS = 36_525 * 86_400_000;
+
+/** A timer's time computed from data or the event when the timer starts. */
+export type TimerWhen =
+  /**
+   * At a point in time: an RFC 3339 date-time string with its offset (`2026-07-01T09:00:00Z`, a
+   * field of `format: date-time`) or ms since the epoch (a number, as `now()` gives). A time
+   * already past fires at once.
+   */
+  | { kind: 'at'; time: Expr; text: string }
+  /** After `amount` × `unitMs` milliseconds; the amount must be a number, 0 or more. */
+  | { kind: 'after'; amount: Expr; unitMs: number; text: string };
 
 /** Who sent an event and how: recorded with the event, readable as `context.*` in expressions. */
 export interface EventContext {
@@ -219,7 +239,12 @@ export type RejectionCode =
   /** The sender may not send this event to this journey. */
   | 'ACCESS_DENIED'
   /** An action step failed (a processor threw, arithmetic on a missing field, ...). */
-  | 'ACTION_FAILED';
+  | 'ACTION_FAILED'
+  /**
+   * A timer's time from data or the event is not a time (not a date-time or a number, a negative
+   * delay) or is more than `TIMER_MAX_DELAY_MS` ahead.
+   */
+  | 'INVALID_TIMER';
 
 export type Evaluation =
   | {

@@ -127,6 +127,7 @@ function describeToken(token: Token): string {
 /** Words that begin a declaration, a bead, a rule or a step: listed as "the next statement". */
 const STATEMENT_STARTS = new Set([
   '`after`',
+  '`at`',
   '`allow`',
   '`call`',
   '`cancel`',

@@ -71,7 +71,10 @@ export function stateMachine(journey: CompiledJourney, field: string): StateMach
   }
   for (const timer of journey.timers) {
     const starters = timerStarters.get(timer.name) ?? [];
-    if (starters.length > 0) produce(timer.event, { kind: 'timer', timer: timer.name, delayMs: timer.delayMs, beadIds: starters });
+    if (starters.length > 0) {
+      const time = timer.when === undefined ? { delayMs: timer.delayMs ?? 0 } : { when: timer.when.text };
+      produce(timer.event, { kind: 'timer', timer: timer.name, ...time, beadIds: starters });
+    }
   }
   const available = (event: string): Set<EventOrigin> => {
     const origins = new Set<EventOrigin>(['api']);

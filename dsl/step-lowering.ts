@@ -3,15 +3,18 @@
  * payloads against the event's schema, processors against the files in `processors/`, timers
  * (declared or inline `after ... emit ...`) with their delays, and back-end calls.
  */
-import type { AssignmentNode, DurationNode, Name, ObjectNode, Span, StepNode, TimerSpecNode } from './ast.js';
+import type { AssignmentNode, ExprNode, Name, ObjectNode, Span, StepNode, TimerSpecNode, TimerWhenNode } from './ast.js';
 import type { Compilation } from './compilation.js';
 import { didYouMean } from './diagnostics.js';
-import { lowerCondition, lowerExpr, lowerObject, quietType, schemaAt } from './expression-typing.js';
+import { collapse, lowerCondition, lowerExpr, lowerObject, quietType, schemaAt } from './expression-typing.js';
+import { evalExpr, readsOnly } from './expressions.js';
 import type { Env } from './expression-typing.js';
-import type { Expr, Step, TimerDefinition } from './ir.js';
-import { kindsText, lookupField, nonNull, tyOfSchema } from './json-schemas.js';
+import { TIMER_MAX_DELAY_MS } from './ir.js';
+import type { Expr, Json, JsonSchema, Step, TimerDefinition } from './ir.js';
+import { kindsText, lookupField, nonNull, resolve, tyOfSchema } from './json-schemas.js';
 import { processorFileCandidates } from './naming.js';
 import { eventExists } from './schema-declarations.js';
+import { parseDateTime, TIMER_MAX_DELAY_TEXT } from './timer-times.js';
 
 const DURATION_UNITS: Record<string, number> = {
   ms: 1,
@@ -71,22 +74,174 @@ function lowerAssignment(c: Compilation, node: AssignmentNode, env: Env): Step {
   return { kind: 'assign', path: node.target.map((s) => s.value), value: value.expr };
 }
 
-function delayMs(c: Compilation, node: DurationNode): number {
-  const unit = DURATION_UNITS[node.unit.value];
-  if (unit === undefined) {
+const NO_ROOTS: ReadonlySet<'data' | 'event' | 'context'> = new Set();
+const DAY_MS = 86_400_000;
+
+function unitMs(c: Compilation, unit: Name): number | null {
+  const ms = DURATION_UNITS[unit.value];
+  if (ms !== undefined) return ms;
+  c.error(
+    'invalid-duration',
+    `unknown duration unit ${unit.value}${didYouMean(unit.value, Object.keys(DURATION_UNITS)) || '; use ms, seconds, minutes, hours, days or weeks'}`,
+    unit.span,
+  );
+  return null;
+}
+
+/** A constant delay (`after 5 days`, `after 2 * 3 hours`): a positive whole number of ms, at most the limit. */
+function constantDelayMs(c: Compilation, amount: Expr, unit: number, span: Span): number {
+  let value: Json;
+  try {
+    value = evalExpr(amount, { data: null, event: {}, context: {}, nowMs: 0 });
+  } catch (thrown: unknown) {
+    c.error('invalid-duration', `the amount of a duration cannot be computed: ${thrown instanceof Error ? thrown.message : String(thrown)}`, span);
+    return 1;
+  }
+  const ms = typeof value === 'number' ? value * unit : Number.NaN;
+  if (!Number.isSafeInteger(ms) || ms <= 0) {
     c.error(
       'invalid-duration',
-      `unknown duration unit ${node.unit.value}${didYouMean(node.unit.value, Object.keys(DURATION_UNITS)) || '; use ms, seconds, minutes, hours, days or weeks'}`,
-      node.unit.span,
+      `a duration must be a positive whole number of milliseconds, not ${typeof value === 'number' ? ms : JSON.stringify(value)}`,
+      span,
     );
     return 1;
   }
-  const ms = node.amount * unit;
-  if (!Number.isSafeInteger(ms) || ms <= 0) {
-    c.error('invalid-duration', `a duration must be a positive whole number of milliseconds, not ${ms}`, node.span);
+  if (ms > TIMER_MAX_DELAY_MS) {
+    c.error('invalid-duration', `a timer may wait at most ${TIMER_MAX_DELAY_TEXT}, not ${ms / DAY_MS} days`, span);
     return 1;
   }
   return ms;
+}
+
+/** The lowest and highest number a schema admits, where it says (`minimum`, `maximum`, `const`, `enum`). */
+function numericBounds(schema: JsonSchema | undefined): { min: number | null; max: number | null } {
+  if (schema === undefined) return { min: null, max: null };
+  const numbers = (values: Json[]): number[] => values.filter((v): v is number => typeof v === 'number');
+  if ('const' in schema) {
+    const value = numbers([schema.const ?? null]);
+    return { min: value[0] ?? null, max: value[0] ?? null };
+  }
+  if (Array.isArray(schema.enum)) {
+    const values = numbers(schema.enum);
+    return values.length === 0 ? { min: null, max: null } : { min: Math.min(...values), max: Math.max(...values) };
+  }
+  const limit = (key: string): number | null => (typeof schema[key] === 'number' ? schema[key] : null);
+  const lows = [limit('minimum'), limit('exclusiveMinimum')].filter((v): v is number => v !== null);
+  const highs = [limit('maximum'), limit('exclusiveMaximum')].filter((v): v is number => v !== null);
+  return { min: lows.length > 0 ? Math.max(...lows) : null, max: highs.length > 0 ? Math.min(...highs) : null };
+}
+
+/**
+ * `after <amount> <unit>` or `at <time>`: a constant delay, or the time from data or the event,
+ * typed and, where the schemas bound it, checked against the range a timer allows.
+ */
+function lowerWhen(c: Compilation, name: string, when: TimerWhenNode, env: Env): Pick<TimerDefinition, 'delayMs' | 'when'> {
+  const text = collapse(c.src.slice(when.span));
+  if (when.kind === 'after') {
+    const unit = unitMs(c, when.unit);
+    const before = c.diagnostics.length;
+    const amount = lowerExpr(c, when.amount, env);
+    // What the expression got wrong was reported when it was lowered; nothing more to check.
+    if (c.diagnostics.length > before) return { when: { kind: 'after', amount: amount.expr, unitMs: unit ?? 1, text } };
+    const span = { start: when.amount.span.start, end: when.unit.span.end };
+    if (readsOnly(amount.expr, NO_ROOTS) && !hasCall(amount.expr)) {
+      return { delayMs: unit === null ? 1 : constantDelayMs(c, amount.expr, unit, span) };
+    }
+    const amountText = collapse(c.src.slice(when.amount.span));
+    const kinds = nonNull(amount.ty);
+    if (kinds !== null && kinds.size > 0 && !kinds.has('number')) {
+      c.error('type-error', `the amount of a delay must be a number; ${amountText} is ${kindsText(kinds)}`, when.amount.span);
+    } else if (unit !== null) {
+      const { min, max } = numericBounds(fieldSchema(c, when.amount, env) ?? amount.ty.schema);
+      const unitName = when.unit.value;
+      if (min !== null && min < 0) {
+        c.error(
+          'invalid-duration',
+          `${amountText} may be ${min} (its schema's minimum), but a delay cannot be negative: declare "minimum": 0`,
+          when.amount.span,
+        );
+      }
+      if (max !== null && max * unit > TIMER_MAX_DELAY_MS) {
+        c.error(
+          'invalid-duration',
+          `${amountText} may be ${max} (its schema's maximum): ${max} ${unitName} is more than the ${TIMER_MAX_DELAY_TEXT} a timer may wait`,
+          when.amount.span,
+        );
+      }
+      const mayBeNull = amount.ty.kinds === null || amount.ty.kinds.has('null');
+      if (min === null || max === null || mayBeNull) {
+        const missing = [mayBeNull ? 'may be missing' : null, min === null ? 'has no minimum' : null, max === null ? 'has no maximum' : null]
+          .filter((s): s is string => s !== null)
+          .join(' and ');
+        c.warning(
+          'unchecked-timer',
+          `timer ${timerLabel(name)}: ${amountText} ${missing} in its schema; a value that is not a number from 0 to ${TIMER_MAX_DELAY_MS / unit} ${unitName} is refused when the timer starts (INVALID_TIMER)`,
+          when.amount.span,
+        );
+      }
+    }
+    return { when: { kind: 'after', amount: amount.expr, unitMs: unit ?? 1, text } };
+  }
+  const before = c.diagnostics.length;
+  const time = lowerExpr(c, when.time, env);
+  if (c.diagnostics.length > before) return { when: { kind: 'at', time: time.expr, text } };
+  const timeText = collapse(c.src.slice(when.time.span));
+  const kinds = nonNull(time.ty);
+  const schema = fieldSchema(c, when.time, env) ?? time.ty.schema;
+  if (kinds !== null && kinds.size > 0 && !kinds.has('string') && !kinds.has('number')) {
+    c.error('type-error', `a timer's time must be a date-time string or ms since the epoch; ${timeText} is ${kindsText(kinds)}`, when.time.span);
+  } else if (time.expr.kind === 'literal') {
+    if (typeof time.expr.value === 'string' && parseDateTime(time.expr.value) === null) {
+      c.error('type-error', `${timeText} is not a date-time with its offset (like "2026-07-01T09:00:00Z")`, when.time.span);
+    }
+  } else if (kinds !== null && kinds.has('string') && schema !== undefined && schema.format !== 'date-time') {
+    c.error(
+      'type-error',
+      `${timeText} is a string its schema does not declare a date-time: add "format": "date-time" (or give ms since the epoch, a number)`,
+      when.time.span,
+    );
+  } else if (kinds === null || time.ty.kinds?.has('null') === true || (kinds.has('string') && schema === undefined)) {
+    c.warning(
+      'unchecked-timer',
+      `timer ${timerLabel(name)}: the schemas do not say that ${timeText} is always a date-time or a number; another value is refused when the timer starts (INVALID_TIMER)`,
+      when.time.span,
+    );
+  }
+  return { when: { kind: 'at', time: time.expr, text } };
+}
+
+/** The schema of a field a path reads (`data.expiresAt`), optional or not; undefined for other expressions. */
+function fieldSchema(c: Compilation, node: ExprNode, env: Env): JsonSchema | undefined {
+  if (node.kind !== 'path' || node.root === 'context') return undefined;
+  const root = node.root === 'data' ? env.data : env.event?.schema;
+  if (root === undefined) return undefined;
+  // Reported when the expression was lowered; read quietly here.
+  const before = c.diagnostics.length;
+  const found = schemaAt(c, root, node.root, node.segments, '');
+  c.diagnostics.length = before;
+  return found === null ? undefined : (resolve(found.schema, root) ?? undefined);
+}
+
+function hasCall(expr: Expr): boolean {
+  switch (expr.kind) {
+    case 'call':
+      return true;
+    case 'unary':
+      return hasCall(expr.operand);
+    case 'binary':
+      return hasCall(expr.left) || hasCall(expr.right);
+    case 'list':
+      return expr.items.some(hasCall);
+    case 'object':
+      return expr.entries.some((e) => hasCall(e.value));
+    default:
+      return false;
+  }
+}
+
+function timerLabel(name: string): string {
+  // Unnamed timers (`after … emit …` in a bead) are named `<bead>/after@line:column`.
+  return name.includes('/after@') ? `at ${name.slice(name.indexOf('@') + 1)}` : name;
 }
 
 /** A timer, declared (`timer <name> after ...`) or inline in a bead (`after ... emit ...`). */
@@ -99,7 +254,7 @@ export function lowerTimer(c: Compilation, name: string, spec: TimerSpecNode, en
   eventExists(c, spec.event, 'the timer fires');
   return {
     name,
-    delayMs: delayMs(c, spec.delay),
+    ...lowerWhen(c, name, spec.when, env),
     event: spec.event.value,
     payload: lowerPayload(c, spec.event, spec.payload, env),
     unless: unless.map((e) => e.value),

@@ -8,8 +8,8 @@
 import { grammarLexer as lexer } from '../lexer.js';
 import { join, name, rest, stringLit, tokenSpan } from '../../ast.js';
 import type {
-  AssignmentNode, BeadLineNode, BinaryOp, DurationNode, ExprNode, FileNode, HeaderNode, ItemNode, Name,
-  ObjectNode, SearchFieldNode, StepNode, TimerSpecNode,
+  AssignmentNode, BeadLineNode, BinaryOp, ExprNode, FileNode, HeaderNode, ItemNode, Name,
+  ObjectNode, SearchFieldNode, StepNode, TimerSpecNode, TimerWhenNode,
 } from '../../ast.js';
 %}
 
@@ -79,19 +79,23 @@ publishDecl -> "publish" identList
 timerDecl -> "timer" ident timerSpec
   {% ([kw, n, spec]): ItemNode => ({ kind: 'timer', name: n, timer: spec.timer, span: join(kw, spec) }) %}
 
-# `after 5 days [unless A, B] emit Event {payload} [unless A, B]`
-timerSpec -> "after" duration unlessClause:? "emit" ident objectLit:? unlessClause:?
-  {% ([kw, delay, before, , ev, payload, after]): { timer: TimerSpecNode; span: ReturnType<typeof join> } => ({
-       timer: { delay, event: ev, payload, unlessBefore: before, unlessAfter: after },
-       span: join(kw, after ? after[after.length - 1] : payload ?? ev),
+# `after 5 days [unless A, B] emit Event {payload} [unless A, B]`, or the time from data:
+# `after event.days days …`, `at data.expiresAt …` (`at` is not reserved: it means this only here).
+timerSpec -> timerWhen unlessClause:? "emit" ident objectLit:? unlessClause:?
+  {% ([when, before, , ev, payload, after]): { timer: TimerSpecNode; span: ReturnType<typeof join> } => ({
+       timer: { when, event: ev, payload, unlessBefore: before, unlessAfter: after },
+       span: join(when, after ? after[after.length - 1] : payload ?? ev),
      }) %}
+
+# An expression never ends in a name, so the unit after the amount is unambiguous.
+timerWhen -> "after" addExpr %identifier
+  {% ([kw, amount, unit]): TimerWhenNode => ({ kind: 'after', amount, unit: name(unit), span: join(kw, unit) }) %}
+  | "at" addExpr
+  {% ([kw, time]): TimerWhenNode => ({ kind: 'at', time, span: join(kw, time) }) %}
 
 unlessClause -> "unless" identList    {% ([, list]) => list %}
 
 identList -> ident ("," ident):*      {% ([first, more]): Name[] => [first, ...rest<Name>(more)] %}
-
-duration -> %number %identifier
-  {% ([n, unit]): DurationNode => ({ amount: Number(n.text), unit: name(unit), span: join(n, unit) }) %}
 
 bead -> "on" ident initiating:? beadLine:*
   {% ([kw, ev, init, lines]): ItemNode => {

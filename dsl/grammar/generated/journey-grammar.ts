@@ -13,8 +13,8 @@ declare var kw: any;
 import { grammarLexer as lexer } from '../lexer.js';
 import { join, name, rest, stringLit, tokenSpan } from '../../ast.js';
 import type {
-  AssignmentNode, BeadLineNode, BinaryOp, DurationNode, ExprNode, FileNode, HeaderNode, ItemNode, Name,
-  ObjectNode, SearchFieldNode, StepNode, TimerSpecNode,
+  AssignmentNode, BeadLineNode, BinaryOp, ExprNode, FileNode, HeaderNode, ItemNode, Name,
+  ObjectNode, SearchFieldNode, StepNode, TimerSpecNode, TimerWhenNode,
 } from '../../ast.js';
 
 
@@ -107,16 +107,17 @@ const grammar: Grammar = {
     {"name": "timerSpec$ebnf$2", "symbols": [], "postprocess": () => null},
     {"name": "timerSpec$ebnf$3", "symbols": ["unlessClause"], "postprocess": id},
     {"name": "timerSpec$ebnf$3", "symbols": [], "postprocess": () => null},
-    {"name": "timerSpec", "symbols": [{"literal":"after"}, "duration", "timerSpec$ebnf$1", {"literal":"emit"}, "ident", "timerSpec$ebnf$2", "timerSpec$ebnf$3"], "postprocess":  ([kw, delay, before, , ev, payload, after]): { timer: TimerSpecNode; span: ReturnType<typeof join> } => ({
-          timer: { delay, event: ev, payload, unlessBefore: before, unlessAfter: after },
-          span: join(kw, after ? after[after.length - 1] : payload ?? ev),
+    {"name": "timerSpec", "symbols": ["timerWhen", "timerSpec$ebnf$1", {"literal":"emit"}, "ident", "timerSpec$ebnf$2", "timerSpec$ebnf$3"], "postprocess":  ([when, before, , ev, payload, after]): { timer: TimerSpecNode; span: ReturnType<typeof join> } => ({
+          timer: { when, event: ev, payload, unlessBefore: before, unlessAfter: after },
+          span: join(when, after ? after[after.length - 1] : payload ?? ev),
         }) },
+    {"name": "timerWhen", "symbols": [{"literal":"after"}, "addExpr", (lexer.has("identifier") ? {type: "identifier"} : identifier)], "postprocess": ([kw, amount, unit]): TimerWhenNode => ({ kind: 'after', amount, unit: name(unit), span: join(kw, unit) })},
+    {"name": "timerWhen", "symbols": [{"literal":"at"}, "addExpr"], "postprocess": ([kw, time]): TimerWhenNode => ({ kind: 'at', time, span: join(kw, time) })},
     {"name": "unlessClause", "symbols": [{"literal":"unless"}, "identList"], "postprocess": ([, list]) => list},
     {"name": "identList$ebnf$1", "symbols": []},
     {"name": "identList$ebnf$1$subexpression$1", "symbols": [{"literal":","}, "ident"]},
     {"name": "identList$ebnf$1", "symbols": ["identList$ebnf$1", "identList$ebnf$1$subexpression$1"], "postprocess": (d) => d[0].concat([d[1]])},
     {"name": "identList", "symbols": ["ident", "identList$ebnf$1"], "postprocess": ([first, more]): Name[] => [first, ...rest<Name>(more)]},
-    {"name": "duration", "symbols": [(lexer.has("number") ? {type: "number"} : number), (lexer.has("identifier") ? {type: "identifier"} : identifier)], "postprocess": ([n, unit]): DurationNode => ({ amount: Number(n.text), unit: name(unit), span: join(n, unit) })},
     {"name": "bead$ebnf$1", "symbols": ["initiating"], "postprocess": id},
     {"name": "bead$ebnf$1", "symbols": [], "postprocess": () => null},
     {"name": "bead$ebnf$2", "symbols": []},
