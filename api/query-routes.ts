@@ -79,15 +79,33 @@ export function searchFields(query: Record<string, unknown>, allowed: Map<string
   return fields;
 }
 
+/** Whether an If-None-Match header names `etag` (a list, `*`, or weak forms `W/"…"`). */
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((candidate) => {
+    const tag = candidate.trim();
+    return tag === '*' || tag === etag || tag === `W/${etag}`;
+  });
+}
+
 export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine, options: ResolvedApiOptions, tenancy: TenantPolicy): void {
   app.get<{ Params: { journeyId: string } }>(
     '/journeys/:journeyId',
-    { schema: { params: journeyIdParamsSchema, response: { 200: journeyViewSchema, ...errorResponses } } },
-    async (request) => {
+    {
+      schema: {
+        params: journeyIdParamsSchema,
+        response: { 200: journeyViewSchema, 304: { type: 'null', description: 'Not modified: If-None-Match names the current ETag.' }, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
       // Not there, another tenant's, or not readable by the caller: the same 404, nothing leaked.
       const journey = await engine.getJourney(request.params.journeyId, readerOf(request, options, tenancy));
       if (!journey)
         throw new JourneyError('JE_JOURNEY_NOT_FOUND', `No journey ${request.params.journeyId}`, { details: { journeyId: request.params.journeyId } });
+      // Every change of a journey is a handled event (an uplift too), so its seq names its state.
+      const etag = `"${journey.seq}"`;
+      void reply.header('etag', etag);
+      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
       return journey;
     },
   );

@@ -164,6 +164,23 @@ describe('read routes', () => {
     expect(missing.json()).toMatchObject({ error: { code: 'JE_JOURNEY_NOT_FOUND' } });
   });
 
+  it('gives a journey an ETag from its seq and answers 304 while it names the current one', async () => {
+    const { app, engine } = devApi();
+    const opened = (await post(app, '/journeys/pfm/wallet/1.0/events', OPEN)).json<{ journeyId: string }>();
+    const first = await app.inject({ url: `/journeys/${opened.journeyId}` });
+    expect(first.headers['etag']).toBe('"0"');
+    for (const ifNoneMatch of ['"0"', 'W/"0"', '"7", "0"', '*']) {
+      const unchanged = await app.inject({ url: `/journeys/${opened.journeyId}`, headers: { 'if-none-match': ifNoneMatch } });
+      expect(unchanged.statusCode, ifNoneMatch).toBe(304);
+      expect(unchanged.body).toBe('');
+    }
+    const journey = engine.journeys.get(opened.journeyId);
+    if (journey) engine.journeys.set(opened.journeyId, { ...journey, seq: 1 });
+    const changed = await app.inject({ url: `/journeys/${opened.journeyId}`, headers: { 'if-none-match': '"0"' } });
+    expect(changed.statusCode).toBe(200);
+    expect(changed.headers['etag']).toBe('"1"');
+  });
+
   it('pages the event history', async () => {
     const { app } = devApi();
     const opened = (await post(app, '/journeys/pfm/wallet/1.0/events', OPEN)).json<{ journeyId: string }>();
