@@ -3,8 +3,11 @@
  * shape of the ids of journeys and events.
  */
 
-/** Where an event came from: a caller of the API, an emit of the journey itself, a timer, a back end's reply. */
-export const EVENT_ORIGINS = ['api', 'emitted', 'timer', 'backend'] as const;
+/**
+ * Where an event came from: a caller of the API, an emit of the journey itself, a timer, a back
+ * end's reply, another journey (`send`, `reply`, `start`, or the failure event of an undelivered one).
+ */
+export const EVENT_ORIGINS = ['api', 'emitted', 'timer', 'backend', 'journey'] as const;
 export type EventOrigin = (typeof EVENT_ORIGINS)[number];
 
 /**

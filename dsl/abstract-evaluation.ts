@@ -112,6 +112,9 @@ export function evaluateAbstract(expr: Expr, scope: AbstractScope): Abstract {
           entries: expr.entries.map((e, i) => ({ key: e.key, value: literal(values[i] ?? null) })),
         }),
       );
+    case 'local':
+      // A loop's item: which one, the analysis does not follow.
+      return UNKNOWN;
   }
 }
 

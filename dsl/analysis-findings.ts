@@ -5,11 +5,19 @@
  */
 import { evaluateAbstract, truth } from './abstract-evaluation.js';
 import { COMPUTED_STATE, EVENT_ORIGINS, START_STATE } from './analysis-model.js';
-import type { AnalysisFinding, EventOrigin } from './analysis-model.js';
+import type { AnalysisFinding, EventOrigin, JourneyLink } from './analysis-model.js';
 import type { Bead, CompiledJourney } from './ir.js';
+import { producerOrigin } from './state-machine.js';
 import type { StateMachine } from './state-machine.js';
+import { allSteps } from './step-walker.js';
 
-const ORIGIN_NAMES: Record<EventOrigin, string> = { api: 'a sender (the API)', emitted: 'an emit', timer: 'a timer', backend: 'a back-end call' };
+const ORIGIN_NAMES: Record<EventOrigin, string> = {
+  api: 'a sender (the API)',
+  emitted: 'an emit',
+  timer: 'a timer',
+  backend: 'a back-end call',
+  journey: 'another journey',
+};
 
 /** The findings about one journey, in the order they are found: events first, then beads and states. */
 export function journeyFindings(journey: CompiledJourney, machine: StateMachine): AnalysisFinding[] {
@@ -49,13 +57,17 @@ export function journeyFindings(journey: CompiledJourney, machine: StateMachine)
   for (const [event, list] of Object.entries(producers)) {
     const handled = journey.events[event]?.handled ?? false;
     for (const producer of list) {
-      const origin: EventOrigin = producer.kind === 'emit' ? 'emitted' : producer.kind === 'timer' ? 'timer' : 'backend';
+      const origin = producerOrigin(producer);
       const by =
         producer.kind === 'emit'
           ? `${producer.beadId} emits`
           : producer.kind === 'timer'
             ? `timer ${producer.timer} fires`
-            : `${producer.operation} ${producer.kind === 'reply' ? 'replies with' : 'fails with'}`;
+            : producer.kind === 'journey'
+              ? `${producer.from} (${producer.beadId}) ${producer.how === 'start' ? 'starts it with' : producer.how === 'send' ? 'sends' : 'replies with'}`
+              : producer.kind === 'undelivered'
+                ? `an undelivered ${producer.message} comes back as`
+                : `${producer.operation} ${producer.kind === 'reply' ? 'replies with' : 'fails with'}`;
       const beadId = producer.kind === 'timer' ? producer.beadIds[0] : producer.beadId;
       const location = beadId === undefined ? undefined : beadOf(beadId)?.location;
       if (!handled) {
@@ -82,7 +94,7 @@ export function journeyFindings(journey: CompiledJourney, machine: StateMachine)
     }
   }
   for (const [event, definition] of Object.entries(journey.events)) {
-    if (!definition.handled && !definition.emitted && !definition.published && !producers[event]) {
+    if (!definition.handled && !definition.emitted && !definition.published && definition.sent !== true && !producers[event]) {
       report({ code: 'unused-event', severity: 'info', event, message: `${event} is declared but nothing handles, emits, fires, returns or publishes it` });
     }
   }
@@ -151,6 +163,38 @@ export function searchFieldConflicts(journeys: readonly CompiledJourney[]): Anal
         });
       }
     }
+  }
+  return findings;
+}
+
+/** Messages none of these journeys can take: an event no journey handles, a version to start that is not among them. */
+export function unreceivedMessages(journeys: readonly CompiledJourney[], links: readonly JourneyLink[]): AnalysisFinding[] {
+  const findings: AnalysisFinding[] = [];
+  for (const link of links) {
+    if (link.to.length > 0) continue;
+    const journey = journeys.find((j) => `${j.name} ${j.version}` === link.from);
+    if (!journey) continue;
+    const bead = journey.beads.find((b) => b.id === link.beadId);
+    const step = bead
+      ? allSteps(bead.steps).find((s) => (link.kind === 'start' ? s.kind === 'start' : s.kind === 'send' && s.event === link.event))
+      : undefined;
+    const message =
+      link.kind === 'start'
+        ? `${link.beadId} starts ${step?.kind === 'start' ? `${step.journeyType} ${step.version}` : 'a journey'}, which is not among the journeys analysed`
+        : link.kind === 'send'
+          ? `${link.beadId} sends ${link.event ?? ''}, but none of the journeys analysed handles it`
+          : `${link.beadId} replies with ${link.event ?? ''}, but no journey that sends it ${bead?.on ?? ''} handles ${link.event ?? ''}`;
+    findings.push({
+      code: 'unreceived-message',
+      severity: 'warning',
+      journey: journey.name,
+      version: journey.version,
+      source: journey.source,
+      location: bead?.location,
+      beadId: link.beadId,
+      ...(link.event === null ? {} : { event: link.event }),
+      message,
+    });
   }
   return findings;
 }

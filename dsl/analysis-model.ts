@@ -2,7 +2,7 @@
  * What the static analysis says about a journey, as data: where events come from, the states it
  * names, the findings it reports (with their stable codes), and the shape of its answer.
  */
-import type { EventContext, SourceLocation } from './ir.js';
+import type { CompiledJourney, EventContext, SourceLocation } from './ir.js';
 
 /** Where an event comes from, as the engine records it in `context.origin`. */
 import type { EventOrigin } from '../common/index.js';
@@ -11,13 +11,29 @@ export { EVENT_ORIGINS } from '../common/index.js';
 export type { EventOrigin };
 
 /**
- * The context the engine records for events it creates itself: fired timers (engine/worker.ts)
- * and back-end answers (engine/intake.ts). Emitted events carry their cause's context.
+ * The context the engine records for events it creates itself: fired timers (engine/worker.ts),
+ * back-end answers and the failure events of undelivered journey messages (engine/intake.ts).
+ * Emitted events carry their cause's context. An event another journey sends carries that
+ * journey's: {@link journeyContext}.
  */
-export const SYSTEM_CONTEXTS: Readonly<Record<'timer' | 'backend', EventContext>> = {
+export const SYSTEM_CONTEXTS: Readonly<Record<'timer' | 'backend' | 'journey', EventContext>> = {
   timer: { sender: 'system:timer', roles: ['system'], trustLevel: 3, channel: 'timer', origin: 'timer' },
   backend: { sender: 'system:backend', roles: ['system'], trustLevel: 3, channel: 'backend', origin: 'backend' },
+  journey: { sender: 'system:journey', roles: ['system'], trustLevel: 3, channel: 'journey', origin: 'journey' },
 };
+
+/** The context of an event a journey sends (`send`, `reply`) or starts another with (`start`). */
+export function journeyContext(journeyId: string, journeyType: string): EventContext {
+  return {
+    sender: `journey:${journeyId}`,
+    roles: ['journey'],
+    trustLevel: 3,
+    channel: 'journey',
+    origin: 'journey',
+    journey: journeyId,
+    journeyType,
+  };
+}
 
 /** The state before the initiating event: no journey yet. */
 export const START_STATE = '(start)';
@@ -40,6 +56,8 @@ export const ANALYSIS_CODES = {
   'unused-event': 'A declared event nothing handles, emits, fires, returns or publishes.',
   'search-field-conflict': 'Journeys declare a search field of one name with different paths or types; the store has one column per name.',
   'read-undeclared': 'A journey with no `read allow` rule: only the operator role may read its data and history.',
+  'unreceived-message':
+    'A `send`, `reply` or `start` none of the journeys analysed can take: no journey handles the event, or the version to start is not among them.',
   'read-filtered-late':
     'Read rules a store cannot decide in its search query (they read data that is not a search field, or do more than compare search fields with values): search results for other readers are filtered after the query.',
 } as const;
@@ -60,12 +78,36 @@ export interface AnalysisFinding {
   state?: string;
 }
 
-/** Something that makes an event arrive without a sender: an emit, a timer or a back-end call. */
+/**
+ * Something that makes an event arrive without a sender: an emit, a timer, a back-end call, a
+ * message of another journey (`journey`: `send`, `reply` or `start` in the journey `from`), or
+ * the failure event of a message of this journey that could not be delivered (`undelivered`).
+ */
 export type Producer =
   | { kind: 'emit'; beadId: string }
   /** `delayMs` for a constant delay; `when` (`at data.expiresAt`) for a time from data or the event. */
   | { kind: 'timer'; timer: string; delayMs?: number; when?: string; beadIds: string[] }
-  | { kind: 'reply' | 'failure'; operation: string; beadId: string };
+  | { kind: 'reply' | 'failure'; operation: string; beadId: string }
+  | { kind: 'journey'; from: string; how: JourneyLink['kind']; beadId: string }
+  | { kind: 'undelivered'; message: string; beadId: string };
+
+/**
+ * A step of one journey that reaches others: a `start` of a type, a `send` of an event (to
+ * whichever journey its id names: every journey analysed that handles the event), a `reply` (to
+ * the journeys that send the event its bead handles).
+ */
+export interface JourneyLink {
+  kind: 'start' | 'send' | 'reply';
+  /** `name version` of the journey whose step it is, and the bead. */
+  from: string;
+  beadId: string;
+  /** The event sent, or started with; null for a start that leaves it to the target's one initiating event. */
+  event: string | null;
+  /** A start: `name version` of the journey it starts, analysed or not. */
+  starts?: string;
+  /** `name version` of each journey analysed it may reach (a start: the one it names, when analysed). */
+  to: string[];
+}
 
 /** One way a bead moves the journey from a state to a state (one per `if` path that matters). */
 export interface Transition {
@@ -80,6 +122,9 @@ export interface Transition {
   startsTimers: string[];
   cancelsTimers: string[];
   calls: string[];
+  /** Events sent to other journeys (`send`, `reply`), and journey types started (`name version`). */
+  sends: string[];
+  starts: string[];
 }
 
 export interface BeadSummary {
@@ -139,16 +184,25 @@ export interface JourneyAnalysis {
   producers: Record<string, Producer[]>;
   /** Who may read the journey's data and history. */
   read: ReadSummary;
+  /** Its steps that reach other journeys (`send`, `reply`, `start`); absent when it has none. */
+  links?: JourneyLink[];
   findings: AnalysisFinding[];
 }
 
 export interface AnalysisOptions {
   /** The data field holding the journey's state. @defaultValue `status` */
   stateField?: string;
+  /**
+   * The journeys deployed beside it: what they send it (`send`, `reply`, `start`) arrives from
+   * origin `journey`. @defaultValue none (`analyzeJourneys` passes the others)
+   */
+  journeys?: readonly CompiledJourney[];
 }
 
 export interface JourneysAnalysis {
   journeys: JourneyAnalysis[];
+  /** Every link between the journeys: which starts which, which sends what to which. */
+  links: JourneyLink[];
   /** Every finding: each journey's, then those across journeys. */
   findings: AnalysisFinding[];
 }

@@ -44,6 +44,18 @@ export function formatAnalysis(analysis: JourneyAnalysis): string {
   for (const [event, origins] of Object.entries(analysis.senders)) {
     lines.push(`    ${event.padEnd(width)}  ${origins.length > 0 ? origins.join(', ') : 'nobody'}`);
   }
+  if (analysis.links !== undefined) {
+    lines.push('  links to other journeys:');
+    for (const link of analysis.links) {
+      const to = link.to.length > 0 ? link.to.join(', ') : '(none of the journeys analysed)';
+      const event = link.event ?? '';
+      const what =
+        link.kind === 'start'
+          ? `starts ${link.starts ?? to}${link.event === null ? '' : ` with ${event}`}${link.to.length > 0 ? '' : ` ${to}`}`
+          : `${link.kind === 'send' ? 'sends' : 'replies'} ${event} to ${to}`;
+      lines.push(`    ${link.beadId}: ${what}`);
+    }
+  }
   lines.push(`  who may read: ${readText(analysis.read)}`);
   if (analysis.findings.length === 0) lines.push('  no findings');
   else for (const finding of analysis.findings) lines.push(`  ${formatFinding(finding)}`);

@@ -19,17 +19,21 @@
  * step-walker.ts under it, analysis-findings.ts (the checks), analysis-read.ts (who may read) and
  * analysis-report.ts (as text).
  */
-import { journeyFindings, searchFieldConflicts } from './analysis-findings.js';
+import { journeyFindings, searchFieldConflicts, unreceivedMessages } from './analysis-findings.js';
 import type { AnalysisOptions, JourneyAnalysis, JourneysAnalysis } from './analysis-model.js';
 import { readFindings, readSummary } from './analysis-read.js';
 import type { CompiledJourney } from './ir.js';
+import { journeyLinks } from './journey-links.js';
 import { stateMachine } from './state-machine.js';
 
 /** Analyses one compiled journey. Pure: the same IR always gives the same answer. */
 export function analyzeJourney(journey: CompiledJourney, options: AnalysisOptions = {}): JourneyAnalysis {
-  const machine = stateMachine(journey, options.stateField ?? 'status');
+  const others = (options.journeys ?? []).filter((j) => j.name !== journey.name || j.version !== journey.version);
+  const links = journeyLinks([journey, ...others]);
+  const machine = stateMachine(journey, options.stateField ?? 'status', links);
   const read = readSummary(journey);
   const findings = [...journeyFindings(journey, machine), ...readFindings(journey, read)];
+  const own = links.filter((link) => link.from === `${journey.name} ${journey.version}`);
   return {
     name: journey.name,
     version: journey.version,
@@ -44,6 +48,7 @@ export function analyzeJourney(journey: CompiledJourney, options: AnalysisOption
     senders: machine.senders,
     producers: machine.producers,
     read,
+    ...(own.length > 0 ? { links: own } : {}),
     // In source order; findings about the whole journey last. The sort is stable.
     findings: findings.sort((a, b) => (a.location?.line ?? Infinity) - (b.location?.line ?? Infinity)),
   };
@@ -51,10 +56,12 @@ export function analyzeJourney(journey: CompiledJourney, options: AnalysisOption
 
 /**
  * Analyses several journeys, and what they share: search fields, which the store keeps as one
- * column per name across every journey type.
+ * column per name across every journey type, and the links between them (which starts which,
+ * which sends what to which).
  */
 export function analyzeJourneys(journeys: readonly CompiledJourney[], options: AnalysisOptions = {}): JourneysAnalysis {
-  const analyses = journeys.map((journey) => analyzeJourney(journey, options));
-  const findings = [...analyses.flatMap((a) => a.findings), ...searchFieldConflicts(journeys)];
-  return { journeys: analyses, findings };
+  const analyses = journeys.map((journey) => analyzeJourney(journey, { ...options, journeys }));
+  const links = journeyLinks(journeys);
+  const findings = [...analyses.flatMap((a) => a.findings), ...searchFieldConflicts(journeys), ...unreceivedMessages(journeys, links)];
+  return { journeys: analyses, links, findings };
 }

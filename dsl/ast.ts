@@ -30,8 +30,10 @@ export type ExprNode =
   | { kind: 'unary'; op: 'not' | 'neg'; operand: ExprNode; span: Span; opSpan: Span }
   | { kind: 'binary'; op: BinaryOp; left: ExprNode; right: ExprNode; span: Span; opSpan: Span }
   | { kind: 'call'; fn: Name; args: ExprNode[]; span: Span }
-  /** A bare name: never valid (paths start with data, event or context); kept for a helpful error. */
+  /** A bare name: valid only as a `for` loop's item; otherwise kept for a helpful error. */
   | { kind: 'name'; name: Name; span: Span }
+  /** `item.id`: a field of the item a `for` loop is at (an error outside such a loop). */
+  | { kind: 'local'; name: Name; segments: Name[]; span: Span }
   | { kind: 'list'; items: ExprNode[]; span: Span }
   | ObjectNode;
 
@@ -71,7 +73,15 @@ export type StepNode =
   | { kind: 'startTimer'; timer: Name; span: Span }
   | { kind: 'cancelTimer'; timer: Name; span: Span }
   | { kind: 'after'; timer: TimerSpecNode; span: Span }
-  | { kind: 'call'; system: Name; operation: Name; request: ObjectNode | null; reply: Name; failure: Name; span: Span };
+  | { kind: 'call'; system: Name; operation: Name; request: ObjectNode | null; reply: Name; failure: Name; span: Span }
+  /** `send Event to <journey id> { … } [failure Event]` */
+  | { kind: 'send'; event: Name; to: ExprNode; payload: ObjectNode | null; failure: Name | null; span: Span }
+  /** `reply Event { … }`: to the journey that sent the event being handled. */
+  | { kind: 'reply'; event: Name; payload: ObjectNode | null; span: Span }
+  /** `start a/b/c 1.0 with [Event] { … } [as data.x] [failure Event]` */
+  | { kind: 'start'; journeyType: Name; version: Name; event: Name | null; payload: ObjectNode; as: ExprNode | null; failure: Name | null; span: Span }
+  /** `for item in <list> … end` */
+  | { kind: 'for'; variable: Name; list: ExprNode; steps: StepNode[]; span: Span };
 
 export type BeadLineNode =
   | { kind: 'allowRole'; role: StringLit; span: Span }

@@ -33,6 +33,7 @@ function visit(expr: Expr, each: (e: Expr) => void): void {
       break;
     case 'literal':
     case 'path':
+    case 'local':
       break;
   }
 }
@@ -44,6 +45,13 @@ function ruleExprs(bead: Bead): Expr[] {
 /** The contexts worth trying for a bead's rules, for one origin (null: too many, any context). */
 export function candidateContexts(bead: Bead, origin: EventOrigin): Array<JsonObject | null> {
   if (origin === 'timer' || origin === 'backend') return [contextAsJson(SYSTEM_CONTEXTS[origin])];
+  const journeys = origin === 'journey' ? generalContexts(bead, origin) : null;
+  // From a journey: another journey's message (any id and type), or an undelivered message's failure.
+  if (journeys !== null) return journeys.includes(null) ? [null] : [...journeys, contextAsJson(SYSTEM_CONTEXTS.journey)];
+  return generalContexts(bead, origin);
+}
+
+function generalContexts(bead: Bead, origin: EventOrigin): Array<JsonObject | null> {
   const fields = new Set<string>();
   const strings = new Set<string>();
   for (const expr of ruleExprs(bead)) {
@@ -59,6 +67,8 @@ export function candidateContexts(bead: Bead, origin: EventOrigin): Array<JsonOb
     trustLevel: [0, 1, 2, 3],
     channel: [...names, SOMEONE],
     geo: [null, ...names],
+    // Only an event another journey sends names it (and its type).
+    ...(origin === 'journey' ? { journey: [...names, SOMEONE], journeyType: [...names, SOMEONE] } : {}),
   };
   let contexts: JsonObject[] = [{ sender: SOMEONE, roles: [], trustLevel: 0, channel: SOMEONE, origin }];
   for (const field of [...fields].sort()) {

@@ -52,6 +52,8 @@ export class Compilation {
   readonly emittedAt = new Map<string, Span>();
   /** Events some bead handles. */
   readonly handledBy = new Set<string>();
+  /** Events sent to other journeys (`send`, `reply`, `start … with`), where first sent. */
+  readonly sentAt = new Map<string, Span>();
 
   constructor(
     readonly input: CompileInput,

@@ -145,6 +145,7 @@ export function compileJourney(input: CompileInput): CompileOutput {
       emitted: c.emittedAt.has(event),
     };
     if (publishedNames.has(event)) definition.published = true;
+    if (c.sentAt.has(event)) definition.sent = true;
     events[event] = definition;
   }
   const journey: CompiledJourney = {

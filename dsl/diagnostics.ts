@@ -33,6 +33,9 @@ export const DIAGNOSTIC_CODES = {
   'unknown-version': 'An `uplift from` names a version that is not an older version of the journey.',
   'invalid-uplift': 'An `uplift` section does something other than set data from data (an emit, a timer, a read of event or context).',
   'invalid-read-rule': 'A `read allow` rule reads what a read does not have: `event`, `context.origin` or `now()`.',
+  'invalid-loop':
+    "A `for` loop's item used where it cannot be: written when its list is not in the data, replaced whole, or named like a data field or an enclosing loop's item.",
+  'invalid-target': 'A `start … as` target that is not a data field or a field of a loop item, or that cannot hold a journey id.',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

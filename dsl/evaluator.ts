@@ -20,9 +20,11 @@ import type {
   RejectionCode,
   Step,
 } from './ir.js';
+import { exprText } from './expression-text.js';
 import { contextAsJson, EvaluationError, evalExpr, readsOnly } from './expressions.js';
 import type { Scope } from './expressions.js';
 import { isJsonObject } from './json-values.js';
+import { startedJourneyId } from './started-ids.js';
 import { InvalidTimer, timerFireAtMs } from './timer-times.js';
 import { journeyValidators } from './validation.js';
 
@@ -74,6 +76,8 @@ interface Run {
   data: JsonObject;
   emitted: EmittedEvent[];
   effects: Effect[];
+  /** Journeys started so far: the next one's position, from which its id is derived. */
+  started: number;
 }
 
 function assign(data: JsonObject, path: readonly string[], value: Json): void {
@@ -100,7 +104,7 @@ function runSteps(steps: readonly Step[], journey: CompiledJourney, input: Evalu
   for (const step of steps) {
     switch (step.kind) {
       case 'assign':
-        assign(run.data, step.path, evalExpr(step.value, scope));
+        assign(step.local === undefined ? run.data : localItem(scope, step.local, step.path), step.path, evalExpr(step.value, scope));
         break;
       case 'emit': {
         const payload = evalExpr(step.payload, scope);
@@ -147,8 +151,64 @@ function runSteps(steps: readonly Step[], journey: CompiledJourney, input: Evalu
         });
         break;
       }
+      case 'send': {
+        const to = evalExpr(step.to, scope);
+        if (typeof to !== 'string' || to.length === 0) {
+          const reply = step.to.kind === 'path' && step.to.root === 'context' && step.to.segments.join('.') === 'journey';
+          throw new ActionFailure(
+            reply
+              ? `cannot reply ${step.event}: the event being handled was not sent by a journey`
+              : `cannot send ${step.event}: ${exprText(step.to)} is ${JSON.stringify(to)}, not the id of a journey`,
+          );
+        }
+        const payload = evalExpr(step.payload, scope);
+        if (!isJsonObject(payload)) throw new ActionFailure(`the payload of ${step.event} is not an object`);
+        const event = { type: step.event, payload: structuredClone(payload) };
+        run.effects.push({ kind: 'send', journeyId: to, event, ...(step.failureEvent === undefined ? {} : { failureEvent: step.failureEvent }) });
+        break;
+      }
+      case 'start': {
+        const payload = evalExpr(step.payload, scope);
+        if (!isJsonObject(payload)) throw new ActionFailure(`the payload of the ${step.journeyType} to start is not an object`);
+        const journeyId = startedJourneyId(input.eventId ?? '', run.started, input.nowMs);
+        run.started += 1;
+        if (step.as) assign(step.as.local === undefined ? run.data : localItem(scope, step.as.local, step.as.path), step.as.path, journeyId);
+        run.effects.push({
+          kind: 'start',
+          journeyId,
+          journeyType: step.journeyType,
+          version: step.version,
+          event: { type: step.event ?? null, payload: structuredClone(payload) },
+          ...(step.failureEvent === undefined ? {} : { failureEvent: step.failureEvent }),
+        });
+        break;
+      }
+      case 'forEach': {
+        const list = evalExpr(step.list, scope);
+        if (list === null) break; // a missing list has no items
+        if (!Array.isArray(list))
+          throw new ActionFailure(`cannot loop over ${exprText(step.list)}: it is ${typeof list === 'object' ? 'an object' : `a ${typeof list}`}, not a list`);
+        // A list in the data is looped over in place (its items may be written); any other is a
+        // copy, so that no step can reach the event or the context it came from.
+        const inPlace = (step.list.kind === 'path' && step.list.root === 'data') || step.list.kind === 'local';
+        for (const item of inPlace ? list : structuredClone(list)) {
+          const locals = new Map(scope.locals ?? []);
+          locals.set(step.local, item);
+          runSteps(step.steps, journey, input, run, { ...scope, locals }, processors);
+        }
+        break;
+      }
     }
   }
+}
+
+/** The item a loop is at, to write `path` below it (it must be an object). */
+function localItem(scope: Scope, name: string, path: readonly string[]): JsonObject {
+  const item = scope.locals?.get(name);
+  if (!isJsonObject(item)) {
+    throw new ActionFailure(`cannot set ${[name, ...path].join('.')}: ${name} is ${item === undefined ? 'not a loop item' : 'not an object'}`);
+  }
+  return item;
 }
 
 function runProcessor(name: string, input: EvaluationInput, run: Run, processors: ProcessorRegistry): void {
@@ -190,7 +250,7 @@ function actionFailed(bead: Bead, message: string): Rejection {
 
 function apply(bead: Bead, journey: CompiledJourney, input: EvaluationInput, scope: Scope, processors: ProcessorRegistry): Evaluation {
   // Initiating beads build the data from nothing; `data.x` reads null until it is set.
-  const run: Run = { data: input.data === null ? {} : structuredClone(input.data), emitted: [], effects: [] };
+  const run: Run = { data: input.data === null ? {} : structuredClone(input.data), emitted: [], effects: [], started: 0 };
   // Steps are sequential: each sees the data as the steps before it left it.
   const stepScope: Scope = { ...scope, data: run.data };
   try {
@@ -212,6 +272,17 @@ function apply(bead: Bead, journey: CompiledJourney, input: EvaluationInput, sco
     if (problems.length > 0) {
       const list = problems.map((v) => `${v.pointer || '/'} ${v.message}`).join('; ');
       return actionFailed(bead, `emitted ${event.type} does not fit its schema: ${list}`);
+    }
+  }
+  // What is sent to other journeys fits the schema the sender declares (the receiver checks its own).
+  for (const effect of run.effects) {
+    if (effect.kind !== 'send' && effect.kind !== 'start') continue;
+    const type = effect.event.type;
+    if (type === null) continue;
+    const problems = validators.validate(type, effect.event.payload);
+    if (problems.length > 0) {
+      const list = problems.map((v) => `${v.pointer || '/'} ${v.message}`).join('; ');
+      return actionFailed(bead, `${effect.kind === 'send' ? 'sent' : 'started with'} ${type} does not fit its schema: ${list}`);
     }
   }
   return { outcome: 'applied', beadId: bead.id, data: run.data, emitted: run.emitted, effects: run.effects };

@@ -38,6 +38,8 @@ export function exprText(expr: Expr, parent = 0): string {
       return `[${expr.items.map((i) => exprText(i)).join(', ')}]`;
     case 'object':
       return `{ ${expr.entries.map((e) => `${e.key}: ${exprText(e.value)}`).join(', ')} }`;
+    case 'local':
+      return [expr.name, ...expr.segments].join('.');
     case 'unary':
       level = expr.op === 'not' ? 3 : 7;
       // `-` parenthesises anything but a path, literal or call: `-a ?? b` would read as `-(a ?? b)`.

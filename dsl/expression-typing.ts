@@ -8,7 +8,7 @@ import type { ExprNode, Name, ObjectNode, Span } from './ast.js';
 import type { Compilation } from './compilation.js';
 import { didYouMean } from './diagnostics.js';
 import type { Expr, JsonSchema } from './ir.js';
-import { ANY, kindsText, lookupField, nonNull, ty, tyOfSchema, union } from './json-schemas.js';
+import { ANY, kindsText, lookupField, nonNull, resolve, ty, tyOfSchema, union } from './json-schemas.js';
 import type { Kind, Ty } from './json-schemas.js';
 
 /** The fields of `context` expressions may read (`sender` is `context.sender`). */
@@ -21,7 +21,9 @@ export const CONTEXT_SCHEMA: JsonSchema = {
     trustLevel: { type: 'integer', minimum: 0, maximum: 3 },
     channel: { type: 'string' },
     geo: { type: 'string' },
-    origin: { enum: ['api', 'emitted', 'timer', 'backend'] },
+    origin: { enum: ['api', 'emitted', 'timer', 'backend', 'journey'] },
+    journey: { type: 'string' },
+    journeyType: { type: 'string' },
   },
   additionalProperties: false,
 };
@@ -55,6 +57,19 @@ export interface Env {
    * The data starts as that version's, so `data.x` reads are typed by it first, then by `data`.
    */
   previousData?: { version: string; schema: JsonSchema };
+  /** The items of the enclosing `for` loops, by name. */
+  locals?: ReadonlyMap<string, LocalItem>;
+}
+
+/** The item a `for` loop is at, as its steps see it. */
+export interface LocalItem {
+  /** The schema of the list's items (`{}` when not known), and the schema its `$ref`s resolve in. */
+  schema: unknown;
+  root: JsonSchema;
+  /** The list as written (`data.items`), for messages. */
+  list: string;
+  /** Whether steps may write its fields: only an item of a list in the journey's data. */
+  writable: boolean;
 }
 
 /** Source text on one line, as messages quote it. */
@@ -89,8 +104,11 @@ export function lowerExpr(c: Compilation, node: ExprNode, env: Env): { expr: Exp
       return binary(c, node, env);
     case 'call':
       return call(c, node, env);
+    case 'local':
+      return localPath(c, node.name, node.segments, env);
     case 'name': {
       const field = node.name.value;
+      if (env.locals?.has(field)) return localPath(c, node.name, [], env);
       const roots: string[] = [];
       if (lookupField(env.data, env.data, field).found === true) roots.push(`data.${field}`);
       if (env.event && lookupField(env.event.schema, env.event.schema, field).found === true) roots.push(`event.${field}`);
@@ -145,8 +163,9 @@ export function schemaAt(
   rootName: string,
   segments: readonly Name[],
   where: string,
+  start: unknown = root,
 ): { schema: unknown; optional: boolean } | null {
-  let schema: unknown = root;
+  let schema: unknown = start;
   let optional = false;
   for (const [index, segment] of segments.entries()) {
     const found = lookupField(schema, root, segment.value);
@@ -162,12 +181,56 @@ export function schemaAt(
   return { schema, optional };
 }
 
+/** `item.a.b`: a field of the item an enclosing `for` loop is at, typed by the list's item schema. */
+function localPath(c: Compilation, name: Name, segments: readonly Name[], env: Env): { expr: Expr; ty: Ty } {
+  const expr: Expr = { kind: 'local', name: name.value, segments: segments.map((s) => s.value) };
+  const item = env.locals?.get(name.value);
+  if (!item) {
+    c.error(
+      'unknown-path',
+      `${name.value} is not a loop's item (\`for ${name.value} in <list> … end\`); a path starts with data., event. or context.`,
+      name.span,
+    );
+    return { expr, ty: ANY };
+  }
+  const found = schemaAt(c, item.root, name.value, segments, `a field of an item of ${item.list}`, item.schema);
+  if (found === null) return { expr, ty: ANY };
+  const result = tyOfSchema(found.schema, item.root);
+  return { expr, ty: found.optional ? union(result, ty('null')) : result };
+}
+
+/**
+ * The schema of the items of a list an expression reads, and the schema its `$ref`s resolve in;
+ * `{}` (anything) when the expression is not a path to a list the schemas describe.
+ */
+export function listItemSchema(c: Compilation, node: ExprNode, env: Env): { schema: unknown; root: JsonSchema } {
+  const before = c.diagnostics.length;
+  let found: { schema: unknown; optional: boolean } | null = null;
+  let root: JsonSchema = {};
+  if (node.kind === 'path' && node.root === 'data') {
+    root = env.data;
+    found = schemaAt(c, root, 'data', node.segments, '');
+  } else if (node.kind === 'path' && node.root === 'event' && env.event !== null) {
+    root = env.event.schema;
+    found = schemaAt(c, root, 'event', node.segments, '');
+  } else if (node.kind === 'local' || node.kind === 'name') {
+    const item = env.locals?.get(node.name.value);
+    if (item) {
+      root = item.root;
+      found = schemaAt(c, root, node.name.value, node.kind === 'local' ? node.segments : [], '', item.schema);
+    }
+  }
+  c.diagnostics.length = before;
+  const list = found === null ? null : resolve(found.schema, root);
+  return { schema: list !== null && list.items !== undefined ? list.items : {}, root };
+}
+
 function pathType(c: Compilation, node: Extract<ExprNode, { kind: 'path' }>, env: Env): Ty {
   let root: JsonSchema;
   let where: string;
   if (node.root === 'context') {
     root = CONTEXT_SCHEMA;
-    where = 'a field of context (sender, roles, trustLevel, channel, geo, origin)';
+    where = 'a field of context (sender, roles, trustLevel, channel, geo, origin, journey, journeyType)';
   } else if (node.root === 'data') {
     root = env.data;
     where = 'defined in the data schema';

@@ -16,6 +16,8 @@ export interface Scope {
   event: JsonObject;
   context: JsonObject;
   nowMs: number;
+  /** The items the enclosing `for` loops are at, by name. */
+  locals?: ReadonlyMap<string, Json>;
 }
 
 /** The context as expressions see it. Defensive: a context read back from storage may lack fields. */
@@ -29,6 +31,8 @@ export function contextAsJson(context: EventContext): JsonObject {
   };
   if (typeof raw.geo === 'string') json.geo = raw.geo;
   if (typeof raw.origin === 'string') json.origin = raw.origin;
+  if (typeof raw.journey === 'string') json.journey = raw.journey;
+  if (typeof raw.journeyType === 'string') json.journeyType = raw.journeyType;
   return json;
 }
 
@@ -155,6 +159,11 @@ export function evalExpr(expr: Expr, scope: Scope): Json {
       for (const entry of expr.entries) result[entry.key] = evalExpr(entry.value, scope);
       return result;
     }
+    case 'local': {
+      const item = scope.locals?.get(expr.name);
+      if (item === undefined) return fail(expr, `${expr.name} is not the item of an enclosing loop`);
+      return readPath(item, expr.segments);
+    }
   }
 }
 
@@ -217,5 +226,7 @@ export function readsOnly(expr: Expr, roots: ReadonlySet<'data' | 'event' | 'con
       return expr.items.every((i) => readsOnly(i, roots));
     case 'object':
       return expr.entries.every((e) => readsOnly(e.value, roots));
+    case 'local':
+      return false;
   }
 }

@@ -6,17 +6,21 @@
  *
  * Arrow styles say where an event comes from: solid, a party sends it through the API; dotted,
  * a timer fires it; thick, it is a back-end system's answer; grey (circle-ended in Mermaid), the
- * journey emitted it to itself. Extra lines under an event name what happens on the way: timers
- * started or cancelled, back-end calls made. A bracket gives the `if` condition when one event
- * leads to different states.
+ * journey emitted it to itself; green (in the SVG; `(from a journey)` in the label), another
+ * journey sent it. Extra lines under an event name what happens on the way: timers started or
+ * cancelled, back-end calls made, journeys started and events sent to other journeys. A bracket
+ * gives the `if` condition when one event leads to different states.
+ *
+ * `linksToMermaid` draws the links between journey types instead: which starts which, which
+ * sends what to which (from the analysis of several journeys).
  */
 import { analyzeJourney } from './analysis.js';
 import { START_STATE } from './analysis-model.js';
-import type { BeadSummary, JourneyAnalysis, Transition } from './analysis-model.js';
+import type { BeadSummary, JourneyAnalysis, JourneyLink, Transition } from './analysis-model.js';
 import type { CompiledJourney } from './ir.js';
 
 /** Where the event of an arrow comes from. */
-export type GraphTrigger = 'sender' | 'timer' | 'backend' | 'emitted';
+export type GraphTrigger = 'sender' | 'timer' | 'backend' | 'emitted' | 'journey';
 
 export interface GraphEdgeLine {
   event: string;
@@ -51,7 +55,7 @@ export interface JourneyGraph {
   edges: GraphEdge[];
 }
 
-const SUFFIXES: Record<GraphTrigger, string> = { sender: '', timer: ' (timer)', backend: ' (reply)', emitted: ' (emitted)' };
+const SUFFIXES: Record<GraphTrigger, string> = { sender: '', timer: ' (timer)', backend: ' (reply)', emitted: ' (emitted)', journey: ' (from a journey)' };
 
 const UNITS: Array<[number, string]> = [
   [604_800_000, 'week'],
@@ -74,6 +78,7 @@ function triggerOf(summary: BeadSummary | undefined): GraphTrigger {
   if (origins.includes('api') || origins.length === 0) return 'sender';
   if (origins.includes('timer')) return 'timer';
   if (origins.includes('backend')) return 'backend';
+  if (origins.includes('journey')) return 'journey';
   return 'emitted';
 }
 
@@ -96,6 +101,8 @@ export function journeyGraph(journey: CompiledJourney, analysis: JourneyAnalysis
       ...paths.flatMap((p) => p.startsTimers.map((t) => `starts timer ${timerLabel(t)}, ${delays.get(t) ?? formatDuration(0)}`)),
       ...paths.flatMap((p) => p.cancelsTimers.map((t) => `cancels timer ${timerLabel(t)}`)),
       ...paths.flatMap((p) => p.calls.map((c) => `calls ${c}`)),
+      ...paths.flatMap((p) => p.starts.map((s) => `starts ${s}`)),
+      ...paths.flatMap((p) => p.sends.map((e) => `sends ${e}`)),
     ]);
 
   // Group the transitions of one bead from one state by their target: one arrow each.
@@ -159,7 +166,7 @@ function mermaidText(text: string): string {
   return text.replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
 }
 
-const MERMAID_ARROWS: Record<GraphTrigger, string> = { sender: '-->', timer: '-.->', backend: '==>', emitted: '--o' };
+const MERMAID_ARROWS: Record<GraphTrigger, string> = { sender: '-->', timer: '-.->', backend: '==>', emitted: '--o', journey: '-->' };
 
 /** The journey as a Mermaid flowchart, left to right. */
 export function toMermaid(graph: JourneyGraph): string {
@@ -169,6 +176,8 @@ export function toMermaid(graph: JourneyGraph): string {
     '%% Arrows: --> sent by a party, -.-> fired by a timer, ==> a back-end answer, --o emitted by the journey.',
     'flowchart LR',
   ];
+  if (graph.edges.some((e) => e.lines.some((l) => l.trigger === 'journey')))
+    lines.splice(2, 0, '%% An event labelled (from a journey) was sent by another journey.');
   for (const node of graph.nodes) {
     const id = ids.get(node.state) ?? '';
     const label = mermaidText(node.state);
@@ -419,11 +428,14 @@ export function toSvg(graph: JourneyGraph): string {
   const contentRight = Math.max(...all.map((b) => b.x + b.w));
   const contentBottom = Math.max(...all.map((b) => b.y + b.h), rowY(rows - 1) + NODE_HEIGHT);
   const legendY = contentBottom + 36;
+  const fromJourneys = graph.edges.some((e) => e.lines.some((l) => l.trigger === 'journey'));
   const legend: Array<[GraphTrigger, string]> = [
     ['sender', 'sent by a party (API)'],
     ['timer', 'fired by a timer'],
     ['backend', 'reply of a back-end call'],
     ['emitted', 'emitted by the journey itself'],
+    // Only where it is drawn: the pictures of journeys without it stay what they were.
+    ...(fromJourneys ? [['journey', 'sent by another journey'] as [GraphTrigger, string]] : []),
   ];
   const legendX: number[] = [];
   let lx = MARGIN;
@@ -444,6 +456,7 @@ export function toSvg(graph: JourneyGraph): string {
     `<!-- ${xml(graph.name)} ${xml(graph.version)} (${xml(graph.source)}). Generated by journey graph: do not edit. -->`,
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto"><path d="M 0 0 L 10 5 L 0 10 z" fill="#333"/></marker></defs>',
     '<style>.edge{fill:none;stroke:#333;stroke-width:1.4}.edge.timer{stroke-dasharray:5 4}.edge.backend{stroke-width:3}.edge.emitted{stroke:#888}' +
+      (fromJourneys ? '.edge.journey{stroke:#2e7d32}' : '') +
       '.node{fill:#eef4fb;stroke:#2c5d8f;stroke-width:1.5}.node.final{fill:#f2f2f2;stroke:#444}.node.unreachable{stroke-dasharray:4 3;fill:#fff;stroke:#999}' +
       `.label{fill:#fff;stroke:#bbb;stroke-width:0.8}.name{font-size:${NODE_FONT}px;fill:#111}.text{font-size:${LABEL_FONT}px;fill:#333}.head{font-weight:bold;fill:#111}` +
       '.title{font-size:16px;font-weight:bold}.subtitle{font-size:12px;fill:#555}</style>',
@@ -476,4 +489,41 @@ export function toSvg(graph: JourneyGraph): string {
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
+}
+
+// ---- links between journey types ---------------------------------------------------------
+
+const LINK_ARROWS: Record<JourneyLink['kind'], string> = { start: '==>', send: '-->', reply: '-.->' };
+
+/**
+ * The links between journey types (`JourneysAnalysis.links`) as a Mermaid flowchart, left to
+ * right: a thick arrow where one starts the other, a solid one for the events it sends, a dotted
+ * one for its replies. Links that reach none of the journeys analysed are left out.
+ */
+export function linksToMermaid(links: readonly JourneyLink[]): string {
+  const drawn = links.filter((link) => link.to.length > 0);
+  const types = unique(drawn.flatMap((link) => [link.from, ...link.to])).sort();
+  const ids = new Map(types.map((type, i) => [type, `j${i + 1}`]));
+  const lines = [
+    '%% Links between journey types. Generated by `journey graph --links`: do not edit.',
+    '%% Arrows: ==> starts it, --> sends it events, -.-> replies to it.',
+    'flowchart LR',
+    ...types.map((type) => `  ${ids.get(type) ?? ''}["${mermaidText(type)}"]`),
+  ];
+  const labels = new Map<string, string[]>();
+  for (const link of drawn) {
+    for (const to of link.to) {
+      const key = JSON.stringify([link.from, to, link.kind]);
+      const text = link.kind === 'start' ? `starts${link.event === null ? '' : ` with ${link.event}`}` : (link.event ?? '');
+      const list = labels.get(key) ?? [];
+      if (!list.includes(text)) list.push(text);
+      labels.set(key, list);
+    }
+  }
+  for (const [key, texts] of labels) {
+    const [from, to, kind] = JSON.parse(key) as [string, string, JourneyLink['kind']];
+    const label = mermaidText(kind === 'start' ? texts.join(', ') : `${kind === 'reply' ? 'replies ' : ''}${texts.join(', ')}`);
+    lines.push(`  ${ids.get(from) ?? ''} ${LINK_ARROWS[kind]}|"${label}"| ${ids.get(to) ?? ''}`);
+  }
+  return `${lines.join('\n')}\n`;
 }

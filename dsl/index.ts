@@ -6,6 +6,7 @@ export { IR_VERSION, COMPATIBILITY_MODES, DEFAULT_COMPATIBILITY, TIMER_MAX_DELAY
 export type {
   AccessRule,
   ActionProcessor,
+  AssignTarget,
   Bead,
   CompatibilityMode,
   CompiledJourney,
@@ -83,8 +84,9 @@ export { DIAGNOSTIC_CODES, formatDiagnostic, formatDiagnostics, hasErrors } from
 export type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from './diagnostics.js';
 
 // Static analysis (states, senders, findings), graphs and generated types of compiled journeys.
-export { ANALYSIS_CODES, COMPUTED_STATE, EVENT_ORIGINS, START_STATE, STARTED_STATE, SYSTEM_CONTEXTS, UNSET_STATE } from './analysis-model.js';
-export { formatDuration, journeyGraph, toMermaid, toSvg } from './graph.js';
+export { ANALYSIS_CODES, COMPUTED_STATE, EVENT_ORIGINS, START_STATE, STARTED_STATE, SYSTEM_CONTEXTS, UNSET_STATE, journeyContext } from './analysis-model.js';
+export { formatDuration, journeyGraph, linksToMermaid, toMermaid, toSvg } from './graph.js';
+export { journeyLinks, soleInitiatingEvent } from './journey-links.js';
 export type { GraphEdge, GraphEdgeLine, GraphNode, GraphTrigger, JourneyGraph } from './graph.js';
 export { GENERATED_TYPES_FILE, generateJourneyTypes, journeyTypeNames } from './type-generator.js';
 export type { JourneyTypeNames } from './type-generator.js';
@@ -98,6 +100,7 @@ export type {
   BeadSummary,
   EventOrigin,
   JourneyAnalysis,
+  JourneyLink,
   JourneysAnalysis,
   Producer,
   ReadSummary,

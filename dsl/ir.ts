@@ -87,6 +87,11 @@ export interface EventDefinition {
   emitted: boolean;
   /** True when the journey declares it in `publish`: meant for systems outside the journey. */
   published?: boolean;
+  /**
+   * True when some step sends it to another journey (`send`, `reply`, or `start … with` it).
+   * Absent otherwise, so the IR of a journey that sends nothing stays what it was.
+   */
+  sent?: boolean;
 }
 
 export interface SearchField {
@@ -110,7 +115,9 @@ export type Expr =
     }
   | { kind: 'call'; fn: string; args: Expr[] }
   | { kind: 'list'; items: Expr[] }
-  | { kind: 'object'; entries: Array<{ key: string; value: Expr }> };
+  | { kind: 'object'; entries: Array<{ key: string; value: Expr }> }
+  /** `item.id`: a field of the item an enclosing `forEach` is at (`segments` may be empty). */
+  | { kind: 'local'; name: string; segments: string[] };
 
 /** Where an IR node came from in the source, for runtime messages. */
 export interface SourceLocation {
@@ -152,8 +159,11 @@ export interface Precondition {
 }
 
 export type Step =
-  /** `set balance = data.balance + event.amount` */
-  | { kind: 'assign'; path: string[]; value: Expr }
+  /**
+   * `set balance = data.balance + event.amount`. With `local`, the path is below the item an
+   * enclosing `forEach` over a data list is at (`set item.status = "signed"`), not below `data`.
+   */
+  | { kind: 'assign'; path: string[]; value: Expr; local?: string }
   /** `emit Deposited { amount: event.amount }` */
   | { kind: 'emit'; event: string; payload: Expr }
   /** `if cond then ... else ...` inside an action */
@@ -165,7 +175,28 @@ export type Step =
   /** Cancel a running timer. */
   | { kind: 'cancelTimer'; timer: string }
   /** Call a back-end system; its answer returns as one of the reply events. */
-  | { kind: 'call'; system: string; operation: string; request: Expr; replyEvent: string; failureEvent: string };
+  | { kind: 'call'; system: string; operation: string; request: Expr; replyEvent: string; failureEvent: string }
+  /**
+   * Send an event to another journey, whose id `to` evaluates to (`send`; `reply` sends to
+   * `context.journey`, the journey that sent the event being handled). Delivered after the
+   * outcome commits, exactly once; when it cannot be (no such journey, the event refused), the
+   * sender gets `failureEvent`, when given.
+   */
+  | { kind: 'send'; event: string; to: Expr; payload: Expr; failureEvent?: string }
+  /**
+   * Start a journey of another type (`start a/b/c 1.0 with …`): its id is decided here (and
+   * written to `as`, when given), its initiating event (`event`, else the one that version has)
+   * is delivered after the outcome commits, exactly once, in the sender's tenant.
+   */
+  | { kind: 'start'; journeyType: string; version: string; event?: string; payload: Expr; as?: AssignTarget; failureEvent?: string }
+  /** The steps once per item of a list, in order, with the item as `local` (`for item in data.items … end`). */
+  | { kind: 'forEach'; local: string; list: Expr; steps: Step[] };
+
+/** Where a step writes a value: a data path, or (with `local`) a path below a loop's item. */
+export interface AssignTarget {
+  path: string[];
+  local?: string;
+}
 
 export interface TimerDefinition {
   name: string;
@@ -210,11 +241,20 @@ export interface EventContext {
   geo?: string;
   /** Set by the engine for events it creates itself. */
   origin?: EventOrigin;
+  /** For an event another journey sent (origin `journey`): that journey's id; `reply` answers it. */
+  journey?: string;
+  /** For an event another journey sent: that journey's type, e.g. `theglue/signing/basketsign`. */
+  journeyType?: string;
 }
 
 export interface EvaluationInput {
   /** Current journey data; null before the initiating event has been applied. */
   data: JsonObject | null;
+  /**
+   * The id of the event being evaluated: the ids of the journeys it starts are derived from it
+   * (evaluation stays deterministic). @defaultValue `''`
+   */
+  eventId?: string;
   event: { type: string; payload: JsonObject };
   context: EventContext;
   /** Wall-clock time of processing, in ms since epoch (passed in: evaluation is deterministic). */
@@ -229,7 +269,18 @@ export interface EmittedEvent {
 export type Effect =
   | { kind: 'startTimer'; timer: string; fireAtMs: number; event: EmittedEvent; unless: string[] }
   | { kind: 'cancelTimer'; timer: string }
-  | { kind: 'call'; system: string; operation: string; request: JsonObject; replyEvent: string; failureEvent: string };
+  | { kind: 'call'; system: string; operation: string; request: JsonObject; replyEvent: string; failureEvent: string }
+  /** An event for another journey (`send`, `reply`). */
+  | { kind: 'send'; journeyId: string; event: EmittedEvent; failureEvent?: string }
+  /** A new journey of another type, with the id the evaluation gave it; `event.type` null: the version's one initiating event. */
+  | {
+      kind: 'start';
+      journeyId: string;
+      journeyType: string;
+      version: string;
+      event: { type: string | null; payload: JsonObject };
+      failureEvent?: string;
+    };
 
 export type RejectionCode =
   /** No bead handles this event type in the journey's current state. */

@@ -147,6 +147,9 @@ const STATEMENT_STARTS = new Set([
   '`compatibility`',
   '`uplift`',
   '`read`',
+  '`send`',
+  '`reply`',
+  '`for`',
 ]);
 const COMPARISONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'in']);
 

@@ -64,6 +64,9 @@ function readsUnreadable(expr: Expr): boolean {
       return expr.items.some(readsUnreadable);
     case 'object':
       return expr.entries.some((e) => readsUnreadable(e.value));
+    case 'local':
+      // Read rules have no loop (the compiler refuses the name); an IR could still carry one.
+      return true;
   }
 }
 
@@ -84,6 +87,8 @@ function readsData(expr: Expr): boolean {
       return expr.items.some(readsData);
     case 'object':
       return expr.entries.some((e) => readsData(e.value));
+    case 'local':
+      return false;
   }
 }
 
@@ -141,6 +146,8 @@ function total(expr: Expr, schema: JsonSchema): boolean {
     case 'literal':
     case 'path':
       return true;
+    case 'local':
+      return false;
     case 'list':
       return expr.items.every((item) => total(item, schema));
     case 'object':
@@ -234,6 +241,8 @@ function residual(expr: Expr, context: JsonObject, schema: JsonSchema): Expr {
       return settle({ kind: 'list', items: expr.items.map((i) => residual(i, context, schema)) });
     case 'object':
       return settle({ kind: 'object', entries: expr.entries.map((e) => ({ key: e.key, value: residual(e.value, context, schema) })) });
+    case 'local':
+      return expr;
   }
 }
 

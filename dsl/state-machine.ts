@@ -8,9 +8,10 @@
 import { rulesHold } from './abstract-evaluation.js';
 import type { AbstractData } from './abstract-evaluation.js';
 import { COMPUTED_STATE, EVENT_ORIGINS, START_STATE, STARTED_STATE } from './analysis-model.js';
-import type { BeadSummary, EventOrigin, Producer, Transition } from './analysis-model.js';
+import type { BeadSummary, EventOrigin, JourneyLink, Producer, Transition } from './analysis-model.js';
 import { candidateContexts } from './candidate-contexts.js';
 import type { CompiledJourney, Json } from './ir.js';
+import { journeyProducers } from './journey-links.js';
 import { allSteps, assignsField, stateName, StepWalker } from './step-walker.js';
 
 export interface StateMachine {
@@ -35,7 +36,7 @@ export interface StateMachine {
   walker: StepWalker;
 }
 
-export function stateMachine(journey: CompiledJourney, field: string): StateMachine {
+export function stateMachine(journey: CompiledJourney, field: string, links: readonly JourneyLink[] = []): StateMachine {
   // The state field and its states, in order of first assignment.
   const stateValues: Json[] = [];
   let stateField: string | null = null;
@@ -69,6 +70,8 @@ export function stateMachine(journey: CompiledJourney, field: string): StateMach
       if (step.kind === 'startTimer') timerStarters.set(step.timer, [...(timerStarters.get(step.timer) ?? []), bead.id]);
     }
   }
+  // Other journeys' messages, and the failure events of this journey's undelivered ones.
+  for (const { event, producer } of journeyProducers(journey, links)) produce(event, producer);
   for (const timer of journey.timers) {
     const starters = timerStarters.get(timer.name) ?? [];
     if (starters.length > 0) {
@@ -79,9 +82,7 @@ export function stateMachine(journey: CompiledJourney, field: string): StateMach
   const available = (event: string): Set<EventOrigin> => {
     const origins = new Set<EventOrigin>(['api']);
     for (const producer of producers[event] ?? []) {
-      if (producer.kind === 'emit') origins.add('emitted');
-      else if (producer.kind === 'timer') origins.add('timer');
-      else origins.add('backend');
+      origins.add(producerOrigin(producer));
     }
     return origins;
   };
@@ -120,6 +121,8 @@ export function stateMachine(journey: CompiledJourney, field: string): StateMach
           startsTimers: path.startsTimers,
           cancelsTimers: path.cancelsTimers,
           calls: path.calls,
+          sends: path.sends,
+          starts: path.starts,
         });
       }
     }
@@ -203,4 +206,20 @@ export function stateMachine(journey: CompiledJourney, field: string): StateMach
     senders,
     walker,
   };
+}
+
+/** The origin of the events a producer makes. */
+export function producerOrigin(producer: Producer): EventOrigin {
+  switch (producer.kind) {
+    case 'emit':
+      return 'emitted';
+    case 'timer':
+      return 'timer';
+    case 'reply':
+    case 'failure':
+      return 'backend';
+    case 'journey':
+    case 'undelivered':
+      return 'journey';
+  }
 }

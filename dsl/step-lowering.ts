@@ -13,6 +13,8 @@ import { TIMER_MAX_DELAY_MS } from './ir.js';
 import type { Expr, Json, JsonSchema, Step, TimerDefinition } from './ir.js';
 import { kindsText, lookupField, nonNull, resolve, tyOfSchema } from './json-schemas.js';
 import { processorFileCandidates } from './naming.js';
+import { lowerFor, lowerSend, lowerStart, lowerTarget } from './message-lowering.js';
+import type { StepLowering } from './message-lowering.js';
 import { eventExists } from './schema-declarations.js';
 import { parseDateTime, TIMER_MAX_DELAY_TEXT } from './timer-times.js';
 
@@ -62,16 +64,11 @@ export function lowerPayload(c: Compilation, event: Name, node: ObjectNode | nul
 
 function lowerAssignment(c: Compilation, node: AssignmentNode, env: Env): Step {
   const value = lowerExpr(c, node.value, env);
-  const target = schemaAt(c, env.data, 'data', node.target, 'defined in the data schema');
-  if (target !== null) {
-    const want = tyOfSchema(target.schema, env.data).kinds;
-    const have = value.ty.kinds;
-    if (want !== null && have !== null && have.size > 0 && ![...have].some((k) => want.has(k))) {
-      const text = node.target.map((s) => s.value).join('.');
-      c.error('type-error', `cannot set ${text} (${kindsText(want)}) to ${kindsText(have)}`, node.value.span);
-    }
-  }
-  return { kind: 'assign', path: node.target.map((s) => s.value), value: value.expr };
+  // A data field, or (`set item.status = …` in a `for` loop) a field of the loop's item.
+  const target = lowerTarget(c, node.target, value.ty, env, node.value.span, 'set');
+  const step: Step = { kind: 'assign', path: target?.path ?? node.target.map((s) => s.value), value: value.expr };
+  if (target?.local !== undefined) step.local = target.local;
+  return step;
 }
 
 const NO_ROOTS: ReadonlySet<'data' | 'event' | 'context'> = new Set();
@@ -323,7 +320,21 @@ export function lowerSteps(c: Compilation, steps: StepNode[], env: Env, beadId: 
           failureEvent: step.failure.value,
         });
         break;
+      case 'send':
+      case 'reply':
+        out.push(lowerSend(c, step, env, lowering(c, beadId)));
+        break;
+      case 'start':
+        out.push(lowerStart(c, step, env, lowering(c, beadId)));
+        break;
+      case 'for':
+        out.push(lowerFor(c, step, env, lowering(c, beadId)));
+        break;
     }
   }
   return out;
+}
+
+function lowering(c: Compilation, beadId: string): StepLowering {
+  return { payload: (event, node, env) => lowerPayload(c, event, node, env), steps: (steps, env) => lowerSteps(c, steps, env, beadId) };
 }

@@ -17,6 +17,10 @@ export interface Path {
   startsTimers: string[];
   cancelsTimers: string[];
   calls: string[];
+  /** Events sent to other journeys (`send`, `reply`). */
+  sends: string[];
+  /** Journey types started (`name version`). */
+  starts: string[];
 }
 
 const MAX_PATHS = 256;
@@ -30,6 +34,8 @@ function clonePath(path: Path): Path {
     startsTimers: [...path.startsTimers],
     cancelsTimers: [...path.cancelsTimers],
     calls: [...path.calls],
+    sends: [...path.sends],
+    starts: [...path.starts],
   };
 }
 
@@ -57,6 +63,7 @@ export class StepWalker {
     const scope: AbstractScope = { data: path.data, context: null };
     switch (step.kind) {
       case 'assign': {
+        if (step.local !== undefined) return [path]; // a loop's item: its list was marked changed
         const value = evaluateAbstract(step.value, scope);
         const [field] = step.path;
         if (field === undefined) return [path];
@@ -80,6 +87,20 @@ export class StepWalker {
       case 'call':
         path.calls.push(`${step.system}.${step.operation}`);
         return [path];
+      case 'send':
+        path.sends.push(step.event);
+        return [path];
+      case 'start':
+        path.starts.push(`${step.journeyType} ${step.version}`);
+        if (step.as !== undefined && step.as.local === undefined) this.changed(path, step.as.path);
+        return [path];
+      case 'forEach': {
+        // The steps run once per item, and the list may be empty: what they do is walked once,
+        // and the path where they do nothing is kept too when they would change the state.
+        if (step.list.kind === 'path' && step.list.root === 'data') this.changed(path, step.list.segments);
+        const once = this.walk(step.steps, [clonePath(path)]);
+        return once.every((p) => p.state === path.state) ? once : [...once, path];
+      }
       case 'process': {
         // A processor may change any field; it is assumed to leave the state field alone.
         const state = this.stateField === null ? undefined : path.data.known.get(this.stateField);
@@ -107,6 +128,15 @@ export class StepWalker {
     }
   }
 
+  /** A data field set to something the analysis does not follow. */
+  private changed(path: Path, target: readonly string[]): void {
+    const [field] = target;
+    if (field === undefined) return;
+    path.data.known.delete(field);
+    path.data.changed.add(field);
+    if (field === this.stateField) path.state = COMPUTED_STATE;
+  }
+
   /** The start of a bead in a state: what is known of the data there. */
   start(state: string, initiating: boolean): Path {
     const data: AbstractData = { known: new Map(), rest: initiating ? 'null' : 'unknown', changed: new Set() };
@@ -120,6 +150,8 @@ export class StepWalker {
       startsTimers: [],
       cancelsTimers: [],
       calls: [],
+      sends: [],
+      starts: [],
     };
   }
 }
@@ -128,7 +160,7 @@ export function assignsField(steps: readonly Step[], field: string, found: Json[
   let assigned = false;
   let computed = false;
   for (const step of steps) {
-    if (step.kind === 'assign' && step.path[0] === field) {
+    if (step.kind === 'assign' && step.local === undefined && step.path[0] === field) {
       assigned = true;
       if (step.path.length === 1 && step.value.kind === 'literal') found.push(step.value.value);
       else computed = true;
@@ -136,11 +168,20 @@ export function assignsField(steps: readonly Step[], field: string, found: Json[
       const inner = [assignsField(step.then, field, found), assignsField(step.else, field, found)];
       assigned ||= inner.some((i) => i.assigned);
       computed ||= inner.some((i) => i.computed);
+    } else if (step.kind === 'forEach') {
+      const inner = assignsField(step.steps, field, found);
+      assigned ||= inner.assigned;
+      computed ||= inner.computed;
+    } else if (step.kind === 'start' && step.as !== undefined && step.as.local === undefined && step.as.path[0] === field) {
+      assigned = true;
+      computed = true;
     }
   }
   return { assigned, values: found, computed };
 }
 
 export function allSteps(steps: readonly Step[]): Step[] {
-  return steps.flatMap((step) => (step.kind === 'if' ? [step, ...allSteps(step.then), ...allSteps(step.else)] : [step]));
+  return steps.flatMap((step) =>
+    step.kind === 'if' ? [step, ...allSteps(step.then), ...allSteps(step.else)] : step.kind === 'forEach' ? [step, ...allSteps(step.steps)] : [step],
+  );
 }

@@ -47,6 +47,10 @@ const STEP_WORDS: Record<Exclude<StepNode['kind'], 'set' | 'if'>, string> = {
   cancelTimer: '`cancel timer`',
   after: 'a timer (`after`)',
   call: '`call`',
+  send: '`send`',
+  reply: '`reply`',
+  start: '`start`',
+  for: '`for`',
 };
 
 /** Reports reads of anything but `data`: an uplift runs outside any event, for no sender. */
@@ -76,6 +80,7 @@ function checkReads(c: Compilation, node: ExprNode): void {
       return;
     case 'literal':
     case 'name':
+    case 'local':
       return;
   }
 }

@@ -1,19 +1,34 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { analyzeJourneys, compileJourneys, formatAnalysis, formatDiagnostics, formatFinding, journeyGraph, toMermaid, toSvg } from '../../dsl/index.js';
+import {
+  analyzeJourneys,
+  compileJourneys,
+  formatAnalysis,
+  formatDiagnostics,
+  formatFinding,
+  journeyGraph,
+  linksToMermaid,
+  toMermaid,
+  toSvg,
+} from '../../dsl/index.js';
 import type { CliCommand } from '../command.js';
 import { EXIT, UsageError, withUsage } from '../command.js';
 
-const HELP = `Usage: journey graph <dir> [--out <dir>] [--analysis [--json] [--strict]]
+const HELP = `Usage: journey graph <dir> [--out <dir>] [--links] [--analysis [--json] [--strict]]
 
 Draws every journey version under <dir> for readers who do not read the journey language: its
 states (the values of its status field) as boxes, its events as labelled arrows between them.
 Solid arrows are sent by a party, dotted ones fired by a timer, thick ones are back-end replies;
-labels also say which timers start or stop and which back ends are called on the way.
+labels also say which timers start or stop, which back ends are called, which journeys are
+started and which events are sent to other journeys on the way. The journeys under <dir> are
+drawn together: an event another of them sends arrives "(from a journey)".
 
   (no option)      print each journey as Mermaid text (a flowchart) on stdout
-  --out <dir>      write <dir>/<name>/<version>/journey.mmd and journey.svg instead
+  --out <dir>      write <dir>/<name>/<version>/journey.mmd and journey.svg instead (and
+                   <dir>/links.mmd when journeys start or send to each other)
+  --links          print the links between the journey types instead, as Mermaid: which
+                   starts which, which sends what to which
   --analysis       print the static analysis instead: the states, the events each state
                    accepts, who may send each event, and findings (beads that can never apply,
                    events no sender may send, events nobody handles, ...)
@@ -33,12 +48,14 @@ async function run(args: string[]): Promise<number> {
       analysis: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       strict: { type: 'boolean', default: false },
+      links: { type: 'boolean', default: false },
     },
   });
   const [dir, ...extra] = positionals;
   if (dir === undefined || extra.length > 0) throw new UsageError(dir === undefined ? 'expected a folder' : `expected one folder, got also ${extra.join(' ')}`);
   if ((values.json || values.strict) && !values.analysis) throw new UsageError('--json and --strict go with --analysis');
   if (values.analysis && values.out !== undefined) throw new UsageError('--out draws graphs; --analysis prints to stdout');
+  if (values.links && (values.analysis || values.out !== undefined)) throw new UsageError('--links prints the links on stdout; not with --analysis or --out');
 
   const compiled = await compileJourneys(dir);
   if (compiled.diagnostics.some((d) => d.severity === 'error')) {
@@ -61,14 +78,26 @@ async function run(args: string[]): Promise<number> {
     return values.strict && analysis.findings.some((f) => f.severity === 'warning') ? EXIT.invalidInput : EXIT.ok;
   }
 
-  if (values.out === undefined) {
-    console.log(compiled.journeys.map((journey) => toMermaid(journeyGraph(journey))).join('\n'));
+  // Drawn together: what one journey sends another arrives at the other from origin journey.
+  const together = analyzeJourneys(compiled.journeys);
+  const graphOf = (index: number): ReturnType<typeof journeyGraph> => {
+    const journey = compiled.journeys[index];
+    const analysis = together.journeys[index];
+    if (!journey || !analysis) throw new Error('each journey has its analysis');
+    return journeyGraph(journey, analysis);
+  };
+  if (values.links) {
+    process.stdout.write(linksToMermaid(together.links));
     return EXIT.ok;
   }
-  for (const journey of compiled.journeys) {
+  if (values.out === undefined) {
+    console.log(compiled.journeys.map((_, index) => toMermaid(graphOf(index))).join('\n'));
+    return EXIT.ok;
+  }
+  for (const [index, journey] of compiled.journeys.entries()) {
     const folder = join(values.out, ...journey.name.split('/'), journey.version);
     await mkdir(folder, { recursive: true });
-    const graph = journeyGraph(journey);
+    const graph = graphOf(index);
     for (const [file, content] of [
       ['journey.mmd', toMermaid(graph)],
       ['journey.svg', toSvg(graph)],
@@ -76,6 +105,10 @@ async function run(args: string[]): Promise<number> {
       await writeFile(join(folder, file), content);
       console.log(`wrote ${join(folder, file)}`);
     }
+  }
+  if (together.links.some((link) => link.to.length > 0)) {
+    await writeFile(join(values.out, 'links.mmd'), linksToMermaid(together.links));
+    console.log(`wrote ${join(values.out, 'links.mmd')}`);
   }
   return EXIT.ok;
 }

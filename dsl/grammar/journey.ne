@@ -132,6 +132,33 @@ step -> "set" assignment ("," assignment):*
   | "call" ident "." anyName objectLit:? "reply" ident "failure" ident
   {% ([kw, sys, , op, request, , reply, , failure]): StepNode =>
        ({ kind: 'call', system: sys, operation: op, request, reply, failure, span: join(kw, failure) }) %}
+  # `send Sign to data.signer { … } [failure SendFailed]`: an event to another journey, by its id.
+  | "send" ident "to" expr objectLit:? failureClause:?
+  {% ([kw, ev, , to, payload, failure]): StepNode =>
+       ({ kind: 'send', event: ev, to, payload, failure, span: join(kw, failure ?? payload ?? to) }) %}
+  # `reply Signed { … }`: an event back to the journey that sent the event being handled.
+  | "reply" ident objectLit:?
+  {% ([kw, ev, payload]): StepNode => ({ kind: 'reply', event: ev, payload, span: join(kw, payload ?? ev) }) %}
+  # `start a/b/c 1.0 with [Event] { … } [as data.x] [failure StartFailed]`: a new journey of another type.
+  | "start" journeyName version "with" ident:? objectLit ("as" target {% ([, t]) => t %}):? failureClause:?
+  {% ([kw, journeyType, v, , ev, payload, as, failure]): StepNode =>
+       ({ kind: 'start', journeyType, version: v, event: ev, payload, as, failure, span: join(kw, failure ?? as ?? payload) }) %}
+  # `for item in data.items … end`: the steps once per item of a list.
+  | "for" ident "in" expr step:* "end"
+  {% ([kw, variable, , list, steps, endKw]): StepNode => ({ kind: 'for', variable, list, steps, span: join(kw, endKw) }) %}
+
+failureClause -> "failure" ident      {% ([, f]) => f %}
+
+# Where `start … as` writes the new journey's id: a data path, or a field of a loop's item.
+target -> path                        {% id %}
+  | localPath                         {% id %}
+
+# `item.id`: a field of the item a `for` loop is at.
+localPath -> ident ("." anyName):+
+  {% ([n, more]): ExprNode => {
+       const segments = rest<Name>(more);
+       return { kind: 'local', name: n, segments, span: join(n, segments[segments.length - 1]!) };
+     } %}
 
 # `else if` always continues the chain (one `end` closes it), so `else` steps never start with `if`.
 elseTail -> null                      {% (): StepNode[] => [] %}
@@ -200,6 +227,7 @@ primary -> %number
   {% ([t]): ExprNode => ({ kind: 'path', root: 'context', segments: [{ value: 'sender', span: tokenSpan(t) }], span: tokenSpan(t), sugar: 'sender' }) %}
   # `roles` and `trustLevel` are short for `context.roles` and `context.trustLevel`, as `sender` is for
   # `context.sender` (they are not reserved: any other bare name is an error the compiler explains).
+  | localPath                         {% id %}
   | ident
   {% ([n]): ExprNode => (n.value === 'roles' || n.value === 'trustLevel'
        ? { kind: 'path', root: 'context', segments: [n], span: n.span, sugar: n.value }

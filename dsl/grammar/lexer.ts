@@ -47,6 +47,11 @@ export const KEYWORDS = [
   'compatibility',
   'uplift',
   'read',
+  'send',
+  'to',
+  'with',
+  'as',
+  'for',
 ] as const;
 
 export const OPERATORS = ['==', '!=', '<=', '>=', '??', '<', '>', '=', '+', '-', '*', '/', '%', '(', ')', '[', ']', '{', '}', ',', ':', '.'] as const;

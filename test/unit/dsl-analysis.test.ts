@@ -47,6 +47,8 @@ describe('analysis of the example journeys', () => {
       'pfm/wallet 1.0',
       'theglue/psd2/x2a 1.0',
       'theglue/psd2/x2a 2.0',
+      'theglue/signing/basketsign 1.0',
+      'theglue/signing/signature 1.0',
     ]);
     expect(result.findings).toEqual([]);
   });

@@ -83,7 +83,7 @@ describe('compiler: exact messages of common mistakes', () => {
 
   it('a context field that does not exist', () => {
     expect(report(walletWith('on OpenWallet initiating', 'on OpenWallet initiating\n  when context.trustlevel >= 2'))).toContain(
-      'error[unknown-path]: context.trustlevel is not a field of context (sender, roles, trustLevel, channel, geo, origin); did you mean trustLevel?',
+      'error[unknown-path]: context.trustlevel is not a field of context (sender, roles, trustLevel, channel, geo, origin, journey, journeyType); did you mean trustLevel?',
     );
   });
 

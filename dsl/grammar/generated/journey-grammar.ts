@@ -153,6 +153,38 @@ const grammar: Grammar = {
     {"name": "step$ebnf$4", "symbols": [], "postprocess": () => null},
     {"name": "step", "symbols": [{"literal":"call"}, "ident", {"literal":"."}, "anyName", "step$ebnf$4", {"literal":"reply"}, "ident", {"literal":"failure"}, "ident"], "postprocess":  ([kw, sys, , op, request, , reply, , failure]): StepNode =>
         ({ kind: 'call', system: sys, operation: op, request, reply, failure, span: join(kw, failure) }) },
+    {"name": "step$ebnf$5", "symbols": ["objectLit"], "postprocess": id},
+    {"name": "step$ebnf$5", "symbols": [], "postprocess": () => null},
+    {"name": "step$ebnf$6", "symbols": ["failureClause"], "postprocess": id},
+    {"name": "step$ebnf$6", "symbols": [], "postprocess": () => null},
+    {"name": "step", "symbols": [{"literal":"send"}, "ident", {"literal":"to"}, "expr", "step$ebnf$5", "step$ebnf$6"], "postprocess":  ([kw, ev, , to, payload, failure]): StepNode =>
+        ({ kind: 'send', event: ev, to, payload, failure, span: join(kw, failure ?? payload ?? to) }) },
+    {"name": "step$ebnf$7", "symbols": ["objectLit"], "postprocess": id},
+    {"name": "step$ebnf$7", "symbols": [], "postprocess": () => null},
+    {"name": "step", "symbols": [{"literal":"reply"}, "ident", "step$ebnf$7"], "postprocess": ([kw, ev, payload]): StepNode => ({ kind: 'reply', event: ev, payload, span: join(kw, payload ?? ev) })},
+    {"name": "step$ebnf$8", "symbols": ["ident"], "postprocess": id},
+    {"name": "step$ebnf$8", "symbols": [], "postprocess": () => null},
+    {"name": "step$ebnf$9$subexpression$1", "symbols": [{"literal":"as"}, "target"], "postprocess": ([, t]) => t},
+    {"name": "step$ebnf$9", "symbols": ["step$ebnf$9$subexpression$1"], "postprocess": id},
+    {"name": "step$ebnf$9", "symbols": [], "postprocess": () => null},
+    {"name": "step$ebnf$10", "symbols": ["failureClause"], "postprocess": id},
+    {"name": "step$ebnf$10", "symbols": [], "postprocess": () => null},
+    {"name": "step", "symbols": [{"literal":"start"}, "journeyName", "version", {"literal":"with"}, "step$ebnf$8", "objectLit", "step$ebnf$9", "step$ebnf$10"], "postprocess":  ([kw, journeyType, v, , ev, payload, as, failure]): StepNode =>
+        ({ kind: 'start', journeyType, version: v, event: ev, payload, as, failure, span: join(kw, failure ?? as ?? payload) }) },
+    {"name": "step$ebnf$11", "symbols": []},
+    {"name": "step$ebnf$11", "symbols": ["step$ebnf$11", "step"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "step", "symbols": [{"literal":"for"}, "ident", {"literal":"in"}, "expr", "step$ebnf$11", {"literal":"end"}], "postprocess": ([kw, variable, , list, steps, endKw]): StepNode => ({ kind: 'for', variable, list, steps, span: join(kw, endKw) })},
+    {"name": "failureClause", "symbols": [{"literal":"failure"}, "ident"], "postprocess": ([, f]) => f},
+    {"name": "target", "symbols": ["path"], "postprocess": id},
+    {"name": "target", "symbols": ["localPath"], "postprocess": id},
+    {"name": "localPath$ebnf$1$subexpression$1", "symbols": [{"literal":"."}, "anyName"]},
+    {"name": "localPath$ebnf$1", "symbols": ["localPath$ebnf$1$subexpression$1"]},
+    {"name": "localPath$ebnf$1$subexpression$2", "symbols": [{"literal":"."}, "anyName"]},
+    {"name": "localPath$ebnf$1", "symbols": ["localPath$ebnf$1", "localPath$ebnf$1$subexpression$2"], "postprocess": (d) => d[0].concat([d[1]])},
+    {"name": "localPath", "symbols": ["ident", "localPath$ebnf$1"], "postprocess":  ([n, more]): ExprNode => {
+          const segments = rest<Name>(more);
+          return { kind: 'local', name: n, segments, span: join(n, segments[segments.length - 1]!) };
+        } },
     {"name": "elseTail", "symbols": [], "postprocess": (): StepNode[] => []},
     {"name": "elseTail$ebnf$1", "symbols": []},
     {"name": "elseTail$ebnf$1", "symbols": ["elseTail$ebnf$1", "step"], "postprocess": (d) => d[0].concat([d[1]])},
@@ -210,6 +242,7 @@ const grammar: Grammar = {
     {"name": "primary", "symbols": [{"literal":"null"}], "postprocess": ([t]): ExprNode => ({ kind: 'literal', value: null, span: tokenSpan(t) })},
     {"name": "primary", "symbols": ["path"], "postprocess": id},
     {"name": "primary", "symbols": [{"literal":"sender"}], "postprocess": ([t]): ExprNode => ({ kind: 'path', root: 'context', segments: [{ value: 'sender', span: tokenSpan(t) }], span: tokenSpan(t), sugar: 'sender' })},
+    {"name": "primary", "symbols": ["localPath"], "postprocess": id},
     {"name": "primary", "symbols": ["ident"], "postprocess":  ([n]): ExprNode => (n.value === 'roles' || n.value === 'trustLevel'
         ? { kind: 'path', root: 'context', segments: [n], span: n.span, sugar: n.value }
         : { kind: 'name', name: n, span: n.span }) },
