@@ -79,6 +79,18 @@ export type { VersionBundle } from './bundle.js';
 export { engineVersion, loadBundleProcessors, loadJourneySources, packVersion, readBundleFile } from './pack.js';
 export type { JourneySources, LoadBundleProcessorsOptions, PackOptions, PackProgress } from './pack.js';
 
+// Scenarios (`journey test`): a version's behaviour as data, run through the evaluator as the engine would (pure
+// but for reading the files), and scaffolding a new version with one (`journey new`).
+export { DEFAULT_SCENARIO_CONTEXT, DEFAULT_SCENARIO_START_MS, SCENARIO_CODES, SCENARIOS_DIR } from './scenario-model.js';
+export type { Scenario, ScenarioCode, ScenarioFailure, ScenarioStep, StepTrace } from './scenario-model.js';
+export { parseScenarios, scenarioSchema } from './scenario-parse.js';
+export type { ParsedScenarios } from './scenario-parse.js';
+export { runScenario } from './scenario-runner.js';
+export type { ScenarioRun } from './scenario-runner.js';
+export { formatScenarioFailure, formatScenarioReport } from './scenario-report.js';
+export type { ScenarioReport, ScenarioResult, VersionScenarios } from './scenario-report.js';
+export { findScenarioFiles, runScenarioFile, testJourneys } from './scenario-files.js';
+
 // Diagnostics.
 export { DIAGNOSTIC_CODES, formatDiagnostic, formatDiagnostics, hasErrors } from './diagnostics.js';
 export type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from './diagnostics.js';

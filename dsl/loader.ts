@@ -18,13 +18,15 @@ import type { ActionProcessor, CompiledJourney, JsonSchema, ProcessorRegistry } 
 import { isJsonObject } from './json-values.js';
 import { processorFileCandidates } from './naming.js';
 import { parseJourney } from './parser.js';
+import { SCENARIOS_DIR } from './scenario-model.js';
 
 /** The name of a journey version's definition file. */
 export const DEFINITION_FILE = 'journey.jd';
 
 /** Files larger than this are not read into the compiler (schemas are small). */
 const MAX_FILE_BYTES = 1_000_000;
-const SKIPPED_DIRS = new Set(['node_modules', 'generated', 'dist']);
+// Scenarios (`journey test`) are tests of the version, not part of it: its IR never depends on them.
+const SKIPPED_DIRS = new Set(['node_modules', 'generated', 'dist', SCENARIOS_DIR]);
 
 function display(path: string): string {
   const shown = relative(process.cwd(), path);

@@ -18,9 +18,13 @@ import type { Diagnostic } from './diagnostics.js';
 import type { ActionProcessor, CompiledJourney, ProcessorRegistry } from './ir.js';
 import { DEFINITION_FILE, loadJourneyDirectory } from './loader.js';
 import { processorFileCandidates } from './naming.js';
+import { SCENARIOS_DIR } from './scenario-model.js';
 
-/** Folders never part of a version's sources: generated from them, or not ours. */
-const SKIPPED_DIRS = new Set(['generated', 'node_modules', 'dist']);
+/**
+ * Folders never part of a version's sources: generated from them, not ours, or its scenarios
+ * (tests of the version, run by `journey test`: adding one changes neither the bundle nor its hash).
+ */
+const SKIPPED_DIRS = new Set(['generated', 'node_modules', 'dist', SCENARIOS_DIR]);
 
 /** One step of `packVersion`, for a progress display. */
 export interface PackProgress {
