@@ -58,6 +58,13 @@ export interface GridPort {
   receive(nodeId: string, timeoutMs: number): Promise<NodeMessage[]>;
   putState(journeyId: string, seq: number, stateJson: string, ttlMs: number): Promise<boolean>;
   getState(journeyId: string): Promise<{ seq: number; state: string } | null>;
+  /**
+   * A back end's circuit breaker state as the grid holds it (a hint shared by the nodes, see
+   * breaker-board.ts): `json` only when its MAC holds, and `token` to give {@link swapBreaker}.
+   */
+  getBreaker(system: string): Promise<{ token: string | null; json: string | null }>;
+  /** Compare-and-set: stores `json` if the grid still holds `token`; false when another node moved it first. */
+  swapBreaker(system: string, token: string | null, json: string, ttlMs: number): Promise<boolean>;
   health(): Promise<{ up: boolean; nodes: number; error?: string }>;
   close(): Promise<void>;
 }

@@ -30,6 +30,8 @@ export interface GridKeys {
   grid(name: string): string;
   /** A node's inbox: `<namespace>:{node:<nodeId>}:inbox`. */
   nodeInbox(nodeId: string): string;
+  /** A back end's circuit breaker: `<namespace>:{breaker:<system>}:state` (each back end its own slot). */
+  breaker(system: string): string;
   /** The same prefix bound to a store's cluster id (`createGridKeys(prefix, clusterId)`). */
   forCluster(clusterId: string): GridKeys;
 }
@@ -78,6 +80,7 @@ export function createGridKeys(prefix = 'je', clusterId?: string): GridKeys {
     journey,
     grid: (name: string) => `${namespace}:{grid}:${checkName(name)}`,
     nodeInbox: (nodeId: string) => `${namespace}:{node:${checkTag('node id', nodeId)}}:inbox`,
+    breaker: (system: string) => `${namespace}:{breaker:${checkTag('back-end system', system)}}:state`,
     forCluster: (id: string) => createGridKeys(prefix, id),
   });
 }

@@ -18,14 +18,14 @@
 import { JourneyError } from '../common/index.js';
 import type { GridClient } from './clients.js';
 import type { Grid } from './connection.js';
-import { withGridTimeout } from './errors.js';
+import { withGridTimeout, wrapGridError } from './errors.js';
 import { createGridMac } from './grid-mac.js';
 import type { GridForgery, GridMac } from './grid-mac.js';
 import { getHotState, putHotState } from './hot-state.js';
 import type { GridKeys } from './keys.js';
 
-/** What was dropped for failing its MAC: an inbox message or a journey's hot state. */
-export type ForgedKind = 'inbox' | 'state';
+/** What was dropped for failing its MAC: an inbox message, a journey's hot state, a back end's breaker state. */
+export type ForgedKind = 'inbox' | 'state' | 'breaker';
 
 /** What {@link GridServices.bindCluster} binds to: the grid secret, and what it may report. */
 export interface ClusterBinding {
@@ -81,6 +81,14 @@ export interface GridServices<Message> {
   putState(journeyId: string, seq: number, stateJson: string, ttlMs: number): Promise<boolean>;
   /** The cached state when there is one and its MAC holds; null otherwise (load from the store). */
   getState(journeyId: string): Promise<{ seq: number; state: string } | null>;
+  /**
+   * A back end's circuit breaker state (JSON) as the grid holds it, with `token`, the stored text
+   * to give {@link swapBreaker}. `json` is null when there is none, or when its MAC fails (then
+   * reported: whoever wrote it, it is not taken; the caller starts from a closed breaker).
+   */
+  getBreaker(system: string): Promise<{ token: string | null; json: string | null }>;
+  /** Stores `json`, sealed, as the breaker's state if the grid still holds `token`; false when another node moved it first. */
+  swapBreaker(system: string, token: string | null, json: string, ttlMs: number): Promise<boolean>;
   health(): Promise<{ up: boolean; nodes: number; error?: string }>;
   close(): Promise<void>;
 }
@@ -244,6 +252,25 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
       }
       return { seq: record.seq, state: opened.json };
     },
+    async getBreaker(system) {
+      const { keys, mac, hooks } = bound();
+      const key = keys.breaker(system);
+      let token: string | null;
+      try {
+        token = await client().get(key);
+      } catch (thrown: unknown) {
+        throw wrapGridError(thrown, 'read breaker state');
+      }
+      if (token === null) return { token, json: null };
+      const opened = mac.open(key, token);
+      if (!opened.ok) hooks.onForged?.('breaker', opened.reason, key);
+      return { token, json: opened.ok ? opened.json : null };
+    },
+    async swapBreaker(system, token, json, ttlMs) {
+      const { keys, mac } = bound();
+      const key = keys.breaker(system);
+      return (await grid.runScript('swap-breaker', [key], [token ?? '', mac.seal(key, json), Math.max(1, Math.round(ttlMs))])) === 1;
+    },
     async health() {
       const health = await grid.health();
       return health.ok ? { up: true, nodes: health.masters ?? 0 } : { up: false, nodes: 0, error: health.error ?? 'unreachable' };
@@ -306,6 +333,8 @@ function withTimeouts<Message>(services: GridServices<Message>, timeoutMs: numbe
     },
     putState: (journeyId, seq, stateJson, ttlMs) => withGridTimeout(services.putState(journeyId, seq, stateJson, ttlMs), timeoutMs, 'put state'),
     getState: (journeyId) => withGridTimeout(services.getState(journeyId), timeoutMs, 'get state'),
+    getBreaker: (system) => withGridTimeout(services.getBreaker(system), timeoutMs, 'get breaker'),
+    swapBreaker: (system, token, json, ttlMs) => withGridTimeout(services.swapBreaker(system, token, json, ttlMs), timeoutMs, 'swap breaker'),
     // Grid.health bounds itself and never throws.
     health: () => services.health(),
   };
