@@ -1,5 +1,6 @@
 import type { JsonObject, JsonSchema } from '../dsl/index.js';
 import type { DeployedJourney } from '../engine/index.js';
+import { deadLetterDiscardBodySchema, deadLetterPageSchema, deadLetterQuerySchema, deadLetterRetryBodySchema, deadLetterSchema } from './dead-letter-routes.js';
 import { escapePointerToken } from './errors.js';
 import {
   JOURNEY_ID_PATTERN,
@@ -145,6 +146,8 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
     VersionBundle: bundleBodySchema,
     Health: healthSchema,
     Readiness: readinessSchema,
+    DeadLetter: deadLetterSchema,
+    DeadLetterPage: deadLetterPageSchema,
   };
   const paths: Record<string, Record<string, Operation>> = {};
   const byType = new Map<string, DeployedJourney[]>();
@@ -331,6 +334,87 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
       },
     };
   }
+  const deadLetterId = {
+    name: 'id',
+    in: 'path',
+    required: true,
+    schema: { type: 'string', pattern: JOURNEY_ID_PATTERN },
+    description: "The call's outbox id.",
+  };
+  paths['/dead-letters'] = {
+    get: {
+      operationId: 'deadLetters',
+      summary: 'Dead letters: back-end calls whose retries were spent, oldest first (operator role)',
+      description:
+        "A dead call has given its journey the call's failure event already. Filter by `kind`, `status` (`dead`, the default, or `discarded`), `system` and `journeyType`; page with `cursor`.",
+      tags: ['operations'],
+      parameters: queryParameters(deadLetterQuerySchema),
+      responses: {
+        200: { description: 'A page of dead letters.', content: json(ref('DeadLetterPage')) },
+        400: errorResponse('Bad query parameter or cursor.'),
+        ...callerErrors(),
+        403: operatorOnly,
+      },
+    },
+  };
+  paths['/dead-letters/{id}'] = {
+    get: {
+      operationId: 'deadLetter',
+      summary: 'One dead letter: the call, its last error, the events it gave its journey, the last operator decision (operator role)',
+      tags: ['operations'],
+      parameters: [deadLetterId],
+      responses: {
+        200: { description: 'The dead letter, whatever became of it since (retrying, answered, dead again, discarded).', content: json(ref('DeadLetter')) },
+        400: errorResponse('Malformed id.'),
+        ...callerErrors(),
+        403: operatorOnly,
+        404: errorResponse('No call that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`).'),
+      },
+    },
+  };
+  paths['/dead-letters/{id}/retry'] = {
+    post: {
+      operationId: 'retryDeadLetter',
+      summary: 'Make a dead call again, with the same id (operator role)',
+      description:
+        "The back end sees the same `callId`, and the answer is accepted under the same idempotency key: the reply enters the journey at most once, whichever run answers. A retry that fails again goes dead again (the journey does not get a second failure event). The journey's bead for the reply must accept it where the failure event left the journey.",
+      tags: ['operations'],
+      parameters: [deadLetterId],
+      requestBody: { required: false, content: json(deadLetterRetryBodySchema) },
+      responses: {
+        202: {
+          description: 'Retrying: the call is queued and runs in the background; follow it with `GET /dead-letters/{id}`.',
+          headers: { Location: { schema: { type: 'string' }, description: '`/dead-letters/{id}`' } },
+          content: json(ref('DeadLetter')),
+        },
+        400: errorResponse('Malformed id or body.'),
+        ...callerErrors(),
+        403: operatorOnly,
+        404: errorResponse('No call that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`).'),
+        409: errorResponse('It is not dead now: retried or discarded already (`JE_DEAD_LETTER_SETTLED`).'),
+        415: errorResponse('The body is not `application/json`.'),
+      },
+    },
+  };
+  paths['/dead-letters/{id}/discard'] = {
+    post: {
+      operationId: 'discardDeadLetter',
+      summary: 'Record that a dead call will not be made again (operator role)',
+      description: 'Nothing is sent: the journey stays where its failure event left it. The dead letter is kept, `discarded`, with who, when and why.',
+      tags: ['operations'],
+      parameters: [deadLetterId],
+      requestBody: { required: false, content: json(deadLetterDiscardBodySchema) },
+      responses: {
+        200: { description: 'Discarded.', content: json(ref('DeadLetter')) },
+        400: errorResponse('Malformed id or body.'),
+        ...callerErrors(),
+        403: operatorOnly,
+        404: errorResponse('No call that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`).'),
+        409: errorResponse('It is not dead now: retried or discarded already (`JE_DEAD_LETTER_SETTLED`).'),
+        415: errorResponse('The body is not `application/json`.'),
+      },
+    },
+  };
   paths['/health'] = {
     get: {
       operationId: 'health',

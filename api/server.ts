@@ -6,6 +6,7 @@ import { JourneyError, type Logger } from '../common/index.js';
 import type { JourneyEngine } from '../engine/index.js';
 import { authenticationHook, createAuthenticator } from './auth.js';
 import { frameworkErrorHandler, installErrorHandling } from './errors.js';
+import { registerDeadLetterRoutes } from './dead-letter-routes.js';
 import { registerDeploymentRoutes } from './deployment-routes.js';
 import { registerEventRoutes } from './event-routes.js';
 import { installJsonParser } from './json-body.js';
@@ -134,6 +135,7 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
     registerEventRoutes(api, engine, resolved, tenancy);
     registerQueryRoutes(api, engine, resolved, tenancy);
     registerUpliftRoutes(api, engine);
+    registerDeadLetterRoutes(api, engine);
     await api.register((deployments, _options, done) => {
       registerDeploymentRoutes(deployments, engine, resolved);
       done();

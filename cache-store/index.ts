@@ -46,4 +46,6 @@ export { databaseNowMs, dueTimers, markTimerFired } from './journal-timers.js';
 export type { DueTimer } from './journal-timers.js';
 export { finishCall, pendingCalls, stillPendingCalls, touchCall } from './journal-outbox.js';
 export type { OutboxCursor, PendingCall } from './journal-outbox.js';
+export { deadLetterCounts, listDeadLetters, loadDeadLetter, resolveDeadLetter } from './journal-dead-letters.js';
+export type { DeadLetterCursor, DeadLetterFilter, DeadLetterKind, DeadLetterRecord, DeadLetterResolution, DeadLetterStatus } from './journal-dead-letters.js';
 export type { EventOrigin, EventStatus, JournalEvent, JourneyRow, Lifecycle, NewEvent } from './journal-rows.js';

@@ -71,12 +71,12 @@ export async function stillPendingCalls(conn: Connection, outboxIds: string[]): 
   return new Set(rows.map((row) => str(row.outbox_id)));
 }
 
+/** Ends a pending call: `done` (answered), or `dead` (its back end's retries spent: a dead letter, from `dead_at`). */
 export async function finishCall(conn: Connection, outboxId: string, status: 'done' | 'dead', lastError: string | null): Promise<void> {
-  await conn.query(`UPDATE outbox SET status = ?, last_error = ?, updated_at = NOW(6) WHERE outbox_id = ? AND status = 'pending'`, [
-    status,
-    lastError,
-    outboxId,
-  ]);
+  await conn.query(
+    `UPDATE outbox SET status = ?, last_error = ?, updated_at = NOW(6), dead_at = IF(? = 'dead', NOW(6), dead_at) WHERE outbox_id = ? AND status = 'pending'`,
+    [status, lastError, status, outboxId],
+  );
 }
 
 export async function touchCall(conn: Connection, outboxId: string, lastError: string | null): Promise<void> {

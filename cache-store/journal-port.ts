@@ -6,6 +6,7 @@
  * `JE_STORE_CONFLICT` (lock conflicts past the retries), `JE_STORE_QUERY_FAILED` (anything else;
  * `isDuplicateKeyError` and `isPermanentStatementError` tell the cases the engine acts on).
  */
+import type { DeadLetterCursor, DeadLetterFilter, DeadLetterKind, DeadLetterRecord, DeadLetterResolution } from './journal-dead-letters.js';
 import type { CommitResult, HandlingCommit } from './journal-handling.js';
 import type { IdempotentAnswer, IntakeEntry, IntakeResult } from './journal-intake.js';
 import type { OutboxCursor, PendingCall } from './journal-outbox.js';
@@ -75,6 +76,16 @@ export interface Journal {
   stillPendingCalls(outboxIds: string[]): Promise<Set<string>>;
   finishCall(outboxId: string, status: 'done' | 'dead', lastError: string | null): Promise<void>;
   touchCall(outboxId: string, lastError: string | null): Promise<void>;
+
+  // --- dead letters (operators) ---
+  /** A page of dead letters (status `dead` or `discarded`), oldest first, after `filter.after`. */
+  listDeadLetters(filter: DeadLetterFilter): Promise<{ records: DeadLetterRecord[]; next: DeadLetterCursor | null }>;
+  /** A call that was ever dead, whatever became of it since; null when there is none. */
+  loadDeadLetter(id: string): Promise<DeadLetterRecord | null>;
+  /** Retries (back to pending, same outbox id) or discards a call that is dead now; `by` is the operator. */
+  resolveDeadLetter(id: string, action: 'retry' | 'discard', by: string, note: string | null): Promise<DeadLetterResolution>;
+  /** Dead letters waiting for an operator, by kind and system. */
+  deadLetterCounts(): Promise<Array<{ kind: DeadLetterKind; system: string; count: number }>>;
 
   // --- reads for the API ---
   loadOutcome(eventId: string): Promise<StoredOutcome | null>;

@@ -4,6 +4,7 @@
  */
 import type { PoolConnection } from 'mariadb';
 import { listDeployments, loadDeployment, markUndeployed, saveDeployment } from './deployment-records.js';
+import { deadLetterCounts, listDeadLetters, loadDeadLetter, resolveDeadLetter } from './journal-dead-letters.js';
 import { commitHandlingBatch } from './journal-handling.js';
 import { acceptBatch, appendEvent, eventExists, findByIdempotencyKey, insertInitiatingEvent } from './journal-intake.js';
 import type { IntakeEntry, IntakeResult } from './journal-intake.js';
@@ -93,6 +94,11 @@ export function openJournal(store: Store): Journal {
     finishCall: (outboxId, status, lastError) =>
       transaction(status === 'done' ? 'call-done' : 'call-dead', (conn) => finishCall(conn, outboxId, status, lastError)),
     touchCall: (outboxId, lastError) => transaction('call-attempt', (conn) => touchCall(conn, outboxId, lastError)),
+
+    listDeadLetters: (filter) => read('listDeadLetters', (conn) => listDeadLetters(conn, filter)),
+    loadDeadLetter: (id) => read('loadDeadLetter', (conn) => loadDeadLetter(conn, id)),
+    resolveDeadLetter: (id, action, by, note) => transaction(`dead-letter-${action}`, (conn) => resolveDeadLetter(conn, id, action, by, note)),
+    deadLetterCounts: () => read('deadLetterCounts', (conn) => deadLetterCounts(conn)),
 
     loadOutcome: (eventId) => read('loadOutcome', (conn) => loadOutcome(conn, eventId)),
     journeyPage: (journeyId, afterSeq, limit) =>

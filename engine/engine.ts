@@ -7,6 +7,7 @@ import type { Clock, Logger } from '../common/index.js';
 import type { CompiledJourney, EventContext, JsonObject, ProcessorRegistry } from '../dsl/index.js';
 import { CallRunner, DEFAULT_CALL_OPTIONS } from './calls.js';
 import { ClockSync, DEFAULT_CLOCK_SYNC_OPTIONS } from './clock-sync.js';
+import { DeadLetters } from './dead-letters.js';
 import type { ClockSyncOptions } from './clock-sync.js';
 import type { BackendRegistry, CallOptions } from './calls.js';
 import { DeploymentAdmin } from './deployment-admin.js';
@@ -23,8 +24,6 @@ import { applyChanges, hasChanges } from './outcome-changes.js';
 import { DEFAULT_OUTCOME_HUB_LIMITS, OutcomeHub } from './outcomes.js';
 import type { OutcomeHubLimits } from './outcomes.js';
 import { StoreHealthTracker } from './store-health.js';
-import { behindBreakers, createLocalBreakerStore } from './breaker-board.js';
-import type { BreakerOptions } from './circuit-breaker.js';
 import { UpliftRunner } from './uplift-runner.js';
 import { createGridMac, createLocalRunLocks } from '../grid/index.js';
 import type { RunLocks } from '../grid/index.js';
@@ -82,11 +81,6 @@ export interface EngineOptions {
   workerOptions?: Partial<WorkerOptions>;
   /** Back-end systems the journeys call, `system.operation` → handler. */
   backends?: BackendRegistry;
-  /**
-   * A circuit breaker per back-end system named here (`pricing`, for `pricing.quote`), shared by
-   * the cluster through the grid (breaker-board.ts); systems not named have none. @defaultValue none
-   */
-  breakers?: Record<string, Partial<BreakerOptions>>;
   /**
    * BullMQ connections for back-end calls (ioredis clients of the grid; the worker's must be a
    * blocking one) and a hash-tagged key prefix. Without them, calls stay pending in the outbox.
@@ -399,7 +393,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
         journal,
         logger,
         metrics,
-        backends: behindBreakers(options.backends ?? {}, options.breakers ?? {}, { store: grid ?? createLocalBreakerStore(), metrics, logger, clock }),
+        backends: options.backends ?? {},
         acceptReply: (reply) => intake.acceptSystemEvent({ ...reply, origin: 'backend' }),
         mac: gridMac,
         onForged: (reason, key) => forged.dropped('call', reason, key),
@@ -559,6 +553,18 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     return { items, nextCursor: last ? encodeCursor(last.journeyId) : searchCursors.seal(after) };
   };
 
+  // Dead letters: an operator retries through this node's call queue (or, without one, the owner's
+  // outbox sweep queues the call within seconds).
+  const runner = calls;
+  const deadLetters = new DeadLetters({
+    journal,
+    metrics,
+    logger,
+    ...(runner ? { requeue: (retried) => runner.requeue(retried) } : {}),
+    storeUp: () => storeTracker.up,
+    nowMs: () => clock.nowMs(),
+  });
+
   const admin = new DeploymentAdmin({ journal, partitionCount, refresh: refreshDeployments, membership: currentMembership, logger });
 
   const engine: JourneyEngine = {
@@ -699,10 +705,12 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     undeploy: (journeyType, version) => admin.undeploy(journeyType, version),
     deploymentHistory: (journeyType) => admin.history(journeyType),
     drainReport: () => admin.drainReport(),
-    metricsText() {
+    deadLetters,
+    async metricsText() {
       const kept = outcomes.kept;
       metrics.outcomesKept.set({ measure: 'count' }, kept.count);
       metrics.outcomesKept.set({ measure: 'bytes' }, kept.bytes);
+      await deadLetters.refreshGauge();
       return metrics.registry.metrics();
     },
     startUplift(request) {

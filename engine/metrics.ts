@@ -30,7 +30,14 @@ export class EngineMetrics {
   });
   readonly deadLettered = new Counter({
     name: 'je_calls_dead_lettered_total',
-    help: 'Back-end calls that exhausted their retries',
+    help: 'Back-end calls that exhausted their retries (dead letters), by system; a retried call that fails again counts again',
+    labelNames: ['system'],
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Gauge({
+    name: 'je_dead_letters',
+    help: "Dead letters waiting for an operator, by kind and system: the store's count, the same on every node (alert on max), read at most every 10 s",
+    labelNames: ['kind', 'system'],
     registers: [this.registry],
   });
   readonly outcomesKept = new Gauge({
@@ -102,24 +109,6 @@ export class EngineMetrics {
     name: 'je_accept_seconds',
     help: 'Latency of a durable accept',
     buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
-    registers: [this.registry],
-  });
-  readonly breakerState = new Gauge({
-    name: 'je_backend_breaker_state',
-    help: "Each back end's circuit breaker as this node last read it: 0 closed, 1 half-open, 2 open (shared by the cluster through the grid)",
-    labelNames: ['system'],
-    registers: [this.registry],
-  });
-  readonly breakerTransitions = new Counter({
-    name: 'je_backend_breaker_transitions_total',
-    help: 'Circuit breaker state changes this node made, by back end, from and to',
-    labelNames: ['system', 'from', 'to'],
-    registers: [this.registry],
-  });
-  readonly breakerRejected = new Counter({
-    name: 'je_backend_breaker_rejected_total',
-    help: "Calls not made because their back end's breaker was open (failed fast to their failure event, or held until a probe)",
-    labelNames: ['system'],
     registers: [this.registry],
   });
   readonly clockSkew = new Gauge({

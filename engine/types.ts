@@ -264,9 +264,86 @@ export interface JourneyEngine {
   startUplift(request: UpliftRequest): Promise<UpliftRun>;
   /** A run started on this node, as far as it got; undefined when unknown. */
   upliftRun(runId: string): UpliftRun | undefined;
+  /** Dead letters: calls whose back end's retries were spent, for an operator to list, read, retry or discard. */
+  readonly deadLetters: DeadLetterOperations;
   /** Prometheus text exposition of the engine's metrics. */
   metricsText(): Promise<string>;
   stop(): Promise<void>;
+}
+
+/**
+ * What an operator does with dead letters (engine/dead-letters.ts). A dead call has given its
+ * journey the failure event already (when its retries were spent); a retry makes the same call
+ * again (same outbox id: the back end's `callId` and the reply's idempotency key), so its reply
+ * enters the journey at most once however many times it is answered; a discard records the
+ * decision and sends nothing. Refusals: `JE_DEAD_LETTER_NOT_FOUND` (404), `JE_DEAD_LETTER_SETTLED`
+ * (409: retried or discarded already), `JE_BAD_REQUEST` (a bad filter or cursor).
+ */
+export interface DeadLetterOperations {
+  list(query: DeadLetterQuery): Promise<Page<DeadLetterSummary>>;
+  get(id: string): Promise<DeadLetterView>;
+  /** Queues the call again at once (or, where this node has no call queue, the outbox sweep does within seconds). */
+  retry(id: string, operator: string, note?: string): Promise<DeadLetterView>;
+  discard(id: string, operator: string, reason?: string): Promise<DeadLetterView>;
+}
+
+/** Kinds of dead letter: back-end calls today; undelivered webhooks would be a second kind. */
+export type DeadLetterKind = 'call';
+
+export interface DeadLetterQuery {
+  kind?: DeadLetterKind;
+  /** `dead` (waiting for an operator) by default, or `discarded`. */
+  status?: 'dead' | 'discarded';
+  /** The back-end system, e.g. `booking`. */
+  system?: string;
+  journeyType?: string;
+  cursor?: string;
+  /** @defaultValue 50 (at most 500) */
+  limit?: number;
+}
+
+/**
+ * `dead`: its retries spent, waiting for an operator; `retrying`: an operator retried it and it
+ * runs; `answered`: a retry got the back end's answer; `discarded`: an operator discarded it.
+ */
+export type DeadLetterState = 'dead' | 'retrying' | 'answered' | 'discarded';
+
+export interface DeadLetterSummary {
+  /** The call's outbox id: also the `callId` its back end sees. */
+  id: string;
+  kind: DeadLetterKind;
+  status: DeadLetterState;
+  journeyId: string;
+  journeyType: string | null;
+  version: string | null;
+  /** `system.operation`'s parts. */
+  system: string;
+  operation: string;
+  /** Attempts at the back end, over every retry. */
+  attempts: number;
+  /** How often an operator retried it. */
+  retries: number;
+  lastError: string | null;
+  createdAt: string;
+  /** When its retries were last spent. */
+  deadAt: string;
+}
+
+export interface DeadLetterView extends DeadLetterSummary {
+  tenant: string | null;
+  /** The journey's `data.status` when it has one, else its lifecycle: where the failure event left it. */
+  journeyStatus: string | null;
+  request: JsonObject;
+  replyEvent: string;
+  failureEvent: string;
+  /** The event whose handling made the call. */
+  causedBy: string;
+  /** The operator's last decision. */
+  resolvedBy?: string;
+  resolvedAt?: string;
+  note?: string;
+  /** The events the call gave its journey: the failure (when it went dead) and, after a retry, the reply. */
+  delivered: { failure?: { eventId: string; status: string }; reply?: { eventId: string; status: string } };
 }
 
 /** An uplift run to start: see engine/uplift-runner.ts. */

@@ -38,6 +38,7 @@ function deploymentsOnly(deployed: DeployedJourney[]): JourneyEngine {
     drainReport: unused,
     startUplift: unused,
     upliftRun: unused,
+    deadLetters: { list: unused, get: unused, retry: unused, discard: unused },
     metricsText: unused,
     stop: () => Promise.resolve(),
   };

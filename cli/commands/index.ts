@@ -10,6 +10,7 @@ import { deployCommand } from './deploy.js';
 import { undeployCommand } from './undeploy.js';
 import { versionsCommand } from './versions.js';
 import { upliftCommand } from './uplift.js';
+import { deadLettersCommand } from './dead-letters.js';
 
 /** Every `journey` subcommand, in the order `journey --help` lists them. */
 export const commands: CliCommand[] = [
@@ -24,4 +25,5 @@ export const commands: CliCommand[] = [
   undeployCommand,
   versionsCommand,
   upliftCommand,
+  deadLettersCommand,
 ];

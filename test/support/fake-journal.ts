@@ -33,6 +33,12 @@ import type {
   SavedDeployment,
   OutboxCursor,
   PendingCall,
+  DeadLetterCursor,
+  DeadLetterFilter,
+  DeadLetterKind,
+  DeadLetterRecord,
+  DeadLetterResolution,
+  DeadLetterStatus,
   RowFilter,
   SearchFieldSpec,
   StoreHealth,
@@ -72,11 +78,17 @@ export type TimerRecord = TimerStart & {
 
 export type OutboxRecord = Omit<PendingCall, 'request'> & {
   requestJson: string;
-  status: 'pending' | 'done' | 'dead';
+  status: DeadLetterStatus;
   lastError: string | null;
   /** created_at as text (the cursor's key). */
   createdAt: string;
   updatedAtMs: number;
+  /** When its retries were last spent (a dead letter); the operator's retries and last decision. */
+  deadAtMs?: number;
+  retries?: number;
+  resolvedBy?: string;
+  resolvedAtMs?: number;
+  note?: string | null;
 };
 
 export interface Tables {
@@ -465,7 +477,7 @@ export class FakeJournal implements Journal {
   finishCall(outboxId: string, status: 'done' | 'dead', lastError: string | null): Promise<void> {
     return this.run('finishCall', () => {
       const row = this.tables.outbox.get(outboxId);
-      if (row?.status === 'pending') Object.assign(row, { status, lastError, updatedAtMs: this.nowMs });
+      if (row?.status === 'pending') Object.assign(row, { status, lastError, updatedAtMs: this.nowMs, ...(status === 'dead' ? { deadAtMs: this.nowMs } : {}) });
     });
   }
 
@@ -474,6 +486,102 @@ export class FakeJournal implements Journal {
       const row = this.tables.outbox.get(outboxId);
       if (row) Object.assign(row, { attempts: row.attempts + 1, lastError, updatedAtMs: this.nowMs });
     });
+  }
+
+  // --- dead letters ---
+
+  listDeadLetters(filter: DeadLetterFilter): Promise<{ records: DeadLetterRecord[]; next: DeadLetterCursor | null }> {
+    return this.run('listDeadLetters', () => {
+      const rows = [...this.tables.outbox.values()]
+        .filter((r) => r.status === filter.status && (filter.system === undefined || r.system === filter.system))
+        .filter((r) => filter.journeyType === undefined || this.tables.journeys.get(r.journeyId)?.typeName === filter.journeyType)
+        .filter((r) => !filter.after || r.createdAt > filter.after.createdAt || (r.createdAt === filter.after.createdAt && r.outboxId > filter.after.id))
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.outboxId.localeCompare(b.outboxId))
+        .slice(0, filter.limit);
+      const last = rows[rows.length - 1];
+      return {
+        records: rows.map((row) => ({ ...this.deadLetter(row), delivered: {} })),
+        next: rows.length < filter.limit || !last ? null : { createdAt: last.createdAt, id: last.outboxId },
+      };
+    });
+  }
+
+  loadDeadLetter(id: string): Promise<DeadLetterRecord | null> {
+    return this.run('loadDeadLetter', () => {
+      const row = this.tables.outbox.get(id);
+      if (!row || (row.deadAtMs === undefined && row.status !== 'dead' && row.status !== 'discarded')) return null;
+      const delivered: DeadLetterRecord['delivered'] = {};
+      for (const which of ['failure', 'reply'] as const) {
+        const event = [...this.tables.events.values()].find((e) => e.idempotencyKey === `call:${id}:${which}`);
+        if (event) delivered[which] = { eventId: event.eventId, status: event.status };
+      }
+      return { ...this.deadLetter(row), delivered };
+    });
+  }
+
+  resolveDeadLetter(id: string, action: 'retry' | 'discard', by: string, note: string | null): Promise<DeadLetterResolution> {
+    return this.run('resolveDeadLetter', (): DeadLetterResolution => {
+      const row = this.tables.outbox.get(id);
+      if (!row || (row.deadAtMs === undefined && row.status !== 'dead' && row.status !== 'discarded')) return { result: 'not-found' };
+      if (row.status !== 'dead') return { result: 'settled', status: row.status };
+      const decision = { resolvedBy: by, resolvedAtMs: this.nowMs, note, updatedAtMs: this.nowMs };
+      if (action === 'discard') {
+        Object.assign(row, { status: 'discarded', ...decision });
+        return { result: 'discarded' };
+      }
+      Object.assign(row, { status: 'pending', retries: (row.retries ?? 0) + 1, ...decision });
+      const {
+        requestJson,
+        status: _s,
+        lastError: _e,
+        createdAt: _c,
+        updatedAtMs: _u,
+        deadAtMs: _d,
+        retries: _r,
+        resolvedBy: _b,
+        resolvedAtMs: _a,
+        note: _n,
+        ...call
+      } = row;
+      return { result: 'retried', call: { ...call, request: parse(requestJson) } };
+    });
+  }
+
+  deadLetterCounts(): Promise<Array<{ kind: DeadLetterKind; system: string; count: number }>> {
+    return this.run('deadLetterCounts', () => {
+      const counts = new Map<string, number>();
+      for (const row of this.tables.outbox.values()) if (row.status === 'dead') counts.set(row.system, (counts.get(row.system) ?? 0) + 1);
+      return [...counts].map(([system, count]) => ({ kind: 'call' as const, system, count }));
+    });
+  }
+
+  private deadLetter(row: OutboxRecord): Omit<DeadLetterRecord, 'delivered'> {
+    const journey = this.tables.journeys.get(row.journeyId);
+    const status = journey?.data?.status;
+    return {
+      id: row.outboxId,
+      kind: 'call',
+      status: row.status,
+      journeyId: row.journeyId,
+      journeyType: journey?.typeName ?? null,
+      version: journey?.typeVersion ?? null,
+      tenant: journey?.tenant ?? null,
+      journeyStatus: typeof status === 'string' ? status : (journey?.lifecycle ?? null),
+      system: row.system,
+      operation: row.operation,
+      request: parse(row.requestJson),
+      replyEvent: row.replyEvent,
+      failureEvent: row.failureEvent,
+      causedBy: row.causedBy,
+      attempts: row.attempts,
+      retries: row.retries ?? 0,
+      lastError: row.lastError,
+      createdAt: new Date(row.createdAt),
+      deadAt: new Date(row.deadAtMs ?? row.updatedAtMs),
+      resolvedBy: row.resolvedBy ?? null,
+      resolvedAt: row.resolvedAtMs === undefined ? null : new Date(row.resolvedAtMs),
+      note: row.note ?? null,
+    };
   }
 
   // --- reads for the API ---

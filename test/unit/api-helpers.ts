@@ -4,6 +4,10 @@ import type { CompiledJourney } from '../../dsl/index.js';
 import type {
   AcceptRequest,
   AcceptResult,
+  DeadLetterOperations,
+  DeadLetterQuery,
+  DeadLetterSummary,
+  DeadLetterView,
   DeployResult,
   DeployedJourney,
   DeploymentRecord,
@@ -77,9 +81,100 @@ interface Submitted {
   result: AcceptResult;
 }
 
+/** A dead call as the fake keeps it (`deadLetter(…)` fills in the rest). */
+export function deadLetter(id: string, fields: Partial<DeadLetterView> = {}): DeadLetterView {
+  return {
+    id,
+    kind: 'call',
+    status: 'dead',
+    journeyId: '01J00000000000000000000099',
+    journeyType: 'mybank/payment/sct',
+    version: '2.0',
+    system: 'booking',
+    operation: 'book',
+    attempts: 5,
+    retries: 0,
+    lastError: 'booking is down',
+    createdAt: '2026-06-01T08:00:00.000Z',
+    deadAt: '2026-06-01T08:00:03.000Z',
+    tenant: 'default',
+    journeyStatus: 'bookingFailed',
+    request: { amount: 100 },
+    replyEvent: 'PaymentBooked',
+    failureEvent: 'BookingFailed',
+    causedBy: '01J00000000000000000000098',
+    delivered: { failure: { eventId: '01J00000000000000000000097', status: 'applied' } },
+    ...fields,
+  };
+}
+
+/** Dead letters in memory, with the engine's rules: only a dead one is retried or discarded; pages by id. */
+export class FakeDeadLetters implements DeadLetterOperations {
+  readonly letters = new Map<string, DeadLetterView>();
+  readonly queries: DeadLetterQuery[] = [];
+
+  list(query: DeadLetterQuery): Promise<Page<DeadLetterSummary>> {
+    this.queries.push(query);
+    const limit = query.limit ?? 50;
+    const after = query.cursor === undefined ? '' : Buffer.from(query.cursor, 'base64url').toString('utf8');
+    const matching = [...this.letters.values()]
+      .filter((l) => l.status === (query.status ?? 'dead') && (query.system === undefined || l.system === query.system))
+      .filter((l) => (query.journeyType === undefined || l.journeyType === query.journeyType) && l.id > after)
+      .sort((a, b) => a.id.localeCompare(b.id));
+    const items = matching
+      .slice(0, limit)
+      .map(
+        ({
+          tenant: _t,
+          journeyStatus: _j,
+          request: _r,
+          replyEvent: _re,
+          failureEvent: _f,
+          causedBy: _c,
+          delivered: _d,
+          resolvedBy: _b,
+          resolvedAt: _a,
+          note: _n,
+          ...summary
+        }) => summary,
+      );
+    const last = items[items.length - 1];
+    return Promise.resolve(matching.length > limit && last ? { items, nextCursor: Buffer.from(last.id).toString('base64url') } : { items });
+  }
+
+  get(id: string): Promise<DeadLetterView> {
+    const letter = this.letters.get(id);
+    if (!letter) return Promise.reject(new JourneyError('JE_DEAD_LETTER_NOT_FOUND', 'no back-end call that went dead has that id', { details: { id } }));
+    return Promise.resolve(letter);
+  }
+
+  async retry(id: string, operator: string, note?: string): Promise<DeadLetterView> {
+    return this.settle(await this.get(id), {
+      status: 'retrying',
+      retries: (await this.get(id)).retries + 1,
+      resolvedBy: operator,
+      ...(note === undefined ? {} : { note }),
+    });
+  }
+
+  async discard(id: string, operator: string, reason?: string): Promise<DeadLetterView> {
+    return this.settle(await this.get(id), { status: 'discarded', resolvedBy: operator, ...(reason === undefined ? {} : { note: reason }) });
+  }
+
+  private settle(letter: DeadLetterView, change: Partial<DeadLetterView>): DeadLetterView {
+    if (letter.status !== 'dead') {
+      throw new JourneyError('JE_DEAD_LETTER_SETTLED', `the call is ${letter.status}, not dead`, { details: { id: letter.id, status: letter.status } });
+    }
+    const settled = { ...letter, ...change, resolvedAt: '2026-06-01T09:00:00.000Z' };
+    this.letters.set(letter.id, settled);
+    return settled;
+  }
+}
+
 /** An engine that keeps journeys in memory; `acceptError`/`outcomes` steer what it answers. */
 export class FakeEngine implements JourneyEngine {
   readonly nodeId = 'test-node';
+  readonly deadLetters = new FakeDeadLetters();
   readonly submitted: Submitted[] = [];
   readonly journeys = new Map<string, JourneyView>();
   readonly events = new Map<string, EventView[]>();

@@ -49,6 +49,10 @@ describe('OpenAPI document', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual(
       [
+        '/dead-letters',
+        '/dead-letters/{id}',
+        '/dead-letters/{id}/discard',
+        '/dead-letters/{id}/retry',
         '/deployments',
         '/deployments/pfm/wallet',
         '/deployments/pfm/wallet/{version}',
