@@ -52,6 +52,22 @@ export const ERROR_CODES = {
   JE_OVERLOADED: { httpStatus: 503, retryable: true, summary: 'The engine is at capacity; retry after the advised delay.' },
   JE_ENGINE_STOPPED: { httpStatus: 503, retryable: true, summary: 'The engine is shutting down or not yet started.' },
   JE_IDEMPOTENCY_CONFLICT: { httpStatus: 422, retryable: false, summary: 'The idempotency key was used for a different request.' },
+  // back-end calls
+  JE_BACKEND_FAILED: {
+    httpStatus: 502,
+    retryable: true,
+    summary: 'A back end failed the call (HTTP 5xx, 408 or 429, no answer in time, no connection, or an answer that is not a JSON object); it is retried.',
+  },
+  JE_BACKEND_REFUSED: {
+    httpStatus: 502,
+    retryable: false,
+    summary: 'A back end refused the call (HTTP 4xx other than 408 and 429, or a redirect); it is not retried: the journey gets its failure event.',
+  },
+  JE_BACKEND_CIRCUIT_OPEN: {
+    httpStatus: 503,
+    retryable: true,
+    summary: "The back end's circuit breaker is open: the call was not made (it fails fast to its failure event, or waits, as the back end is configured).",
+  },
   // journeys and events
   JE_JOURNEY_TYPE_UNKNOWN: { httpStatus: 404, retryable: false, summary: 'No deployed journey type/version has that name.' },
   JE_JOURNEY_NOT_FOUND: { httpStatus: 404, retryable: false, summary: 'No journey instance has that id.' },

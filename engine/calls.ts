@@ -9,13 +9,18 @@
  * failure to take the answer (the store down, a conflict, the engine stopping) is retried with
  * back-off for as long as it lasts and never turns into the failure event: the back end did the
  * work. The answer is kept in the job meanwhile, so the back end is not asked again.
+ *
+ * A refusal (`JE_BACKEND_REFUSED`, or any error of a handler that is not retryable) is not asked
+ * again: it dead-letters at once. A back end may sit behind a circuit breaker (breaker-board.ts):
+ * while it is open its calls are not made, and fail at once to their failure event, the journey's
+ * fallback, or wait (no attempt spent) until a probe may go, as the back end is configured.
  */
 import { DelayedError, Queue, UnrecoverableError, Worker as QueueWorker } from 'bullmq';
 import type { Job } from 'bullmq';
 import { isConnectionError, isRetryableTransactionError } from '../cache-store/index.js';
 import type { OutboxCursor, PendingCall } from '../cache-store/index.js';
 import { ensureError, isJourneyError } from '../common/index.js';
-import type { Logger } from '../common/index.js';
+import type { JourneyError, Logger } from '../common/index.js';
 import type { JsonObject } from '../dsl/index.js';
 import type { GridForgery, GridMac } from '../grid/index.js';
 import type { EngineMetrics } from './metrics.js';
@@ -40,6 +45,9 @@ export const DEFAULT_CALL_OPTIONS: CallOptions = { attempts: 5, backoffMs: 200, 
 
 /** Rows the outbox sweep reads at a time. */
 const SWEEP_PAGE = 200;
+
+/** A call its back end's open breaker holds back: run again after `delayMs`. */
+type BreakerWait = { kind: 'wait'; delayMs: number };
 
 /** What the back end said, once it said it: the event the journey is to get. */
 type Outcome = { kind: 'reply'; answer: JsonObject } | { kind: 'failure'; reason: string; attempts: number };
@@ -179,6 +187,7 @@ export class CallRunner {
     }
     const call: Job<CallJob> = job;
     const outcome = call.data.outcome ?? (await this.callBackend(call));
+    if (outcome.kind === 'wait') return this.holdForBreaker(call, token, outcome.delayMs);
     await this.deliver(call, token, outcome);
   }
 
@@ -194,7 +203,7 @@ export class CallRunner {
   }
 
   /** Asks the back end; its failure is retried by BullMQ (thrown) until the budget is spent. */
-  private async callBackend(job: Job<CallJob>): Promise<Outcome> {
+  private async callBackend(job: Job<CallJob>): Promise<Outcome | BreakerWait> {
     const call = job.data;
     const handler = this.deps.backends[`${call.system}.${call.operation}`];
     try {
@@ -202,8 +211,30 @@ export class CallRunner {
       const answer = await handler(call.request as JsonObject, { callId: call.outboxId, journeyId: call.journeyId, attempt: job.attemptsMade + 1 });
       return { kind: 'reply', answer };
     } catch (error) {
-      return this.backendFailed(job, error, handler !== undefined);
+      if (isJourneyError(error, 'JE_BACKEND_CIRCUIT_OPEN')) return this.circuitOpen(job, error);
+      // A refusal (JE_BACKEND_REFUSED: an HTTP 4xx, say) would be refused again: not retried.
+      return this.backendFailed(job, error, handler !== undefined && !(isJourneyError(error) && !error.retryable));
     }
+  }
+
+  /**
+   * The back end's circuit breaker refused the call, which was not made (breaker-board.ts). When
+   * its calls wait, the call is held until a probe may go, no attempt spent; else it fails at
+   * once to the failure event its journey declares for it: the fallback.
+   */
+  private async circuitOpen(job: Job<CallJob>, error: JourneyError): Promise<Outcome | BreakerWait> {
+    const call = job.data;
+    if (error.retryAfterMs !== undefined) return { kind: 'wait', delayMs: Math.max(50, error.retryAfterMs) };
+    await this.deps.journal.touchCall(call.outboxId, error.message).catch(() => undefined);
+    this.log.warn({ journeyId: call.journeyId, callId: call.outboxId, system: call.system }, 'circuit open: the call fails fast to its failure event');
+    return { kind: 'failure', reason: error.message, attempts: job.attemptsMade };
+  }
+
+  /** Holds a call its back end's open breaker refused (BullMQ's delayed set: no attempt counted). */
+  private async holdForBreaker(job: Job<CallJob>, token: string | undefined, delayMs: number): Promise<void> {
+    if (token === undefined) throw new Error('circuit open: the call waits for its back end');
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    throw new DelayedError();
   }
 
   /** Counts a failure of the back end: thrown again while attempts remain, else the dead letter. */

@@ -24,6 +24,8 @@ import { applyChanges, hasChanges } from './outcome-changes.js';
 import { DEFAULT_OUTCOME_HUB_LIMITS, OutcomeHub } from './outcomes.js';
 import type { OutcomeHubLimits } from './outcomes.js';
 import { StoreHealthTracker } from './store-health.js';
+import { behindBreakers, createLocalBreakerStore } from './breaker-board.js';
+import type { BreakerOptions } from './circuit-breaker.js';
 import { UpliftRunner } from './uplift-runner.js';
 import { createGridMac, createLocalRunLocks } from '../grid/index.js';
 import type { RunLocks } from '../grid/index.js';
@@ -81,6 +83,11 @@ export interface EngineOptions {
   workerOptions?: Partial<WorkerOptions>;
   /** Back-end systems the journeys call, `system.operation` → handler. */
   backends?: BackendRegistry;
+  /**
+   * A circuit breaker per back-end system named here (`pricing`, for `pricing.quote`), shared by
+   * the cluster through the grid (breaker-board.ts); systems not named have none. @defaultValue none
+   */
+  breakers?: Record<string, Partial<BreakerOptions>>;
   /**
    * BullMQ connections for back-end calls (ioredis clients of the grid; the worker's must be a
    * blocking one) and a hash-tagged key prefix. Without them, calls stay pending in the outbox.
@@ -393,7 +400,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
         journal,
         logger,
         metrics,
-        backends: options.backends ?? {},
+        backends: behindBreakers(options.backends ?? {}, options.breakers ?? {}, { store: grid ?? createLocalBreakerStore(), metrics, logger, clock }),
         acceptReply: (reply) => intake.acceptSystemEvent({ ...reply, origin: 'backend' }),
         mac: gridMac,
         onForged: (reason, key) => forged.dropped('call', reason, key),

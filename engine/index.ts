@@ -41,3 +41,7 @@ export { UPLIFT_EVENT_TYPE } from './uplift-handling.js';
 export { accessOf, mayRead } from './read-policy.js';
 export type { Reader } from './read-policy.js';
 export type { UpliftRequest, UpliftRun } from './uplift-runner.js';
+export { BREAKER_STATES, CLOSED_BREAKER, DEFAULT_BREAKER_OPTIONS, stepBreaker } from './circuit-breaker.js';
+export type { Admission, BreakerInput, BreakerOptions, BreakerSnapshot, BreakerState, BreakerStep, WhenOpen } from './circuit-breaker.js';
+export { BreakerBoard, createLocalBreakerStore, guardBackends, resolveBreakerOptions } from './breaker-board.js';
+export type { BreakerStore } from './breaker-board.js';

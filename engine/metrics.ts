@@ -111,6 +111,24 @@ export class EngineMetrics {
     buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1],
     registers: [this.registry],
   });
+  readonly breakerState = new Gauge({
+    name: 'je_backend_breaker_state',
+    help: "Each back end's circuit breaker as this node last read it: 0 closed, 1 half-open, 2 open (shared by the cluster through the grid)",
+    labelNames: ['system'],
+    registers: [this.registry],
+  });
+  readonly breakerTransitions = new Counter({
+    name: 'je_backend_breaker_transitions_total',
+    help: 'Circuit breaker state changes this node made, by back end, from and to',
+    labelNames: ['system', 'from', 'to'],
+    registers: [this.registry],
+  });
+  readonly breakerRejected = new Counter({
+    name: 'je_backend_breaker_rejected_total',
+    help: "Calls not made because their back end's breaker was open (failed fast to their failure event, or held until a probe)",
+    labelNames: ['system'],
+    registers: [this.registry],
+  });
   readonly clockSkew = new Gauge({
     name: 'je_clock_skew_seconds',
     help: "This node's wall clock minus the database's, as last measured (positive: this node runs ahead); timers and deadlines follow the database",
