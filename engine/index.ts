@@ -45,3 +45,7 @@ export { BREAKER_STATES, CLOSED_BREAKER, DEFAULT_BREAKER_OPTIONS, stepBreaker } 
 export type { Admission, BreakerInput, BreakerOptions, BreakerSnapshot, BreakerState, BreakerStep, WhenOpen } from './circuit-breaker.js';
 export { BreakerBoard, createLocalBreakerStore, guardBackends, resolveBreakerOptions } from './breaker-board.js';
 export type { BreakerStore } from './breaker-board.js';
+export { httpBackend } from './http-backend.js';
+export type { HttpBackendOptions } from './http-backend.js';
+export { BACKENDS_CONFIG_SCHEMA, backendsFromModule, parseBackendsConfig } from './backend-config.js';
+export type { ConfiguredBackends } from './backend-config.js';
