@@ -2,6 +2,7 @@ import type { CliCommand } from '../command.js';
 import { serveCommand } from './serve.js';
 import { gridCommand } from './grid.js';
 import { checkCommand } from './check.js';
+import { testCommand } from './test.js';
 import { compileCommand } from './compile.js';
 import { graphCommand } from './graph.js';
 import { typesCommand } from './types.js';
@@ -17,6 +18,7 @@ export const commands: CliCommand[] = [
   serveCommand,
   gridCommand,
   checkCommand,
+  testCommand,
   compileCommand,
   graphCommand,
   typesCommand,
