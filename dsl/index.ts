@@ -90,6 +90,8 @@ export type { ScenarioRun } from './scenario-runner.js';
 export { formatScenarioFailure, formatScenarioReport } from './scenario-report.js';
 export type { ScenarioReport, ScenarioResult, VersionScenarios } from './scenario-report.js';
 export { findScenarioFiles, runScenarioFile, testJourneys } from './scenario-files.js';
+export { journeyNameProblem, scaffoldVersion, versionProblem } from './scaffold.js';
+export type { ScaffoldedVersion } from './scaffold.js';
 
 // Diagnostics.
 export { DIAGNOSTIC_CODES, formatDiagnostic, formatDiagnostics, hasErrors } from './diagnostics.js';

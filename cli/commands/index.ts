@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command.js';
 import { serveCommand } from './serve.js';
 import { gridCommand } from './grid.js';
+import { newCommand } from './new.js';
 import { checkCommand } from './check.js';
 import { testCommand } from './test.js';
 import { compileCommand } from './compile.js';
@@ -17,6 +18,7 @@ import { deadLettersCommand } from './dead-letters.js';
 export const commands: CliCommand[] = [
   serveCommand,
   gridCommand,
+  newCommand,
   checkCommand,
   testCommand,
   compileCommand,
