@@ -59,7 +59,10 @@ describe('chaos: API nodes killed mid-request, hostile input and floods under lo
     processes.push(new WorkerProcess('aw1', settings), new WorkerProcess('aw2', settings));
     for (const name of ['api1', 'api2']) {
       const port = await findFreePortBase({ count: 1, cluster: false });
-      const node = new WorkerProcess(name, settings, { ROLES: 'api', PORT: String(port), AUTH_MODE: 'dev' });
+      // api2 takes the flood: a rate limit a flood of one sender exceeds (the default lets a
+      // service client drive 1,000 requests a second through a node, more than this test sends).
+      const rateLimit: Record<string, string> = name === 'api2' ? { RATE_LIMIT_PER_MINUTE: '600' } : {};
+      const node = new WorkerProcess(name, settings, { ROLES: 'api', PORT: String(port), AUTH_MODE: 'dev', ...rateLimit });
       processes.push(node);
       apis.push({ node, url: `http://127.0.0.1:${port}` });
     }
