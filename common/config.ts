@@ -104,6 +104,14 @@ export interface EngineConfig {
   gridSecret?: string;
   /** The whole shutdown after SIGINT/SIGTERM, every step bounded within it. Env `SHUTDOWN_TIMEOUT_MS`. @defaultValue 10000 */
   shutdownTimeoutMs: number;
+  /**
+   * An ES module whose default export (or `backends` export) holds the back-end handlers by call
+   * name, or a function returning them. Env `BACKENDS_MODULE`. With neither this nor
+   * {@link backendsConfig}, calls go to the simulated example back ends.
+   */
+  backendsModule?: string;
+  /** A JSON file describing HTTP back ends per call name and circuit breakers per system. Env `BACKENDS_CONFIG`. */
+  backendsConfig?: string;
 }
 
 /** setting name → [environment variable, flag] */
@@ -141,6 +149,8 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   gridKeyPrefix: ['GRID_KEY_PREFIX', '--grid-key-prefix'],
   gridSecret: ['GRID_SECRET', '--grid-secret'],
   shutdownTimeoutMs: ['SHUTDOWN_TIMEOUT_MS', '--shutdown-timeout-ms'],
+  backendsModule: ['BACKENDS_MODULE', '--backends-module'],
+  backendsConfig: ['BACKENDS_CONFIG', '--backends-config'],
 };
 
 const LIST_SETTINGS = new Set<keyof EngineConfig>([
@@ -198,6 +208,8 @@ export const CONFIG_SCHEMA = {
     gridKeyPrefix: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'je' },
     gridSecret: { type: 'string', minLength: 32, maxLength: 1024 },
     shutdownTimeoutMs: { type: 'integer', minimum: 1000, maximum: 600000, default: 10000 },
+    backendsModule: { type: 'string', minLength: 1 },
+    backendsConfig: { type: 'string', minLength: 1 },
   },
   required: ['nodeId'],
 } as const;

@@ -10,12 +10,12 @@ import { formatDiagnostics, loadBundleProcessors, loadJourneySources, parseBundl
 import type { ProcessorRegistry } from '../../dsl/index.js';
 import { startEngineNode } from '../../engine/index.js';
 import type { EngineNodeOptions } from '../../engine/index.js';
-import { simulatedBackends } from '../../journeys/index.js';
 import { connectGrid, killLocalGridNow, localGridStatus, startLocalCluster, stopLocalGrid } from '../../grid/index.js';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../command.js';
 import { somethingListens, startLocalMariaDb, stopLocalMariaDbNow } from '../local-mariadb.js';
 import { ShutdownPlan } from '../shutdown.js';
+import { loadBackends } from '../backends.js';
 
 const HELP = `Usage: journey serve [options]
 
@@ -67,6 +67,11 @@ Every option is also an environment variable:
   --grid-key-prefix <name>  GRID_KEY_PREFIX   default je (namespace of every Redis key)
   --grid-secret <secret>    GRID_SECRET       32+ characters, the same on every node (default: the store's own, in MariaDB)
   --shutdown-timeout-ms <ms>  SHUTDOWN_TIMEOUT_MS  default 10000
+  --backends-module <file>  BACKENDS_MODULE   an ES module exporting back-end handlers by call name
+                                              (export default { 'pricing.quote': async (request, { callId }) => ({…}) })
+  --backends-config <file>  BACKENDS_CONFIG   a JSON file of HTTP back ends per call name and circuit
+                                              breakers per system (README, "Back ends"); with neither,
+                                              calls go to the simulated example back ends
 
 Stops on SIGINT/SIGTERM/SIGHUP within SHUTDOWN_TIMEOUT_MS, every step bounded: the API stops
 accepting, in-flight commits finish, partitions are handed back in MariaDB (also when Redis is
@@ -278,6 +283,8 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
       ...(bundle.journey.compatibility ? { compatibility: bundle.journey.compatibility } : {}),
     };
   }
+  // Before any server starts: a module or file that cannot be used stops the start at once.
+  const { backends, breakers } = await loadBackends(config, compiled.journeys, logger);
   checkpoint();
   const mariadbUrl = await chooseMariaDb(config, logger, plan);
   checkpoint();
@@ -304,7 +311,8 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
     worker: config.roles.includes('worker'),
     workerOptions: { leaseTtlMs: config.leaseTtlMs },
     clockSync: { warnAboveMs: config.clockSkewWarnMs },
-    backends: simulatedBackends,
+    backends,
+    breakers,
     logger,
   });
   const { engine } = node;

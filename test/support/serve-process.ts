@@ -34,6 +34,8 @@ const INHERITED_SETTINGS = [
   'TRUSTED_GATEWAYS',
   'RATE_LIMIT',
   'RATE_LIMIT_PER_MINUTE',
+  'BACKENDS_MODULE',
+  'BACKENDS_CONFIG',
 ];
 
 export class ServeProcess {

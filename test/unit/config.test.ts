@@ -52,6 +52,13 @@ describe('configuration', () => {
     }
   });
 
+  it('names back ends by a module and a file, and leaves both unset by default (the simulated example back ends)', () => {
+    expect(loadConfig([], {})).not.toHaveProperty('backendsModule');
+    expect(loadConfig([], {})).not.toHaveProperty('backendsConfig');
+    const config = loadConfig(['--backends-config', 'conf/backends.json'], { BACKENDS_MODULE: 'lib/backends.mjs' });
+    expect(config).toMatchObject({ backendsModule: 'lib/backends.mjs', backendsConfig: 'conf/backends.json' });
+  });
+
   it('refuses unknown flags and jwt mode without secrets', () => {
     expect(() => loadConfig(['--prot', '1'], {})).toThrow(/unknown option --prot/);
     expect(() => loadConfig(['--port'], {})).toThrow(/needs a value/);
