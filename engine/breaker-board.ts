@@ -3,7 +3,8 @@
  * small key per back end (`<namespace>:{breaker:<system>}:state`) holding the breaker's snapshot
  * (circuit-breaker.ts), sealed with a MAC under the grid secret, and moved by compare-and-set
  * (`swap-breaker-1.lua`) so that two nodes stepping the same breaker at once never lose a step.
- * A healthy back end costs one read per call and no write: a window opens only at a failure.
+ * A healthy back end costs two reads per call (before it, and after to report) and no write: a
+ * window opens only at a failure.
  *
  * Redis is only a hint here, and not trusted. A state whose MAC fails is not taken (the breaker
  * reads as closed, the drop is counted); one a node cannot read (Redis down or slow) lets the
