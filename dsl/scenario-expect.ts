@@ -13,6 +13,9 @@ import type {
   ScenarioProblem,
   ScenarioStep,
   ScheduledTimer,
+  SentExpectation,
+  SentMessage,
+  StartExpectation,
   StepTrace,
   TimerExpectation,
   ValuePath,
@@ -70,7 +73,7 @@ class StepChecker {
     private readonly trace: StepTrace,
   ) {}
 
-  private fail(at: ValuePath, message: string): void {
+  fail(at: ValuePath, message: string): void {
     this.problems.push({ code: 'expectation-failed', message, at: [...this.step.path, 'expect', ...at] });
   }
 
@@ -203,6 +206,62 @@ class StepChecker {
   }
 }
 
+const messageText = (message: SentMessage): string =>
+  message.kind === 'send'
+    ? `${message.type} to ${message.to}`
+    : `${message.journeyType} ${message.version}${message.type === null ? '' : ` with ${message.type}`}`;
+
+class MessageChecker {
+  constructor(
+    private readonly checker: StepChecker,
+    private readonly trace: StepTrace,
+  ) {}
+
+  sent(expected: SentExpectation[]): void {
+    const actual = this.trace.messages.filter((m): m is Extract<SentMessage, { kind: 'send' }> => m.kind === 'send');
+    if (actual.length !== expected.length) {
+      this.checker.fail(['sent'], `sent ${listText(actual.map(messageText))}; expected ${listText(expected.map((e) => e.type ?? '?'))}`);
+      return;
+    }
+    expected.forEach((item, i) => {
+      const message = actual[i];
+      if (message === undefined) return;
+      const to = typeof item.to === 'object' ? this.trace.startedJourneyIds[item.to.started - 1] : item.to;
+      if (item.type !== undefined && item.type !== message.type) {
+        this.checker.fail(['sent', i, 'type'], `event ${i + 1} sent was ${messageText(message)}; expected ${item.type}`);
+      } else if (item.to !== undefined && to !== message.to) {
+        const wanted = typeof item.to === 'object' ? `the journey started ${item.to.started}${to === undefined ? ' (none was)' : ` (${to})`}` : item.to;
+        this.checker.fail(['sent', i, 'to'], `event ${i + 1} sent was ${messageText(message)}; expected it to ${wanted}`);
+      } else if (item.payload !== undefined) {
+        const found = partialMismatch(item.payload, message.payload);
+        if (found) this.checker.fail(['sent', i, 'payload', ...found.path], `${message.type} payload${found.message}`);
+      }
+    });
+  }
+
+  started(expected: StartExpectation[]): void {
+    const actual = this.trace.messages.filter((m): m is Extract<SentMessage, { kind: 'start' }> => m.kind === 'start');
+    if (actual.length !== expected.length) {
+      this.checker.fail(['startedJourneys'], `started ${listText(actual.map(messageText))}; expected ${listText(expected.map((e) => e.journey ?? '?'))}`);
+      return;
+    }
+    expected.forEach((item, i) => {
+      const message = actual[i];
+      if (message === undefined) return;
+      const wrong =
+        (item.journey !== undefined && item.journey !== message.journeyType) ||
+        (item.version !== undefined && item.version !== message.version) ||
+        (item.event !== undefined && item.event !== message.type);
+      if (wrong) {
+        this.checker.fail(['startedJourneys', i], `journey ${i + 1} started was ${messageText(message)}; expected ${JSON.stringify(item)}`);
+      } else if (item.payload !== undefined) {
+        const found = partialMismatch(item.payload, message.payload);
+        if (found) this.checker.fail(['startedJourneys', i, 'payload', ...found.path], `the payload of ${message.journeyType}${found.message}`);
+      }
+    });
+  }
+}
+
 /** The expectations of `step` that `trace` does not meet. */
 export function checkStep(step: ScenarioStep, trace: StepTrace): ScenarioProblem[] {
   const checker = new StepChecker(step, trace);
@@ -213,5 +272,8 @@ export function checkStep(step: ScenarioStep, trace: StepTrace): ScenarioProblem
   if (expect.handled !== undefined) checker.handled(expect.handled);
   if (expect.timers !== undefined) checker.timers(expect.timers);
   if (expect.calls !== undefined) checker.calls(expect.calls);
+  const messages = new MessageChecker(checker, trace);
+  if (expect.sent !== undefined) messages.sent(expect.sent);
+  if (expect.startedJourneys !== undefined) messages.started(expect.startedJourneys);
   return checker.problems;
 }

@@ -71,6 +71,8 @@ function actionText(step: ScenarioStep): string {
       return `reply ${step.call}`;
     case 'fail':
       return `fail ${step.call}`;
+    case 'receive':
+      return `receive ${step.event}`;
     case 'advance':
       return `advance ${step.text}`;
   }

@@ -54,7 +54,7 @@ export interface EventExpectation {
 
 export interface HandledExpectation {
   type: string;
-  origin?: 'api' | 'emitted' | 'timer' | 'backend';
+  origin?: EventOrigin;
   outcome?: 'applied' | 'rejected';
   code?: string;
   reason?: string;
@@ -67,6 +67,24 @@ export interface TimerExpectation {
   fireAtMs?: number;
   /** After the timer was started, in ms. */
   afterMs?: number;
+  payload?: JsonObject;
+}
+
+/** An event sent to another journey (`send`, `reply`), partially. */
+export interface SentExpectation {
+  type?: string;
+  /** The receiving journey's id, or the n-th journey (from 1) this one started. */
+  to?: string | { started: number };
+  payload?: JsonObject;
+}
+
+/** A journey started (`start`), partially. */
+export interface StartExpectation {
+  /** Its type, e.g. `theglue/signing/signature`. */
+  journey?: string;
+  version?: string;
+  /** Its initiating event, when the `start` names one. */
+  event?: string;
   payload?: JsonObject;
 }
 
@@ -100,12 +118,23 @@ export interface Expectation {
   };
   /** Every back-end call made during the step, in order (requests partially). */
   calls?: CallExpectation[];
+  /** Every event sent to another journey during the step, in order. */
+  sent?: SentExpectation[];
+  /** Every journey started during the step, in order. */
+  startedJourneys?: StartExpectation[];
 }
+
+/**
+ * Who sends a `receive` step's event: another journey (its id and type, or the n-th journey this
+ * one started), or the engine itself (`system`: the failure event of a message it could not deliver).
+ */
+export type ReceivedFrom = { journeyId?: string; journeyType?: string; started?: number } | 'system';
 
 export type ScenarioStep =
   | { kind: 'send'; event: string; payload: JsonObject; context: EventContext; expect: Expectation; path: ValuePath }
   | { kind: 'reply'; call: string; payload: JsonObject; expect: Expectation; path: ValuePath }
   | { kind: 'fail'; call: string; reason: string; attempts: number; expect: Expectation; path: ValuePath }
+  | { kind: 'receive'; event: string; payload: JsonObject; from: ReceivedFrom; expect: Expectation; path: ValuePath }
   | { kind: 'advance'; byMs: number; text: string; expect: Expectation; path: ValuePath };
 
 export interface Scenario {
@@ -185,6 +214,11 @@ export interface OpenCall {
   failureEvent: string;
 }
 
+/** An event for another journey (`send`, `reply`) or a journey started (`start`), as the evaluation asked. */
+export type SentMessage =
+  | { kind: 'send'; to: string; type: string; payload: JsonObject }
+  | { kind: 'start'; journeyId: string; journeyType: string; version: string; type: string | null; payload: JsonObject };
+
 /** What the API answers instead of accepting the event (nothing is written). */
 export interface Refusal {
   code: ErrorCode;
@@ -195,7 +229,7 @@ export interface Refusal {
 
 /** What happened during one step. */
 export interface StepTrace {
-  /** For send, reply and fail: the refusal, when the event was not accepted. */
+  /** For send, reply, fail and receive: the refusal, when the event was not accepted. */
   refusal?: Refusal;
   /** Every event handled, in order: the step's own first (when accepted), then what followed. */
   handled: HandledEvent[];
@@ -206,9 +240,13 @@ export interface StepTrace {
   cancelled: ScheduledTimer[];
   fired: ScheduledTimer[];
   calls: OpenCall[];
+  /** Events sent to other journeys and journeys started, in order. */
+  messages: SentMessage[];
   /** After the step. */
   data: JsonObject | null;
   exists: boolean;
   scheduled: ScheduledTimer[];
+  /** The ids of every journey started so far, in order (what `{ started: n }` refers to). */
+  startedJourneyIds: string[];
   nowMs: number;
 }

@@ -17,11 +17,14 @@ import type {
   EventExpectation,
   Expectation,
   HandledExpectation,
+  ReceivedFrom,
   Scenario,
   ScenarioContext,
   ScenarioFailure,
   ScenarioProblem,
   ScenarioStep,
+  SentExpectation,
+  StartExpectation,
   TimerExpectation,
   ValuePath,
 } from './scenario-model.js';
@@ -33,7 +36,7 @@ import scenarioSchemaJson from './scenario.schema.json' with { type: 'json' };
 export const scenarioSchema = scenarioSchemaJson as unknown as JsonSchema;
 
 const REJECTION_CODES: readonly RejectionCode[] = ['NO_MATCHING_BEAD', 'PRECONDITION_FAILED', 'ACCESS_DENIED', 'ACTION_FAILED', 'INVALID_TIMER'];
-const ACTIONS = ['send', 'reply', 'fail', 'advance'] as const;
+const ACTIONS = ['send', 'reply', 'fail', 'receive', 'advance'] as const;
 
 let validator: ValidateFunction | undefined;
 
@@ -273,7 +276,7 @@ class ScenarioBuilder {
       this.problem(
         path,
         actions.length === 0
-          ? `step ${Number(path[path.length - 1]) + 1} does nothing: give one of send, reply, fail or advance`
+          ? `step ${Number(path[path.length - 1]) + 1} does nothing: give one of send, reply, fail, receive or advance`
           : `step ${Number(path[path.length - 1]) + 1} has ${actions.join(' and ')}: give one action per step`,
       );
     }
@@ -282,9 +285,10 @@ class ScenarioBuilder {
       send: ['payload', 'context'],
       reply: ['payload'],
       fail: ['reason', 'attempts'],
+      receive: ['payload', 'from'],
       advance: [],
     };
-    for (const key of ['payload', 'context', 'reason', 'attempts']) {
+    for (const key of ['payload', 'context', 'reason', 'attempts', 'from']) {
       if (raw[key] !== undefined && !allowed[action].includes(key)) this.problem([...path, key], `${key} does not go with ${action}`);
     }
     const expect = this.expectation((raw.expect as Raw | undefined) ?? {}, [...path, 'expect'], action);
@@ -309,11 +313,38 @@ class ScenarioBuilder {
           expect,
           path,
         };
+      case 'receive':
+        return {
+          kind: 'receive',
+          event: raw.receive as string,
+          payload: (raw.payload as JsonObject | undefined) ?? {},
+          from: this.from(raw.from, [...path, 'from']),
+          expect,
+          path,
+        };
       case 'advance': {
         const text = String(raw.advance);
         return { kind: 'advance', byMs: this.duration(raw.advance as string | number, [...path, 'advance']), text, expect, path };
       }
     }
+  }
+
+  private from(raw: unknown, path: ValuePath): ReceivedFrom {
+    if (raw === 'system') return 'system';
+    const from = (raw ?? {}) as { journey?: string; type?: string; started?: number };
+    if (from.started !== undefined && (from.journey !== undefined || from.type !== undefined)) {
+      this.problem(path, 'from names the n-th journey started (started), or a journey by its id and type, not both');
+    } else if (from.started === undefined && from.type === undefined) {
+      this.problem(
+        path,
+        "a received event comes from a journey: give from.type (its type, and from.journey its id) or from.started (the n-th journey this one started), or from: system for the engine's failure event of an undelivered message",
+      );
+    }
+    return {
+      ...(from.journey === undefined ? {} : { journeyId: from.journey }),
+      ...(from.type === undefined ? {} : { journeyType: from.type }),
+      ...(from.started === undefined ? {} : { started: from.started }),
+    };
   }
 
   private expectation(raw: Raw, path: ValuePath, action: (typeof ACTIONS)[number]): Expectation {
@@ -366,6 +397,14 @@ class ScenarioBuilder {
     }
     if (raw.calls !== undefined) {
       expect.calls = (raw.calls as unknown[]).map((item): CallExpectation => (typeof item === 'string' ? { call: item } : (item as CallExpectation)));
+    }
+    if (raw.sent !== undefined) {
+      expect.sent = (raw.sent as unknown[]).map((item): SentExpectation => (typeof item === 'string' ? { type: item } : (item as SentExpectation)));
+    }
+    if (raw.startedJourneys !== undefined) {
+      expect.startedJourneys = (raw.startedJourneys as unknown[]).map((item): StartExpectation =>
+        typeof item === 'string' ? { journey: item } : (item as StartExpectation),
+      );
     }
     if (raw.timers !== undefined) {
       const timers = raw.timers as Raw;

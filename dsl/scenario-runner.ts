@@ -13,16 +13,23 @@
  * replacing the running one of its name); timers firing with `SYSTEM_CONTEXTS.timer`
  * (engine/timer-firing.ts); replies and failures with `SYSTEM_CONTEXTS.backend`, validated
  * against the reply's schema, a failure carrying `{ reason, attempts }` (engine/calls.ts).
+ *
+ * Events between journeys (`send`, `reply`, `start`) are recorded, not delivered: a scenario
+ * follows one journey, and says what other journeys answer with `receive` steps (the context the
+ * engine records: `journeyContext`, or `SYSTEM_CONTEXTS.journey` for an undelivered message's
+ * failure event). Each handled event gets an id derived from its place in the scenario, so the ids
+ * of the journeys a `start` creates are the same in every run.
  */
 import type { ErrorCode } from '../common/index.js';
 import { ERROR_CODES } from '../common/index.js';
-import { SYSTEM_CONTEXTS } from './analysis-model.js';
+import { journeyContext, SYSTEM_CONTEXTS } from './analysis-model.js';
 import type { EventOrigin } from './analysis-model.js';
 import { checkAtEdge, evaluate } from './evaluator.js';
 import type { CompiledJourney, EventContext, JsonObject, ProcessorRegistry } from './ir.js';
 import { checkStep } from './scenario-expect.js';
 import { MAX_EVENTS_PER_STEP } from './scenario-model.js';
-import type { OpenCall, Scenario, ScenarioProblem, ScenarioStep, ScheduledTimer, StepTrace } from './scenario-model.js';
+import type { OpenCall, ReceivedFrom, Scenario, ScenarioProblem, ScenarioStep, ScheduledTimer, StepTrace } from './scenario-model.js';
+import { startedJourneyId } from './started-ids.js';
 import { journeyValidators } from './validation.js';
 
 export interface ScenarioRun {
@@ -50,6 +57,10 @@ class JourneySimulation {
   timers: ScheduledTimer[] = [];
   calls: OpenCall[] = [];
   private order = 0;
+  /** Events handled so far: each gets an id derived from it, as the journeys a `start` creates are named from their event's id. */
+  private handledCount = 0;
+  /** Every journey this one started, in order (`from: { started: n }`, `to: { started: n }`). */
+  readonly startedJourneys: Array<{ journeyId: string; journeyType: string }> = [];
   private trace!: StepTrace;
 
   constructor(
@@ -65,7 +76,20 @@ class JourneySimulation {
   }
 
   run(step: ScenarioStep): StepTrace {
-    this.trace = { handled: [], emitted: [], started: [], cancelled: [], fired: [], calls: [], data: null, exists: false, scheduled: [], nowMs: this.nowMs };
+    this.trace = {
+      handled: [],
+      emitted: [],
+      started: [],
+      cancelled: [],
+      fired: [],
+      calls: [],
+      messages: [],
+      data: null,
+      exists: false,
+      scheduled: [],
+      startedJourneyIds: [],
+      nowMs: this.nowMs,
+    };
     switch (step.kind) {
       case 'send':
         this.send(step.event, step.payload, step.context);
@@ -73,6 +97,9 @@ class JourneySimulation {
       case 'reply':
       case 'fail':
         this.answer(step);
+        break;
+      case 'receive':
+        this.receive(step);
         break;
       case 'advance':
         this.advance(this.nowMs + step.byMs);
@@ -82,6 +109,7 @@ class JourneySimulation {
     trace.data = this.data === null ? null : structuredClone(this.data);
     trace.exists = this.exists;
     trace.scheduled = this.byTime(this.timers);
+    trace.startedJourneyIds = this.startedJourneys.map((started) => started.journeyId);
     trace.nowMs = this.nowMs;
     return trace;
   }
@@ -147,6 +175,49 @@ class JourneySimulation {
     this.handleWithFeedback({ type, payload, context: { ...SYSTEM_CONTEXTS.backend, roles: [...SYSTEM_CONTEXTS.backend.roles] }, origin: 'backend' });
   }
 
+  /**
+   * An event from another journey (`send`, `reply`, `start`), or the engine's failure event of a
+   * message it could not deliver (`from: system`). Like a back end's reply: checked against its
+   * schema, not against senders' rules at the edge; the context is the one the engine records
+   * (`journeyContext`, `SYSTEM_CONTEXTS.journey`).
+   */
+  private receive(step: Extract<ScenarioStep, { kind: 'receive' }>): void {
+    const { journey } = this;
+    const definition = journey.events[step.event];
+    if (!definition) {
+      this.refuse('JE_EVENT_TYPE_UNKNOWN', `${journey.name} ${journey.version} has no event ${JSON.stringify(step.event)}`);
+      return;
+    }
+    if (!this.exists && !definition.initiating) {
+      this.refuse('JE_EVENT_NOT_INITIATING', `${step.event} does not start a ${journey.name} journey, and this scenario's journey has not started`);
+      return;
+    }
+    const violations = journeyValidators(journey).validate(step.event, step.payload);
+    if (violations.length > 0) {
+      this.refuse('JE_EVENT_INVALID', `${step.event} payload is invalid: ${violations.map((v) => `${v.pointer || '/'} ${v.message}`).join('; ')}`);
+      return;
+    }
+    this.exists = true;
+    this.handleWithFeedback({ type: step.event, payload: step.payload, context: this.senderOf(step.from), origin: 'journey' });
+  }
+
+  /** The context of an event from `from`: a journey this one started is known by its place in the start order. */
+  private senderOf(from: ReceivedFrom): EventContext {
+    if (from === 'system') return { ...SYSTEM_CONTEXTS.journey, roles: [...SYSTEM_CONTEXTS.journey.roles] };
+    if (from.started !== undefined) {
+      const started = this.startedJourneys[from.started - 1];
+      if (started === undefined) {
+        throw new StepFailed(
+          `the journey has started ${this.startedJourneys.length} journey${this.startedJourneys.length === 1 ? '' : 's'}, not ${from.started}`,
+        );
+      }
+      return journeyContext(started.journeyId, started.journeyType);
+    }
+    const type = from.journeyType ?? 'unknown/journey';
+    // A journey not named by its id gets one derived from its type: the same in every run.
+    return journeyContext(from.journeyId ?? startedJourneyId(`scenario-peer:${type}`, 0, 0), type);
+  }
+
   /** Moves the clock to `targetMs`, firing each timer due on the way at its time, in time order. */
   private advance(targetMs: number): void {
     for (;;) {
@@ -183,9 +254,11 @@ class JourneySimulation {
   /** Evaluates one event and applies its outcome; returns the emitted events the journey handles itself. */
   private handle(event: PendingEvent): PendingEvent[] {
     const { journey } = this;
+    // Like the engine's event ids, a ULID of the time it is handled; its random part a hash of its place in the scenario.
+    const eventId = startedJourneyId('scenario-event', (this.handledCount += 1), this.nowMs);
     const evaluation = evaluate(
       journey,
-      { data: this.data, event: { type: event.type, payload: event.payload }, context: event.context, nowMs: this.nowMs },
+      { data: this.data, eventId, event: { type: event.type, payload: event.payload }, context: event.context, nowMs: this.nowMs },
       this.processors,
     );
     if (evaluation.outcome === 'rejected') {
@@ -230,6 +303,18 @@ class JourneySimulation {
         };
         this.timers.push(timer);
         this.trace.started.push(timer);
+      } else if (effect.kind === 'send') {
+        this.trace.messages.push({ kind: 'send', to: effect.journeyId, type: effect.event.type, payload: effect.event.payload });
+      } else if (effect.kind === 'start') {
+        this.startedJourneys.push({ journeyId: effect.journeyId, journeyType: effect.journeyType });
+        this.trace.messages.push({
+          kind: 'start',
+          journeyId: effect.journeyId,
+          journeyType: effect.journeyType,
+          version: effect.version,
+          type: effect.event.type,
+          payload: effect.event.payload,
+        });
       } else if (effect.kind === 'call') {
         const call: OpenCall = {
           call: `${effect.system}.${effect.operation}`,

@@ -228,6 +228,32 @@ scenarios:
   });
 });
 
+describe('events between journeys', () => {
+  it('answers as the n-th journey started, and says so when there is no such journey', async () => {
+    const basket = (await loadJourneyDirectory(resolve(import.meta.dirname, '../../journeys/theglue/signing/basketsign/1.0'))).journey;
+    if (!basket) throw new Error('theglue/signing/basketsign 1.0 does not compile');
+    const result = runScenarioFile(
+      basket,
+      {},
+      'basket.yaml',
+      `context: { sender: ann, roles: [customer] }
+scenarios:
+  - name: one item
+    steps:
+      - send: SubmitBasket
+        payload: { items: [{ id: p1, signer: sam, amount: 1, currency: EUR, creditor: Acme }] }
+        expect: { startedJourneys: [theglue/signing/signature] }
+      - receive: ItemSigned
+        from: { started: 2 }
+        payload: { item: p1 }
+`,
+    );
+    expect(result.results[0]?.failures.map((f) => [f.code, f.step, f.line, f.message])).toEqual([
+      ['step-failed', 2, 8, 'the journey has started 1 journey, not 2'],
+    ]);
+  });
+});
+
 describe('a failed expectation', () => {
   const text = `scenarios:
   - name: counting
@@ -330,7 +356,7 @@ describe('reading a scenario file', () => {
         expect: { outcome: applied }
 `),
     ).toEqual([
-      [4, 9, 'step 1 does nothing: give one of send, reply, fail or advance'],
+      [4, 9, 'step 1 does nothing: give one of send, reply, fail, receive or advance'],
       [5, 9, 'step 2 has send and advance: give one action per step'],
       [7, 9, 'scenarios.0.steps.2.advance: unknown unit "fortnights" (use ms, s, m, h, d, w or their names: seconds, minutes, hours, days, weeks)'],
       [9, 19, 'NOT_A_CODE is not a rejection code (NO_MATCHING_BEAD, PRECONDITION_FAILED, ACCESS_DENIED, ACTION_FAILED, INVALID_TIMER)'],
