@@ -282,14 +282,7 @@ export class Intake {
         request.kind === 'initiate' ? { create: { typeName: journey.name, typeVersion: journey.version, tenant: request.tenant ?? DEFAULT_TENANT } } : {};
       const inlineSeq = await this.deps.handleInline({ journeyId, partitionNo, newEvent, payload: event.payload, context: contextWithOrigin, ...create });
       if (inlineSeq !== null) {
-        if (request.kind === 'initiate')
-          this.journeyTypes.set(journeyId, {
-            tenant: request.tenant ?? DEFAULT_TENANT,
-            typeName: journey.name,
-            version: journey.version,
-            partitionNo,
-            readAtMs: performance.now(),
-          });
+        if (request.kind === 'initiate') this.remember(journeyId, request.tenant, journey, partitionNo);
         this.deps.metrics.accepted.inc({ origin: 'api' });
         this.deps.logger.debug({ journeyId, eventId, seq: inlineSeq, type: event.type }, 'event accepted and handled inline');
         return { journeyId, eventId, journeySeq: inlineSeq, journeyType: journey.name, version: journey.version, duplicate: false };
@@ -315,14 +308,7 @@ export class Intake {
       if (!landed) throw error;
       journeySeq = landed.journeySeq;
     }
-    if (request.kind === 'initiate')
-      this.journeyTypes.set(journeyId, {
-        tenant: request.tenant ?? DEFAULT_TENANT,
-        typeName: journey.name,
-        version: journey.version,
-        partitionNo,
-        readAtMs: performance.now(),
-      });
+    if (request.kind === 'initiate') this.remember(journeyId, request.tenant, journey, partitionNo);
     this.deps.metrics.accepted.inc({ origin: 'api' });
     this.deps.logger.debug({ journeyId, eventId, seq: journeySeq, type: event.type }, 'event accepted');
     try {
@@ -479,6 +465,17 @@ export class Intake {
       version: known.version,
       duplicate: !itself,
     };
+  }
+
+  /** A journey this node just started: its targeted events need no read of its row. */
+  private remember(journeyId: string, tenant: string | undefined, journey: CompiledJourney, partitionNo: number): void {
+    this.journeyTypes.set(journeyId, {
+      tenant: tenant ?? DEFAULT_TENANT,
+      typeName: journey.name,
+      version: journey.version,
+      partitionNo,
+      readAtMs: performance.now(),
+    });
   }
 
   /**
