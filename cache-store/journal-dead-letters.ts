@@ -7,6 +7,7 @@
  * Kinds: every outbox row is a `call` today; the listing reads the row's `kind`, so a second kind
  * (webhooks) that lives in the outbox joins it without another query.
  */
+import { callFromRow } from './journal-outbox.js';
 import type { PendingCall } from './journal-outbox.js';
 import { ok, parseJson, str, toNumber } from './journal-rows.js';
 import type { Connection, Row } from './journal-rows.js';
@@ -201,18 +202,7 @@ export async function resolveDeadLetter(
   );
   return {
     result: 'retried',
-    call: {
-      outboxId: str(row.outbox_id),
-      journeyId: str(row.journey_id),
-      partitionNo: toNumber(row.partition_no),
-      causedBy: str(row.caused_by),
-      system: str(row.system_name),
-      operation: str(row.operation),
-      request: parseJson(row.request),
-      replyEvent: str(row.reply_event),
-      failureEvent: str(row.failure_event),
-      attempts: toNumber(row.attempts),
-    },
+    call: callFromRow(row),
   };
 }
 

@@ -18,6 +18,22 @@ export interface PendingCall {
 }
 
 /** Where a sweep of the outbox stopped: its last row in (created_at, outbox_id) order. */
+/** A call as its outbox row holds it. */
+export function callFromRow(row: Row): PendingCall {
+  return {
+    outboxId: str(row.outbox_id),
+    journeyId: str(row.journey_id),
+    partitionNo: toNumber(row.partition_no),
+    causedBy: str(row.caused_by),
+    system: str(row.system_name),
+    operation: str(row.operation),
+    request: parseJson(row.request),
+    replyEvent: str(row.reply_event),
+    failureEvent: str(row.failure_event),
+    attempts: toNumber(row.attempts),
+  };
+}
+
 export interface OutboxCursor {
   /** created_at to the microsecond, as text: a Date would drop the microseconds and repeat rows. */
   createdAt: string;
@@ -48,18 +64,7 @@ export async function pendingCalls(
       LIMIT ?`,
     after ? [partitions, olderThanMs * 1000, after.createdAt, after.createdAt, after.outboxId, limit] : [partitions, olderThanMs * 1000, limit],
   );
-  const calls = rows.map((row) => ({
-    outboxId: str(row.outbox_id),
-    journeyId: str(row.journey_id),
-    partitionNo: toNumber(row.partition_no),
-    causedBy: str(row.caused_by),
-    system: str(row.system_name),
-    operation: str(row.operation),
-    request: parseJson(row.request),
-    replyEvent: str(row.reply_event),
-    failureEvent: str(row.failure_event),
-    attempts: toNumber(row.attempts),
-  }));
+  const calls = rows.map(callFromRow);
   const last = rows[rows.length - 1];
   return { calls, next: rows.length < limit || !last ? null : { createdAt: str(last.created_key), outboxId: str(last.outbox_id) } };
 }
