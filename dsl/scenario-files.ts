@@ -9,6 +9,7 @@ import { ensureError } from '../common/index.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { CompiledJourney, ProcessorRegistry } from './ir.js';
 import { DEFINITION_FILE, loadJourneyDirectory, loadProcessors } from './loader.js';
+import { loadBundleProcessors, packVersion } from './pack.js';
 import { SCENARIO_FILE_PATTERN, SCENARIOS_DIR } from './scenario-model.js';
 import type { ScenarioFailure, ScenarioStep } from './scenario-model.js';
 import { parseScenarios } from './scenario-parse.js';
@@ -123,6 +124,21 @@ function diagnosticFailure(diagnostic: Diagnostic): ScenarioFailure {
   };
 }
 
+/**
+ * The version's action processors: imported from their files where this process can (under tsx,
+ * or compiled in a build), else compiled with esbuild as `journey pack` does — so a journey
+ * project of its own, with TypeScript processors and the engine installed as a package, is tested
+ * the same way.
+ */
+async function processorsOf(folder: string, journey: CompiledJourney): Promise<ProcessorRegistry> {
+  if (journey.processors.length === 0) return {};
+  try {
+    return await loadProcessors(folder, journey);
+  } catch {
+    return loadBundleProcessors(await packVersion(folder));
+  }
+}
+
 async function testVersion(folder: string, files: string[]): Promise<VersionScenarios> {
   const loaded = await loadJourneyDirectory(folder);
   const journey = loaded.journey;
@@ -148,7 +164,7 @@ async function testVersion(folder: string, files: string[]): Promise<VersionScen
   }
   let processors: ProcessorRegistry;
   try {
-    processors = await loadProcessors(folder, journey);
+    processors = await processorsOf(folder, journey);
   } catch (thrown: unknown) {
     version.failures.push({
       code: 'journey-invalid',
