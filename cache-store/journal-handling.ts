@@ -4,6 +4,8 @@
 import { DEFAULT_TENANT } from '../common/index.js';
 import { DATETIME_FROM_MICROS, INSERT_EVENT, INSERT_HANDLED_EVENT, bulk, bulkTotal, insertEventParams, ok, toNumber } from './journal-rows.js';
 import type { Connection, Lifecycle, NewEvent, OkPacket, Row } from './journal-rows.js';
+import { INSERT_MESSAGE, insertMessageParams } from './journal-messages.js';
+import type { JourneyMessage } from './journal-messages.js';
 
 export interface TimerStart {
   timerId: string;
@@ -55,6 +57,8 @@ export interface HandlingCommit {
   /** Whether to cancel scheduled timers that list this event type in `unless`. */
   cancelTimersOnEvent: boolean;
   calls: CallRequest[];
+  /** Events for other journeys (`send`, `reply`) and journeys to start (`start`); absent: none. */
+  messages?: JourneyMessage[];
   /**
    * An uplift: the journey moves to this version and to this slot (its version's lane), with its
    * pending events, scheduled timers and pending calls, in the same commit.
@@ -137,6 +141,7 @@ export async function commitHandlingBatch(conn: Connection, ownerNode: string, l
   const feedbackRows: unknown[][] = [];
   const inlineRows: unknown[][] = [];
   const createRows: unknown[][] = [];
+  const messageRows: unknown[][] = [];
   const written = new Map<number, OkPacket>();
   updates.forEach(({ index }, position) => written.set(index, ok(journeyUpdates[position])));
   candidates.forEach(({ commit, index }) => {
@@ -222,6 +227,7 @@ export async function commitHandlingBatch(conn: Connection, ownerNode: string, l
       );
       followUps.push(conn.query(`UPDATE timers SET partition_no = ? WHERE journey_id = ? AND status = 'scheduled'`, [slot, commit.journeyId]));
       followUps.push(conn.query(`UPDATE outbox SET partition_no = ? WHERE journey_id = ? AND status = 'pending'`, [slot, commit.journeyId]));
+      followUps.push(conn.query(`UPDATE journey_messages SET partition_no = ? WHERE journey_id = ? AND status = 'pending'`, [slot, commit.journeyId]));
     }
     for (const call of commit.calls) {
       followUps.push(
@@ -243,6 +249,8 @@ export async function commitHandlingBatch(conn: Connection, ownerNode: string, l
         ),
       );
     }
+    // Messages to other journeys: they exist if and only if this outcome does.
+    for (const message of commit.messages ?? []) messageRows.push(insertMessageParams(commit.journeyId, commit.partitionNo, commit.eventId, message));
     results[index] = { status: 'committed', feedbackSeqs };
   });
   const [eventsUpdated] = await Promise.all([
@@ -260,6 +268,7 @@ export async function commitHandlingBatch(conn: Connection, ownerNode: string, l
       createRows,
     ),
     Promise.all(followUps),
+    bulkTotal(conn, INSERT_MESSAGE, messageRows),
   ]);
   if (eventsUpdated !== eventUpdates.length) {
     // A journey row said "not yet handled" but its event row says otherwise: the store is

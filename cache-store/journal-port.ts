@@ -9,6 +9,7 @@
 import type { DeadLetterCursor, DeadLetterFilter, DeadLetterKind, DeadLetterRecord, DeadLetterResolution } from './journal-dead-letters.js';
 import type { CommitResult, HandlingCommit } from './journal-handling.js';
 import type { IdempotentAnswer, IntakeEntry, IntakeResult } from './journal-intake.js';
+import type { PendingMessage } from './journal-messages.js';
 import type { OutboxCursor, PendingCall } from './journal-outbox.js';
 import type { HistoryRow, JourneySearch, StoredOutcome } from './journal-reads.js';
 import type { JournalEvent, JourneyRow, NewEvent } from './journal-rows.js';
@@ -86,6 +87,16 @@ export interface Journal {
   resolveDeadLetter(id: string, action: 'retry' | 'discard', by: string, note: string | null): Promise<DeadLetterResolution>;
   /** Dead letters waiting for an operator, by kind and system. */
   deadLetterCounts(): Promise<Array<{ kind: DeadLetterKind; system: string; count: number }>>;
+
+  // --- messages between journeys ---
+  /** Pending messages of these slots untouched for `olderThanMs`, oldest first. */
+  pendingMessages(partitions: number[], olderThanMs: number, limit: number): Promise<PendingMessage[]>;
+  /** Marks a pending message delivered (with the event it became) or dead (with its failure event, if any). */
+  finishMessage(messageId: string, status: 'delivered' | 'dead', lastError: string | null, eventId: string | null): Promise<void>;
+  /** Counts a delivery that failed for a while; the sweep tries again. */
+  touchMessage(messageId: string, lastError: string | null): Promise<void>;
+  /** Whether a start of this journey is still to be delivered (a send to it must wait, not fail). */
+  startPending(journeyId: string): Promise<boolean>;
 
   // --- reads for the API ---
   loadOutcome(eventId: string): Promise<StoredOutcome | null>;

@@ -9,6 +9,7 @@ import { commitHandlingBatch } from './journal-handling.js';
 import { acceptBatch, appendEvent, eventExists, findByIdempotencyKey, insertInitiatingEvent } from './journal-intake.js';
 import type { IntakeEntry, IntakeResult } from './journal-intake.js';
 import { acquirePartitions, ensurePartitionCount, ensurePartitions, releasePartition, renewPartitions } from './journal-leases.js';
+import { finishMessage, pendingMessages, startPending, touchMessage } from './journal-messages.js';
 import { finishCall, pendingCalls, stillPendingCalls, touchCall } from './journal-outbox.js';
 import type { Journal } from './journal-port.js';
 import { journeyHistory, loadJourney, loadOutcome, pendingEventsOfJourney, pendingEventsOfPartitions, searchJourneys } from './journal-reads.js';
@@ -99,6 +100,12 @@ export function openJournal(store: Store): Journal {
     loadDeadLetter: (id) => read('loadDeadLetter', (conn) => loadDeadLetter(conn, id)),
     resolveDeadLetter: (id, action, by, note) => transaction(`dead-letter-${action}`, (conn) => resolveDeadLetter(conn, id, action, by, note)),
     deadLetterCounts: () => read('deadLetterCounts', (conn) => deadLetterCounts(conn)),
+
+    pendingMessages: (partitions, olderThanMs, limit) => read('pendingMessages', (conn) => pendingMessages(conn, partitions, olderThanMs, limit)),
+    finishMessage: (messageId, status, lastError, eventId) =>
+      transaction(status === 'delivered' ? 'message-delivered' : 'message-dead', (conn) => finishMessage(conn, messageId, status, lastError, eventId)),
+    touchMessage: (messageId, lastError) => transaction('message-attempt', (conn) => touchMessage(conn, messageId, lastError)),
+    startPending: (journeyId) => read('startPending', (conn) => startPending(conn, journeyId)),
 
     loadOutcome: (eventId) => read('loadOutcome', (conn) => loadOutcome(conn, eventId)),
     journeyPage: (journeyId, afterSeq, limit) =>

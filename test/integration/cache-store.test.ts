@@ -76,7 +76,17 @@ describe('openStore: migrations', () => {
     const tables = await store.query<{ t: string }>('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name', [
       DATABASE,
     ]);
-    expect(tables.map((r) => r.t)).toEqual(['cluster_meta', 'deployments', 'events', 'journeys', 'outbox', 'partitions', 'schema_migrations', 'timers']);
+    expect(tables.map((r) => r.t)).toEqual([
+      'cluster_meta',
+      'deployments',
+      'events',
+      'journeys',
+      'journey_messages',
+      'outbox',
+      'partitions',
+      'schema_migrations',
+      'timers',
+    ]);
   });
 
   it('re-opening is a no-op for migrations', async () => {

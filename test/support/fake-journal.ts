@@ -39,6 +39,7 @@ import type {
   DeadLetterRecord,
   DeadLetterResolution,
   DeadLetterStatus,
+  PendingMessage,
   RowFilter,
   SearchFieldSpec,
   StoreHealth,
@@ -91,12 +92,21 @@ export type OutboxRecord = Omit<PendingCall, 'request'> & {
   note?: string | null;
 };
 
+export type MessageRecord = PendingMessage & {
+  status: 'pending' | 'delivered' | 'dead';
+  lastError: string | null;
+  deliveredEvent: string | null;
+  createdAtMs: number;
+  updatedAtMs: number;
+};
+
 export interface Tables {
   journeys: Map<string, JourneyRecord>;
   events: Map<string, EventRecord>;
   partitions: Map<number, PartitionRecord>;
   timers: Map<string, TimerRecord>;
   outbox: Map<string, OutboxRecord>;
+  messages: Map<string, MessageRecord>;
   meta: Map<string, string>;
 }
 
@@ -129,7 +139,7 @@ const parse = (json: string): Record<string, unknown> => JSON.parse(json) as Rec
 const byJourneyId = <T extends { journeyId: string }>(a: T, b: T): number => (a.journeyId < b.journeyId ? -1 : a.journeyId > b.journeyId ? 1 : 0);
 
 function emptyTables(): Tables {
-  return { journeys: new Map(), events: new Map(), partitions: new Map(), timers: new Map(), outbox: new Map(), meta: new Map() };
+  return { journeys: new Map(), events: new Map(), partitions: new Map(), timers: new Map(), outbox: new Map(), messages: new Map(), meta: new Map() };
 }
 
 export class FakeJournal implements Journal {
@@ -317,6 +327,21 @@ export class FakeJournal implements Journal {
         attempts: 0,
         lastError: null,
         ...created,
+      });
+    }
+    for (const { payloadJson, ...message } of commit.messages ?? []) {
+      this.insertUnique(this.tables.messages, message.messageId, 'journey_messages', {
+        ...message,
+        journeyId,
+        partitionNo,
+        causedBy: eventId,
+        payload: parse(payloadJson),
+        attempts: 0,
+        status: 'pending',
+        lastError: null,
+        deliveredEvent: null,
+        createdAtMs: this.nowMs,
+        updatedAtMs: this.nowMs,
       });
     }
     return { status: 'committed', feedbackSeqs };
@@ -582,6 +607,38 @@ export class FakeJournal implements Journal {
       resolvedAt: row.resolvedAtMs === undefined ? null : new Date(row.resolvedAtMs),
       note: row.note ?? null,
     };
+  }
+
+  // --- messages between journeys ---
+
+  pendingMessages(partitions: number[], olderThanMs: number, limit: number): Promise<PendingMessage[]> {
+    return this.run('pendingMessages', () =>
+      [...this.tables.messages.values()]
+        .filter((m) => m.status === 'pending' && partitions.includes(m.partitionNo) && m.updatedAtMs <= this.nowMs - olderThanMs)
+        .sort((a, b) => a.createdAtMs - b.createdAtMs || a.messageId.localeCompare(b.messageId))
+        .slice(0, limit)
+        .map(({ status: _s, lastError: _e, deliveredEvent: _d, createdAtMs: _c, updatedAtMs: _u, ...message }) => structuredClone(message)),
+    );
+  }
+
+  finishMessage(messageId: string, status: 'delivered' | 'dead', lastError: string | null, eventId: string | null): Promise<void> {
+    return this.run('finishMessage', () => {
+      const row = this.tables.messages.get(messageId);
+      if (row?.status === 'pending') Object.assign(row, { status, lastError, deliveredEvent: eventId, updatedAtMs: this.nowMs });
+    });
+  }
+
+  touchMessage(messageId: string, lastError: string | null): Promise<void> {
+    return this.run('touchMessage', () => {
+      const row = this.tables.messages.get(messageId);
+      if (row?.status === 'pending') Object.assign(row, { attempts: row.attempts + 1, lastError, updatedAtMs: this.nowMs });
+    });
+  }
+
+  startPending(journeyId: string): Promise<boolean> {
+    return this.run('startPending', () =>
+      [...this.tables.messages.values()].some((m) => m.targetJourneyId === journeyId && m.kind === 'start' && m.status === 'pending'),
+    );
   }
 
   // --- reads for the API ---
