@@ -176,7 +176,7 @@ export const eventViewSchema = {
     type: { type: 'string' },
     payload: anyObject,
     context: anyObject,
-    origin: { type: 'string', enum: ['api', 'emitted', 'timer', 'backend', 'uplift'] },
+    origin: { type: 'string', enum: ['api', 'emitted', 'timer', 'backend', 'uplift', 'journey'] },
     causedBy: { type: ['string', 'null'] },
     acceptedAt: { type: 'string', format: 'date-time' },
     status: { type: 'string', enum: ['pending', 'applied', 'rejected'] },

@@ -14,6 +14,8 @@ import { DeploymentAdmin } from './deployment-admin.js';
 import { DeploymentRegistry } from './deployment-registry.js';
 import { ID_PATTERN, maxLane, slotsOfLane } from './ids.js';
 import { InlineForwarder } from './forwarding.js';
+import { DEFAULT_MESSAGE_OPTIONS, MessageRelay } from './journey-messages.js';
+import type { MessageOptions } from './journey-messages.js';
 import { ForgedTraffic } from './forged-traffic.js';
 import { Intake } from './intake.js';
 import { mayReadRow, searchFilterOf } from './read-policy.js';
@@ -93,6 +95,8 @@ export interface EngineOptions {
    * blocking one) and a hash-tagged key prefix. Without them, calls stay pending in the outbox.
    */
   callQueue?: { queue: unknown; worker: unknown; prefix: string; options?: Partial<CallOptions> };
+  /** Delivery of messages between journeys (`send`, `reply`, `start`): how often pending ones are swept. */
+  messages?: Partial<MessageOptions>;
   /** Accepts in flight at once before intake answers JE_OVERLOADED. @defaultValue 2000 */
   maxInflightAccepts?: number;
   /**
@@ -295,6 +299,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   let owners = new Map<number, string>();
   let stopped = false;
   let calls: CallRunner | null = null;
+  let relay: MessageRelay | null = null;
 
   if (options.worker ?? true) {
     const leaseTtlMs = options.workerOptions?.leaseTtlMs ?? DEFAULT_WORKER_OPTIONS.leaseTtlMs;
@@ -335,6 +340,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       onCallsCommitted: (committed) => {
         calls?.dispatch(committed).catch((error: unknown) => logger.warn({ err: ensureError(error) }, 'call not queued; the outbox sweep retries'));
       },
+      // Their rows are committed with the outcome; what is not delivered now, the sweep delivers.
+      onMessagesCommitted: (messages) => void relay?.dispatch(messages),
     });
     await worker.start();
   }
@@ -390,6 +397,39 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   });
 
   const background: Array<Promise<void>> = [];
+  // Messages between journeys: delivered after their commit, and swept by the owner of the
+  // sender's slot (a crash between the commit and the delivery, an outage of the store).
+  const messageOptions: MessageOptions = { ...DEFAULT_MESSAGE_OPTIONS, ...options.messages };
+  relay = new MessageRelay({
+    journal,
+    logger,
+    metrics,
+    deliver: (message) => intake.acceptJourneyMessage(message),
+    fail: (message, reason) =>
+      intake.acceptSystemEvent({
+        journeyId: message.journeyId,
+        type: message.failureEvent,
+        payload: { reason, journeyId: message.targetJourneyId },
+        origin: 'journey',
+        causedBy: message.causedBy,
+        idempotencyKey: `${message.idempotencyKey}:failure`,
+      }),
+  });
+  if (worker) {
+    const owner = worker;
+    const messages = relay;
+    background.push(
+      (async () => {
+        while (!stopped) {
+          await new Promise((r) => setTimeout(r, messageOptions.sweepEveryMs));
+          if (stopped) break;
+          await messages
+            .sweep(owner.ownedPartitions, messageOptions.redeliverAfterMs)
+            .catch((error: unknown) => logger.warn({ err: ensureError(error) }, 'journey message sweep failed'));
+        }
+      })(),
+    );
+  }
   // (A call queue always comes with the MAC: the secret is read whenever there is one.)
   if (options.callQueue && gridMac) {
     calls = new CallRunner(

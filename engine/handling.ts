@@ -2,7 +2,7 @@
  * Handling one event, as a pure function of the journey's state and the event: what to commit
  * and what to answer. No I/O: the worker commits the result and carries out its effects.
  */
-import type { HandlingCommit, JournalEvent, Lifecycle, NewEvent } from '../cache-store/index.js';
+import type { HandlingCommit, JournalEvent, JourneyMessage, Lifecycle, NewEvent } from '../cache-store/index.js';
 import { JourneyError } from '../common/index.js';
 import { evaluate } from '../dsl/index.js';
 import type { CompiledJourney, Effect, EventContext, JsonObject, ProcessorRegistry } from '../dsl/index.js';
@@ -51,7 +51,14 @@ export function decideHandling(input: HandlingInput): HandlingDecision {
   const { state, event, journey, nowMs } = input;
   const evaluation = evaluate(
     journey,
-    { data: state.data, event: { type: event.type, payload: event.payload as JsonObject }, context: event.context as unknown as EventContext, nowMs },
+    {
+      data: state.data,
+      // The ids of the journeys this event starts are derived from it: the same on a retry.
+      eventId: event.eventId,
+      event: { type: event.type, payload: event.payload as JsonObject },
+      context: event.context as unknown as EventContext,
+      nowMs,
+    },
     input.processors,
   );
   const applied = evaluation.outcome === 'applied';
@@ -139,7 +146,33 @@ export function decideHandling(input: HandlingInput): HandlingDecision {
         : [],
     ),
   };
+  const messages = journeyMessages(event.eventId, effects);
+  if (messages.length > 0) commit.messages = messages;
   return { commit, outcome, data, lifecycle };
+}
+
+/**
+ * The messages of an outcome to other journeys, in step order. Each is accepted by its receiver
+ * under the key `journey:<sending event id>:<n>`: whatever delivers it again (a retry, the sweep
+ * after a crash), it becomes one event.
+ */
+function journeyMessages(eventId: string, effects: readonly Effect[]): JourneyMessage[] {
+  const messages: JourneyMessage[] = [];
+  for (const effect of effects) {
+    if (effect.kind !== 'send' && effect.kind !== 'start') continue;
+    messages.push({
+      messageId: newId(),
+      kind: effect.kind,
+      targetJourneyId: effect.journeyId,
+      targetType: effect.kind === 'start' ? effect.journeyType : null,
+      targetVersion: effect.kind === 'start' ? effect.version : null,
+      eventType: effect.event.type,
+      payloadJson: JSON.stringify(effect.event.payload),
+      failureEvent: effect.failureEvent ?? null,
+      idempotencyKey: `journey:${eventId}:${messages.length + 1}`,
+    });
+  }
+  return messages;
 }
 
 /**
@@ -170,6 +203,7 @@ export function refusalOf(refused: HandlingCommit, state: JourneyState, error: E
     cancelTimersOnEvent: false,
     calls: [],
   };
+  delete commit.messages;
   return { commit, outcome, data: state.data, lifecycle };
 }
 
@@ -192,5 +226,6 @@ export function oversizedStatement(commit: HandlingCommit, maxBytes: number): Jo
   else if (commit.feedback.some((event) => bytes(event.payloadJson, event.contextJson) > limit)) what = 'an emitted event';
   else if (commit.timersToStart.some((timer) => bytes(timer.payloadJson) > limit)) what = "a timer's event";
   else if (commit.calls.some((call) => bytes(call.requestJson) > limit)) what = 'a back-end request';
+  else if ((commit.messages ?? []).some((message) => bytes(message.payloadJson) > limit)) what = 'an event for another journey';
   return what === null ? null : new JourneyError('JE_STORE_QUERY_FAILED', `${what} is larger than the store's max_allowed_packet (${maxBytes} bytes)`);
 }

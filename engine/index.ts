@@ -37,6 +37,8 @@ export type {
 } from './types.js';
 export { DEFAULT_CALL_OPTIONS } from './calls.js';
 export type { BackendHandler, BackendRegistry, CallOptions } from './calls.js';
+export { DEFAULT_MESSAGE_OPTIONS } from './journey-messages.js';
+export type { MessageOptions } from './journey-messages.js';
 export { UPLIFT_EVENT_TYPE } from './uplift-handling.js';
 export { accessOf, mayRead } from './read-policy.js';
 export type { Reader } from './read-policy.js';

@@ -4,10 +4,10 @@
  */
 import { createHash } from 'node:crypto';
 import { isDuplicateKeyError } from '../cache-store/index.js';
-import type { IntakeEntry, IntakeResult, JournalEvent, NewEvent } from '../cache-store/index.js';
+import type { IntakeEntry, IntakeResult, JournalEvent, NewEvent, PendingMessage } from '../cache-store/index.js';
 import { DEFAULT_TENANT, JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
-import { SYSTEM_CONTEXTS } from '../dsl/index.js';
+import { journeyContext, soleInitiatingEvent, SYSTEM_CONTEXTS } from '../dsl/index.js';
 import type { CompiledJourney, JsonObject } from '../dsl/index.js';
 import { Batcher } from './batcher.js';
 import { BoundedMap } from './bounded-map.js';
@@ -265,7 +265,9 @@ export class Intake {
     // Fail fast: with the store known down this could only wait for a connection, then fail.
     this.deps.store?.admit();
     const eventId = newId();
-    const contextWithOrigin = { ...context, origin: 'api' as const };
+    // Only the engine says which journey sent an event (origin journey): never an API caller.
+    const { journey: _journey, journeyType: _journeyType, ...callerContext } = context;
+    const contextWithOrigin = { ...callerContext, origin: 'api' as const };
     const newEvent: NewEvent = {
       eventId,
       type: event.type,
@@ -356,7 +358,8 @@ export class Intake {
     journeyId: string;
     type: string;
     payload: Record<string, unknown>;
-    origin: 'backend';
+    /** `backend`: a back end's reply or failure; `journey`: the failure event of an undelivered message. */
+    origin: 'backend' | 'journey';
     causedBy: string;
     idempotencyKey: string;
   }): Promise<OwnEventAccepted> {
@@ -367,6 +370,81 @@ export class Intake {
     return this.acceptOwnEvent(input.journeyId, known, { ...input, context: { ...SYSTEM_CONTEXTS[input.origin] } });
   }
 
+  /**
+   * Accepts a message of one journey for another (`send`, `reply`) or the initiating event of a
+   * journey another starts (`start`), as the receiver's ordinary event of origin `journey`, under
+   * the message's idempotency key: delivered again (a retry, the sweep after a crash), it is found,
+   * not accepted twice (`duplicate`). Within the sender's tenant only: a target of another tenant
+   * is not found. Refused like an API event (`JE_JOURNEY_NOT_FOUND`, `JE_JOURNEY_TYPE_UNKNOWN`,
+   * `JE_EVENT_*`, `JE_ACCESS_DENIED` at the receiver's edge): never deliverable, the caller's dead letter.
+   */
+  async acceptJourneyMessage(message: Omit<PendingMessage, 'attempts' | 'messageId' | 'failureEvent'>): Promise<OwnEventAccepted> {
+    const sender = await this.journeyType(message.journeyId);
+    const context = { ...journeyContext(message.journeyId, sender.typeName) };
+    const target = message.targetJourneyId;
+    if (message.kind === 'send') {
+      if (!ID_PATTERN.test(target)) throw notFound(target.slice(0, 64));
+      const known = await this.journeyType(target);
+      // Another tenant's journey is not found, as if it did not exist.
+      if (known.tenant !== sender.tenant) throw notFound(target);
+      const journey = this.deps.deployments.get(known.typeName, known.version);
+      const type = message.eventType ?? '';
+      const definition = journey.events[type];
+      if (!definition) throw unknownEvent(journey, type);
+      if (definition.initiating && !definition.handled) {
+        throw new JourneyError('JE_EVENT_INITIATING', `${type} starts a new journey; it cannot target an existing one`, { details: { eventType: type } });
+      }
+      this.deps.deployments.validatePayload(journey, type, message.payload as JsonObject);
+      this.deps.deployments.checkAccessAtEdge(journey, type, context);
+      return this.acceptOwnEvent(target, known, {
+        type,
+        payload: message.payload,
+        context,
+        origin: 'journey',
+        causedBy: message.causedBy,
+        idempotencyKey: message.idempotencyKey,
+      });
+    }
+    const journey = this.deps.deployments.resolve(message.targetType ?? '', message.targetVersion ?? '');
+    const type = message.eventType ?? soleInitiatingEvent(journey);
+    if (type === null) {
+      throw new JourneyError('JE_EVENT_NOT_INITIATING', `${journey.name} ${journey.version} has several initiating events; the start must name one`, {
+        details: { initiating: initiatingEvents(journey) },
+      });
+    }
+    const definition = journey.events[type];
+    if (!definition) throw unknownEvent(journey, type);
+    if (!definition.initiating) {
+      throw new JourneyError('JE_EVENT_NOT_INITIATING', `${type} does not start a ${journey.name} journey`, {
+        details: { eventType: type, initiating: initiatingEvents(journey) },
+      });
+    }
+    this.deps.deployments.validatePayload(journey, type, message.payload as JsonObject);
+    this.deps.deployments.checkAccessAtEdge(journey, type, context);
+    const laneNo = this.deps.deployments.laneOf(journey.name, journey.version);
+    if (laneNo === undefined || !ID_PATTERN.test(target))
+      throw new JourneyError('JE_JOURNEY_TYPE_UNKNOWN', `journey ${journey.name} ${journey.version} is not deployed`);
+    // The started journey belongs to its starter's tenant.
+    const started: JourneyType = {
+      tenant: sender.tenant,
+      typeName: journey.name,
+      version: journey.version,
+      partitionNo: slotOf(laneNo, target, this.deps.partitionCount),
+      readAtMs: performance.now(),
+    };
+    const accepted = await this.acceptOwnEvent(target, started, {
+      type,
+      payload: message.payload,
+      context,
+      origin: 'journey',
+      causedBy: message.causedBy,
+      idempotencyKey: message.idempotencyKey,
+      create: true,
+    });
+    this.remember(target, sender.tenant, journey, started.partitionNo);
+    return accepted;
+  }
+
   /** Appends an event of the engine's own to a journey's inbox (no inline path), idempotent by key, and wakes its owner. */
   private async acceptOwnEvent(
     journeyId: string,
@@ -375,9 +453,11 @@ export class Intake {
       type: string;
       payload: Record<string, unknown>;
       context: Record<string, unknown>;
-      origin: 'backend' | 'uplift';
+      origin: 'backend' | 'uplift' | 'journey';
       causedBy: string | null;
       idempotencyKey: string;
+      /** The event starts the journey: its row is created in `known`'s tenant, type, version and slot. */
+      create?: boolean;
     },
   ): Promise<OwnEventAccepted> {
     this.deps.store?.admit();
@@ -395,8 +475,9 @@ export class Intake {
     let journeySeq: number;
     try {
       const accepted = await this.deps.journal.acceptOne({
-        kind: 'target',
+        kind: event.create ? 'initiate' : 'target',
         journeyId,
+        tenant: known.tenant,
         typeName: known.typeName,
         typeVersion: known.version,
         partitionNo: known.partitionNo,

@@ -7,7 +7,7 @@
  * journey's turn, inline handling, and what a commit's result means for the journey), which all
  * share the actor table; leases, handling, the group commit and timers have rooms of their own.
  */
-import type { HandlingCommit, JournalEvent, NewEvent, PendingCall } from '../cache-store/index.js';
+import type { HandlingCommit, JournalEvent, NewEvent, PendingCall, PendingMessage } from '../cache-store/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import type { CompiledJourney, JsonObject, ProcessorRegistry } from '../dsl/index.js';
@@ -100,6 +100,8 @@ interface Dependencies {
   processors: (name: string, version: string) => ProcessorRegistry;
   /** Called after back-end calls were committed (the outbox rows exist): dispatch them. */
   onCallsCommitted: (calls: Array<Omit<PendingCall, 'attempts'>>) => void;
+  /** Called after messages to other journeys were committed (their rows exist): deliver them. */
+  onMessagesCommitted?: (messages: PendingMessage[]) => void;
 }
 
 /** Sleeps, waking early when `signal` aborts; leaves no listener behind. */
@@ -613,6 +615,19 @@ export class JourneyWorker {
           request: JSON.parse(call.requestJson) as Record<string, unknown>,
           replyEvent: call.replyEvent,
           failureEvent: call.failureEvent,
+        })),
+      );
+    }
+    const messages = commit.messages ?? [];
+    if (messages.length > 0 && this.deps.onMessagesCommitted) {
+      this.deps.onMessagesCommitted(
+        messages.map(({ payloadJson, ...message }) => ({
+          ...message,
+          journeyId: actor.journeyId,
+          partitionNo: actor.partitionNo,
+          causedBy: event.eventId,
+          payload: JSON.parse(payloadJson) as Record<string, unknown>,
+          attempts: 0,
         })),
       );
     }

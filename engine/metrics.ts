@@ -40,6 +40,12 @@ export class EngineMetrics {
     labelNames: ['kind', 'system'],
     registers: [this.registry],
   });
+  readonly journeyMessages = new Counter({
+    name: 'je_journey_messages_total',
+    help: 'Messages between journeys (send, reply, start) by result: delivered, duplicate (delivered before: a retry), retried (our store or engine failed for now), dead (never deliverable)',
+    labelNames: ['result'],
+    registers: [this.registry],
+  });
   readonly outcomesKept = new Gauge({
     name: 'je_outcomes_kept',
     help: 'Recent outcomes held in memory for ?wait callers: their count and JSON bytes',
