@@ -87,7 +87,7 @@ async function run(args: string[]): Promise<number> {
     return journeyGraph(journey, analysis);
   };
   if (values.links) {
-    process.stdout.write(linksToMermaid(together.links));
+    console.log(linksToMermaid(together.links).trimEnd());
     return EXIT.ok;
   }
   if (values.out === undefined) {

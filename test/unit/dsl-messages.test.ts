@@ -6,8 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { graphCommand } from '../../cli/commands/graph.js';
 import { ID_PATTERN } from '../../common/index.js';
 import {
   analyzeJourney,
@@ -25,6 +26,7 @@ import {
   toMermaid,
 } from '../../dsl/index.js';
 import type { CompiledJourney, EventContext, Evaluation, Json, JsonObject } from '../../dsl/index.js';
+import { useCliHarness } from '../support/cli-harness.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const SCHEMA = 'https://json-schema.org/draft/2020-12/schema';
@@ -387,6 +389,22 @@ describe('analysis and graphs', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('journey graph', () => {
+  const cli = useCliHarness('journey-links');
+  const signingDir = resolve(root, 'journeys/theglue/signing');
+
+  it('--links prints the links between the types; --out writes them beside the pictures', async () => {
+    expect(await graphCommand.run([signingDir, '--links'])).toBe(0);
+    expect(cli.output.join('\n')).toContain('  j1 ==>|"starts with RequestSignature"| j2');
+    expect(await graphCommand.run([signingDir, '--out', cli.scratch])).toBe(0);
+    expect(readFileSync(join(cli.scratch, 'links.mmd'), 'utf8')).toContain('  j2 -.->|"replies SignatureWithdrawn"| j1');
+    expect(readFileSync(join(cli.scratch, 'theglue/signing/signature/1.0/journey.mmd'), 'utf8')).toContain(
+      '  start -->|"RequestSignature (from a journey)"| s_pending',
+    );
+    expect(await graphCommand.run([signingDir, '--links', '--analysis'])).toBe(2);
   });
 });
 
