@@ -24,6 +24,7 @@ export const DIAGNOSTIC_CODES = {
   'unknown-path': 'A path reads or writes a field the data, event or context schema does not define.',
   'unknown-function': 'An expression calls a function the language does not have.',
   'type-error': 'An expression combines values of types that do not fit.',
+  'not-in-enum': "A literal set, emitted or compared is not one of the values the field's schema lists (`enum`, `const`).",
   'invalid-duration': 'A duration has an unknown unit, is not a positive whole number of milliseconds or is longer than a timer may wait (100 years).',
   'unchecked-timer':
     "A timer's time from data or the event that the schemas do not bound (a type, a minimum, a maximum): checked when the timer starts (warning).",

@@ -7,7 +7,7 @@
 import type { ExprNode, Name, ObjectNode, Span } from './ast.js';
 import type { Compilation } from './compilation.js';
 import { didYouMean } from './diagnostics.js';
-import type { Expr, JsonSchema } from './ir.js';
+import type { Expr, Json, JsonSchema } from './ir.js';
 import { ANY, kindsText, lookupField, nonNull, resolve, ty, tyOfSchema, union } from './json-schemas.js';
 import type { Kind, Ty } from './json-schemas.js';
 
@@ -75,6 +75,82 @@ export interface LocalItem {
 /** Source text on one line, as messages quote it. */
 export function collapse(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * The values a schema allows when it lists them (`const`, `enum`, or `anyOf`/`oneOf` branches
+ * that all do); null when it admits values it does not list.
+ */
+export function allowedValues(schemaIn: unknown, root: JsonSchema, depth = 0): Json[] | null {
+  const schema = resolve(schemaIn, root);
+  if (schema === null || depth > 20) return null;
+  if ('const' in schema) return [schema.const ?? null];
+  if (Array.isArray(schema.enum)) return schema.enum;
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    const branches = schema[key];
+    if (Array.isArray(branches) && branches.length > 0) {
+      const values: Json[] = [];
+      for (const branch of branches) {
+        const inner = allowedValues(branch, root, depth + 1);
+        if (inner === null) return null;
+        values.push(...inner);
+      }
+      return values;
+    }
+  }
+  return null;
+}
+
+/**
+ * When `value` is not one of the values a schema lists: the values it lists, with the closest as
+ * a `did you mean` hint (`"open" or "closed"; did you mean "closed"?`). Null when it is one, or
+ * when the schema does not list its values.
+ */
+export function notAllowed(schema: unknown, root: JsonSchema, value: Json, optional = false): string | null {
+  const values = allowedValues(schema, root);
+  if (values === null || (optional && value === null)) return null;
+  const text = JSON.stringify(value);
+  const texts = values.map((v) => JSON.stringify(v));
+  if (texts.includes(text)) return null;
+  const listed = texts.length <= 1 ? (texts[0] ?? 'nothing') : `${texts.slice(0, -1).join(', ')} or ${texts[texts.length - 1] ?? ''}`;
+  return `${listed}${didYouMean(text, texts)}`;
+}
+
+/** The schema a path reads (and the schema its `$ref`s resolve in), without reporting; null when not known. */
+function quietSchemaOf(c: Compilation, node: ExprNode, env: Env): { schema: unknown; root: JsonSchema; optional: boolean } | null {
+  const before = c.diagnostics.length;
+  let found: { schema: unknown; optional: boolean } | null = null;
+  let root: JsonSchema = {};
+  if (node.kind === 'path' && node.root === 'data' && env.previousData === undefined) {
+    root = env.data;
+    found = schemaAt(c, root, 'data', node.segments, '');
+  } else if (node.kind === 'path' && node.root === 'event' && env.event !== null) {
+    root = env.event.schema;
+    found = schemaAt(c, root, 'event', node.segments, '');
+  } else if (node.kind === 'path' && node.root === 'context') {
+    root = CONTEXT_SCHEMA;
+    found = schemaAt(c, root, 'context', node.segments, '');
+  } else if (node.kind === 'local') {
+    const item = env.locals?.get(node.name.value);
+    if (item) {
+      root = item.root;
+      found = schemaAt(c, root, node.name.value, node.segments, '', item.schema);
+    }
+  }
+  c.diagnostics.length = before;
+  return found === null ? null : { ...found, root };
+}
+
+/** `data.status == "pendng"`: a path compared with a literal its schema does not allow. */
+function checkEnumComparison(c: Compilation, node: Extract<ExprNode, { kind: 'binary' }>, env: Env): void {
+  const [path, literal] = node.right.kind === 'literal' ? [node.left, node.right] : node.left.kind === 'literal' ? [node.right, node.left] : [null, null];
+  if (path === null || literal === null || literal.kind !== 'literal') return;
+  const found = quietSchemaOf(c, path, env);
+  if (found === null) return;
+  const allowed = notAllowed(found.schema, found.root, literal.value, found.optional);
+  if (allowed === null) return;
+  const pathText = collapse(c.src.slice(path.span));
+  c.error('not-in-enum', `${collapse(c.src.slice(node.span))} is always ${node.op === '==' ? 'false' : 'true'}: ${pathText} is ${allowed}`, literal.span);
 }
 
 function typeError(c: Compilation, message: string, span: Span): void {
@@ -292,6 +368,8 @@ function binary(c: Compilation, node: Extract<ExprNode, { kind: 'binary' }>, env
           `comparing ${kindsText(l)} with ${kindsText(r)} is always ${node.op === '==' ? 'false' : 'true'}: ${leftText} ${node.op} ${rightText}`,
           node.span,
         );
+      } else {
+        checkEnumComparison(c, node, env);
       }
       return { expr, ty: ty('boolean') };
     case '<':

@@ -9,7 +9,7 @@
  */
 import type { ExprNode, Name, ObjectNode, Span, StepNode } from './ast.js';
 import type { Compilation } from './compilation.js';
-import { collapse, listItemSchema, lowerExpr, lowerObject, schemaAt } from './expression-typing.js';
+import { collapse, listItemSchema, lowerExpr, lowerObject, notAllowed, schemaAt } from './expression-typing.js';
 import type { Env, LocalItem } from './expression-typing.js';
 import type { AssignTarget, Expr, JsonSchema, Step } from './ir.js';
 import { kindsText, lookupField, nonNull, ty, tyOfSchema } from './json-schemas.js';
@@ -28,7 +28,7 @@ export interface StepLowering {
  * Checks a write of a value of type `have` to `target` (a data path, or, when its first name is a
  * loop's item, a path below that item) and lowers the target. Null when it cannot be written.
  */
-export function lowerTarget(c: Compilation, target: readonly Name[], have: Ty, env: Env, valueSpan: Span, verb: string): AssignTarget | null {
+export function lowerTarget(c: Compilation, target: readonly Name[], have: Ty, env: Env, valueSpan: Span, verb: string, value?: ExprNode): AssignTarget | null {
   const [first, ...below] = target;
   if (first === undefined) return null;
   const item = env.locals?.get(first.value);
@@ -59,6 +59,12 @@ export function lowerTarget(c: Compilation, target: readonly Name[], have: Ty, e
     if (want !== null && kinds !== null && kinds.size > 0 && ![...kinds].some((k) => want.has(k))) {
       const text = target.map((s) => s.value).join('.');
       c.error('type-error', `cannot set ${text} (${kindsText(want)}) to ${kindsText(kinds)}`, valueSpan);
+    } else if (value?.kind === 'literal') {
+      const allowed = notAllowed(found.schema, root, value.value, found.optional);
+      if (allowed !== null) {
+        const text = target.map((s) => s.value).join('.');
+        c.error('not-in-enum', `cannot ${verb} ${text} to ${JSON.stringify(value.value)}: its schema allows ${allowed}`, valueSpan);
+      }
     }
   }
   return item ? { path: below.map((s) => s.value), local: first.value } : { path: target.map((s) => s.value) };

@@ -6,7 +6,7 @@
 import type { AssignmentNode, ExprNode, Name, ObjectNode, Span, StepNode, TimerSpecNode, TimerWhenNode } from './ast.js';
 import type { Compilation } from './compilation.js';
 import { didYouMean } from './diagnostics.js';
-import { collapse, lowerCondition, lowerExpr, lowerObject, quietType, schemaAt } from './expression-typing.js';
+import { collapse, lowerCondition, lowerExpr, lowerObject, notAllowed, quietType, schemaAt } from './expression-typing.js';
 import { evalExpr, readsOnly } from './expressions.js';
 import type { Env } from './expression-typing.js';
 import { TIMER_MAX_DELAY_MS } from './ir.js';
@@ -50,6 +50,15 @@ export function lowerPayload(c: Compilation, event: Name, node: ObjectNode | nul
       const have = got === null ? null : nonNull(got);
       if (want !== null && have !== null && want.size > 0 && have.size > 0 && ![...have].some((k) => want.has(k))) {
         c.error('payload-mismatch', `${event.value}.${entry.key.value} is ${kindsText(want)}, but this is ${kindsText(have)}`, entry.value.span);
+      } else if (entry.value.kind === 'literal') {
+        const allowed = notAllowed(found.schema, info.schema, entry.value.value, found.optional);
+        if (allowed !== null) {
+          c.error(
+            'not-in-enum',
+            `${event.value}.${entry.key.value} cannot be ${JSON.stringify(entry.value.value)}: its schema allows ${allowed}`,
+            entry.value.span,
+          );
+        }
       }
     }
   }
@@ -65,7 +74,7 @@ export function lowerPayload(c: Compilation, event: Name, node: ObjectNode | nul
 function lowerAssignment(c: Compilation, node: AssignmentNode, env: Env): Step {
   const value = lowerExpr(c, node.value, env);
   // A data field, or (`set item.status = …` in a `for` loop) a field of the loop's item.
-  const target = lowerTarget(c, node.target, value.ty, env, node.value.span, 'set');
+  const target = lowerTarget(c, node.target, value.ty, env, node.value.span, 'set', node.value);
   const step: Step = { kind: 'assign', path: target?.path ?? node.target.map((s) => s.value), value: value.expr };
   if (target?.local !== undefined) step.local = target.local;
   return step;

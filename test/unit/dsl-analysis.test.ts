@@ -204,7 +204,7 @@ on Open initiating
 on A
   allow "teller" in context.roles and not ("teller" in context.roles)
 on B
-  allow context.origin == "carrier pigeon"
+  allow context.origin in ["carrier pigeon"]
 on C
   allow role "teller"
   allow sender == "alice" and context.geo in ["NL"] and context.trustLevel >= 3`,

@@ -125,6 +125,30 @@ describe('compiler: exact messages of common mistakes', () => {
     expect(report(walletWith('status = "closed"', 'status = 3'))).toContain('wallet.jd:33:16: error[type-error]: cannot set status (a string) to a number');
   });
 
+  it('setting an enum field to a value its schema does not list, with a suggestion', () => {
+    expect(report(walletWith('set status = "closed"', 'set status = "clossed"'))).toBe(
+      [
+        'wallet.jd:33:16: error[not-in-enum]: cannot set status to "clossed": its schema allows "open" or "closed"; did you mean "closed"?',
+        ' 33 |   set status = "clossed"',
+        '    |                ^^^^^^^^^',
+      ].join('\n'),
+    );
+  });
+
+  it('comparing an enum field with a value its schema does not list', () => {
+    expect(report(walletWith('when data.status == "open"\n  set balance', 'when data.status == "opne"\n  set balance'))).toBe(
+      [
+        'wallet.jd:15:23: error[not-in-enum]: data.status == "opne" is always false: data.status is "open" or "closed"; did you mean "open"?',
+        ' 15 |   when data.status == "opne"',
+        '    |                       ^^^^^^',
+      ].join('\n'),
+    );
+    expect(report(walletWith('when data.status == "open"\n  set balance', 'when "pending" != data.status\n  set balance'))).toContain(
+      'error[not-in-enum]: "pending" != data.status is always true: data.status is "open" or "closed"',
+    );
+    expect(report(walletWith('on OpenWallet initiating', 'on OpenWallet initiating\n  when context.origin == "api"'))).not.toContain('not-in-enum');
+  });
+
   it('an unknown event, with a suggestion', () => {
     expect(report(walletWith('emit Deposited {', 'emit Depositted {'))).toBe(
       [

@@ -265,7 +265,7 @@ describe('checkUplift', () => {
   });
 
   it('catches a transform that breaks on some valid old data (generated samples)', () => {
-    const gold = compiled(wallet2With('uplift from 1.0\n  if data.balance >= 1000000 then\n    set tier = "gold"\n  end\n'));
+    const gold = compiled(wallet2With('uplift from 1.0\n  if data.balance >= 1000000 then\n    set tier = upper("premium")\n  end\n'));
     const findings = checkUplift(wallet1, gold);
     expect(findings.length).toBeGreaterThan(0);
     for (const finding of findings) {
@@ -280,7 +280,7 @@ describe('checkUplift', () => {
   });
 
   it('catches what only a given (stored) instance shows', () => {
-    const legacy = compiled(wallet2With('uplift from 1.0\n  if data.owner == "legacy-owner" then\n    set tier = "gold"\n  end\n'));
+    const legacy = compiled(wallet2With('uplift from 1.0\n  if data.owner == "legacy-owner" then\n    set tier = upper("premium")\n  end\n'));
     expect(checkUplift(wallet1, legacy)).toEqual([]);
     const findings = checkUplift(wallet1, legacy, { samples: [oldWallet(), oldWallet({ owner: 'legacy-owner' })] });
     expect(findings).toEqual([
