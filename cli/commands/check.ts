@@ -41,26 +41,31 @@ export const checkCommand: CliCommand = {
     }
     const result = await compileJourneys(dir);
     const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-    const warnings = result.diagnostics.length - errors;
+    let warnings = result.diagnostics.length - errors;
     if (json) {
       console.log(JSON.stringify(result.diagnostics, null, 2));
-    } else {
-      if (result.diagnostics.length > 0) console.log(`${formatDiagnostics(result.diagnostics)}\n`);
-      const versions = result.journeys.map((j) => `${j.name} ${j.version}`).join(', ');
-      console.log(
-        `${result.journeys.length} journey version${result.journeys.length === 1 ? '' : 's'} compiled${versions ? ` (${versions})` : ''}; ` +
-          `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`,
-      );
+      return errors > 0 ? EXIT.invalidInput : EXIT.ok;
     }
+    if (result.diagnostics.length > 0) console.log(`${formatDiagnostics(result.diagnostics)}\n`);
     let analysisWarnings = 0;
-    if (withAnalysis && !json) {
+    let notes = 0;
+    if (withAnalysis) {
       const analysis = analyzeJourneys(result.journeys);
-      for (const journey of analysis.journeys) console.log(`\n${formatAnalysis(journey)}`);
+      for (const journey of analysis.journeys) console.log(`${formatAnalysis(journey)}\n`);
       analysisWarnings = analysis.findings.filter((f) => f.severity === 'warning').length;
+      notes = analysis.findings.length - analysisWarnings;
       const crossJourney = analysis.findings.filter((f) => !analysis.journeys.some((j) => j.findings.includes(f)));
       for (const finding of crossJourney) console.log(formatFinding(finding));
-      console.log(`\nanalysis: ${analysisWarnings} warning${analysisWarnings === 1 ? '' : 's'}`);
+      if (crossJourney.length > 0) console.log('');
+      warnings += analysisWarnings;
     }
+    // One summary, last, counting everything listed above (the compiler's and the analysis's).
+    const versions = result.journeys.map((j) => `${j.name} ${j.version}`).join(', ');
+    console.log(
+      `${result.journeys.length} journey version${result.journeys.length === 1 ? '' : 's'} compiled${versions ? ` (${versions})` : ''}; ` +
+        `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}` +
+        (notes > 0 ? `, ${notes} note${notes === 1 ? '' : 's'}` : ''),
+    );
     if (errors > 0 || (strict && analysisWarnings > 0)) return EXIT.invalidInput;
     return EXIT.ok;
   },

@@ -37,7 +37,21 @@ describe('journey check', () => {
     const text = cli.output.join('\n');
     expect(text).toContain('pfm/wallet 1.0 (pfm/wallet/1.0/journey.jd)');
     expect(text).toMatch(/closed\s+-/);
-    expect(text).toContain('analysis: 0 warnings');
+    expect(text).toMatch(/\n7 journey versions compiled \(.*\); 0 errors, 0 warnings$/);
+  });
+
+  it('with --analysis, prints one summary after the findings, counting them', async () => {
+    const copy = join(cli.scratch, 'pfm/wallet/1.0');
+    cpSync(join(journeys, 'pfm/wallet/1.0'), copy, { recursive: true });
+    const file = join(copy, 'journey.jd');
+    writeFileSync(file, readFileSync(file, 'utf8').replaceAll('\n  allow sender == data.owner', '\n  allow context.origin == "timer"'));
+    expect(await checkCommand.run([cli.scratch, '--analysis'])).toBe(0);
+    const text = cli.output.join('\n');
+    const listed = text.split('\n').filter((line) => /warning\[/.test(line)).length;
+    expect(listed).toBeGreaterThan(0);
+    const summaries = text.split('\n').filter((line) => line.includes('journey version'));
+    expect(summaries).toEqual([`1 journey version compiled (pfm/wallet 1.0); 0 errors, ${listed} warning${listed === 1 ? '' : 's'}`]);
+    expect(text.trimEnd().endsWith(summaries[0] ?? '')).toBe(true);
   });
 
   it('fails --analysis --strict on an event no sender may send', async () => {
