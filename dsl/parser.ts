@@ -188,6 +188,45 @@ function syntaxDiagnostic(source: SourceText, outcome: Extract<Outcome, { ok: fa
   });
 }
 
+/** Whether a keyword token stands as a keyword here, not as a field name (`data.end`, `{ for: 1 }`). */
+function isKeyword(tokens: readonly Token[], index: number, word: string): boolean {
+  const token = tokens[index];
+  if (token?.type !== 'kw' || token.text !== word) return false;
+  return tokens[index - 1]?.text !== '.' && tokens[index + 1]?.text !== ':' && tokens[index + 1]?.text !== '=';
+}
+
+/** How far the line an offset is on is indented. */
+function indentOf(text: string, offset: number): number {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  let column = start;
+  while (text[column] === ' ' || text[column] === '\t') column += 1;
+  return column - start;
+}
+
+/**
+ * The `if` or `for` of a piece that has no `end`: the `end`s are matched to the openers by
+ * indentation where they line up (an `end` under the outer `if` leaves the inner one open),
+ * otherwise to the innermost. Null when every opener is closed.
+ */
+function unclosedBlock(text: string, tokens: readonly Token[]): Token | null {
+  const open: Array<{ token: Token; indent: number }> = [];
+  let unclosed: Token | null = null;
+  tokens.forEach((token, index) => {
+    const elseIf = isKeyword(tokens, index, 'if') && tokens[index - 1]?.text === 'else';
+    if ((isKeyword(tokens, index, 'if') && !elseIf) || isKeyword(tokens, index, 'for')) {
+      open.push({ token, indent: indentOf(text, token.offset) });
+    } else if (isKeyword(tokens, index, 'end') && open.length > 0) {
+      const indent = indentOf(text, token.offset);
+      const lined = open.map((o) => o.indent).lastIndexOf(indent);
+      const at = lined >= 0 ? lined : open.length - 1;
+      const skipped = open.splice(at);
+      // Openers more indented than the `end` that closes an outer one were never closed.
+      if (skipped.length > 1 && unclosed === null) unclosed = skipped[skipped.length - 1]?.token ?? null;
+    }
+  });
+  return unclosed ?? open[open.length - 1]?.token ?? null;
+}
+
 /** Deeper nesting than this is refused before parsing (it would only exhaust the stack). */
 const MAX_NESTING = 64;
 
@@ -255,6 +294,19 @@ export function parseJourney(text: string, file: string): ParseResult {
   chunks.forEach((chunk, index) => {
     const outcome = run(index === 0 ? fileGrammar : itemsGrammar, chunk);
     if (outcome.ok) return;
+    if (outcome.token === null && outcome.expected.includes('`end`')) {
+      // The piece ended inside a block: say so at the block's `if` or `for`, not at the next bead.
+      const opener = unclosedBlock(text, chunk);
+      if (opener !== null) {
+        diagnostics.push(
+          source.diagnostic('error', 'syntax', `this \`${opener.text}\` has no \`end\`: add \`end\` after its last step`, {
+            start: opener.offset,
+            end: opener.offset + opener.text.length,
+          }),
+        );
+        return;
+      }
+    }
     const last = chunk[chunk.length - 1];
     const endOffset = last === undefined ? text.length : last.offset + last.text.length;
     // A piece that stops short before the next bead reads, as in the whole file, "unexpected `on`".

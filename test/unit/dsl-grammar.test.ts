@@ -158,9 +158,23 @@ describe('syntax errors', () => {
   it('reports one error per bead, not only the first of the file', () => {
     const diagnostics = parseJourney(HEADER + 'on X initiating\n  if data.a then emit Y\non Z\n  set x = 1\n  emit\non W\n  set = 2\n', 'f.jd').diagnostics;
     expect(diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`)).toEqual([
-      '5:1 unexpected `on`; expected one of: `else`, `end`, `{`, a step',
+      '4:3 this `if` has no `end`: add `end` after its last step',
       '8:1 unexpected `on`; expected a name',
       '9:7 unexpected `=`; expected a name',
+    ]);
+  });
+
+  it('a missing `end` is reported at the `if` or `for` it does not close, in the last bead too', () => {
+    const messages = (body: string): string[] => parseJourney(HEADER + body, 'f.jd').diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`);
+    expect(messages('on X initiating\n  if data.a then\n    set b = 1\n  else if data.c then\n    set b = 2\non Y\n  set c = 1\n')).toEqual([
+      '4:3 this `if` has no `end`: add `end` after its last step',
+    ]);
+    expect(messages('on X initiating\n  for item in data.items\n    if item.a then\n      set item.b = 1\n    end\n')).toEqual([
+      '4:3 this `for` has no `end`: add `end` after its last step',
+    ]);
+    // The `end` under the outer `if` closes it: the inner one is the one without.
+    expect(messages('on X initiating\n  if data.a then\n    if data.b then\n      set c = 1\n  end\non Y\n  set c = 1\n')).toEqual([
+      '5:5 this `if` has no `end`: add `end` after its last step',
     ]);
   });
 
