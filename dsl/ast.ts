@@ -84,7 +84,8 @@ export type StepNode =
   | { kind: 'for'; variable: Name; list: ExprNode; steps: StepNode[]; span: Span };
 
 export type BeadLineNode =
-  | { kind: 'allowRole'; role: StringLit; span: Span }
+  /** `allow role "x"`, or `allow role "x" and <condition>` (`and` is that condition). */
+  | { kind: 'allowRole'; role: StringLit; and?: ExprNode; span: Span }
   | { kind: 'allow'; condition: ExprNode; span: Span }
   | { kind: 'when'; condition: ExprNode; span: Span }
   | StepNode;

@@ -7,7 +7,7 @@ import type { ItemNode, Span, StepNode } from './ast.js';
 import type { Compilation } from './compilation.js';
 import { collapse, lowerCondition } from './expression-typing.js';
 import type { Env } from './expression-typing.js';
-import type { AccessRule, Bead, JsonSchema, Precondition } from './ir.js';
+import type { AccessRule, Bead, Expr, JsonSchema, Precondition } from './ir.js';
 import { eventExists } from './schema-declarations.js';
 import { lowerSteps } from './step-lowering.js';
 
@@ -39,16 +39,19 @@ function lowerBead(c: Compilation, node: BeadNode, id: string, data: JsonSchema)
         });
       }
       if (line.kind === 'allowRole') {
-        const text = `role ${JSON.stringify(line.role.value)}`;
-        access.push({
-          text,
-          condition: {
-            kind: 'binary',
-            op: 'in',
-            left: { kind: 'literal', value: line.role.value },
-            right: { kind: 'path', root: 'context', segments: ['roles'] },
-          },
-        });
+        let text = `role ${JSON.stringify(line.role.value)}`;
+        let condition: Expr = {
+          kind: 'binary',
+          op: 'in',
+          left: { kind: 'literal', value: line.role.value },
+          right: { kind: 'path', root: 'context', segments: ['roles'] },
+        };
+        if (line.and !== undefined) {
+          // `allow role "x" and <condition>`: both, as one rule.
+          text = `${text} and ${collapse(c.src.slice(line.and.span))}`;
+          condition = { kind: 'binary', op: 'and', left: condition, right: lowerCondition(c, line.and, envForRules, 'an `allow` condition') };
+        }
+        access.push({ text, condition });
         guards.push(`allow ${text}`);
       } else {
         const text = collapse(c.src.slice(line.condition.span));

@@ -177,12 +177,34 @@ function isBeadStart(tokens: readonly Token[], index: number): boolean {
   return before !== '.' && after !== ':' && after !== '=';
 }
 
-function syntaxDiagnostic(source: SourceText, outcome: Extract<Outcome, { ok: false }>, endOffset: number): Diagnostic {
+const ACCESS_FORMS =
+  '; an access rule is `allow role "x"`, `allow role "x" and <condition>` or `allow <condition>` (e.g. `allow "x" in roles or sender == data.owner`)';
+
+/**
+ * Whether `token` shows a role rule in a form the language does not have: anything but `and` right
+ * after `allow role "x"`, or an `or` later in the same rule.
+ */
+function inRoleRule(source: SourceText, tokens: readonly Token[], token: Token): boolean {
+  const index = tokens.indexOf(token);
+  const isRule = (i: number): boolean => tokens[i]?.text === 'allow' && tokens[i + 1]?.text === 'role' && tokens[i + 2]?.type === 'string';
+  if (isRule(index - 3)) return true;
+  if (token.text !== 'or') return false;
+  const line = source.locate(token.offset).line;
+  for (let i = index - 1; i >= 0; i -= 1) {
+    const before = tokens[i];
+    if (before === undefined || source.locate(before.offset).line !== line) return false;
+    if (isRule(i)) return true;
+  }
+  return false;
+}
+
+function syntaxDiagnostic(source: SourceText, outcome: Extract<Outcome, { ok: false }>, endOffset: number, tokens: readonly Token[] = []): Diagnostic {
   if (outcome.token === null) {
     return source.diagnostic('error', 'syntax', `unexpected end of input${expectation(outcome.expected, null)}`, { start: endOffset, end: endOffset + 1 });
   }
   const token = outcome.token;
-  return source.diagnostic('error', 'syntax', `unexpected ${describeToken(token)}${expectation(outcome.expected, token)}`, {
+  const hint = inRoleRule(source, tokens, token) ? ACCESS_FORMS : expectation(outcome.expected, token);
+  return source.diagnostic('error', 'syntax', `unexpected ${describeToken(token)}${hint}`, {
     start: token.offset,
     end: token.offset + token.text.length,
   });
@@ -311,11 +333,11 @@ export function parseJourney(text: string, file: string): ParseResult {
     const endOffset = last === undefined ? text.length : last.offset + last.text.length;
     // A piece that stops short before the next bead reads, as in the whole file, "unexpected `on`".
     const next = chunks[index + 1]?.[0];
-    diagnostics.push(syntaxDiagnostic(source, outcome.token === null && next !== undefined ? { ...outcome, token: next } : outcome, endOffset));
+    diagnostics.push(syntaxDiagnostic(source, outcome.token === null && next !== undefined ? { ...outcome, token: next } : outcome, endOffset, chunk));
   });
   if (diagnostics.length === 0) {
     // The pieces parse on their own but not together (e.g. the header is incomplete).
-    diagnostics.push(syntaxDiagnostic(source, whole, text.length));
+    diagnostics.push(syntaxDiagnostic(source, whole, text.length, tokens));
   }
   return { ast: null, diagnostics, source };
 }

@@ -107,6 +107,9 @@ initiating -> "initiating"            {% ([t]) => name(t) %}
 
 beadLine -> "allow" "role" %string
   {% ([kw, , r]): BeadLineNode => ({ kind: 'allowRole', role: stringLit(r), span: join(kw, r) }) %}
+  # `allow role "manager" and sender != data.employee`: the role and a condition, as one rule.
+  | "allow" "role" %string "and" andExpr
+  {% ([kw, , r, , e]): BeadLineNode => ({ kind: 'allowRole', role: stringLit(r), and: e, span: join(kw, e) }) %}
   | "allow" expr                      {% ([kw, e]): BeadLineNode => ({ kind: 'allow', condition: e, span: join(kw, e) }) %}
   | "when" expr                       {% ([kw, e]): BeadLineNode => ({ kind: 'when', condition: e, span: join(kw, e) }) %}
   | step                              {% id %}

@@ -149,6 +149,32 @@ describe('compiler: exact messages of common mistakes', () => {
     expect(report(walletWith('on OpenWallet initiating', 'on OpenWallet initiating\n  when context.origin == "api"'))).not.toContain('not-in-enum');
   });
 
+  it('`allow role "x" and <condition>`: one access rule, the role and the condition', () => {
+    const output = walletWith(
+      'on Withdraw\n  allow sender == data.owner',
+      'on Withdraw\n  allow role "customer" and sender == data.owner and data.balance > 0',
+    );
+    expect(report(output)).toBe('');
+    const withdraw = output.journey?.beads.find((b) => b.on === 'Withdraw');
+    expect(withdraw?.access).toEqual([
+      {
+        text: 'role "customer" and sender == data.owner and data.balance > 0',
+        condition: {
+          kind: 'binary',
+          op: 'and',
+          left: { kind: 'binary', op: 'in', left: { kind: 'literal', value: 'customer' }, right: { kind: 'path', root: 'context', segments: ['roles'] } },
+          right: expect.objectContaining({ kind: 'binary', op: 'and' }) as unknown,
+        },
+      },
+    ]);
+  });
+
+  it('an access rule in a form the language does not have shows the forms it has', () => {
+    expect(report(walletWith('on Withdraw\n  allow sender == data.owner', 'on Withdraw\n  allow role "customer" or sender == data.owner'))).toContain(
+      'error[syntax]: unexpected `or`; an access rule is `allow role "x"`, `allow role "x" and <condition>` or `allow <condition>` (e.g. `allow "x" in roles or sender == data.owner`)',
+    );
+  });
+
   it('an unknown event, with a suggestion', () => {
     expect(report(walletWith('emit Deposited {', 'emit Depositted {'))).toBe(
       [

@@ -178,6 +178,16 @@ describe('syntax errors', () => {
     ]);
   });
 
+  it('a role rule in a form the language does not have shows the forms it has', () => {
+    const messages = (body: string): string[] => parseJourney(HEADER + body, 'f.jd').diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`);
+    const forms =
+      'an access rule is `allow role "x"`, `allow role "x" and <condition>` or `allow <condition>` (e.g. `allow "x" in roles or sender == data.owner`)';
+    expect(messages('on X initiating\n  allow role "a" or role "b"\n')).toEqual([`4:18 unexpected \`or\`; ${forms}`]);
+    expect(messages('on X initiating\n  allow role "a" and data.x or data.y\n')).toEqual([`4:29 unexpected \`or\`; ${forms}`]);
+    expect(messages('on X initiating\n  allow role "a", "b"\n')).toEqual([`4:17 unexpected \`,\`; ${forms}`]);
+    expect(parseJourney(HEADER + 'on X initiating\n  allow role "a" and not data.x and sender == data.y\n', 'f.jd').diagnostics).toEqual([]);
+  });
+
   it('keywords are reserved as names of events and processors, but not as field names', () => {
     expect(parseJourney(HEADER + 'on end initiating\n', 'f.jd').diagnostics[0]?.message).toBe('unexpected `end`; expected a name');
     expect(parseJourney(HEADER + 'on X initiating\n  set end = data.on, start = { event: 1 }\n', 'f.jd').diagnostics).toEqual([]);

@@ -128,6 +128,7 @@ const grammar: Grammar = {
         } },
     {"name": "initiating", "symbols": [{"literal":"initiating"}], "postprocess": ([t]) => name(t)},
     {"name": "beadLine", "symbols": [{"literal":"allow"}, {"literal":"role"}, (lexer.has("string") ? {type: "string"} : string)], "postprocess": ([kw, , r]): BeadLineNode => ({ kind: 'allowRole', role: stringLit(r), span: join(kw, r) })},
+    {"name": "beadLine", "symbols": [{"literal":"allow"}, {"literal":"role"}, (lexer.has("string") ? {type: "string"} : string), {"literal":"and"}, "andExpr"], "postprocess": ([kw, , r, , e]): BeadLineNode => ({ kind: 'allowRole', role: stringLit(r), and: e, span: join(kw, e) })},
     {"name": "beadLine", "symbols": [{"literal":"allow"}, "expr"], "postprocess": ([kw, e]): BeadLineNode => ({ kind: 'allow', condition: e, span: join(kw, e) })},
     {"name": "beadLine", "symbols": [{"literal":"when"}, "expr"], "postprocess": ([kw, e]): BeadLineNode => ({ kind: 'when', condition: e, span: join(kw, e) })},
     {"name": "beadLine", "symbols": ["step"], "postprocess": id},
