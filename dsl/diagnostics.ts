@@ -103,6 +103,41 @@ export class SourceText {
   }
 }
 
+/**
+ * Where a JSON.parse error is, from its message: Node gives `at position N`, `(line L column C)`,
+ * or the text around an unexpected token (`Unexpected token ',', ..."a": [,]..." is not valid JSON`).
+ */
+export function jsonErrorOffset(message: string, source: SourceText): number {
+  const position = /position (\d+)/.exec(message);
+  if (position) return Number(position[1]);
+  const lineColumn = /line (\d+) column (\d+)/.exec(message);
+  if (lineColumn) {
+    let offset = 0;
+    for (let line = 1; line < Number(lineColumn[1]); line += 1) offset = source.text.indexOf('\n', offset) + 1;
+    return offset + Number(lineColumn[2]) - 1;
+  }
+  const around = /^Unexpected token '(.+?)', (?:\.\.\.)?"([\s\S]*?)(?:\.\.\.)?" is not valid JSON$/.exec(message);
+  const at = around ? source.text.indexOf(around[2] ?? '') : -1;
+  if (around && at >= 0) return at + (around[2] ?? '').indexOf(around[1] ?? '');
+  return /end of JSON input/.test(message) ? source.text.length : 0;
+}
+
+/**
+ * Where a JSON Pointer (`/properties/a/type`) is in a JSON text: the offset of the last key or item
+ * it names that can be found, or 0. Good enough to point at a line; not a JSON parser.
+ */
+export function jsonPointerOffset(text: string, pointer: string): number {
+  let offset = 0;
+  for (const raw of pointer.split('/').filter((p) => p.length > 0)) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (/^\d+$/.test(key)) continue;
+    const found = new RegExp(`${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`).exec(text.slice(offset));
+    if (found === null) break;
+    offset += found.index;
+  }
+  return offset;
+}
+
 /** A diagnostic about a whole file (no position). */
 export function fileDiagnostic(severity: DiagnosticSeverity, code: DiagnosticCode, message: string, file: string): Diagnostic {
   return { severity, code, message, file, line: 0, column: 0, length: 1 };

@@ -6,7 +6,7 @@
 import { isMap, isPair, isScalar, isSeq, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode } from 'yaml';
 import { ERROR_CODES } from '../common/index.js';
-import { SourceText } from './diagnostics.js';
+import { jsonErrorOffset, SourceText } from './diagnostics.js';
 import type { EventContext, JsonObject, JsonSchema, RejectionCode } from './ir.js';
 import { createAjv, violations } from './json-schemas.js';
 import type { ValidateFunction } from './json-schemas.js';
@@ -141,25 +141,6 @@ function pathOfPointer(pointer: string, value: unknown): ValuePath {
     }
   }
   return path;
-}
-
-/**
- * Where a JSON.parse error is, from its message: Node gives `at position N`, `(line L column C)`,
- * or the text around an unexpected token (`Unexpected token ',', ..."a": [,]..." is not valid JSON`).
- */
-function jsonErrorOffset(message: string, source: SourceText): number {
-  const position = /position (\d+)/.exec(message);
-  if (position) return Number(position[1]);
-  const lineColumn = /line (\d+) column (\d+)/.exec(message);
-  if (lineColumn) {
-    let offset = 0;
-    for (let line = 1; line < Number(lineColumn[1]); line += 1) offset = source.text.indexOf('\n', offset) + 1;
-    return offset + Number(lineColumn[2]) - 1;
-  }
-  const around = /^Unexpected token '(.+?)', (?:\.\.\.)?"([\s\S]*?)(?:\.\.\.)?" is not valid JSON$/.exec(message);
-  const at = around ? source.text.indexOf(around[2] ?? '') : -1;
-  if (around && at >= 0) return at + (around[2] ?? '').indexOf(around[1] ?? '');
-  return /end of JSON input/.test(message) ? source.text.length : 0;
 }
 
 /** A problem with no place beyond the file (an empty file), or at an offset. */

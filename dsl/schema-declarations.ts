@@ -5,7 +5,7 @@
  */
 import type { Name, Span } from './ast.js';
 import type { Compilation, EventInfo } from './compilation.js';
-import { didYouMean } from './diagnostics.js';
+import { didYouMean, jsonErrorOffset, jsonPointerOffset, SourceText } from './diagnostics.js';
 import type { JsonSchema } from './ir.js';
 import { createAjv } from './json-schemas.js';
 import { kebabCase, pascalCase } from './naming.js';
@@ -49,20 +49,30 @@ export function readSchema(c: Compilation, path: string, span: Span): JsonSchema
     c.error('missing-file', `schema file ${c.folder}${relative} does not exist${didYouMean(relative, schemas)}`, span);
     return null;
   }
+  // A problem inside the file is reported at its own line there, naming the line that reads it.
+  const file = new SourceText(`${c.folder}${relative}`, text);
+  const named = ` (named on line ${c.src.locate(span.start).line} of ${c.src.file.slice(c.folder.length)})`;
+  const inFile = (message: string, offset: number): void => {
+    const at = Math.max(0, Math.min(offset, text.length - 1));
+    c.diagnostics.push(file.diagnostic('error', 'invalid-schema', `${file.file} ${message}${named}`, { start: at, end: at + 1 }));
+  };
   let schema: unknown;
   try {
     schema = JSON.parse(text);
   } catch (thrown: unknown) {
-    c.error('invalid-schema', `${c.folder}${relative} is not valid JSON: ${thrown instanceof Error ? thrown.message : String(thrown)}`, span);
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    inFile(`is not valid JSON: ${message}`, text.trim().length === 0 ? 0 : jsonErrorOffset(message, file));
     return null;
   }
   if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
-    c.error('invalid-schema', `${c.folder}${relative} is not a JSON Schema object`, span);
+    inFile('is not a JSON Schema object', text.search(/\S/));
     return null;
   }
   const problem = schemaProblem(text, schema);
   if (problem !== null) {
-    c.error('invalid-schema', `${c.folder}${relative} is not a valid JSON Schema (draft 2020-12): ${problem}`, span);
+    // ajv names the place as `data/properties/a/type`.
+    const pointer = /\bdata((?:\/[^\s/,]+)+)/.exec(problem)?.[1] ?? '';
+    inFile(`is not a valid JSON Schema (draft 2020-12): ${problem}`, jsonPointerOffset(text, pointer));
     return null;
   }
   return schema as JsonSchema;

@@ -306,6 +306,16 @@ describe('compiler: exact messages of common mistakes', () => {
     expect(invalid.diagnostics[0]?.message).toMatch(/^broken\.json is not a valid JSON Schema \(draft 2020-12\): /);
   });
 
+  it('a problem inside a schema file is reported at its own line in that file', () => {
+    const declare = ['events from "events/"', 'events from "events/"\nevent Broken schema "broken.json"'] as const;
+    const badJson = walletWith(...declare, { 'broken.json': '{\n  "type": "object"\n  "x": 1\n}' });
+    expect(badJson.diagnostics.map((d) => [d.file, d.line, d.column, d.code])).toEqual([['broken.json', 3, 3, 'invalid-schema']]);
+    expect(badJson.diagnostics[0]?.message).toMatch(/^broken\.json is not valid JSON: .* \(named on line 5 of wallet\.jd\)$/);
+    const badSchema = walletWith(...declare, { 'broken.json': '{\n  "type": "object",\n  "properties": {\n    "a": { "type": "strin" }\n  }\n}' });
+    expect(badSchema.diagnostics.map((d) => [d.file, d.line, d.code])).toEqual([['broken.json', 4, 'invalid-schema']]);
+    expect(formatDiagnostics(badSchema.diagnostics)).toContain(' 4 |     "a": { "type": "strin" }');
+  });
+
   it('search fields must exist in the data schema with the declared type', () => {
     expect(walletWith('search owner: string, status: string', 'search owner: number, staus: string').diagnostics.map((d) => d.message)).toEqual([
       'search field owner is declared number, but data.owner is a string',
