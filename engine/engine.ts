@@ -117,7 +117,8 @@ export interface EngineOptions {
   logger?: Logger;
   /**
    * 32 bytes the nodes share, sealing search cursors that must not name what they point at (see
-   * search-cursors.ts); default a random key of this process.
+   * search-cursors.ts); default derived from the grid secret (a random key of this process when
+   * the node has no grid).
    */
   cursorKey?: Uint8Array;
 }
