@@ -91,6 +91,20 @@ export function lowerBeads(c: Compilation, nodes: readonly BeadNode[], data: Jso
   });
 }
 
+/**
+ * Whether a bead with the rules `earlier` applies whenever one with `later` would: each of its
+ * preconditions is one of the later's (all must hold), and it lets anyone in or each of the
+ * later's access rules is one of its own (any one suffices). Rules compare as written.
+ */
+function subsumes(earlier: readonly string[], later: readonly string[]): boolean {
+  const split = (guards: readonly string[], kind: string): string[] => guards.filter((g) => g.startsWith(`${kind} `));
+  const laterWhen = new Set(split(later, 'when'));
+  if (!split(earlier, 'when').every((g) => laterWhen.has(g))) return false;
+  const earlierAllow = new Set(split(earlier, 'allow'));
+  const laterAllow = split(later, 'allow');
+  return earlierAllow.size === 0 || (laterAllow.length > 0 && laterAllow.every((g) => earlierAllow.has(g)));
+}
+
 /** Checks between beads: consistent `initiating`, no bead an earlier one shadows, one to start with. */
 export function checkBeads(c: Compilation, works: readonly BeadWork[], header: Span): void {
   let anyInitiating = false;
@@ -110,10 +124,18 @@ export function checkBeads(c: Compilation, works: readonly BeadWork[], header: S
       );
       return;
     }
-    const shadow = earlier.find((w) => w.guards.length === 0) ?? earlier.find((w) => [...w.guards].sort().join('\n') === [...work.guards].sort().join('\n'));
+    const shadow =
+      earlier.find((w) => w.guards.length === 0) ??
+      earlier.find((w) => [...w.guards].sort().join('\n') === [...work.guards].sort().join('\n')) ??
+      earlier.find((w) => subsumes(w.guards, work.guards));
     if (shadow) {
       const line = shadow.bead.location.line;
-      const reason = shadow.guards.length === 0 ? 'has no `allow` or `when` rules, so it always applies first' : 'has the same rules and comes first';
+      const reason =
+        shadow.guards.length === 0
+          ? 'has no `allow` or `when` rules, so it always applies first'
+          : [...shadow.guards].sort().join('\n') === [...work.guards].sort().join('\n')
+            ? 'has the same rules and comes first'
+            : `comes first and applies whenever this one would (its rules are among these: ${shadow.guards.join('; ')})`;
       if (bead.initiating) {
         c.error('duplicate-initiating', `${bead.on} already has an initiating bead on line ${line} that ${reason}`, node.event.span);
       } else {

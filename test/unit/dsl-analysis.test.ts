@@ -155,7 +155,6 @@ on Ping
   when data.status == "open"
   set a = 1
 on Ping
-  when data.status == "open"
   when data.a == 1
   set a = 2`,
       ['Open', 'Poke', 'Ping'],

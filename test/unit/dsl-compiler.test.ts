@@ -225,6 +225,24 @@ describe('compiler: exact messages of common mistakes', () => {
     expect(output.diagnostics[0]?.message).toBe('this bead can never apply: the bead for Deposit on line 14 has the same rules and comes first');
   });
 
+  it('a narrower bead after a broader one with the same `allow` is unreachable (subsumed)', () => {
+    const narrower = walletWith(
+      'on CloseWallet',
+      'on Withdraw\n  allow sender == data.owner\n  when data.status == "open"\n  when event.amount > 100\n  set withdrawals = 0\non CloseWallet',
+    );
+    expect(narrower.diagnostics.map((d) => `${d.line}:${d.code}: ${d.message}`)).toEqual([
+      '29:unreachable-bead: this bead can never apply: the bead for Withdraw on line 19 comes first and applies whenever this one would (its rules are among these: allow sender == data.owner; when data.status == "open")',
+    ]);
+    // More senders allowed, or fewer preconditions, is not narrower.
+    const wider = walletWith(
+      'on CloseWallet',
+      'on Withdraw\n  allow sender == data.owner\n  allow role "auditor"\n  when data.status == "open"\n  set withdrawals = 0\non CloseWallet',
+    );
+    expect(wider.diagnostics).toEqual([]);
+    const anyone = walletWith('on CloseWallet', 'on Withdraw\n  when data.status == "open"\n  when event.amount > 100\n  set withdrawals = 0\non CloseWallet');
+    expect(anyone.diagnostics).toEqual([]);
+  });
+
   it('duplicate initiating beads', () => {
     expect(walletWith('on CloseWallet', 'on OpenWallet initiating\n  set owner = "x"\non CloseWallet').diagnostics[0]?.message).toBe(
       'OpenWallet already has an initiating bead on line 9 that has no `allow` or `when` rules, so it always applies first',

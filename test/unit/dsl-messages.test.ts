@@ -135,9 +135,7 @@ describe('grammar', () => {
     const first = (body: string): string | undefined => parseJourney(HEADER + body, 't.jd').diagnostics[0]?.message;
     expect(first('on X initiating\n  send Ping data.x\n')).toBe('unexpected `data`; expected `to`');
     expect(first('on X initiating\n  start t/child with { }\n')).toBe('unexpected `with`; expected one of: `/`, a number');
-    expect(first('on X initiating\n  for item in data.items set status = "x"\n')).toBe(
-      'unexpected end of input; expected one of: `,`, `end`, an operator, a step',
-    );
+    expect(first('on X initiating\n  for item in data.items set status = "x"\n')).toBe('this `for` has no `end`: add `end` after its last step');
   });
 });
 
