@@ -24,6 +24,7 @@ export const DIAGNOSTIC_CODES = {
   'unknown-path': 'A path reads or writes a field the data, event or context schema does not define.',
   'unknown-function': 'An expression calls a function the language does not have.',
   'type-error': 'An expression combines values of types that do not fit.',
+  'constant-condition': "An `if` whose condition the bead's own earlier `set`s decide: always true or always false.",
   'not-in-enum': "A literal set, emitted or compared is not one of the values the field's schema lists (`enum`, `const`).",
   'invalid-duration': 'A duration has an unknown unit, is not a positive whole number of milliseconds or is longer than a timer may wait (100 years).',
   'unchecked-timer':

@@ -81,6 +81,7 @@ function lowerAssignment(c: Compilation, node: AssignmentNode, env: Env): Step {
 }
 
 const NO_ROOTS: ReadonlySet<'data' | 'event' | 'context'> = new Set();
+const DATA_ONLY: ReadonlySet<'data' | 'event' | 'context'> = new Set(['data']);
 const DAY_MS = 86_400_000;
 
 function unitMs(c: Compilation, unit: Name): number | null {
@@ -268,26 +269,107 @@ export function lowerTimer(c: Compilation, name: string, spec: TimerSpecNode, en
 }
 
 /** A bead's steps; what they emit, process and start is recorded in `c` as well. */
-export function lowerSteps(c: Compilation, steps: StepNode[], env: Env, beadId: string): Step[] {
+/** A data field the bead's own steps set to a literal, and where: what an `if` after it reads. */
+interface KnownValue {
+  value: Json;
+  span: Span;
+}
+
+/** The data paths an expression reads, or null when it reads anything else (the event, context, a loop item, `now()`). */
+function dataPathsRead(expr: Expr): string[] | null {
+  if (!readsOnly(expr, DATA_ONLY)) return null;
+  const paths: string[] = [];
+  const walk = (e: Expr): void => {
+    if (e.kind === 'path') paths.push(e.segments.join('.'));
+    else if (e.kind === 'unary') walk(e.operand);
+    else if (e.kind === 'binary') [e.left, e.right].forEach(walk);
+    else if (e.kind === 'call') e.args.forEach(walk);
+    else if (e.kind === 'list') e.items.forEach(walk);
+    else if (e.kind === 'object') e.entries.forEach((entry) => walk(entry.value));
+  };
+  walk(expr);
+  return paths;
+}
+
+/**
+ * `set status = "closed"` then `if data.status == "open"`: an `if` whose condition reads only
+ * fields the bead has just set to literals is decided before it runs (always true or false).
+ */
+function checkDecidedIf(c: Compilation, node: Extract<StepNode, { kind: 'if' }>, condition: Expr, known: ReadonlyMap<string, KnownValue>): void {
+  const paths = dataPathsRead(condition);
+  if (paths === null || paths.length === 0 || !paths.every((p) => known.has(p))) return;
+  const data: Record<string, Json> = {};
+  for (const path of paths) {
+    const segments = path.split('.');
+    let at: Record<string, Json> = data;
+    for (const segment of segments.slice(0, -1)) {
+      const next = at[segment];
+      const inner: Record<string, Json> = typeof next === 'object' && next !== null && !Array.isArray(next) ? next : {};
+      at[segment] = inner;
+      at = inner;
+    }
+    at[segments[segments.length - 1] ?? ''] = known.get(path)?.value ?? null;
+  }
+  let result: Json;
+  try {
+    result = evalExpr(condition, { data, event: {}, context: {}, nowMs: 0 });
+  } catch {
+    return;
+  }
+  if (typeof result !== 'boolean') return;
+  const values = [...new Set(paths)].map((p) => {
+    const at = known.get(p);
+    return `data.${p} is ${JSON.stringify(at?.value ?? null)} here (set on line ${at === undefined ? 0 : c.src.locate(at.span.start).line})`;
+  });
+  c.error(
+    'constant-condition',
+    `this \`if\` is always ${String(result)}: ${values.join(', ')}; test the value before the \`set\`, or drop the \`if\``,
+    node.condition.span,
+  );
+}
+
+/** Forgets what is known of a data path and of the fields above and below it. */
+function forget(known: Map<string, KnownValue>, path: string): void {
+  for (const key of [...known.keys()]) {
+    if (key === path || key.startsWith(`${path}.`) || path.startsWith(`${key}.`)) known.delete(key);
+  }
+}
+
+export function lowerSteps(c: Compilation, steps: StepNode[], env: Env, beadId: string, knownIn?: ReadonlyMap<string, KnownValue>): Step[] {
   const out: Step[] = [];
+  // Data fields the steps so far have set to literals; forgotten at anything that may change data otherwise.
+  const known = new Map(knownIn ?? []);
   for (const step of steps) {
+    if (step.kind !== 'set' && step.kind !== 'emit' && step.kind !== 'startTimer' && step.kind !== 'cancelTimer' && step.kind !== 'if') known.clear();
     switch (step.kind) {
       case 'set':
-        for (const assignment of step.assignments) out.push(lowerAssignment(c, assignment, env));
+        for (const assignment of step.assignments) {
+          const lowered = lowerAssignment(c, assignment, env);
+          out.push(lowered);
+          if (lowered.kind !== 'assign' || lowered.local !== undefined) continue;
+          const path = lowered.path.join('.');
+          forget(known, path);
+          if (assignment.value.kind === 'literal') known.set(path, { value: assignment.value.value, span: assignment.value.span });
+        }
         break;
       case 'emit':
         eventExists(c, step.event, 'emits');
         if (!c.emittedAt.has(step.event.value)) c.emittedAt.set(step.event.value, step.event.span);
         out.push({ kind: 'emit', event: step.event.value, payload: lowerPayload(c, step.event, step.payload, env) });
         break;
-      case 'if':
+      case 'if': {
+        const condition = lowerCondition(c, step.condition, env, 'an `if` condition');
+        checkDecidedIf(c, step, condition, known);
         out.push({
           kind: 'if',
-          condition: lowerCondition(c, step.condition, env, 'an `if` condition'),
-          then: lowerSteps(c, step.then, env, beadId),
-          else: lowerSteps(c, step.else, env, beadId),
+          condition,
+          then: lowerSteps(c, step.then, env, beadId, known),
+          else: lowerSteps(c, step.else, env, beadId, known),
         });
+        // What either branch sets is no longer known after it.
+        known.clear();
         break;
+      }
       case 'process': {
         const candidates = processorFileCandidates(step.processor.value);
         if (!candidates.some((file) => c.input.files.has(file))) {

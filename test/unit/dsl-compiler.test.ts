@@ -243,6 +243,37 @@ describe('compiler: exact messages of common mistakes', () => {
     expect(anyone.diagnostics).toEqual([]);
   });
 
+  it("an `if` the bead's own earlier `set` decides is an error", () => {
+    const output = walletWith(
+      '  emit WalletClosed { owner: data.owner }',
+      '  if data.status == "open" then\n    set balance = 0\n  end\n  emit WalletClosed { owner: data.owner }',
+    );
+    expect(report(output)).toBe(
+      [
+        'wallet.jd:34:6: error[constant-condition]: this `if` is always false: data.status is "closed" here (set on line 33); test the value before the `set`, or drop the `if`',
+        ' 34 |   if data.status == "open" then',
+        '    |      ^^^^^^^^^^^^^^^^^^^^^',
+      ].join('\n'),
+    );
+    // A value not known (from the event, or changed by a branch or a processor) decides nothing.
+    expect(
+      report(
+        walletWith(
+          '  emit WalletClosed { owner: data.owner }',
+          '  if data.balance == 0 then\n    set balance = 0\n  end\n  emit WalletClosed { owner: data.owner }',
+        ),
+      ),
+    ).toBe('');
+    expect(
+      report(
+        walletWith(
+          '  set status = "closed"\n',
+          '  set status = "closed"\n  if data.balance == 0 then\n    set status = "open"\n  end\n  if data.status == "open" then\n    set balance = 0\n  end\n',
+        ),
+      ),
+    ).toBe('');
+  });
+
   it('duplicate initiating beads', () => {
     expect(walletWith('on CloseWallet', 'on OpenWallet initiating\n  set owner = "x"\non CloseWallet').diagnostics[0]?.message).toBe(
       'OpenWallet already has an initiating bead on line 9 that has no `allow` or `when` rules, so it always applies first',
