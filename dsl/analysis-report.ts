@@ -4,10 +4,23 @@
  */
 import type { AnalysisFinding, JourneyAnalysis, ReadSummary } from './analysis-model.js';
 
-/** One finding as `file:line:column: warning[code]: message`, like the compiler's diagnostics. */
-export function formatFinding(finding: AnalysisFinding): string {
+/** Reads line `line` (1-based) of a journey's source file, by its path as findings name it; undefined when not known. */
+export type SourceLines = (source: string, line: number) => string | undefined;
+
+/**
+ * One finding as `file:line:column: warning[code]: message`, like the compiler's diagnostics; with
+ * `lines`, also its source line and a caret under the word it is at.
+ */
+export function formatFinding(finding: AnalysisFinding, lines?: SourceLines): string {
   const where = finding.location ? `${finding.source}:${finding.location.line}:${finding.location.column}` : finding.source;
-  return `${where}: ${finding.severity}[${finding.code}]: ${finding.message}`;
+  const head = `${where}: ${finding.severity}[${finding.code}]: ${finding.message}`;
+  const location = finding.location;
+  const sourceLine = location && lines ? lines(finding.source, location.line) : undefined;
+  if (location === undefined || sourceLine === undefined) return head;
+  const gutter = String(location.line).length;
+  const lead = sourceLine.slice(0, location.column - 1).replace(/[^\t]/g, ' ');
+  const word = /^\S+/.exec(sourceLine.slice(location.column - 1))?.[0].length ?? 1;
+  return [head, ` ${String(location.line).padStart(gutter)} | ${sourceLine}`, ` ${' '.repeat(gutter)} | ${lead}${'^'.repeat(word)}`].join('\n');
 }
 
 /** `sender == data.owner; role "auditor" (searches filtered in the query on owner)`. */
@@ -20,7 +33,7 @@ function readText(read: ReadSummary): string {
 }
 
 /** A readable report of one journey's analysis: states, what each accepts, who sends and reads, findings. */
-export function formatAnalysis(analysis: JourneyAnalysis): string {
+export function formatAnalysis(analysis: JourneyAnalysis, sourceLines?: SourceLines): string {
   const lines: string[] = [`${analysis.name} ${analysis.version} (${analysis.source})`];
   if (analysis.stateField === null) {
     lines.push('  no state field: each bead applies while its preconditions hold');
@@ -58,6 +71,6 @@ export function formatAnalysis(analysis: JourneyAnalysis): string {
   }
   lines.push(`  who may read: ${readText(analysis.read)}`);
   if (analysis.findings.length === 0) lines.push('  no findings');
-  else for (const finding of analysis.findings) lines.push(`  ${formatFinding(finding)}`);
+  else for (const finding of analysis.findings) lines.push(`  ${formatFinding(finding, sourceLines).replace(/\n/g, '\n  ')}`);
   return lines.join('\n');
 }

@@ -106,6 +106,7 @@ export { GENERATED_TYPES_FILE, generateJourneyTypes, journeyTypeNames } from './
 export type { JourneyTypeNames } from './type-generator.js';
 export { analyzeJourney, analyzeJourneys } from './analysis.js';
 export { formatAnalysis, formatFinding } from './analysis-report.js';
+export type { SourceLines } from './analysis-report.js';
 export { exprText } from './expression-text.js';
 export type {
   AnalysisCode,

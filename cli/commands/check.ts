@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { analyzeJourneys, compileJourneys, formatAnalysis, formatDiagnostics, formatFinding } from '../../dsl/index.js';
 import type { CliCommand } from '../command.js';
 import { EXIT } from '../command.js';
@@ -51,11 +53,23 @@ export const checkCommand: CliCommand = {
     let notes = 0;
     if (withAnalysis) {
       const analysis = analyzeJourneys(result.journeys);
-      for (const journey of analysis.journeys) console.log(`${formatAnalysis(journey)}\n`);
+      // Findings show their source line and a caret, as the compiler's diagnostics do.
+      const texts = new Map<string, string[] | null>();
+      const sourceLines = (source: string, line: number): string | undefined => {
+        if (!texts.has(source)) {
+          try {
+            texts.set(source, readFileSync(join(dir, source), 'utf8').split(/\r?\n/));
+          } catch {
+            texts.set(source, null);
+          }
+        }
+        return texts.get(source)?.[line - 1];
+      };
+      for (const journey of analysis.journeys) console.log(`${formatAnalysis(journey, sourceLines)}\n`);
       analysisWarnings = analysis.findings.filter((f) => f.severity === 'warning').length;
       notes = analysis.findings.length - analysisWarnings;
       const crossJourney = analysis.findings.filter((f) => !analysis.journeys.some((j) => j.findings.includes(f)));
-      for (const finding of crossJourney) console.log(formatFinding(finding));
+      for (const finding of crossJourney) console.log(formatFinding(finding, sourceLines));
       if (crossJourney.length > 0) console.log('');
       warnings += analysisWarnings;
     }

@@ -67,7 +67,7 @@ async function run(args: string[]): Promise<number> {
     const analysis = analyzeJourneys(compiled.journeys);
     if (values.json) console.log(JSON.stringify(analysis, null, 2));
     else {
-      console.log(analysis.journeys.map(formatAnalysis).join('\n\n'));
+      console.log(analysis.journeys.map((journey) => formatAnalysis(journey)).join('\n\n'));
       const across = analysis.findings.filter((f) => f.code === 'search-field-conflict');
       if (across.length > 0) console.log(`\nacross journeys:\n${across.map((f) => `  ${formatFinding(f)}`).join('\n')}`);
       const warnings = analysis.findings.filter((f) => f.severity === 'warning').length;

@@ -52,6 +52,11 @@ describe('journey check', () => {
     const summaries = text.split('\n').filter((line) => line.includes('journey version'));
     expect(summaries).toEqual([`1 journey version compiled (pfm/wallet 1.0); 0 errors, ${listed} warning${listed === 1 ? '' : 's'}`]);
     expect(text.trimEnd().endsWith(summaries[0] ?? '')).toBe(true);
+    // Each finding with a place shows its source line with a caret under it, as the compiler's do.
+    const lines = text.split('\n');
+    const at = lines.findIndex((line) => /journey\.jd:\d+:\d+: warning\[/.test(line));
+    expect(lines[at + 1]).toMatch(/^\s+\d+ \| on \w+/);
+    expect(lines[at + 2]).toMatch(/^\s+\| \^\^$/);
   });
 
   it('fails --analysis --strict on an event no sender may send', async () => {
