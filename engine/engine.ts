@@ -18,7 +18,7 @@ import { DEFAULT_MESSAGE_OPTIONS, MessageRelay } from './journey-messages.js';
 import type { MessageOptions } from './journey-messages.js';
 import { ForgedTraffic } from './forged-traffic.js';
 import { Intake } from './intake.js';
-import { mayReadRow, searchFilterOf } from './read-policy.js';
+import { mayReadRow, rowReadCheck, searchFilterOf } from './read-policy.js';
 import type { Reader } from './read-policy.js';
 import { SearchCursors } from './search-cursors.js';
 import { EngineMetrics } from './metrics.js';
@@ -584,12 +584,13 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   const readableSearch = async (search: JourneySearch, limit: number, reader: Reader): Promise<Page<JourneyView>> => {
     const versions = search.typeVersion === undefined ? deployments.versionsOf(search.typeName) : [deployments.get(search.typeName, search.typeVersion)];
     const filtered: JourneySearch = { ...search, tenant: reader.tenant, where: searchFilterOf(versions, reader) };
+    const mayReadHere = rowReadCheck(reader);
     const items: JourneyView[] = [];
     let after = search.afterJourneyId;
     for (let batch = 0; batch < MAX_SEARCH_BATCHES; batch++) {
       const rows = await journal.searchJourneys({ ...filtered, afterJourneyId: after });
       for (const row of rows) {
-        if (!mayReadRow(row, deployments.find(row.typeName, row.typeVersion), reader)) continue;
+        if (!mayReadHere(row, deployments.find(row.typeName, row.typeVersion))) continue;
         if (items.length === limit) return { items, nextCursor: encodeCursor(items[limit - 1]?.journeyId ?? '') };
         items.push(journeyView(row));
       }

@@ -42,9 +42,25 @@ export function mayRead(access: Exclude<ReadAccess, { kind: 'undeclared' }>, dat
  * when this node does not know the version: then only a fallback role reads it, as undeclared).
  */
 export function mayReadRow(row: JourneyRow, journey: CompiledJourney | undefined, reader: Reader): boolean {
-  if (row.tenant !== reader.tenant || (reader.mayUseType && !reader.mayUseType(row.typeName))) return false;
-  if (journey === undefined) return reader.context.roles.some((role) => reader.fallbackRoles.includes(role));
-  return mayRead(accessOf(journey, reader), row.data as JsonObject | null);
+  return rowReadCheck(reader)(row, journey);
+}
+
+/**
+ * {@link mayReadRow} for many rows of one reader (a search): each version's rules are partially
+ * evaluated once, not once per row.
+ */
+export function rowReadCheck(reader: Reader): (row: JourneyRow, journey: CompiledJourney | undefined) => boolean {
+  const accesses = new Map<CompiledJourney, Exclude<ReadAccess, { kind: 'undeclared' }>>();
+  return (row, journey) => {
+    if (row.tenant !== reader.tenant || (reader.mayUseType && !reader.mayUseType(row.typeName))) return false;
+    if (journey === undefined) return reader.context.roles.some((role) => reader.fallbackRoles.includes(role));
+    let access = accesses.get(journey);
+    if (access === undefined) {
+      access = accessOf(journey, reader);
+      accesses.set(journey, access);
+    }
+    return mayRead(access, row.data as JsonObject | null);
+  };
 }
 
 const TRUE: RowFilter = { kind: 'true' };
