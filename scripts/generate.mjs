@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
 import process from 'node:process';
 
 const require = createRequire(import.meta.url);
@@ -40,7 +41,23 @@ function nearleyGrammar(source, output) {
   };
 }
 
-const generators = [nearleyGrammar('dsl/grammar/journey.ne', 'dsl/grammar/generated/journey-grammar.ts')];
+/**
+ * The typed client's types from the OpenAPI document the API serves. The document is built by the
+ * TypeScript sources, so scripts/client-types.ts runs under tsx and prints the file.
+ */
+function clientTypes(output) {
+  return () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts/client-types.ts')], {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (run.status !== 0) throw new Error(`scripts/client-types.ts failed (exit ${run.status ?? run.signal}):\n${run.stderr}`);
+    return { path: output, content: run.stdout };
+  };
+}
+
+const generators = [nearleyGrammar('dsl/grammar/journey.ne', 'dsl/grammar/generated/journey-grammar.ts'), clientTypes('client/generated/api.ts')];
 
 const check = process.argv.includes('--check');
 let stale = 0;
