@@ -97,10 +97,46 @@ export interface SearchFieldNode {
   span: Span;
 }
 
+/** A field of an inline event declaration: `note?: string` (`optional` when written with `?`). */
+export interface TypeFieldNode {
+  name: Name;
+  optional: boolean;
+  type: FieldTypeNode;
+  span: Span;
+}
+
+/** `(1..70)`: bounds, both included; either may be left out. */
+export interface RangeNode {
+  min: { value: number; span: Span } | null;
+  max: { value: number; span: Span } | null;
+  span: Span;
+}
+
+/** `{ a: string, b?: integer }`: an object's fields. */
+export interface ObjectTypeNode {
+  kind: 'object';
+  fields: TypeFieldNode[];
+  span: Span;
+}
+
+/**
+ * A field's type in an inline event declaration: a type's name (`string`, `date`, …; the
+ * compiler knows which) with an optional range (`string(1..70)`), a literal value (`"annual"`, `1`, `true`, `null`), a list (`string[]`),
+ * an object, or one of several (`"a" | "b"`, `integer | null`).
+ */
+export type FieldTypeNode =
+  | { kind: 'named'; name: Name; range: RangeNode | null; span: Span }
+  | { kind: 'value'; value: string | number | boolean | null; span: Span }
+  | { kind: 'list'; item: FieldTypeNode; range: RangeNode | null; span: Span }
+  | { kind: 'union'; options: FieldTypeNode[]; span: Span }
+  | ObjectTypeNode;
+
 export type ItemNode =
   | { kind: 'dataSchema'; file: StringLit; span: Span }
   | { kind: 'eventsFrom'; dir: StringLit; span: Span }
   | { kind: 'event'; name: Name; file: StringLit; span: Span }
+  /** `event Name { field: type, … }`: an event whose payload schema the compiler writes. */
+  | { kind: 'inlineEvent'; name: Name; body: ObjectTypeNode; span: Span }
   | { kind: 'search'; fields: SearchFieldNode[]; span: Span }
   | { kind: 'publish'; events: Name[]; span: Span }
   | { kind: 'timer'; name: Name; timer: TimerSpecNode; span: Span }

@@ -8,7 +8,7 @@ import type { Compilation } from './compilation.js';
 import { collapse, lowerCondition } from './expression-typing.js';
 import type { Env } from './expression-typing.js';
 import type { AccessRule, Bead, Expr, JsonSchema, Precondition } from './ir.js';
-import { eventExists } from './schema-declarations.js';
+import { eventExists, schemaPlace } from './schema-declarations.js';
 import { lowerSteps } from './step-lowering.js';
 
 export type BeadNode = Extract<ItemNode, { kind: 'bead' }>;
@@ -23,7 +23,7 @@ export interface BeadWork {
 function lowerBead(c: Compilation, node: BeadNode, id: string, data: JsonSchema): BeadWork {
   const info = eventExists(c, node.event, 'a bead handles');
   c.handledBy.add(node.event.value);
-  const env: Env = { data, event: info ? { name: node.event.value, schema: info.schema, file: info.file } : null };
+  const env: Env = { data, event: info ? { name: node.event.value, schema: info.schema, file: schemaPlace(c, info) } : null };
   const envForRules: Env = info ? env : { data, event: { name: node.event.value, schema: {}, file: '?' } };
   const access: AccessRule[] = [];
   const preconditions: Precondition[] = [];

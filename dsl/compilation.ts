@@ -29,7 +29,10 @@ export interface CompileInput {
 
 export interface EventInfo {
   schema: JsonSchema;
+  /** Where the schema is, as messages name it: its file, or for an inline one the definition file. */
   file: string;
+  /** Declared inline (`event X { … }`): the compiler wrote its schema. */
+  inline: boolean;
   span: Span;
 }
 

@@ -20,7 +20,7 @@ import { assertValidIr } from './ir-schema.js';
 import { parseJourney } from './parser.js';
 import { lowerReadRules } from './read-rules.js';
 import type { ReadNode } from './read-rules.js';
-import { declareEvent, declareEventsFrom, eventExists, readSchema } from './schema-declarations.js';
+import { declareEvent, declareEventsFrom, declareInlineEvent, eventExists, readSchema } from './schema-declarations.js';
 import { lowerSearchFields } from './search-fields.js';
 import { lowerTimer } from './step-lowering.js';
 import { lowerCompatibility, lowerUplifts } from './uplift-lowering.js';
@@ -57,6 +57,7 @@ export function compileJourney(input: CompileInput): CompileOutput {
   const compatibilityNodes: Array<Extract<ItemNode, { kind: 'compatibility' }>> = [];
   const upliftNodes: Array<Extract<ItemNode, { kind: 'uplift' }>> = [];
   const readNodes: ReadNode[] = [];
+  const inlineEvents: Array<Extract<ItemNode, { kind: 'inlineEvent' }>> = [];
   for (const item of ast.items) {
     switch (item.kind) {
       case 'dataSchema':
@@ -69,6 +70,9 @@ export function compileJourney(input: CompileInput): CompileOutput {
         break;
       case 'event':
         declareEvent(c, item.name, item.file.value, item.file.span);
+        break;
+      case 'inlineEvent':
+        inlineEvents.push(item);
         break;
       case 'publish':
         published.push(...item.events);
@@ -93,6 +97,7 @@ export function compileJourney(input: CompileInput): CompileOutput {
         break;
     }
   }
+  for (const item of inlineEvents) declareInlineEvent(c, item.name, item.body);
   if (!dataSeen) {
     c.error('missing-declaration', 'missing `data schema "<file>"`: every journey declares the JSON Schema of its data', ast.header.span);
   }

@@ -14,6 +14,8 @@ export const DIAGNOSTIC_CODES = {
   'missing-declaration': 'A required declaration (journey data schema, an initiating event) is missing.',
   'duplicate-declaration': 'The same event, timer or search field is declared twice.',
   'unknown-event': 'An event is used but no schema declares it.',
+  'invalid-field-type':
+    'A field of an inline event declaration has a type the language does not have, or a range (`string(1..70)`) that does not fit its type.',
   'unhandled-event': 'An event is emitted but no bead handles it and it is not published (warning).',
   'inconsistent-initiating': 'Some beads for an event are initiating and some are not.',
   'duplicate-initiating': 'Two initiating beads for the same event have the same rules.',

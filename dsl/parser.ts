@@ -174,7 +174,8 @@ function isBeadStart(tokens: readonly Token[], index: number): boolean {
   if (token?.type !== 'kw' || token.text !== 'on') return false;
   const before = tokens[index - 1]?.text;
   const after = tokens[index + 1]?.text;
-  return before !== '.' && after !== ':' && after !== '=';
+  // `on?: string` is a field of an inline event declaration.
+  return before !== '.' && after !== ':' && after !== '=' && after !== '?';
 }
 
 const ACCESS_FORMS =
@@ -214,7 +215,8 @@ function syntaxDiagnostic(source: SourceText, outcome: Extract<Outcome, { ok: fa
 function isKeyword(tokens: readonly Token[], index: number, word: string): boolean {
   const token = tokens[index];
   if (token?.type !== 'kw' || token.text !== word) return false;
-  return tokens[index - 1]?.text !== '.' && tokens[index + 1]?.text !== ':' && tokens[index + 1]?.text !== '=';
+  const after = tokens[index + 1]?.text;
+  return tokens[index - 1]?.text !== '.' && after !== ':' && after !== '=' && after !== '?';
 }
 
 /** How far the line an offset is on is indented. */

@@ -1,12 +1,13 @@
 /**
  * The journey's schemas: reading the JSON Schema files its declarations name from the journey
  * folder (each must be valid JSON and a valid draft 2020-12 schema), declaring its events from
- * them, and checking that every event used has one.
+ * them or from inline declarations (inline-events.ts), and checking that every event used has one.
  */
-import type { Name, Span } from './ast.js';
+import type { Name, ObjectTypeNode, Span } from './ast.js';
 import type { Compilation, EventInfo } from './compilation.js';
 import { didYouMean, jsonErrorOffset, jsonPointerOffset, SourceText } from './diagnostics.js';
 import type { JsonSchema } from './ir.js';
+import { inlineEventSchema } from './inline-events.js';
 import { createAjv } from './json-schemas.js';
 import { kebabCase, pascalCase } from './naming.js';
 
@@ -81,12 +82,35 @@ export function readSchema(c: Compilation, path: string, span: Span): JsonSchema
 export function declareEvent(c: Compilation, name: Name, file: string, span: Span): void {
   const existing = c.events.get(name.value);
   if (existing) {
-    const where = c.src.locate(existing.span.start);
-    c.error('duplicate-declaration', `event ${name.value} is already declared on line ${where.line} (${existing.file})`, span);
+    c.error('duplicate-declaration', `event ${name.value} is already declared ${declaredWhere(c, existing)}`, span);
     return;
   }
   const schema = readSchema(c, file, span);
-  if (schema) c.events.set(name.value, { schema, file: `${c.folder}${normalize(file)}`, span });
+  if (schema) c.events.set(name.value, { schema, file: `${c.folder}${normalize(file)}`, inline: false, span });
+}
+
+/**
+ * `event Name { … }`: declares the event with the schema its fields give. Declared after the
+ * schema files, so declaring an event both ways is reported here, at the inline declaration.
+ */
+export function declareInlineEvent(c: Compilation, name: Name, body: ObjectTypeNode): void {
+  const existing = c.events.get(name.value);
+  if (existing) {
+    const keep = existing.inline ? '' : ': declare it inline or by a schema file, not both';
+    c.error('duplicate-declaration', `event ${name.value} is already declared ${declaredWhere(c, existing)}${keep}`, name.span);
+    return;
+  }
+  c.events.set(name.value, { schema: inlineEventSchema(c, name.value, body), file: c.src.file, inline: true, span: name.span });
+}
+
+function declaredWhere(c: Compilation, info: EventInfo): string {
+  const line = c.src.locate(info.span.start).line;
+  return info.inline ? `inline on line ${line}` : `on line ${line} (${info.file})`;
+}
+
+/** Where an event's schema is, as messages name it: its file, or `declared on line 7` when inline. */
+export function schemaPlace(c: Compilation, info: EventInfo): string {
+  return info.inline ? `declared on line ${c.src.locate(info.span.start).line}` : info.file;
 }
 
 export function declareEventsFrom(c: Compilation, dir: string, span: Span): void {
@@ -109,6 +133,7 @@ export function eventExists(c: Compilation, name: Name, use: string): EventInfo 
   c.undeclared.add(name.value);
   const hint = didYouMean(name.value, c.events.keys());
   const file = `events/${kebabCase(name.value)}.schema.json`;
-  c.error('unknown-event', `${use} ${name.value}, which has no schema${hint || `: add ${file} or declare \`event ${name.value} schema "..."\``}`, name.span);
+  const declare = `: declare \`event ${name.value} { field: type, … }\`, or add ${file}`;
+  c.error('unknown-event', `${use} ${name.value}, which has no schema${hint || declare}`, name.span);
   return null;
 }

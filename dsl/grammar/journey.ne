@@ -8,8 +8,8 @@
 import { grammarLexer as lexer } from '../lexer.js';
 import { join, name, rest, stringLit, tokenSpan } from '../../ast.js';
 import type {
-  AssignmentNode, BeadLineNode, BinaryOp, ExprNode, FileNode, HeaderNode, ItemNode, Name,
-  ObjectNode, SearchFieldNode, StepNode, TimerSpecNode, TimerWhenNode,
+  AssignmentNode, BeadLineNode, BinaryOp, ExprNode, FieldTypeNode, FileNode, HeaderNode, ItemNode, Name,
+  ObjectNode, ObjectTypeNode, RangeNode, SearchFieldNode, Span, StepNode, TimerSpecNode, TimerWhenNode, TypeFieldNode,
 } from '../../ast.js';
 %}
 
@@ -61,6 +61,50 @@ eventsDecl -> "events" "from" %string
 
 eventDecl -> "event" ident "schema" %string
   {% ([kw, n, , file]): ItemNode => ({ kind: 'event', name: n, file: stringLit(file), span: join(kw, file) }) %}
+  # `event LeaveCancelled { employee: string, note?: string }`: the payload's fields, whose JSON
+  # Schema the compiler writes (inline-events.ts).
+  | "event" ident objectType
+  {% ([kw, n, body]): ItemNode => ({ kind: 'inlineEvent', name: n, body, span: join(kw, body) }) %}
+
+# Fields are separated by commas or just by line breaks (`,` is optional; a trailing one too).
+objectType -> "{" "}"
+  {% ([open, close]): ObjectTypeNode => ({ kind: 'object', fields: [], span: join(open, close) }) %}
+  | "{" typeField (",":? typeField {% ([, f]) => f %}):* ",":? "}"
+  {% ([open, first, more, , close]): ObjectTypeNode => ({ kind: 'object', fields: [first, ...more], span: join(open, close) }) %}
+
+typeField -> anyName "?":? ":" fieldType
+  {% ([n, q, , type]): TypeFieldNode => ({ name: n, optional: q !== null, type, span: join(n, type) }) %}
+
+# `"a" | "b"`, `integer | null`: one of several types or values.
+fieldType -> listType                 {% id %}
+  | listType ("|" listType {% ([, t]) => t %}):+
+  {% ([first, more]): FieldTypeNode => {
+       const options: FieldTypeNode[] = [first, ...more];
+       return { kind: 'union', options, span: join(first, options[options.length - 1]!) };
+     } %}
+
+# `string[]`, and with a range, `string[](1..10)`: a list of 1 to 10 strings.
+listType -> typeAtom                  {% id %}
+  | listType "[" "]" range:?
+  {% ([item, , close, range]): FieldTypeNode => ({ kind: 'list', item, range, span: join(item, range ?? close) }) %}
+
+typeAtom -> ident range:?
+  {% ([n, range]): FieldTypeNode => ({ kind: 'named', name: n, range, span: join(n, range ?? n) }) %}
+  | %string                           {% ([t]): FieldTypeNode => ({ kind: 'value', ...stringLit(t) }) %}
+  | %number                           {% ([t]): FieldTypeNode => ({ kind: 'value', value: Number(t.text), span: tokenSpan(t) }) %}
+  | "-" %number                       {% ([minus, t]): FieldTypeNode => ({ kind: 'value', value: -Number(t.text), span: join(minus, t) }) %}
+  | "true"                            {% ([t]): FieldTypeNode => ({ kind: 'value', value: true, span: tokenSpan(t) }) %}
+  | "false"                           {% ([t]): FieldTypeNode => ({ kind: 'value', value: false, span: tokenSpan(t) }) %}
+  | "null"                            {% ([t]): FieldTypeNode => ({ kind: 'value', value: null, span: tokenSpan(t) }) %}
+  | objectType                        {% id %}
+  | "(" fieldType ")"                 {% ([, t]) => t %}
+
+# `(1..70)`, `(1..)`, `(..500)`: the bounds of a length, a number or a list's size, both included.
+range -> "(" bound:? ".." bound:? ")"
+  {% ([open, min, , max, close]): RangeNode => ({ min, max, span: join(open, close) }) %}
+
+bound -> %number                      {% ([t]): { value: number; span: Span } => ({ value: Number(t.text), span: tokenSpan(t) }) %}
+  | "-" %number                       {% ([minus, t]): { value: number; span: Span } => ({ value: -Number(t.text), span: join(minus, t) }) %}
 
 searchDecl -> "search" searchField ("," searchField):*
   {% ([kw, first, more]): ItemNode => {

@@ -54,7 +54,34 @@ export const KEYWORDS = [
   'for',
 ] as const;
 
-export const OPERATORS = ['==', '!=', '<=', '>=', '??', '<', '>', '=', '+', '-', '*', '/', '%', '(', ')', '[', ']', '{', '}', ',', ':', '.'] as const;
+// `?`, `|` and `..` only in inline event declarations (`note?: string`, `"a" | "b"`, `string(1..70)`).
+export const OPERATORS = [
+  '==',
+  '!=',
+  '<=',
+  '>=',
+  '??',
+  '..',
+  '<',
+  '>',
+  '=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  ':',
+  '.',
+  '?',
+  '|',
+] as const;
 
 const rules: moo.Rules = {
   ws: { match: /[ \t\r\n]+/, lineBreaks: true },

@@ -187,7 +187,7 @@ describe('compiler: exact messages of common mistakes', () => {
 
   it('a bead for an event without a schema says how to declare it', () => {
     expect(walletWith('on CloseWallet', 'on Freeze\n  set status = "closed"\non CloseWallet').diagnostics[0]?.message).toBe(
-      'a bead handles Freeze, which has no schema: add events/freeze.schema.json or declare `event Freeze schema "..."`',
+      'a bead handles Freeze, which has no schema: declare `event Freeze { field: type, … }`, or add events/freeze.schema.json',
     );
   });
 
@@ -317,14 +317,14 @@ describe('compiler: exact messages of common mistakes', () => {
     expect(output.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code}: ${d.message}`)).toEqual([
       'unknown-timer: timer expiry is not declared (declare it with `timer <name> after ...`)',
       'invalid-duration: unknown duration unit dayz; did you mean days?',
-      'unknown-event: the timer fires Expired, which has no schema: add events/expired.schema.json or declare `event Expired schema "..."`',
+      'unknown-event: the timer fires Expired, which has no schema: declare `event Expired { field: type, … }`, or add events/expired.schema.json',
     ]);
   });
 
   it('call replies must be declared events', () => {
     const output = walletWith('  emit WalletClosed', '  call ledger.close { owner: data.owner } reply LedgerClosed failure WalletClosed\n  emit WalletClosed');
     expect(output.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([
-      'ledger.close replies with LedgerClosed, which has no schema: add events/ledger-closed.schema.json or declare `event LedgerClosed schema "..."`',
+      'ledger.close replies with LedgerClosed, which has no schema: declare `event LedgerClosed { field: type, … }`, or add events/ledger-closed.schema.json',
     ]);
   });
 
