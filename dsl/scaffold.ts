@@ -1,7 +1,7 @@
 /**
  * A new journey version to grow from (`journey new acme/hr/leave 1.0`): a definition with one
- * initiating bead and a read rule, its data schema, the one event schema it needs, and a scenario
- * that passes as written. Pure: the files come back as text; the CLI writes them.
+ * initiating bead, the event it handles declared inline and a read rule; its data schema; and a
+ * scenario that passes as written. Pure: the files come back as text; the CLI writes them.
  */
 import { KEYWORDS } from './grammar/lexer.js';
 import { DEFINITION_FILE } from './loader.js';
@@ -57,8 +57,7 @@ export function scaffoldVersion(name: string, version: string): ScaffoldedVersio
   if (problem !== null) throw new Error(problem);
   const last = name.split('/').pop() ?? name;
   const kebab = kebabCase(pascalCase(last)) || 'journey';
-  // The event's name is the one its file declares (`start-leave.schema.json` → StartLeave), so it
-  // is read back from the file name rather than assumed.
+  // `sick_leave` → StartSickLeave, its scenarios in start-sick-leave.yaml.
   const eventFile = kebabCase(`Start${pascalCase(last)}`);
   const event = pascalCase(eventFile);
   const dataFile = `${kebab}.data.schema.json`;
@@ -69,7 +68,8 @@ export function scaffoldVersion(name: string, version: string): ScaffoldedVersio
     `// The language: docs/DSL.md. Check it with \`journey check\`, run its scenarios with \`journey test\`.`,
     `journey ${name} version ${version}`,
     `data schema "${dataFile}"`,
-    `events from "events/"`,
+    `// Events declared inline; give one a schema file (events from "events/") where this is not enough.`,
+    `event ${event} { title: string(1..200) }`,
     `// The owner is a search field, so searches by readers other than operators filter in the store.`,
     `search owner: string, status: string`,
     `// Who may read a journey: its owner, and auditors.`,
@@ -91,14 +91,6 @@ export function scaffoldVersion(name: string, version: string): ScaffoldedVersio
       title: { type: 'string', minLength: 1, maxLength: 200 },
       status: { enum: ['started'] },
     },
-  };
-  const eventSchema = {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
-    title: event,
-    type: 'object',
-    required: ['title'],
-    additionalProperties: false,
-    properties: { title: { type: 'string', minLength: 1, maxLength: 200 } },
   };
 
   const scenario = [
@@ -131,7 +123,6 @@ export function scaffoldVersion(name: string, version: string): ScaffoldedVersio
     files: {
       [DEFINITION_FILE]: definition,
       [dataFile]: json(dataSchema),
-      [`events/${eventFile}.schema.json`]: json(eventSchema),
       [`${SCENARIOS_DIR}/${eventFile}.yaml`]: scenario,
     },
   };

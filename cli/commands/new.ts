@@ -9,10 +9,9 @@ import { EXIT, UsageError, withUsage } from '../command.js';
 const HELP = `Usage: journey new <type> <version> [--dir <journeys root>]
 
 Scaffolds a journey version to grow from: <dir>/<type>/<version>/ with
-  journey.jd                         one initiating bead (Start<Journey>) and a read rule
-                                     (its owner and auditors may read it)
+  journey.jd                         one initiating bead (Start<Journey>, its event declared
+                                     inline) and a read rule (its owner and auditors may read it)
   <journey>.data.schema.json         the data's JSON Schema
-  events/start-<journey>.schema.json the initiating event's JSON Schema
   scenarios/start-<journey>.yaml     scenarios that pass as written (journey test)
 
   --dir <dir>   the journeys root (default: journeys)

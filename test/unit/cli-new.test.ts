@@ -16,12 +16,15 @@ describe('journey new', () => {
   it('scaffolds a version that compiles without warnings and whose scenarios pass', async () => {
     expect(await newCommand.run(['acme/hr/leave', '1.0', '--dir', cli.scratch])).toBe(0);
     const folder = join(cli.scratch, 'acme/hr/leave/1.0');
-    for (const file of ['journey.jd', 'leave.data.schema.json', 'events/start-leave.schema.json', 'scenarios/start-leave.yaml']) {
+    for (const file of ['journey.jd', 'leave.data.schema.json', 'scenarios/start-leave.yaml']) {
       expect(existsSync(join(folder, file)), file).toBe(true);
     }
+    // Its event is declared inline: no schema file for it.
+    expect(existsSync(join(folder, 'events'))).toBe(false);
     const definition = readFileSync(join(folder, 'journey.jd'), 'utf8');
     expect(definition).toContain('journey acme/hr/leave version 1.0');
     expect(definition).toContain('read allow sender == data.owner or "auditor" in roles');
+    expect(definition).toContain('event StartLeave { title: string(1..200) }');
     expect(definition).toContain('on StartLeave initiating');
     cli.output.length = 0;
     expect(await checkCommand.run([cli.scratch, '--analysis', '--strict'])).toBe(0);
@@ -31,10 +34,11 @@ describe('journey new', () => {
     expect(cli.output.join('\n')).toContain('2 scenarios: 2 passed, 0 failed');
   });
 
-  it('derives names from the last part: sick_leave → StartSickLeave in start-sick-leave.schema.json', async () => {
+  it('derives names from the last part: sick_leave → StartSickLeave, its scenarios in start-sick-leave.yaml', async () => {
     expect(await newCommand.run(['acme/hr/sick_leave', '2.0.1', '--dir', cli.scratch])).toBe(0);
     const folder = join(cli.scratch, 'acme/hr/sick_leave/2.0.1');
-    expect(existsSync(join(folder, 'events/start-sick-leave.schema.json'))).toBe(true);
+    expect(readFileSync(join(folder, 'journey.jd'), 'utf8')).toContain('event StartSickLeave { title: string(1..200) }');
+    expect(existsSync(join(folder, 'scenarios/start-sick-leave.yaml'))).toBe(true);
     expect(existsSync(join(folder, 'sick-leave.data.schema.json'))).toBe(true);
     expect(await testCommand.run([folder])).toBe(0);
   });
