@@ -7,17 +7,24 @@
  * Arrow styles say where an event comes from: solid, a party sends it through the API; dotted,
  * a timer fires it; thick, it is a back-end system's answer; grey (circle-ended in Mermaid), the
  * journey emitted it to itself; green (in the SVG; `(from a journey)` in the label), another
- * journey sent it. Extra lines under an event name what happens on the way: timers started or
- * cancelled, back-end calls made, journeys started and events sent to other journeys. A bracket
- * gives the `if` condition when one event leads to different states.
+ * journey sent it. A `by …` line under an event says who may send it (its `allow` rules, and the
+ * `when`s that read the sender: `by role manager, not data.employee`); further lines name what
+ * happens on the way: timers started or cancelled, back-end calls made, journeys started and
+ * events sent to other journeys. A bracket gives the `if` condition when one event leads to
+ * different states. Legends name only the kinds of arrow drawn. In the SVG an arrow never crosses
+ * a state it does not start or end at (graph-routing.ts): a picture must not suggest a path the
+ * journey does not take.
  *
  * `linksToMermaid` draws the links between journey types instead: which starts which, which
  * sends what to which (from the analysis of several journeys).
  */
 import { analyzeJourney } from './analysis.js';
+import { Router, roundedPath } from './graph-routing.js';
+import type { Box, Point } from './graph-routing.js';
 import { START_STATE } from './analysis-model.js';
 import type { BeadSummary, JourneyAnalysis, JourneyLink, Transition } from './analysis-model.js';
-import type { CompiledJourney } from './ir.js';
+import { exprText } from './expression-text.js';
+import type { AccessRule, CompiledJourney, Expr, Precondition } from './ir.js';
 
 /** Where the event of an arrow comes from. */
 export type GraphTrigger = 'sender' | 'timer' | 'backend' | 'emitted' | 'journey';
@@ -27,6 +34,12 @@ export interface GraphEdgeLine {
   trigger: GraphTrigger;
   /** The `if` conditions that select this arrow among the bead's arrows from the same state. */
   when: string[];
+  /**
+   * Who may send it: the bead's `allow` rules, any one suffices, as readers say them
+   * (`role manager, not data.employee`). Empty when anyone may, or when the rules only restate
+   * the arrow's origin (`context.origin == "timer"` on a timer's arrow).
+   */
+  guards: string[];
   /** What happens on the way, e.g. `starts timer expiry, 5 days`, `calls booking.book`. */
   marks: string[];
 }
@@ -91,11 +104,62 @@ function unique(items: string[]): string[] {
   return [...new Set(items)];
 }
 
+const isContext = (expr: Expr, field: string): boolean =>
+  expr.kind === 'path' && expr.root === 'context' && expr.segments.length === 1 && expr.segments[0] === field;
+
+function conjuncts(expr: Expr): Expr[] {
+  return expr.kind === 'binary' && expr.op === 'and' ? [...conjuncts(expr.left), ...conjuncts(expr.right)] : [expr];
+}
+
+/** One conjunct of an access rule as a reader says it; null for an origin test (the arrow's style says it). */
+function guardPart(expr: Expr): string | null {
+  if (expr.kind !== 'binary') return exprText(expr, 3);
+  const { op, left, right } = expr;
+  if (op === '==' && (isContext(left, 'origin') || isContext(right, 'origin'))) return null;
+  if (op === 'in' && left.kind === 'literal' && typeof left.value === 'string' && isContext(right, 'roles')) return `role ${left.value}`;
+  if (op === 'in' && isContext(left, 'sender')) return `one of ${exprText(right, 5)}`;
+  if (op === '==' || op === '!=') {
+    // `sender == data.owner` / `sender != data.employee` ("not yourself"), either way round; the
+    // same for the sending journey (`context.journey == data.requester`) and its type.
+    for (const [field, prefix] of [
+      ['sender', ''],
+      ['journey', 'journey '],
+      ['journeyType', 'journey type '],
+    ] as const) {
+      const other = isContext(left, field) ? right : isContext(right, field) ? left : null;
+      if (!other) continue;
+      const text = other.kind === 'literal' && typeof other.value === 'string' ? other.value : exprText(other, 5);
+      return `${op === '!=' ? 'not ' : ''}${prefix}${text}`;
+    }
+  }
+  return exprText(expr, 3);
+}
+
+const readsContext = (expr: Expr): boolean => JSON.stringify(expr).includes('"root":"context"');
+
+/**
+ * Who may send a bead's event, as guard texts: one per `allow` rule (any one suffices), each with
+ * the `when`s that read the sender's context (`when sender != data.applicant`: four eyes), which
+ * hold for every rule. An origin test is left out where it is all a rule says: the arrow's style
+ * shows it.
+ */
+export function guardTexts(access: readonly AccessRule[], preconditions: readonly Precondition[] = []): string[] {
+  const always = preconditions.filter((p) => readsContext(p.condition)).flatMap((p) => conjuncts(p.condition).map(guardPart));
+  const rules = (access.length > 0 ? access.map((rule) => conjuncts(rule.condition).map(guardPart)) : [[]]).map((parts) => [...parts, ...always]);
+  const originOnly = (parts: Array<string | null>): boolean => parts.every((p) => p === null);
+  if (rules.every(originOnly)) return [];
+  return rules.map((parts, i) => {
+    const rule = access[i];
+    return originOnly(parts) && rule ? exprText(rule.condition) : parts.filter((p): p is string => p !== null).join(', ');
+  });
+}
+
 /** The arrows and nodes of a journey, from its analysis (computed when not given). */
 export function journeyGraph(journey: CompiledJourney, analysis: JourneyAnalysis = analyzeJourney(journey)): JourneyGraph {
   // `5 days`, or the time from data as written (`at data.expiresAt`, `after event.days days`).
   const delays = new Map(journey.timers.map((t) => [t.name, t.when === undefined ? formatDuration(t.delayMs ?? 0) : t.when.text]));
   const summaries = new Map(analysis.beads.map((b) => [b.id, b]));
+  const beads = new Map(journey.beads.map((b) => [b.id, b]));
   const marks = (paths: Transition[]): string[] =>
     unique([
       ...paths.flatMap((p) => p.startsTimers.map((t) => `starts timer ${timerLabel(t)}, ${delays.get(t) ?? formatDuration(0)}`)),
@@ -121,7 +185,13 @@ export function journeyGraph(journey: CompiledJourney, analysis: JourneyAnalysis
     const siblings = analysis.transitions.filter((t) => t.beadId === first.beadId && t.from === first.from);
     // Conditions every path to this target shares, when the bead also leads elsewhere.
     const when = siblings.some((t) => t.to !== first.to) ? first.when.filter((c) => paths.every((p) => p.when.includes(c))) : [];
-    const line: GraphEdgeLine = { event: first.event, trigger: triggerOf(summaries.get(first.beadId)), when, marks: marks(paths) };
+    const line: GraphEdgeLine = {
+      event: first.event,
+      trigger: triggerOf(summaries.get(first.beadId)),
+      when,
+      guards: guardTexts(beads.get(first.beadId)?.access ?? [], beads.get(first.beadId)?.preconditions),
+      marks: marks(paths),
+    };
     const edgeKey = JSON.stringify([first.from, first.to]);
     const edge = byKey.get(edgeKey);
     if (edge) edge.lines.push(line);
@@ -140,10 +210,10 @@ export function journeyGraph(journey: CompiledJourney, analysis: JourneyAnalysis
   return { name: journey.name, version: journey.version, source: journey.source, stateField: analysis.stateField, nodes, edges };
 }
 
-/** The text lines of one arrow label: the event (with its condition), then what happens. */
+/** The text lines of one arrow label: the event (with its condition), who may send it, then what happens. */
 export function lineTexts(line: GraphEdgeLine): string[] {
   const head = `${line.event}${SUFFIXES[line.trigger]}${line.when.length > 0 ? ` [${line.when.join(' and ')}]` : ''}`;
-  return [head, ...line.marks];
+  return [head, ...line.guards.map((guard, i) => `${i === 0 ? 'by' : 'or by'} ${guard}`), ...line.marks];
 }
 
 // ---- Mermaid ------------------------------------------------------------------------------
@@ -168,16 +238,40 @@ function mermaidText(text: string): string {
 
 const MERMAID_ARROWS: Record<GraphTrigger, string> = { sender: '-->', timer: '-.->', backend: '==>', emitted: '--o', journey: '-->' };
 
-/** The journey as a Mermaid flowchart, left to right. */
+// Another journey's events are drawn as a party's (-->), labelled `(from a journey)`: a line of its own.
+const MERMAID_LEGEND: Record<Exclude<GraphTrigger, 'journey'>, string> = {
+  sender: 'sent by a party',
+  timer: 'fired by a timer',
+  backend: 'a back-end answer',
+  emitted: 'emitted by the journey',
+};
+
+/** What each kind of arrow means, in legend order (the SVG's legend says the same). */
+const ARROW_MEANINGS: Array<[GraphTrigger, string]> = [
+  ['sender', 'sent by a party (API)'],
+  ['timer', 'fired by a timer'],
+  ['backend', 'reply of a back-end call'],
+  ['emitted', 'emitted by the journey itself'],
+  ['journey', 'sent by another journey'],
+];
+
+/** The kinds of arrow a graph draws, in legend order: a legend names only those. */
+export function drawnTriggers(graph: JourneyGraph): GraphTrigger[] {
+  const drawn = new Set(graph.edges.flatMap((e) => e.lines.map((l) => l.trigger)));
+  return ARROW_MEANINGS.map(([trigger]) => trigger).filter((trigger) => drawn.has(trigger));
+}
+
+/** The journey as a Mermaid flowchart, left to right; its legend names only the arrows drawn. */
 export function toMermaid(graph: JourneyGraph): string {
   const ids = nodeIds(graph);
-  const lines = [
-    `%% ${graph.name} ${graph.version} (${graph.source}). Generated by \`journey graph\`: do not edit.`,
-    '%% Arrows: --> sent by a party, -.-> fired by a timer, ==> a back-end answer, --o emitted by the journey.',
-    'flowchart LR',
-  ];
-  if (graph.edges.some((e) => e.lines.some((l) => l.trigger === 'journey')))
-    lines.splice(2, 0, '%% An event labelled (from a journey) was sent by another journey.');
+  const drawn = new Set(drawnTriggers(graph));
+  const arrows = drawnTriggers(graph).flatMap((t) => (t === 'journey' ? [] : [`${MERMAID_ARROWS[t]} ${MERMAID_LEGEND[t]}`]));
+  const lines = [`%% ${graph.name} ${graph.version} (${graph.source}). Generated by \`journey graph\`: do not edit.`];
+  if (arrows.length > 0) lines.push(`%% Arrows: ${arrows.join(', ')}.`);
+  if (drawn.has('journey')) lines.push('%% An event labelled (from a journey) was sent by another journey.');
+  if (graph.edges.some((e) => e.lines.some((l) => l.guards.length > 0)))
+    lines.push('%% A line "by …" says who may send the event (its allow rules; "not data.x": anyone but that party).');
+  lines.push('flowchart LR');
   for (const node of graph.nodes) {
     const id = ids.get(node.state) ?? '';
     const label = mermaidText(node.state);
@@ -241,13 +335,6 @@ function xml(text: string): string {
 
 const num = (n: number): string => String(Math.round(n * 10) / 10);
 
-interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
-
 /** A label box on the arrows of one or more edges that share a target and a label. */
 interface LabelBox {
   target: string;
@@ -305,8 +392,30 @@ function layout(graph: JourneyGraph): Map<string, { column: number; row: number 
   return placed;
 }
 
-/** The journey as a standalone SVG document: title, states, arrows with labels, and a legend. */
-export function toSvg(graph: JourneyGraph): string {
+/** One piece of an arrow as drawn: a polyline between a state and its label, or a label and a state. */
+export interface GraphRoute {
+  /** The arrow's source and target states. */
+  from: string;
+  to: string;
+  points: Point[];
+}
+
+/** The SVG and where it put things. */
+export interface SvgDrawing {
+  svg: string;
+  nodes: Map<string, Box>;
+  routes: GraphRoute[];
+  /** The kinds of arrow the legend names, in its order. */
+  legend: GraphTrigger[];
+}
+
+function subtitleOf(graph: JourneyGraph): string {
+  return graph.stateField === null
+    ? 'no state field: every bead applies while its rules hold'
+    : `states of data.${graph.stateField}; arrows are the events that move between them`;
+}
+
+function drawSvg(graph: JourneyGraph): SvgDrawing {
   const positions = layout(graph);
   const columnOf = (state: string): number => positions.get(state)?.column ?? 0;
   const columns = Math.max(0, ...[...positions.values()].map((p) => p.column)) + 1;
@@ -380,11 +489,30 @@ export function toSvg(graph: JourneyGraph): string {
     }
   }
 
-  const curve = (x1: number, y1: number, x2: number, y2: number): string => {
-    const bend = Math.max(24, Math.abs(x2 - x1) / 2);
-    return `M ${num(x1)} ${num(y1)} C ${num(x1 + bend)} ${num(y1)} ${num(x2 - bend)} ${num(y2)} ${num(x2)} ${num(y2)}`;
-  };
-  const paths: string[] = [];
+  const loopLabels: Array<{ lines: Array<{ text: string; head: boolean }>; box: Box }> = [];
+  const paths: Array<{ style: GraphTrigger; d: string; arrow: boolean }> = [];
+  for (const edge of loops) {
+    const n = nodes.get(edge.from)?.box;
+    if (!n) continue;
+    const cx = n.x + n.w / 2;
+    const triggers = new Set(edge.lines.map((l) => l.trigger));
+    const style = triggers.size === 1 ? ([...triggers][0] ?? 'sender') : 'sender';
+    const d = `M ${num(cx - 14)} ${num(n.y)} C ${num(cx - 36)} ${num(n.y - 40)} ${num(cx + 36)} ${num(n.y - 40)} ${num(cx + 14)} ${num(n.y)}`;
+    paths.push({ style, d, arrow: true });
+    const lines = textOf(edge);
+    const size = boxSize(lines);
+    loopLabels.push({ lines, box: { x: Math.max(MARGIN, cx - size.w / 2), y: n.y - 32 - size.h, ...size } });
+  }
+
+  // Arrows go around every box they do not start or end at (graph-routing.ts): through the free
+  // channels at the sides of each gap, and along the free lines between and around the rows.
+  const labelled = [...[...nodes.values()].map((n) => n.box), ...boxes.map((b) => b.box), ...loopLabels.map((l) => l.box)];
+  const corridors = Array.from({ length: rows }, (_, r) => [rowY(r) - NODE_HEIGHT / 2 - 14, rowY(r) + NODE_HEIGHT / 2 + 14, rowY(r) + rowHeight / 2]).flat();
+  const heading: Box = { x: MARGIN, y: MARGIN, w: Math.max(textWidth(`${graph.name} ${graph.version}`, 16), textWidth(subtitleOf(graph), 12)), h: 40 };
+  const router = new Router([heading, ...labelled], corridors, Math.max(...labelled.map((b) => b.y + b.h)) + 12);
+  const gapStart = (c: number): number => (columnX[c] ?? 0) + (columnWidth[c] ?? 0);
+  const gapEnd = (c: number): number => gapStart(c) + (gapWidth[c] ?? 0);
+  const routes: GraphRoute[] = [];
   for (const label of boxes) {
     const target = nodes.get(label.target)?.box;
     if (!target) continue;
@@ -394,60 +522,46 @@ export function toSvg(graph: JourneyGraph): string {
     for (const source of label.sources) {
       const s = nodes.get(source)?.box;
       if (!s) continue;
-      const sx = columnOf(source) === label.gap ? s.x + s.w : s.x + s.w / 2;
-      const sy = columnOf(source) === label.gap ? s.y + s.h / 2 : s.y + s.h;
-      const d =
-        columnOf(source) === label.gap
-          ? curve(sx, sy, b.x, midY)
-          : `M ${num(sx)} ${num(sy)} C ${num(sx)} ${num(midY)} ${num(b.x - 40)} ${num(midY)} ${num(b.x)} ${num(midY)}`;
-      paths.push(`<path class="edge ${style}" d="${d}"/>`);
+      const points = router.route({
+        from: { x: s.x + s.w, y: s.y + s.h / 2 },
+        to: { x: b.x, y: midY },
+        exitX: gapStart(columnOf(source)) + STUB / 2,
+        entryX: gapStart(label.gap) + STUB / 2,
+        own: [s, b],
+      });
+      routes.push({ from: source, to: label.target, points });
+      paths.push({ style, d: roundedPath(points), arrow: false });
     }
+    // Forward into the next column's left side; back (or down the same column) into its right side.
     const forward = columnOf(label.target) === label.gap + 1;
-    const [tx, ty] = forward ? [target.x, target.y + target.h / 2] : [target.x + target.w, target.y + target.h / 2];
-    const d = forward
-      ? curve(b.x + b.w, midY, tx, ty)
-      : `M ${num(b.x + b.w)} ${num(midY)} C ${num(b.x + b.w + 40)} ${num(midY)} ${num(tx + 40)} ${num(ty)} ${num(tx)} ${num(ty)}`;
-    paths.push(`<path class="edge ${style}" d="${d}" marker-end="url(#arrow)"/>`);
-  }
-  const loopLabels: Array<{ lines: Array<{ text: string; head: boolean }>; box: Box }> = [];
-  for (const edge of loops) {
-    const n = nodes.get(edge.from)?.box;
-    if (!n) continue;
-    const cx = n.x + n.w / 2;
-    const triggers = new Set(edge.lines.map((l) => l.trigger));
-    const style = triggers.size === 1 ? ([...triggers][0] ?? 'sender') : 'sender';
-    paths.push(
-      `<path class="edge ${style}" d="M ${num(cx - 14)} ${num(n.y)} C ${num(cx - 36)} ${num(n.y - 40)} ${num(cx + 36)} ${num(n.y - 40)} ${num(cx + 14)} ${num(n.y)}" marker-end="url(#arrow)"/>`,
-    );
-    const lines = textOf(edge);
-    const size = boxSize(lines);
-    loopLabels.push({ lines, box: { x: Math.max(MARGIN, cx - size.w / 2), y: n.y - 32 - size.h, ...size } });
+    const ty = target.y + target.h / 2;
+    const points = router.route({
+      from: { x: b.x + b.w, y: midY },
+      to: forward ? { x: target.x, y: ty } : { x: target.x + target.w, y: ty },
+      exitX: gapEnd(label.gap) - STUB / 2,
+      entryX: forward ? gapEnd(label.gap) - STUB / 2 : gapStart(columnOf(label.target)) + STUB / 2,
+      own: [b, target],
+    });
+    for (const source of label.sources) routes.push({ from: source, to: label.target, points });
+    paths.push({ style, d: roundedPath(points), arrow: true });
   }
 
-  const all = [...[...nodes.values()].map((n) => n.box), ...boxes.map((b) => b.box), ...loopLabels.map((l) => l.box)];
+  const all = [...labelled, ...routes.flatMap((r) => r.points.map((p) => ({ x: p.x, y: p.y, w: 0, h: 0 })))];
   const contentRight = Math.max(...all.map((b) => b.x + b.w));
   const contentBottom = Math.max(...all.map((b) => b.y + b.h), rowY(rows - 1) + NODE_HEIGHT);
   const legendY = contentBottom + 36;
-  const fromJourneys = graph.edges.some((e) => e.lines.some((l) => l.trigger === 'journey'));
-  const legend: Array<[GraphTrigger, string]> = [
-    ['sender', 'sent by a party (API)'],
-    ['timer', 'fired by a timer'],
-    ['backend', 'reply of a back-end call'],
-    ['emitted', 'emitted by the journey itself'],
-    // Only where it is drawn: the pictures of journeys without it stay what they were.
-    ...(fromJourneys ? [['journey', 'sent by another journey'] as [GraphTrigger, string]] : []),
-  ];
+  // The legend names the kinds of arrow drawn, and what a `by …` line means when there is one.
+  const styles = new Set(paths.map((p) => p.style));
+  const legend: Array<[GraphTrigger | null, string]> = ARROW_MEANINGS.filter(([trigger]) => styles.has(trigger));
+  if (graph.edges.some((e) => e.lines.some((l) => l.guards.length > 0))) legend.push([null, 'by …: who may send it (not x: anyone but x)']);
   const legendX: number[] = [];
   let lx = MARGIN;
-  for (const [, text] of legend) {
+  for (const [trigger, text] of legend) {
     legendX.push(lx);
-    lx += 52 + textWidth(text, LABEL_FONT) + 28;
+    lx += (trigger === null ? 0 : 48) + textWidth(text, LABEL_FONT) + 32;
   }
   const title = `${graph.name} ${graph.version}`;
-  const subtitle =
-    graph.stateField === null
-      ? 'no state field: every bead applies while its rules hold'
-      : `states of data.${graph.stateField}; arrows are the events that move between them`;
+  const subtitle = subtitleOf(graph);
   const width = Math.ceil(Math.max(contentRight, lx, textWidth(subtitle, 12) + MARGIN) + MARGIN);
   const height = Math.ceil(legendY + 32);
 
@@ -456,13 +570,13 @@ export function toSvg(graph: JourneyGraph): string {
     `<!-- ${xml(graph.name)} ${xml(graph.version)} (${xml(graph.source)}). Generated by journey graph: do not edit. -->`,
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" orient="auto"><path d="M 0 0 L 10 5 L 0 10 z" fill="#333"/></marker></defs>',
     '<style>.edge{fill:none;stroke:#333;stroke-width:1.4}.edge.timer{stroke-dasharray:5 4}.edge.backend{stroke-width:3}.edge.emitted{stroke:#888}' +
-      (fromJourneys ? '.edge.journey{stroke:#2e7d32}' : '') +
+      (styles.has('journey') ? '.edge.journey{stroke:#2e7d32}' : '') +
       '.node{fill:#eef4fb;stroke:#2c5d8f;stroke-width:1.5}.node.final{fill:#f2f2f2;stroke:#444}.node.unreachable{stroke-dasharray:4 3;fill:#fff;stroke:#999}' +
       `.label{fill:#fff;stroke:#bbb;stroke-width:0.8}.name{font-size:${NODE_FONT}px;fill:#111}.text{font-size:${LABEL_FONT}px;fill:#333}.head{font-weight:bold;fill:#111}` +
       '.title{font-size:16px;font-weight:bold}.subtitle{font-size:12px;fill:#555}</style>',
     `<text class="title" x="${MARGIN}" y="${MARGIN + 14}">${xml(title)}</text>`,
     `<text class="subtitle" x="${MARGIN}" y="${MARGIN + 32}">${xml(subtitle)}</text>`,
-    ...paths,
+    ...paths.map((p) => `<path class="edge ${p.style}" d="${p.d}"${p.arrow ? ' marker-end="url(#arrow)"' : ''}/>`),
   ];
   for (const node of nodes.values()) {
     const { x: bx, y: by, w, h } = node.box;
@@ -484,11 +598,27 @@ export function toSvg(graph: JourneyGraph): string {
   }
   legend.forEach(([trigger, text], i) => {
     const at = legendX[i] ?? 0;
-    out.push(`<path class="edge ${trigger}" d="M ${at} ${num(legendY)} L ${at + 40} ${num(legendY)}" marker-end="url(#arrow)"/>`);
-    out.push(`<text class="text" x="${at + 48}" y="${num(legendY + 4)}">${xml(text)}</text>`);
+    if (trigger !== null) out.push(`<path class="edge ${trigger}" d="M ${at} ${num(legendY)} L ${at + 40} ${num(legendY)}" marker-end="url(#arrow)"/>`);
+    out.push(`<text class="text" x="${at + (trigger === null ? 0 : 48)}" y="${num(legendY + 4)}">${xml(text)}</text>`);
   });
   out.push('</svg>');
-  return `${out.join('\n')}\n`;
+  const placed = new Map([...nodes].map(([state, node]) => [state, node.box]));
+  return { svg: `${out.join('\n')}\n`, nodes: placed, routes, legend: legend.flatMap(([trigger]) => (trigger === null ? [] : [trigger])) };
+}
+
+/** The journey as a standalone SVG document: title, states, arrows with labels, and a legend. */
+export function toSvg(graph: JourneyGraph): string {
+  return drawSvg(graph).svg;
+}
+
+/**
+ * Where the SVG puts things: each state's box, the polyline of each arrow (an arrow through a
+ * shared label has a piece from each source to the label and one from the label on) and the
+ * kinds of arrow its legend names. For tests and tools that check the picture's geometry.
+ */
+export function svgGeometry(graph: JourneyGraph): Omit<SvgDrawing, 'svg'> {
+  const { svg: _svg, ...geometry } = drawSvg(graph);
+  return geometry;
 }
 
 // ---- links between journey types ---------------------------------------------------------

@@ -99,9 +99,9 @@ export type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from './diagnosti
 
 // Static analysis (states, senders, findings), graphs and generated types of compiled journeys.
 export { ANALYSIS_CODES, COMPUTED_STATE, EVENT_ORIGINS, START_STATE, STARTED_STATE, SYSTEM_CONTEXTS, UNSET_STATE, journeyContext } from './analysis-model.js';
-export { formatDuration, journeyGraph, linksToMermaid, toMermaid, toSvg } from './graph.js';
+export { drawnTriggers, formatDuration, guardTexts, journeyGraph, linksToMermaid, svgGeometry, toMermaid, toSvg } from './graph.js';
 export { journeyLinks, soleInitiatingEvent } from './journey-links.js';
-export type { GraphEdge, GraphEdgeLine, GraphNode, GraphTrigger, JourneyGraph } from './graph.js';
+export type { GraphEdge, GraphEdgeLine, GraphNode, GraphRoute, GraphTrigger, JourneyGraph, SvgDrawing } from './graph.js';
 export { GENERATED_TYPES_FILE, generateJourneyTypes, journeyTypeNames } from './type-generator.js';
 export type { JourneyTypeNames } from './type-generator.js';
 export { analyzeJourney, analyzeJourneys } from './analysis.js';

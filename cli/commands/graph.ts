@@ -19,10 +19,12 @@ const HELP = `Usage: journey graph <dir> [--out <dir>] [--links] [--analysis [--
 
 Draws every journey version under <dir> for readers who do not read the journey language: its
 states (the values of its status field) as boxes, its events as labelled arrows between them.
-Solid arrows are sent by a party, dotted ones fired by a timer, thick ones are back-end replies;
-labels also say which timers start or stop, which back ends are called, which journeys are
-started and which events are sent to other journeys on the way. The journeys under <dir> are
-drawn together: an event another of them sends arrives "(from a journey)".
+Solid arrows are sent by a party, dotted ones fired by a timer, thick ones are back-end replies
+(the legend names only those drawn); a "by …" line says who may send the event (its allow rules:
+"by role manager, not data.employee"); labels also say which timers start or stop, which back
+ends are called, which journeys are started and which events are sent to other journeys on the
+way. In the SVG no arrow crosses a state it does not start or end at. The journeys under <dir>
+are drawn together: an event another of them sends arrives "(from a journey)".
 
   (no option)      print each journey as Mermaid text (a flowchart) on stdout
   --out <dir>      write <dir>/<name>/<version>/journey.mmd and journey.svg instead (and
