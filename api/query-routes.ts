@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { JourneyError } from '../common/index.js';
 import type { SearchField } from '../dsl/index.js';
-import type { JourneyEngine, SearchQuery } from '../engine/index.js';
+import type { JourneyEngine, JourneyView, Page, SearchQuery } from '../engine/index.js';
 import {
   SEARCH_RESERVED_PARAMS,
   deploymentsQuerySchema,
@@ -20,7 +20,7 @@ import { OPERATOR_ROLE, operatorRequired } from './auth.js';
 import { readerOf } from './read-access.js';
 import type { TenantPolicy } from './tenancy.js';
 
-interface PageQuery {
+export interface PageQuery {
   cursor?: string;
   limit?: number;
 }
@@ -88,6 +88,25 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
   });
 }
 
+/** `GET /journeys` for a validated query string (the route's, or the console's search form). */
+export async function searchJourneys(
+  engine: JourneyEngine,
+  options: ResolvedApiOptions,
+  tenancy: TenantPolicy,
+  request: FastifyRequest,
+  parameters: Record<string, unknown> & { type: string; version?: string } & PageQuery,
+): Promise<Page<JourneyView>> {
+  const { type, version, cursor, limit } = parameters;
+  const reader = readerOf(request, options, tenancy);
+  tenancy.assertMayUse(reader.tenant, type);
+  const allowed = allowedSearchFields(engine, type, version);
+  const query: SearchQuery = { journeyType: type, fields: searchFields(parameters, allowed.fields), reader };
+  if (allowed.version !== undefined) query.version = allowed.version;
+  if (cursor !== undefined) query.cursor = cursor;
+  if (limit !== undefined) query.limit = limit;
+  return engine.search(query);
+}
+
 export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine, options: ResolvedApiOptions, tenancy: TenantPolicy): void {
   app.get<{ Params: { journeyId: string } }>(
     '/journeys/:journeyId',
@@ -127,16 +146,7 @@ export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine,
   app.get<{ Querystring: Record<string, unknown> & { type: string; version?: string } & PageQuery }>(
     '/journeys',
     { schema: { querystring: searchQuerySchema, response: { 200: journeyPageSchema, ...errorResponses } } },
-    async (request) => {
-      const { type, version, cursor, limit } = request.query;
-      tenancy.assertMayUse(readerOf(request, options, tenancy).tenant, type);
-      const allowed = allowedSearchFields(engine, type, version);
-      const query: SearchQuery = { journeyType: type, fields: searchFields(request.query, allowed.fields), reader: readerOf(request, options, tenancy) };
-      if (allowed.version !== undefined) query.version = allowed.version;
-      if (cursor !== undefined) query.cursor = cursor;
-      if (limit !== undefined) query.limit = limit;
-      return engine.search(query);
-    },
+    (request) => searchJourneys(engine, options, tenancy, request, request.query),
   );
 
   // With ?instances=true the drain report (operators only: it counts every tenant's journeys);
