@@ -2,9 +2,10 @@
  * Finding and compiling journeys on disk. A journey version is a folder holding a definition file
  * (`journey.jd`), the JSON Schemas it names, and optional action processors under `processors/`:
  *
- *   journeys/<enterprise>/<domain>/<journey>/<version>/journey.jd   (e.g. journeys/pfm/wallet/1.0/)
+ *   journeys/<name>/<version>/journey.jd   (e.g. journeys/pfm/wallet/1.0/, journeys/mybank/payment/sct/2.0/)
  *
- * The folder path must end with the journey's name and version as its header gives them.
+ * The folder path must end with the journey's name, one folder per `/`-separated part, and its
+ * version, as its header gives them; a name may have any number of parts.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
