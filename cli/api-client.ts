@@ -3,7 +3,7 @@
  * This is their one client: where the API is, who the caller is, and how its error envelope
  * becomes lines a person can act on.
  */
-import { UsageError } from './command.js';
+import { EXIT, UsageError } from './command.js';
 
 /** Where the API is and who calls it. */
 export interface ApiTarget {
@@ -76,6 +76,27 @@ export async function callApi<T>(target: ApiTarget, method: 'GET' | 'POST' | 'DE
   if (response.status >= 500) throw new ApiFailure(`${code}: ${message}`);
   const details = error?.details !== null && typeof error?.details === 'object' ? (error.details as Record<string, unknown>) : {};
   throw new ApiRefusal(response.status, code, message, details);
+}
+
+/**
+ * Runs a command's requests to the API and maps what can go wrong to its exit code: a refusal
+ * (4xx) is printed as lines and exits 1, a failure (unreachable, 5xx) is printed named by the
+ * command and exits 3; anything else is thrown on.
+ */
+export async function withApiErrors(command: string, work: () => Promise<number>): Promise<number> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof ApiRefusal) {
+      for (const line of describeRefusal(error)) console.error(line);
+      return EXIT.invalidInput;
+    }
+    if (error instanceof ApiFailure) {
+      console.error(`journey ${command}: ${error.message}`);
+      return EXIT.failure;
+    }
+    throw error;
+  }
 }
 
 /** A refusal as lines: the code and message, then what its details list (violations, files, instances). */

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { UndeployResult } from '../../engine/index.js';
-import { ApiFailure, ApiRefusal, apiTarget, callApi, describeRefusal, typePath } from '../api-client.js';
+import { apiTarget, callApi, typePath, withApiErrors } from '../api-client.js';
 import type { CliCommand } from '../command.js';
 import { EXIT, UsageError, withUsage } from '../command.js';
 
@@ -31,7 +31,7 @@ export function createUndeployCommand(fetchImpl?: typeof fetch): CliCommand {
     if (!TYPE.test(journeyType)) throw new UsageError(`'${journeyType}' is not a journey type (e.g. pfm/wallet)`);
     if (!VERSION.test(version)) throw new UsageError(`'${version}' is not a version (e.g. 1.0)`);
     const target = apiTarget(values, fetchImpl);
-    try {
+    return withApiErrors('undeploy', async () => {
       const { body } = await callApi<UndeployResult>(target, 'DELETE', `/deployments/${typePath(journeyType)}/${version}`);
       console.log(
         body.changed
@@ -39,17 +39,7 @@ export function createUndeployCommand(fetchImpl?: typeof fetch): CliCommand {
           : `${journeyType} ${version} was undeployed already (${body.undeployedAt})`,
       );
       return EXIT.ok;
-    } catch (error) {
-      if (error instanceof ApiRefusal) {
-        for (const line of describeRefusal(error)) console.error(line);
-        return EXIT.invalidInput;
-      }
-      if (error instanceof ApiFailure) {
-        console.error(`journey undeploy: ${error.message}`);
-        return EXIT.failure;
-      }
-      throw error;
-    }
+    });
   }
   return { name: 'undeploy', summary: 'Undeploy a journey version that has no live instances', help: HELP, run: withUsage('undeploy', HELP, run) };
 }

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { DrainReportEntry } from '../../engine/index.js';
-import { ApiFailure, ApiRefusal, apiTarget, callApi, describeRefusal } from '../api-client.js';
+import { apiTarget, callApi, withApiErrors } from '../api-client.js';
 import type { CliCommand } from '../command.js';
 import { EXIT, withUsage } from '../command.js';
 
@@ -54,21 +54,11 @@ export function createVersionsCommand(fetchImpl?: typeof fetch): CliCommand {
       options: { url: { type: 'string' }, token: { type: 'string' }, json: { type: 'boolean', default: false } },
     });
     const target = apiTarget(values, fetchImpl);
-    try {
+    return withApiErrors('versions', async () => {
       const { body } = await callApi<{ versions: DrainReportEntry[] }>(target, 'GET', '/deployments?instances=true');
       console.log(values.json ? JSON.stringify(body, null, 2) : formatDrainReport(body.versions));
       return EXIT.ok;
-    } catch (error) {
-      if (error instanceof ApiRefusal) {
-        for (const line of describeRefusal(error)) console.error(line);
-        return EXIT.invalidInput;
-      }
-      if (error instanceof ApiFailure) {
-        console.error(`journey versions: ${error.message}`);
-        return EXIT.failure;
-      }
-      throw error;
-    }
+    });
   }
   return {
     name: 'versions',
