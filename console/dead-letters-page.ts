@@ -4,7 +4,7 @@ import { ID_PATTERN } from '../engine/index.js';
 import type { DeadLetterQuery, DeadLetterView } from '../engine/index.js';
 import { formBody, sendPage, viewerOf } from './context.js';
 import type { ConsoleDeps } from './deps.js';
-import { html, json, queryString } from './html.js';
+import { html, json, queryString, table } from './html.js';
 import { csrfField, page, type Viewer } from './layout.js';
 
 /** As the API's notes and reasons: bounded. */
@@ -111,19 +111,7 @@ export function registerDeadLetterPages(app: FastifyInstance, deps: ConsoleDeps)
       ${
         found.items.length === 0
           ? html`<p class="muted">None.</p>`
-          : html`<table>
-              <tr>
-                <th>Id</th>
-                <th>Journey</th>
-                <th>Call</th>
-                <th>Attempts</th>
-                <th>Retries</th>
-                <th>Last error</th>
-                <th>Dead since</th>
-                <th>Status</th>
-              </tr>
-              ${rows}
-            </table>`
+          : table(['Id', 'Journey', 'Call', 'Attempts', 'Retries', 'Last error', 'Dead since', 'Status'], rows)
       }
       ${found.nextCursor === undefined ? '' : html`<p><a href="${`/console/dead-letters${queryString({ status, cursor: found.nextCursor })}`}">Next page</a></p>`}`;
     return sendPage(reply, 200, page({ title: 'Dead letters', section: 'dead-letters', viewer, body }));

@@ -49,3 +49,20 @@ export function queryString(parameters: Record<string, string | undefined>): str
   const text = search.toString();
   return text === '' ? '' : `?${text}`;
 }
+
+/** A table: a header row, then `rows` (each a `<tr>`: `cells` builds a plain one). */
+export function table(headers: readonly string[], rows: readonly Html[], className = ''): Html {
+  return html`<table class="${className}">
+    <tr>
+      ${headers.map((header) => html`<th>${header}</th>`)}
+    </tr>
+    ${rows}
+  </table>`;
+}
+
+/** A plain table row, one cell per value. */
+export function cells(...values: unknown[]): Html {
+  return html`<tr>
+    ${values.map((value) => html`<td>${value}</td>`)}
+  </tr>`;
+}

@@ -4,7 +4,7 @@ import { ID_PATTERN } from '../engine/index.js';
 import type { EventView, JourneyView, Page } from '../engine/index.js';
 import { sendPage, viewerOf } from './context.js';
 import type { ConsoleDeps } from './deps.js';
-import { html, json, queryString, type Html } from './html.js';
+import { html, json, queryString, table, type Html } from './html.js';
 import { page } from './layout.js';
 import { visibleDeployments } from './types-page.js';
 
@@ -51,18 +51,7 @@ function results(found: Page<JourneyView>, query: Record<string, string>): Html 
   );
   const next =
     found.nextCursor === undefined ? '' : html`<p><a href="${`/console/search${queryString({ ...query, cursor: found.nextCursor })}`}">Next page</a></p>`;
-  return html`<table>
-      <tr>
-        <th>Journey</th>
-        <th>Version</th>
-        <th>Status</th>
-        <th>Events</th>
-        <th>Updated</th>
-        <th>Data</th>
-      </tr>
-      ${rows}
-    </table>
-    ${next}`;
+  return html`${table(['Journey', 'Version', 'Status', 'Events', 'Updated', 'Data'], rows)} ${next}`;
 }
 
 function outcomeOf(event: EventView): Html {
@@ -101,17 +90,7 @@ function timeline(events: EventView[]): Html {
         <td>${outcomeOf(e)}</td>
       </tr>`,
   );
-  return html`<table class="timeline">
-    <tr>
-      <th>#</th>
-      <th>Accepted</th>
-      <th>Event</th>
-      <th>Sender</th>
-      <th>Payload</th>
-      <th>Outcome</th>
-    </tr>
-    ${rows}
-  </table>`;
+  return table(['#', 'Accepted', 'Event', 'Sender', 'Payload', 'Outcome'], rows, 'timeline');
 }
 
 /** Up to {@link TIMELINE_EVENTS} events from `cursor` on, read as the events route reads them (same reader). */

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { sendPage, viewerOf } from './context.js';
 import type { ConsoleDeps } from './deps.js';
-import { html, type Html } from './html.js';
+import { cells, html, table, type Html } from './html.js';
 import { page } from './layout.js';
 
 /** The engine metrics the page shows, summed over their labels. */
@@ -85,42 +85,27 @@ export function registerNodesPage(app: FastifyInstance, deps: ConsoleDeps): void
         <dt>Accepted / handled</dt>
         <dd>${rate === undefined ? 'rates show from the next refresh' : `${rate.accepted.toFixed(1)} / ${rate.handled.toFixed(1)} events per second`}</dd>
       </dl>
-      <table>
-        <tr>
-          <th>Metric (this node)</th>
-          <th>Value</th>
-        </tr>
-        ${Object.entries(SHOWN).map(
-          ([name, label]) =>
-            html`<tr>
-              <td>${label} <span class="muted mono">${name}</span></td>
-              <td>${totals[name as Shown]}</td>
-            </tr>`,
-        )}
-      </table>
+      ${table(
+        ['Metric (this node)', 'Value'],
+        Object.entries(SHOWN).map(([name, label]) => cells(html`${label} <span class="muted mono">${name}</span>`, totals[name as Shown])),
+      )}
     </section>`;
     const hosts =
       report === null
         ? html`<p class="muted">Which nodes host each version: operators only.</p>`
-        : html`<table>
-            <tr>
-              <th>Version</th>
-              <th>Lane</th>
-              <th>Hosts (live nodes)</th>
-              <th>Deployed</th>
-            </tr>
-            ${report
+        : table(
+            ['Version', 'Lane', 'Hosts (live nodes)', 'Deployed'],
+            report
               .filter((entry) => entry.deployed)
-              .map(
-                (entry) =>
-                  html`<tr>
-                    <td>${entry.journeyType} ${entry.version}</td>
-                    <td>${entry.laneNo}</td>
-                    <td>${entry.hosts === null ? 'unknown' : entry.hosts.join(', ') || 'none'}</td>
-                    <td>${entry.deployedAt}</td>
-                  </tr>`,
-              )}
-          </table>`;
+              .map((entry) =>
+                cells(
+                  `${entry.journeyType} ${entry.version}`,
+                  entry.laneNo,
+                  entry.hosts === null ? 'unknown' : entry.hosts.join(', ') || 'none',
+                  entry.deployedAt,
+                ),
+              ),
+          );
     return sendPage(
       reply,
       200,

@@ -4,7 +4,7 @@ import { journeyGraph, toSvg } from '../dsl/index.js';
 import type { DeployedJourney, DrainReportEntry } from '../engine/index.js';
 import { sendPage, viewerOf } from './context.js';
 import type { ConsoleDeps } from './deps.js';
-import { html, json, queryString, type Html } from './html.js';
+import { html, json, queryString, table, type Html } from './html.js';
 import { page } from './layout.js';
 
 /** The deployed versions the caller's tenant may use (all of them where tenants are not limited). */
@@ -53,14 +53,7 @@ function versionCard(deployed: DeployedJourney, entry: DrainReportEntry | undefi
     ${instances(entry, operator)}
     <img class="diagram" alt="${`Diagram of ${name} ${version}`}" src="${`/console/diagram.svg${queryString({ type: name, version })}`}" />
     <h3>Events</h3>
-    <table>
-      <tr>
-        <th>Event</th>
-        <th>Role</th>
-        <th>Schema</th>
-      </tr>
-      ${events}
-    </table>
+    ${table(['Event', 'Role', 'Schema'], events)}
     <details>
       <summary>Data schema</summary>
       ${json(journey.dataSchema)}
