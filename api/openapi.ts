@@ -2,6 +2,7 @@ import type { JsonObject, JsonSchema } from '../dsl/index.js';
 import type { DeployedJourney } from '../engine/index.js';
 import { deadLetterDiscardBodySchema, deadLetterPageSchema, deadLetterQuerySchema, deadLetterRetryBodySchema, deadLetterSchema } from './dead-letter-routes.js';
 import { escapePointerToken } from './errors.js';
+import { publishedPageSchema, publishedQuerySchema } from './published-routes.js';
 import {
   JOURNEY_ID_PATTERN,
   SEARCH_VALUE_PATTERN,
@@ -148,6 +149,7 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
     Readiness: readinessSchema,
     DeadLetter: deadLetterSchema,
     DeadLetterPage: deadLetterPageSchema,
+    PublishedEventPage: publishedPageSchema,
   };
   const paths: Record<string, Record<string, Operation>> = {};
   const byType = new Map<string, DeployedJourney[]>();
@@ -440,6 +442,26 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
       tags: ['operations'],
       security: [],
       responses: { 200: { description: 'Prometheus text exposition.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+    },
+  };
+  paths['/published-events'] = {
+    get: {
+      operationId: 'publishedEvents',
+      summary: "One journey type's published events after a cursor (subscriber or operator role)",
+      description:
+        "Events a journey declares in `publish`, written with the outcome that emitted them, in one feed order that never changes; one journey's events come in its order. At least once: keep the `cursor` of the last event processed, pass it as `after`, and de-duplicate by `eventId`. With `wait`, an empty page is answered only after that many seconds (a long poll). With `Accept: text/event-stream`, a stream of server-sent events (`id` = cursor, `event` = event name, `data` = the event) that resumes from `Last-Event-ID`. A subscriber reads the journeys of its own tenant; an operator every tenant's.",
+      tags: ['journeys'],
+      parameters: queryParameters(publishedQuerySchema),
+      responses: {
+        200: {
+          description: 'A page of published events (or, asked for, a stream of them).',
+          content: { ...json(ref('PublishedEventPage')), 'text/event-stream': { schema: { type: 'string' } } },
+        },
+        400: errorResponse('Bad query parameter.'),
+        ...callerErrors(),
+        403: errorResponse('The caller has neither the `subscriber` nor the `operator` role, or its tenant may not use the type.'),
+        404: errorResponse('No version of the type is deployed (`JE_JOURNEY_TYPE_UNKNOWN`).'),
+      },
     },
   };
   paths['/openapi.json'] = {

@@ -13,6 +13,7 @@ import { installJsonParser } from './json-body.js';
 import { HttpMetrics } from './metrics.js';
 import { registerOpsRoutes } from './ops-routes.js';
 import { resolveApiOptions, type ApiOptions, type ResolvedApiOptions } from './options.js';
+import { registerPublishedRoutes } from './published-routes.js';
 import { registerQueryRoutes } from './query-routes.js';
 import { TenantPolicy } from './tenancy.js';
 import { registerUpliftRoutes } from './uplift-routes.js';
@@ -136,6 +137,7 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
     registerQueryRoutes(api, engine, resolved, tenancy);
     registerUpliftRoutes(api, engine);
     registerDeadLetterRoutes(api, engine);
+    registerPublishedRoutes(api, engine, tenancy, logger);
     await api.register((deployments, _options, done) => {
       registerDeploymentRoutes(deployments, engine, resolved);
       done();

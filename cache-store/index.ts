@@ -49,4 +49,6 @@ export type { OutboxCursor, PendingCall } from './journal-outbox.js';
 export { deadLetterCounts, listDeadLetters, loadDeadLetter, resolveDeadLetter } from './journal-dead-letters.js';
 export type { DeadLetterCursor, DeadLetterFilter, DeadLetterKind, DeadLetterRecord, DeadLetterResolution, DeadLetterStatus } from './journal-dead-letters.js';
 export type { JourneyMessage, PendingMessage } from './journal-messages.js';
+export type { FeedEntry, FeedQuery, PublishedEvent } from './journal-published.js';
+export type { WebhookDeadLetter, WebhookDeadStatus } from './journal-webhooks.js';
 export type { EventOrigin, EventStatus, JournalEvent, JourneyRow, Lifecycle, NewEvent } from './journal-rows.js';

@@ -6,6 +6,8 @@ import { DATETIME_FROM_MICROS, INSERT_EVENT, INSERT_HANDLED_EVENT, bulk, bulkTot
 import type { Connection, Lifecycle, NewEvent, OkPacket, Row } from './journal-rows.js';
 import { INSERT_MESSAGE, insertMessageParams } from './journal-messages.js';
 import type { JourneyMessage } from './journal-messages.js';
+import { INSERT_PUBLISHED, insertPublishedParams } from './journal-published.js';
+import type { PublishedEvent } from './journal-published.js';
 
 export interface TimerStart {
   timerId: string;
@@ -59,6 +61,8 @@ export interface HandlingCommit {
   calls: CallRequest[];
   /** Events for other journeys (`send`, `reply`) and journeys to start (`start`); absent: none. */
   messages?: JourneyMessage[];
+  /** Emitted events the journey declares in `publish`, for the feed and webhooks; absent: none. */
+  published?: PublishedEvent[];
   /**
    * An uplift: the journey moves to this version and to this slot (its version's lane), with its
    * pending events, scheduled timers and pending calls, in the same commit.
@@ -142,6 +146,7 @@ export async function commitHandlingBatch(conn: Connection, ownerNode: string, l
   const inlineRows: unknown[][] = [];
   const createRows: unknown[][] = [];
   const messageRows: unknown[][] = [];
+  const publishedRows: unknown[][] = [];
   const written = new Map<number, OkPacket>();
   updates.forEach(({ index }, position) => written.set(index, ok(journeyUpdates[position])));
   candidates.forEach(({ commit, index }) => {
@@ -251,6 +256,8 @@ export async function commitHandlingBatch(conn: Connection, ownerNode: string, l
     }
     // Messages to other journeys: they exist if and only if this outcome does.
     for (const message of commit.messages ?? []) messageRows.push(insertMessageParams(commit.journeyId, commit.partitionNo, commit.eventId, message));
+    // Published events likewise: the feed numbers them once this commit is visible.
+    for (const event of commit.published ?? []) publishedRows.push(insertPublishedParams(commit.journeyId, commit.expectedHandledSeq + 1, commit.eventId, event));
     results[index] = { status: 'committed', feedbackSeqs };
   });
   const [eventsUpdated] = await Promise.all([
@@ -269,6 +276,7 @@ export async function commitHandlingBatch(conn: Connection, ownerNode: string, l
     ),
     Promise.all(followUps),
     bulkTotal(conn, INSERT_MESSAGE, messageRows),
+    bulkTotal(conn, INSERT_PUBLISHED, publishedRows),
   ]);
   if (eventsUpdated !== eventUpdates.length) {
     // A journey row said "not yet handled" but its event row says otherwise: the store is

@@ -10,6 +10,8 @@ import type { DeadLetterCursor, DeadLetterFilter, DeadLetterKind, DeadLetterReco
 import type { CommitResult, HandlingCommit } from './journal-handling.js';
 import type { IdempotentAnswer, IntakeEntry, IntakeResult } from './journal-intake.js';
 import type { PendingMessage } from './journal-messages.js';
+import type { FeedEntry, FeedQuery } from './journal-published.js';
+import type { WebhookDeadLetter, WebhookDeadStatus } from './journal-webhooks.js';
 import type { OutboxCursor, PendingCall } from './journal-outbox.js';
 import type { HistoryRow, JourneySearch, StoredOutcome } from './journal-reads.js';
 import type { JournalEvent, JourneyRow, NewEvent } from './journal-rows.js';
@@ -99,6 +101,33 @@ export interface Journal {
   startPending(journeyId: string): Promise<boolean>;
 
   // --- reads for the API ---
+  // --- published events (migration 008): the feed and its webhooks ---
+  /** Numbers committed, unnumbered published events into the feed (READ COMMITTED, serialised by the counter). */
+  sequencePublished(limit: number): Promise<{ numbered: number; lastSeq: number }>;
+  /** Whether a committed published event waits for its number. */
+  anyUnsequenced(): Promise<boolean>;
+  /** The feed's last number. */
+  feedHead(): Promise<number>;
+  readFeed(query: FeedQuery): Promise<FeedEntry[]>;
+  feedEntry(feedSeq: number): Promise<FeedEntry | null>;
+  /** Takes or renews a webhook's lease; its cursor, or null while another node holds it. */
+  leaseWebhook(name: string, owner: string, ttlMs: number, fromStart: boolean): Promise<number | null>;
+  advanceWebhook(name: string, owner: string, lastSeq: number): Promise<boolean>;
+  releaseWebhook(name: string, owner: string): Promise<void>;
+  webhookCursors(): Promise<Array<{ webhook: string; lastSeq: number; leaseOwner: string | null }>>;
+  recordWebhookDead(dead: { id: string; webhook: string; feedSeq: number; eventId: string; journeyId: string; attempts: number; lastError: string }): Promise<void>;
+  markWebhookRetryDelivered(id: string, attempts: number): Promise<void>;
+  retryingWebhookDeliveries(webhook: string, limit: number): Promise<WebhookDeadLetter[]>;
+  listWebhookDeadLetters(filter: { status: WebhookDeadStatus; webhook?: string; after?: string; limit: number }): Promise<WebhookDeadLetter[]>;
+  loadWebhookDeadLetter(id: string): Promise<WebhookDeadLetter | null>;
+  resolveWebhookDeadLetter(
+    id: string,
+    action: 'retry' | 'discard',
+    by: string,
+    note: string | null,
+  ): Promise<{ status: 'resolved' | 'not_found' | 'not_dead'; record: WebhookDeadLetter | null }>;
+  webhookDeadCounts(): Promise<Array<{ webhook: string; count: number }>>;
+
   loadOutcome(eventId: string): Promise<StoredOutcome | null>;
   /** A journey and a page of its history, read together. */
   journeyPage(journeyId: string, afterSeq: number, limit: number): Promise<{ journey: JourneyRow | null; rows: HistoryRow[] }>;

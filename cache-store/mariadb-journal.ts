@@ -10,6 +10,20 @@ import { acceptBatch, appendEvent, eventExists, findByIdempotencyKey, insertInit
 import type { IntakeEntry, IntakeResult } from './journal-intake.js';
 import { acquirePartitions, ensurePartitionCount, ensurePartitions, releasePartition, renewPartitions } from './journal-leases.js';
 import { finishMessage, pendingMessages, startPending, touchMessage } from './journal-messages.js';
+import { anyUnsequenced, feedEntry, feedHead, readFeed, sequencePublished } from './journal-published.js';
+import {
+  advanceWebhook,
+  leaseWebhook,
+  listWebhookDeadLetters,
+  loadWebhookDeadLetter,
+  markWebhookRetryDelivered,
+  recordWebhookDead,
+  releaseWebhook,
+  resolveWebhookDeadLetter,
+  retryingWebhookDeliveries,
+  webhookCursors,
+  webhookDeadCounts,
+} from './journal-webhooks.js';
 import { finishCall, pendingCalls, stillPendingCalls, touchCall } from './journal-outbox.js';
 import type { Journal } from './journal-port.js';
 import { journeyHistory, loadJourney, loadOutcome, pendingEventsOfJourney, pendingEventsOfPartitions, searchJourneys } from './journal-reads.js';
@@ -106,6 +120,25 @@ export function openJournal(store: Store): Journal {
       transaction(status === 'delivered' ? 'message-delivered' : 'message-dead', (conn) => finishMessage(conn, messageId, status, lastError, eventId)),
     touchMessage: (messageId, lastError) => transaction('message-attempt', (conn) => touchMessage(conn, messageId, lastError)),
     startPending: (journeyId) => read('startPending', (conn) => startPending(conn, journeyId)),
+
+    sequencePublished: (limit) =>
+      store.withTransaction((tx) => sequencePublished(tx.connection, limit), { label: 'feed-sequence', isolation: 'read-committed' }),
+    anyUnsequenced: () => read('anyUnsequenced', (conn) => anyUnsequenced(conn)),
+    feedHead: () => read('feedHead', (conn) => feedHead(conn)),
+    readFeed: (query) => read('readFeed', (conn) => readFeed(conn, query)),
+    feedEntry: (feedSeq) => read('feedEntry', (conn) => feedEntry(conn, feedSeq)),
+    leaseWebhook: (name, owner, ttlMs, fromStart) => transaction('webhook-lease', (conn) => leaseWebhook(conn, name, owner, ttlMs, fromStart)),
+    advanceWebhook: (name, owner, lastSeq) => transaction('webhook-advance', (conn) => advanceWebhook(conn, name, owner, lastSeq)),
+    releaseWebhook: (name, owner) => transaction('webhook-release', (conn) => releaseWebhook(conn, name, owner)),
+    webhookCursors: () => read('webhookCursors', (conn) => webhookCursors(conn)),
+    recordWebhookDead: (dead) => transaction('webhook-dead', (conn) => recordWebhookDead(conn, dead)),
+    markWebhookRetryDelivered: (id, attempts) => transaction('webhook-retry-delivered', (conn) => markWebhookRetryDelivered(conn, id, attempts)),
+    retryingWebhookDeliveries: (webhook, limit) => read('retryingWebhookDeliveries', (conn) => retryingWebhookDeliveries(conn, webhook, limit)),
+    listWebhookDeadLetters: (filter) => read('listWebhookDeadLetters', (conn) => listWebhookDeadLetters(conn, filter)),
+    loadWebhookDeadLetter: (id) => read('loadWebhookDeadLetter', (conn) => loadWebhookDeadLetter(conn, id)),
+    resolveWebhookDeadLetter: (id, action, by, note) =>
+      transaction(`webhook-dead-letter-${action}`, (conn) => resolveWebhookDeadLetter(conn, id, action, by, note)),
+    webhookDeadCounts: () => read('webhookDeadCounts', (conn) => webhookDeadCounts(conn)),
 
     loadOutcome: (eventId) => read('loadOutcome', (conn) => loadOutcome(conn, eventId)),
     journeyPage: (journeyId, afterSeq, limit) =>

@@ -50,6 +50,11 @@ export interface TransactionOptions {
    * @defaultValue 5
    */
   retries?: number;
+  /**
+   * READ COMMITTED for a transaction that must take no gap locks (the feed's sequencer: a gap
+   * lock of its would hold up handling commits). Absent: the server's default (REPEATABLE READ).
+   */
+  isolation?: 'read-committed';
 }
 
 /** The server settings that decide whether a commit survives a crash. */

@@ -92,8 +92,11 @@ function txConnection(conn: PoolConnection): TxConnection {
  * TRANSACTION alone is not enough: InnoDB ends a transaction on a deadlock, and with autocommit
  * on, every statement already pipelined behind the failed one would then commit on its own.
  */
-async function begin(conn: PoolConnection): Promise<void> {
-  const results = await Promise.allSettled([conn.query('SET autocommit = 0'), conn.beginTransaction()]);
+async function begin(conn: PoolConnection, isolation: TransactionOptions['isolation']): Promise<void> {
+  const statements = [conn.query('SET autocommit = 0')];
+  // SET TRANSACTION applies to the next transaction only: the pooled connection keeps its default.
+  if (isolation === 'read-committed') statements.push(conn.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED'));
+  const results = await Promise.allSettled([...statements, conn.beginTransaction()]);
   for (const result of results) {
     if (result.status === 'rejected') throw result.reason;
   }
@@ -167,7 +170,7 @@ export async function runTransaction<T>(pool: Pool, logger: Logger, fn: (tx: TxC
 
     // BEGIN: a connection error here happened before any work, so another attempt is safe.
     try {
-      await begin(conn);
+      await begin(conn, options.isolation);
     } catch (err) {
       await finish(conn, false, logger);
       if (mayRetry && isConnectionError(err)) {

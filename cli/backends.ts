@@ -10,8 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { JourneyError, ensureError } from '../common/index.js';
 import type { EngineConfig, Logger } from '../common/index.js';
 import type { CompiledJourney } from '../dsl/index.js';
-import { backendsFromModule, parseBackendsConfig } from '../engine/index.js';
-import type { BackendRegistry, BreakerOptions } from '../engine/index.js';
+import { backendsFromModule, parseBackendsConfig, parseWebhooksConfig } from '../engine/index.js';
+import type { BackendRegistry, BreakerOptions, WebhookConfig } from '../engine/index.js';
 import { simulatedBackends } from '../journeys/index.js';
 
 export interface ServeBackends {
@@ -36,18 +36,21 @@ async function moduleBackends(path: string): Promise<BackendRegistry> {
   return backendsFromModule(exports, source);
 }
 
-async function fileBackends(path: string): Promise<ServeBackends> {
-  const source = `${FILE_SETTING} ${path}`;
-  let content: unknown;
+/** A configuration file's JSON; `source` names the setting and the file in errors. */
+async function readJsonSetting(path: string, source: string, setting: string): Promise<unknown> {
   try {
-    content = JSON.parse(await readFile(path, 'utf8')) as unknown;
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
   } catch (error) {
     throw new JourneyError('JE_CONFIG_INVALID', `${source}: cannot read it as JSON: ${ensureError(error).message}`, {
       cause: error,
-      details: { setting: 'BACKENDS_CONFIG', path },
+      details: { setting, path },
     });
   }
-  const parsed = parseBackendsConfig(content, process.env, source);
+}
+
+async function fileBackends(path: string): Promise<ServeBackends> {
+  const source = `${FILE_SETTING} ${path}`;
+  const parsed = parseBackendsConfig(await readJsonSetting(path, source, 'BACKENDS_CONFIG'), process.env, source);
   return { backends: parsed.handlers, breakers: parsed.breakers };
 }
 
@@ -107,4 +110,19 @@ export async function loadBackends(
     logger.warn({ calls: unanswered }, 'journeys here call back ends nothing answers: those calls fail to their failure event');
   }
   return chosen;
+}
+
+const WEBHOOKS_SETTING = 'WEBHOOKS_CONFIG (--webhooks-config)';
+
+/**
+ * The webhooks this node delivers, from WEBHOOKS_CONFIG; none without it.
+ * @throws JourneyError `JE_CONFIG_INVALID` naming the setting when the file is unusable.
+ */
+export async function loadWebhooks(config: Pick<EngineConfig, 'webhooksConfig'>, logger: Logger): Promise<WebhookConfig[]> {
+  if (config.webhooksConfig === undefined) return [];
+  const path = config.webhooksConfig;
+  const source = `${WEBHOOKS_SETTING} ${path}`;
+  const webhooks = parseWebhooksConfig(await readJsonSetting(path, source, 'WEBHOOKS_CONFIG'), process.env, source);
+  logger.info({ webhooks: webhooks.map((w) => ({ name: w.name, types: w.types ?? 'all', events: w.events ?? 'all' })) }, 'webhooks configured');
+  return webhooks;
 }

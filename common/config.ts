@@ -112,6 +112,8 @@ export interface EngineConfig {
   backendsModule?: string;
   /** A JSON file describing HTTP back ends per call name and circuit breakers per system. Env `BACKENDS_CONFIG`. */
   backendsConfig?: string;
+  /** A JSON file of webhooks fed from the published events (README, "Published events"). Env `WEBHOOKS_CONFIG`. */
+  webhooksConfig?: string;
 }
 
 /** setting name → [environment variable, flag] */
@@ -151,6 +153,7 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   shutdownTimeoutMs: ['SHUTDOWN_TIMEOUT_MS', '--shutdown-timeout-ms'],
   backendsModule: ['BACKENDS_MODULE', '--backends-module'],
   backendsConfig: ['BACKENDS_CONFIG', '--backends-config'],
+  webhooksConfig: ['WEBHOOKS_CONFIG', '--webhooks-config'],
 };
 
 const LIST_SETTINGS = new Set<keyof EngineConfig>([
@@ -210,6 +213,7 @@ export const CONFIG_SCHEMA = {
     shutdownTimeoutMs: { type: 'integer', minimum: 1000, maximum: 600000, default: 10000 },
     backendsModule: { type: 'string', minLength: 1 },
     backendsConfig: { type: 'string', minLength: 1 },
+    webhooksConfig: { type: 'string', minLength: 1 },
   },
   required: ['nodeId'],
 } as const;

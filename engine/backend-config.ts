@@ -35,7 +35,7 @@ export const CALL_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*\\.[A-Za-z_][A-Za-z0-9_
 const SYSTEM_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 
 /** A literal, or the name of the environment variable that holds it. */
-const valueOrEnv = {
+export const valueOrEnv = {
   oneOf: [
     { type: 'string', minLength: 1 },
     {
@@ -94,7 +94,7 @@ export const BACKENDS_CONFIG_SCHEMA = {
   },
 } as const;
 
-type ValueOrEnv = string | { env: string };
+export type ValueOrEnv = string | { env: string };
 
 /** The file's content once validated (defaults filled in). */
 export interface BackendsConfig {
@@ -113,7 +113,7 @@ export interface ConfiguredBackends {
 
 const validate = new Ajv({ useDefaults: true, allErrors: true }).compile(BACKENDS_CONFIG_SCHEMA);
 
-function problemsOf(errors: ErrorObject[] | null | undefined): string {
+export function problemsOf(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? [])
     .filter((error) => error.keyword !== 'oneOf')
     .map(
@@ -121,6 +121,21 @@ function problemsOf(errors: ErrorObject[] | null | undefined): string {
         `${error.instancePath || '/'} ${error.message ?? 'is invalid'}${error.keyword === 'additionalProperties' ? ` (${String(error.params.additionalProperty)})` : ''}`,
     )
     .join('; ');
+}
+
+/**
+ * A configured value: the literal, or the environment variable it names.
+ * @throws JourneyError `JE_CONFIG_INVALID` when the variable is not set (naming it, never a value).
+ */
+export function resolveValue(value: ValueOrEnv, env: NodeJS.ProcessEnv, source: string, where: string): string {
+  if (typeof value === 'string') return value;
+  const found = env[value.env];
+  if (found === undefined || found === '') {
+    throw new JourneyError('JE_CONFIG_INVALID', `${source}: ${where} names the environment variable ${value.env}, which is not set`, {
+      details: { source, variable: value.env },
+    });
+  }
+  return found;
 }
 
 /**
@@ -132,16 +147,7 @@ export function parseBackendsConfig(content: unknown, env: NodeJS.ProcessEnv, so
   const config = structuredClone(content);
   if (!validate(config)) throw new JourneyError('JE_CONFIG_INVALID', `${source}: ${problemsOf(validate.errors)}`, { details: { source } });
   const valid = config as BackendsConfig;
-  const resolve = (value: ValueOrEnv, where: string): string => {
-    if (typeof value === 'string') return value;
-    const found = env[value.env];
-    if (found === undefined || found === '') {
-      throw new JourneyError('JE_CONFIG_INVALID', `${source}: ${where} names the environment variable ${value.env}, which is not set`, {
-        details: { source, variable: value.env },
-      });
-    }
-    return found;
-  };
+  const resolve = (value: ValueOrEnv, where: string): string => resolveValue(value, env, source, where);
   const handlers: BackendRegistry = {};
   const breakers: Record<string, Partial<BreakerOptions>> = {};
   for (const [name, http] of Object.entries(valid.http)) {

@@ -22,6 +22,10 @@ import { mayReadRow, rowReadCheck, searchFilterOf } from './read-policy.js';
 import type { Reader } from './read-policy.js';
 import { SearchCursors } from './search-cursors.js';
 import { EngineMetrics } from './metrics.js';
+import { DEFAULT_FEED_OPTIONS, PublishedFeed, feedPage } from './published-feed.js';
+import type { FeedOptions } from './published-feed.js';
+import { WebhookDeliverer } from './webhooks.js';
+import type { WebhookConfig } from './webhooks.js';
 import { applyChanges, hasChanges } from './outcome-changes.js';
 import { DEFAULT_OUTCOME_HUB_LIMITS, OutcomeHub } from './outcomes.js';
 import type { OutcomeHubLimits } from './outcomes.js';
@@ -97,6 +101,10 @@ export interface EngineOptions {
   callQueue?: { queue: unknown; worker: unknown; prefix: string; options?: Partial<CallOptions> };
   /** Delivery of messages between journeys (`send`, `reply`, `start`): how often pending ones are swept. */
   messages?: Partial<MessageOptions>;
+  /** The published-event feed: how often unnumbered events are looked for, how often a waiting reader looks. */
+  feed?: Partial<FeedOptions>;
+  /** Webhooks fed from the published events (WEBHOOKS_CONFIG); every node takes part, one at a time per webhook. */
+  webhooks?: readonly WebhookConfig[];
   /** Accepts in flight at once before intake answers JE_OVERLOADED. @defaultValue 2000 */
   maxInflightAccepts?: number;
   /**
@@ -301,6 +309,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   let stopped = false;
   let calls: CallRunner | null = null;
   let relay: MessageRelay | null = null;
+  // Published events: numbered into the feed by the node that committed them, and swept by all.
+  const feed = new PublishedFeed(journal, logger, { ...DEFAULT_FEED_OPTIONS, ...options.feed }, (count) => metrics.publishedNumbered.inc(count));
 
   if (options.worker ?? true) {
     const leaseTtlMs = options.workerOptions?.leaseTtlMs ?? DEFAULT_WORKER_OPTIONS.leaseTtlMs;
@@ -343,6 +353,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       },
       // Their rows are committed with the outcome; what is not delivered now, the sweep delivers.
       onMessagesCommitted: (messages) => void relay?.dispatch(messages),
+      onPublishedCommitted: () => feed.kick(),
     });
     await worker.start();
   }
@@ -398,6 +409,9 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   });
 
   const background: Array<Promise<void>> = [];
+  feed.start();
+  const webhooks = options.webhooks && options.webhooks.length > 0 ? new WebhookDeliverer(options.webhooks, { journal, feed, logger, metrics, ownerId }) : null;
+  webhooks?.start();
   // Messages between journeys: delivered after their commit, and swept by the owner of the
   // sender's slot (a crash between the commit and the delivery, an outage of the store).
   const messageOptions: MessageOptions = { ...DEFAULT_MESSAGE_OPTIONS, ...options.messages };
@@ -768,9 +782,14 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     upliftRun(runId) {
       return uplifts.get(runId);
     },
+    readPublished(request, signal) {
+      return feedPage(feed, request, (name) => deployments.list().some((d) => d.name === name), signal);
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
+      await webhooks?.stop();
+      await feed.stop();
       forwarder?.close();
       await storeTracker.close();
       await clockSync?.stop();

@@ -148,6 +148,10 @@ export function decideHandling(input: HandlingInput): HandlingDecision {
   };
   const messages = journeyMessages(event.eventId, effects);
   if (messages.length > 0) commit.messages = messages;
+  const published = emitted
+    .filter((e) => journey.events[e.type]?.published)
+    .map((e) => ({ eventId: newId(), eventType: e.type, payloadJson: JSON.stringify(e.payload), typeName: journey.name, typeVersion: journey.version }));
+  if (published.length > 0) commit.published = published;
   return { commit, outcome, data, lifecycle };
 }
 
@@ -204,6 +208,7 @@ export function refusalOf(refused: HandlingCommit, state: JourneyState, error: E
     calls: [],
   };
   delete commit.messages;
+  delete commit.published;
   return { commit, outcome, data: state.data, lifecycle };
 }
 
@@ -227,5 +232,6 @@ export function oversizedStatement(commit: HandlingCommit, maxBytes: number): Jo
   else if (commit.timersToStart.some((timer) => bytes(timer.payloadJson) > limit)) what = "a timer's event";
   else if (commit.calls.some((call) => bytes(call.requestJson) > limit)) what = 'a back-end request';
   else if ((commit.messages ?? []).some((message) => bytes(message.payloadJson) > limit)) what = 'an event for another journey';
+  else if ((commit.published ?? []).some((published) => bytes(published.payloadJson) > limit)) what = 'a published event';
   return what === null ? null : new JourneyError('JE_STORE_QUERY_FAILED', `${what} is larger than the store's max_allowed_packet (${maxBytes} bytes)`);
 }

@@ -25,11 +25,14 @@ export type {
   InstanceCounts,
   EventOutcome,
   EventView,
+  FeedPage,
+  FeedRequest,
   IncomingEvent,
   InitiateRequest,
   JourneyEngine,
   JourneyView,
   Page,
+  PublishedEventView,
   Readiness,
   SearchQuery,
   TargetRequest,
@@ -51,3 +54,6 @@ export { httpBackend } from './http-backend.js';
 export type { HttpBackendOptions } from './http-backend.js';
 export { BACKENDS_CONFIG_SCHEMA, backendsFromModule, parseBackendsConfig } from './backend-config.js';
 export type { ConfiguredBackends } from './backend-config.js';
+export { WEBHOOKS_CONFIG_SCHEMA, parseWebhooksConfig } from './webhooks.js';
+export type { WebhookConfig } from './webhooks.js';
+export { feedEventJson } from './published-feed.js';

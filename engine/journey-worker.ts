@@ -100,6 +100,8 @@ interface Dependencies {
   processors: (name: string, version: string) => ProcessorRegistry;
   /** Called after back-end calls were committed (the outbox rows exist): dispatch them. */
   onCallsCommitted: (calls: Array<Omit<PendingCall, 'attempts'>>) => void;
+  /** Called after published events were committed: number them into the feed. */
+  onPublishedCommitted?: () => void;
   /** Called after messages to other journeys were committed (their rows exist): deliver them. */
   onMessagesCommitted?: (messages: PendingMessage[]) => void;
 }
@@ -618,6 +620,7 @@ export class JourneyWorker {
         })),
       );
     }
+    if (commit.published && commit.published.length > 0) this.deps.onPublishedCommitted?.();
     const messages = commit.messages ?? [];
     if (messages.length > 0 && this.deps.onMessagesCommitted) {
       this.deps.onMessagesCommitted(

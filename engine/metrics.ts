@@ -46,6 +46,17 @@ export class EngineMetrics {
     labelNames: ['result'],
     registers: [this.registry],
   });
+  readonly publishedNumbered = new Counter({
+    name: 'je_published_events_total',
+    help: 'Published events this node numbered into the feed (each event is numbered once, by one node)',
+    registers: [this.registry],
+  });
+  readonly webhookDeliveries = new Counter({
+    name: 'je_webhook_deliveries_total',
+    help: 'Webhook POSTs by result: delivered, failed (a try that will be repeated), dead (tries spent: a dead letter)',
+    labelNames: ['webhook', 'result'],
+    registers: [this.registry],
+  });
   readonly outcomesKept = new Gauge({
     name: 'je_outcomes_kept',
     help: 'Recent outcomes held in memory for ?wait callers: their count and JSON bytes',

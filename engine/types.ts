@@ -266,6 +266,12 @@ export interface JourneyEngine {
   upliftRun(runId: string): UpliftRun | undefined;
   /** Dead letters: calls whose back end's retries were spent, for an operator to list, read, retry or discard. */
   readonly deadLetters: DeadLetterOperations;
+  /**
+   * The published-event feed of one journey type (engine/published-feed.ts): a page after a
+   * cursor, waiting up to `waitMs` for one when there is nothing yet. Refused: `JE_BAD_REQUEST`,
+   * `JE_JOURNEY_TYPE_UNKNOWN`.
+   */
+  readPublished(request: FeedRequest, signal?: AbortSignal): Promise<FeedPage>;
   /** Prometheus text exposition of the engine's metrics. */
   metricsText(): Promise<string>;
   stop(): Promise<void>;
@@ -382,4 +388,44 @@ export interface UpliftRun {
   startedAt: string;
   finishedAt?: string;
   error?: { code: string; message: string };
+}
+
+/** A page of one journey type's published events. */
+export interface FeedRequest {
+  /** `enterprise/domain/journey`: every version's events, or those of `version`. */
+  journeyType: string;
+  version?: string;
+  /** Only these event names. */
+  events?: string[];
+  /** A cursor from an earlier page; absent: the feed's start; `now`: its head. */
+  after?: string;
+  /** @defaultValue 100 */
+  limit?: number;
+  /** Long poll: how long to wait for an event when there is none yet. @defaultValue 0 */
+  waitMs?: number;
+  /** Only journeys of this tenant; absent: every tenant (operators). */
+  tenant?: string;
+}
+
+/** A published event as consumers get it (the feed route, a webhook's body). */
+export interface PublishedEventView {
+  /** Its place in the feed: pass as `after` to continue behind it. */
+  cursor: string;
+  /** The key to de-duplicate by (also a webhook's `webhook-id`). */
+  eventId: string;
+  type: string;
+  journeyId: string;
+  journeyType: string;
+  version: string;
+  /** The emitting event's place in its journey: one journey's events come in this order. */
+  journeySeq: number;
+  causedBy: string;
+  publishedAt: string;
+  payload: Record<string, unknown>;
+}
+
+export interface FeedPage {
+  items: PublishedEventView[];
+  /** Where the next page starts: the last item's cursor, or the request's when the page is empty. */
+  cursor: string;
 }

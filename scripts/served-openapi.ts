@@ -42,6 +42,7 @@ function deploymentsOnly(deployed: DeployedJourney[]): JourneyEngine {
     drainReport: unused,
     startUplift: unused,
     upliftRun: unused,
+    readPublished: unused,
     deadLetters: { list: unused, get: unused, retry: unused, discard: unused },
     metricsText: unused,
     stop: () => Promise.resolve(),

@@ -15,7 +15,7 @@ import type { CliCommand } from '../command.js';
 import { EXIT } from '../command.js';
 import { somethingListens, startLocalMariaDb, stopLocalMariaDbNow } from '../local-mariadb.js';
 import { ShutdownPlan } from '../shutdown.js';
-import { loadBackends } from '../backends.js';
+import { loadBackends, loadWebhooks } from '../backends.js';
 
 const HELP = `Usage: journey serve [options]
 
@@ -72,6 +72,8 @@ Every option is also an environment variable:
   --backends-config <file>  BACKENDS_CONFIG   a JSON file of HTTP back ends per call name and circuit
                                               breakers per system (README, "Back ends"); with neither,
                                               calls go to the simulated example back ends
+  --webhooks-config <file>  WEBHOOKS_CONFIG   a JSON file of webhooks fed from the published events
+                                              (README, "Published events")
 
 Stops on SIGINT/SIGTERM/SIGHUP within SHUTDOWN_TIMEOUT_MS, every step bounded: the API stops
 accepting, in-flight commits finish, partitions are handed back in MariaDB (also when Redis is
@@ -285,6 +287,7 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
   }
   // Before any server starts: a module or file that cannot be used stops the start at once.
   const { backends, breakers } = await loadBackends(config, compiled.journeys, logger);
+  const webhooks = await loadWebhooks(config, logger);
   checkpoint();
   const mariadbUrl = await chooseMariaDb(config, logger, plan);
   checkpoint();
@@ -313,6 +316,7 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
     clockSync: { warnAboveMs: config.clockSkewWarnMs },
     backends,
     breakers,
+    webhooks,
     logger,
   });
   const { engine } = node;

@@ -19,6 +19,8 @@ import type {
   DeploymentSummary,
   DueTimer,
   EventStatus,
+  FeedEntry,
+  FeedQuery,
   HandlingCommit,
   HistoryRow,
   IdempotentAnswer,
@@ -45,6 +47,7 @@ import type {
   StoreHealth,
   StoredOutcome,
   TimerStart,
+  WebhookDeadLetter,
 } from '../../cache-store/index.js';
 import { DEFAULT_TENANT, ensureError } from '../../common/index.js';
 
@@ -107,6 +110,8 @@ export interface Tables {
   timers: Map<string, TimerRecord>;
   outbox: Map<string, OutboxRecord>;
   messages: Map<string, MessageRecord>;
+  /** Published events in insertion order; `feedSeq` 0 until numbered. */
+  published: FeedEntry[];
   meta: Map<string, string>;
 }
 
@@ -139,7 +144,7 @@ const parse = (json: string): Record<string, unknown> => JSON.parse(json) as Rec
 const byJourneyId = <T extends { journeyId: string }>(a: T, b: T): number => (a.journeyId < b.journeyId ? -1 : a.journeyId > b.journeyId ? 1 : 0);
 
 function emptyTables(): Tables {
-  return { journeys: new Map(), events: new Map(), partitions: new Map(), timers: new Map(), outbox: new Map(), messages: new Map(), meta: new Map() };
+  return { journeys: new Map(), events: new Map(), partitions: new Map(), timers: new Map(), outbox: new Map(), messages: new Map(), published: [], meta: new Map() };
 }
 
 export class FakeJournal implements Journal {
@@ -342,6 +347,20 @@ export class FakeJournal implements Journal {
         deliveredEvent: null,
         createdAtMs: this.nowMs,
         updatedAtMs: this.nowMs,
+      });
+    }
+    for (const event of commit.published ?? []) {
+      this.tables.published.push({
+        feedSeq: 0,
+        eventId: event.eventId,
+        eventType: event.eventType,
+        journeyId,
+        typeName: event.typeName,
+        typeVersion: event.typeVersion,
+        journeySeq: commit.expectedHandledSeq + 1,
+        causedBy: eventId,
+        publishedAt: new Date(this.nowMs).toISOString(),
+        payload: parse(event.payloadJson),
       });
     }
     return { status: 'committed', feedbackSeqs };
@@ -640,6 +659,59 @@ export class FakeJournal implements Journal {
       [...this.tables.messages.values()].some((m) => m.targetJourneyId === journeyId && m.kind === 'start' && m.status === 'pending'),
     );
   }
+
+  // --- published events: the feed (webhooks need the real store) ---
+
+  sequencePublished(limit: number): Promise<{ numbered: number; lastSeq: number }> {
+    return this.run('sequencePublished', () => {
+      let lastSeq = this.tables.published.reduce((max, e) => Math.max(max, e.feedSeq), 0);
+      const waiting = this.tables.published.filter((e) => e.feedSeq === 0).slice(0, limit);
+      for (const entry of waiting) entry.feedSeq = lastSeq += 1;
+      return { numbered: waiting.length, lastSeq };
+    });
+  }
+
+  anyUnsequenced(): Promise<boolean> {
+    return this.run('anyUnsequenced', () => this.tables.published.some((e) => e.feedSeq === 0));
+  }
+
+  feedHead(): Promise<number> {
+    return this.run('feedHead', () => this.tables.published.reduce((max, e) => Math.max(max, e.feedSeq), 0));
+  }
+
+  readFeed(query: FeedQuery): Promise<FeedEntry[]> {
+    return this.run('readFeed', () =>
+      this.tables.published
+        .filter((e) => e.feedSeq > query.after)
+        .filter((e) => query.typeNames === undefined || query.typeNames.includes(e.typeName))
+        .filter((e) => query.version === undefined || e.typeVersion === query.version)
+        .filter((e) => query.eventTypes === undefined || query.eventTypes.length === 0 || query.eventTypes.includes(e.eventType))
+        .filter((e) => query.tenant === undefined || this.tables.journeys.get(e.journeyId)?.tenant === query.tenant)
+        .sort((a, b) => a.feedSeq - b.feedSeq)
+        .slice(0, query.limit)
+        .map((e) => structuredClone(e)),
+    );
+  }
+
+  async feedEntry(feedSeq: number): Promise<FeedEntry | null> {
+    const [entry] = await this.readFeed({ after: feedSeq - 1, limit: 1 });
+    return entry?.feedSeq === feedSeq ? entry : null;
+  }
+
+  private webhooksUnsupported(): Promise<never> {
+    return Promise.reject(new Error('webhooks need the real store (the fake journal keeps no webhook cursors)'));
+  }
+  leaseWebhook = (): Promise<number | null> => this.webhooksUnsupported();
+  advanceWebhook = (): Promise<boolean> => this.webhooksUnsupported();
+  releaseWebhook = (): Promise<void> => this.webhooksUnsupported();
+  webhookCursors = (): Promise<Array<{ webhook: string; lastSeq: number; leaseOwner: string | null }>> => Promise.resolve([]);
+  recordWebhookDead = (): Promise<void> => this.webhooksUnsupported();
+  markWebhookRetryDelivered = (): Promise<void> => this.webhooksUnsupported();
+  retryingWebhookDeliveries = (): Promise<WebhookDeadLetter[]> => this.webhooksUnsupported();
+  listWebhookDeadLetters = (): Promise<WebhookDeadLetter[]> => Promise.resolve([]);
+  loadWebhookDeadLetter = (): Promise<WebhookDeadLetter | null> => Promise.resolve(null);
+  resolveWebhookDeadLetter = (): Promise<{ status: 'not_found'; record: null }> => Promise.resolve({ status: 'not_found', record: null });
+  webhookDeadCounts = (): Promise<Array<{ webhook: string; count: number }>> => Promise.resolve([]);
 
   // --- reads for the API ---
 

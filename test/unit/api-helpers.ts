@@ -374,6 +374,11 @@ export class FakeEngine implements JourneyEngine {
     return this.uplifts.get(runId);
   }
 
+  /** The fake keeps no feed: every page is empty (the feed itself is tested on the real store). */
+  readPublished(request: { after?: string }): Promise<{ items: never[]; cursor: string }> {
+    return Promise.resolve({ items: [], cursor: request.after ?? '0' });
+  }
+
   stop(): Promise<void> {
     this.stopped = true;
     return Promise.resolve();
