@@ -8,7 +8,7 @@ import type { IntakeEntry, IntakeResult, JournalEvent, NewEvent, PendingMessage 
 import { DEFAULT_TENANT, JourneyError, ensureError, isJourneyError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import { journeyContext, soleInitiatingEvent, SYSTEM_CONTEXTS } from '../dsl/index.js';
-import type { CompiledJourney, JsonObject } from '../dsl/index.js';
+import type { CompiledJourney, EventContext, JsonObject } from '../dsl/index.js';
 import { Batcher } from './batcher.js';
 import { BoundedMap } from './bounded-map.js';
 import { ID_PATTERN, newId, slotOf } from './ids.js';
@@ -16,6 +16,7 @@ import type { EngineMetrics } from './metrics.js';
 import type { InlineEvent, JournalPort } from './ports.js';
 import type { AcceptRequest, AcceptResult } from './types.js';
 import type { DeploymentRegistry } from './deployment-registry.js';
+import type { TenantTypes } from './tenant-types.js';
 import { UPLIFT_EVENT_TYPE } from './uplift-handling.js';
 
 export interface IntakeDependencies {
@@ -24,6 +25,8 @@ export interface IntakeDependencies {
   metrics: EngineMetrics;
   logger: Logger;
   partitionCount: number;
+  /** The journey types each tenant may use: a journey's `start` of another type is refused. @defaultValue every type */
+  tenantTypes?: TenantTypes;
   /** Refuses with JE_OVERLOADED when the node cannot take more. */
   admit: () => void;
   /** Wakes the owner of the event's partition (locally or through the grid). */
@@ -224,13 +227,7 @@ export class Intake {
     let partitionNo: number;
     if (request.kind === 'initiate') {
       journey = this.deps.deployments.resolve(request.journeyType, request.version);
-      const definition = journey.events[event.type];
-      if (!definition) throw unknownEvent(journey, event.type);
-      if (!definition.initiating) {
-        throw new JourneyError('JE_EVENT_NOT_INITIATING', `${event.type} does not start a ${journey.name} journey`, {
-          details: { eventType: event.type, initiating: initiatingEvents(journey) },
-        });
-      }
+      checkEventFits(this.deps.deployments, journey, 'initiate', event.type, event.payload, context);
       ({ journeyId, partitionNo } = this.placeNewJourney(journey));
     } else {
       journeyId = request.journeyId;
@@ -242,16 +239,8 @@ export class Intake {
       if (known.tenant !== (request.tenant ?? DEFAULT_TENANT) || (request.mayUseType && !request.mayUseType(known.typeName))) throw notFound(journeyId);
       journey = this.deps.deployments.get(known.typeName, known.version);
       partitionNo = known.partitionNo;
-      const definition = journey.events[event.type];
-      if (!definition) throw unknownEvent(journey, event.type);
-      if (definition.initiating && !definition.handled) {
-        throw new JourneyError('JE_EVENT_INITIATING', `${event.type} starts a new journey; it cannot target an existing one`, {
-          details: { eventType: event.type },
-        });
-      }
+      checkEventFits(this.deps.deployments, journey, 'target', event.type, event.payload, context);
     }
-    this.deps.deployments.validatePayload(journey, event.type, event.payload);
-    this.deps.deployments.checkAccessAtEdge(journey, event.type, context);
     this.deps.admit();
 
     const payloadJson = JSON.stringify(event.payload);
@@ -389,13 +378,7 @@ export class Intake {
       if (known.tenant !== sender.tenant) throw notFound(target);
       const journey = this.deps.deployments.get(known.typeName, known.version);
       const type = message.eventType ?? '';
-      const definition = journey.events[type];
-      if (!definition) throw unknownEvent(journey, type);
-      if (definition.initiating && !definition.handled) {
-        throw new JourneyError('JE_EVENT_INITIATING', `${type} starts a new journey; it cannot target an existing one`, { details: { eventType: type } });
-      }
-      this.deps.deployments.validatePayload(journey, type, message.payload as JsonObject);
-      this.deps.deployments.checkAccessAtEdge(journey, type, context);
+      checkEventFits(this.deps.deployments, journey, 'target', type, message.payload as JsonObject, context);
       return this.acceptOwnEvent(target, known, {
         type,
         payload: message.payload,
@@ -405,6 +388,8 @@ export class Intake {
         idempotencyKey: message.idempotencyKey,
       });
     }
+    // The started journey is the starter's tenant's: a type that tenant may not use is refused, as at the API.
+    this.deps.tenantTypes?.assertMayUse(sender.tenant, message.targetType ?? '');
     const journey = this.deps.deployments.resolve(message.targetType ?? '', message.targetVersion ?? '');
     const type = message.eventType ?? soleInitiatingEvent(journey);
     if (type === null) {
@@ -412,15 +397,7 @@ export class Intake {
         details: { initiating: initiatingEvents(journey) },
       });
     }
-    const definition = journey.events[type];
-    if (!definition) throw unknownEvent(journey, type);
-    if (!definition.initiating) {
-      throw new JourneyError('JE_EVENT_NOT_INITIATING', `${type} does not start a ${journey.name} journey`, {
-        details: { eventType: type, initiating: initiatingEvents(journey) },
-      });
-    }
-    this.deps.deployments.validatePayload(journey, type, message.payload as JsonObject);
-    this.deps.deployments.checkAccessAtEdge(journey, type, context);
+    checkEventFits(this.deps.deployments, journey, 'initiate', type, message.payload as JsonObject, context);
     const laneNo = this.deps.deployments.laneOf(journey.name, journey.version);
     if (laneNo === undefined || !ID_PATTERN.test(target))
       throw new JourneyError('JE_JOURNEY_TYPE_UNKNOWN', `journey ${journey.name} ${journey.version} is not deployed`);
@@ -579,6 +556,33 @@ function initiatingEvents(journey: CompiledJourney): string[] {
   return Object.entries(journey.events)
     .filter(([, d]) => d.initiating)
     .map(([name]) => name);
+}
+
+/**
+ * Whether an event fits the journey version it goes to, the same for an API caller and a journey's
+ * message: known to the version, initiating to start one (`initiate`) or handled by an existing one
+ * (`target`), its payload valid, and the sender allowed at the edge. Throws the refusal.
+ */
+function checkEventFits(
+  deployments: DeploymentRegistry,
+  journey: CompiledJourney,
+  mode: 'initiate' | 'target',
+  type: string,
+  payload: JsonObject,
+  context: EventContext,
+): void {
+  const definition = journey.events[type];
+  if (!definition) throw unknownEvent(journey, type);
+  if (mode === 'initiate' && !definition.initiating) {
+    throw new JourneyError('JE_EVENT_NOT_INITIATING', `${type} does not start a ${journey.name} journey`, {
+      details: { eventType: type, initiating: initiatingEvents(journey) },
+    });
+  }
+  if (mode === 'target' && definition.initiating && !definition.handled) {
+    throw new JourneyError('JE_EVENT_INITIATING', `${type} starts a new journey; it cannot target an existing one`, { details: { eventType: type } });
+  }
+  deployments.validatePayload(journey, type, payload);
+  deployments.checkAccessAtEdge(journey, type, context);
 }
 
 function unknownEvent(journey: CompiledJourney, type: string): JourneyError {
