@@ -50,6 +50,11 @@ on PaymentBooked
 
 on PaymentExpired
   emit PaymentRejected { reason: "expired", id: data.id, n: -data.amount + abs(-3) }
+
+event Reminder {
+  n?: integer(-1..), on: string(1..70)[](..3), at: datetime | null, kind: "a" | "b"
+  nested: { end: boolean, list: ("x" | 1)[] },
+}
 `;
 
 describe('grammar', () => {
@@ -79,6 +84,7 @@ describe('grammar', () => {
       'bead',
       'bead',
       'bead',
+      'inlineEvent',
     ]);
     const booked = ast?.items[10];
     if (booked?.kind !== 'bead') throw new Error('expected a bead');
