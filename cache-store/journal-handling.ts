@@ -257,7 +257,8 @@ export async function commitHandlingBatch(conn: Connection, ownerNode: string, l
     // Messages to other journeys: they exist if and only if this outcome does.
     for (const message of commit.messages ?? []) messageRows.push(insertMessageParams(commit.journeyId, commit.partitionNo, commit.eventId, message));
     // Published events likewise: the feed numbers them once this commit is visible.
-    for (const event of commit.published ?? []) publishedRows.push(insertPublishedParams(commit.journeyId, commit.expectedHandledSeq + 1, commit.eventId, event));
+    for (const event of commit.published ?? [])
+      publishedRows.push(insertPublishedParams(commit.journeyId, commit.expectedHandledSeq + 1, commit.eventId, event));
     results[index] = { status: 'committed', feedbackSeqs };
   });
   const [eventsUpdated] = await Promise.all([

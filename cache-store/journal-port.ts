@@ -115,7 +115,15 @@ export interface Journal {
   advanceWebhook(name: string, owner: string, lastSeq: number): Promise<boolean>;
   releaseWebhook(name: string, owner: string): Promise<void>;
   webhookCursors(): Promise<Array<{ webhook: string; lastSeq: number; leaseOwner: string | null }>>;
-  recordWebhookDead(dead: { id: string; webhook: string; feedSeq: number; eventId: string; journeyId: string; attempts: number; lastError: string }): Promise<void>;
+  recordWebhookDead(dead: {
+    id: string;
+    webhook: string;
+    feedSeq: number;
+    eventId: string;
+    journeyId: string;
+    attempts: number;
+    lastError: string;
+  }): Promise<void>;
   markWebhookRetryDelivered(id: string, attempts: number): Promise<void>;
   retryingWebhookDeliveries(webhook: string, limit: number): Promise<WebhookDeadLetter[]>;
   listWebhookDeadLetters(filter: { status: WebhookDeadStatus; webhook?: string; after?: string; limit: number }): Promise<WebhookDeadLetter[]>;

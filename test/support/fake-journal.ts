@@ -144,7 +144,16 @@ const parse = (json: string): Record<string, unknown> => JSON.parse(json) as Rec
 const byJourneyId = <T extends { journeyId: string }>(a: T, b: T): number => (a.journeyId < b.journeyId ? -1 : a.journeyId > b.journeyId ? 1 : 0);
 
 function emptyTables(): Tables {
-  return { journeys: new Map(), events: new Map(), partitions: new Map(), timers: new Map(), outbox: new Map(), messages: new Map(), published: [], meta: new Map() };
+  return {
+    journeys: new Map(),
+    events: new Map(),
+    partitions: new Map(),
+    timers: new Map(),
+    outbox: new Map(),
+    messages: new Map(),
+    published: [],
+    meta: new Map(),
+  };
 }
 
 export class FakeJournal implements Journal {
