@@ -3,7 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const topLevelFolders = ['common', 'engine', 'dsl', 'grid', 'cache-store', 'api', 'cli'];
+const topLevelFolders = ['common', 'engine', 'dsl', 'grid', 'cache-store', 'api', 'client', 'console', 'cli'];
 
 /** Each top-level folder is imported only through its index.ts. */
 const noDeepImports = topLevelFolders.map((folder) => ({
