@@ -509,6 +509,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/published-events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One journey type's published events after a cursor (subscriber or operator role)
+         * @description Events a journey declares in `publish`, written with the outcome that emitted them, in one feed order that never changes; one journey's events come in its order. At least once: keep the `cursor` of the last event processed, pass it as `after`, and de-duplicate by `eventId`. With `wait`, an empty page is answered only after that many seconds (a long poll). With `Accept: text/event-stream`, a stream of server-sent events (`id` = cursor, `event` = event name, `data` = the event) that resumes from `Last-Event-ID`. A subscriber reads the journeys of its own tenant; an operator every tenant's.
+         */
+        get: operations["publishedEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -912,6 +932,30 @@ export interface components {
             }[];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
             nextCursor?: string;
+        };
+        PublishedEventPage: {
+            items: {
+                /** @description Its place in the feed: pass as `after` (or `Last-Event-ID`) to continue behind it. */
+                cursor: string;
+                /** @description The key to de-duplicate by; also a webhook’s `webhook-id`. */
+                eventId: string;
+                /** @description The event name. */
+                type: string;
+                journeyId: string;
+                journeyType: string;
+                version: string;
+                /** @description The emitting event's place in its journey: one journey's events come in this order. */
+                journeySeq: number;
+                /** @description The event whose outcome published it. */
+                causedBy: string;
+                /** Format: date-time */
+                publishedAt: string;
+                payload: {
+                    [key: string]: unknown;
+                };
+            }[];
+            /** @description Pass as `after` for the next page: the last item’s cursor, or the one asked with when the page is empty. */
+            cursor: string;
         };
         /** AcceptOffer */
         "mybank.lending.mortgage.v1.0.AcceptOffer": Record<string, never>;
@@ -3723,6 +3767,79 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+        };
+    };
+    publishedEvents: {
+        parameters: {
+            query: {
+                type: string;
+                version?: string;
+                events?: string;
+                after?: string;
+                limit?: number;
+                wait?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of published events (or, asked for, a stream of them). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublishedEventPage"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Bad query parameter. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller has neither the `subscriber` nor the `operator` role, or its tenant may not use the type. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No version of the type is deployed (`JE_JOURNEY_TYPE_UNKNOWN`). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
