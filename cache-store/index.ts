@@ -46,6 +46,7 @@ export { databaseNowMs, dueTimers, markTimerFired } from './journal-timers.js';
 export type { DueTimer } from './journal-timers.js';
 export { finishCall, pendingCalls, stillPendingCalls, touchCall } from './journal-outbox.js';
 export type { OutboxCursor, PendingCall } from './journal-outbox.js';
+export type { ReconcileCall } from './journal-reconcile.js';
 export { deadLetterCounts, listDeadLetters, loadDeadLetter, resolveDeadLetter } from './journal-dead-letters.js';
 export type { DeadLetterCursor, DeadLetterFilter, DeadLetterKind, DeadLetterRecord, DeadLetterResolution, DeadLetterStatus } from './journal-dead-letters.js';
 export type { JourneyMessage, PendingMessage } from './journal-messages.js';

@@ -13,6 +13,7 @@ import type { PendingMessage } from './journal-messages.js';
 import type { FeedEntry, FeedQuery } from './journal-published.js';
 import type { WebhookDeadLetter, WebhookDeadStatus } from './journal-webhooks.js';
 import type { OutboxCursor, PendingCall } from './journal-outbox.js';
+import type { ReconcileCall } from './journal-reconcile.js';
 import type { HistoryRow, JourneySearch, StoredOutcome } from './journal-reads.js';
 import type { JournalEvent, JourneyRow, NewEvent } from './journal-rows.js';
 import type { DueTimer } from './journal-timers.js';
@@ -89,6 +90,16 @@ export interface Journal {
   resolveDeadLetter(id: string, action: 'retry' | 'discard', by: string, note: string | null): Promise<DeadLetterResolution>;
   /** Dead letters waiting for an operator, by kind and system. */
   deadLetterCounts(): Promise<Array<{ kind: DeadLetterKind; system: string; count: number }>>;
+
+  // --- reconciliation with back ends (migration 010) ---
+  /** The calls of a back-end system just behind `after` (from its first when null), oldest first. */
+  callsOfSystem(system: string, after: OutboxCursor | null, limit: number): Promise<ReconcileCall[]>;
+  /** How far reconciliation of the system has come; null before its first run. */
+  reconcileMark(system: string): Promise<OutboxCursor | null>;
+  /** Moves the system's mark forward to `to` (never back). */
+  advanceReconcileMark(system: string, to: OutboxCursor): Promise<void>;
+  /** A pending or dead call whose reply was replayed is done; false when it was neither. */
+  settleReplayedCall(outboxId: string, by: string, note: string): Promise<boolean>;
 
   // --- messages between journeys ---
   /** Pending messages of these slots untouched for `olderThanMs`, oldest first. */

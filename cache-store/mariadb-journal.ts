@@ -25,6 +25,7 @@ import {
   webhookDeadCounts,
 } from './journal-webhooks.js';
 import { finishCall, pendingCalls, stillPendingCalls, touchCall } from './journal-outbox.js';
+import { advanceReconcileMark, callsOfSystem, reconcileMark, settleReplayedCall } from './journal-reconcile.js';
 import type { Journal } from './journal-port.js';
 import { journeyHistory, loadJourney, loadOutcome, pendingEventsOfJourney, pendingEventsOfPartitions, searchJourneys } from './journal-reads.js';
 import { databaseNowMs, dueTimers, markTimerFired } from './journal-timers.js';
@@ -114,6 +115,11 @@ export function openJournal(store: Store): Journal {
     loadDeadLetter: (id) => read('loadDeadLetter', (conn) => loadDeadLetter(conn, id)),
     resolveDeadLetter: (id, action, by, note) => transaction(`dead-letter-${action}`, (conn) => resolveDeadLetter(conn, id, action, by, note)),
     deadLetterCounts: () => read('deadLetterCounts', (conn) => deadLetterCounts(conn)),
+
+    callsOfSystem: (system, after, limit) => read('callsOfSystem', (conn) => callsOfSystem(conn, system, after, limit)),
+    reconcileMark: (system) => read('reconcileMark', (conn) => reconcileMark(conn, system)),
+    advanceReconcileMark: (system, to) => transaction('reconcile-mark', (conn) => advanceReconcileMark(conn, system, to)),
+    settleReplayedCall: (outboxId, by, note) => transaction('call-reconciled', (conn) => settleReplayedCall(conn, outboxId, by, note)),
 
     pendingMessages: (partitions, olderThanMs, limit) => read('pendingMessages', (conn) => pendingMessages(conn, partitions, olderThanMs, limit)),
     finishMessage: (messageId, status, lastError, eventId) =>

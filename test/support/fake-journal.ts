@@ -35,6 +35,7 @@ import type {
   SavedDeployment,
   OutboxCursor,
   PendingCall,
+  ReconcileCall,
   DeadLetterCursor,
   DeadLetterFilter,
   DeadLetterKind,
@@ -539,6 +540,50 @@ export class FakeJournal implements Journal {
       const row = this.tables.outbox.get(outboxId);
       if (row) Object.assign(row, { attempts: row.attempts + 1, lastError, updatedAtMs: this.nowMs });
     });
+  }
+
+  // --- reconciliation ---
+
+  callsOfSystem(system: string, after: OutboxCursor | null, limit: number): Promise<ReconcileCall[]> {
+    return this.run('callsOfSystem', () =>
+      [...this.tables.outbox.values()]
+        .filter((r) => r.system === system)
+        .filter((r) => !after || r.createdAt > after.createdAt || (r.createdAt === after.createdAt && r.outboxId > after.outboxId))
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.outboxId.localeCompare(b.outboxId))
+        .slice(0, limit)
+        .map((row) => ({ call: this.callOf(row), status: row.status, at: { createdAt: row.createdAt, outboxId: row.outboxId } })),
+    );
+  }
+
+  reconcileMark(system: string): Promise<OutboxCursor | null> {
+    return this.run('reconcileMark', () => {
+      const mark = this.tables.meta.get(`reconcile:${system}`);
+      return mark === undefined ? null : (JSON.parse(mark) as OutboxCursor);
+    });
+  }
+
+  advanceReconcileMark(system: string, to: OutboxCursor): Promise<void> {
+    return this.run('advanceReconcileMark', () => {
+      const mark = this.tables.meta.get(`reconcile:${system}`);
+      const old = mark === undefined ? null : (JSON.parse(mark) as OutboxCursor);
+      if (!old || to.createdAt > old.createdAt || (to.createdAt === old.createdAt && to.outboxId > old.outboxId)) {
+        this.tables.meta.set(`reconcile:${system}`, JSON.stringify(to));
+      }
+    });
+  }
+
+  settleReplayedCall(outboxId: string, by: string, note: string): Promise<boolean> {
+    return this.run('settleReplayedCall', () => {
+      const row = this.tables.outbox.get(outboxId);
+      if (row?.status !== 'pending' && row?.status !== 'dead') return false;
+      Object.assign(row, { status: 'done', lastError: null, resolvedBy: by, resolvedAtMs: this.nowMs, note, updatedAtMs: this.nowMs });
+      return true;
+    });
+  }
+
+  private callOf(row: OutboxRecord): PendingCall {
+    const { outboxId, journeyId, partitionNo, causedBy, system, operation, replyEvent, failureEvent, attempts } = row;
+    return { outboxId, journeyId, partitionNo, causedBy, system, operation, request: parse(row.requestJson), replyEvent, failureEvent, attempts };
   }
 
   // --- dead letters ---
