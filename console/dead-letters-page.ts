@@ -4,7 +4,7 @@ import { ID_PATTERN } from '../engine/index.js';
 import type { DeadLetterQuery, DeadLetterView } from '../engine/index.js';
 import { formBody, sendPage, viewerOf } from './context.js';
 import type { ConsoleDeps } from './deps.js';
-import { html, json, queryString, table } from './html.js';
+import { html, json, queryString, table, type Html } from './html.js';
 import { csrfField, page, type Viewer } from './layout.js';
 
 /** As the API's notes and reasons: bounded. */
@@ -36,6 +36,24 @@ function noteOf(request: FastifyRequest, field: string): string | undefined {
   return text === '' ? undefined : text;
 }
 
+/**
+ * What went dead, by kind: a back-end call's `system.operation`, or a message to another journey
+ * (its event and target). Typed by shape, so each kind shows the fields it has.
+ */
+interface DeadThing {
+  kind: string;
+  system?: string;
+  operation?: string;
+  message?: { kind: string; targetJourneyId: string; eventType: string | null; targetType?: string; targetVersion?: string };
+}
+
+function whatWentDead(letter: DeadThing): Html {
+  const message = letter.message;
+  if (message === undefined) return html`call <code>${letter.system}.${letter.operation}</code>`;
+  const what = message.kind === 'start' ? `start ${message.targetType ?? ''} ${message.targetVersion ?? ''}` : `send ${message.eventType ?? ''}`;
+  return html`message <code>${what}</code> to <a class="mono" href="${`/console/journeys/${message.targetJourneyId}`}">${message.targetJourneyId}</a>`;
+}
+
 function detail(letter: DeadLetterView, viewer: Viewer) {
   const actions =
     letter.status === 'dead' && viewer.csrf !== undefined
@@ -60,14 +78,18 @@ function detail(letter: DeadLetterView, viewer: Viewer) {
           <a class="mono" href="${`/console/journeys/${letter.journeyId}`}">${letter.journeyId}</a> ${letter.journeyType ?? ''} ${letter.version ?? ''}
           (${letter.journeyStatus ?? 'unknown'})
         </dd>
-        <dt>Call</dt>
-        <dd><code>${letter.system}.${letter.operation}</code> · ${letter.attempts} attempts · ${letter.retries} retries</dd>
+        <dt>What</dt>
+        <dd>${whatWentDead(letter)} · ${letter.attempts} attempts · ${letter.retries} retries</dd>
         <dt>Last error</dt>
         <dd class="reason">${letter.lastError ?? ''}</dd>
         <dt>Went dead</dt>
         <dd>${letter.deadAt}</dd>
         <dt>Events</dt>
-        <dd>reply <code>${letter.replyEvent}</code>, failure <code>${letter.failureEvent}</code>, caused by <code>${letter.causedBy}</code></dd>
+        <dd>
+          ${letter.replyEvent === undefined ? '' : html`reply <code>${letter.replyEvent}</code>,`} failure <code>${letter.failureEvent ?? 'none'}</code>, caused
+          by
+          <code>${letter.causedBy}</code>
+        </dd>
         ${
           letter.resolvedBy === undefined
             ? ''
@@ -75,8 +97,8 @@ function detail(letter: DeadLetterView, viewer: Viewer) {
                 <dd>${letter.resolvedBy} at ${letter.resolvedAt ?? ''}${letter.note === undefined ? '' : ` — ${letter.note}`}</dd>`
         }
       </dl>
-      <h2>Request</h2>
-      ${json(letter.request)}
+      <h2>What was sent</h2>
+      ${json(letter.request ?? ('message' in letter ? letter.message : null))}
       <h2>Delivered to the journey</h2>
       ${json(letter.delivered)}
     </section>
@@ -96,7 +118,7 @@ export function registerDeadLetterPages(app: FastifyInstance, deps: ConsoleDeps)
         html`<tr>
           <td><a class="mono" href="${`/console/dead-letters/${l.id}`}">${l.id}</a></td>
           <td><a class="mono" href="${`/console/journeys/${l.journeyId}`}">${l.journeyId}</a><br />${l.journeyType ?? ''} ${l.version ?? ''}</td>
-          <td><code>${l.system}.${l.operation}</code></td>
+          <td>${whatWentDead(l)}</td>
           <td>${l.attempts}</td>
           <td>${l.retries}</td>
           <td class="reason">${l.lastError ?? ''}</td>
@@ -111,7 +133,7 @@ export function registerDeadLetterPages(app: FastifyInstance, deps: ConsoleDeps)
       ${
         found.items.length === 0
           ? html`<p class="muted">None.</p>`
-          : table(['Id', 'Journey', 'Call', 'Attempts', 'Retries', 'Last error', 'Dead since', 'Status'], rows)
+          : table(['Id', 'Journey', 'What', 'Attempts', 'Retries', 'Last error', 'Dead since', 'Status'], rows)
       }
       ${found.nextCursor === undefined ? '' : html`<p><a href="${`/console/dead-letters${queryString({ status, cursor: found.nextCursor })}`}">Next page</a></p>`}`;
     return sendPage(reply, 200, page({ title: 'Dead letters', section: 'dead-letters', viewer, body }));
