@@ -65,7 +65,7 @@ export const WEBHOOKS_CONFIG_SCHEMA = {
           types: { type: 'array', items: { type: 'string', pattern: JOURNEY_TYPE }, minItems: 1 },
           events: { type: 'array', items: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,127}$' }, minItems: 1 },
           from: { enum: ['now', 'start'], default: 'now' },
-          maxAttempts: { type: 'integer', minimum: 1, maximum: 100, default: 12 },
+          maxAttempts: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
           backoff: {
             type: 'object',
             additionalProperties: false,
