@@ -109,9 +109,10 @@ export class MessageRelay {
       }
     }
     this.deps.metrics.journeyMessages.inc({ result: 'dead' });
+    this.deps.metrics.deadLetteredByKind.inc({ kind: 'message' });
     this.log.warn(
       { messageId: message.messageId, journeyId: message.journeyId, target: message.targetJourneyId, reason, failureEventId },
-      'message to another journey cannot be delivered; dead-lettered',
+      'message to another journey cannot be delivered; dead-lettered (journey dead-letters list --kind message)',
     );
     await this.deps.journal.finishMessage(message.messageId, 'dead', reason, failureEventId).catch((finish: unknown) => {
       this.log.warn({ err: ensureError(finish), messageId: message.messageId }, 'dead message not marked; the sweep decides again');

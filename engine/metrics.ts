@@ -34,6 +34,12 @@ export class EngineMetrics {
     labelNames: ['system'],
     registers: [this.registry],
   });
+  readonly deadLetteredByKind = new Counter({
+    name: 'je_dead_lettered_total',
+    help: 'Dead letters made, by kind: call (retries spent), message (between journeys, never deliverable); one retried that goes dead again counts again',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
   readonly deadLetters = new Gauge({
     name: 'je_dead_letters',
     help: "Dead letters waiting for an operator, by kind and system: the store's count, the same on every node (alert on max), read at most every 10 s",
