@@ -47,6 +47,9 @@ const EXPRESSION_STARTS = new Set([
   'a string',
 ]);
 
+/** What can begin a field's type in an inline event declaration; listed as "a type". */
+const TYPE_STARTS = ['`(`', '`-`', '`false`', '`null`', '`true`', '`{`', 'a name', 'a number', 'a string'];
+
 /** The parts of nearley's parser state we read to say what was expected. */
 interface ParserInternals {
   table: Array<{ states: Array<{ rule: { symbols: unknown[] }; dot: number }> }>;
@@ -84,6 +87,10 @@ function expectedAt(parser: nearley.Parser, columnIndex: number): string[] {
   if (found.has('`data`') && found.has('`(`') && found.has('a number')) {
     for (const start of starts) found.delete(start);
     found.add('an expression');
+  } else if (found.has('`null`') && found.has('`{`') && found.has('a name')) {
+    // A field's type in an inline event declaration (where `data` cannot be).
+    for (const start of TYPE_STARTS) found.delete(start);
+    found.add('a type (`string`, `integer`, `"a" | "b"`, `{ … }`, …)');
   }
   const operators = [...found].filter((text) => OPERATOR_WORDS.has(text.slice(1, -1)));
   if (operators.length >= 3) {

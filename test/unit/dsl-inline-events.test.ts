@@ -111,6 +111,16 @@ describe('inline events: parsing', () => {
     expect(formatDiagnostics(parseJourney(`${HEADER}event A {\n  employee string\n}\n`, 'x.jd').diagnostics)).toBe(
       ['x.jd:4:12: error[syntax]: unexpected name `string`; expected one of: `:`, `?`', ' 4 |   employee string', '   |            ^^^^^^'].join('\n'),
     );
+    expect(formatDiagnostics(parseJourney(`${HEADER}event A { employee: }\n`, 'x.jd').diagnostics)).toBe(
+      [
+        'x.jd:3:21: error[syntax]: unexpected `}`; expected a type (`string`, `integer`, `"a" | "b"`, `{ … }`, …)',
+        ' 3 | event A { employee: }',
+        '   |                     ^',
+      ].join('\n'),
+    );
+    expect(formatDiagnostics(parseJourney(`${HEADER}event A { days: integer(1..30 }\n`, 'x.jd').diagnostics)).toContain(
+      'x.jd:3:31: error[syntax]: unexpected `}`; expected `)`',
+    );
   });
 });
 
