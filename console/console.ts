@@ -15,6 +15,7 @@ import {
   csrfToken,
   encodeSession,
   hasCredentials,
+  MAX_SESSION_LENGTH,
   safeNext,
   sessionCookie,
   setCookieHeader,
@@ -113,6 +114,9 @@ function registerSignIn(app: FastifyInstance, deps: ConsoleDeps): void {
     const body = formBody(request);
     const next = safeNext(body['next']);
     const session = sessionFromForm(deps, body);
+    if (encodeSession(session).length > MAX_SESSION_LENGTH) {
+      return sendPage(reply, 401, loginPage(deps, next, `The token is longer than a browser cookie can keep (${MAX_SESSION_LENGTH} characters)`));
+    }
     try {
       delete request.headers.authorization;
       applySession(request, session, deps.authMode);

@@ -21,6 +21,9 @@ const COOKIE_PATH = '/console';
 /** What the cookie holds: a bearer token (jwt mode) or a dev identity (dev mode). */
 export type Session = { kind: 'bearer'; token: string } | { kind: 'dev'; sender: string; roles: string[]; tenant?: string };
 
+/** Longest session a cookie carries (browsers keep about 4 KB per cookie, name and attributes included). */
+export const MAX_SESSION_LENGTH = 3800;
+
 export function encodeSession(session: Session): string {
   if (session.kind === 'bearer') return `b.${session.token}`;
   const { kind: _kind, ...identity } = session;
@@ -28,7 +31,7 @@ export function encodeSession(session: Session): string {
 }
 
 function decodeSession(value: string): Session | undefined {
-  if (value.startsWith('b.') && /^[A-Za-z0-9_.-]{1,4000}$/.test(value)) return { kind: 'bearer', token: value.slice(2) };
+  if (value.length <= MAX_SESSION_LENGTH && /^b\.[A-Za-z0-9_.-]+$/.test(value)) return { kind: 'bearer', token: value.slice(2) };
   if (!value.startsWith('d.')) return undefined;
   try {
     const parsed: unknown = JSON.parse(Buffer.from(value.slice(2), 'base64url').toString('utf8'));
@@ -47,7 +50,13 @@ export function sessionCookie(request: FastifyRequest): string | undefined {
   if (header === undefined) return undefined;
   for (const part of header.split(';')) {
     const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim() === SESSION_COOKIE) return decodeURIComponent(part.slice(at + 1).trim());
+    if (at > 0 && part.slice(0, at).trim() === SESSION_COOKIE) {
+      try {
+        return decodeURIComponent(part.slice(at + 1).trim());
+      } catch {
+        return undefined; // not a cookie this console wrote
+      }
+    }
   }
   return undefined;
 }

@@ -79,7 +79,11 @@ describe('console sign-in (jwt mode)', () => {
     expect(page.body).toContain('alice');
     expect(page.body).toContain('pfm/wallet');
     expect((await app.inject({ url: '/journeys/01J00000000000000000000001', headers: { cookie } })).statusCode).toBe(401);
-    // A dev-mode identity in the cookie means nothing in jwt mode.
+    const tooLong = await app.inject({ method: 'POST', url: '/console/login', headers: FORM, payload: `token=${'a'.repeat(4000)}` });
+    expect(tooLong.statusCode).toBe(401);
+    expect(tooLong.body).toContain('longer than a browser cookie can keep');
+    // A cookie this console did not write is no credential (not an error), and a dev-mode identity means nothing in jwt mode.
+    expect((await app.inject({ url: '/console', headers: { cookie: 'je_console=%E0%A4%A' } })).statusCode).toBe(303);
     const forged = `je_console=${encodeSession({ kind: 'dev', sender: 'olga', roles: ['operator'] })}`;
     expect((await app.inject({ url: '/console/dead-letters', headers: { cookie: forged } })).statusCode).toBe(303);
   });
