@@ -63,6 +63,7 @@ describe('OpenAPI document', () => {
         '/journeys/{journeyId}/events',
         '/metrics',
         '/openapi.json',
+        '/published-events',
         '/ready',
       ].sort(),
     );
