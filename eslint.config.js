@@ -3,7 +3,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const topLevelFolders = ['common', 'engine', 'dsl', 'grid', 'cache-store', 'api', 'client', 'console', 'cli'];
+const topLevelFolders = ['common', 'engine', 'dsl', 'grid', 'cache-store', 'api', 'client', 'console', 'editor', 'cli'];
 
 /** Each top-level folder is imported only through its index.ts. */
 const noDeepImports = topLevelFolders.map((folder) => ({
@@ -24,7 +24,7 @@ const noDeepImports = topLevelFolders.map((folder) => ({
 }));
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'bench/restate/**', '**/generated/**', 'dsl/grammar/*.js', 'bin/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.data/**', 'bench/restate/**', '**/generated/**', 'dsl/grammar/*.js', 'bin/**', 'editor/vscode/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -58,7 +58,7 @@ export { compileJourney } from './compiler.js';
 export type { CompileOutput } from './compiler.js';
 export type { CompileInput } from './compilation.js';
 export { CONTEXT_SCHEMA } from './expression-typing.js';
-export { compileJourneys, loadJourneyDirectory, loadProcessors, DEFINITION_FILE } from './loader.js';
+export { compileJourneys, loadJourneyDirectory, loadProcessors, readVersionFiles, DEFINITION_FILE } from './loader.js';
 export type { CompiledJourneys, LoadedJourney } from './loader.js';
 export { irSchema, assertValidIr, parseCompiledJourney } from './ir-schema.js';
 
@@ -93,8 +93,12 @@ export { findScenarioFiles, runScenarioFile, testJourneys } from './scenario-fil
 export { journeyNameProblem, scaffoldVersion, versionProblem } from './scaffold.js';
 export type { ScaffoldedVersion } from './scaffold.js';
 
+// What an editor asks while a definition is written (the language server, editor/): schemas in scope, what is at the cursor.
+export { beadEventAt, journeyScope, pathBeforeCursor, referenceAt, schemaAtPath, schemaFields, schemaTypeText } from './editor-queries.js';
+export type { JourneyScope, ScopeEvent, SourceReference } from './editor-queries.js';
+
 // Diagnostics.
-export { DIAGNOSTIC_CODES, formatDiagnostic, formatDiagnostics, hasErrors } from './diagnostics.js';
+export { DIAGNOSTIC_CODES, formatDiagnostic, formatDiagnostics, hasErrors, jsonPointerOffset } from './diagnostics.js';
 export type { Diagnostic, DiagnosticCode, DiagnosticSeverity } from './diagnostics.js';
 
 // Static analysis (states, senders, findings), graphs and generated types of compiled journeys.

@@ -56,14 +56,16 @@ export interface LoadedJourney extends CompileOutput {
 
 /**
  * Compiles the journey version in `folder` (which holds `journey.jd`). `root`, when given, is the
- * journeys root the IR's `source` is relative to. Problems are diagnostics; nothing throws for them.
+ * journeys root the IR's `source` is relative to; `source`, when given, is the definition's text in
+ * place of the file's. Problems are diagnostics; nothing throws for them.
  */
-export async function loadJourneyDirectory(folder: string, options: { root?: string } = {}): Promise<LoadedJourney> {
+export async function loadJourneyDirectory(folder: string, options: { root?: string; source?: string } = {}): Promise<LoadedJourney> {
   const absolute = resolve(folder);
   const definition = join(absolute, DEFINITION_FILE);
   let source: string;
   try {
-    source = await readFile(definition, 'utf8');
+    // An editor passes its unsaved text: the definition as it will be, with the folder's other files.
+    source = options.source ?? (await readFile(definition, 'utf8'));
   } catch (thrown: unknown) {
     const reason = ensureError(thrown).message;
     return {
@@ -72,13 +74,7 @@ export async function loadJourneyDirectory(folder: string, options: { root?: str
       diagnostics: [fileDiagnostic('error', 'missing-file', `cannot read ${DEFINITION_FILE}: ${reason}`, display(definition))],
     };
   }
-  const files = new Map<string, string>();
-  for (const file of await listFiles(absolute)) {
-    if (file === DEFINITION_FILE) continue;
-    const path = join(absolute, file);
-    if ((await stat(path)).size > MAX_FILE_BYTES) continue;
-    files.set(file, file.endsWith('.json') ? await readFile(path, 'utf8') : '');
-  }
+  const files = await readVersionFiles(absolute);
   const root = options.root === undefined ? undefined : resolve(options.root);
   const sourceName = root === undefined ? DEFINITION_FILE : relative(root, definition).split(sep).join('/');
   // Only an `uplift from` needs the other versions; reading them costs a parse each.
@@ -92,6 +88,21 @@ export async function loadJourneyDirectory(folder: string, options: { root?: str
     ...(versions === undefined ? {} : { versions }),
   });
   return { folder: absolute, ...output };
+}
+
+/**
+ * The files of a version folder other than its definition, by path relative to it (`events/deposit.schema.json`):
+ * JSON files with their text, the others (processors) listed with ''.
+ */
+export async function readVersionFiles(folder: string): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for (const file of await listFiles(folder)) {
+    if (file === DEFINITION_FILE) continue;
+    const path = join(folder, file);
+    if ((await stat(path)).size > MAX_FILE_BYTES) continue;
+    files.set(file, file.endsWith('.json') ? await readFile(path, 'utf8') : '');
+  }
+  return files;
 }
 
 const VERSION_FOLDER = /^[0-9]+(\.[0-9]+)*$/;

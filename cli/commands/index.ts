@@ -13,6 +13,7 @@ import { undeployCommand } from './undeploy.js';
 import { versionsCommand } from './versions.js';
 import { upliftCommand } from './uplift.js';
 import { deadLettersCommand } from './dead-letters.js';
+import { lspCommand } from './lsp.js';
 
 /** Every `journey` subcommand, in the order `journey --help` lists them. */
 export const commands: CliCommand[] = [
@@ -30,4 +31,5 @@ export const commands: CliCommand[] = [
   versionsCommand,
   upliftCommand,
   deadLettersCommand,
+  lspCommand,
 ];
