@@ -20,6 +20,7 @@
 import { JourneyError, ensureError } from '../common/index.js';
 import type { Clock, Logger } from '../common/index.js';
 import type { JsonObject } from '../dsl/index.js';
+import { queryOf } from './backend-query.js';
 import type { BackendHandler, BackendRegistry } from './calls.js';
 import { BREAKER_STATES, CLOSED_BREAKER, DEFAULT_BREAKER_OPTIONS, breakerOptionsProblem, isBreakerSnapshot, stepBreaker } from './circuit-breaker.js';
 import type { Admission, BreakerInput, BreakerOptions, BreakerSnapshot, BreakerStep } from './circuit-breaker.js';
@@ -184,7 +185,9 @@ export function guardBackends(registry: BackendRegistry, board: BreakerBoard): B
   for (const [name, handler] of Object.entries(registry)) {
     const system = name.slice(0, name.indexOf('.'));
     const options = board.optionsOf(system);
-    guarded[name] = options ? guard(system, options, handler, board) : handler;
+    // A query is an operator's question, not a call: the breaker does not stand in its way.
+    const query = queryOf(handler);
+    guarded[name] = options ? Object.assign(guard(system, options, handler, board), query ? { query } : {}) : handler;
   }
   return guarded;
 }
