@@ -27,6 +27,11 @@ import { createTestDatabase, gridSeeds, testNamespace } from '../support/environ
 import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
+import { waitFor } from '../support/wait.js';
+
+/** A probe that fails (the store or the grid away for a moment) counts as not yet. */
+const waitForSettled = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+  waitFor(what, () => probe().catch(() => undefined), timeoutMs);
 
 const SOURCE = `journey ops/quote version 1.0
 data schema "data.json"
@@ -51,16 +56,6 @@ const alice: EventContext = { sender: 'alice', roles: ['customer'], trustLevel: 
 /** How long the breaker stays open before it lets a probe through. */
 const OPEN_MS = 2_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** The back end: answers a price while healthy, 503 otherwise; records each request's Idempotency-Key. */
 const backend = { healthy: false, asked: [] as string[] };
@@ -159,7 +154,7 @@ async function ask(engine: JourneyEngine): Promise<string> {
 
 /** The journey's reply or failure event, once handled. */
 async function answer(engine: JourneyEngine, journeyId: string): Promise<EventView> {
-  return waitFor(`the answer to ${journeyId}`, async () =>
+  return waitForSettled(`the answer to ${journeyId}`, async () =>
     (await engine.listEvents(journeyId, { limit: 10 })).items.find((e) => e.type !== 'Ask' && e.status === 'applied'),
   );
 }
@@ -187,7 +182,7 @@ describe('an HTTP back end that fails opens its breaker, and the journeys take t
     // Every attempt carried the call's outbox id as its Idempotency-Key.
     expect(backend.asked).toEqual(Array.from({ length: 3 }, () => backend.asked[0]));
     expect(backend.asked[0]).toBe(await outboxId(first));
-    await waitFor('the breaker to open', async () => ((await metric(/^je_backend_breaker_state\{system="pricing"\} 2$/)) ? true : undefined));
+    await waitForSettled('the breaker to open', async () => ((await metric(/^je_backend_breaker_state\{system="pricing"\} 2$/)) ? true : undefined));
     expect(await metric(/^je_backend_breaker_transitions_total\{system="pricing",from="closed",to="open"\}/)).toMatch(/ 1$/);
   });
 
@@ -220,7 +215,7 @@ describe('an HTTP back end that fails opens its breaker, and the journeys take t
     const probe = await ask(node.engine);
     expect(await answer(node.engine, probe)).toMatchObject({ type: 'Quoted', payload: { price: 7 } });
     expect(backend.asked.at(-1)).toBe(await outboxId(probe));
-    await waitFor('the breaker to close', async () => ((await metric(/^je_backend_breaker_state\{system="pricing"\} 0$/)) ? true : undefined));
+    await waitForSettled('the breaker to close', async () => ((await metric(/^je_backend_breaker_state\{system="pricing"\} 0$/)) ? true : undefined));
     const text = await node.engine.metricsText();
     expect(text).toContain('je_backend_breaker_transitions_total{system="pricing",from="open",to="half-open"} 1');
     expect(text).toContain('je_backend_breaker_transitions_total{system="pricing",from="half-open",to="closed"} 1');
@@ -261,9 +256,11 @@ describe('a back end whose calls wait while its breaker is open', () => {
   it('holds a call while open, without spending its attempts, and it gets the reply once the back end recovers', async () => {
     const first = await ask(node.engine);
     expect(await answer(node.engine, first)).toMatchObject({ type: 'QuoteFailed', payload: { attempts: 3 } });
-    await waitFor('the breaker to open', async () => ((await metric(/^je_backend_breaker_state\{system="pricing"\} 2$/)) ? true : undefined));
+    await waitForSettled('the breaker to open', async () => ((await metric(/^je_backend_breaker_state\{system="pricing"\} 2$/)) ? true : undefined));
     const held = await ask(node.engine);
-    await waitFor('the call to be held', async () => ((await metric(/^je_backend_breaker_rejected_total\{system="pricing"\} [1-9]/)) ? true : undefined));
+    await waitForSettled('the call to be held', async () =>
+      (await metric(/^je_backend_breaker_rejected_total\{system="pricing"\} [1-9]/)) ? true : undefined,
+    );
     // Held: no answer, the row still pending, the back end not asked for it.
     expect((await node.engine.listEvents(held, { limit: 10 })).items.map((e) => e.type)).toEqual(['Ask']);
     const rows = await node.store.query<{ status: string }>('SELECT status FROM outbox WHERE journey_id = ?', [held]);
@@ -282,6 +279,6 @@ describe('a back end whose calls wait while its breaker is open', () => {
     } finally {
       await queue.close();
     }
-    await waitFor('the breaker to close', async () => ((await metric(/^je_backend_breaker_state\{system="pricing"\} 0$/)) ? true : undefined));
+    await waitForSettled('the breaker to close', async () => ((await metric(/^je_backend_breaker_state\{system="pricing"\} 0$/)) ? true : undefined));
   });
 });

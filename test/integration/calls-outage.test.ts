@@ -29,6 +29,11 @@ import type { TestDatabase } from '../support/environment.js';
 import { PrivateMariaDb } from '../support/private-mariadb.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine, TestEngineOptions } from '../support/test-engine.js';
+import { waitFor } from '../support/wait.js';
+
+/** A probe that fails (the store or the grid away for a moment) counts as not yet. */
+const waitForSettled = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+  waitFor(what, () => probe().catch(() => undefined), timeoutMs);
 
 const SOURCE = `journey ops/quote version 1.0
 data schema "data.json"
@@ -52,16 +57,6 @@ on QuoteFailed
 const alice: EventContext = { sender: 'alice', roles: ['customer'], trustLevel: 2, channel: 'test' };
 const PARTITIONS = 4;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 let dir: string;
 let journeys: CompiledJourney[];
@@ -104,7 +99,7 @@ const history = async (engine: JourneyEngine, journeyId: string): Promise<EventV
 async function settled(engine: JourneyEngine, journeyId: string, timeoutMs = 30_000): Promise<Array<[string, string]>> {
   const summary = async (): Promise<Array<[string, string]>> => (await history(engine, journeyId)).map((e) => [e.type, e.status]);
   try {
-    await waitFor(
+    await waitForSettled(
       `a reply on ${journeyId}`,
       async () => ((await summary()).some(([type, status]) => type !== 'Ask' && status !== 'pending') ? true : undefined),
       timeoutMs,
@@ -164,7 +159,7 @@ describe('a back end answers while our store is down', () => {
 
   it('accepts the reply once the store is back, exactly once, and never the failure event', async () => {
     const journeyId = await ask(node.engine);
-    await waitFor('the back end to be asked', () => Promise.resolve(asked.length > 0 ? true : undefined));
+    await waitForSettled('the back end to be asked', () => Promise.resolve(asked.length > 0 ? true : undefined));
     await outage;
     const events = await settled(node.engine, journeyId, 45_000);
     expect(events).toEqual([
@@ -174,7 +169,7 @@ describe('a back end answers while our store is down', () => {
     expect((await node.engine.getJourney(journeyId))?.data).toMatchObject({ status: 'quoted', price: 42 });
     // The answer was kept while the store was down: the back end was not asked again.
     expect(asked).toHaveLength(1);
-    await waitFor('the outbox row to be done', async () => {
+    await waitForSettled('the outbox row to be done', async () => {
       const rows = await node.store.query<{ status: string }>('SELECT status FROM outbox WHERE journey_id = ?', [journeyId]);
       return rows[0]?.status === 'done' ? rows : undefined;
     });
@@ -269,7 +264,7 @@ describe('the outbox sweep', () => {
       );
       await queue.add('call', { outboxId: failed.outboxId }, { jobId: failed.outboxId, attempts: 1 });
       await queue.add('call', { outboxId: completed.outboxId }, { jobId: completed.outboxId, attempts: 1 });
-      await waitFor('the jobs to end', async () =>
+      await waitForSettled('the jobs to end', async () =>
         (await queue.getJobState(failed.outboxId)) === 'failed' && (await queue.getJobState(completed.outboxId)) === 'completed' ? true : undefined,
       );
       await relay.close();
@@ -284,7 +279,7 @@ describe('the outbox sweep', () => {
         ]);
       }
       expect([...asked].sort()).toEqual([failed.outboxId, completed.outboxId, lost.outboxId].sort());
-      await waitFor('the rows to be done', async () => {
+      await waitForSettled('the rows to be done', async () => {
         const rows = await node.store.query<{ status: string }>(`SELECT status FROM outbox WHERE outbox_id IN (?)`, [
           [failed.outboxId, completed.outboxId, lost.outboxId],
         ]);

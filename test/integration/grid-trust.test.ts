@@ -14,6 +14,7 @@ import { createTestDatabase, gridSeeds, testNamespace } from '../support/environ
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { walletContext, walletJourney } from '../support/wallet.js';
+import { until } from '../support/wait.js';
 
 const PARTITIONS = 4;
 /** The node a forged request names as its sender: its inbox shows what the owner answered. */
@@ -24,15 +25,6 @@ async function sample(engine: JourneyEngine, series: string): Promise<number> {
   const text = await engine.metricsText();
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? 0 : Number(line.slice(series.length + 1));
-}
-
-/** Waits until `done()` holds; fails with `what` after `timeoutMs` (a liveness bound, not an assertion on time). */
-async function until(what: string, done: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await done())) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe('a message pushed onto an inbox by hand (Redis is not a trust boundary)', () => {

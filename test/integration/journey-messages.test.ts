@@ -16,6 +16,7 @@ import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
+import { waitFor } from '../support/wait.js';
 
 const BASKET = 'theglue/signing/basketsign';
 const SIGNATURE = 'theglue/signing/signature';
@@ -60,16 +61,6 @@ function pinger(): CompiledJourney {
   const output = compileJourney({ file: 'pinger.jd', source: PINGER_SOURCE, files });
   if (!output.journey) throw new Error(formatDiagnostics(output.diagnostics));
   return output.journey;
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 interface MessageRow {

@@ -17,6 +17,7 @@ import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
+import { waitFor } from '../support/wait.js';
 
 const DAY_MS = 86_400_000;
 const alice: EventContext = { sender: 'alice', roles: ['customer'], trustLevel: 2, channel: 'test' };
@@ -31,16 +32,6 @@ const payment = {
 };
 /** simulatedBackends refuses every booking to an IBAN ending in 0000 (a closed account). */
 const closedAccount = { ...payment, creditorIban: 'DE89370400440532010000' };
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('mybank/payment/sct 2.0 on the real engine', () => {
   let database: TestDatabase;

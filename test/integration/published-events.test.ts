@@ -22,6 +22,7 @@ import type { JourneyEngine, PublishedEventView, WebhookConfig } from '../../eng
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
+import { waitFor } from '../support/wait.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { exampleJourneys, walletContext } from '../support/wallet.js';
 
@@ -72,16 +73,6 @@ class Receiver {
     this.server = null;
     server?.closeAllConnections();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -188,7 +179,7 @@ describe('published events', () => {
       if (pageNo < 3) saved = String(body.cursor);
     }
     // The restarted consumer resumes at the saved cursor and reads to the end.
-    await until('every published event', async () => {
+    await waitFor('every published event', async () => {
       const { body } = await page(`type=pfm/wallet&after=${saved}&limit=7`);
       take(body.items as PublishedEventView[]);
       saved = String(body.cursor);
@@ -250,13 +241,13 @@ describe('published events', () => {
     try {
       // Everything so far arrives (`from: start`), signed and de-duplicable.
       const before = (await nodeB.engine.readPublished({ journeyType: 'pfm/wallet', limit: 1000 })).items.length;
-      await until('the backlog', () => (new Set(receiver.received.map((r) => r.id)).size >= before ? true : undefined));
+      await waitFor('the backlog', () => (new Set(receiver.received.map((r) => r.id)).size >= before ? true : undefined));
 
       await receiver.down();
       const wallets = await Promise.all(Array.from({ length: 3 }, (_, i) => walletWithDeposits(hooked.engine, `down${i}`, 2)));
       await new Promise((r) => setTimeout(r, 1_000)); // tries fail against the closed port meanwhile
       await receiver.up();
-      await until('the events published while the receiver was down', () =>
+      await waitFor('the events published while the receiver was down', () =>
         wallets.every((id) => receiver.received.filter((r) => r.body.journeyId === id).length >= 3) ? true : undefined,
       );
       for (const id of wallets) {
@@ -272,21 +263,21 @@ describe('published events', () => {
     // A webhook with one try: the event the receiver refuses goes dead, the cursor moves on.
     const strict = await start('published-strict', [webhook({ name: 'strict', from: 'now', maxAttempts: 2 })]);
     try {
-      await until('the strict webhook to start', async () =>
+      await waitFor('the strict webhook to start', async () =>
         (await openJournal(strict.store).webhookCursors()).some((c) => c.webhook === 'strict') ? true : undefined,
       );
       receiver.refuse.add('refused');
       const refused = await walletWithDeposits(strict.engine, 'refused', 0);
       const taken = await walletWithDeposits(strict.engine, 'taken', 0);
-      await until('the next wallet to arrive', () => (receiver.received.some((r) => r.body.journeyId === taken) ? true : undefined));
+      await waitFor('the next wallet to arrive', () => (receiver.received.some((r) => r.body.journeyId === taken) ? true : undefined));
       const [dead] = await openJournal(strict.store).listWebhookDeadLetters({ status: 'dead', webhook: 'strict', limit: 10 });
       expect(dead).toMatchObject({ journeyId: refused, attempts: 2, lastError: 'HTTP 500' });
       expect(receiver.received.some((r) => r.body.journeyId === refused)).toBe(false);
 
       receiver.refuse.delete('refused');
       await openJournal(strict.store).resolveWebhookDeadLetter(dead!.id, 'retry', 'olga', 'receiver fixed');
-      await until('the retried delivery', () => (receiver.received.some((r) => r.id === dead!.eventId && r.body.type === 'WalletOpened') ? true : undefined));
-      await until('the dead letter to say delivered', async () =>
+      await waitFor('the retried delivery', () => (receiver.received.some((r) => r.id === dead!.eventId && r.body.type === 'WalletOpened') ? true : undefined));
+      await waitFor('the dead letter to say delivered', async () =>
         (await openJournal(strict.store).loadWebhookDeadLetter(dead!.id))?.status === 'delivered' ? true : undefined,
       );
     } finally {

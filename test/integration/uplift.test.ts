@@ -18,6 +18,7 @@ import type { TestDatabase } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { walletContext, walletJourney } from '../support/wallet.js';
+import { until } from '../support/wait.js';
 
 const PARTITIONS = 8;
 const UPLIFTED_OWNER = 'uplift-me';
@@ -25,15 +26,6 @@ const WALLETS_PER_GROUP = 10;
 const FIXTURE_2_0 = resolve(import.meta.dirname, '../fixtures/journeys/pfm/wallet/2.0');
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function history(engine: JourneyEngine, journeyId: string): Promise<EventView[]> {
   const all: EventView[] = [];
