@@ -16,6 +16,7 @@ import { resolveApiOptions, type ApiOptions, type ResolvedApiOptions } from './o
 import { registerPublishedRoutes } from './published-routes.js';
 import { registerQueryRoutes } from './query-routes.js';
 import { TenantPolicy } from './tenancy.js';
+import { callerRequestId, installRequestTracing } from './tracing.js';
 import { registerUpliftRoutes } from './uplift-routes.js';
 
 /** Time a client has to send a whole request (headers and body), in milliseconds. */
@@ -109,8 +110,9 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
     loggerInstance: logger,
     bodyLimit: resolved.bodyLimitBytes,
     requestTimeout: REQUEST_RECEIVE_TIMEOUT_MS,
-    // randomUUID draws from Node's pooled entropy: cheap per request, unlike a ULID per character.
-    genReqId: () => randomUUID(),
+    // The caller's X-Request-Id when it sent a plausible one (it ties our logs to theirs), else
+    // randomUUID, from Node's pooled entropy: cheap per request, unlike a ULID per character.
+    genReqId: (request) => callerRequestId(request.headers['x-request-id']) ?? randomUUID(),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkErrorHandler(resolved.bodyLimitBytes),
   }) as unknown as FastifyInstance;
@@ -123,6 +125,7 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
     void reply.header('x-request-id', request.id);
     done();
   });
+  installRequestTracing(app);
   const tenancy = new TenantPolicy(resolved.tenants);
   const metrics = new HttpMetrics(engine.nodeId, tenancy.listed);
   metrics.install(app);

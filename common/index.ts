@@ -10,3 +10,22 @@ export { CONFIG_SCHEMA, CONFIG_SOURCES, loadConfig } from './config.js';
 export type { EngineConfig } from './config.js';
 export { commandLineOf, findExecutable, isAlive, killNow, sendSignal, spawnDetached, terminate, waitForExit } from './processes.js';
 export { AddressRanges, httpsUrlProblem, invalidAddressRange, isLoopbackHost } from './network.js';
+export {
+  SPAN_ATTRIBUTES,
+  SpanKind,
+  SpanStatusCode,
+  activeSpanContext,
+  activeTraceparent,
+  annotateSpan,
+  contextOfHeaders,
+  contextOfSpan,
+  contextOfTraceparent,
+  endFailed,
+  inSpanContext,
+  setTracingOn,
+  startSpan,
+  traceHeaders,
+  tracingOn,
+  withSpan,
+} from './tracing.js';
+export type { Attributes, Span, SpanContext, SpanOptions } from './tracing.js';

@@ -19,7 +19,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker as QueueWorker } from '
 import type { Job } from 'bullmq';
 import { isConnectionError, isRetryableTransactionError } from '../cache-store/index.js';
 import type { OutboxCursor, PendingCall } from '../cache-store/index.js';
-import { ensureError, isJourneyError } from '../common/index.js';
+import { SPAN_ATTRIBUTES, SpanKind, activeTraceparent, contextOfTraceparent, ensureError, isJourneyError, withSpan } from '../common/index.js';
 import type { JourneyError, Logger } from '../common/index.js';
 import type { JsonObject } from '../dsl/index.js';
 import type { GridForgery, GridMac } from '../grid/index.js';
@@ -58,6 +58,8 @@ type CallJob = Omit<PendingCall, 'attempts'> & {
   outcome?: Outcome;
   /** Deliveries our side has failed so far; sets the back-off of the next. */
   redeliveries?: number;
+  /** The W3C trace context of the handling that made the call (traced only): the call's span continues it. */
+  traceparent?: string;
 };
 
 /**
@@ -129,8 +131,10 @@ export class CallRunner {
 
   /** Enqueues committed calls; a call already queued (same job id) is not queued twice. */
   async dispatch(calls: CallJob[]): Promise<void> {
+    // Called within the committed handling's span (none from a sweep): the calls continue its trace.
+    const traceparent = activeTraceparent();
     for (const call of calls) {
-      await this.queue.add('call', this.signed(call.outboxId, call), {
+      await this.queue.add('call', this.signed(call.outboxId, traceparent === undefined ? call : { ...call, traceparent }), {
         jobId: call.outboxId,
         attempts: this.options.attempts,
         backoff: { type: 'exponential', delay: this.options.backoffMs },
@@ -208,7 +212,20 @@ export class CallRunner {
     const handler = this.deps.backends[`${call.system}.${call.operation}`];
     try {
       if (!handler) throw new Error(`no back-end handler for ${call.system}.${call.operation}`);
-      const answer = await handler(call.request as JsonObject, { callId: call.outboxId, journeyId: call.journeyId, attempt: job.attemptsMade + 1 });
+      const meta = { callId: call.outboxId, journeyId: call.journeyId, attempt: job.attemptsMade + 1 };
+      const answer = await withSpan(
+        `backend ${call.system}.${call.operation}`,
+        () => ({
+          [SPAN_ATTRIBUTES.journeyId]: call.journeyId,
+          [SPAN_ATTRIBUTES.partition]: call.partitionNo,
+          'journey.call.id': call.outboxId,
+          'journey.call.system': call.system,
+          'journey.call.operation': call.operation,
+          'journey.call.attempt': meta.attempt,
+        }),
+        () => handler(call.request as JsonObject, meta),
+        { kind: SpanKind.CLIENT, parent: contextOfTraceparent(call.traceparent) },
+      );
       return { kind: 'reply', answer };
     } catch (error) {
       if (isJourneyError(error, 'JE_BACKEND_CIRCUIT_OPEN')) return this.circuitOpen(job, error);

@@ -5,7 +5,8 @@
  */
 import { isConnectionError, isDuplicateKeyError, isPermanentStatementError } from '../cache-store/index.js';
 import type { CommitResult, HandlingCommit } from '../cache-store/index.js';
-import { ensureError, isJourneyError } from '../common/index.js';
+import { activeSpanContext, contextOfSpan, ensureError, isJourneyError, tracingOn, withSpan } from '../common/index.js';
+import type { SpanContext } from '../common/index.js';
 import { Batcher } from './batcher.js';
 import type { BatcherLimits } from './batcher.js';
 import type { EngineMetrics } from './metrics.js';
@@ -20,6 +21,8 @@ export type MemberResult = CommitResult | { status: 'refused'; error: Error };
 
 interface QueuedCommit {
   commit: HandlingCommit;
+  /** The handling span that asked for this commit (traced only). */
+  span: SpanContext | undefined;
   resolve: (result: MemberResult) => void;
   reject: (error: Error) => void;
 }
@@ -45,7 +48,7 @@ export class GroupCommit {
   /** Commits `commit` with whatever else is waiting; resolves with its own result. */
   commit(commit: HandlingCommit): Promise<MemberResult> {
     return new Promise((resolve, reject) => {
-      this.batcher.push({ commit, resolve, reject });
+      this.batcher.push({ commit, span: activeSpanContext(), resolve, reject });
     });
   }
 
@@ -54,7 +57,25 @@ export class GroupCommit {
     return this.batcher.busy;
   }
 
-  private async runBatch(batch: QueuedCommit[]): Promise<void> {
+  /**
+   * Traced, a batch's commit is one span: a child of its first member's handling span, linked to
+   * every member's (a shared commit belongs to several traces).
+   */
+  private runBatch(batch: QueuedCommit[]): Promise<void> {
+    if (!tracingOn()) return this.commitBatch(batch);
+    const links = batch.flatMap((queued) => (queued.span ? [{ context: queued.span }] : []));
+    return withSpan(
+      'journey.commit',
+      () => ({ 'journey.commit.size': batch.length }),
+      () => this.commitBatch(batch),
+      {
+        parent: contextOfSpan(batch[0]?.span),
+        links,
+      },
+    );
+  }
+
+  private async commitBatch(batch: QueuedCommit[]): Promise<void> {
     const leases = this.context.leases();
     const started = performance.now();
     try {

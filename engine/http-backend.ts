@@ -18,7 +18,7 @@
  * not the one to call. Errors name the call (`pricing.quote`) and the status with the start of
  * the body, never the URL (it may carry a credential).
  */
-import { JourneyError } from '../common/index.js';
+import { JourneyError, traceHeaders } from '../common/index.js';
 import type { JsonObject } from '../dsl/index.js';
 import type { BackendHandler } from './calls.js';
 
@@ -109,6 +109,8 @@ export function httpBackend(options: HttpBackendOptions): BackendHandler {
         method,
         headers: {
           ...Object.fromEntries(configured),
+          // The call's span (`traceparent`), so the back end's own spans join the journey's trace.
+          ...traceHeaders(),
           'content-type': 'application/json',
           accept: 'application/json',
           'idempotency-key': meta.callId,

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import { isDuplicateKeyError } from '../cache-store/index.js';
 import type { IntakeEntry, IntakeResult, JournalEvent, NewEvent, PendingMessage } from '../cache-store/index.js';
-import { DEFAULT_TENANT, JourneyError, ensureError, isJourneyError } from '../common/index.js';
-import type { Logger } from '../common/index.js';
+import { DEFAULT_TENANT, JourneyError, SPAN_ATTRIBUTES, activeTraceparent, ensureError, isJourneyError, withSpan } from '../common/index.js';
+import type { Attributes, Logger } from '../common/index.js';
 import { journeyContext, soleInitiatingEvent, SYSTEM_CONTEXTS } from '../dsl/index.js';
 import type { CompiledJourney, EventContext, JsonObject } from '../dsl/index.js';
 import { Batcher } from './batcher.js';
@@ -195,7 +195,16 @@ export class Intake {
     this.batcher = new IntakeBatcher(deps.journal, deps.intakeConcurrency ?? 4, deps.maxIntakeBatch ?? 256, deps.store);
   }
 
-  async accept(request: AcceptRequest): Promise<AcceptResult> {
+  accept(request: AcceptRequest): Promise<AcceptResult> {
+    return withSpan(
+      'journey.accept',
+      () => acceptAttributes(request),
+      () => this.acceptCounted(request),
+      { result: acceptedAttributes },
+    );
+  }
+
+  private async acceptCounted(request: AcceptRequest): Promise<AcceptResult> {
     const started = performance.now();
     try {
       const result = await this.acceptValidated(request);
@@ -256,7 +265,9 @@ export class Intake {
     const eventId = newId();
     // Only the engine says which journey sent an event (origin journey): never an API caller.
     const { journey: _journey, journeyType: _journeyType, ...callerContext } = context;
-    const contextWithOrigin = { ...callerContext, origin: 'api' as const };
+    // The trace travels with the event (store, grid) to its handling, often later, elsewhere.
+    const traceparent = activeTraceparent();
+    const contextWithOrigin = { ...callerContext, origin: 'api' as const, ...(traceparent === undefined ? {} : { traceparent }) };
     const newEvent: NewEvent = {
       eventId,
       type: event.type,
@@ -550,6 +561,21 @@ export class Intake {
     this.journeyTypes.set(journeyId, value);
     return value;
   }
+}
+
+function acceptAttributes(request: AcceptRequest): Attributes {
+  return request.kind === 'initiate'
+    ? { [SPAN_ATTRIBUTES.journeyType]: request.journeyType, [SPAN_ATTRIBUTES.journeyVersion]: request.version, [SPAN_ATTRIBUTES.eventType]: request.event.type }
+    : { [SPAN_ATTRIBUTES.journeyId]: request.journeyId, [SPAN_ATTRIBUTES.eventType]: request.event.type };
+}
+
+function acceptedAttributes(result: AcceptResult): Attributes {
+  return {
+    [SPAN_ATTRIBUTES.journeyId]: result.journeyId,
+    [SPAN_ATTRIBUTES.eventId]: result.eventId,
+    [SPAN_ATTRIBUTES.journeyType]: result.journeyType,
+    [SPAN_ATTRIBUTES.journeyVersion]: result.version,
+  };
 }
 
 function initiatingEvents(journey: CompiledJourney): string[] {

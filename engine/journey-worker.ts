@@ -9,7 +9,7 @@
  */
 import type { HandlingCommit, JournalEvent, NewEvent, PendingCall, PendingMessage } from '../cache-store/index.js';
 import type { Clock, Logger } from '../common/index.js';
-import { JourneyError, ensureError, isJourneyError } from '../common/index.js';
+import { JourneyError, SPAN_ATTRIBUTES, annotateSpan, contextOfTraceparent, ensureError, isJourneyError, tracingOn, withSpan } from '../common/index.js';
 import type { CompiledJourney, JsonObject, ProcessorRegistry } from '../dsl/index.js';
 import { GroupCommit } from './group-commit.js';
 import { TimerFiring } from './timer-firing.js';
@@ -498,8 +498,36 @@ export class JourneyWorker {
   // -------------------------------------------------------------------------------------------
   // Handling one event
 
-  /** Evaluates and commits one event; returns true when it was committed. */
-  private async handle(actor: Actor, state: JourneyState, event: JournalEvent, acceptInline?: NewEvent, create?: HandlingCommit['create']): Promise<boolean> {
+  /**
+   * Evaluates and commits one event; returns true when it was committed. Traced, its span is a
+   * child of the span that accepted the event (its `traceparent` travels in the event's context).
+   */
+  private handle(actor: Actor, state: JourneyState, event: JournalEvent, acceptInline?: NewEvent, create?: HandlingCommit['create']): Promise<boolean> {
+    if (!tracingOn()) return this.handleEvent(actor, state, event, acceptInline, create);
+    return withSpan(
+      'journey.handle',
+      () => ({
+        [SPAN_ATTRIBUTES.journeyId]: actor.journeyId,
+        [SPAN_ATTRIBUTES.journeyType]: state.typeName,
+        [SPAN_ATTRIBUTES.journeyVersion]: state.version,
+        [SPAN_ATTRIBUTES.eventType]: event.type,
+        [SPAN_ATTRIBUTES.eventId]: event.eventId,
+        [SPAN_ATTRIBUTES.partition]: actor.partitionNo,
+        'journey.event.seq': event.journeySeq,
+        'journey.inline': acceptInline !== undefined,
+      }),
+      () => this.handleEvent(actor, state, event, acceptInline, create),
+      { parent: contextOfTraceparent(event.context['traceparent']), result: (committed) => ({ 'journey.committed': committed }) },
+    );
+  }
+
+  private async handleEvent(
+    actor: Actor,
+    state: JourneyState,
+    event: JournalEvent,
+    acceptInline?: NewEvent,
+    create?: HandlingCommit['create'],
+  ): Promise<boolean> {
     const journey = this.deps.journeys(state.typeName, state.version);
     const nowMs = this.deps.clock.nowMs();
     // Built only when something is logged: a child logger per event costs on the hot path.
@@ -544,6 +572,11 @@ export class JourneyWorker {
       if (result.status === 'refused') throw result.error; // not even the rejection fits: retried later
     }
     const { commit, outcome } = decision;
+    annotateSpan(() => ({
+      [SPAN_ATTRIBUTES.outcome]: outcome.outcome,
+      ...(outcome.rejection ? { [SPAN_ATTRIBUTES.rejectionCode]: outcome.rejection.code } : {}),
+      'journey.commit.status': result.status,
+    }));
     const feedback = commit.feedback;
     if (result.status === 'fenced') {
       log().warn('commit fenced: partition lease lost');

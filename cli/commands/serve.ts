@@ -16,6 +16,7 @@ import { EXIT } from '../command.js';
 import { somethingListens, startLocalMariaDb, stopLocalMariaDbNow } from '../local-mariadb.js';
 import { ShutdownPlan } from '../shutdown.js';
 import { loadBackends, loadWebhooks } from '../backends.js';
+import { startTracing } from '../tracing.js';
 
 const HELP = `Usage: journey serve [options]
 
@@ -75,6 +76,10 @@ Every option is also an environment variable:
   --webhooks-config <file>  WEBHOOKS_CONFIG   a JSON file of webhooks fed from the published events
                                               (README, "Published events")
 
+Tracing (OpenTelemetry) is off unless OTEL_EXPORTER_OTLP_ENDPOINT (or
+OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) names an OTLP/HTTP collector; OTEL_SERVICE_NAME defaults to
+journey-engine (README, "Tracing").
+
 Stops on SIGINT/SIGTERM/SIGHUP within SHUTDOWN_TIMEOUT_MS, every step bounded: the API stops
 accepting, in-flight commits finish, partitions are handed back in MariaDB (also when Redis is
 down), and the local grid and private MariaDB (if started here) are stopped. A second signal
@@ -97,7 +102,8 @@ const SHARE = {
   leases: 0.1,
   store: 0.05,
   localGrid: 0.1,
-  localMariaDb: 0.2,
+  localMariaDb: 0.15,
+  tracing: 0.05,
 } as const;
 
 /** A signal arrived while the node was starting: the start stops at its next step. */
@@ -288,6 +294,9 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
   // Before any server starts: a module or file that cannot be used stops the start at once.
   const { backends, breakers } = await loadBackends(config, compiled.journeys, logger);
   const webhooks = await loadWebhooks(config, logger);
+  // Stopped last (registered first), so the spans of the shutdown itself are exported too.
+  const tracing = await startTracing(process.env, config.nodeId, logger);
+  if (tracing) plan.add({ name: 'export the last spans', share: SHARE.tracing, run: () => tracing.shutdown() });
   checkpoint();
   const mariadbUrl = await chooseMariaDb(config, logger, plan);
   checkpoint();
