@@ -310,7 +310,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   let calls: CallRunner | null = null;
   let relay: MessageRelay | null = null;
   // Published events: numbered into the feed by the node that committed them, and swept by all.
-  const feed = new PublishedFeed(journal, logger, { ...DEFAULT_FEED_OPTIONS, ...options.feed }, (count) => metrics.publishedNumbered.inc(count));
+  const feedOptions: FeedOptions = { ...DEFAULT_FEED_OPTIONS, ...options.feed };
+  const feed = new PublishedFeed(journal, logger, feedOptions, (count) => metrics.publishedNumbered.inc(count));
 
   if (options.worker ?? true) {
     const leaseTtlMs = options.workerOptions?.leaseTtlMs ?? DEFAULT_WORKER_OPTIONS.leaseTtlMs;
@@ -410,7 +411,10 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
 
   const background: Array<Promise<void>> = [];
   feed.start();
-  const webhooks = options.webhooks && options.webhooks.length > 0 ? new WebhookDeliverer(options.webhooks, { journal, feed, logger, metrics, ownerId }) : null;
+  const webhooks =
+    options.webhooks && options.webhooks.length > 0
+      ? new WebhookDeliverer(options.webhooks, { journal, feed, logger, metrics, ownerId, leaseTtlMs: feedOptions.webhookLeaseMs })
+      : null;
   webhooks?.start();
   // Messages between journeys: delivered after their commit, and swept by the owner of the
   // sender's slot (a crash between the commit and the delivery, an outage of the store).

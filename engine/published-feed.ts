@@ -20,9 +20,11 @@ export interface FeedOptions {
   sweepEveryMs: number;
   /** How often a waiting reader looks again (numbers given on other nodes). @defaultValue 200 */
   waitPollMs: number;
+  /** How long a node's lease on a webhook holds without renewal (a crashed holder's webhook waits this long). @defaultValue 10000 */
+  webhookLeaseMs: number;
 }
 
-export const DEFAULT_FEED_OPTIONS: FeedOptions = { sweepEveryMs: 1_000, waitPollMs: 200 };
+export const DEFAULT_FEED_OPTIONS: FeedOptions = { sweepEveryMs: 1_000, waitPollMs: 200, webhookLeaseMs: 10_000 };
 
 /**
  * A published event as consumers get it, from the feed route and in a webhook's body alike.

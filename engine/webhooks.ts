@@ -185,8 +185,9 @@ export class WebhookDeliverer {
         }
         await this.round(webhook, signer, cursor);
       } catch (error) {
-        if (error instanceof Stopped || this.stopped) break;
-        this.log.warn({ err: ensureError(error), webhook: webhook.name }, 'webhook round failed; trying again');
+        if (this.stopped) break;
+        // A lost lease (Stopped) ends the round only: the loop goes on and asks for the lease again.
+        if (!(error instanceof Stopped)) this.log.warn({ err: ensureError(error), webhook: webhook.name }, 'webhook round failed; trying again');
         await sleep(1_000, this.controller.signal);
       }
     }

@@ -127,7 +127,7 @@ describe('published events', () => {
       journeys: await exampleJourneys(),
       partitionCount: 8,
       workerOptions: { leaseTtlMs: 3_000, sweepAfterMs: 300, sweepEveryMs: 200 },
-      feed: { sweepEveryMs: 200, waitPollMs: 50 },
+      feed: { sweepEveryMs: 200, waitPollMs: 50, webhookLeaseMs: 1_000 },
       webhooks,
     });
 
@@ -258,6 +258,33 @@ describe('published events', () => {
       }
     } finally {
       await hooked.stop();
+    }
+
+    // Two nodes deliver one webhook: one at a time (each event once), and the other takes over when the holder goes.
+    receiver.received.length = 0;
+    const first = await start('published-pair-1', [webhook({ name: 'pair', from: 'now' })]);
+    const second = await start('published-pair-2', [webhook({ name: 'pair', from: 'now' })]);
+    try {
+      await waitFor('the pair webhook to start', async () =>
+        (await openJournal(first.store).webhookCursors()).some((c) => c.webhook === 'pair' && c.leaseOwner) ? true : undefined,
+      );
+      const before = await Promise.all(Array.from({ length: 4 }, (_, i) => walletWithDeposits(first.engine, `pair${i}`, 1)));
+      await waitFor('the pair deliveries', () =>
+        before.every((id) => receiver.received.filter((r) => r.body.journeyId === id).length >= 2) ? true : undefined,
+      );
+      const [holder] = (await openJournal(first.store).webhookCursors()).filter((c) => c.webhook === 'pair');
+      await (holder?.leaseOwner === 'published-pair-1' ? first : second).stop();
+      const survivor = holder?.leaseOwner === 'published-pair-1' ? second : first;
+      const after = await Promise.all(Array.from({ length: 2 }, (_, i) => walletWithDeposits(survivor.engine, `pair-after${i}`, 1)));
+      await waitFor('the deliveries after the handover', () =>
+        after.every((id) => receiver.received.filter((r) => r.body.journeyId === id).length >= 2) ? true : undefined,
+      );
+      const ids = receiver.received.filter((r) => [...before, ...after].includes(r.body.journeyId)).map((r) => r.id);
+      expect(new Set(ids).size).toBe(12);
+      expect(ids.length).toBe(12); // with the lease, no event went out twice
+    } finally {
+      await first.stop();
+      await second.stop();
     }
 
     // A webhook with one try: the event the receiver refuses goes dead, the cursor moves on.
