@@ -23,6 +23,8 @@ export default defineConfig({
         },
       },
       { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], ...withServices } },
+      // The web console in a real browser (chromium + playwright-core); skipped, saying why, without chromium.
+      { test: { name: 'browser', include: ['test/browser/**/*.test.ts'], ...withServices } },
       // Fault injection under load; runs alone with `npx vitest run --project chaos`.
       { test: { name: 'chaos', include: ['test/chaos/**/*.test.ts'], ...withServices } },
       // Real images and containers (scripts/docker-env.sh sets up the engine and registry); every

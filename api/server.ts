@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { JourneyError, type Logger } from '../common/index.js';
 import type { JourneyEngine } from '../engine/index.js';
 import { authenticationHook, createAuthenticator } from './auth.js';
+import { registerConsoleRoutes } from './console-routes.js';
 import { frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { registerDeadLetterRoutes } from './dead-letter-routes.js';
 import { registerDeploymentRoutes } from './deployment-routes.js';
@@ -146,6 +147,7 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
       done();
     });
   });
+  void app.register(async (console) => registerConsoleRoutes(console, engine, resolved, tenancy, authenticate), { prefix: '/console' });
   if (resolved.stopEngineOnClose) app.addHook('onClose', () => engine.stop());
   return app;
 }
