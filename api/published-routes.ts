@@ -143,10 +143,23 @@ function stream(
     'x-request-id': String(request.id),
   });
   void (async () => {
+    // A slow client holds the stream back (the socket's buffer), not this node's memory.
+    const send = async (text: string): Promise<void> => {
+      if (!out.write(text) && !gone.signal.aborted)
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            out.off('drain', done);
+            gone.signal.removeEventListener('abort', done);
+            resolve();
+          };
+          out.on('drain', done);
+          gone.signal.addEventListener('abort', done, { once: true });
+        });
+    };
     let page = first;
     while (!gone.signal.aborted) {
-      for (const item of page.items) out.write(`id: ${item.cursor}\nevent: ${item.type}\ndata: ${JSON.stringify(item)}\n\n`);
-      if (page.items.length === 0) out.write(': waiting\n\n');
+      for (const item of page.items) await send(`id: ${item.cursor}\nevent: ${item.type}\ndata: ${JSON.stringify(item)}\n\n`);
+      if (page.items.length === 0) await send(': waiting\n\n');
       try {
         page = await engine.readPublished({ ...base, after: page.cursor, waitMs: STREAM_WAIT_MS }, gone.signal);
       } catch (error) {
