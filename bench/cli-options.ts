@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import type { FloorPath } from './floor.js';
 import { ROOT } from './services.js';
 
-export const PARTS = ['e2e', 'floor', 'scaling', 'restate'] as const;
+export const PARTS = ['e2e', 'floor', 'scaling', 'balanced', 'restate'] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface BenchOptions {
@@ -35,6 +35,14 @@ export interface BenchOptions {
   floorPath: FloorPath;
   /** The two-step floor's intake: shared transactions as the engine's group intake, or one per event; null = default. */
   floorIntake: 'group' | 'single' | null;
+  /** Cap each scaling worker process at this many cores (cgroup cpu quota); null = uncapped. */
+  workerCpu: number | null;
+  /** Scaling: requests in flight per worker (N workers get N × this), so load grows with N; null = `concurrency` for every N. */
+  inFlightPerWorker: number | null;
+  /** Scaling: seconds of load during which one more worker joins, timed to its first handled event; 0 = off. */
+  joinS: number;
+  /** The balanced part: combined nodes behind the round-robin load generator (compared with 1 node). */
+  balancedNodes: number;
 }
 
 export const HELP = `Usage: npm run bench -- [options]
@@ -43,12 +51,18 @@ export const HELP = `Usage: npm run bench -- [options]
   --events <n>         deposits/withdrawals per wallet, per phase     (default 10)
   --concurrency <n>    requests in flight (closed loop)               (default 64)
   --workers <list>     worker processes for the scaling part          (default 1,2,3)
+  --worker-cpu <cores> cap each scaling worker at <cores> with a cgroup cpu quota (root,
+                       cgroup v1 cpu or v2 cpu.max); refuses to run where quotas are unavailable
+  --in-flight-per-worker <n>  scaling load grows with N: N × <n> requests in flight (default: --concurrency)
+  --join <s>           scaling: one more worker joins under <s> s of load; time to its first
+                       handled event                                  (default 15; 0 = off)
+  --balanced-nodes <n> the balanced part: <n> combined nodes, requests round-robin, vs 1 node (default 3)
   --duration <s>       run the e2e sync phase for <s> seconds instead of --events (a soak;
                        worker RSS sampled throughout)                 (default off)
   --paced <s>          seconds of the open-loop phase at half the peak rate (default 15)
   --wait <ms>          ?wait= for request→outcome                     (default 10000)
   --partitions <n>     engine partitions                              (default 64)
-  --only <list>        parts to run: e2e,floor,scaling,restate        (default all)
+  --only <list>        parts to run: e2e,floor,scaling,balanced,restate (default all)
   --update-readme      rewrite the README section between the bench markers from this run
   --latest / --no-latest  write bench/results/latest.{json,md} and the charts (default: when all parts ran)
   --out <dir>          results folder                                 (default bench/results)
@@ -62,7 +76,7 @@ export const HELP = `Usage: npm run bench -- [options]
 
 Exit status: 0 when every engine run verified exact, 1 when one did not (or a part failed), 2 on bad usage.`;
 
-type WholeNumberOption = 'journeys' | 'events' | 'concurrency' | 'durationS' | 'pacedS' | 'waitMs' | 'partitions' | 'waitQuietS';
+type WholeNumberOption = 'journeys' | 'events' | 'concurrency' | 'durationS' | 'pacedS' | 'waitMs' | 'partitions' | 'waitQuietS' | 'joinS' | 'balancedNodes';
 
 /** The flags that take one whole number: the option each sets and the least it may be. */
 const WHOLE_NUMBER_FLAGS: ReadonlyMap<string, { option: WholeNumberOption; min: number }> = new Map([
@@ -74,6 +88,8 @@ const WHOLE_NUMBER_FLAGS: ReadonlyMap<string, { option: WholeNumberOption; min: 
   ['--wait', { option: 'waitMs', min: 1 }],
   ['--partitions', { option: 'partitions', min: 1 }],
   ['--wait-quiet', { option: 'waitQuietS', min: 0 }],
+  ['--join', { option: 'joinS', min: 0 }],
+  ['--balanced-nodes', { option: 'balancedNodes', min: 2 }],
 ]);
 
 export function parseArgs(argv: string[]): BenchOptions {
@@ -96,6 +112,10 @@ export function parseArgs(argv: string[]): BenchOptions {
     code: 'HEAD',
     floorPath: 'inline',
     floorIntake: null,
+    workerCpu: null,
+    inFlightPerWorker: null,
+    joinS: 15,
+    balancedNodes: 3,
   };
   const int = (name: string, value: string | undefined, min: number): number => {
     const n = Number(value);
@@ -113,6 +133,16 @@ export function parseArgs(argv: string[]): BenchOptions {
     switch (flag) {
       case '--workers':
         options.workers = (value() ?? '').split(',').map((w) => int(flag, w, 1));
+        break;
+      case '--worker-cpu': {
+        const cores = Number(value());
+        // Below 0.01 core the kernel's 1 ms minimum quota would silently raise it.
+        if (!Number.isFinite(cores) || cores < 0.01 || cores > 64) throw new Error('--worker-cpu takes a number of cores from 0.01 to 64, e.g. 0.25');
+        options.workerCpu = cores;
+        break;
+      }
+      case '--in-flight-per-worker':
+        options.inFlightPerWorker = int(flag, value(), 1);
         break;
       case '--only': {
         const parts = (value() ?? '').split(',');

@@ -173,13 +173,22 @@ function errorText(answer: HttpAnswer): string {
 /** The engine's HTTP API (`journey serve`, AUTH_MODE=dev). */
 export class EngineDriver implements WalletDriver {
   readonly name = 'journey-engine';
-  private readonly client: HttpClient;
+  private readonly clients: HttpClient[];
+  private next = 0;
+  /** Several ports: requests go to them round-robin, as a balancer in front of several nodes would send them. */
   constructor(
-    port: number,
+    ports: number | readonly number[],
     maxSockets: number,
     private readonly waitMs: number,
   ) {
-    this.client = new HttpClient('127.0.0.1', port, maxSockets);
+    this.clients = (typeof ports === 'number' ? [ports] : ports).map((port) => new HttpClient('127.0.0.1', port, maxSockets));
+  }
+
+  private get client(): HttpClient {
+    const client = this.clients[this.next % this.clients.length];
+    this.next += 1;
+    if (!client) throw new Error('an engine driver needs a port');
+    return client;
   }
 
   async open(wallet: Wallet): Promise<string> {
@@ -221,7 +230,7 @@ export class EngineDriver implements WalletDriver {
   }
 
   close(): void {
-    this.client.close();
+    for (const client of this.clients) client.close();
   }
 }
 

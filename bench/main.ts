@@ -1,9 +1,9 @@
 /**
- * `npm run bench`: the end-to-end wallet benchmark, the floor, worker scaling and Restate, in one
+ * `npm run bench`: the end-to-end wallet benchmark, the floor, worker scaling, balanced nodes and Restate, in one
  * run on this machine, with an exactness check at the end. See bench/README.md.
  *
  * This file ties the parts together: the flags (cli-options.ts), the parts of a run (e2e-run.ts,
- * floor-run.ts, scaling-run.ts, restate-peer.ts), and the files a run leaves (result-files.ts).
+ * floor-run.ts, scaling-run.ts, balanced-run.ts, restate-peer.ts), and the files a run leaves (result-files.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,9 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { HELP, PARTS, parseArgs } from './cli-options.js';
 import type { BenchOptions } from './cli-options.js';
+import { runBalancedIfAsked } from './balanced-run.js';
 import { codeUnderTest } from './code-under-test.js';
+import { CpuCapUnavailable, detectLayout } from './cpu-cap.js';
 import { cpuProfiling } from './cpu-profiles.js';
 import { runE2eIfAsked } from './e2e-run.js';
 import { startFloorIfAsked } from './floor-run.js';
@@ -52,6 +54,10 @@ function newResult(options: BenchOptions, startedAt: Date): BenchResult {
       pacedS: options.pacedS,
       partitions: options.partitions,
       only: options.only,
+      workerCpu: options.workerCpu,
+      inFlightPerWorker: options.inFlightPerWorker,
+      joinS: options.joinS,
+      balancedNodes: options.balancedNodes,
     },
     targets: [],
     failures: [],
@@ -67,6 +73,16 @@ async function main(): Promise<number> {
     return 2;
   }
   if (options.from) return rerender(options);
+  if (options.workerCpu !== null && options.only.includes('scaling')) {
+    // Before anything starts: a capped run that cannot be capped does not run at all.
+    try {
+      detectLayout();
+    } catch (error) {
+      if (!(error instanceof CpuCapUnavailable)) throw error;
+      console.error(`bench: ${error.message}`);
+      return 2;
+    }
+  }
   const runId = randomBytes(4).toString('hex');
   const startedAt = new Date();
   const epoch = performance.now();
@@ -114,6 +130,7 @@ async function main(): Promise<number> {
     const floor = await startFloorIfAsked(env, result);
     await runE2eIfAsked(env, peer, floor, result);
     await runScalingIfAsked(env, result);
+    await runBalancedIfAsked(env, result);
   } catch (error) {
     result.failures.push(`setup failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     log(`FAILED: ${String(error)}`);

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { BenchResult, SystemRun } from './result-types.js';
+import type { BenchResult, ScalingRun, SystemRun } from './result-types.js';
 import type { FloorResult } from './floor.js';
 import type { CpuReport } from './services.js';
 import { LATENCY_EDGES_MS } from './stats.js';
@@ -20,13 +20,28 @@ function cpuLine(cpu: CpuReport, cpus: number): string {
   return `${Math.round(cpu.machineBusy * 100)}% of ${cpus} cores busy — ${parts.join(', ')}, others ${cpu.otherCores}`;
 }
 
-/** CPU milliseconds per handled event, per role, from a scaling run's core usage. */
-export function cpuPerEvent(cpu: CpuReport, eventsPerSec: number): Record<string, number> {
+/** Cores used per role: the API process, the worker processes together, and each shared part as metered. */
+function coresByRole(cpu: CpuReport): Record<string, number> {
   const roles: Record<string, number> = {};
   for (const [name, cores] of Object.entries(cpu.cores)) {
     const role = /-api$/.test(name) ? 'API process' : /-worker-\d+$/.test(name) ? 'worker processes' : name;
-    roles[role] = (roles[role] ?? 0) + cores;
+    roles[role] = Math.round(((roles[role] ?? 0) + cores) * 100) / 100;
   }
+  return roles;
+}
+
+/** What limited one scaling point: the workers' caps, the machine, or neither (latency-bound). */
+export function pointLimit(run: ScalingRun, cpus: number): string {
+  if (run.throttledShare !== undefined && run.throttledShare >= 0.5) return `worker caps (throttled in ${Math.round(run.throttledShare * 100)}% of periods)`;
+  const busy = Math.round(run.cpu.machineBusy * 100);
+  if (busy >= 90) return `the machine (${busy}% of ${cpus} cores busy)`;
+  const top = Object.entries(run.cpu.cores).sort((a, b) => b[1] - a[1])[0];
+  return `latency (${busy}% busy; most: ${top ? `${top[0]} ${top[1]}` : 'n/a'})`;
+}
+
+/** CPU milliseconds per handled event, per role, from a scaling run's core usage. */
+export function cpuPerEvent(cpu: CpuReport, eventsPerSec: number): Record<string, number> {
+  const roles = coresByRole(cpu);
   const out: Record<string, number> = {};
   for (const [role, cores] of Object.entries(roles)) out[role] = eventsPerSec > 0 ? Math.round(((cores * 1000) / eventsPerSec) * 100) / 100 : 0;
   return out;
@@ -152,17 +167,53 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
   lines.push('');
 
   if (result.scaling && result.scaling.length > 0) {
-    lines.push('## Scaling (1 API process + N worker processes)', '');
-    lines.push('| workers | handled/s | p50 / p95 / p99 / max (ms) | exact | where the cores went |', '|---|---|---|---|---|');
+    const cap = result.scaling[0]?.workerCpu;
+    lines.push(`## Scaling (1 API process + N worker processes${cap === undefined ? '' : `, each capped at ${cap} core by a cgroup cpu quota`})`, '');
+    lines.push(
+      '| workers | in flight | handled/s | p50 / p95 / p99 / max (ms) | efficiency | cores: workers / API / MariaDB / Redis / load gen / others | limited by | join → first handled | exact |',
+      '|---|---|---|---|---|---|---|---|---|',
+    );
     for (const run of result.scaling) {
+      const roles = coresByRole(run.cpu);
+      const shared = [
+        roles['worker processes'],
+        roles['API process'],
+        roles['mariadbd (shared)'],
+        roles['redis (6 nodes)'],
+        roles['load generator'],
+        run.cpu.otherCores,
+      ]
+        .map((cores) => cores ?? '–')
+        .join(' / ');
+      const join = run.joinToFirstHandledMs === undefined ? '–' : run.joinToFirstHandledMs === null ? 'none in the window' : `${run.joinToFirstHandledMs} ms`;
       lines.push(
-        `| ${run.workers} | ${run.handledPerSec} | ${lat(run.latencyMs)} | ${run.exact ? 'yes' : '**NO**'} | ${cpuLine(run.cpu, result.machine.cpus)} |`,
+        `| ${run.workers} | ${run.inFlight ?? result.settings.concurrency} | ${run.handledPerSec} | ${lat(run.latencyMs)} | ${run.efficiency ?? '–'} | ${shared} | ${pointLimit(run, result.machine.cpus)} | ${join} | ${run.exact ? 'yes' : '**NO**'} |`,
       );
     }
+    lines.push(
+      '',
+      'Efficiency = handled/s(N) ÷ (N × handled/s(1)). "join → first handled": one more worker started under the same load, from its start to its first handled event.',
+    );
     const best = result.scaling.reduce((a, b) => (b.handledPerSec > a.handledPerSec ? b : a));
     lines.push('', `What limits it: ${limitSentence(best.cpu, result.machine.cpus)}`, '');
     const note = sizingNote(result);
     if (note) lines.push(note, '');
+  }
+
+  if (result.balanced && result.balanced.length > 0) {
+    lines.push('## Behind a balancer (combined nodes, requests round-robin)', '');
+    lines.push('| nodes | events/s | p50 / p95 / p99 / max (ms) | forwarded to the owner | exact | where the cores went |', '|---|---|---|---|---|---|');
+    for (const run of result.balanced) {
+      lines.push(
+        `| ${run.nodes} | ${run.eventsPerSec} | ${lat(run.latencyMs)} | ${Math.round(run.forwardedShare * 100)}% (${
+          Object.entries(run.forwarded)
+            .filter(([, n]) => n > 0)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ') || 'none'
+        }) | ${run.exact ? 'yes' : '**NO**'} | ${cpuLine(run.cpu, result.machine.cpus)} |`,
+      );
+    }
+    lines.push('');
   }
 
   if (e) {
@@ -187,6 +238,7 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
   const checks: Array<[string, SystemRun['check']]> = [
     ...(e ? [['e2e', e.check] as [string, SystemRun['check']]] : []),
     ...(result.scaling ?? []).map((x) => [`${x.workers} worker(s)`, x.check] as [string, SystemRun['check']]),
+    ...(result.balanced ?? []).map((x) => [`${x.nodes} balanced node(s)`, x.check] as [string, SystemRun['check']]),
     ...(r ? [['Restate', r.check] as [string, SystemRun['check']]] : []),
   ];
   if (checks.length > 0) {

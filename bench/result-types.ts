@@ -75,12 +75,39 @@ export interface RssSummary {
 
 export interface ScalingRun {
   workers: number;
+  /** Each worker's cgroup cpu cap in cores; absent = uncapped. */
+  workerCpu?: number;
+  /** Requests in flight during the measured phase. */
+  inFlight?: number;
+  /** handled/s ÷ (workers × handled/s of the 1-worker run); absent without a 1-worker run. */
+  efficiency?: number;
+  /** Share of CFS periods in which a worker hit its cap (mean over the workers): near 1 = the cap limited it. */
+  throttledShare?: number;
+  /** An extra worker started under load: ms from its start to its first handled event; null = none within the window. */
+  joinToFirstHandledMs?: number | null;
   handledPerSec: number;
   latencyMs: LatencySummary;
   exact: boolean;
   check: CheckReport;
   cpu: CpuReport;
   rss: RssSummary[];
+}
+
+/** Settings results written before they existed lack. */
+type NewerSetting = 'workerCpu' | 'inFlightPerWorker' | 'joinS' | 'balancedNodes';
+
+/** One point of the balanced part: `nodes` combined nodes, requests spread round-robin over them. */
+export interface BalancedRun {
+  nodes: number;
+  eventsPerSec: number;
+  latencyMs: LatencySummary;
+  /** Events the receiving node forwarded to their owner, over all events sent (je_events_forwarded_total). */
+  forwardedShare: number;
+  /** Forwards by result (handled, declined, timeout, unsent), summed over the nodes. */
+  forwarded: Record<string, number>;
+  exact: boolean;
+  check: CheckReport;
+  cpu: CpuReport;
 }
 
 export interface Target {
@@ -106,12 +133,14 @@ export interface BenchResult {
     loadavgEnd: number[];
     load: Array<{ phase: string; load1: number; otherCores: number }>;
   };
-  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest' | 'cpuProf' | 'waitQuietS' | 'from' | 'code' | 'floorPath' | 'floorIntake'>;
+  settings: Omit<BenchOptions, 'out' | 'updateReadme' | 'latest' | 'cpuProf' | 'waitQuietS' | 'from' | 'code' | 'floorPath' | 'floorIntake' | NewerSetting> &
+    Partial<Pick<BenchOptions, NewerSetting>>;
   /** Per engine process: self time by component and function (with --cpu-prof). */
   profiles?: Record<string, ProfileSummary>;
   engine?: SystemRun;
   floor?: FloorResult & { engineOverFloor: number | null };
   scaling?: ScalingRun[];
+  balanced?: BalancedRun[];
   restate?: (SystemRun & { version: string }) | { error: string };
   comparison?: { throughputRatio: number; p99Ours: number; p99Restate: number; concurrency: number };
   targets: Target[];

@@ -54,6 +54,24 @@ export function noteLoad(env: EngineEnv, phase: string, cpu: CpuReport): void {
   );
 }
 
+/** Waits until every partition is leased and spread over exactly `owners` nodes (rendezvous hashing settles in a few lease ticks). */
+export async function waitForSpread(database: string, owners: Proc[], timeoutMs: number): Promise<void> {
+  await waitUntil(
+    `${owners.length} nodes to share the partitions`,
+    async () => {
+      for (const p of owners) if (!p.alive) throw new Error(`${p.name} exited:\n${p.log.slice(-3000)}`);
+      const rows = await queryDatabase<{ owners: number; free: number }>(
+        LOCAL_MARIADB,
+        database,
+        `SELECT COUNT(DISTINCT owner_node) AS owners, SUM(owner_node IS NULL OR lease_expires_at <= NOW(6)) AS free FROM partitions`,
+      );
+      return Number(rows[0]?.owners) === owners.length && Number(rows[0]?.free) === 0;
+    },
+    timeoutMs,
+    500,
+  );
+}
+
 export async function drainAndCheck(database: string, wallets: Wallet[], records: OpRecord[], timeoutMs = 120_000): Promise<CheckReport> {
   await waitUntil(
     'every accepted event to be handled',
