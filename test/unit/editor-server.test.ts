@@ -74,6 +74,8 @@ beforeAll(async () => {
   cpSync(join(ROOT, 'journeys/pfm/wallet/1.0'), folder, { recursive: true });
   uri = pathToFileURL(join(folder, 'journey.jd')).href;
   child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'lsp', '--stdio'], { cwd: ROOT, stdio: 'pipe' });
+  // Whatever the server says on stderr is shown with the test's output.
+  child.stderr.pipe(process.stderr);
   connection = createProtocolConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   connection.onNotification(PublishDiagnosticsNotification.type, (params) => {
     received.push(params);
@@ -93,7 +95,8 @@ beforeAll(async () => {
   await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'journey', version, text: WALLET } });
   const opened = await diagnosticsFor(uri, 0);
   expect(opened.diagnostics).toEqual([]);
-});
+  // Starting the CLI under tsx takes seconds on a loaded machine.
+}, 120_000);
 
 afterAll(async () => {
   if (connection !== undefined) {
@@ -104,7 +107,7 @@ afterAll(async () => {
     connection.dispose();
   }
   rmSync(scratch, { recursive: true, force: true });
-});
+}, 30_000);
 
 describe('journey lsp', () => {
   it('reports an error as it is typed, at its line, and clears it when fixed', async () => {
