@@ -5,6 +5,7 @@ import type { JsonObject } from '../dsl/index.js';
 import type { AcceptRequest, AcceptResult, EventOutcome, JourneyEngine } from '../engine/index.js';
 import { eventContext, type Identity } from './auth.js';
 import type { ResolvedApiOptions } from './options.js';
+import { setOwnerHeaders } from './owner-header.js';
 import { outcomeReadable, readerOf } from './read-access.js';
 import type { TenantPolicy } from './tenancy.js';
 import {
@@ -121,6 +122,7 @@ export function registerEventRoutes(app: FastifyInstance, engine: JourneyEngine,
       throw relativeToBody(error);
     }
     void reply.header('location', `/journeys/${result.journeyId}`);
+    setOwnerHeaders(reply, engine, result);
     const waitMs = request.query.wait ?? 0;
     if (waitMs > 0) {
       const outcome = await engine.awaitOutcome(result.eventId, waitMs);

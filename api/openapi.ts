@@ -95,16 +95,27 @@ function queryParameters(schema: { properties: Record<string, unknown>; required
   }));
 }
 
+/** The owner hint of answers about one journey (api/owner-header.ts). */
+const ownerHeaders = {
+  'X-Journey-Owner': {
+    schema: { type: 'string' },
+    description:
+      "The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them.",
+  },
+  'X-Journey-Owner-Url': { schema: { type: 'string' }, description: "The owner's base URL, when that node advertises one (`ADVERTISE_URL`)." },
+};
+
 function eventResponses(): Record<string, unknown> {
   return {
     200: {
       description:
         'With `?wait`: the event was handled within the wait. `outcome` is `applied` or `rejected` (a business refusal — the detail is in `rejection`; the event is recorded and will not be retried).',
+      headers: { Location: { schema: { type: 'string' }, description: '`/journeys/{journeyId}`' }, ...ownerHeaders },
       content: json(ref('EventOutcome')),
     },
     202: {
       description: 'The event is durable (committed); it will be handled. `Location` names the journey.',
-      headers: { Location: { schema: { type: 'string' }, description: '`/journeys/{journeyId}`' } },
+      headers: { Location: { schema: { type: 'string' }, description: '`/journeys/{journeyId}`' }, ...ownerHeaders },
       content: json(ref('AcceptResult')),
     },
     400: errorResponse('Malformed request, too deep, or the payload violates its schema (`details.violations` lists every one with a JSON pointer).'),
@@ -229,7 +240,7 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
       tags: ['journeys'],
       parameters: [journeyIdParam],
       responses: {
-        200: { description: 'The journey.', content: json(ref('JourneyView')) },
+        200: { description: 'The journey.', headers: ownerHeaders, content: json(ref('JourneyView')) },
         400: errorResponse('Malformed id.'),
         ...callerErrors(),
         404: errorResponse('No such journey.'),

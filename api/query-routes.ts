@@ -16,6 +16,7 @@ import {
   searchQuerySchema,
 } from './schemas.js';
 import type { ResolvedApiOptions } from './options.js';
+import { setOwnerHeaders } from './owner-header.js';
 import { OPERATOR_ROLE, operatorRequired } from './auth.js';
 import { readerOf } from './read-access.js';
 import type { TenantPolicy } from './tenancy.js';
@@ -124,6 +125,7 @@ export function registerQueryRoutes(app: FastifyInstance, engine: JourneyEngine,
       // Every change of a journey is a handled event (an uplift too), so its seq names its state.
       const etag = `"${journey.seq}"`;
       void reply.header('etag', etag);
+      setOwnerHeaders(reply, engine, journey);
       if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
       return journey;
     },

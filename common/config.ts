@@ -114,6 +114,12 @@ export interface EngineConfig {
   backendsConfig?: string;
   /** A JSON file of webhooks fed from the published events (README, "Published events"). Env `WEBHOOKS_CONFIG`. */
   webhooksConfig?: string;
+  /**
+   * The base URL clients reach this node's API at (`http(s)://host[:port]`, no path), advertised
+   * to the other nodes so answers about the journeys it owns carry it in `X-Journey-Owner-Url`.
+   * Env `ADVERTISE_URL`. @defaultValue none (answers name the owner's NODE_ID only)
+   */
+  advertiseUrl?: string;
 }
 
 /** setting name → [environment variable, flag] */
@@ -154,6 +160,7 @@ export const CONFIG_SOURCES: Record<keyof EngineConfig, [string, string]> = {
   backendsModule: ['BACKENDS_MODULE', '--backends-module'],
   backendsConfig: ['BACKENDS_CONFIG', '--backends-config'],
   webhooksConfig: ['WEBHOOKS_CONFIG', '--webhooks-config'],
+  advertiseUrl: ['ADVERTISE_URL', '--advertise-url'],
 };
 
 const LIST_SETTINGS = new Set<keyof EngineConfig>([
@@ -214,6 +221,7 @@ export const CONFIG_SCHEMA = {
     backendsModule: { type: 'string', minLength: 1 },
     backendsConfig: { type: 'string', minLength: 1 },
     webhooksConfig: { type: 'string', minLength: 1 },
+    advertiseUrl: { type: 'string', pattern: '^https?://[A-Za-z0-9.:\\[\\]_-]{1,200}/?$' },
   },
   required: ['nodeId'],
 } as const;

@@ -12,7 +12,7 @@ import type { ClockSyncOptions } from './clock-sync.js';
 import type { BackendRegistry, CallOptions } from './calls.js';
 import { DeploymentAdmin } from './deployment-admin.js';
 import { DeploymentRegistry } from './deployment-registry.js';
-import { ID_PATTERN, maxLane, slotsOfLane } from './ids.js';
+import { ID_PATTERN, maxLane, slotOf, slotsOfLane } from './ids.js';
 import { InlineForwarder } from './forwarding.js';
 import { DEFAULT_MESSAGE_OPTIONS, MessageRelay } from './journey-messages.js';
 import type { MessageOptions } from './journey-messages.js';
@@ -113,6 +113,13 @@ export interface EngineOptions {
    */
   forwardTimeoutMs?: number;
   /**
+   * The base URL clients reach this node's API at (ADVERTISE_URL, e.g. `http://10.0.0.7:3000`):
+   * advertised in the grid, so any node can name it with the journeys this node owns
+   * (`X-Journey-Owner-Url`) and a client or gateway can send their events here directly.
+   * @defaultValue none (the owner is named by its node id only)
+   */
+  advertiseUrl?: string;
+  /**
    * A clock standing in for the database's (tests that move time by hand): taken as it is, and
    * timers fall due by it. @defaultValue this node's clock corrected by its measured skew to the
    * database's, which alone decides when timers are due
@@ -139,6 +146,9 @@ const MAX_SEARCH_BATCHES = 20;
 
 /** History pages stop growing past this many bytes of JSON (always at least one event). */
 const MAX_HISTORY_PAGE_BYTES = 256 * 1024;
+
+/** Advertised node URLs are read every this many owner-map refreshes (one a second). */
+const ADDRESS_EVERY_TICKS = 5;
 
 function iso(value: unknown): string {
   return value instanceof Date ? value.toISOString() : String(value);
@@ -306,6 +316,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
   const maxInflightAccepts = options.maxInflightAccepts ?? 2000;
   let worker: JourneyWorker | null = null;
   let owners = new Map<number, string>();
+  // Owner id → the base URL it advertises (ADVERTISE_URL), for the owner hint of answers.
+  let addresses = new Map<string, string>();
   let stopped = false;
   let calls: CallRunner | null = null;
   let relay: MessageRelay | null = null;
@@ -524,11 +536,21 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     );
     background.push(
       (async () => {
-        while (!stopped) {
+        for (let tick = 0; !stopped; tick++) {
           try {
             owners = await grid.owners();
           } catch {
             // Stale routing only delays wake-ups; sweeps deliver.
+          }
+          // Addresses change only as nodes come and go: read them (and advertise ours again, should
+          // Redis have lost it) every few seconds. Only a worker owns journeys, so only it advertises.
+          if (tick % ADDRESS_EVERY_TICKS === 0) {
+            try {
+              if (worker && options.advertiseUrl) await grid.advertise(ownerId, options.advertiseUrl);
+              addresses = await grid.addresses();
+            } catch {
+              // A hint only: answers name the owner without its URL meanwhile.
+            }
           }
           await new Promise((r) => setTimeout(r, 1000));
         }
@@ -648,6 +670,16 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       if (!ID_PATTERN.test(eventId)) return null;
       // Outcomes arrive by notification; the store poll only covers a lost one.
       return outcomes.wait(eventId, Math.max(0, timeoutMs), () => pollOutcome(eventId), 1_000);
+    },
+    ownerOf({ journeyId, journeyType, version }) {
+      const laneNo = deployments.laneOf(journeyType, version);
+      if (laneNo === undefined) return null;
+      const slot = slotOf(laneNo, journeyId, partitionCount);
+      const owner = worker?.active(slot) ? ownerId : owners.get(slot);
+      if (owner === undefined) return null;
+      const url = owner === ownerId ? options.advertiseUrl : addresses.get(owner);
+      // An owner id is `<NODE_ID>:<incarnation>`: clients know nodes by NODE_ID.
+      return { nodeId: owner.slice(0, owner.lastIndexOf(':')), ...(url === undefined ? {} : { url }) };
     },
     async getJourney(journeyId, reader) {
       if (!ID_PATTERN.test(journeyId)) return null;

@@ -8,8 +8,8 @@
 import type { Clock, Logger } from '../common/index.js';
 import type { EngineMetrics } from './metrics.js';
 
-/** What was dropped: an inbox message, a journey's hot state, a back-end call's job, a back end's breaker state. */
-export type ForgedTrafficKind = 'inbox' | 'state' | 'call' | 'breaker';
+/** What was dropped: an inbox message, a journey's hot state, a back-end call's job, a back end's breaker state, a node's advertised URL. */
+export type ForgedTrafficKind = 'inbox' | 'state' | 'call' | 'breaker' | 'address';
 /** Why: no MAC at all (an older node's, or made by hand), or a wrong one. */
 export type ForgedTrafficReason = 'unsigned' | 'bad-mac';
 

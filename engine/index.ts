@@ -30,6 +30,7 @@ export type {
   IncomingEvent,
   InitiateRequest,
   JourneyEngine,
+  JourneyOwner,
   JourneyView,
   Page,
   PublishedEventView,

@@ -53,6 +53,10 @@ export interface GridPort {
   leave(nodeId: string): Promise<void>;
   setOwners(owners: Map<number, string | null>): Promise<void>;
   owners(): Promise<Map<number, string>>;
+  /** Records the base URL clients reach `nodeId` at (a hint for clients, sealed with the grid MAC). */
+  advertise(nodeId: string, url: string): Promise<void>;
+  /** Every node's advertised base URL whose MAC holds. */
+  addresses(): Promise<Map<string, string>>;
   send(nodeId: string, message: NodeMessage): Promise<void>;
   /** Blocks up to `timeoutMs` for messages to this node: only those whose MAC holds. */
   receive(nodeId: string, timeoutMs: number): Promise<NodeMessage[]>;

@@ -226,6 +226,12 @@ export interface DrainReportEntry extends DeploymentRecord {
   retirable: boolean;
 }
 
+/** Who owns a journey's partition: a node id (`NODE_ID`) and, when that node advertises one, its base URL. */
+export interface JourneyOwner {
+  nodeId: string;
+  url?: string;
+}
+
 /** The engine's programmatic interface; the HTTP API wraps it. */
 export interface JourneyEngine {
   readonly nodeId: string;
@@ -235,6 +241,14 @@ export interface JourneyEngine {
   awaitOutcome(eventId: string, timeoutMs: number): Promise<EventOutcome | null>;
   /** The journey, or null when there is none or `reader` (when given) may not read it. */
   getJourney(journeyId: string, reader?: Reader): Promise<JourneyView | null>;
+  /**
+   * The node that owns the journey's partition, as this node last saw it (the grid's owner map,
+   * refreshed every second; this node's own partitions at once), with the base URL it advertises
+   * (`ADVERTISE_URL`) when it does; null while nobody is known to own it. A hint for clients and
+   * gateways to send a journey's events to its owner directly and skip a forward: never needed
+   * for correctness (any node accepts any event).
+   */
+  ownerOf?(journey: { journeyId: string; journeyType: string; version: string }): JourneyOwner | null;
   /** Its history; `JE_JOURNEY_NOT_FOUND` when there is none or `reader` (when given) may not read it. */
   listEvents(journeyId: string, options?: { cursor?: string; limit?: number }, reader?: Reader): Promise<Page<EventView>>;
   search(query: SearchQuery): Promise<Page<JourneyView>>;

@@ -25,7 +25,7 @@ import { getHotState, putHotState } from './hot-state.js';
 import type { GridKeys } from './keys.js';
 
 /** What was dropped for failing its MAC: an inbox message, a journey's hot state, a back end's breaker state. */
-export type ForgedKind = 'inbox' | 'state' | 'breaker';
+export type ForgedKind = 'inbox' | 'state' | 'breaker' | 'address';
 
 /** What {@link GridServices.bindCluster} binds to: the grid secret, and what it may report. */
 export interface ClusterBinding {
@@ -73,6 +73,10 @@ export interface GridServices<Message> {
   leave(nodeId: string): Promise<void>;
   setOwners(owners: Map<number, string | null>): Promise<void>;
   owners(): Promise<Map<number, string>>;
+  /** Records the base URL clients reach `nodeId` at (its `ADVERTISE_URL`), sealed with its MAC; `leave` removes it. */
+  advertise(nodeId: string, url: string): Promise<void>;
+  /** Every node's advertised base URL whose MAC holds; the others are dropped and reported. */
+  addresses(): Promise<Map<string, string>>;
   /** Pushes `message` onto the node's inbox, sealed with its MAC. */
   send(nodeId: string, message: Message): Promise<void>;
   /** Pops this node's messages whose MAC holds; the others are dropped and reported. */
@@ -185,6 +189,28 @@ export function createGridServices<Message>(grid: Grid, blocking: GridClient): G
       const { keys } = bound();
       await client().zrem(keys.grid('nodes'), memberOf(nodeId));
       await client().hdel(keys.grid('hosts'), memberOf(nodeId));
+      await client().hdel(keys.grid('addresses'), nodeId);
+    },
+    async advertise(nodeId, url) {
+      const { keys, mac } = bound();
+      const key = keys.grid('addresses');
+      await client().hset(key, nodeId, mac.seal(`${key}\n${nodeId}`, JSON.stringify({ url })));
+    },
+    async addresses() {
+      const { keys, mac, hooks } = bound();
+      const key = keys.grid('addresses');
+      const map = new Map<string, string>();
+      for (const [nodeId, sealed] of Object.entries(await client().hgetall(key))) {
+        // The node id is in the scope: one node's genuine address cannot be passed off as another's.
+        const opened = mac.open(`${key}\n${nodeId}`, sealed);
+        if (!opened.ok) {
+          hooks.onForged?.('address', opened.reason, key);
+          continue;
+        }
+        const { url } = JSON.parse(opened.json) as { url?: unknown };
+        if (typeof url === 'string') map.set(nodeId, url);
+      }
+      return map;
     },
     async setOwners(owners) {
       const set: string[] = [];
@@ -324,6 +350,8 @@ function withTimeouts<Message>(services: GridServices<Message>, timeoutMs: numbe
     leave: (nodeId) => withGridTimeout(services.leave(nodeId), timeoutMs, 'leave'),
     setOwners: (owners) => withGridTimeout(services.setOwners(owners), timeoutMs, 'set owners'),
     owners: () => withGridTimeout(services.owners(), timeoutMs, 'owners'),
+    advertise: (nodeId, url) => withGridTimeout(services.advertise(nodeId, url), timeoutMs, 'advertise'),
+    addresses: () => withGridTimeout(services.addresses(), timeoutMs, 'addresses'),
     send: (nodeId, message) => withGridTimeout(services.send(nodeId, message), timeoutMs, 'send'),
     receive(nodeId, waitMs) {
       reading ??= services.receive(nodeId, waitMs).finally(() => {

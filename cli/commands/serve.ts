@@ -75,6 +75,8 @@ Every option is also an environment variable:
                                               calls go to the simulated example back ends
   --webhooks-config <file>  WEBHOOKS_CONFIG   a JSON file of webhooks fed from the published events
                                               (README, "Published events")
+  --advertise-url <url>     ADVERTISE_URL     this node's base URL for clients (http://host:port): answers
+                                              about journeys it owns carry it in X-Journey-Owner-Url
 
 Tracing (OpenTelemetry) is off unless OTEL_EXPORTER_OTLP_ENDPOINT (or
 OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) names an OTLP/HTTP collector; OTEL_SERVICE_NAME defaults to
@@ -323,6 +325,7 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
     worker: config.roles.includes('worker'),
     workerOptions: { leaseTtlMs: config.leaseTtlMs },
     clockSync: { warnAboveMs: config.clockSkewWarnMs },
+    ...(config.advertiseUrl === undefined ? {} : { advertiseUrl: config.advertiseUrl.replace(/\/$/, '') }),
     backends,
     breakers,
     webhooks,

@@ -42,6 +42,8 @@ describe('configuration', () => {
     [{ CLOCK_SKEW_WARN_MS: '0' }, 'CLOCK_SKEW_WARN_MS (--clock-skew-warn-ms)'],
     [{ SHUTDOWN_TIMEOUT_MS: '10' }, 'SHUTDOWN_TIMEOUT_MS (--shutdown-timeout-ms)'],
     [{ MARIADB_DEFAULT_URL: '127.0.0.1:3306' }, 'MARIADB_DEFAULT_URL (--mariadb-default-url)'],
+    [{ ADVERTISE_URL: '10.0.0.7:3000' }, 'ADVERTISE_URL (--advertise-url)'],
+    [{ ADVERTISE_URL: 'http://10.0.0.7:3000/api' }, 'ADVERTISE_URL (--advertise-url)'],
   ])('refuses %o naming the setting', (env, named) => {
     try {
       loadConfig([], env);
@@ -50,6 +52,12 @@ describe('configuration', () => {
       expect(isJourneyError(error, 'JE_CONFIG_INVALID')).toBe(true);
       expect((error as Error).message).toContain(named);
     }
+  });
+
+  it('takes the base URL a node advertises to clients, unset by default', () => {
+    expect(loadConfig([], {})).not.toHaveProperty('advertiseUrl');
+    expect(loadConfig([], { ADVERTISE_URL: 'http://10.0.0.7:3000' }).advertiseUrl).toBe('http://10.0.0.7:3000');
+    expect(loadConfig(['--advertise-url', 'https://[::1]:8443/'], {}).advertiseUrl).toBe('https://[::1]:8443/');
   });
 
   it('names back ends by a module and a file, and leaves both unset by default (the simulated example back ends)', () => {
