@@ -1,7 +1,9 @@
 /**
  * The web console in a real browser (Debian's chromium driven by playwright-core) after a scripted
- * run of the wallet on a real engine: what a person sees, page by page. Screenshots are kept in
- * test-results/console/. Without chromium the suite is skipped, saying so (CI installs it).
+ * run on a real engine — a wallet, and a payment whose booking call goes dead (the ledger is
+ * down): what a person sees, page by page, and an operator's discard through the page's form.
+ * Screenshots are kept in test-results/console/. Without chromium the suite is skipped, saying so
+ * (CI installs it).
  */
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -12,13 +14,20 @@ import { buildApi } from '../../api/index.js';
 import { silentLogger } from '../../common/index.js';
 import { createTestDatabase, gridSeeds, type TestDatabase } from '../support/environment.js';
 import { startTestEngine, type TestEngine } from '../support/test-engine.js';
-import { walletJourney } from '../support/wallet.js';
+import { until } from '../support/wait.js';
+import { exampleJourneys, walletJourney } from '../support/wallet.js';
 
 const CHROMIUM = process.env['JE_CHROMIUM'] ?? '/usr/bin/chromium';
 const SHOTS = resolve(import.meta.dirname, '../../test-results/console');
 const WAIT_MS = 10_000;
 const missing = existsSync(CHROMIUM) ? undefined : `no chromium at ${CHROMIUM} (apt-get install chromium, or set JE_CHROMIUM)`;
 if (missing !== undefined) console.warn(`web console browser tests skipped: ${missing}`);
+
+async function sctJourney() {
+  const sct = (await exampleJourneys()).find((j) => j.name === 'mybank/payment/sct' && j.version === '2.0');
+  if (!sct) throw new Error('journeys/mybank/payment/sct/2.0 did not compile');
+  return sct;
+}
 
 describe.skipIf(missing !== undefined)('web console in a real browser', () => {
   let database: TestDatabase;
@@ -59,9 +68,12 @@ describe.skipIf(missing !== undefined)('web console in a real browser', () => {
       seeds: gridSeeds(),
       keyPrefix: database.name,
       nodeId: 'console-test',
-      journeys: [await walletJourney()],
+      journeys: [await walletJourney(), await sctJourney()],
       partitionCount: 4,
       workerOptions: { leaseTtlMs: 3_000, sweepAfterMs: 300, sweepEveryMs: 200 },
+      // The ledger is down: a payment's booking call goes dead after two attempts.
+      backends: { 'booking.book': () => Promise.reject(new Error('the ledger is down')) },
+      calls: { attempts: 2, backoffMs: 20, redeliverMaxMs: 500 },
     });
     app = buildApi(node.engine, { auth: { mode: 'dev' }, docs: false, rateLimit: { by: 'off' } }, silentLogger());
     base = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -74,6 +86,12 @@ describe.skipIf(missing !== undefined)('web console in a real browser', () => {
     await send(`/journeys/${walletId}/events`, 'mallory', { type: 'Withdraw', data: { amount: 5 } });
     await send(`/journeys/${walletId}/events`, 'alice', { type: 'Withdraw', data: { amount: 1000 } });
     await send(`/journeys/${walletId}/events`, 'alice', { type: 'Withdraw', data: { amount: 30 } });
+    const payment = await send('/journeys/mybank/payment/sct/2.0/events', 'alice', {
+      type: 'InitiatePayment',
+      data: { debtorIban: 'DE89370400440532013000', creditorIban: 'FR1420041010050500013M02606', creditorName: 'Bob', amount: 2500, currency: 'EUR' },
+    });
+    await send(`/journeys/${String(payment['journeyId'])}/events`, 'alice', { type: 'AuthorisePayment', data: {} });
+    await until('the booking call goes dead', async () => (await node.engine.deadLetters.list({})).items.length === 1);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
@@ -128,7 +146,7 @@ describe.skipIf(missing !== undefined)('web console in a real browser', () => {
     await page.context().close();
   });
 
-  it('shows dead letters to operators only', async () => {
+  it('shows dead letters to operators only, who can discard one', async () => {
     const customer = await signIn('alice', 'customer');
     await expect(customer.locator('header').innerText()).resolves.not.toContain('Dead letters');
     const refused = await customer.goto(`${base}/console/dead-letters`);
@@ -139,7 +157,16 @@ describe.skipIf(missing !== undefined)('web console in a real browser', () => {
     const operator = await signIn('olga', 'operator');
     const listed = await operator.goto(`${base}/console/dead-letters`);
     expect(listed?.status()).toBe(200);
-    await expect(operator.locator('main').innerText()).resolves.toContain('None.');
+    const row = operator.locator('table tr', { hasText: 'booking.book' });
+    await expect(row.innerText()).resolves.toContain('the ledger is down');
+    // Discarded through the page's own form (its CSRF token, posted by the browser from this origin).
+    await row.locator('a').first().click();
+    await operator.fill('input[name=reason]', 'the ledger was retired');
+    await Promise.all([operator.waitForURL(/\/console\/dead-letters\/\w+$/), operator.click('button.danger')]);
+    const detail = await operator.locator('main').innerText();
+    expect(detail).toContain('discarded');
+    expect(detail).toContain('the ledger was retired');
+    await operator.screenshot({ path: `${SHOTS}/dead-letter.png`, fullPage: true });
     await operator.context().close();
   });
 
@@ -149,7 +176,7 @@ describe.skipIf(missing !== undefined)('web console in a real browser', () => {
     await page.goto(`${base}/console/nodes`);
     const text = await page.locator('main').innerText();
     expect(text).toContain('console-test');
-    expect(text).toMatch(/\d+ of 4 held here/);
+    expect(text).toMatch(/\d+ of \d+ held here/);
     expect(text).toContain('pfm/wallet@1.0');
     await page.screenshot({ path: `${SHOTS}/nodes.png`, fullPage: true });
     await page.context().close();
