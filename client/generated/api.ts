@@ -1269,6 +1269,12 @@ export interface operations {
             /** @description With `?wait`: the event was handled within the wait. `outcome` is `applied` or `rejected` (a business refusal — the detail is in `rejection`; the event is recorded and will not be retried). */
             200: {
                 headers: {
+                    /** @description `/journeys/{journeyId}` */
+                    Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1280,6 +1286,10 @@ export interface operations {
                 headers: {
                     /** @description `/journeys/{journeyId}` */
                     Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1396,6 +1406,12 @@ export interface operations {
             /** @description With `?wait`: the event was handled within the wait. `outcome` is `applied` or `rejected` (a business refusal — the detail is in `rejection`; the event is recorded and will not be retried). */
             200: {
                 headers: {
+                    /** @description `/journeys/{journeyId}` */
+                    Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1407,6 +1423,10 @@ export interface operations {
                 headers: {
                     /** @description `/journeys/{journeyId}` */
                     Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1523,6 +1543,12 @@ export interface operations {
             /** @description With `?wait`: the event was handled within the wait. `outcome` is `applied` or `rejected` (a business refusal — the detail is in `rejection`; the event is recorded and will not be retried). */
             200: {
                 headers: {
+                    /** @description `/journeys/{journeyId}` */
+                    Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1534,6 +1560,10 @@ export interface operations {
                 headers: {
                     /** @description `/journeys/{journeyId}` */
                     Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1654,6 +1684,12 @@ export interface operations {
             /** @description With `?wait`: the event was handled within the wait. `outcome` is `applied` or `rejected` (a business refusal — the detail is in `rejection`; the event is recorded and will not be retried). */
             200: {
                 headers: {
+                    /** @description `/journeys/{journeyId}` */
+                    Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1665,6 +1701,10 @@ export interface operations {
                 headers: {
                     /** @description `/journeys/{journeyId}` */
                     Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1781,6 +1821,12 @@ export interface operations {
             /** @description With `?wait`: the event was handled within the wait. `outcome` is `applied` or `rejected` (a business refusal — the detail is in `rejection`; the event is recorded and will not be retried). */
             200: {
                 headers: {
+                    /** @description `/journeys/{journeyId}` */
+                    Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1792,6 +1838,10 @@ export interface operations {
                 headers: {
                     /** @description `/journeys/{journeyId}` */
                     Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1908,6 +1958,12 @@ export interface operations {
             /** @description With `?wait`: the event was handled within the wait. `outcome` is `applied` or `rejected` (a business refusal — the detail is in `rejection`; the event is recorded and will not be retried). */
             200: {
                 headers: {
+                    /** @description `/journeys/{journeyId}` */
+                    Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1919,6 +1975,10 @@ export interface operations {
                 headers: {
                     /** @description `/journeys/{journeyId}` */
                     Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2263,6 +2323,12 @@ export interface operations {
             /** @description With `?wait`: the event was handled within the wait. `outcome` is `applied` or `rejected` (a business refusal — the detail is in `rejection`; the event is recorded and will not be retried). */
             200: {
                 headers: {
+                    /** @description `/journeys/{journeyId}` */
+                    Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2274,6 +2340,10 @@ export interface operations {
                 headers: {
                     /** @description `/journeys/{journeyId}` */
                     Location?: string;
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2377,6 +2447,10 @@ export interface operations {
             /** @description The journey. */
             200: {
                 headers: {
+                    /** @description The node (`NODE_ID`) that owns the journey, as this node last saw it; absent while unknown. A hint: send the journey's next events to that node (directly, or by a gateway's routing) and they skip a forward; any node still accepts them. */
+                    "X-Journey-Owner"?: string;
+                    /** @description The owner's base URL, when that node advertises one (`ADVERTISE_URL`). */
+                    "X-Journey-Owner-Url"?: string;
                     [name: string]: unknown;
                 };
                 content: {
