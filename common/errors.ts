@@ -42,11 +42,17 @@ export const ERROR_CODES = {
   JE_SEARCH_FIELD_INVALID: { httpStatus: 400, retryable: false, summary: 'A search field has an invalid name, path or type.' },
   JE_SEARCH_FIELD_CONFLICT: { httpStatus: 409, retryable: false, summary: 'A search field of that name already exists with a different path or type.' },
   // dead letters (operators)
-  JE_DEAD_LETTER_NOT_FOUND: { httpStatus: 404, retryable: false, summary: 'No back-end call that went dead has that id.' },
+  JE_DEAD_LETTER_NOT_FOUND: { httpStatus: 404, retryable: false, summary: 'No back-end call or message between journeys that went dead has that id.' },
   JE_DEAD_LETTER_SETTLED: {
     httpStatus: 409,
     retryable: false,
     summary: 'The dead letter was retried or discarded already; only one that is dead now can be.',
+  },
+  // reconciliation (operators)
+  JE_RECONCILE_UNSUPPORTED: {
+    httpStatus: 422,
+    retryable: false,
+    summary: 'The back end cannot be reconciled: no back end of that name is configured on the node, or its adapter has no query.',
   },
   // runtime
   JE_OVERLOADED: { httpStatus: 503, retryable: true, summary: 'The engine is at capacity; retry after the advised delay.' },
