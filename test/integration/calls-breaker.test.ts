@@ -10,21 +10,19 @@
  * - the breaker's state is in the grid, sealed with its MAC: a state written there by hand is not
  *   taken (counted as forged), so it cannot make calls fail.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openJournal } from '../../cache-store/index.js';
-import { compileJourneys } from '../../dsl/index.js';
 import type { CompiledJourney, EventContext } from '../../dsl/index.js';
 import { callQueuePrefix, parseBackendsConfig } from '../../engine/index.js';
 import type { EventView, JourneyEngine } from '../../engine/index.js';
 import { createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
+import { quoteJourney } from '../support/quote-journey.js';
+import type { QuoteJourney } from '../support/quote-journey.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { waitFor } from '../support/wait.js';
@@ -32,25 +30,6 @@ import { waitFor } from '../support/wait.js';
 /** A probe that fails (the store or the grid away for a moment) counts as not yet. */
 const waitForSettled = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
   waitFor(what, () => probe().catch(() => undefined), timeoutMs);
-
-const SOURCE = `journey ops/quote version 1.0
-data schema "data.json"
-event Ask schema "empty.json"
-event Quoted schema "quoted.json"
-event QuoteFailed schema "failed.json"
-
-on Ask initiating
-  set status = "asking"
-  call pricing.quote { item: "widget" } reply Quoted failure QuoteFailed
-
-on Quoted
-  allow context.origin == "backend"
-  set status = "quoted", price = event.price
-
-on QuoteFailed
-  allow context.origin == "backend"
-  set status = "failed", reason = event.reason, attempts = event.attempts
-`;
 
 const alice: EventContext = { sender: 'alice', roles: ['customer'], trustLevel: 2, channel: 'test' };
 /** How long the breaker stays open before it lets a probe through. */
@@ -61,7 +40,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 const backend = { healthy: false, asked: [] as string[] };
 let server: Server;
 let url = '';
-let dir: string;
+let quote: QuoteJourney | undefined;
 let journeys: CompiledJourney[];
 
 beforeAll(async () => {
@@ -76,31 +55,14 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/quote`;
 
-  dir = await mkdtemp(join(tmpdir(), 'je-breaker-journeys-'));
-  const folder = join(dir, 'ops', 'quote', '1.0');
-  await mkdir(folder, { recursive: true });
-  await writeFile(join(folder, 'journey.jd'), SOURCE);
-  await writeFile(join(folder, 'data.json'), JSON.stringify({ type: 'object' }));
-  await writeFile(join(folder, 'empty.json'), JSON.stringify({ type: 'object', additionalProperties: false, properties: {} }));
-  await writeFile(join(folder, 'quoted.json'), JSON.stringify({ type: 'object', required: ['price'], properties: { price: { type: 'integer' } } }));
-  await writeFile(
-    join(folder, 'failed.json'),
-    JSON.stringify({
-      type: 'object',
-      required: ['reason', 'attempts'],
-      additionalProperties: false,
-      properties: { reason: { type: 'string' }, attempts: { type: 'integer' } },
-    }),
-  );
-  const compiled = await compileJourneys(dir);
-  expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  journeys = compiled.journeys;
+  quote = await quoteJourney('status = "failed", reason = event.reason, attempts = event.attempts');
+  journeys = quote.journeys;
 });
 
 afterAll(async () => {
   server?.closeAllConnections();
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await quote?.remove();
 });
 
 /** A node of its own (database, key namespace) whose pricing back end is configured as `journey serve` reads BACKENDS_CONFIG. */

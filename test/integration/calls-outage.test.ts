@@ -11,15 +11,11 @@
  * - The sweep is fair: rows it cannot move (their jobs are alive, waiting out a long delay) are
  *   passed over, so a row behind more of them than one sweep reads is still reached.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Queue, Worker as QueueWorker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openJournal, openStore } from '../../cache-store/index.js';
 import type { Store } from '../../cache-store/index.js';
 import { silentLogger } from '../../common/index.js';
-import { compileJourneys } from '../../dsl/index.js';
 import type { CompiledJourney, EventContext, JsonObject } from '../../dsl/index.js';
 import { callQueuePrefix } from '../../engine/index.js';
 import type { BackendRegistry, EventView, JourneyEngine } from '../../engine/index.js';
@@ -27,6 +23,8 @@ import { connectGrid } from '../../grid/index.js';
 import { createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
 import { PrivateMariaDb } from '../support/private-mariadb.js';
+import { quoteJourney } from '../support/quote-journey.js';
+import type { QuoteJourney } from '../support/quote-journey.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine, TestEngineOptions } from '../support/test-engine.js';
 import { waitFor } from '../support/wait.js';
@@ -35,56 +33,20 @@ import { waitFor } from '../support/wait.js';
 const waitForSettled = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
   waitFor(what, () => probe().catch(() => undefined), timeoutMs);
 
-const SOURCE = `journey ops/quote version 1.0
-data schema "data.json"
-event Ask schema "empty.json"
-event Quoted schema "quoted.json"
-event QuoteFailed schema "failed.json"
-
-on Ask initiating
-  set status = "asking"
-  call pricing.quote { item: "widget" } reply Quoted failure QuoteFailed
-
-on Quoted
-  allow context.origin == "backend"
-  set status = "quoted", price = event.price
-
-on QuoteFailed
-  allow context.origin == "backend"
-  set status = "failed"
-`;
-
 const alice: EventContext = { sender: 'alice', roles: ['customer'], trustLevel: 2, channel: 'test' };
 const PARTITIONS = 4;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-let dir: string;
+let quote: QuoteJourney | undefined;
 let journeys: CompiledJourney[];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'je-calls-journeys-'));
-  const folder = join(dir, 'ops', 'quote', '1.0');
-  await mkdir(folder, { recursive: true });
-  await writeFile(join(folder, 'journey.jd'), SOURCE);
-  await writeFile(join(folder, 'data.json'), JSON.stringify({ type: 'object' }));
-  await writeFile(join(folder, 'empty.json'), JSON.stringify({ type: 'object', additionalProperties: false, properties: {} }));
-  await writeFile(join(folder, 'quoted.json'), JSON.stringify({ type: 'object', required: ['price'], properties: { price: { type: 'integer' } } }));
-  await writeFile(
-    join(folder, 'failed.json'),
-    JSON.stringify({
-      type: 'object',
-      required: ['reason', 'attempts'],
-      additionalProperties: false,
-      properties: { reason: { type: 'string' }, attempts: { type: 'integer' } },
-    }),
-  );
-  const compiled = await compileJourneys(dir);
-  expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
-  journeys = compiled.journeys;
+  quote = await quoteJourney();
+  journeys = quote.journeys;
 });
 
 afterAll(async () => {
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await quote?.remove();
 });
 
 async function ask(engine: JourneyEngine): Promise<string> {

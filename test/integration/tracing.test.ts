@@ -5,42 +5,23 @@
  * the HTTP request → intake → the event's handling → its commit; a journey's back-end call has a
  * span under its handling, and the HTTP adapter passes the trace on to the back end.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../api/index.js';
 import { startTracing } from '../../cli/tracing.js';
 import type { Tracing } from '../../cli/tracing.js';
 import { silentLogger, tracingOn } from '../../common/index.js';
-import { compileJourneys } from '../../dsl/index.js';
 import { httpBackend } from '../../engine/index.js';
-import { writeAdHocJourney } from '../support/ad-hoc-journey.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
+import { quoteJourney } from '../support/quote-journey.js';
+import type { QuoteJourney } from '../support/quote-journey.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
+import { until, waitFor } from '../support/wait.js';
 import { walletJourney } from '../support/wallet.js';
-
-const QUOTE = `journey ops/quote version 1.0
-data schema "quote.data.schema.json"
-events from "events"
-
-on Ask initiating
-  set status = "asking"
-  call pricing.quote { item: "widget" } reply Quoted failure QuoteFailed
-
-on Quoted
-  allow context.origin == "backend"
-  set status = "quoted", price = event.price
-
-on QuoteFailed
-  allow context.origin == "backend"
-  set status = "failed"
-`;
 
 /** A span as the OTLP/HTTP JSON encoding carries it (ids in hex). */
 interface OtlpSpan {
@@ -65,7 +46,7 @@ const backendHeaders: IncomingHttpHeaders[] = [];
 let receiver: Server;
 let backend: Server;
 let tracing: Tracing | null;
-let dir: string;
+let quote: QuoteJourney | undefined;
 let database: TestDatabase;
 let node: TestEngine;
 let app: ReturnType<typeof buildApi>;
@@ -88,16 +69,6 @@ const attribute = (span: OtlpSpan | undefined, key: string): unknown => {
 };
 const traceparent = (traceId: string, spanId: string): string => `00-${traceId}-${spanId}-01`;
 const hex = (length: number): string => Array.from({ length }, () => Math.floor(Math.random() * 16).toString(16)).join('');
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** The spans of `traceId` exported once `complete` holds for them (flushing meanwhile). */
 function exported(traceId: string, complete: (spans: OtlpSpan[]) => boolean): Promise<OtlpSpan[]> {
@@ -131,28 +102,14 @@ beforeAll(async () => {
   tracing = await startTracing({ OTEL_EXPORTER_OTLP_ENDPOINT: collector }, 'trace-node', silentLogger());
   expect(tracingOn()).toBe(true);
 
-  dir = await mkdtemp(join(tmpdir(), 'je-tracing-'));
-  writeAdHocJourney(dir, {
-    type: 'ops/quote',
-    version: '1.0',
-    source: QUOTE,
-    dataSchemaFile: 'quote.data.schema.json',
-    dataSchema: { title: 'Quote', properties: { status: { type: 'string' }, price: { type: 'integer' } }, required: ['status'] },
-    events: {
-      Ask: { properties: {}, required: [] },
-      Quoted: { properties: { price: { type: 'integer' } }, required: ['price'] },
-      QuoteFailed: { properties: { reason: { type: 'string' }, attempts: { type: 'integer' } }, required: ['reason', 'attempts'] },
-    },
-  });
-  const compiled = await compileJourneys(dir);
-  expect(compiled.diagnostics).toEqual([]);
+  quote = await quoteJourney();
   database = await createTestDatabase();
   node = await startTestEngine({
     databaseUrl: database.url,
     seeds: gridSeeds(),
     keyPrefix: database.name,
     nodeId: 'trace-node',
-    journeys: [await walletJourney(), ...compiled.journeys],
+    journeys: [await walletJourney(), ...quote.journeys],
     partitionCount: 4,
     workerOptions: { leaseTtlMs: 3_000, sweepAfterMs: 300, sweepEveryMs: 200 },
     backends: { 'pricing.quote': httpBackend({ name: 'pricing.quote', url: pricingUrl, timeoutMs: 2_000 }) },
@@ -160,7 +117,7 @@ beforeAll(async () => {
   });
   app = buildApi(node.engine, { auth: { mode: 'dev' }, docs: false }, silentLogger());
   base = await app.listen({ port: 0, host: '127.0.0.1' });
-  await waitFor('the node to own its partitions', async () => ((await node.engine.readiness()).ready ? true : undefined));
+  await until('the node to own its partitions', async () => (await node.engine.readiness()).ready);
 });
 
 afterAll(async () => {
@@ -170,7 +127,7 @@ afterAll(async () => {
   await database?.drop();
   await close(receiver);
   await close(backend);
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await quote?.remove();
 });
 
 async function post(
@@ -235,12 +192,43 @@ describe('tracing over OTLP', () => {
     });
   });
 
+  it('an event accepted on an API-only node is handled by the worker node in the same trace', async () => {
+    const apiNode = await startTestEngine({
+      databaseUrl: database.url,
+      seeds: gridSeeds(),
+      keyPrefix: database.name,
+      nodeId: 'trace-api-node',
+      journeys: [await walletJourney()],
+      partitionCount: 4,
+      worker: false,
+    });
+    const apiOnly = buildApi(apiNode.engine, { auth: { mode: 'dev' }, docs: false }, silentLogger());
+    try {
+      const traceId = hex(32);
+      const response = await apiOnly.inject({
+        method: 'POST',
+        url: '/journeys/pfm/wallet/1.0/events?wait=5000',
+        headers: { 'content-type': 'application/json', 'x-dev-sender': 'bob', traceparent: traceparent(traceId, hex(16)) },
+        payload: JSON.stringify({ type: 'OpenWallet', data: { owner: 'bob', currency: 'EUR' } }),
+      });
+      expect(response.json()).toMatchObject({ outcome: 'applied' });
+      const ofTrace = await exported(traceId, (of) => of.some((s) => s.name === 'journey.commit'));
+      const accept = ofTrace.find((s) => s.name === 'journey.accept');
+      const handle = ofTrace.find((s) => s.name === 'journey.handle');
+      expect(handle?.parentSpanId).toBe(accept?.spanId);
+      expect(ofTrace.find((s) => s.name === 'journey.commit')?.parentSpanId).toBe(handle?.spanId);
+    } finally {
+      await apiOnly.close();
+      await apiNode.stop();
+    }
+  });
+
   it('a back-end call has its span under the handling that made it, and the back end gets the trace', async () => {
     const traceId = hex(32);
     const asked = await post('/journeys/ops/quote/1.0/events', { type: 'Ask', data: {} }, { traceparent: traceparent(traceId, hex(16)) });
     expect(asked.status).toBe(202);
     const journeyId = String(asked.json['journeyId']);
-    await waitFor('the quote', async () => ((await node.engine.getJourney(journeyId))?.data?.['status'] === 'quoted' ? true : undefined));
+    await until('the quote', async () => (await node.engine.getJourney(journeyId))?.data?.['status'] === 'quoted');
     expect(backendHeaders.at(-1)?.['traceparent']).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
 
     const ofTrace = await exported(traceId, (of) => of.some((s) => s.name === 'backend pricing.quote'));
