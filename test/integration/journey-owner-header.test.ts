@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../api/index.js';
 import { silentLogger } from '../../common/index.js';
-import { createTestDatabase, gridSeeds } from '../support/environment.js';
+import type { NodeMessage } from '../../engine/index.js';
+import { createGridServices } from '../../grid/index.js';
+import { connectTestGrid, createTestDatabase, gridSeeds, testNamespace } from '../support/environment.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 import { walletJourney } from '../support/wallet.js';
@@ -75,5 +77,37 @@ describe('X-Journey-Owner behind a balancer (two real nodes)', () => {
     const missing = await a.inject({ method: 'GET', url: '/journeys/01J40000000000000000000000', headers: { 'x-dev-sender': 'x' } });
     expect(missing.statusCode).toBe(404);
     expect(missing.headers['x-journey-owner']).toBeUndefined();
+  });
+});
+
+describe('advertised URLs in the grid', () => {
+  it('are named only when their MAC holds: under another secret, or moved to another node, they are dropped and reported', async () => {
+    const keyPrefix = testNamespace();
+    const open = async (secret: string, forged: string[]) => {
+      const grid = await connectTestGrid({ keyPrefix });
+      const services = createGridServices<NodeMessage>(grid, await grid.duplicate({ blocking: true }));
+      services.bindCluster('c-addr', { secret, onForged: (kind, reason) => forged.push(`${kind}/${reason}`) });
+      return { grid, services };
+    };
+    const forged: string[] = [];
+    const genuine = await open('a-grid-secret-of-thirty-two-chars-at-least', forged);
+    const other = await open('another-secret-of-thirty-two-chars-or-more', forged);
+    try {
+      await genuine.services.advertise('node-b:01', OWNER_URL);
+      expect(await genuine.services.addresses()).toEqual(new Map([['node-b:01', OWNER_URL]]));
+      expect(await other.services.addresses()).toEqual(new Map());
+      expect(forged).toEqual(['address/bad-mac']);
+
+      // A genuine entry copied to another node's field fails too: the node id is in the MAC's scope.
+      const key = genuine.grid.keys.forCluster('c-addr').grid('addresses');
+      await genuine.grid.client.hset(key, 'node-x:02', (await genuine.grid.client.hget(key, 'node-b:01')) ?? '');
+      expect(await genuine.services.addresses()).toEqual(new Map([['node-b:01', OWNER_URL]]));
+      expect(forged).toEqual(['address/bad-mac', 'address/bad-mac']);
+      await genuine.services.leave('node-b:01');
+      await genuine.grid.client.del(key);
+    } finally {
+      await genuine.services.close();
+      await other.services.close();
+    }
   });
 });
