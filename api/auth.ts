@@ -272,20 +272,19 @@ export const OPERATOR_ROLE = 'operator';
 
 /**
  * An `onRequest` hook for operations routes, after authentication: refuses a caller without the
- * operator role with 403 `JE_ACCESS_DENIED`, before its body is read.
+ * operator role with 403 `JE_ACCESS_DENIED`, before its body is read; `what` names what it does.
  */
-export function requireOperator(request: FastifyRequest, _reply: FastifyReply, done: (error?: Error) => void): void {
-  const identity = request.identity;
-  if (identity === null) {
-    done(new JourneyError('JE_UNAUTHENTICATED', 'The request is not authenticated'));
-    return;
-  }
-  if (!identity.roles.includes(OPERATOR_ROLE)) {
-    done(operatorRequired(identity, 'Deploying and undeploying journey versions'));
-    return;
-  }
-  done();
+export function operatorOnly(what: string): (request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) => void {
+  return (request, _reply, done) => {
+    const identity = request.identity;
+    if (identity === null) done(new JourneyError('JE_UNAUTHENTICATED', 'The request is not authenticated'));
+    else if (!identity.roles.includes(OPERATOR_ROLE)) done(operatorRequired(identity, what));
+    else done();
+  };
 }
+
+/** The operator hook of deployments and uplifts. */
+export const requireOperator = operatorOnly('Deploying and undeploying journey versions');
 
 /** The 403 of an operations route called without the operator role; `what` names what it does. */
 export function operatorRequired(identity: Identity, what: string): JourneyError {

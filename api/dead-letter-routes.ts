@@ -13,62 +13,80 @@ const deliveredEventSchema = {
   properties: { eventId: { type: 'string' }, status: { type: 'string', enum: ['pending', 'applied', 'rejected'] } },
 } as const;
 
+/** What a dead message was and where it went (kind `message`). */
+const messageProperties = {
+  kind: { type: 'string', enum: ['send', 'start'], description: '`send` (a `send` or `reply` step) or `start`.' },
+  targetJourneyId: { type: 'string', description: 'The journey it goes to (a start: the id the started journey gets).' },
+  eventType: { type: ['string', 'null'], description: "The receiver's event; null for a start with its version's one initiating event." },
+  targetType: { type: 'string', description: 'A start: the journey type it starts.' },
+  targetVersion: { type: 'string' },
+} as const;
+
+const messageRequired = ['kind', 'targetJourneyId', 'eventType'] as const;
+
 const summaryProperties = {
-  id: { type: 'string', pattern: JOURNEY_ID_PATTERN, description: "The call's outbox id: also the `callId` its back end sees, and the key of its reply." },
-  kind: { type: 'string', enum: ['call'], description: 'What went dead: a back-end call (undelivered webhooks would be another kind).' },
+  id: {
+    type: 'string',
+    pattern: JOURNEY_ID_PATTERN,
+    description: "A call's outbox id (also the `callId` its back end sees, and the key of its reply), or a message's id.",
+  },
+  kind: {
+    type: 'string',
+    enum: ['call', 'message'],
+    description: 'What went dead: a back-end call whose retries were spent, or a message between journeys that could not be delivered.',
+  },
   status: {
     type: 'string',
-    enum: ['dead', 'retrying', 'answered', 'discarded'],
-    description: '`dead`: waiting for an operator; `retrying`: retried, running; `answered`: a retry got its answer; `discarded`.',
+    enum: ['dead', 'retrying', 'answered', 'delivered', 'discarded'],
+    description:
+      "`dead`: waiting for an operator; `retrying`: retried, running; `answered`: a call's retry got its answer; `delivered`: a message's retry reached its receiver; `discarded`.",
   },
-  journeyId: { type: 'string' },
+  journeyId: { type: 'string', description: 'The journey that made the call or sent the message.' },
   journeyType: { type: ['string', 'null'] },
   version: { type: ['string', 'null'] },
-  system: { type: 'string' },
-  operation: { type: 'string' },
-  attempts: { type: 'integer', description: 'Attempts at the back end, over every retry.' },
+  system: { type: 'string', description: 'A call: its back-end system.' },
+  operation: { type: 'string', description: 'A call: its operation.' },
+  message: { type: 'object', required: messageRequired, properties: messageProperties, description: 'A message: what it was and where it went.' },
+  attempts: { type: 'integer', description: 'A call: attempts at the back end, over every retry; a message: deliveries that failed for a while.' },
   retries: { type: 'integer', description: 'How often an operator retried it.' },
   lastError: { type: ['string', 'null'] },
   createdAt: { type: 'string', format: 'date-time' },
-  deadAt: { type: 'string', format: 'date-time', description: 'When its retries were last spent.' },
+  deadAt: { type: 'string', format: 'date-time', description: 'When it last went dead.' },
 } as const;
 
-const summaryRequired = [
-  'id',
-  'kind',
-  'status',
-  'journeyId',
-  'journeyType',
-  'version',
-  'system',
-  'operation',
-  'attempts',
-  'retries',
-  'lastError',
-  'createdAt',
-  'deadAt',
-] as const;
+const summaryRequired = ['id', 'kind', 'status', 'journeyId', 'journeyType', 'version', 'attempts', 'retries', 'lastError', 'createdAt', 'deadAt'] as const;
 
 export const deadLetterSummarySchema = { type: 'object', required: summaryRequired, properties: summaryProperties } as const;
 
 export const deadLetterSchema = {
   type: 'object',
-  required: [...summaryRequired, 'tenant', 'journeyStatus', 'request', 'replyEvent', 'failureEvent', 'causedBy', 'delivered'],
+  required: [...summaryRequired, 'tenant', 'journeyStatus', 'failureEvent', 'causedBy', 'delivered'],
   properties: {
     ...summaryProperties,
     tenant: { type: ['string', 'null'] },
     journeyStatus: { type: ['string', 'null'], description: "The journey's `data.status` (else its lifecycle): where the failure event left it." },
-    request: { type: 'object', additionalProperties: true },
-    replyEvent: { type: 'string' },
-    failureEvent: { type: 'string' },
-    causedBy: { type: 'string', description: 'The event whose handling made the call.' },
+    request: { type: 'object', additionalProperties: true, description: 'A call: its request.' },
+    replyEvent: { type: 'string', description: 'A call: the event its reply becomes.' },
+    message: {
+      type: 'object',
+      required: [...messageRequired, 'payload', 'idempotencyKey'],
+      properties: {
+        ...messageProperties,
+        payload: { type: 'object', additionalProperties: true },
+        idempotencyKey: { type: 'string', description: 'The key its receiver takes it under, on every retry: it arrives at most once.' },
+      },
+      description: 'A message: what it was, its payload, and where it went.',
+    },
+    failureEvent: { type: ['string', 'null'], description: "The journey's event when it went dead (null when a message names none)." },
+    causedBy: { type: 'string', description: 'The event whose handling made the call or sent the message.' },
     resolvedBy: { type: 'string', description: 'The operator of the last retry or discard.' },
     resolvedAt: { type: 'string', format: 'date-time' },
     note: { type: 'string' },
     delivered: {
       type: 'object',
-      description: 'The events the call gave its journey: the failure event (when it went dead) and, after a retry, the reply (at most once).',
-      properties: { failure: deliveredEventSchema, reply: deliveredEventSchema },
+      description:
+        "The events it gave: the failure event (when it went dead) and, after a retry, a call's reply or the event a message became at its receiver (each at most once).",
+      properties: { failure: deliveredEventSchema, reply: deliveredEventSchema, message: deliveredEventSchema },
     },
   },
 } as const;
@@ -86,10 +104,14 @@ export const deadLetterQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    kind: { type: 'string', enum: ['call'] },
+    kind: { type: 'string', enum: ['call', 'message'] },
     status: { type: 'string', enum: ['dead', 'discarded'], description: '`dead` (the default): waiting for an operator; `discarded`.' },
-    system: { type: 'string', pattern: SYSTEM_PATTERN, description: 'The back-end system, e.g. `booking`.' },
-    journeyType: { type: 'string', pattern: JOURNEY_TYPE_PATTERN, description: 'e.g. `mybank/payment/sct`.' },
+    system: { type: 'string', pattern: SYSTEM_PATTERN, description: 'The back-end system, e.g. `booking` (calls only).' },
+    journeyType: {
+      type: 'string',
+      pattern: JOURNEY_TYPE_PATTERN,
+      description: 'The type of the journey that made the call or sent the message, e.g. `mybank/payment/sct`.',
+    },
     cursor: { type: 'string', pattern: CURSOR_PATTERN },
     limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_LIMIT },
   },
@@ -131,11 +153,12 @@ function emptyBody(request: FastifyRequest, _reply: FastifyReply, done: (error?:
 }
 
 /**
- * Dead letters (operator role): `GET /dead-letters` lists them (filters: kind, status, system,
- * journey type; cursor paging), `GET /dead-letters/{id}` reads one with the events it gave its
- * journey, `POST /dead-letters/{id}/retry` makes the call again (202: it runs in the background)
- * and `POST /dead-letters/{id}/discard` records that nobody will (the journey keeps the failure
- * event it got when the call went dead).
+ * Dead letters (operator role): back-end calls whose retries were spent and messages between
+ * journeys that could not be delivered. `GET /dead-letters` lists them (filters: kind, status,
+ * system, journey type; cursor paging), `GET /dead-letters/{id}` reads one with the events it gave,
+ * `POST /dead-letters/{id}/retry` runs it again (202: in the background) and
+ * `POST /dead-letters/{id}/discard` records that nobody will (the journey keeps the failure event
+ * it got when it went dead).
  */
 export function registerDeadLetterRoutes(app: FastifyInstance, engine: JourneyEngine): void {
   app.get<{ Querystring: DeadLetterQuery }>(

@@ -3,7 +3,7 @@
  * of the outcome that sends them (journal-handling.ts), then delivered, found again by the sweep,
  * and finished here.
  */
-import { parseJson, str, toNumber } from './journal-rows.js';
+import { nullableText, parseJson, str, toNumber } from './journal-rows.js';
 import type { Connection, Row } from './journal-rows.js';
 
 /** A message as the handling commit writes it. */
@@ -59,16 +59,23 @@ export function insertMessageParams(journeyId: string, partitionNo: number, caus
 export async function pendingMessages(conn: Connection, partitions: number[], olderThanMs: number, limit: number): Promise<PendingMessage[]> {
   if (partitions.length === 0) return [];
   const rows = await conn.query<Row[]>(
-    `SELECT message_id, journey_id, partition_no, caused_by, idempotency_key, kind, target_journey, target_type, target_version,
-            event_type, payload, failure_event, attempts
+    `SELECT ${MESSAGE_COLUMNS}
        FROM journey_messages
       WHERE status = 'pending' AND partition_no IN (?) AND updated_at <= NOW(6) - INTERVAL ? MICROSECOND
       ORDER BY created_at, message_id
       LIMIT ?`,
     [partitions, olderThanMs * 1000, limit],
   );
-  const text = (value: unknown): string | null => (value === null || value === undefined ? null : str(value));
-  return rows.map((row) => ({
+  return rows.map(messageFromRow);
+}
+
+/** The columns `messageFromRow` reads. */
+export const MESSAGE_COLUMNS = `message_id, journey_id, partition_no, caused_by, idempotency_key, kind, target_journey, target_type, target_version,
+            event_type, payload, failure_event, attempts`;
+
+/** A message from its row (MESSAGE_COLUMNS): for the sweep, and for a dead letter's retry. */
+export function messageFromRow(row: Row): PendingMessage {
+  return {
     messageId: str(row.message_id),
     journeyId: str(row.journey_id),
     partitionNo: toNumber(row.partition_no),
@@ -76,16 +83,16 @@ export async function pendingMessages(conn: Connection, partitions: number[], ol
     idempotencyKey: str(row.idempotency_key),
     kind: str(row.kind) === 'start' ? 'start' : 'send',
     targetJourneyId: str(row.target_journey),
-    targetType: text(row.target_type),
-    targetVersion: text(row.target_version),
-    eventType: text(row.event_type),
+    targetType: nullableText(row.target_type),
+    targetVersion: nullableText(row.target_version),
+    eventType: nullableText(row.event_type),
     payload: parseJson(row.payload),
-    failureEvent: text(row.failure_event),
+    failureEvent: nullableText(row.failure_event),
     attempts: toNumber(row.attempts),
-  }));
+  };
 }
 
-/** Delivered (the event it became) or dead (and the failure event, if any); only while pending. */
+/** Delivered (the event it became) or dead (a dead letter from `dead_at`, and the failure event, if any); only while pending. */
 export async function finishMessage(
   conn: Connection,
   messageId: string,
@@ -94,8 +101,9 @@ export async function finishMessage(
   eventId: string | null,
 ): Promise<void> {
   await conn.query(
-    `UPDATE journey_messages SET status = ?, last_error = ?, delivered_event = ?, updated_at = NOW(6) WHERE message_id = ? AND status = 'pending'`,
-    [status, lastError, eventId, messageId],
+    `UPDATE journey_messages SET status = ?, last_error = ?, delivered_event = ?, dead_at = IF(? = 'dead', NOW(6), dead_at), updated_at = NOW(6)
+      WHERE message_id = ? AND status = 'pending'`,
+    [status, lastError, eventId, status, messageId],
   );
 }
 

@@ -21,6 +21,11 @@ export function str(value: unknown): string {
   throw new Error(`expected a text column, got ${typeof value}`);
 }
 
+/** A text column that may be NULL. */
+export function nullableText(value: unknown): string | null {
+  return value === null || value === undefined ? null : str(value);
+}
+
 import { DEFAULT_TENANT } from '../common/index.js';
 import type { RecordedEventOrigin } from '../common/index.js';
 

@@ -267,6 +267,7 @@ export class CallRunner {
     }
     // Dead letter: the journey learns of the failure through its failure event.
     this.deps.metrics.deadLettered.inc({ system: call.system });
+    this.deps.metrics.deadLetteredByKind.inc({ kind: 'call' });
     log.error({ err: ensureError(error) }, 'back-end call dead-lettered');
     return { kind: 'failure', reason: message, attempts: attempt };
   }

@@ -1,18 +1,21 @@
 /**
- * Dead letters an operator can act on: back-end calls whose retries were spent. Listed and read
- * from the store, retried (the same call again, under the same outbox id) or discarded
- * (recorded, never deleted), and counted for alerts (`je_dead_letters`).
+ * Dead letters an operator can act on: back-end calls whose retries were spent (kind `call`) and
+ * messages between journeys that could never be delivered (kind `message`). Listed and read from
+ * the store, retried (the same call or message again, under the same id) or discarded (recorded,
+ * never deleted), and counted for alerts (`je_dead_letters{kind}`).
  *
- * What a dead letter means for its journey: when the call's retries were spent, the journey got
- * the call's failure event (that does not change here). A retry makes the same call: the back end
- * sees the same `callId`, and its answer is accepted under the same idempotency key
- * (`call:<outbox id>:reply`), so the reply enters the journey at most once — however many times
- * the call is retried or answered, and whichever of two racing runs (a late run of the original
- * job, the retry) answers first. A retry that fails again goes dead again; the journey does not
- * get a second failure event (its key `call:<outbox id>:failure` was used). A discard sends
- * nothing: the journey stays where its failure event left it.
+ * What a dead letter means for its journey: when it went dead, the journey got its failure event
+ * (a message's: when it names one); that does not change here. A call's retry makes the same
+ * call: the back end sees the same `callId`, and its answer is accepted under the same
+ * idempotency key (`call:<outbox id>:reply`), so the reply enters the journey at most once —
+ * however many times the call is retried or answered, and whichever of two racing runs (a late
+ * run of the original job, the retry) answers first. A message's retry delivers the same message
+ * under its own idempotency key (`journey:<sending event id>:<n>`): its receiver takes it at most
+ * once, whoever delivers it (the retry, the sweep). A retry that fails again goes dead again; the
+ * journey does not get a second failure event (its key was used). A discard sends nothing: the
+ * journey stays where its failure event left it.
  */
-import type { DeadLetterCursor, DeadLetterRecord, DeadLetterStatus, PendingCall } from '../cache-store/index.js';
+import type { DeadLetterCursor, DeadLetterRecord, PendingCall, PendingMessage } from '../cache-store/index.js';
 import { ID_PATTERN, JourneyError, ensureError } from '../common/index.js';
 import type { Logger } from '../common/index.js';
 import type { JsonObject } from '../dsl/index.js';
@@ -26,6 +29,8 @@ export interface DeadLetterContext {
   logger: Logger;
   /** Queues retried calls at once; absent on a node without a call queue (the outbox sweep queues them). */
   requeue?: (calls: PendingCall[]) => Promise<void>;
+  /** Delivers a retried message now (MessageRelay.deliver: never throws); absent, the sweep of its sender's slot owner does. */
+  redeliver?: (message: PendingMessage) => Promise<void>;
   /** Whether the store is taken to answer (the gauge is not read while it is known down). */
   storeUp: () => boolean;
   nowMs: () => number;
@@ -38,7 +43,14 @@ const MAX_NOTE = 500;
 /** `<created_at to the µs>|<outbox id>`, base64url: where a listing goes on. */
 const CURSOR = /^(\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z?)\|([0-9A-HJKMNP-TV-Z]{26})$/;
 
-const STATES: Record<DeadLetterStatus, DeadLetterState> = { dead: 'dead', pending: 'retrying', done: 'answered', discarded: 'discarded' };
+/** The row's status as an operator reads it. */
+const STATES: Record<DeadLetterRecord['status'], DeadLetterState> = {
+  dead: 'dead',
+  pending: 'retrying',
+  done: 'answered',
+  delivered: 'delivered',
+  discarded: 'discarded',
+};
 
 function summary(record: DeadLetterRecord): DeadLetterSummary {
   return {
@@ -48,8 +60,17 @@ function summary(record: DeadLetterRecord): DeadLetterSummary {
     journeyId: record.journeyId,
     journeyType: record.journeyType,
     version: record.version,
-    system: record.system,
-    operation: record.operation,
+    ...(record.message === undefined
+      ? { system: record.system, operation: record.operation }
+      : {
+          message: {
+            kind: record.message.kind,
+            targetJourneyId: record.message.targetJourneyId,
+            eventType: record.message.eventType,
+            ...(record.message.targetType === null ? {} : { targetType: record.message.targetType }),
+            ...(record.message.targetVersion === null ? {} : { targetVersion: record.message.targetVersion }),
+          },
+        }),
     attempts: record.attempts,
     retries: record.retries,
     lastError: record.lastError,
@@ -59,13 +80,15 @@ function summary(record: DeadLetterRecord): DeadLetterSummary {
 }
 
 function view(record: DeadLetterRecord): DeadLetterView {
+  const { message, ...common } = summary(record);
   return {
-    ...summary(record),
+    ...common,
     tenant: record.tenant,
     journeyStatus: record.journeyStatus,
-    request: record.request as JsonObject,
-    replyEvent: record.replyEvent,
-    failureEvent: record.failureEvent,
+    ...(message === undefined || record.message === undefined
+      ? { request: record.request as JsonObject, replyEvent: record.replyEvent }
+      : { message: { ...message, payload: record.message.payload as JsonObject, idempotencyKey: record.message.idempotencyKey } }),
+    failureEvent: record.failureEvent === '' ? null : record.failureEvent,
     causedBy: record.causedBy,
     ...(record.resolvedBy === null ? {} : { resolvedBy: record.resolvedBy }),
     ...(record.resolvedAt === null ? {} : { resolvedAt: record.resolvedAt.toISOString() }),
@@ -74,8 +97,19 @@ function view(record: DeadLetterRecord): DeadLetterView {
   };
 }
 
+/** What went dead, in a few words: a call's `system.operation`, a message's event and where it went. */
+export function describeDeadLetter(letter: Pick<DeadLetterSummary, 'system' | 'operation' | 'message'>): string {
+  const { message } = letter;
+  if (message === undefined) return `${letter.system ?? '?'}.${letter.operation ?? '?'}`;
+  if (message.kind === 'send') return `send ${message.eventType ?? '?'} to ${message.targetJourneyId}`;
+  const started = `${message.targetType ?? '?'} ${message.targetVersion ?? ''}`.trimEnd();
+  return `start ${started}${message.eventType === null ? '' : ` with ${message.eventType}`} as ${message.targetJourneyId}`;
+}
+
 function notFound(id: string): JourneyError {
-  return new JourneyError('JE_DEAD_LETTER_NOT_FOUND', 'no back-end call that went dead has that id', { details: { id: id.slice(0, 64) } });
+  return new JourneyError('JE_DEAD_LETTER_NOT_FOUND', 'no back-end call or message between journeys that went dead has that id', {
+    details: { id: id.slice(0, 64) },
+  });
 }
 
 function decodeCursor(cursor: string | undefined): DeadLetterCursor | null {
@@ -126,20 +160,22 @@ export class DeadLetters implements DeadLetterOperations {
   }
 
   async retry(id: string, operator: string, note?: string): Promise<DeadLetterView> {
-    const call = await this.resolve(id, 'retry', operator, note);
-    if (call !== null && this.context.requeue) {
+    const retried = await this.resolve(id, 'retry', operator, note);
+    if (retried !== null && 'call' in retried && this.context.requeue) {
       // Queued now; if that fails, the row is pending and the outbox sweep queues it.
       await this.context
-        .requeue([call])
+        .requeue([retried.call])
         .catch((error: unknown) => this.log.warn({ err: ensureError(error), callId: id }, 'retried call not queued; the outbox sweep queues it'));
     }
-    this.log.info({ callId: id, operator }, 'dead letter retried');
+    // Delivered now (or dead again); what our side cannot do now stays pending for the sweep.
+    if (retried !== null && 'message' in retried) await this.context.redeliver?.(retried.message);
+    this.log.info({ id, operator }, 'dead letter retried');
     return this.get(id);
   }
 
   async discard(id: string, operator: string, reason?: string): Promise<DeadLetterView> {
     await this.resolve(id, 'discard', operator, reason);
-    this.log.info({ callId: id, operator }, 'dead letter discarded');
+    this.log.info({ id, operator }, 'dead letter discarded');
     return this.get(id);
   }
 
@@ -164,7 +200,12 @@ export class DeadLetters implements DeadLetterOperations {
     }
   }
 
-  private async resolve(id: string, action: 'retry' | 'discard', operator: string, note: string | undefined): Promise<PendingCall | null> {
+  private async resolve(
+    id: string,
+    action: 'retry' | 'discard',
+    operator: string,
+    note: string | undefined,
+  ): Promise<{ call: PendingCall } | { message: PendingMessage } | null> {
     if (!ID_PATTERN.test(id)) throw notFound(id);
     const resolution = await this.context.journal.resolveDeadLetter(id, action, operator, cleanNote(note));
     switch (resolution.result) {
@@ -173,13 +214,13 @@ export class DeadLetters implements DeadLetterOperations {
       case 'settled':
         throw new JourneyError(
           'JE_DEAD_LETTER_SETTLED',
-          `the call is ${STATES[resolution.status]}, not dead: ${resolution.status === 'discarded' ? 'it was discarded' : 'it was retried'} already`,
+          `it is ${STATES[resolution.status]}, not dead: ${resolution.status === 'discarded' ? 'it was discarded' : 'it was retried'} already`,
           { details: { id, status: STATES[resolution.status] } },
         );
       case 'discarded':
         return null;
       case 'retried':
-        return resolution.call;
+        return resolution;
     }
   }
 }

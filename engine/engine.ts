@@ -8,6 +8,7 @@ import type { CompiledJourney, EventContext, JsonObject, ProcessorRegistry } fro
 import { CallRunner, DEFAULT_CALL_OPTIONS } from './calls.js';
 import { ClockSync, DEFAULT_CLOCK_SYNC_OPTIONS } from './clock-sync.js';
 import { DeadLetters } from './dead-letters.js';
+import { Reconciler } from './reconcile.js';
 import type { ClockSyncOptions } from './clock-sync.js';
 import type { BackendRegistry, CallOptions } from './calls.js';
 import { DeploymentAdmin } from './deployment-admin.js';
@@ -15,6 +16,8 @@ import { DeploymentRegistry } from './deployment-registry.js';
 import { ID_PATTERN, maxLane, slotOf, slotsOfLane } from './ids.js';
 import { InlineForwarder } from './forwarding.js';
 import { DEFAULT_MESSAGE_OPTIONS, MessageRelay } from './journey-messages.js';
+import { TenantTypes } from './tenant-types.js';
+import type { TenantTypesConfig } from './tenant-types.js';
 import type { MessageOptions } from './journey-messages.js';
 import { ForgedTraffic } from './forged-traffic.js';
 import { Intake } from './intake.js';
@@ -99,6 +102,12 @@ export interface EngineOptions {
    * blocking one) and a hash-tagged key prefix. Without them, calls stay pending in the outbox.
    */
   callQueue?: { queue: unknown; worker: unknown; prefix: string; options?: Partial<CallOptions> };
+  /**
+   * The journey types each tenant may use (the API's `tenants`, env TENANTS): a journey's `start`
+   * of a type its tenant may not use is refused (JE_ACCESS_DENIED), and comes back to it as an
+   * undelivered message. @defaultValue every tenant, every type
+   */
+  tenants?: TenantTypesConfig;
   /** Delivery of messages between journeys (`send`, `reply`, `start`): how often pending ones are swept. */
   messages?: Partial<MessageOptions>;
   /** The published-event feed: how often unnumbered events are looked for, how often a waiting reader looks. */
@@ -407,6 +416,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     },
     route,
     handleInline,
+    ...(options.tenants === undefined ? {} : { tenantTypes: new TenantTypes(options.tenants) }),
     ...(worker ? { handlesPartition: (partitionNo: number) => worker?.active(partitionNo) ?? false } : {}),
   });
 
@@ -642,16 +652,26 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     return { items, nextCursor: last ? encodeCursor(last.journeyId) : searchCursors.seal(after) };
   };
 
-  // Dead letters: an operator retries through this node's call queue (or, without one, the owner's
-  // outbox sweep queues the call within seconds).
+  // Dead letters: an operator retries a call through this node's call queue (or, without one, the
+  // owner's outbox sweep queues it within seconds), and a message through this node's relay.
   const runner = calls;
   const deadLetters = new DeadLetters({
     journal,
     metrics,
     logger,
     ...(runner ? { requeue: (retried) => runner.requeue(retried) } : {}),
+    redeliver: (message) => relay?.deliver(message) ?? Promise.resolve(),
     storeUp: () => storeTracker.up,
     nowMs: () => clock.nowMs(),
+  });
+
+  // Reconciliation asks the back ends themselves (not through their breakers) and replays a lost
+  // reply through the relay's own door: accepted under the call's reply key.
+  const reconciler = new Reconciler({
+    journal,
+    logger,
+    backends: options.backends ?? {},
+    acceptReply: (reply) => intake.acceptSystemEvent({ ...reply, origin: 'backend' }),
   });
 
   const admin = new DeploymentAdmin({ journal, partitionCount, refresh: refreshDeployments, membership: currentMembership, logger });
@@ -805,6 +825,7 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     deploymentHistory: (journeyType) => admin.history(journeyType),
     drainReport: () => admin.drainReport(),
     deadLetters,
+    reconcile: (system, request, operator) => reconciler.reconcile(system, request, operator),
     async metricsText() {
       const kept = outcomes.kept;
       metrics.outcomesKept.set({ measure: 'count' }, kept.count);

@@ -41,8 +41,13 @@ export type {
 } from './types.js';
 export { DEFAULT_CALL_OPTIONS } from './calls.js';
 export type { BackendHandler, BackendRegistry, CallOptions } from './calls.js';
+export type { BackendCallRecord, BackendQuery, QueryableBackendHandler } from './backend-query.js';
+export type { ReconcileMark, ReconcileMismatch, ReconcileMismatchKind, ReconcileReport, ReconcileRequest } from './reconcile-types.js';
 export { DEFAULT_MESSAGE_OPTIONS } from './journey-messages.js';
 export type { MessageOptions } from './journey-messages.js';
+export { describeDeadLetter } from './dead-letters.js';
+export { TenantTypes } from './tenant-types.js';
+export type { JourneyTypePattern, TenantTypesConfig } from './tenant-types.js';
 export { UPLIFT_EVENT_TYPE } from './uplift-handling.js';
 export { accessOf, mayRead } from './read-policy.js';
 export type { Reader } from './read-policy.js';

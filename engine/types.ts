@@ -1,6 +1,7 @@
 import type { CompatibilityMode, CompiledJourney, EmittedEvent, EventContext, JsonObject, RejectionCode } from '../dsl/index.js';
 import type { RecordedEventOrigin } from '../common/index.js';
 import type { Reader } from './read-policy.js';
+import type { ReconcileReport, ReconcileRequest } from './reconcile-types.js';
 
 /** An event as a sender submits it: the request body of the public API. */
 export interface IncomingEvent {
@@ -278,8 +279,15 @@ export interface JourneyEngine {
   startUplift(request: UpliftRequest): Promise<UpliftRun>;
   /** A run started on this node, as far as it got; undefined when unknown. */
   upliftRun(runId: string): UpliftRun | undefined;
-  /** Dead letters: calls whose back end's retries were spent, for an operator to list, read, retry or discard. */
+  /** Dead letters: calls whose back end's retries were spent and undeliverable messages, for an operator to list, read, retry or discard. */
   readonly deadLetters: DeadLetterOperations;
+  /**
+   * Compares the outbox's calls of one back-end system with what its adapter's `query` reports
+   * and, with `repair`, replays lost replies (engine/reconcile.ts). `operator` is recorded on a
+   * repaired call. Refused: `JE_RECONCILE_UNSUPPORTED` (no back end of that name here, or one
+   * whose adapter cannot be asked), `JE_BAD_REQUEST` (a bad `since` or `limit`).
+   */
+  reconcile(system: string, request: ReconcileRequest, operator: string): Promise<ReconcileReport>;
   /**
    * The published-event feed of one journey type (engine/published-feed.ts): a page after a
    * cursor, waiting up to `waitMs` for one when there is nothing yet. Refused: `JE_BAD_REQUEST`,
@@ -292,30 +300,40 @@ export interface JourneyEngine {
 }
 
 /**
- * What an operator does with dead letters (engine/dead-letters.ts). A dead call has given its
- * journey the failure event already (when its retries were spent); a retry makes the same call
- * again (same outbox id: the back end's `callId` and the reply's idempotency key), so its reply
- * enters the journey at most once however many times it is answered; a discard records the
- * decision and sends nothing. Refusals: `JE_DEAD_LETTER_NOT_FOUND` (404), `JE_DEAD_LETTER_SETTLED`
- * (409: retried or discarded already), `JE_BAD_REQUEST` (a bad filter or cursor).
+ * What an operator does with dead letters (engine/dead-letters.ts): back-end calls whose retries
+ * were spent (kind `call`) and messages between journeys that could not be delivered (kind
+ * `message`). A dead one has given its journey its failure event already (a message: when it
+ * names one); a retry runs the same call or message again under the same id and idempotency key,
+ * so a call's reply, or a message's event at its receiver, enters a journey at most once however
+ * often it is retried; a discard records the decision and sends nothing. Refusals:
+ * `JE_DEAD_LETTER_NOT_FOUND` (404), `JE_DEAD_LETTER_SETTLED` (409: retried or discarded already),
+ * `JE_BAD_REQUEST` (a bad filter or cursor).
  */
 export interface DeadLetterOperations {
   list(query: DeadLetterQuery): Promise<Page<DeadLetterSummary>>;
   get(id: string): Promise<DeadLetterView>;
-  /** Queues the call again at once (or, where this node has no call queue, the outbox sweep does within seconds). */
+  /**
+   * A call is queued again at once (or, where this node has no call queue, the outbox sweep does
+   * within seconds); a message is delivered again at once (or by its sender's slot owner's sweep).
+   */
   retry(id: string, operator: string, note?: string): Promise<DeadLetterView>;
   discard(id: string, operator: string, reason?: string): Promise<DeadLetterView>;
 }
 
-/** Kinds of dead letter: back-end calls today; undelivered webhooks would be a second kind. */
-export type DeadLetterKind = 'call';
+/**
+ * Kinds of dead letter: back-end calls and messages between journeys. Each kind's own fields sit
+ * beside the common ones (a call's `system`, `operation`; a message's `message`), so a further
+ * kind (undelivered webhooks) adds its own without changing the others.
+ */
+export type DeadLetterKind = 'call' | 'message';
 
 export interface DeadLetterQuery {
   kind?: DeadLetterKind;
   /** `dead` (waiting for an operator) by default, or `discarded`. */
   status?: 'dead' | 'discarded';
-  /** The back-end system, e.g. `booking`. */
+  /** The back-end system, e.g. `booking` (calls only). */
   system?: string;
+  /** The type of the journey that made the call or sent the message. */
   journeyType?: string;
   cursor?: string;
   /** @defaultValue 50 (at most 500) */
@@ -323,47 +341,76 @@ export interface DeadLetterQuery {
 }
 
 /**
- * `dead`: its retries spent, waiting for an operator; `retrying`: an operator retried it and it
- * runs; `answered`: a retry got the back end's answer; `discarded`: an operator discarded it.
+ * `dead`: waiting for an operator; `retrying`: an operator retried it and it runs; `answered`: a
+ * call's retry got the back end's answer; `delivered`: a message's retry reached its receiver;
+ * `discarded`: an operator discarded it.
  */
-export type DeadLetterState = 'dead' | 'retrying' | 'answered' | 'discarded';
+export type DeadLetterState = 'dead' | 'retrying' | 'answered' | 'delivered' | 'discarded';
+
+/** A message between journeys, as a dead letter shows it. */
+export interface DeadMessageSummary {
+  /** `send` (a `send` or `reply` step) or `start`. */
+  kind: 'send' | 'start';
+  /** The journey it goes to (a start: the id the started journey gets). */
+  targetJourneyId: string;
+  /** The receiver's event; null for a start with its version's one initiating event. */
+  eventType: string | null;
+  /** A start: the type and version it starts. */
+  targetType?: string;
+  targetVersion?: string;
+}
 
 export interface DeadLetterSummary {
-  /** The call's outbox id: also the `callId` its back end sees. */
+  /** A call's outbox id (also the `callId` its back end sees), or a message's id. */
   id: string;
   kind: DeadLetterKind;
   status: DeadLetterState;
+  /** The journey that made the call or sent the message. */
   journeyId: string;
   journeyType: string | null;
   version: string | null;
-  /** `system.operation`'s parts. */
-  system: string;
-  operation: string;
-  /** Attempts at the back end, over every retry. */
+  /** A call: `system.operation`'s parts. */
+  system?: string;
+  operation?: string;
+  /** A message: what it was and where it went. */
+  message?: DeadMessageSummary;
+  /** A call: attempts at the back end, over every retry; a message: deliveries that failed for a while. */
   attempts: number;
   /** How often an operator retried it. */
   retries: number;
   lastError: string | null;
   createdAt: string;
-  /** When its retries were last spent. */
+  /** When it last went dead. */
   deadAt: string;
 }
 
-export interface DeadLetterView extends DeadLetterSummary {
+export interface DeadLetterView extends Omit<DeadLetterSummary, 'message'> {
   tenant: string | null;
   /** The journey's `data.status` when it has one, else its lifecycle: where the failure event left it. */
   journeyStatus: string | null;
-  request: JsonObject;
-  replyEvent: string;
-  failureEvent: string;
-  /** The event whose handling made the call. */
+  /** A call: its request and reply event. */
+  request?: JsonObject;
+  replyEvent?: string;
+  /** A message: also its payload and the idempotency key its receiver takes it under. */
+  message?: DeadMessageSummary & { payload: JsonObject; idempotencyKey: string };
+  /** The journey's event when it went dead; null when a message names none. */
+  failureEvent: string | null;
+  /** The event whose handling made the call or sent the message. */
   causedBy: string;
   /** The operator's last decision. */
   resolvedBy?: string;
   resolvedAt?: string;
   note?: string;
-  /** The events the call gave its journey: the failure (when it went dead) and, after a retry, the reply. */
-  delivered: { failure?: { eventId: string; status: string }; reply?: { eventId: string; status: string } };
+  /**
+   * The events it gave: the failure (when it went dead) and, after a retry, a call's reply or the
+   * event a message became at its receiver — each at most once.
+   */
+  delivered: { failure?: DeliveredEventView; reply?: DeliveredEventView; message?: DeliveredEventView };
+}
+
+export interface DeliveredEventView {
+  eventId: string;
+  status: string;
 }
 
 /** An uplift run to start: see engine/uplift-runner.ts. */

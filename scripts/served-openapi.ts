@@ -44,6 +44,7 @@ function deploymentsOnly(deployed: DeployedJourney[]): JourneyEngine {
     upliftRun: unused,
     readPublished: unused,
     deadLetters: { list: unused, get: unused, retry: unused, discard: unused },
+    reconcile: unused,
     metricsText: unused,
     stop: () => Promise.resolve(),
   };

@@ -1,42 +1,47 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { describeDeadLetter } from '../../engine/index.js';
 import type { DeadLetterSummary, DeadLetterView, Page } from '../../engine/index.js';
-import { ApiFailure, ApiRefusal, apiTarget, callApi, describeRefusal } from '../api-client.js';
+import { apiTarget, callApi, withApiErrors } from '../api-client.js';
 import type { ApiTarget } from '../api-client.js';
 import type { CliCommand } from '../command.js';
 import { EXIT, UsageError, withUsage } from '../command.js';
 
-const HELP = `Usage: journey dead-letters list [--system <name>] [--type <journey type>] [--status dead|discarded]
-                                [--limit <n>] [--cursor <c>] [--all] [--json]
+const HELP = `Usage: journey dead-letters list [--kind call|message] [--system <name>] [--type <journey type>]
+                                [--status dead|discarded] [--limit <n>] [--cursor <c>] [--all] [--json]
        journey dead-letters show <id> [--json]
        journey dead-letters retry <id> [--note <text>] [--wait] [--timeout <seconds>]
        journey dead-letters discard <id> [--reason <text>]
        (each with --url <api> [--token <jwt>])
 
-Dead letters are back-end calls whose retries were spent. When a call went dead its journey got
-the call's failure event; the dead letter waits here for an operator.
+Dead letters are back-end calls whose retries were spent (kind call) and messages between
+journeys that could not be delivered (kind message: no such journey, a type not deployed or not
+allowed to the tenant, an event its receiver refuses). When one went dead its journey got its
+failure event (a message's: when it names one); the dead letter waits here for an operator.
 
   list      the dead letters, oldest first (--status discarded: the discarded ones); --all follows
             every page, else the next page's --cursor is printed
-  show      one dead letter: the call, its last error, where its journey is, the events the call
-            gave it, and the last operator decision
-  retry     make the same call again (same id: the back end sees the same callId, and its reply
-            enters the journey at most once); --wait follows it until it is answered or dead again
-            (--timeout, default 60 s). The journey's bead for the reply must accept it where the
-            failure event left the journey.
-  discard   record that the call will not be made again; nothing is sent to the journey
+  show      one dead letter: the call or message, its last error, where its journey is, the
+            events it gave, and the last operator decision
+  retry     run it again under the same id: a call's back end sees the same callId and its reply
+            enters the journey at most once; a message keeps its idempotency key, so its receiver
+            handles it at most once. --wait follows it until it is answered (delivered) or dead
+            again (--timeout, default 60 s). Fix the cause first (deploy the type, start the
+            journey); the journey's bead for a call's reply must accept it where the failure
+            event left the journey.
+  discard   record that it will not be run again; nothing is sent
 
   --url <api>       the API of any node (default $JOURNEY_API_URL)
   --token <jwt>     a bearer token with the operator role (default $JOURNEY_API_TOKEN); without one
                     the dev-mode headers name the operator (a node in AUTH_MODE=dev)
 
-Exit codes: 0 done (retry --wait: answered), 1 refused (not found, not dead any more), or retry
---wait: dead again, 2 wrong command line, 3 the API failed or --wait timed out.`;
+Exit codes: 0 done (retry --wait: answered or delivered), 1 refused (not found, not dead any
+more), or retry --wait: dead again, 2 wrong command line, 3 the API failed or --wait timed out.`;
 
 const ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 const SYSTEM = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const TYPE = /^[A-Za-z_][A-Za-z0-9_]{0,63}(\/[A-Za-z_][A-Za-z0-9_]{0,63}){0,3}$/;
-const COLUMNS = ['ID', 'CALL', 'JOURNEY TYPE', 'JOURNEY', 'ATTEMPTS', 'RETRIES', 'DEAD AT', 'LAST ERROR'] as const;
+const COLUMNS = ['ID', 'KIND', 'WHAT', 'JOURNEY TYPE', 'JOURNEY', 'ATTEMPTS', 'RETRIES', 'DEAD AT', 'LAST ERROR'] as const;
 const ERROR_SHOWN = 60;
 
 /** The dead letters as an aligned table, one a line. */
@@ -44,7 +49,8 @@ export function formatDeadLetters(items: readonly DeadLetterSummary[]): string {
   if (items.length === 0) return 'No dead letters.';
   const rows = items.map((item) => [
     item.id,
-    `${item.system}.${item.operation}`,
+    item.kind,
+    describeDeadLetter(item),
     item.journeyType === null ? '?' : `${item.journeyType} ${item.version ?? ''}`.trimEnd(),
     item.journeyId,
     String(item.attempts),
@@ -68,25 +74,34 @@ function oneLine(text: string): string {
 
 /** One dead letter, a field a line. */
 export function formatDeadLetter(letter: DeadLetterView): string {
-  const delivered = (which: 'failure' | 'reply', event: string): string => {
+  const delivered = (which: 'failure' | 'reply' | 'message', event: string): string => {
     const found = letter.delivered[which];
     return found === undefined ? `${event}: not delivered` : `${event}: event ${found.eventId}, ${found.status}`;
   };
   const lines = [
     `id             ${letter.id} (${letter.kind})`,
     `status         ${letter.status}`,
-    `call           ${letter.system}.${letter.operation}`,
+    `${letter.kind.padEnd(15)}${describeDeadLetter(letter)}`,
     `journey        ${letter.journeyId}${letter.journeyType === null ? '' : ` (${letter.journeyType} ${letter.version ?? ''})`.trimEnd()}, tenant ${letter.tenant ?? '?'}`,
     `journey status ${letter.journeyStatus ?? '?'}`,
-    `attempts       ${letter.attempts} at the back end, ${letter.retries} operator ${letter.retries === 1 ? 'retry' : 'retries'}`,
+    letter.message === undefined
+      ? `attempts       ${letter.attempts} at the back end, ${letter.retries} operator ${letter.retries === 1 ? 'retry' : 'retries'}`
+      : `attempts       ${letter.attempts} failed for a while, ${letter.retries} operator ${letter.retries === 1 ? 'retry' : 'retries'}`,
     `last error     ${letter.lastError ?? '-'}`,
     `created        ${letter.createdAt}`,
     `dead since     ${letter.deadAt}`,
-    `failure        ${delivered('failure', letter.failureEvent)}`,
-    `reply          ${delivered('reply', letter.replyEvent)}`,
-    `request        ${JSON.stringify(letter.request)}`,
-    `caused by      event ${letter.causedBy}`,
+    `failure        ${letter.failureEvent === null ? 'none named' : delivered('failure', letter.failureEvent)}`,
   ];
+  if (letter.message === undefined) {
+    lines.push(`reply          ${delivered('reply', letter.replyEvent ?? '?')}`, `request        ${JSON.stringify(letter.request ?? {})}`);
+  } else {
+    lines.push(
+      `delivered      ${delivered('message', letter.message.eventType ?? 'the initiating event')}`,
+      `payload        ${JSON.stringify(letter.message.payload)}`,
+      `key            ${letter.message.idempotencyKey}`,
+    );
+  }
+  lines.push(`caused by      event ${letter.causedBy}`);
   if (letter.resolvedBy !== undefined) {
     lines.push(`last decision  by ${letter.resolvedBy} at ${letter.resolvedAt ?? '?'}${letter.note === undefined ? '' : `: ${letter.note}`}`);
   }
@@ -109,6 +124,7 @@ export function parseDeadLetterArgs(args: string[]): Parsed & { url?: string; to
       url: { type: 'string' },
       token: { type: 'string' },
       json: { type: 'boolean', default: false },
+      kind: { type: 'string' },
       system: { type: 'string' },
       type: { type: 'string' },
       status: { type: 'string' },
@@ -138,9 +154,13 @@ export function parseDeadLetterArgs(args: string[]): Parsed & { url?: string; to
   };
   switch (action) {
     case 'list': {
-      only(['json', 'system', 'type', 'status', 'limit', 'cursor', 'all']);
+      only(['json', 'kind', 'system', 'type', 'status', 'limit', 'cursor', 'all']);
       if (rest.length > 0) throw new UsageError(`list takes no arguments, got ${rest.join(' ')}`);
       const query = new URLSearchParams();
+      if (values.kind !== undefined) {
+        if (values.kind !== 'call' && values.kind !== 'message') throw new UsageError(`--kind is call or message, got '${values.kind}'`);
+        query.set('kind', values.kind);
+      }
       if (values.system !== undefined) {
         if (!SYSTEM.test(values.system)) throw new UsageError(`--system: '${values.system}' is not a back-end system name`);
         query.set('system', values.system);
@@ -213,7 +233,7 @@ async function list(target: ApiTarget, parsed: Extract<Parsed, { action: 'list' 
 async function retry(target: ApiTarget, parsed: Extract<Parsed, { action: 'retry' }>, pollMs: number): Promise<number> {
   const path = `/dead-letters/${parsed.id}`;
   let { body: letter } = await callApi<DeadLetterView>(target, 'POST', `${path}/retry`, JSON.stringify(parsed.note === undefined ? {} : { note: parsed.note }));
-  console.log(`retrying ${letter.id}: ${letter.system}.${letter.operation} for journey ${letter.journeyId} (retry ${letter.retries})`);
+  console.log(`retrying ${letter.id}: ${describeDeadLetter(letter)} for journey ${letter.journeyId} (retry ${letter.retries})`);
   if (!parsed.wait) {
     console.log(`follow it with: journey dead-letters show ${letter.id}`);
     return EXIT.ok;
@@ -230,7 +250,7 @@ async function retry(target: ApiTarget, parsed: Extract<Parsed, { action: 'retry
     letter = (await callApi<DeadLetterView>(target, 'GET', path)).body;
   }
   console.log(formatDeadLetter(letter));
-  if (letter.status === 'answered') return EXIT.ok;
+  if (letter.status === 'answered' || letter.status === 'delivered') return EXIT.ok;
   console.error(
     `journey dead-letters: the retry of ${letter.id} failed: it is ${letter.status} again${letter.lastError === null ? '' : ` (${letter.lastError})`}`,
   );
@@ -242,41 +262,31 @@ export function createDeadLettersCommand(fetchImpl?: typeof fetch, options: Dead
   async function run(args: string[]): Promise<number> {
     const parsed = parseDeadLetterArgs(args);
     const target = apiTarget(parsed, fetchImpl);
-    try {
+    return withApiErrors('dead-letters', async () => {
       switch (parsed.action) {
         case 'list':
-          return await list(target, parsed);
+          return list(target, parsed);
         case 'show': {
           const { body } = await callApi<DeadLetterView>(target, 'GET', `/dead-letters/${parsed.id}`);
           console.log(parsed.json ? JSON.stringify(body, null, 2) : formatDeadLetter(body));
           return EXIT.ok;
         }
         case 'retry':
-          return await retry(target, parsed, options.pollMs ?? 500);
+          return retry(target, parsed, options.pollMs ?? 500);
         case 'discard': {
           const body = JSON.stringify(parsed.reason === undefined ? {} : { reason: parsed.reason });
           const { body: letter } = await callApi<DeadLetterView>(target, 'POST', `/dead-letters/${parsed.id}/discard`, body);
           console.log(
-            `discarded ${letter.id}: ${letter.system}.${letter.operation} for journey ${letter.journeyId}; its journey stays ${letter.journeyStatus ?? '?'}`,
+            `discarded ${letter.id}: ${describeDeadLetter(letter)} for journey ${letter.journeyId}; its journey stays ${letter.journeyStatus ?? '?'}`,
           );
           return EXIT.ok;
         }
       }
-    } catch (error) {
-      if (error instanceof ApiRefusal) {
-        for (const line of describeRefusal(error)) console.error(line);
-        return EXIT.invalidInput;
-      }
-      if (error instanceof ApiFailure) {
-        console.error(`journey dead-letters: ${error.message}`);
-        return EXIT.failure;
-      }
-      throw error;
-    }
+    });
   }
   return {
     name: 'dead-letters',
-    summary: 'List, show, retry or discard back-end calls whose retries were spent',
+    summary: 'List, show, retry or discard dead calls and undeliverable messages between journeys',
     help: HELP,
     run: withUsage('dead-letters', HELP, run),
   };

@@ -61,7 +61,8 @@ Every option is also an environment variable:
   --rate-limit-exempt-senders <list>  RATE_LIMIT_EXEMPT_SENDERS  senders never limited
   --undeclared-read-roles <list>  UNDECLARED_READ_ROLES  roles reading journeys without read rules (default operator)
   --tenants <json>          TENANTS           tenants served and their journey types, e.g.
-                                              {"bank-a":{"journeyTypes":["pfm/*"]}} (default: all, every type)
+                                              {"bank-a":{"journeyTypes":["pfm/*"]}} (default: all, every type);
+                                              also limits the journeys a journey starts
   --body-limit-bytes <n>    BODY_LIMIT_BYTES  default 65536
   --grid-dir <dir>          GRID_DIR          default .data/grid
   --grid-port-base <port>   GRID_PORT_BASE    default 7101
@@ -329,6 +330,7 @@ async function start(config: EngineConfig, logger: Logger, plan: ShutdownPlan, s
     backends,
     breakers,
     webhooks,
+    ...(config.tenants === undefined ? {} : { tenants: config.tenants }),
     logger,
   });
   const { engine } = node;

@@ -21,6 +21,7 @@ import { writeAdHocJourney } from '../support/ad-hoc-journey.js';
 import { useCliHarness } from '../support/cli-harness.js';
 import { createTestDatabase, gridSeeds } from '../support/environment.js';
 import type { TestDatabase } from '../support/environment.js';
+import { fetchViaApp } from '../support/fetch-via-app.js';
 import { startTestEngine } from '../support/test-engine.js';
 import type { TestEngine } from '../support/test-engine.js';
 
@@ -112,20 +113,7 @@ describe('dead letters, operated', () => {
   });
 
   /** `journey dead-letters`, its requests injected into the API over the real engine. */
-  const command = () =>
-    createDeadLettersCommand(
-      async (input, init) => {
-        const url = new URL(input instanceof Request ? input.url : input);
-        const res = await app.inject({
-          method: (init?.method ?? 'GET') as 'GET',
-          url: url.pathname + url.search,
-          headers: (init?.headers ?? {}) as Record<string, string>,
-          ...(typeof init?.body === 'string' ? { payload: init.body } : {}),
-        });
-        return new Response(res.body, { status: res.statusCode, headers: { 'content-type': 'application/json' } });
-      },
-      { pollMs: 50 },
-    );
+  const command = () => createDeadLettersCommand(fetchViaApp(app), { pollMs: 50 });
 
   async function book(item: string): Promise<string> {
     const accepted = await engine.accept({
@@ -218,7 +206,7 @@ describe('dead letters, operated', () => {
 
     // Not dead any more: a retry is refused and changes nothing.
     expect(await command().run(['retry', first.id, ...URL_ARGS])).toBe(1);
-    expect(cli.output.join('\n')).toContain('JE_DEAD_LETTER_SETTLED: the call is answered, not dead');
+    expect(cli.output.join('\n')).toContain('JE_DEAD_LETTER_SETTLED: it is answered, not dead');
   });
 
   it('two retries racing: one runs, the other is refused, and the reply enters the journey once', async () => {

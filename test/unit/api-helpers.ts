@@ -18,6 +18,8 @@ import type {
   JourneyView,
   Page,
   Readiness,
+  ReconcileReport,
+  ReconcileRequest,
   SearchQuery,
   UndeployResult,
   UpliftRequest,
@@ -342,6 +344,14 @@ export class FakeEngine implements JourneyEngine {
 
   drainReport(): Promise<DrainReportEntry[]> {
     return Promise.resolve(this.drain);
+  }
+
+  /** The reconciliations asked for: the system, the request and the operator. */
+  readonly reconciled: Array<{ system: string; request: ReconcileRequest; operator: string }> = [];
+
+  reconcile(system: string, request: ReconcileRequest, operator: string): Promise<ReconcileReport> {
+    this.reconciled.push({ system, request, operator });
+    return Promise.resolve({ system, repair: request.repair === true, from: null, mark: null, checked: 0, more: false, mismatches: [] });
   }
 
   /** The uplift runs started, by id. */

@@ -93,9 +93,9 @@ describe('journey dead-letters: against the API', () => {
     expect(calls[0]?.headers).toMatchObject({ 'x-dev-roles': 'operator' });
     expect(engine.deadLetters.queries).toEqual([{ system: 'booking' }]);
     const lines = cli.output.join('\n').split('\n');
-    expect(lines[0]).toMatch(/^ID\s+CALL\s+JOURNEY TYPE\s+JOURNEY\s+ATTEMPTS\s+RETRIES\s+DEAD AT\s+LAST ERROR$/);
+    expect(lines[0]).toMatch(/^ID\s+KIND\s+WHAT\s+JOURNEY TYPE\s+JOURNEY\s+ATTEMPTS\s+RETRIES\s+DEAD AT\s+LAST ERROR$/);
     expect(lines[1]).toMatch(
-      new RegExp(`^${id(1)}\\s+booking\\.book\\s+mybank/payment/sct 2\\.0\\s+01J0+99\\s+5\\s+0\\s+2026-06-01T08:00:03\\.000Z\\s+booking is down$`),
+      new RegExp(`^${id(1)}\\s+call\\s+booking\\.book\\s+mybank/payment/sct 2\\.0\\s+01J0+99\\s+5\\s+0\\s+2026-06-01T08:00:03\\.000Z\\s+booking is down$`),
     );
     // The error on one line, cut at 60 characters.
     expect(lines[2]).toMatch(/\s2026-06-01T08:00:03\.000Z {2}booking answered 503: Service Unavailable, retry later plea…$/);
