@@ -8,6 +8,7 @@ import { authenticationHook, createAuthenticator } from './auth.js';
 import { registerConsoleRoutes } from './console-routes.js';
 import { frameworkErrorHandler, installErrorHandling } from './errors.js';
 import { registerDeadLetterRoutes } from './dead-letter-routes.js';
+import { registerReconcileRoutes } from './reconcile-routes.js';
 import { registerDeploymentRoutes } from './deployment-routes.js';
 import { registerEventRoutes } from './event-routes.js';
 import { installJsonParser } from './json-body.js';
@@ -142,6 +143,7 @@ export function buildApi(engine: JourneyEngine, options: ApiOptions, logger: Log
     registerUpliftRoutes(api, engine);
     registerDeadLetterRoutes(api, engine);
     registerPublishedRoutes(api, engine, tenancy, logger);
+    registerReconcileRoutes(api, engine);
     await api.register((deployments, _options, done) => {
       registerDeploymentRoutes(deployments, engine, resolved);
       done();

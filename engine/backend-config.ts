@@ -11,6 +11,7 @@
  *   "http": {
  *     "pricing.quote": {
  *       "url": { "env": "PRICING_URL" }, "method": "POST", "timeoutMs": 5000,
+ *       "queryUrl": { "env": "PRICING_QUERY_URL" },
  *       "headers": { "Authorization": { "env": "PRICING_AUTHORIZATION" } }
  *     }
  *   },
@@ -60,6 +61,7 @@ export const BACKENDS_CONFIG_SCHEMA = {
         required: ['url'],
         properties: {
           url: valueOrEnv,
+          queryUrl: valueOrEnv,
           method: { enum: HTTP_BACKEND_METHODS, default: 'POST' },
           timeoutMs: { type: 'integer', minimum: 1, maximum: 600_000, default: 10_000 },
           maxResponseBytes: { type: 'integer', minimum: 1, maximum: 67_108_864, default: 1_048_576 },
@@ -100,7 +102,14 @@ export type ValueOrEnv = string | { env: string };
 export interface BackendsConfig {
   http: Record<
     string,
-    { url: ValueOrEnv; method: (typeof HTTP_BACKEND_METHODS)[number]; timeoutMs: number; maxResponseBytes: number; headers: Record<string, ValueOrEnv> }
+    {
+      url: ValueOrEnv;
+      queryUrl?: ValueOrEnv;
+      method: (typeof HTTP_BACKEND_METHODS)[number];
+      timeoutMs: number;
+      maxResponseBytes: number;
+      headers: Record<string, ValueOrEnv>;
+    }
   >;
   breakers: Record<string, Partial<BreakerOptions> | false>;
 }
@@ -152,6 +161,7 @@ export function parseBackendsConfig(content: unknown, env: NodeJS.ProcessEnv, so
   const breakers: Record<string, Partial<BreakerOptions>> = {};
   for (const [name, http] of Object.entries(valid.http)) {
     const url = resolve(http.url, `/http/${name}/url`);
+    const queryUrl = http.queryUrl === undefined ? {} : { queryUrl: resolve(http.queryUrl, `/http/${name}/queryUrl`) };
     const headers: Record<string, string> = {};
     for (const [header, value] of Object.entries(http.headers)) {
       if (HTTP_BACKEND_OWN_HEADERS.includes(header.toLowerCase())) {
@@ -162,7 +172,15 @@ export function parseBackendsConfig(content: unknown, env: NodeJS.ProcessEnv, so
       headers[header] = resolve(value, `/http/${name}/headers/${header}`);
     }
     try {
-      handlers[name] = httpBackend({ name, url, method: http.method, timeoutMs: http.timeoutMs, maxResponseBytes: http.maxResponseBytes, headers });
+      handlers[name] = httpBackend({
+        name,
+        url,
+        ...queryUrl,
+        method: http.method,
+        timeoutMs: http.timeoutMs,
+        maxResponseBytes: http.maxResponseBytes,
+        headers,
+      });
     } catch (error) {
       // The URL is not echoed: it may carry a credential, or come from the environment.
       throw new JourneyError('JE_CONFIG_INVALID', `${source}: /http/${name}: ${ensureError(error).message}`, { cause: error, details: { source, call: name } });

@@ -17,10 +17,16 @@
  * A 4xx says the request is wrong and will be wrong again; a redirect says the URL configured is
  * not the one to call. Errors name the call (`pricing.quote`) and the status with the start of
  * the body, never the URL (it may carry a credential).
+ *
+ * With a `queryUrl` the handler also has `query` (reconciliation asks it what the back end did):
+ * it posts `{ "callIds": [...] }` there, with the same headers and timeout, and takes
+ * `{ "calls": { "<callId>": { "status": "done", "reply": {…} } | { "status": "failed", "reason": "…" }
+ * | { "status": "unknown" } } }` (an id left out is unknown). Any answer but a 2xx with that shape
+ * is `JE_BACKEND_FAILED`. Without one it has no `query`: the back end cannot be reconciled.
  */
 import { JourneyError, traceHeaders } from '../common/index.js';
 import type { JsonObject } from '../dsl/index.js';
-import type { BackendHandler } from './calls.js';
+import type { BackendCallRecord, QueryableBackendHandler } from './backend-query.js';
 
 export const HTTP_BACKEND_METHODS = ['POST', 'PUT', 'PATCH'] as const;
 
@@ -29,6 +35,8 @@ export interface HttpBackendOptions {
   name: string;
   /** Where to send the call: http or https. */
   url: string;
+  /** Where to ask what the back end did with calls (reconciliation); none: it cannot be asked. */
+  queryUrl?: string;
   /** @defaultValue `POST` */
   method?: (typeof HTTP_BACKEND_METHODS)[number];
   /** How long one attempt may take, the answer's body included. @defaultValue 10000 */
@@ -76,51 +84,57 @@ function retryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-/** A back-end handler that calls `options.url` (see the table above). */
-export function httpBackend(options: HttpBackendOptions): BackendHandler {
-  const { name, url } = options;
-  const method = options.method ?? 'POST';
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const configured = Object.entries(options.headers ?? {});
-  const own = configured.find(([header]) => HTTP_BACKEND_OWN_HEADERS.includes(header.toLowerCase()));
-  if (own) throw new JourneyError('JE_CONFIG_INVALID', `${name}: the header ${own[0]} is set by the HTTP adapter`, { details: { call: name, header: own[0] } });
+/** Never echoed: a URL may carry a credential. fetch refuses one with a user or password anyway. */
+function checkUrl(name: string, url: string, setting: string): void {
   let parsed: URL | null;
   try {
     parsed = new URL(url);
   } catch {
     parsed = null;
   }
-  // Never echoed: a URL may carry a credential. fetch refuses one with a user or password anyway.
   if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.username !== '' || parsed.password !== '') {
-    throw new JourneyError('JE_CONFIG_INVALID', `${name}: the URL must be http or https, without a user or password (send credentials in a header)`, {
+    throw new JourneyError('JE_CONFIG_INVALID', `${name}: the ${setting} must be http or https, without a user or password (send credentials in a header)`, {
       details: { call: name },
     });
   }
+}
+
+/** A back-end handler that calls `options.url` (see the table above), with `query` when `options.queryUrl` is set. */
+export function httpBackend(options: HttpBackendOptions): QueryableBackendHandler {
+  const { name, url, queryUrl } = options;
+  const method = options.method ?? 'POST';
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const configured = Object.entries(options.headers ?? {});
+  const own = configured.find(([header]) => HTTP_BACKEND_OWN_HEADERS.includes(header.toLowerCase()));
+  if (own) throw new JourneyError('JE_CONFIG_INVALID', `${name}: the header ${own[0]} is set by the HTTP adapter`, { details: { call: name, header: own[0] } });
+  checkUrl(name, url, 'URL');
+  if (queryUrl !== undefined) checkUrl(name, queryUrl, 'query URL');
   const failed = (message: string, cause?: unknown): JourneyError =>
     new JourneyError('JE_BACKEND_FAILED', `${name}: ${message}`, { details: { call: name }, ...(cause === undefined ? {} : { cause }) });
 
-  return async (request, meta): Promise<JsonObject> => {
+  /** Sends `body` as JSON; the answer's JSON object (`{}` when empty), or the error of the table above. */
+  const send = async (target: string, sendMethod: string, body: unknown, idempotencyKey: string | null): Promise<{ status: number; answer: JsonObject }> => {
     const signal = AbortSignal.timeout(timeoutMs);
     let status: number;
-    let body: string | null;
+    let text: string | null;
     try {
-      const response = await fetch(url, {
-        method,
+      const response = await fetch(target, {
+        method: sendMethod,
         headers: {
           ...Object.fromEntries(configured),
           // The call's span (`traceparent`), so the back end's own spans join the journey's trace.
           ...traceHeaders(),
           'content-type': 'application/json',
           accept: 'application/json',
-          'idempotency-key': meta.callId,
+          ...(idempotencyKey === null ? {} : { 'idempotency-key': idempotencyKey }),
         },
-        body: JSON.stringify(request),
+        body: JSON.stringify(body),
         redirect: 'manual',
         signal,
       });
       status = response.status;
-      body = await readBody(response, maxBytes);
+      text = await readBody(response, maxBytes);
     } catch (error) {
       if (signal.aborted) throw failed(`no answer within ${timeoutMs} ms`, error);
       // The cause's code or message (ECONNREFUSED, a TLS error), not fetch's own, which may quote the URL.
@@ -128,25 +142,35 @@ export function httpBackend(options: HttpBackendOptions): BackendHandler {
       const code = cause && 'code' in cause && typeof cause.code === 'string' ? cause.code : null;
       throw failed(`could not be reached (${code ?? cause?.message ?? 'fetch failed'})`, error);
     }
-    if (body === null) throw failed(`HTTP ${status}: the answer is longer than ${maxBytes} bytes`);
+    if (text === null) throw failed(`HTTP ${status}: the answer is longer than ${maxBytes} bytes`);
     if (status >= 300 && status < 400) {
       throw new JourneyError('JE_BACKEND_REFUSED', `${name}: HTTP ${status}: redirects are not followed (configure the URL it points to)`, {
         details: { call: name, status },
       });
     }
     if (status < 200 || status >= 300) {
-      const detail = `HTTP ${status}${body.trim() ? `: ${snippet(body)}` : ''}`;
+      const detail = `HTTP ${status}${text.trim() ? `: ${snippet(text)}` : ''}`;
       if (retryableStatus(status)) throw failed(detail);
       throw new JourneyError('JE_BACKEND_REFUSED', `${name} refused the call: ${detail}`, { details: { call: name, status } });
     }
-    if (body.trim() === '') return {};
+    if (text.trim() === '') return { status, answer: {} };
     let answer: unknown;
     try {
-      answer = JSON.parse(body);
+      answer = JSON.parse(text);
     } catch (error) {
-      throw failed(`HTTP ${status} with a body that is not JSON: ${snippet(body)}`, error);
+      throw failed(`HTTP ${status} with a body that is not JSON: ${snippet(text)}`, error);
     }
     if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) throw failed(`HTTP ${status} with JSON that is not an object`);
-    return answer as JsonObject;
+    return { status, answer: answer as JsonObject };
   };
+
+  const handler: QueryableBackendHandler = async (request, meta) => (await send(url, method, request, meta.callId)).answer;
+  if (queryUrl === undefined) return handler;
+  handler.query = async (callIds): Promise<Record<string, BackendCallRecord>> => {
+    const { status, answer } = await send(queryUrl, 'POST', { callIds }, null);
+    const calls = answer.calls;
+    if (typeof calls !== 'object' || calls === null || Array.isArray(calls)) throw failed(`query: HTTP ${status} without a "calls" object`);
+    return calls as Record<string, BackendCallRecord>;
+  };
+  return handler;
 }

@@ -12,9 +12,14 @@
  * | `booking.book` (mybank/payment/sct) | `{ bookingId, bookedAt }` | the creditor IBAN ends in `0000` (account closed) |
  * | `creditbureau.assess` (mybank/lending/mortgage) | `{ score, reference }` | the applicant starts with `unknown` (no credit file) |
  * | `ledger.disburse` (mybank/lending/mortgage) | `{ disbursementId, disbursedAt }` | the deed reference ends in `0000` (not registered) |
+ *
+ * Like a real system, they remember what they did with each call (its answer, or why it failed)
+ * and say so through `query` (what `journey reconcile` asks). A test can make them lose replies:
+ * the work is done and remembered, but the answer never reaches the engine (the call fails as on
+ * a timeout), so only reconciliation can find it.
  */
 import { createHash } from 'node:crypto';
-import type { BackendHandler, BackendRegistry } from '../engine/index.js';
+import type { BackendCallRecord, BackendHandler, BackendQuery, BackendRegistry } from '../engine/index.js';
 import type { JsonObject } from '../dsl/index.js';
 import { ID_PATTERN } from '../common/index.js';
 
@@ -47,18 +52,8 @@ function cents(request: JsonObject, field: string): number {
   return value;
 }
 
-/** A synchronous answer as a back-end handler: what it throws becomes a rejected promise. */
-function simulated(answer: (request: JsonObject, callId: string) => JsonObject): BackendHandler {
-  return (request, { callId }) => {
-    try {
-      return Promise.resolve(answer(request, callId));
-    } catch (thrown: unknown) {
-      return Promise.reject(thrown instanceof Error ? thrown : new Error(String(thrown)));
-    }
-  };
-}
-
-export const simulatedBackends: BackendRegistry = {
+/** The example operations, each made a handler by `simulated`. */
+const backends = (simulated: (answer: (request: JsonObject, callId: string) => JsonObject) => BackendHandler): BackendRegistry => ({
   /** Books a SEPA credit transfer on the ledger. */
   'booking.book': simulated((request, callId) => {
     text(request, 'debtorIban');
@@ -90,4 +85,65 @@ export const simulatedBackends: BackendRegistry = {
     if (deed.endsWith('0000')) throw new Error(`disbursement refused: deed ${deed} is not registered`);
     return { disbursementId: reference('DS', callId), disbursedAt: callTime(callId) };
   }),
-};
+});
+
+/** Calls remembered, the oldest forgotten first: `journey serve` may run for long. */
+const REMEMBERED = 100_000;
+
+export interface SimulatedBackends {
+  backends: BackendRegistry;
+  /** What they did with these calls: each handler's `query`. */
+  query: BackendQuery;
+  /** Test hook: while on, every call is done and remembered but its reply is lost on the way back. */
+  loseReplies(on: boolean): void;
+}
+
+/** Simulated back ends with their own memory of the calls they got. */
+export function createSimulatedBackends(): SimulatedBackends {
+  const remembered = new Map<string, BackendCallRecord>();
+  let losing = false;
+  const remember = (callId: string, record: BackendCallRecord): void => {
+    remembered.delete(callId);
+    remembered.set(callId, record);
+    const oldest = remembered.keys().next();
+    if (remembered.size > REMEMBERED && oldest.done !== true) remembered.delete(oldest.value);
+  };
+  const query: BackendQuery = (callIds) => {
+    const found: Record<string, BackendCallRecord> = {};
+    for (const id of callIds) {
+      const record = remembered.get(id);
+      if (record) found[id] = record;
+    }
+    return Promise.resolve(found);
+  };
+
+  /** A synchronous answer as a back-end handler: what it throws becomes a rejected promise. */
+  const simulated = (answer: (request: JsonObject, callId: string) => JsonObject): BackendHandler =>
+    Object.assign(
+      (request: JsonObject, { callId }: { callId: string }): Promise<JsonObject> => {
+        let reply: JsonObject;
+        try {
+          reply = answer(request, callId);
+        } catch (thrown: unknown) {
+          const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+          remember(callId, { status: 'failed', reason: error.message });
+          return Promise.reject(error);
+        }
+        remember(callId, { status: 'done', reply });
+        if (losing) return Promise.reject(new Error(`no answer: the reply to call ${callId} was lost on its way back`));
+        return Promise.resolve(reply);
+      },
+      { query },
+    );
+
+  return {
+    backends: backends(simulated),
+    query,
+    loseReplies: (on) => {
+      losing = on;
+    },
+  };
+}
+
+/** The simulated back ends `journey serve` uses when none are configured. */
+export const simulatedBackends: BackendRegistry = createSimulatedBackends().backends;

@@ -1,2 +1,3 @@
 /** The example journeys' code: simulated back ends (definitions and schemas live in the folders). */
-export { callTime, simulatedBackends } from './backends.js';
+export { callTime, createSimulatedBackends, simulatedBackends } from './backends.js';
+export type { SimulatedBackends } from './backends.js';

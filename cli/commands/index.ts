@@ -13,6 +13,7 @@ import { undeployCommand } from './undeploy.js';
 import { versionsCommand } from './versions.js';
 import { upliftCommand } from './uplift.js';
 import { deadLettersCommand } from './dead-letters.js';
+import { reconcileCommand } from './reconcile.js';
 import { lspCommand } from './lsp.js';
 
 /** Every `journey` subcommand, in the order `journey --help` lists them. */
@@ -31,5 +32,6 @@ export const commands: CliCommand[] = [
   versionsCommand,
   upliftCommand,
   deadLettersCommand,
+  reconcileCommand,
   lspCommand,
 ];

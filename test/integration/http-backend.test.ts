@@ -164,6 +164,30 @@ describe('the HTTP adapter', () => {
     expect(error).toMatchObject({ code: 'JE_BACKEND_FAILED', message: 'a.b: HTTP 200: the answer is longer than 1000 bytes' });
   });
 
+  it('with a queryUrl it can say what the back end did with calls (reconciliation); without one it has no query', async () => {
+    const done = { status: 'done', reply: { price: 42 } };
+    routes.set('/quote/query', reply(200, JSON.stringify({ calls: { [meta.callId]: done } })));
+    const handler = httpBackend({ name: 'pricing.quote', url: `${base}/quote`, queryUrl: `${base}/quote/query`, headers: { Authorization: 'Bearer t0ken' } });
+    await expect(handler.query?.([meta.callId, '01JABCDEFGHJKMNPQRSTVWXYZ1'])).resolves.toEqual({ [meta.callId]: done });
+    const request = seen.at(-1);
+    expect(request).toMatchObject({ method: 'POST', url: '/quote/query' });
+    expect(JSON.parse(request?.body ?? '')).toEqual({ callIds: [meta.callId, '01JABCDEFGHJKMNPQRSTVWXYZ1'] });
+    expect(request?.headers).toMatchObject({ authorization: 'Bearer t0ken' });
+    expect(request?.headers).not.toHaveProperty('idempotency-key');
+
+    routes.set('/quote/query', reply(200, '{"found":[]}'));
+    await expect(handler.query?.([meta.callId])).rejects.toMatchObject({
+      code: 'JE_BACKEND_FAILED',
+      message: 'pricing.quote: query: HTTP 200 without a "calls" object',
+    });
+    routes.set('/quote/query', reply(503, 'down'));
+    await expect(handler.query?.([meta.callId])).rejects.toMatchObject({ code: 'JE_BACKEND_FAILED' });
+    expect(httpBackend({ name: 'pricing.quote', url: `${base}/quote` }).query).toBeUndefined();
+    expect(() => httpBackend({ name: 'a.b', url: `${base}/x`, queryUrl: 'ftp://user:secret@example.test/q' })).toThrow(
+      'a.b: the query URL must be http or https, without a user or password',
+    );
+  });
+
   it('refuses configured headers it sets itself', () => {
     expect(() => httpBackend({ name: 'a.b', url: `${base}/x`, headers: { 'Idempotency-Key': 'fixed' } })).toThrow(/Idempotency-Key is set by the HTTP adapter/);
   });

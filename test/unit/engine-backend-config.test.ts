@@ -24,7 +24,7 @@ describe('the back-ends file', () => {
     const parsed = parseBackendsConfig(
       {
         http: {
-          'pricing.quote': { url: 'https://pricing.example/quote' },
+          'pricing.quote': { url: 'https://pricing.example/quote', queryUrl: { env: 'QUOTE_QUERY_URL' } },
           'pricing.reserve': {
             url: { env: 'RESERVE_URL' },
             method: 'PUT',
@@ -35,10 +35,13 @@ describe('the back-ends file', () => {
         },
         breakers: { pricing: { openMs: 60_000, whenOpen: 'wait' }, audit: false, ledger: {} },
       },
-      { RESERVE_URL: 'https://pricing.example/reserve', PRICING_AUTH: 'Bearer s3cret' },
+      { RESERVE_URL: 'https://pricing.example/reserve', PRICING_AUTH: 'Bearer s3cret', QUOTE_QUERY_URL: 'https://pricing.example/quote/query' },
       SOURCE,
     );
     expect(Object.keys(parsed.handlers).sort()).toEqual(['audit.log', 'pricing.quote', 'pricing.reserve']);
+    // A call with a queryUrl can be reconciled; one without cannot.
+    expect(parsed.handlers['pricing.quote']).toHaveProperty('query');
+    expect(parsed.handlers['pricing.reserve']).not.toHaveProperty('query');
     expect(parsed.breakers).toEqual({ pricing: { openMs: 60_000, whenOpen: 'wait' }, ledger: {} });
   });
 
