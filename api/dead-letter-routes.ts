@@ -32,8 +32,9 @@ const summaryProperties = {
   },
   kind: {
     type: 'string',
-    enum: ['call', 'message'],
-    description: 'What went dead: a back-end call whose retries were spent, or a message between journeys that could not be delivered.',
+    enum: ['call', 'message', 'webhook'],
+    description:
+      'What went dead: a back-end call whose retries were spent, a message between journeys that could not be delivered, or a published event whose tries at a webhook were spent.',
   },
   status: {
     type: 'string',
@@ -44,9 +45,20 @@ const summaryProperties = {
   journeyId: { type: 'string', description: 'The journey that made the call or sent the message.' },
   journeyType: { type: ['string', 'null'] },
   version: { type: ['string', 'null'] },
-  system: { type: 'string', description: 'A call: its back-end system.' },
+  system: { type: 'string', description: "A call: its back-end system; a webhook delivery: the webhook's name." },
   operation: { type: 'string', description: 'A call: its operation.' },
   message: { type: 'object', required: messageRequired, properties: messageProperties, description: 'A message: what it was and where it went.' },
+  webhook: {
+    type: 'object',
+    required: ['name', 'eventId', 'eventType', 'cursor'],
+    properties: {
+      name: { type: 'string' },
+      eventId: { type: 'string', description: 'The published event: the `webhook-id` its receiver sees.' },
+      eventType: { type: 'string' },
+      cursor: { type: 'string', description: 'Its place in the published-event feed.' },
+    },
+    description: 'A webhook delivery: the webhook and the published event (a retry delivers it again on the webhook\u2019s next round).',
+  },
   attempts: { type: 'integer', description: 'A call: attempts at the back end, over every retry; a message: deliveries that failed for a while.' },
   retries: { type: 'integer', description: 'How often an operator retried it.' },
   lastError: { type: ['string', 'null'] },
@@ -104,7 +116,7 @@ export const deadLetterQuerySchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    kind: { type: 'string', enum: ['call', 'message'] },
+    kind: { type: 'string', enum: ['call', 'message', 'webhook'] },
     status: { type: 'string', enum: ['dead', 'discarded'], description: '`dead` (the default): waiting for an operator; `discarded`.' },
     system: { type: 'string', pattern: SYSTEM_PATTERN, description: 'The back-end system, e.g. `booking` (calls only).' },
     journeyType: {

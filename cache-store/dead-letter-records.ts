@@ -10,7 +10,7 @@ import type { PendingMessage } from './journal-messages.js';
 import { nullableText, ok, str, toNumber } from './journal-rows.js';
 import type { Connection, Row } from './journal-rows.js';
 
-export const DEAD_LETTER_KINDS = ['call', 'message'] as const;
+export const DEAD_LETTER_KINDS = ['call', 'message', 'webhook'] as const;
 export type DeadLetterKind = (typeof DEAD_LETTER_KINDS)[number];
 
 /** A call's outbox status: `dead` waits for an operator; `pending` is a retry running; `done` a retry answered. */
@@ -96,6 +96,8 @@ export interface DeadLetterRecord {
   note: string | null;
   /** Kind `message`: the message. */
   message?: DeadMessageParts;
+  /** Kind `webhook`: the webhook and the published event it could not deliver (`cursor`: its place in the feed). */
+  webhook?: { name: string; eventId: string; eventType: string; cursor: string };
   /**
    * The events it gave, by their idempotency keys: a call's failure and reply (`call:<id>:failure|reply`),
    * a message's failure (its key + `:failure`) and the event it became at its receiver (`message`).
@@ -106,6 +108,8 @@ export interface DeadLetterRecord {
 export type DeadLetterResolution =
   | { result: 'retried'; call: PendingCall }
   | { result: 'retried'; message: PendingMessage }
+  /** A webhook delivery: its webhook's holder delivers it on its next round; nothing to run here. */
+  | { result: 'retried'; webhook: true }
   | { result: 'discarded' }
   | { result: 'not-found' }
   /** Not dead now: retried already (`pending`, `done`, `delivered`) or discarded. */
@@ -187,7 +191,7 @@ export async function eventsByKey(conn: Connection, keys: string[]): Promise<Map
  */
 export async function resolveLocked(
   conn: Connection,
-  where: { table: 'outbox' | 'journey_messages'; idColumn: string; id: string },
+  where: { table: 'outbox' | 'journey_messages' | 'webhook_dead_letters'; idColumn: string; id: string },
   lock: (conn: Connection) => Promise<Row | undefined>,
   action: 'retry' | 'discard',
   by: string,

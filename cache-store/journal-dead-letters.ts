@@ -12,6 +12,7 @@
 import { BASE_COLUMNS, DEAD_LETTER_KINDS, EVER_DEAD, baseRecord, eventsByKey, listingWhere, resolveLocked } from './dead-letter-records.js';
 import type { DeadLetterCursor, DeadLetterFilter, DeadLetterKind, DeadLetterRecord, DeadLetterResolution, DeadLetterSource } from './dead-letter-records.js';
 import { deadMessages } from './journal-dead-messages.js';
+import { deadWebhooks } from './journal-dead-webhooks.js';
 
 export type { DeadLetterCursor, DeadLetterFilter, DeadLetterKind, DeadLetterRecord, DeadLetterResolution, DeadLetterStatus } from './dead-letter-records.js';
 import { callFromRow } from './journal-outbox.js';
@@ -82,7 +83,7 @@ const deadCalls: DeadLetterSource = {
   },
 };
 
-const SOURCES: Record<DeadLetterKind, DeadLetterSource> = { call: deadCalls, message: deadMessages };
+const SOURCES: Record<DeadLetterKind, DeadLetterSource> = { call: deadCalls, message: deadMessages, webhook: deadWebhooks };
 
 /**
  * A page of dead letters, oldest first, from just behind `after`; `next` is where the following

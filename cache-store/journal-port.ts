@@ -11,7 +11,7 @@ import type { CommitResult, HandlingCommit } from './journal-handling.js';
 import type { IdempotentAnswer, IntakeEntry, IntakeResult } from './journal-intake.js';
 import type { PendingMessage } from './journal-messages.js';
 import type { FeedEntry, FeedQuery } from './journal-published.js';
-import type { WebhookDeadLetter, WebhookDeadStatus } from './journal-webhooks.js';
+import type { WebhookDeadLetter } from './journal-webhooks.js';
 import type { OutboxCursor, PendingCall } from './journal-outbox.js';
 import type { ReconcileCall } from './journal-reconcile.js';
 import type { HistoryRow, JourneySearch, StoredOutcome } from './journal-reads.js';
@@ -132,20 +132,12 @@ export interface Journal {
     feedSeq: number;
     eventId: string;
     journeyId: string;
+    causedBy: string;
     attempts: number;
     lastError: string;
   }): Promise<void>;
   markWebhookRetryDelivered(id: string, attempts: number): Promise<void>;
   retryingWebhookDeliveries(webhook: string, limit: number): Promise<WebhookDeadLetter[]>;
-  listWebhookDeadLetters(filter: { status: WebhookDeadStatus; webhook?: string; after?: string; limit: number }): Promise<WebhookDeadLetter[]>;
-  loadWebhookDeadLetter(id: string): Promise<WebhookDeadLetter | null>;
-  resolveWebhookDeadLetter(
-    id: string,
-    action: 'retry' | 'discard',
-    by: string,
-    note: string | null,
-  ): Promise<{ status: 'resolved' | 'not_found' | 'not_dead'; record: WebhookDeadLetter | null }>;
-  webhookDeadCounts(): Promise<Array<{ webhook: string; count: number }>>;
 
   loadOutcome(eventId: string): Promise<StoredOutcome | null>;
   /** A journey and a page of its history, read together. */

@@ -7,7 +7,8 @@
 import { str, toNumber } from './journal-rows.js';
 import type { Connection, Row } from './journal-rows.js';
 
-export type WebhookDeadStatus = 'dead' | 'retrying' | 'delivered' | 'discarded';
+/** `pending`: an operator retried it and the webhook's holder has yet to deliver it (`retrying` before migration 011). */
+export type WebhookDeadStatus = 'dead' | 'pending' | 'retrying' | 'delivered' | 'discarded';
 
 export interface WebhookDeadLetter {
   id: string;
@@ -67,20 +68,20 @@ export async function webhookCursors(conn: Connection): Promise<Array<{ webhook:
 /** Records a delivery whose tries were spent (again, for a retried one). */
 export async function recordWebhookDead(
   conn: Connection,
-  dead: { id: string; webhook: string; feedSeq: number; eventId: string; journeyId: string; attempts: number; lastError: string },
+  dead: { id: string; webhook: string; feedSeq: number; eventId: string; journeyId: string; causedBy: string; attempts: number; lastError: string },
 ): Promise<void> {
   await conn.query(
-    `INSERT INTO webhook_dead_letters (dead_id, webhook_name, feed_seq, event_id, journey_id, status, attempts, last_error, dead_at)
-       VALUES (?,?,?,?,?,'dead',?,?,NOW(6))
+    `INSERT INTO webhook_dead_letters (dead_id, webhook_name, feed_seq, event_id, journey_id, caused_by, status, attempts, last_error, dead_at, created_at)
+       VALUES (?,?,?,?,?,?,'dead',?,?,NOW(6),NOW(6))
      ON DUPLICATE KEY UPDATE status = 'dead', attempts = attempts + VALUES(attempts), last_error = VALUES(last_error), dead_at = NOW(6)`,
-    [dead.id, dead.webhook, dead.feedSeq, dead.eventId, dead.journeyId, dead.attempts, dead.lastError.slice(0, 2000)],
+    [dead.id, dead.webhook, dead.feedSeq, dead.eventId, dead.journeyId, dead.causedBy, dead.attempts, dead.lastError.slice(0, 2000)],
   );
 }
 
 /** A delivery an operator retried and the holder of its webhook has delivered. */
 export async function markWebhookRetryDelivered(conn: Connection, id: string, attempts: number): Promise<void> {
   await conn.query(
-    `UPDATE webhook_dead_letters SET status = 'delivered', attempts = attempts + ?, last_error = NULL WHERE dead_id = ? AND status = 'retrying'`,
+    `UPDATE webhook_dead_letters SET status = 'delivered', attempts = attempts + ?, last_error = NULL WHERE dead_id = ? AND status IN ('pending', 'retrying')`,
     [attempts, id],
   );
 }
@@ -108,56 +109,9 @@ function deadLetter(row: Row): WebhookDeadLetter {
 
 /** Dead deliveries of one webhook that an operator retried, oldest first. */
 export async function retryingWebhookDeliveries(conn: Connection, webhook: string, limit: number): Promise<WebhookDeadLetter[]> {
-  const rows = await conn.query<Row[]>(`SELECT ${COLUMNS} FROM webhook_dead_letters WHERE webhook_name = ? AND status = 'retrying' ORDER BY feed_seq LIMIT ?`, [
-    webhook,
-    limit,
-  ]);
-  return rows.map(deadLetter);
-}
-
-/** A page of webhook dead letters in one status, oldest first, after the id `after`. */
-export async function listWebhookDeadLetters(
-  conn: Connection,
-  filter: { status: WebhookDeadStatus; webhook?: string; after?: string; limit: number },
-): Promise<WebhookDeadLetter[]> {
   const rows = await conn.query<Row[]>(
-    `SELECT ${COLUMNS} FROM webhook_dead_letters
-      WHERE status = ? ${filter.webhook === undefined ? '' : 'AND webhook_name = ?'} ${filter.after === undefined ? '' : 'AND dead_id > ?'}
-      ORDER BY dead_id LIMIT ?`,
-    [filter.status, ...(filter.webhook === undefined ? [] : [filter.webhook]), ...(filter.after === undefined ? [] : [filter.after]), filter.limit],
+    `SELECT ${COLUMNS} FROM webhook_dead_letters WHERE webhook_name = ? AND status IN ('pending', 'retrying') ORDER BY feed_seq LIMIT ?`,
+    [webhook, limit],
   );
   return rows.map(deadLetter);
-}
-
-export async function loadWebhookDeadLetter(conn: Connection, id: string): Promise<WebhookDeadLetter | null> {
-  const [row] = await conn.query<Row[]>(`SELECT ${COLUMNS} FROM webhook_dead_letters WHERE dead_id = ?`, [id]);
-  return row ? deadLetter(row) : null;
-}
-
-/**
- * An operator's decision on a dead delivery: retry (the webhook's holder delivers it again) or
- * discard. Only a `dead` one can be decided; the answer says what it is now.
- */
-export async function resolveWebhookDeadLetter(
-  conn: Connection,
-  id: string,
-  action: 'retry' | 'discard',
-  by: string,
-  note: string | null,
-): Promise<{ status: 'resolved' | 'not_found' | 'not_dead'; record: WebhookDeadLetter | null }> {
-  const [row] = await conn.query<Row[]>(`SELECT ${COLUMNS} FROM webhook_dead_letters WHERE dead_id = ? FOR UPDATE`, [id]);
-  if (!row) return { status: 'not_found', record: null };
-  if (str(row.status) !== 'dead') return { status: 'not_dead', record: deadLetter(row) };
-  await conn.query(
-    `UPDATE webhook_dead_letters SET status = ?, retries = retries + ?, resolved_by = ?, resolved_at = NOW(6), resolution_note = ? WHERE dead_id = ?`,
-    [action === 'retry' ? 'retrying' : 'discarded', action === 'retry' ? 1 : 0, by, note, id],
-  );
-  const [after] = await conn.query<Row[]>(`SELECT ${COLUMNS} FROM webhook_dead_letters WHERE dead_id = ?`, [id]);
-  return { status: 'resolved', record: after ? deadLetter(after) : null };
-}
-
-/** Dead deliveries waiting for an operator, per webhook. */
-export async function webhookDeadCounts(conn: Connection): Promise<Array<{ webhook: string; count: number }>> {
-  const rows = await conn.query<Row[]>(`SELECT webhook_name, COUNT(*) AS n FROM webhook_dead_letters WHERE status = 'dead' GROUP BY webhook_name`);
-  return rows.map((row) => ({ webhook: str(row.webhook_name), count: toNumber(row.n) }));
 }

@@ -14,15 +14,11 @@ import { anyUnsequenced, feedEntry, feedHead, readFeed, sequencePublished } from
 import {
   advanceWebhook,
   leaseWebhook,
-  listWebhookDeadLetters,
-  loadWebhookDeadLetter,
   markWebhookRetryDelivered,
   recordWebhookDead,
   releaseWebhook,
-  resolveWebhookDeadLetter,
   retryingWebhookDeliveries,
   webhookCursors,
-  webhookDeadCounts,
 } from './journal-webhooks.js';
 import { finishCall, pendingCalls, stillPendingCalls, touchCall } from './journal-outbox.js';
 import { advanceReconcileMark, callsOfSystem, reconcileMark, settleReplayedCall } from './journal-reconcile.js';
@@ -140,11 +136,6 @@ export function openJournal(store: Store): Journal {
     recordWebhookDead: (dead) => transaction('webhook-dead', (conn) => recordWebhookDead(conn, dead)),
     markWebhookRetryDelivered: (id, attempts) => transaction('webhook-retry-delivered', (conn) => markWebhookRetryDelivered(conn, id, attempts)),
     retryingWebhookDeliveries: (webhook, limit) => read('retryingWebhookDeliveries', (conn) => retryingWebhookDeliveries(conn, webhook, limit)),
-    listWebhookDeadLetters: (filter) => read('listWebhookDeadLetters', (conn) => listWebhookDeadLetters(conn, filter)),
-    loadWebhookDeadLetter: (id) => read('loadWebhookDeadLetter', (conn) => loadWebhookDeadLetter(conn, id)),
-    resolveWebhookDeadLetter: (id, action, by, note) =>
-      transaction(`webhook-dead-letter-${action}`, (conn) => resolveWebhookDeadLetter(conn, id, action, by, note)),
-    webhookDeadCounts: () => read('webhookDeadCounts', (conn) => webhookDeadCounts(conn)),
 
     loadOutcome: (eventId) => read('loadOutcome', (conn) => loadOutcome(conn, eventId)),
     journeyPage: (journeyId, afterSeq, limit) =>

@@ -45,10 +45,13 @@ interface DeadThing {
   system?: string;
   operation?: string;
   message?: { kind: string; targetJourneyId: string; eventType: string | null; targetType?: string; targetVersion?: string };
+  webhook?: { name: string; eventId: string; eventType: string };
 }
 
 function whatWentDead(letter: DeadThing): Html {
   const message = letter.message;
+  if (letter.webhook !== undefined)
+    return html`webhook <code>${letter.webhook.name}</code>: <code>${letter.webhook.eventType} ${letter.webhook.eventId}</code>`;
   if (message === undefined) return html`call <code>${letter.system}.${letter.operation}</code>`;
   const what = message.kind === 'start' ? `start ${message.targetType ?? ''} ${message.targetVersion ?? ''}` : `send ${message.eventType ?? ''}`;
   return html`message <code>${what}</code> to <a class="mono" href="${`/console/journeys/${message.targetJourneyId}`}">${message.targetJourneyId}</a>`;

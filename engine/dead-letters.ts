@@ -60,17 +60,19 @@ function summary(record: DeadLetterRecord): DeadLetterSummary {
     journeyId: record.journeyId,
     journeyType: record.journeyType,
     version: record.version,
-    ...(record.message === undefined
-      ? { system: record.system, operation: record.operation }
-      : {
-          message: {
-            kind: record.message.kind,
-            targetJourneyId: record.message.targetJourneyId,
-            eventType: record.message.eventType,
-            ...(record.message.targetType === null ? {} : { targetType: record.message.targetType }),
-            ...(record.message.targetVersion === null ? {} : { targetVersion: record.message.targetVersion }),
-          },
-        }),
+    ...(record.webhook !== undefined
+      ? { system: record.webhook.name, webhook: record.webhook }
+      : record.message === undefined
+        ? { system: record.system, operation: record.operation }
+        : {
+            message: {
+              kind: record.message.kind,
+              targetJourneyId: record.message.targetJourneyId,
+              eventType: record.message.eventType,
+              ...(record.message.targetType === null ? {} : { targetType: record.message.targetType }),
+              ...(record.message.targetVersion === null ? {} : { targetVersion: record.message.targetVersion }),
+            },
+          }),
     attempts: record.attempts,
     retries: record.retries,
     lastError: record.lastError,
@@ -85,9 +87,11 @@ function view(record: DeadLetterRecord): DeadLetterView {
     ...common,
     tenant: record.tenant,
     journeyStatus: record.journeyStatus,
-    ...(message === undefined || record.message === undefined
-      ? { request: record.request as JsonObject, replyEvent: record.replyEvent }
-      : { message: { ...message, payload: record.message.payload as JsonObject, idempotencyKey: record.message.idempotencyKey } }),
+    ...(record.webhook !== undefined
+      ? {}
+      : message === undefined || record.message === undefined
+        ? { request: record.request as JsonObject, replyEvent: record.replyEvent }
+        : { message: { ...message, payload: record.message.payload as JsonObject, idempotencyKey: record.message.idempotencyKey } }),
     failureEvent: record.failureEvent === '' ? null : record.failureEvent,
     causedBy: record.causedBy,
     ...(record.resolvedBy === null ? {} : { resolvedBy: record.resolvedBy }),
@@ -98,8 +102,9 @@ function view(record: DeadLetterRecord): DeadLetterView {
 }
 
 /** What went dead, in a few words: a call's `system.operation`, a message's event and where it went. */
-export function describeDeadLetter(letter: Pick<DeadLetterSummary, 'system' | 'operation' | 'message'>): string {
-  const { message } = letter;
+export function describeDeadLetter(letter: Pick<DeadLetterSummary, 'system' | 'operation' | 'message' | 'webhook'>): string {
+  const { message, webhook } = letter;
+  if (webhook !== undefined) return `webhook ${webhook.name}: ${webhook.eventType || 'event'} ${webhook.eventId}`;
   if (message === undefined) return `${letter.system ?? '?'}.${letter.operation ?? '?'}`;
   if (message.kind === 'send') return `send ${message.eventType ?? '?'} to ${message.targetJourneyId}`;
   const started = `${message.targetType ?? '?'} ${message.targetVersion ?? ''}`.trimEnd();
@@ -107,7 +112,7 @@ export function describeDeadLetter(letter: Pick<DeadLetterSummary, 'system' | 'o
 }
 
 function notFound(id: string): JourneyError {
-  return new JourneyError('JE_DEAD_LETTER_NOT_FOUND', 'no back-end call or message between journeys that went dead has that id', {
+  return new JourneyError('JE_DEAD_LETTER_NOT_FOUND', 'no back-end call, message between journeys or webhook delivery that went dead has that id', {
     details: { id: id.slice(0, 64) },
   });
 }
@@ -205,7 +210,7 @@ export class DeadLetters implements DeadLetterOperations {
     action: 'retry' | 'discard',
     operator: string,
     note: string | undefined,
-  ): Promise<{ call: PendingCall } | { message: PendingMessage } | null> {
+  ): Promise<{ call: PendingCall } | { message: PendingMessage } | { webhook: true } | null> {
     if (!ID_PATTERN.test(id)) throw notFound(id);
     const resolution = await this.context.journal.resolveDeadLetter(id, action, operator, cleanNote(note));
     switch (resolution.result) {

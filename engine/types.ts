@@ -325,7 +325,7 @@ export interface DeadLetterOperations {
  * beside the common ones (a call's `system`, `operation`; a message's `message`), so a further
  * kind (undelivered webhooks) adds its own without changing the others.
  */
-export type DeadLetterKind = 'call' | 'message';
+export type DeadLetterKind = 'call' | 'message' | 'webhook';
 
 export interface DeadLetterQuery {
   kind?: DeadLetterKind;
@@ -360,6 +360,17 @@ export interface DeadMessageSummary {
   targetVersion?: string;
 }
 
+/** A published event a webhook could not deliver, as a dead letter shows it. */
+export interface DeadWebhookSummary {
+  /** The webhook's name (also the dead letter's `system`). */
+  name: string;
+  /** The published event: the receiver's `webhook-id`. */
+  eventId: string;
+  eventType: string;
+  /** Its place in the published-event feed. */
+  cursor: string;
+}
+
 export interface DeadLetterSummary {
   /** A call's outbox id (also the `callId` its back end sees), or a message's id. */
   id: string;
@@ -374,6 +385,8 @@ export interface DeadLetterSummary {
   operation?: string;
   /** A message: what it was and where it went. */
   message?: DeadMessageSummary;
+  /** A webhook delivery: the webhook and the event (`system` is the webhook's name). */
+  webhook?: DeadWebhookSummary;
   /** A call: attempts at the back end, over every retry; a message: deliveries that failed for a while. */
   attempts: number;
   /** How often an operator retried it. */

@@ -251,8 +251,8 @@ export class WebhookDeliverer {
     }
   }
 
-  private deadOf(webhook: WebhookConfig, entry: FeedEntry): { webhook: string; feedSeq: number; eventId: string; journeyId: string } {
-    return { webhook: webhook.name, feedSeq: entry.feedSeq, eventId: entry.eventId, journeyId: entry.journeyId };
+  private deadOf(webhook: WebhookConfig, entry: FeedEntry): { webhook: string; feedSeq: number; eventId: string; journeyId: string; causedBy: string } {
+    return { webhook: webhook.name, feedSeq: entry.feedSeq, eventId: entry.eventId, journeyId: entry.journeyId, causedBy: entry.causedBy };
   }
 
   /** POSTs one event until it is taken or the tries are spent; throws Stopped when the lease or the node goes. */

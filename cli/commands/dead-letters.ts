@@ -7,7 +7,7 @@ import type { ApiTarget } from '../api-client.js';
 import type { CliCommand } from '../command.js';
 import { EXIT, UsageError, withUsage } from '../command.js';
 
-const HELP = `Usage: journey dead-letters list [--kind call|message] [--system <name>] [--type <journey type>]
+const HELP = `Usage: journey dead-letters list [--kind call|message|webhook] [--system <name>] [--type <journey type>]
                                 [--status dead|discarded] [--limit <n>] [--cursor <c>] [--all] [--json]
        journey dead-letters show <id> [--json]
        journey dead-letters retry <id> [--note <text>] [--wait] [--timeout <seconds>]
@@ -16,7 +16,9 @@ const HELP = `Usage: journey dead-letters list [--kind call|message] [--system <
 
 Dead letters are back-end calls whose retries were spent (kind call) and messages between
 journeys that could not be delivered (kind message: no such journey, a type not deployed or not
-allowed to the tenant, an event its receiver refuses). When one went dead its journey got its
+allowed to the tenant, an event its receiver refuses), and published events a webhook could not
+deliver (kind webhook: --system is the webhook's name; a retry delivers it again on the webhook's
+next round, under the same webhook-id). When a call or message went dead its journey got its
 failure event (a message's: when it names one); the dead letter waits here for an operator.
 
   list      the dead letters, oldest first (--status discarded: the discarded ones); --all follows
@@ -158,7 +160,9 @@ export function parseDeadLetterArgs(args: string[]): Parsed & { url?: string; to
       if (rest.length > 0) throw new UsageError(`list takes no arguments, got ${rest.join(' ')}`);
       const query = new URLSearchParams();
       if (values.kind !== undefined) {
-        if (values.kind !== 'call' && values.kind !== 'message') throw new UsageError(`--kind is call or message, got '${values.kind}'`);
+        if (values.kind !== 'call' && values.kind !== 'message' && values.kind !== 'webhook') {
+          throw new UsageError(`--kind is call, message or webhook, got '${values.kind}'`);
+        }
         query.set('kind', values.kind);
       }
       if (values.system !== undefined) {

@@ -762,10 +762,6 @@ export class FakeJournal implements Journal {
   recordWebhookDead = (): Promise<void> => this.webhooksUnsupported();
   markWebhookRetryDelivered = (): Promise<void> => this.webhooksUnsupported();
   retryingWebhookDeliveries = (): Promise<WebhookDeadLetter[]> => this.webhooksUnsupported();
-  listWebhookDeadLetters = (): Promise<WebhookDeadLetter[]> => Promise.resolve([]);
-  loadWebhookDeadLetter = (): Promise<WebhookDeadLetter | null> => Promise.resolve(null);
-  resolveWebhookDeadLetter = (): Promise<{ status: 'not_found'; record: null }> => Promise.resolve({ status: 'not_found', record: null });
-  webhookDeadCounts = (): Promise<Array<{ webhook: string; count: number }>> => Promise.resolve([]);
 
   // --- reads for the API ---
 
