@@ -2,6 +2,7 @@ import type { JsonObject, JsonSchema } from '../dsl/index.js';
 import type { DeployedJourney } from '../engine/index.js';
 import { deadLetterDiscardBodySchema, deadLetterPageSchema, deadLetterQuerySchema, deadLetterRetryBodySchema, deadLetterSchema } from './dead-letter-routes.js';
 import { escapePointerToken } from './errors.js';
+import { reconcileBodySchema, reconcileParamsSchema, reconcileReportSchema } from './reconcile-routes.js';
 import { publishedPageSchema, publishedQuerySchema } from './published-routes.js';
 import {
   JOURNEY_ID_PATTERN,
@@ -48,6 +49,13 @@ const callerErrors = () => ({
   401: errorResponse('Missing or invalid credentials.'),
   429: errorResponse('Rate limit exceeded; see `Retry-After`.'),
 });
+const operatorOnly = errorResponse('The caller lacks the `operator` role.');
+
+/** An operations route for the operator role: its tag, and what every such route may answer before it is reached. */
+function operatorRoute(operation: Operation & { responses: Record<string, unknown> }): Operation {
+  return { tags: ['operations'], ...operation, responses: { ...operation.responses, ...callerErrors(), 403: operatorOnly } };
+}
+
 /** One schema as is; several as the variants of `anyOf`. */
 const variantsOf = (variants: Schema[]): Schema => (variants.length === 1 ? variants[0]! : { anyOf: variants });
 
@@ -160,6 +168,7 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
     Readiness: readinessSchema,
     DeadLetter: deadLetterSchema,
     DeadLetterPage: deadLetterPageSchema,
+    ReconcileReport: reconcileReportSchema,
     PublishedEventPage: publishedPageSchema,
   };
   const paths: Record<string, Record<string, Operation>> = {};
@@ -274,7 +283,6 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
       },
     },
   };
-  const operatorOnly = errorResponse('The caller lacks the `operator` role.');
   paths['/deployments'] = {
     get: {
       operationId: 'deployments',
@@ -291,12 +299,11 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
         ...callerErrors(),
       },
     },
-    post: {
+    post: operatorRoute({
       operationId: 'deploy',
       summary: 'Deploy a version bundle (`journey pack`) to the running cluster (operator role)',
       description:
         'A version new to the store is checked against every deployed version of its type in the compatibility mode of the newer of the two, and each `uplift from` it declares is checked. This node accepts its events at once, the others within seconds.',
-      tags: ['operations'],
       requestBody: { required: true, content: json(ref('VersionBundle')) },
       responses: {
         200: { description: 'That version was already deployed with the same content; nothing changed.', content: json(ref('DeployResult')) },
@@ -306,15 +313,13 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
           content: json(ref('DeployResult')),
         },
         400: errorResponse('Malformed bundle, or its content does not match its content hash (`JE_BUNDLE_INVALID`).'),
-        ...callerErrors(),
-        403: operatorOnly,
         409: errorResponse(
           'That version holds other content (`JE_DEPLOYMENT_CONFLICT`, `details.files` names the files that differ), breaks compatibility or an uplift (`JE_DEPLOYMENT_INCOMPATIBLE`, `details.violations` with JSON pointers), or no lane is left (`JE_DEPLOYMENT_LIMIT`).',
         ),
         413: errorResponse('The bundle exceeds the size limit.'),
         415: errorResponse('The body is not `application/json`.'),
       },
-    },
+    }),
   };
   for (const journeyType of byType.keys()) {
     const id = journeyType.replace(/\//g, '.');
@@ -331,20 +336,17 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
       },
     };
     paths[`/deployments/${journeyType}/{version}`] = {
-      delete: {
+      delete: operatorRoute({
         operationId: `undeploy.${id}`,
         summary: `Undeploy a version of ${journeyType} (operator role): its events are refused from then on`,
-        tags: ['operations'],
         parameters: [{ name: 'version', in: 'path', required: true, schema: { type: 'string', pattern: DEPLOYED_VERSION_PATTERN } }],
         responses: {
           200: { description: 'Undeployed (or already undeployed: `changed` false).', content: json(ref('UndeployResult')) },
           400: errorResponse('Malformed version.'),
-          ...callerErrors(),
-          403: operatorOnly,
           404: errorResponse('That version was never deployed.'),
           409: errorResponse('The version still has pending or active instances (`JE_DEPLOYMENT_IN_USE`, `details.instances`).'),
         },
-      },
+      }),
     };
   }
   const deadLetterId = {
@@ -352,81 +354,89 @@ export function buildOpenApiDocument(deployments: readonly DeployedJourney[], se
     in: 'path',
     required: true,
     schema: { type: 'string', pattern: JOURNEY_ID_PATTERN },
-    description: "The call's outbox id.",
+    description: "A call's outbox id, a message's id, or a webhook delivery's id.",
+  };
+  const deadLetterNotFound = errorResponse('No call, message or webhook delivery that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`).');
+  /** What a retry and a discard answer alike, besides their own success. */
+  const deadLetterDecision = {
+    400: errorResponse('Malformed id or body.'),
+    404: deadLetterNotFound,
+    409: errorResponse('It is not dead now: retried or discarded already (`JE_DEAD_LETTER_SETTLED`).'),
+    415: errorResponse('The body is not `application/json`.'),
   };
   paths['/dead-letters'] = {
-    get: {
+    get: operatorRoute({
       operationId: 'deadLetters',
-      summary: 'Dead letters: back-end calls whose retries were spent, oldest first (operator role)',
+      summary:
+        'Dead letters: back-end calls whose retries were spent, messages between journeys never delivered, and published events a webhook could not deliver, oldest first (operator role)',
       description:
-        "A dead call has given its journey the call's failure event already. Filter by `kind`, `status` (`dead`, the default, or `discarded`), `system` and `journeyType`; page with `cursor`.",
-      tags: ['operations'],
+        'A dead one has given its journey its failure event already (a message: when it names one). Filter by `kind` (`call`, `message`, `webhook`), `status` (`dead`, the default, or `discarded`), `system` (a call’s back-end system, a webhook’s name) and `journeyType`; page with `cursor`.',
       parameters: queryParameters(deadLetterQuerySchema),
       responses: {
         200: { description: 'A page of dead letters.', content: json(ref('DeadLetterPage')) },
         400: errorResponse('Bad query parameter or cursor.'),
-        ...callerErrors(),
-        403: operatorOnly,
       },
-    },
+    }),
   };
   paths['/dead-letters/{id}'] = {
-    get: {
+    get: operatorRoute({
       operationId: 'deadLetter',
-      summary: 'One dead letter: the call, its last error, the events it gave its journey, the last operator decision (operator role)',
-      tags: ['operations'],
+      summary: 'One dead letter: the call, message or webhook delivery, its last error, the events it gave, the last operator decision (operator role)',
       parameters: [deadLetterId],
       responses: {
-        200: { description: 'The dead letter, whatever became of it since (retrying, answered, dead again, discarded).', content: json(ref('DeadLetter')) },
+        200: {
+          description: 'The dead letter, whatever became of it since (retrying, answered or delivered, dead again, discarded).',
+          content: json(ref('DeadLetter')),
+        },
         400: errorResponse('Malformed id.'),
-        ...callerErrors(),
-        403: operatorOnly,
-        404: errorResponse('No call that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`).'),
+        404: deadLetterNotFound,
       },
-    },
+    }),
   };
   paths['/dead-letters/{id}/retry'] = {
-    post: {
+    post: operatorRoute({
       operationId: 'retryDeadLetter',
-      summary: 'Make a dead call again, with the same id (operator role)',
+      summary: 'Run a dead call, message or webhook delivery again, with the same id (operator role)',
       description:
-        "The back end sees the same `callId`, and the answer is accepted under the same idempotency key: the reply enters the journey at most once, whichever run answers. A retry that fails again goes dead again (the journey does not get a second failure event). The journey's bead for the reply must accept it where the failure event left the journey.",
-      tags: ['operations'],
+        "A call: the back end sees the same `callId`, and the answer is accepted under the same idempotency key, so the reply enters the journey at most once, whichever run answers; the journey's bead for the reply must accept it where the failure event left the journey. A message: delivered again under its idempotency key, so its receiver handles it at most once; fix the cause first (deploy the type, start the journey). A webhook delivery: the webhook's holder sends the same event again (same `webhook-id`) on its next round. A retry that fails again goes dead again (the journey does not get a second failure event).",
       parameters: [deadLetterId],
       requestBody: { required: false, content: json(deadLetterRetryBodySchema) },
       responses: {
         202: {
-          description: 'Retrying: the call is queued and runs in the background; follow it with `GET /dead-letters/{id}`.',
+          description: 'Retrying: it runs in the background; follow it with `GET /dead-letters/{id}`.',
           headers: { Location: { schema: { type: 'string' }, description: '`/dead-letters/{id}`' } },
           content: json(ref('DeadLetter')),
         },
-        400: errorResponse('Malformed id or body.'),
-        ...callerErrors(),
-        403: operatorOnly,
-        404: errorResponse('No call that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`).'),
-        409: errorResponse('It is not dead now: retried or discarded already (`JE_DEAD_LETTER_SETTLED`).'),
-        415: errorResponse('The body is not `application/json`.'),
+        ...deadLetterDecision,
       },
-    },
+    }),
   };
   paths['/dead-letters/{id}/discard'] = {
-    post: {
+    post: operatorRoute({
       operationId: 'discardDeadLetter',
-      summary: 'Record that a dead call will not be made again (operator role)',
+      summary: 'Record that a dead call or message will not be run again (operator role)',
       description: 'Nothing is sent: the journey stays where its failure event left it. The dead letter is kept, `discarded`, with who, when and why.',
-      tags: ['operations'],
       parameters: [deadLetterId],
       requestBody: { required: false, content: json(deadLetterDiscardBodySchema) },
+      responses: { 200: { description: 'Discarded.', content: json(ref('DeadLetter')) }, ...deadLetterDecision },
+    }),
+  };
+  paths['/reconcile/{system}'] = {
+    post: operatorRoute({
+      operationId: 'reconcileBackend',
+      summary: "Compare a back end's calls with what it says it did; replay lost replies (operator role)",
+      description:
+        "The outbox's calls of the system, from its high-water mark (or `since`), against its adapter's `query`. A `lost-reply` (the back end did the call, the outbox has it pending or dead) is replayed with `repair`: accepted under the call's reply key, so it enters the journey once however often this runs; the other kinds are reported. The node asked must have the back end configured.",
+      parameters: [{ name: 'system', in: 'path', required: true, schema: reconcileParamsSchema.properties.system }],
+      requestBody: { required: false, content: json(reconcileBodySchema) },
       responses: {
-        200: { description: 'Discarded.', content: json(ref('DeadLetter')) },
-        400: errorResponse('Malformed id or body.'),
-        ...callerErrors(),
-        403: operatorOnly,
-        404: errorResponse('No call that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`).'),
-        409: errorResponse('It is not dead now: retried or discarded already (`JE_DEAD_LETTER_SETTLED`).'),
+        200: { description: 'The report: calls compared, mismatches (repaired or not), the high-water mark.', content: json(ref('ReconcileReport')) },
+        400: errorResponse('Malformed system name or body.'),
         415: errorResponse('The body is not `application/json`.'),
+        422: errorResponse('The back end cannot be reconciled: not configured on this node, or an adapter without `query` (`JE_RECONCILE_UNSUPPORTED`).'),
+        502: errorResponse("The back end's query failed (`JE_BACKEND_FAILED`)."),
       },
-    },
+    }),
   };
   paths['/health'] = {
     get: {

@@ -389,8 +389,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Dead letters: back-end calls whose retries were spent, oldest first (operator role)
-         * @description A dead call has given its journey the call's failure event already. Filter by `kind`, `status` (`dead`, the default, or `discarded`), `system` and `journeyType`; page with `cursor`.
+         * Dead letters: back-end calls whose retries were spent, messages between journeys never delivered, and published events a webhook could not deliver, oldest first (operator role)
+         * @description A dead one has given its journey its failure event already (a message: when it names one). Filter by `kind` (`call`, `message`, `webhook`), `status` (`dead`, the default, or `discarded`), `system` (a call’s back-end system, a webhook’s name) and `journeyType`; page with `cursor`.
          */
         get: operations["deadLetters"];
         put?: never;
@@ -408,7 +408,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One dead letter: the call, its last error, the events it gave its journey, the last operator decision (operator role) */
+        /** One dead letter: the call, message or webhook delivery, its last error, the events it gave, the last operator decision (operator role) */
         get: operations["deadLetter"];
         put?: never;
         post?: never;
@@ -428,8 +428,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Make a dead call again, with the same id (operator role)
-         * @description The back end sees the same `callId`, and the answer is accepted under the same idempotency key: the reply enters the journey at most once, whichever run answers. A retry that fails again goes dead again (the journey does not get a second failure event). The journey's bead for the reply must accept it where the failure event left the journey.
+         * Run a dead call, message or webhook delivery again, with the same id (operator role)
+         * @description A call: the back end sees the same `callId`, and the answer is accepted under the same idempotency key, so the reply enters the journey at most once, whichever run answers; the journey's bead for the reply must accept it where the failure event left the journey. A message: delivered again under its idempotency key, so its receiver handles it at most once; fix the cause first (deploy the type, start the journey). A webhook delivery: the webhook's holder sends the same event again (same `webhook-id`) on its next round. A retry that fails again goes dead again (the journey does not get a second failure event).
          */
         post: operations["retryDeadLetter"];
         delete?: never;
@@ -448,10 +448,30 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record that a dead call will not be made again (operator role)
+         * Record that a dead call or message will not be run again (operator role)
          * @description Nothing is sent: the journey stays where its failure event left it. The dead letter is kept, `discarded`, with who, when and why.
          */
         post: operations["discardDeadLetter"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reconcile/{system}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Compare a back end's calls with what it says it did; replay lost replies (operator role)
+         * @description The outbox's calls of the system, from its high-water mark (or `since`), against its adapter's `query`. A `lost-reply` (the back end did the call, the outbox has it pending or dead) is replayed with `repair`: accepted under the call's reply key, so it enters the journey once however often this runs; the other kinds are reported. The node asked must have the back end configured.
+         */
+        post: operations["reconcileBackend"];
         delete?: never;
         options?: never;
         head?: never;
@@ -840,24 +860,56 @@ export interface components {
             nodeId: string;
         };
         DeadLetter: {
-            /** @description The call's outbox id: also the `callId` its back end sees, and the key of its reply. */
+            /** @description A call's outbox id (also the `callId` its back end sees, and the key of its reply), or a message's id. */
             id: string;
             /**
-             * @description What went dead: a back-end call (undelivered webhooks would be another kind).
+             * @description What went dead: a back-end call whose retries were spent, a message between journeys that could not be delivered, or a published event whose tries at a webhook were spent.
              * @enum {string}
              */
-            kind: "call";
+            kind: "call" | "message" | "webhook";
             /**
-             * @description `dead`: waiting for an operator; `retrying`: retried, running; `answered`: a retry got its answer; `discarded`.
+             * @description `dead`: waiting for an operator; `retrying`: retried, running; `answered`: a call's retry got its answer; `delivered`: a message's retry reached its receiver; `discarded`.
              * @enum {string}
              */
-            status: "dead" | "retrying" | "answered" | "discarded";
+            status: "dead" | "retrying" | "answered" | "delivered" | "discarded";
+            /** @description The journey that made the call or sent the message. */
             journeyId: string;
             journeyType: string | null;
             version: string | null;
-            system: string;
-            operation: string;
-            /** @description Attempts at the back end, over every retry. */
+            /** @description A call: its back-end system; a webhook delivery: the webhook's name. */
+            system?: string;
+            /** @description A call: its operation. */
+            operation?: string;
+            /** @description A message: what it was, its payload, and where it went. */
+            message?: {
+                /**
+                 * @description `send` (a `send` or `reply` step) or `start`.
+                 * @enum {string}
+                 */
+                kind: "send" | "start";
+                /** @description The journey it goes to (a start: the id the started journey gets). */
+                targetJourneyId: string;
+                /** @description The receiver's event; null for a start with its version's one initiating event. */
+                eventType: string | null;
+                /** @description A start: the journey type it starts. */
+                targetType?: string;
+                targetVersion?: string;
+                payload: {
+                    [key: string]: unknown;
+                };
+                /** @description The key its receiver takes it under, on every retry: it arrives at most once. */
+                idempotencyKey: string;
+            };
+            /** @description A webhook delivery: the webhook and the published event (a retry delivers it again on the webhook’s next round). */
+            webhook?: {
+                name: string;
+                /** @description The published event: the `webhook-id` its receiver sees. */
+                eventId: string;
+                eventType: string;
+                /** @description Its place in the published-event feed. */
+                cursor: string;
+            };
+            /** @description A call: attempts at the back end, over every retry; a message: deliveries that failed for a while. */
             attempts: number;
             /** @description How often an operator retried it. */
             retries: number;
@@ -866,25 +918,28 @@ export interface components {
             createdAt: string;
             /**
              * Format: date-time
-             * @description When its retries were last spent.
+             * @description When it last went dead.
              */
             deadAt: string;
             tenant: string | null;
             /** @description The journey's `data.status` (else its lifecycle): where the failure event left it. */
             journeyStatus: string | null;
-            request: {
+            /** @description A call: its request. */
+            request?: {
                 [key: string]: unknown;
             };
-            replyEvent: string;
-            failureEvent: string;
-            /** @description The event whose handling made the call. */
+            /** @description A call: the event its reply becomes. */
+            replyEvent?: string;
+            /** @description The journey's event when it went dead (null when a message names none). */
+            failureEvent: string | null;
+            /** @description The event whose handling made the call or sent the message. */
             causedBy: string;
             /** @description The operator of the last retry or discard. */
             resolvedBy?: string;
             /** Format: date-time */
             resolvedAt?: string;
             note?: string;
-            /** @description The events the call gave its journey: the failure event (when it went dead) and, after a retry, the reply (at most once). */
+            /** @description The events it gave: the failure event (when it went dead) and, after a retry, a call's reply or the event a message became at its receiver (each at most once). */
             delivered: {
                 failure?: {
                     eventId: string;
@@ -896,28 +951,60 @@ export interface components {
                     /** @enum {string} */
                     status: "pending" | "applied" | "rejected";
                 };
+                message?: {
+                    eventId: string;
+                    /** @enum {string} */
+                    status: "pending" | "applied" | "rejected";
+                };
             };
         };
         DeadLetterPage: {
             items: {
-                /** @description The call's outbox id: also the `callId` its back end sees, and the key of its reply. */
+                /** @description A call's outbox id (also the `callId` its back end sees, and the key of its reply), or a message's id. */
                 id: string;
                 /**
-                 * @description What went dead: a back-end call (undelivered webhooks would be another kind).
+                 * @description What went dead: a back-end call whose retries were spent, a message between journeys that could not be delivered, or a published event whose tries at a webhook were spent.
                  * @enum {string}
                  */
-                kind: "call";
+                kind: "call" | "message" | "webhook";
                 /**
-                 * @description `dead`: waiting for an operator; `retrying`: retried, running; `answered`: a retry got its answer; `discarded`.
+                 * @description `dead`: waiting for an operator; `retrying`: retried, running; `answered`: a call's retry got its answer; `delivered`: a message's retry reached its receiver; `discarded`.
                  * @enum {string}
                  */
-                status: "dead" | "retrying" | "answered" | "discarded";
+                status: "dead" | "retrying" | "answered" | "delivered" | "discarded";
+                /** @description The journey that made the call or sent the message. */
                 journeyId: string;
                 journeyType: string | null;
                 version: string | null;
-                system: string;
-                operation: string;
-                /** @description Attempts at the back end, over every retry. */
+                /** @description A call: its back-end system; a webhook delivery: the webhook's name. */
+                system?: string;
+                /** @description A call: its operation. */
+                operation?: string;
+                /** @description A message: what it was and where it went. */
+                message?: {
+                    /**
+                     * @description `send` (a `send` or `reply` step) or `start`.
+                     * @enum {string}
+                     */
+                    kind: "send" | "start";
+                    /** @description The journey it goes to (a start: the id the started journey gets). */
+                    targetJourneyId: string;
+                    /** @description The receiver's event; null for a start with its version's one initiating event. */
+                    eventType: string | null;
+                    /** @description A start: the journey type it starts. */
+                    targetType?: string;
+                    targetVersion?: string;
+                };
+                /** @description A webhook delivery: the webhook and the published event (a retry delivers it again on the webhook’s next round). */
+                webhook?: {
+                    name: string;
+                    /** @description The published event: the `webhook-id` its receiver sees. */
+                    eventId: string;
+                    eventType: string;
+                    /** @description Its place in the published-event feed. */
+                    cursor: string;
+                };
+                /** @description A call: attempts at the back end, over every retry; a message: deliveries that failed for a while. */
                 attempts: number;
                 /** @description How often an operator retried it. */
                 retries: number;
@@ -926,12 +1013,57 @@ export interface components {
                 createdAt: string;
                 /**
                  * Format: date-time
-                 * @description When its retries were last spent.
+                 * @description When it last went dead.
                  */
                 deadAt: string;
             }[];
             /** @description Pass as `cursor` for the next page; absent on the last page. */
             nextCursor?: string;
+        };
+        ReconcileReport: {
+            system: string;
+            repair: boolean;
+            /** @description Where the run started: `since`, or the high-water mark (null: the first call). */
+            from: {
+                /** Format: date-time */
+                createdAt: string;
+                callId: string;
+            } | null;
+            /** @description The high-water mark after the run: the next run starts behind it. */
+            mark: {
+                /** Format: date-time */
+                createdAt: string;
+                callId: string;
+            } | null;
+            /** @description Calls compared. */
+            checked: number;
+            /** @description The limit stopped the run: run again for the rest. */
+            more: boolean;
+            mismatches: {
+                /**
+                 * @description `lost-reply`: the back end did it, the outbox has it pending or dead (repair replays the reply); `discarded-but-done`: the back end did a call an operator discarded; `unknown-to-backend`: the outbox took a reply the back end does not know of; `failed-at-backend`: the outbox took a reply, the back end says it failed.
+                 * @enum {string}
+                 */
+                kind: "lost-reply" | "discarded-but-done" | "unknown-to-backend" | "failed-at-backend";
+                /** @description The call's outbox id: the back end's `callId`. */
+                callId: string;
+                journeyId: string;
+                operation: string;
+                /** Format: date-time */
+                createdAt: string;
+                /** @enum {string} */
+                outbox: "pending" | "done" | "dead" | "discarded";
+                /** @enum {string} */
+                backend: "done" | "failed" | "unknown";
+                /** @description The back end's reason, when it says the call failed. */
+                reason?: string;
+                /** @description The reply is in the journey now (replayed, at most once). */
+                repaired: boolean;
+                /** @description The reply event. */
+                eventId?: string;
+                /** @description Why the replay failed; the next run tries again. */
+                error?: string;
+            }[];
         };
         PublishedEventPage: {
             items: {
@@ -3460,7 +3592,7 @@ export interface operations {
     deadLetters: {
         parameters: {
             query?: {
-                kind?: "call";
+                kind?: "call" | "message" | "webhook";
                 status?: "dead" | "discarded";
                 system?: string;
                 journeyType?: string;
@@ -3525,14 +3657,14 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The call's outbox id. */
+                /** @description A call's outbox id, a message's id, or a webhook delivery's id. */
                 id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The dead letter, whatever became of it since (retrying, answered, dead again, discarded). */
+            /** @description The dead letter, whatever became of it since (retrying, answered or delivered, dead again, discarded). */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3568,7 +3700,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No call that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`). */
+            /** @description No call, message or webhook delivery that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3593,7 +3725,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The call's outbox id. */
+                /** @description A call's outbox id, a message's id, or a webhook delivery's id. */
                 id: string;
             };
             cookie?: never;
@@ -3607,7 +3739,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Retrying: the call is queued and runs in the background; follow it with `GET /dead-letters/{id}`. */
+            /** @description Retrying: it runs in the background; follow it with `GET /dead-letters/{id}`. */
             202: {
                 headers: {
                     /** @description `/dead-letters/{id}` */
@@ -3645,7 +3777,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No call that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`). */
+            /** @description No call, message or webhook delivery that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3688,7 +3820,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The call's outbox id. */
+                /** @description A call's outbox id, a message's id, or a webhook delivery's id. */
                 id: string;
             };
             cookie?: never;
@@ -3738,7 +3870,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No call that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`). */
+            /** @description No call, message or webhook delivery that went dead has that id (`JE_DEAD_LETTER_NOT_FOUND`). */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3767,6 +3899,111 @@ export interface operations {
             };
             /** @description Rate limit exceeded; see `Retry-After`. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reconcileBackend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                system: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: date-time
+                     * @description Compare the calls made from then on, instead of those behind the back end's high-water mark.
+                     */
+                    since?: string;
+                    /**
+                     * @description Replay the replies the back end gave and the journeys never got (lost replies).
+                     * @default false
+                     */
+                    repair?: boolean;
+                    /**
+                     * @description At most this many calls (`more`: run again for the rest).
+                     * @default 1000
+                     */
+                    limit?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The report: calls compared, mismatches (repaired or not), the high-water mark. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReconcileReport"];
+                };
+            };
+            /** @description Malformed system name or body. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The caller lacks the `operator` role. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is not `application/json`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The back end cannot be reconciled: not configured on this node, or an adapter without `query` (`JE_RECONCILE_UNSUPPORTED`). */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limit exceeded; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The back end's query failed (`JE_BACKEND_FAILED`). */
+            502: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -65,6 +65,7 @@ describe('OpenAPI document', () => {
         '/openapi.json',
         '/published-events',
         '/ready',
+        '/reconcile/{system}',
       ].sort(),
     );
     expect(Object.keys(doc.paths['/journeys/{journeyId}/events']!).sort()).toEqual(['get', 'post']);
