@@ -31,6 +31,7 @@ export type { Deployment, DeploymentSummary, NewDeployment, SavedDeployment } fr
 // The store's identity (namespace of its grid keys) and the partitions nobody owns (readiness).
 export { ensureClusterId, ensureGridSecret } from './cluster-identity.js';
 export { unownedPartitions } from './partition-health.js';
+export type { PartitionLease } from './partition-health.js';
 // --- the exactly-once journal: the port the engine uses, and one file per unit of work ---
 export { openJournal } from './mariadb-journal.js';
 export type { DatabaseClockSample, Journal } from './journal-port.js';

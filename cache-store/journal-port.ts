@@ -20,6 +20,7 @@ import type { DueTimer } from './journal-timers.js';
 import type { Deployment, DeploymentSummary, NewDeployment, SavedDeployment } from './deployment-records.js';
 import type { SearchFieldSpec } from './search-columns.js';
 import type { StoreHealth } from './store-types.js';
+import type { PartitionLease } from './partition-health.js';
 
 /** A reading of the database's clock, bracketed by the caller's own (see the engine's clock sync). */
 export interface DatabaseClockSample {
@@ -57,6 +58,8 @@ export interface Journal {
   releasePartition(ownerNode: string, partitionNo: number, epoch: number): Promise<void>;
   /** Of these slots, those nobody has owned for longer than `graceMs` (by the database's clock). */
   unownedPartitions(slots: number[], graceMs: number): Promise<number[]>;
+  /** Every partition's lease: owner, epoch, expiry (by partition number). */
+  partitionLeases(): Promise<PartitionLease[]>;
   /** The store's identity: the namespace of its grid keys. */
   ensureClusterId(): Promise<string>;
   /** The key of the MACs on what the engine keeps in Redis; generated once, never written to Redis. */

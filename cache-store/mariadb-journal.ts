@@ -26,7 +26,7 @@ import type { Journal } from './journal-port.js';
 import { journeyHistory, loadJourney, loadOutcome, pendingEventsOfJourney, pendingEventsOfPartitions, searchJourneys } from './journal-reads.js';
 import { databaseNowMs, dueTimers, markTimerFired } from './journal-timers.js';
 import { ensureClusterId, ensureGridSecret } from './cluster-identity.js';
-import { unownedPartitions } from './partition-health.js';
+import { partitionLeases, unownedPartitions } from './partition-health.js';
 import { ensureSearchColumns } from './search-columns.js';
 import { wrapStoreError } from './store-errors.js';
 import type { Store } from './store-types.js';
@@ -78,6 +78,7 @@ export function openJournal(store: Store): Journal {
     renewPartitions: (ownerNode, held, ttlMs) => transaction('renew', (conn) => renewPartitions(conn, ownerNode, held, ttlMs)),
     releasePartition: (ownerNode, partitionNo, epoch) => transaction('release', (conn) => releasePartition(conn, ownerNode, partitionNo, epoch)),
     unownedPartitions: (slots, graceMs) => unownedPartitions(store, slots, graceMs),
+    partitionLeases: () => partitionLeases(store),
     ensureClusterId: () => ensureClusterId(store),
     ensureGridSecret: () => ensureGridSecret(store),
 

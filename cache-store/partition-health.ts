@@ -29,3 +29,36 @@ export async function unownedPartitions(sql: SqlExecutor, slots: number[], grace
   }
   return unowned.sort((a, b) => a - b);
 }
+
+/** One partition's lease as the store holds it. */
+export interface PartitionLease {
+  partitionNo: number;
+  /** The node holding it; null when handed back or never taken. */
+  owner: string | null;
+  /** Bumped at every takeover: the fence on every commit of its events. */
+  epoch: number;
+  leaseExpiresAt: Date | null;
+  /** Whether the lease holds now, by the database's clock. */
+  live: boolean;
+}
+
+/** Every partition's lease (the operators' view of who holds what), by partition number. */
+export async function partitionLeases(sql: SqlExecutor): Promise<PartitionLease[]> {
+  const rows = await sql.query<{
+    partition_no: number;
+    owner_node: string | null;
+    epoch: number | bigint;
+    lease_expires_at: Date | null;
+    live: number | bigint | null;
+  }>(
+    `SELECT partition_no, owner_node, epoch, lease_expires_at, owner_node IS NOT NULL AND lease_expires_at > NOW(6) AS live
+       FROM partitions ORDER BY partition_no`,
+  );
+  return rows.map((row) => ({
+    partitionNo: Number(row.partition_no),
+    owner: row.owner_node,
+    epoch: Number(row.epoch),
+    leaseExpiresAt: row.lease_expires_at,
+    live: Number(row.live) === 1,
+  }));
+}

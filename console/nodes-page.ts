@@ -3,6 +3,7 @@ import { sendPage, viewerOf } from './context.js';
 import type { ConsoleDeps } from './deps.js';
 import { cells, html, table, type Html } from './html.js';
 import { page } from './layout.js';
+import type { PartitionLeaseView } from '../engine/index.js';
 
 /** The engine metrics the page shows, summed over their labels. */
 const SHOWN = {
@@ -40,6 +41,25 @@ class RateSampler {
   }
 }
 
+/** Each node's partitions, then every partition's lease (owner, epoch: the fence of its commits, expiry). */
+function leaseTable(leases: PartitionLeaseView[]): Html {
+  const byOwner = new Map<string, number[]>();
+  for (const lease of leases) {
+    const owner = lease.live && lease.owner !== null ? lease.owner : '(nobody)';
+    byOwner.set(owner, [...(byOwner.get(owner) ?? []), lease.partition]);
+  }
+  return html`${table(
+    ['Node', 'Partitions held', 'Count'],
+    [...byOwner.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([owner, held]) => cells(owner, held.join(', '), held.length)),
+  )}
+  ${table(
+    ['Partition', 'Owner', 'Epoch', 'Lease until', 'Live'],
+    leases.map((lease) =>
+      cells(lease.partition, lease.owner ?? '—', lease.epoch, lease.leaseExpiresAt ?? '—', badge(lease.live, lease.live ? 'live' : 'expired')),
+    ),
+  )}`;
+}
+
 const badge = (up: boolean, text = up ? 'up' : 'down'): Html => html`<span class="badge ${up ? 'up' : 'down'}">${text}</span>`;
 
 export function registerNodesPage(app: FastifyInstance, deps: ConsoleDeps): void {
@@ -48,10 +68,11 @@ export function registerNodesPage(app: FastifyInstance, deps: ConsoleDeps): void
     const viewer = viewerOf(request);
     const { engine } = deps;
     // What GET /ready and /metrics serve (public operations routes), and for operators the version hosts of GET /deployments?instances=true.
-    const [readiness, metricsText, report] = await Promise.all([
+    const [readiness, metricsText, report, leases] = await Promise.all([
       engine.readiness(),
       engine.metricsText(),
       viewer.operator ? engine.drainReport() : Promise.resolve(null),
+      viewer.operator ? engine.partitionLeases() : Promise.resolve(null),
     ]);
     const totals = metricTotals(metricsText);
     const rate = rates.sample(totals.je_events_accepted_total, totals.je_events_handled_total);
@@ -106,6 +127,7 @@ export function registerNodesPage(app: FastifyInstance, deps: ConsoleDeps): void
                 ),
               ),
           );
+    const partitionMap = leases === null ? html`<p class="muted">Which node holds which partition: operators only.</p>` : leaseTable(leases);
     return sendPage(
       reply,
       200,
@@ -116,7 +138,9 @@ export function registerNodesPage(app: FastifyInstance, deps: ConsoleDeps): void
         refreshS: 5,
         body: html`${node}
           <h2>Versions and their hosts</h2>
-          ${hosts}`,
+          ${hosts}
+          <h2>Partitions and their leases</h2>
+          ${partitionMap}`,
       }),
     );
   });

@@ -824,6 +824,15 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     undeploy: (journeyType, version) => admin.undeploy(journeyType, version),
     deploymentHistory: (journeyType) => admin.history(journeyType),
     drainReport: () => admin.drainReport(),
+    async partitionLeases() {
+      return (await journal.partitionLeases()).map((lease) => ({
+        partition: lease.partitionNo,
+        owner: lease.owner,
+        epoch: lease.epoch,
+        leaseExpiresAt: lease.leaseExpiresAt === null ? null : lease.leaseExpiresAt.toISOString(),
+        live: lease.live,
+      }));
+    },
     deadLetters,
     reconcile: (system, request, operator) => reconciler.reconcile(system, request, operator),
     async metricsText() {

@@ -33,6 +33,7 @@ export type {
   JourneyOwner,
   JourneyView,
   Page,
+  PartitionLeaseView,
   PublishedEventView,
   Readiness,
   SearchQuery,

@@ -270,6 +270,8 @@ export interface JourneyEngine {
   deploymentHistory(journeyType: string): Promise<DeploymentRecord[]>;
   /** Every version of every type with its instances by lifecycle and whether it can be retired. */
   drainReport(): Promise<DrainReportEntry[]>;
+  /** Every partition's lease in the store: which node holds it, its epoch (the fence), until when (operators' view). */
+  partitionLeases(): Promise<PartitionLeaseView[]>;
   /**
    * Starts an uplift run of a type's instances from one version to a newer one (see
    * uplift-runner.ts); it goes on in the background. Refused: `JE_BAD_REQUEST`,
@@ -502,4 +504,16 @@ export interface FeedPage {
   items: PublishedEventView[];
   /** Where the next page starts: the last item's cursor, or the request's when the page is empty. */
   cursor: string;
+}
+
+/** One partition's lease, as operators see it. */
+export interface PartitionLeaseView {
+  partition: number;
+  /** The node holding it; null when handed back or never taken. */
+  owner: string | null;
+  /** Bumped at every takeover; every commit of the partition's events is fenced by it. */
+  epoch: number;
+  leaseExpiresAt: string | null;
+  /** Whether the lease holds now, by the database's clock. */
+  live: boolean;
 }

@@ -40,6 +40,7 @@ function deploymentsOnly(deployed: DeployedJourney[]): JourneyEngine {
     undeploy: unused,
     deploymentHistory: unused,
     drainReport: unused,
+    partitionLeases: unused,
     startUplift: unused,
     upliftRun: unused,
     readPublished: unused,

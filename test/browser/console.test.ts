@@ -178,6 +178,10 @@ describe.skipIf(missing !== undefined)('web console in a real browser', () => {
     expect(text).toContain('console-test');
     expect(text).toMatch(/\d+ of \d+ held here/);
     expect(text).toContain('pfm/wallet@1.0');
+    // Which node holds which partition, with each lease's epoch: this node holds them all, live.
+    expect(text).toContain('Partitions and their leases');
+    expect(text).toMatch(/console-test\S*\s+\d+(, \d+)+\s+\d+/);
+    expect(await page.locator('td .badge', { hasText: 'live' }).count()).toBeGreaterThan(0);
     await page.screenshot({ path: `${SHOTS}/nodes.png`, fullPage: true });
     await page.context().close();
   });

@@ -42,6 +42,7 @@ import type {
   DeadLetterRecord,
   DeadLetterResolution,
   DeadLetterStatus,
+  PartitionLease,
   PendingMessage,
   RowFilter,
   SearchFieldSpec,
@@ -452,6 +453,20 @@ export class FakeJournal implements Journal {
         const row = this.tables.partitions.get(p);
         return !row || (row.owner === null ? row.updatedAtMs : (row.leaseExpiresAtMs ?? row.updatedAtMs)) < this.nowMs - graceMs;
       }),
+    );
+  }
+
+  partitionLeases(): Promise<PartitionLease[]> {
+    return this.run('partitionLeases', () =>
+      [...this.tables.partitions.entries()]
+        .sort(([a], [b]) => a - b)
+        .map(([partitionNo, row]) => ({
+          partitionNo,
+          owner: row.owner,
+          epoch: row.epoch,
+          leaseExpiresAt: row.leaseExpiresAtMs === null ? null : new Date(row.leaseExpiresAtMs),
+          live: row.owner !== null && (row.leaseExpiresAtMs ?? 0) > this.nowMs,
+        })),
     );
   }
 

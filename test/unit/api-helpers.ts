@@ -18,6 +18,7 @@ import type {
   JourneyView,
   Page,
   Readiness,
+  PartitionLeaseView,
   ReconcileReport,
   ReconcileRequest,
   SearchQuery,
@@ -344,6 +345,16 @@ export class FakeEngine implements JourneyEngine {
 
   drainReport(): Promise<DrainReportEntry[]> {
     return Promise.resolve(this.drain);
+  }
+
+  /** What `partitionLeases` answers: two partitions, one held by this node, one handed back. */
+  leases: PartitionLeaseView[] = [
+    { partition: 0, owner: 'node-a', epoch: 3, leaseExpiresAt: new Date(0).toISOString(), live: true },
+    { partition: 1, owner: null, epoch: 1, leaseExpiresAt: null, live: false },
+  ];
+
+  partitionLeases(): Promise<PartitionLeaseView[]> {
+    return Promise.resolve(this.leases);
   }
 
   /** The reconciliations asked for: the system, the request and the operator. */

@@ -143,3 +143,20 @@ describe('console dead letters', () => {
     expect(response.body).toContain('needs the operator role');
   });
 });
+
+describe('console nodes page', () => {
+  it('shows operators which node holds which partition, with its epoch, and others that it is for operators', async () => {
+    const { app } = jwtConsole();
+    const operatorCookie = await signIn(app, await token('olga', ['operator']));
+    const forOperator = await app.inject({ url: '/console/nodes', headers: { cookie: operatorCookie } });
+    expect(forOperator.statusCode).toBe(200);
+    expect(forOperator.body).toContain('Partitions and their leases');
+    expect(forOperator.body).toMatch(/<td>node-a<\/td>\s*<td>0<\/td>\s*<td>1<\/td>/);
+    expect(forOperator.body).toMatch(/<td>\(nobody\)<\/td>\s*<td>1<\/td>/);
+    expect(forOperator.body).toContain('expired');
+    const customerCookie = await signIn(app, await token('carl', ['customer']));
+    const forCustomer = await app.inject({ url: '/console/nodes', headers: { cookie: customerCookie } });
+    expect(forCustomer.body).toContain('Which node holds which partition: operators only.');
+    expect(forCustomer.body).not.toContain('node-a');
+  });
+});
