@@ -290,7 +290,7 @@ export function createDeadLettersCommand(fetchImpl?: typeof fetch, options: Dead
   }
   return {
     name: 'dead-letters',
-    summary: 'List, show, retry or discard dead calls and undeliverable messages between journeys',
+    summary: 'List, show, retry or discard dead calls, undeliverable messages between journeys and webhook deliveries',
     help: HELP,
     run: withUsage('dead-letters', HELP, run),
   };
