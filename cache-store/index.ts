@@ -32,6 +32,7 @@ export type { Deployment, DeploymentSummary, NewDeployment, SavedDeployment } fr
 export { ensureClusterId, ensureGridSecret } from './cluster-identity.js';
 export { unownedPartitions } from './partition-health.js';
 export type { PartitionLease } from './partition-health.js';
+export type { WaitingCall, WaitingTimer } from './journal-waiting.js';
 // --- the exactly-once journal: the port the engine uses, and one file per unit of work ---
 export { openJournal } from './mariadb-journal.js';
 export type { DatabaseClockSample, Journal } from './journal-port.js';

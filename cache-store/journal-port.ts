@@ -21,6 +21,7 @@ import type { Deployment, DeploymentSummary, NewDeployment, SavedDeployment } fr
 import type { SearchFieldSpec } from './search-columns.js';
 import type { StoreHealth } from './store-types.js';
 import type { PartitionLease } from './partition-health.js';
+import type { WaitingCall, WaitingTimer } from './journal-waiting.js';
 
 /** A reading of the database's clock, bracketed by the caller's own (see the engine's clock sync). */
 export interface DatabaseClockSample {
@@ -142,6 +143,8 @@ export interface Journal {
   markWebhookRetryDelivered(id: string, attempts: number): Promise<void>;
   retryingWebhookDeliveries(webhook: string, limit: number): Promise<WebhookDeadLetter[]>;
 
+  /** A journey's scheduled timers and its calls not answered yet. */
+  journeyWaiting(journeyId: string): Promise<{ timers: WaitingTimer[]; calls: WaitingCall[] }>;
   loadOutcome(eventId: string): Promise<StoredOutcome | null>;
   /** A journey and a page of its history, read together. */
   journeyPage(journeyId: string, afterSeq: number, limit: number): Promise<{ journey: JourneyRow | null; rows: HistoryRow[] }>;

@@ -27,6 +27,7 @@ import { journeyHistory, loadJourney, loadOutcome, pendingEventsOfJourney, pendi
 import { databaseNowMs, dueTimers, markTimerFired } from './journal-timers.js';
 import { ensureClusterId, ensureGridSecret } from './cluster-identity.js';
 import { partitionLeases, unownedPartitions } from './partition-health.js';
+import { journeyWaiting } from './journal-waiting.js';
 import { ensureSearchColumns } from './search-columns.js';
 import { wrapStoreError } from './store-errors.js';
 import type { Store } from './store-types.js';
@@ -138,6 +139,7 @@ export function openJournal(store: Store): Journal {
     markWebhookRetryDelivered: (id, attempts) => transaction('webhook-retry-delivered', (conn) => markWebhookRetryDelivered(conn, id, attempts)),
     retryingWebhookDeliveries: (webhook, limit) => read('retryingWebhookDeliveries', (conn) => retryingWebhookDeliveries(conn, webhook, limit)),
 
+    journeyWaiting: (journeyId) => read('journeyWaiting', (conn) => journeyWaiting(conn, journeyId)),
     loadOutcome: (eventId) => read('loadOutcome', (conn) => loadOutcome(conn, eventId)),
     journeyPage: (journeyId, afterSeq, limit) =>
       read('journeyPage', async (conn) => ({ journey: await loadJourney(conn, journeyId), rows: await journeyHistory(conn, journeyId, afterSeq, limit) })),

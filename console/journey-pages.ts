@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { JourneyError, isJourneyError } from '../common/index.js';
 import { ID_PATTERN } from '../engine/index.js';
-import type { EventView, JourneyView, Page } from '../engine/index.js';
+import type { EventView, JourneyView, JourneyWaitingView, Page } from '../engine/index.js';
 import { sendPage, viewerOf } from './context.js';
 import type { ConsoleDeps } from './deps.js';
-import { html, json, queryString, table, type Html } from './html.js';
+import { cells, html, json, queryString, table, type Html } from './html.js';
 import { page } from './layout.js';
 import { visibleDeployments } from './types-page.js';
 
@@ -106,6 +106,34 @@ async function readTimeline(deps: ConsoleDeps, request: FastifyRequest, journeyI
   return { items, ...(next === undefined ? {} : { nextCursor: next }) };
 }
 
+/** What the journey waits for: its scheduled timers and its back-end calls not answered yet. */
+function waitingFor(waiting: JourneyWaitingView | null): Html | string {
+  if (waiting === null || (waiting.timers.length === 0 && waiting.calls.length === 0)) return '';
+  const timers =
+    waiting.timers.length === 0
+      ? ''
+      : table(
+          ['Timer', 'Fires at', 'Event'],
+          waiting.timers.map((timer) => cells(timer.name, timer.fireAt, timer.eventType)),
+        );
+  const calls =
+    waiting.calls.length === 0
+      ? ''
+      : table(
+          ['Back-end call', 'Status', 'Attempts', 'Last error'],
+          waiting.calls.map((call) =>
+            cells(
+              html`<code>${call.system}.${call.operation}</code> <span class="muted mono">${call.callId}</span>`,
+              call.status === 'dead' ? html`<a href="${`/console/dead-letters/${call.callId}`}">dead</a>` : 'pending',
+              call.attempts,
+              call.lastError ?? '',
+            ),
+          ),
+        );
+  return html`<h2>Waiting for</h2>
+    ${timers}${calls}`;
+}
+
 export function registerJourneyPages(app: FastifyInstance, deps: ConsoleDeps): void {
   app.get<{ Querystring: Record<string, string> }>('/search', async (request, reply) => {
     const viewer = viewerOf(request);
@@ -131,7 +159,7 @@ export function registerJourneyPages(app: FastifyInstance, deps: ConsoleDeps): v
     // Not there, another tenant's, or not readable: the same 404 as GET /journeys/{id}.
     const journey = ID_PATTERN.test(journeyId) ? await deps.engine.getJourney(journeyId, reader) : null;
     if (journey === null) throw new JourneyError('JE_JOURNEY_NOT_FOUND', `No journey ${journeyId}`, { details: { journeyId } });
-    const events = await readTimeline(deps, request, journeyId, request.query.cursor);
+    const [events, waiting] = await Promise.all([readTimeline(deps, request, journeyId, request.query.cursor), deps.engine.journeyWaiting(journeyId, reader)]);
     const more =
       events.nextCursor === undefined
         ? ''
@@ -151,7 +179,7 @@ export function registerJourneyPages(app: FastifyInstance, deps: ConsoleDeps): v
         </dl>
       </section>
       <h2>Data</h2>
-      ${json(journey.data)}
+      ${json(journey.data)} ${waitingFor(waiting)}
       <h2>Timeline</h2>
       ${timeline(events.items)}${more}`;
     return sendPage(reply, 200, page({ title: `Journey ${journeyId}`, section: 'search', viewer, body }));

@@ -707,6 +707,13 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
       if (!row || (reader && !mayReadRow(row, deployments.find(row.typeName, row.typeVersion), reader))) return null;
       return journeyView(row);
     },
+    async journeyWaiting(journeyId, reader) {
+      if (!ID_PATTERN.test(journeyId)) return null;
+      const row = await journal.loadJourney(journeyId);
+      if (!row || (reader && !mayReadRow(row, deployments.find(row.typeName, row.typeVersion), reader))) return null;
+      const waiting = await journal.journeyWaiting(journeyId);
+      return { timers: waiting.timers.map((t) => ({ ...t, fireAt: t.fireAt.toISOString() })), calls: waiting.calls };
+    },
     async listEvents(journeyId, pageOptions = {}, reader): Promise<Page<EventView>> {
       if (!ID_PATTERN.test(journeyId)) throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id');
       const limit = clampLimit(pageOptions.limit, 50, 500);

@@ -33,6 +33,7 @@ export type {
   JourneyOwner,
   JourneyView,
   Page,
+  JourneyWaitingView,
   PartitionLeaseView,
   PublishedEventView,
   Readiness,

@@ -270,6 +270,11 @@ export interface JourneyEngine {
   deploymentHistory(journeyType: string): Promise<DeploymentRecord[]>;
   /** Every version of every type with its instances by lifecycle and whether it can be retired. */
   drainReport(): Promise<DrainReportEntry[]>;
+  /**
+   * What a journey waits for: its scheduled timers and its back-end calls not answered yet
+   * (pending, or dead: waiting for an operator); null when there is none or `reader` may not read it.
+   */
+  journeyWaiting(journeyId: string, reader?: Reader): Promise<JourneyWaitingView | null>;
   /** Every partition's lease in the store: which node holds it, its epoch (the fence), until when (operators' view). */
   partitionLeases(): Promise<PartitionLeaseView[]>;
   /**
@@ -516,4 +521,10 @@ export interface PartitionLeaseView {
   leaseExpiresAt: string | null;
   /** Whether the lease holds now, by the database's clock. */
   live: boolean;
+}
+
+/** What a journey waits for (the console's journey page). */
+export interface JourneyWaitingView {
+  timers: Array<{ name: string; fireAt: string; eventType: string }>;
+  calls: Array<{ callId: string; system: string; operation: string; status: 'pending' | 'dead'; attempts: number; lastError: string | null }>;
 }

@@ -41,6 +41,7 @@ function deploymentsOnly(deployed: DeployedJourney[]): JourneyEngine {
     deploymentHistory: unused,
     drainReport: unused,
     partitionLeases: unused,
+    journeyWaiting: unused,
     startUplift: unused,
     upliftRun: unused,
     readPublished: unused,

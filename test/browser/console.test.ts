@@ -36,6 +36,7 @@ describe.skipIf(missing !== undefined)('web console in a real browser', () => {
   let base: string;
   let browser: Browser;
   let walletId: string;
+  let paymentId: string;
 
   /** The API as a client uses it, with dev-mode identity headers. */
   async function send(path: string, as: string, body: unknown): Promise<Record<string, unknown>> {
@@ -90,7 +91,8 @@ describe.skipIf(missing !== undefined)('web console in a real browser', () => {
       type: 'InitiatePayment',
       data: { debtorIban: 'DE89370400440532013000', creditorIban: 'FR1420041010050500013M02606', creditorName: 'Bob', amount: 2500, currency: 'EUR' },
     });
-    await send(`/journeys/${String(payment['journeyId'])}/events`, 'alice', { type: 'AuthorisePayment', data: {} });
+    paymentId = String(payment['journeyId']);
+    await send(`/journeys/${paymentId}/events`, 'alice', { type: 'AuthorisePayment', data: {} });
     await until('the booking call goes dead', async () => (await node.engine.deadLetters.list({})).items.length === 1);
 
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
@@ -133,6 +135,16 @@ describe.skipIf(missing !== undefined)('web console in a real browser', () => {
     // The data as the journey keeps it: 10 + 25 + 40 - 30.
     await expect(page.locator('pre.json').first().innerText()).resolves.toContain('"balance": 45');
     await page.screenshot({ path: `${SHOTS}/journey.png`, fullPage: true });
+    await page.context().close();
+  });
+
+  it("shows what a journey waits for: the payment's dead booking call, linked to its dead letter", async () => {
+    const page = await signIn('alice', 'customer');
+    await page.goto(`${base}/console/journeys/${paymentId}`);
+    const main = await page.locator('main').innerText();
+    expect(main).toContain('Waiting for');
+    const call = page.locator('tr', { has: page.locator('a[href^="/console/dead-letters/"]') });
+    await expect(call.innerText()).resolves.toMatch(/\.\w+.*\s+dead\s+2\s/s);
     await page.context().close();
   });
 

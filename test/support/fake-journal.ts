@@ -44,6 +44,8 @@ import type {
   DeadLetterStatus,
   PartitionLease,
   PendingMessage,
+  WaitingCall,
+  WaitingTimer,
   RowFilter,
   SearchFieldSpec,
   StoreHealth,
@@ -779,6 +781,25 @@ export class FakeJournal implements Journal {
   retryingWebhookDeliveries = (): Promise<WebhookDeadLetter[]> => this.webhooksUnsupported();
 
   // --- reads for the API ---
+
+  journeyWaiting(journeyId: string): Promise<{ timers: WaitingTimer[]; calls: WaitingCall[] }> {
+    return this.run('journeyWaiting', () => ({
+      timers: [...this.tables.timers.values()]
+        .filter((t) => t.journeyId === journeyId && t.status === 'scheduled')
+        .sort((a, b) => a.fireAtMs - b.fireAtMs)
+        .map((t) => ({ name: t.name, fireAt: new Date(t.fireAtMs), eventType: t.eventType })),
+      calls: [...this.tables.outbox.values()]
+        .filter((c) => c.journeyId === journeyId && (c.status === 'pending' || c.status === 'dead'))
+        .map((c) => ({
+          callId: c.outboxId,
+          system: c.system,
+          operation: c.operation,
+          status: c.status as 'pending' | 'dead',
+          attempts: c.attempts,
+          lastError: c.lastError,
+        })),
+    }));
+  }
 
   loadOutcome(eventId: string): Promise<StoredOutcome | null> {
     return this.run('loadOutcome', () => {

@@ -18,6 +18,7 @@ import type {
   JourneyView,
   Page,
   Readiness,
+  JourneyWaitingView,
   PartitionLeaseView,
   ReconcileReport,
   ReconcileRequest,
@@ -355,6 +356,13 @@ export class FakeEngine implements JourneyEngine {
 
   partitionLeases(): Promise<PartitionLeaseView[]> {
     return Promise.resolve(this.leases);
+  }
+
+  /** What `journeyWaiting` answers for a journey `getJourney` finds. */
+  waiting: JourneyWaitingView = { timers: [], calls: [] };
+
+  async journeyWaiting(journeyId: string): Promise<JourneyWaitingView | null> {
+    return (await this.getJourney(journeyId)) === null ? null : this.waiting;
   }
 
   /** The reconciliations asked for: the system, the request and the operator. */

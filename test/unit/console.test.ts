@@ -160,3 +160,38 @@ describe('console nodes page', () => {
     expect(forCustomer.body).not.toContain('node-a');
   });
 });
+
+describe('console journey page', () => {
+  it('shows what the journey waits for: its scheduled timers and its calls not answered yet, a dead one linked to its dead letter', async () => {
+    const { app, engine } = jwtConsole();
+    const journeyId = '01J00000000000000000000077';
+    const at = new Date(0).toISOString();
+    engine.journeys.set(journeyId, {
+      journeyId,
+      journeyType: 'pfm/wallet',
+      type: 'pfm/wallet',
+      version: '1.0',
+      status: 'open',
+      lifecycle: 'active',
+      data: { status: 'open' },
+      seq: 1,
+      acceptedSeq: 1,
+      createdAt: at,
+      updatedAt: at,
+    });
+    engine.waiting = {
+      timers: [{ name: 'expiry', fireAt: '2026-12-09T10:00:00.000Z', eventType: 'PaymentExpired' }],
+      calls: [{ callId: LETTER, system: 'ledger', operation: 'book', status: 'dead', attempts: 5, lastError: '<b>ledger</b> is down' }],
+    };
+    const cookie = await signIn(app, await token('olga', ['operator']));
+    const response = await app.inject({ url: `/console/journeys/${journeyId}`, headers: { cookie } });
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('Waiting for');
+    expect(response.body).toMatch(/<td>expiry<\/td>\s*<td>2026-12-09T10:00:00.000Z<\/td>\s*<td>PaymentExpired<\/td>/);
+    expect(response.body).toContain(`<a href="/console/dead-letters/${LETTER}">dead</a>`);
+    expect(response.body).toContain('&lt;b&gt;ledger&lt;/b&gt; is down');
+    engine.waiting = { timers: [], calls: [] };
+    const idle = await app.inject({ url: `/console/journeys/${journeyId}`, headers: { cookie } });
+    expect(idle.body).not.toContain('Waiting for');
+  });
+});
