@@ -66,7 +66,7 @@ describe('openStore: migrations', () => {
     await Promise.all(captures.map((c) => open({ logger: c.logger })));
     const appliedLogs = captures.flatMap((c) => c.lines.filter((l) => l.msg === 'applied migration'));
     const migrations = loadMigrations();
-    expect(appliedLogs.map((l) => l.version).sort()).toEqual(migrations.map((m) => m.version));
+    expect(appliedLogs.map((l) => Number(l.version)).sort((a, b) => a - b)).toEqual(migrations.map((m) => m.version));
 
     const store = stores[0]!;
     const rows = await store.query<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations ORDER BY version');
@@ -76,17 +76,24 @@ describe('openStore: migrations', () => {
     const tables = await store.query<{ t: string }>('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY table_name', [
       DATABASE,
     ]);
-    expect(tables.map((r) => r.t)).toEqual([
-      'cluster_meta',
-      'deployments',
-      'events',
-      'journeys',
-      'journey_messages',
-      'outbox',
-      'partitions',
-      'schema_migrations',
-      'timers',
-    ]);
+    expect(tables.map((r) => r.t).sort()).toEqual(
+      [
+        'cluster_meta',
+        'deployments',
+        'events',
+        'feed_sequence',
+        'journey_messages',
+        'journeys',
+        'outbox',
+        'partitions',
+        'published_events',
+        'reconcile_marks',
+        'schema_migrations',
+        'timers',
+        'webhook_cursors',
+        'webhook_dead_letters',
+      ].sort(),
+    );
   });
 
   it('re-opening is a no-op for migrations', async () => {
