@@ -133,14 +133,25 @@ describe('chaos: combined api+worker nodes killed and paused under load (inline 
     return total === (await slotCount(probe));
   }
 
-  /** The owner id (node id + incarnation) a node's partitions are leased to now. */
+  /**
+   * The owner id (node id + incarnation) a node's partitions are leased to now. A node that has just
+   * restarted, or missed a renewal on a busy machine, may hold none for a moment: wait for one.
+   */
   async function incarnation(node: CombinedNode): Promise<string> {
-    const row = await probe.queryOne<{ owner_node: string }>(
-      `SELECT owner_node FROM partitions WHERE owner_node LIKE ? AND lease_expires_at > NOW(6) LIMIT 1`,
-      [`${node.process.nodeId}:%`],
+    let owner: string | undefined;
+    await waitFor(
+      `${node.process.nodeId} to own a partition`,
+      async () => {
+        const row = await probe.queryOne<{ owner_node: string }>(
+          `SELECT owner_node FROM partitions WHERE owner_node LIKE ? AND lease_expires_at > NOW(6) LIMIT 1`,
+          [`${node.process.nodeId}:%`],
+        );
+        owner = row?.owner_node;
+        return owner !== undefined;
+      },
+      30_000,
     );
-    if (!row) throw new Error(`${node.process.nodeId} owns no partition`);
-    return row.owner_node;
+    return owner as string;
   }
 
   /** Every partition is leased, and none to `owner` any more. */
