@@ -24,7 +24,9 @@ export interface WaitingCall {
 
 export async function journeyWaiting(conn: Connection, journeyId: string): Promise<{ timers: WaitingTimer[]; calls: WaitingCall[] }> {
   const [timers, calls] = await Promise.all([
-    conn.query<Row[]>(`SELECT timer_name, fire_at, event_type FROM timers WHERE journey_id = ? AND status = 'scheduled' ORDER BY fire_at LIMIT 100`, [journeyId]),
+    conn.query<Row[]>(`SELECT timer_name, fire_at, event_type FROM timers WHERE journey_id = ? AND status = 'scheduled' ORDER BY fire_at LIMIT 100`, [
+      journeyId,
+    ]),
     conn.query<Row[]>(
       `SELECT outbox_id, system_name, operation, status, attempts, last_error FROM outbox
         WHERE journey_id = ? AND status IN ('pending', 'dead') ORDER BY created_at LIMIT 100`,
