@@ -43,6 +43,19 @@ export interface BenchOptions {
   joinS: number;
   /** The balanced part: combined nodes behind the round-robin load generator (compared with 1 node). */
   balancedNodes: number;
+  /** E2e: seconds of the read phase (GET of a journey and a search while the closed-loop writes run); 0 = off. */
+  readLoadS: number;
+  /** E2e read phase: read requests in flight (closed loop), alternating a journey's GET and a search. */
+  readers: number;
+  /** E2e: seconds of the seed service level (open loop at `seedRate`); 0 = off. */
+  seedLevelS: number;
+  /** E2e seed service level: arrivals per second of the Deposit/Withdraw mix. */
+  seedRate: number;
+  /**
+   * Soaks: requests carry extra bytes of mixed sizes up to the API body limit (bench/payload-mix.ts).
+   * @defaultValue on with `--duration`, else off
+   */
+  mixedPayloads: boolean;
 }
 
 export const HELP = `Usage: npm run bench -- [options]
@@ -59,12 +72,21 @@ export const HELP = `Usage: npm run bench -- [options]
   --balanced-nodes <n> the balanced part: <n> combined nodes, requests round-robin, vs 1 node (default 3)
   --duration <s>       run the e2e sync phase for <s> seconds instead of --events (a soak;
                        worker RSS sampled throughout)                 (default off)
+  --mixed-payloads / --no-mixed-payloads  soak requests carry extra bytes of mixed sizes: 90% under
+                       1 KiB, 9% ~16 KiB, 1% near the API body limit (default: on with --duration;
+                       needs --duration)
   --paced <s>          seconds of the open-loop phase at half the peak rate (default 15)
+  --seed-level <s>     seconds of the seed service level: open loop at --seed-rate (default 10; 0 = off)
+  --seed-rate <n>      arrivals per second of the seed service level  (default 120)
+  --read-load <s>      seconds of the read phase: GET /journeys/{id} and a search by owner while
+                       --concurrency writes run                       (default 10; 0 = off)
+  --readers <n>        read requests in flight in the read phase      (default 4)
   --wait <ms>          ?wait= for request→outcome                     (default 10000)
   --partitions <n>     engine partitions                              (default 64)
   --only <list>        parts to run: e2e,floor,scaling,balanced,restate (default all)
   --update-readme      rewrite the README section between the bench markers from this run
-  --latest / --no-latest  write bench/results/latest.{json,md} and the charts (default: when all parts ran)
+  --latest / --no-latest  write bench/results/latest.{json,md} and the charts (default: when all parts ran);
+                       --no-latest also leaves latest-soak.{json,md} alone
   --out <dir>          results folder                                 (default bench/results)
   --cpu-prof           run engine processes under node --cpu-prof; summarise their profiles
   --wait-quiet <s>     first wait up to <s> seconds for the machine to be quiet (other tests)
@@ -76,7 +98,21 @@ export const HELP = `Usage: npm run bench -- [options]
 
 Exit status: 0 when every engine run verified exact, 1 when one did not (or a part failed), 2 on bad usage.`;
 
-type WholeNumberOption = 'journeys' | 'events' | 'concurrency' | 'durationS' | 'pacedS' | 'waitMs' | 'partitions' | 'waitQuietS' | 'joinS' | 'balancedNodes';
+type WholeNumberOption =
+  | 'journeys'
+  | 'events'
+  | 'concurrency'
+  | 'durationS'
+  | 'pacedS'
+  | 'waitMs'
+  | 'partitions'
+  | 'waitQuietS'
+  | 'joinS'
+  | 'balancedNodes'
+  | 'readLoadS'
+  | 'readers'
+  | 'seedLevelS'
+  | 'seedRate';
 
 /** The flags that take one whole number: the option each sets and the least it may be. */
 const WHOLE_NUMBER_FLAGS: ReadonlyMap<string, { option: WholeNumberOption; min: number }> = new Map([
@@ -90,6 +126,10 @@ const WHOLE_NUMBER_FLAGS: ReadonlyMap<string, { option: WholeNumberOption; min: 
   ['--wait-quiet', { option: 'waitQuietS', min: 0 }],
   ['--join', { option: 'joinS', min: 0 }],
   ['--balanced-nodes', { option: 'balancedNodes', min: 2 }],
+  ['--read-load', { option: 'readLoadS', min: 0 }],
+  ['--readers', { option: 'readers', min: 1 }],
+  ['--seed-level', { option: 'seedLevelS', min: 0 }],
+  ['--seed-rate', { option: 'seedRate', min: 1 }],
 ]);
 
 export function parseArgs(argv: string[]): BenchOptions {
@@ -116,7 +156,13 @@ export function parseArgs(argv: string[]): BenchOptions {
     inFlightPerWorker: null,
     joinS: 15,
     balancedNodes: 3,
+    readLoadS: 10,
+    readers: 4,
+    seedLevelS: 10,
+    seedRate: 120,
+    mixedPayloads: false,
   };
+  let mixedPayloads: boolean | null = null;
   const int = (name: string, value: string | undefined, min: number): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}`);
@@ -179,6 +225,12 @@ export function parseArgs(argv: string[]): BenchOptions {
       case '--from':
         options.from = resolve(value() ?? '');
         break;
+      case '--mixed-payloads':
+        mixedPayloads = true;
+        break;
+      case '--no-mixed-payloads':
+        mixedPayloads = false;
+        break;
       case '--cpu-prof':
         options.cpuProf = true;
         break;
@@ -196,5 +248,8 @@ export function parseArgs(argv: string[]): BenchOptions {
   }
   // The inline floor has no intake transaction: an intake mode there would be silently ignored.
   if (options.floorIntake !== null && options.floorPath !== 'two-step') throw new Error('--floor-intake needs --floor-path two-step');
+  // Mixed payloads would make the short run's comparisons (Restate, the floor) unfair: soaks only.
+  if (mixedPayloads === true && options.durationS === 0) throw new Error('--mixed-payloads needs --duration (it shapes a soak)');
+  options.mixedPayloads = mixedPayloads ?? options.durationS > 0;
   return options;
 }

@@ -1,16 +1,19 @@
 /**
  * The end-to-end part: one `journey serve` node (api,worker) driven request → outcome (taking
  * turns with the peer and the floor), then 202-only, then open loop at half the peak, then the
- * exactness check.
+ * seed service level (open loop at a fixed modest rate), then the read path under write load,
+ * then the exactness check.
  */
 import type { Floor } from './floor.js';
 import { finishFloor } from './floor-run.js';
 import { EngineDriver, makeWallets, runClosed, runPaced } from './load.js';
-import type { OpRecord, PhaseResult, WalletDriver } from './load.js';
+import type { OpRecord, PhaseResult, Wallet, WalletDriver } from './load.js';
+import { PayloadMix, payloadLine } from './payload-mix.js';
 import { countResults, p99BySecond, rssSummaries, syncFromRounds } from './phase-summaries.js';
+import { readPathLine, runReadLoad } from './read-load.js';
 import { finishPeer, stallWatch } from './restate-peer.js';
 import type { Peer } from './restate-peer.js';
-import type { AsyncPhase, BenchResult, PacedPhase, SystemRun } from './result-types.js';
+import type { AsyncPhase, BenchResult, PacedPhase, ReadPathPhase, SystemRun } from './result-types.js';
 import { drainAndCheck, meterFor, noteLoad, openAndWarm, tickLogger } from './run-context.js';
 import type { EngineEnv } from './run-context.js';
 import { LOCAL_MARIADB, createDatabase, freePort, queryDatabase, startEngineNode, waitReady, waitUntil } from './services.js';
@@ -50,6 +53,41 @@ async function dbRates(
   };
 }
 
+/**
+ * An open-loop phase at `rate` arrivals per second: latency from each request's intended send
+ * time, so stalls show instead of slowing the arrivals (no coordinated omission).
+ */
+async function openLoop(
+  env: EngineEnv,
+  driver: EngineDriver,
+  wallets: Wallet[],
+  phase: string,
+  rate: number,
+  seconds: number,
+): Promise<{ summary: PacedPhase; records: OpRecord[] }> {
+  const run = await runPaced(driver, wallets, {
+    phase,
+    ratePerSec: rate,
+    durationMs: seconds * 1000,
+    wait: true,
+    epoch: env.epoch,
+    maxInFlight: env.options.concurrency * 4,
+  });
+  const ok = run.records.filter((r) => r.result === 'outcome');
+  return {
+    summary: {
+      targetPerSec: rate,
+      achievedPerSec: Math.round((ok.length / (run.endMs - run.startMs)) * 1000),
+      events: run.records.length,
+      skipped: run.skipped,
+      latencyMs: summarize(ok.map((r) => r.endMs - r.startMs)),
+      results: countResults(run.records),
+      p99BySecond: p99BySecond(ok, run.startMs),
+    },
+    records: run.records,
+  };
+}
+
 async function engineE2e(
   env: EngineEnv,
   peer: Peer | null,
@@ -79,7 +117,8 @@ async function engineE2e(
   await waitReady(port, node);
   sampler.watch(node);
   let loadFromMs = 0;
-  const driver = new EngineDriver(port, options.concurrency * 2, options.waitMs);
+  const payloads = options.mixedPayloads ? new PayloadMix() : null;
+  const driver = new EngineDriver(port, options.concurrency * 2, options.waitMs, payloads);
   const wallets = makeWallets(options.journeys, `e2e-${env.runId}`);
   const meter = meterFor(env, () => [node]);
   try {
@@ -203,30 +242,45 @@ async function engineE2e(
     if (options.pacedS > 0 && sync.outcomesPerSec > 0) {
       sampler.phase = 'paced';
       const rate = Math.max(1, Math.round(sync.outcomesPerSec / 2));
-      const run = await runPaced(driver, wallets, {
-        phase: 'paced',
-        ratePerSec: rate,
-        durationMs: options.pacedS * 1000,
-        wait: true,
-        epoch: env.epoch,
-        maxInFlight: options.concurrency * 4,
-      });
+      const run = await openLoop(env, driver, wallets, 'paced', rate, options.pacedS);
       records.push(...run.records);
-      const ok = run.records.filter((r) => r.result === 'outcome');
-      paced = {
-        targetPerSec: rate,
-        achievedPerSec: Math.round((ok.length / (run.endMs - run.startMs)) * 1000),
-        events: run.records.length,
-        skipped: run.skipped,
-        latencyMs: summarize(ok.map((r) => r.endMs - r.startMs)),
-        results: countResults(run.records),
-        p99BySecond: p99BySecond(ok, run.startMs),
-      };
+      paced = run.summary;
       env.log(
         `  engine paced at ${rate}/s: p50 ${paced.latencyMs.p50} p99 ${paced.latencyMs.p99} max ${paced.latencyMs.max} ms; p99 per second ${paced.p99BySecond.join(' ')}`,
       );
     }
 
+    // 4. the seed service level (issue 14): the latency at a fixed modest rate, far from the peak.
+    let seedServiceLevel: PacedPhase | undefined;
+    if (options.seedLevelS > 0 && options.durationS === 0) {
+      sampler.phase = 'seed';
+      const run = await openLoop(env, driver, wallets, 'seed', options.seedRate, options.seedLevelS);
+      records.push(...run.records);
+      seedServiceLevel = run.summary;
+      env.log(
+        `  engine seed service level at ${options.seedRate}/s: p50 ${seedServiceLevel.latencyMs.p50} p95 ${seedServiceLevel.latencyMs.p95} p99 ${seedServiceLevel.latencyMs.p99} max ${seedServiceLevel.latencyMs.max} ms (${seedServiceLevel.achievedPerSec}/s achieved, ${seedServiceLevel.skipped} skipped)`,
+      );
+    }
+
+    // 5. the read path while the closed-loop writes run: what a reading app sees on a busy node.
+    let readPath: ReadPathPhase | undefined;
+    if (options.readLoadS > 0 && options.durationS === 0) {
+      sampler.phase = 'read-load';
+      meter.begin();
+      const run = await runReadLoad(driver, wallets, {
+        port,
+        seconds: options.readLoadS,
+        readers: options.readers,
+        concurrency: options.concurrency,
+        epoch: env.epoch,
+      });
+      noteLoad(env, 'engine reads under writes', meter.end());
+      records.push(...run.records);
+      readPath = run.phase;
+      env.log(`  engine read path under write load: ${readPathLine(readPath)}`);
+    }
+
+    if (payloads) env.log(`  payloads: ${payloadLine(payloads.report())}`);
     sampler.phase = 'check';
     const check = await drainAndCheck(database, wallets, records);
     env.log(
@@ -239,6 +293,9 @@ async function engineE2e(
       sync,
       ...(asyncPhase ? { async: asyncPhase } : {}),
       ...(paced ? { paced } : {}),
+      ...(seedServiceLevel ? { seedServiceLevel } : {}),
+      ...(readPath ? { readPath } : {}),
+      ...(payloads ? { payloads: payloads.report() } : {}),
       check,
       rss: rssSummaries(sampler, [node.name]),
     };

@@ -7,6 +7,7 @@
  * fixed by (wallet, k): a Withdraw every third, else a Deposit, with a deterministic amount.
  */
 import http from 'node:http';
+import type { PayloadMix } from './payload-mix.js';
 
 export type OpType = 'Deposit' | 'Withdraw';
 
@@ -76,7 +77,20 @@ export class HttpClient {
   }
 
   post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpAnswer> {
-    const payload = Buffer.from(JSON.stringify(body));
+    return this.request('POST', path, JSON.stringify(body), headers);
+  }
+
+  /** A POST of an already serialised JSON text (e.g. padded to a size). */
+  postText(path: string, text: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+    return this.request('POST', path, text, headers);
+  }
+
+  get(path: string, headers: Record<string, string> = {}): Promise<HttpAnswer> {
+    return this.request('GET', path, null, headers);
+  }
+
+  private request(method: 'GET' | 'POST', path: string, text: string | null, headers: Record<string, string>): Promise<HttpAnswer> {
+    const payload = text === null ? null : Buffer.from(text);
     return new Promise((resolve) => {
       let settled = false;
       const done = (answer: HttpAnswer): void => {
@@ -89,9 +103,9 @@ export class HttpClient {
           host: this.host,
           port: this.port,
           path,
-          method: 'POST',
+          method,
           agent: this.agent,
-          headers: { 'content-type': 'application/json', 'content-length': payload.length, ...headers },
+          headers: payload === null ? headers : { 'content-type': 'application/json', 'content-length': payload.length, ...headers },
         },
         (response) => {
           const chunks: Buffer[] = [];
@@ -111,7 +125,7 @@ export class HttpClient {
       );
       request.setTimeout(this.timeoutMs, () => request.destroy(new Error(`timed out after ${this.timeoutMs} ms`)));
       request.on('error', (error) => done({ status: 0, body: null, error: error.message }));
-      request.end(payload);
+      request.end(payload ?? undefined);
     });
   }
 
@@ -175,11 +189,15 @@ export class EngineDriver implements WalletDriver {
   readonly name = 'journey-engine';
   private readonly clients: HttpClient[];
   private next = 0;
-  /** Several ports: requests go to them round-robin, as a balancer in front of several nodes would send them. */
+  /**
+   * Several ports: requests go to them round-robin, as a balancer in front of several nodes would
+   * send them. With `payloads`, each operation's request is shaped by the mix (padding, roles).
+   */
   constructor(
     ports: number | readonly number[],
     maxSockets: number,
     private readonly waitMs: number,
+    private readonly payloads: PayloadMix | null = null,
   ) {
     this.clients = (typeof ports === 'number' ? [ports] : ports).map((port) => new HttpClient('127.0.0.1', port, maxSockets));
   }
@@ -208,20 +226,26 @@ export class EngineDriver implements WalletDriver {
     // auditor too: the wallet's read rule shows the data of an outcome to its owner and auditors
     // only, and the checker reads the balance after every operation.
     const sender = op.type === 'Withdraw' ? wallet.owner : `payer-${wallet.index}`;
-    const answer = await this.client.post(
-      `/journeys/${wallet.key}/events${wait ? `?wait=${this.waitMs}` : ''}`,
-      { type: op.type, data: { amount: op.amount } },
-      { 'x-dev-sender': sender, 'x-dev-roles': 'auditor' },
-    );
+    const path = `/journeys/${wallet.key}/events${wait ? `?wait=${this.waitMs}` : ''}`;
+    const body = { type: op.type, data: { amount: op.amount } };
+    let answer: HttpAnswer;
+    if (this.payloads) {
+      // sendOne counted this operation already: wallet.sent is its k.
+      const shaped = this.payloads.shape(wallet.index, wallet.sent, body);
+      answer = await this.client.postText(path, shaped.text, { 'x-dev-sender': sender, 'x-dev-roles': shaped.roles });
+      this.payloads.tally(shaped, answer.status);
+    } else {
+      answer = await this.client.post(path, body, { 'x-dev-sender': sender, 'x-dev-roles': 'auditor' });
+    }
     const result = classify(answer.status);
-    const body = (answer.body ?? {}) as { eventId?: string; seq?: number; outcome?: 'applied' | 'rejected'; data?: unknown };
+    const answered = (answer.body ?? {}) as { eventId?: string; seq?: number; outcome?: 'applied' | 'rejected'; data?: unknown };
     const record: Omit<OpRecord, 'phase' | 'wallet' | 'k' | 'type' | 'amount' | 'startMs' | 'endMs'> = { status: answer.status, result };
     if (result === 'outcome' || result === 'accepted') {
-      if (body.eventId) record.eventId = body.eventId;
-      if (typeof body.seq === 'number') record.seq = body.seq;
+      if (answered.eventId) record.eventId = answered.eventId;
+      if (typeof answered.seq === 'number') record.seq = answered.seq;
       if (result === 'outcome') {
-        if (body.outcome) record.outcome = body.outcome;
-        Object.assign(record, dataFields(body.data));
+        if (answered.outcome) record.outcome = answered.outcome;
+        Object.assign(record, dataFields(answered.data));
       }
     } else {
       record.error = errorText(answer);

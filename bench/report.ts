@@ -4,13 +4,21 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { BenchResult, ScalingRun, SystemRun } from './result-types.js';
+import { payloadLine } from './payload-mix.js';
+import { readPathLine } from './read-load.js';
+import type { BenchResult, ScalingRun, SystemRun, Target } from './result-types.js';
 import type { FloorResult } from './floor.js';
 import type { CpuReport } from './services.js';
 import { LATENCY_EDGES_MS } from './stats.js';
 import type { LatencySummary } from './stats.js';
 
 const lat = (l: LatencySummary): string => `${l.p50} / ${l.p95} / ${l.p99} / ${l.max}`;
+
+/** The "met" cell of a target row. */
+function metCell(t: Target, emphasise: boolean): string {
+  if (t.met === null) return t.reportOnly ? 'reported' : 'not measured';
+  return t.met ? 'yes' : emphasise ? '**no**' : 'no';
+}
 
 function cpuLine(cpu: CpuReport, cpus: number): string {
   const parts = Object.entries(cpu.cores)
@@ -147,6 +155,20 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
       lines.push(`| accepted/s (202, durable) / handled/s | ${e.async.acceptedPerSec} / ${e.async.handledPerSec} | | |`);
     }
     if (e?.paced) lines.push(`| open loop at ${e.paced.targetPerSec}/s (half peak): p50 / p95 / p99 / max | ${lat(e.paced.latencyMs)} | | |`);
+    if (e?.seedServiceLevel) {
+      lines.push(`| seed service level, open loop at ${e.seedServiceLevel.targetPerSec}/s: p50 / p95 / p99 / max | ${lat(e.seedServiceLevel.latencyMs)} | | |`);
+    }
+    if (e) {
+      lines.push(
+        `| opening journeys: per s; p50 / p95 / p99 / max (ms) | ${e.open.perSec}; ${lat(e.open.latencyMs)} | | ${r ? `${r.open.perSec}; ${lat(r.open.latencyMs)}` : ''} |`,
+      );
+    }
+    if (e?.readPath) {
+      const p = e.readPath;
+      lines.push(`| reads under write load: GET /journeys/{id} p50 / p95 / p99 / max (ms) | ${lat(p.get.latencyMs)} (${p.get.count}) | | |`);
+      lines.push(`| reads under write load: search by owner p50 / p95 / p99 / max (ms) | ${lat(p.search.latencyMs)} (${p.search.count}) | | |`);
+      lines.push(`| writes/s during the reads (request→outcome, ${p.writes.inFlight} in flight) | ${p.writes.outcomesPerSec} | | |`);
+    }
     lines.push(`| exact at the end | ${e ? (e.check.exact ? 'yes' : '**NO**') : '–'} | | ${r ? (r.check.exact ? 'yes' : '**NO**') : '–'} |`);
     if (e && r) {
       lines.push(
@@ -158,13 +180,28 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
     if (f && f.engineOverFloor !== null) {
       lines.push('', `Engine / floor: **${f.engineOverFloor}** (floor: ${f.events} events in turns with the engine; ${floorSteps(f)}).`);
     }
+    if (e?.readPath) lines.push('', `Read path under write load (${Math.round(e.readPath.elapsedMs / 100) / 10} s): ${readPathLine(e.readPath)}.`);
     if (result.restate && 'error' in result.restate) lines.push('', `Restate did not run: ${result.restate.error}`);
     if (r?.diagnostics) lines.push('', `Restate stalled during the run: ${r.diagnostics.map((d) => d.slice(0, 400)).join(' / ')}`);
     lines.push('');
   }
   lines.push('## Targets', '', '| target | goal | this run | met |', '|---|---|---|---|');
-  for (const t of result.targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
+  for (const t of result.targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${metCell(t, true)} |`);
   lines.push('');
+  const payloads = [
+    ...(e?.payloads ? [['e2e', e.payloads] as const] : []),
+    ...(result.scaling ?? []).flatMap((run) => (run.payloads ? [[`${run.workers} worker(s)`, run.payloads] as const] : [])),
+  ];
+  if (payloads.length > 0) {
+    lines.push(
+      '## Payloads (--mixed-payloads)',
+      '',
+      "The wallet takes `{ amount }` only and the API refuses any other member, so the soak's bulk rides where a wallet request may carry it: the body padded with JSON whitespace (received, buffered and parsed by the API node, then dropped), and for the larger classes 32 roles of up to 64 characters in `X-Dev-Roles` (stored in every event's context).",
+      '',
+      ...payloads.map(([name, report]) => `- ${name}: ${payloadLine(report)}`),
+      '',
+    );
+  }
 
   if (result.scaling && result.scaling.length > 0) {
     const cap = result.scaling[0]?.workerCpu;
@@ -453,7 +490,8 @@ function soakLine(soak: BenchResult | null): string | null {
   const run = runs[0];
   if (!run) return null;
   const rss = run.rss.map((m) => `${m.name} ${m.minMiB}–${m.maxMiB} MiB, last ${m.lastMiB}, trend ${m.slopeMiBPerMin} MiB/min`).join('; ');
-  return `Soak (${soak.startedAt.slice(0, 10)}, ${soak.settings.durationS} s at ${run.rate} events/s, ${run.check.acked} events, ${run.check.exact ? 'exact' : 'NOT exact'}): ${rss} — [chart](bench/results/soak-rss.svg), [details](bench/results/latest-soak.md).`;
+  const payloads = soak.settings.mixedPayloads === true ? 'mixed payloads up to the body limit' : 'small payloads';
+  return `Soak (${soak.startedAt.slice(0, 10)}, ${soak.settings.durationS} s at ${run.rate} events/s, ${payloads}, ${run.check.acked} events, ${run.check.exact ? 'exact' : 'NOT exact'}): ${rss} — [chart](bench/results/soak-rss.svg), [details](bench/results/latest-soak.md).`;
 }
 
 export function readmeSection(result: BenchResult, soak: BenchResult | null = null): string {
@@ -475,6 +513,16 @@ export function readmeSection(result: BenchResult, soak: BenchResult | null = nu
   ];
   if (e?.async) lines.push(`| accepted/s (202) / handled/s | ${e.async.acceptedPerSec} / ${e.async.handledPerSec} | | |`);
   if (e?.paced) lines.push(`| p99 at half peak (${e.paced.targetPerSec}/s) | ${e.paced.latencyMs.p99} ms | | |`);
+  if (e?.seedServiceLevel)
+    lines.push(
+      `| seed service level (${e.seedServiceLevel.targetPerSec}/s): p50 / p95 | ${e.seedServiceLevel.latencyMs.p50} / ${e.seedServiceLevel.latencyMs.p95} ms | | |`,
+    );
+  if (e) lines.push(`| opening journeys: per s, p99 | ${e.open.perSec}/s, ${e.open.latencyMs.p99} ms | | |`);
+  if (e?.readPath) {
+    lines.push(
+      `| under write load (${e.readPath.writes.outcomesPerSec} writes/s): GET /journeys/{id} / search p50 / p99 | ${e.readPath.get.latencyMs.p50} / ${e.readPath.get.latencyMs.p99} ms; ${e.readPath.search.latencyMs.p50} / ${e.readPath.search.latencyMs.p99} ms | | |`,
+    );
+  }
   if (result.scaling && result.scaling.length > 0) {
     lines.push(
       `| handled/s with 1 API + ${result.scaling.map((s) => s.workers).join(' / ')} workers | ${result.scaling.map((s) => s.handledPerSec).join(' / ')} | | |`,
@@ -486,7 +534,7 @@ export function readmeSection(result: BenchResult, soak: BenchResult | null = nu
   const targets = result.targets.map((t) =>
     soakRss && t.name.startsWith('worker RSS') ? { ...soakRss, name: `${soakRss.name}, soak ${soak?.startedAt.slice(0, 10) ?? ''}` } : t,
   );
-  for (const t of targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${t.met === null ? 'not measured' : t.met ? 'yes' : 'no'} |`);
+  for (const t of targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${metCell(t, false)} |`);
   const best = result.scaling && result.scaling.length > 0 ? result.scaling.reduce((a, b) => (b.handledPerSec > a.handledPerSec ? b : a)) : null;
   if (best)
     lines.push(

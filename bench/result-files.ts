@@ -39,7 +39,8 @@ export function writeResults(options: BenchOptions, result: BenchResult, complet
     writeLatest(options.out, result, markdown);
     log(`wrote ${join(options.out, 'latest.json')}, latest.md and the charts`);
   }
-  if (options.durationS > 0) writeSoak(options.out, result, markdown);
+  // --no-latest keeps the committed soak files too (a trial soak must not replace the last real one).
+  if (options.durationS > 0 && options.latest !== false) writeSoak(options.out, result, markdown);
   if (options.updateReadme) {
     updateReadme(README, result);
     log('updated the README benchmark section');
@@ -55,7 +56,7 @@ export function rerender(options: BenchOptions): number {
   mkdirSync(options.out, { recursive: true });
   const markdown = renderMarkdown(result, { chartsDir: '.' });
   if (options.latest ?? result.settings.durationS === 0) writeLatest(options.out, result, markdown);
-  if (result.settings.durationS > 0) writeSoak(options.out, result, markdown);
+  if (result.settings.durationS > 0 && options.latest !== false) writeSoak(options.out, result, markdown);
   if (options.updateReadme) updateReadme(README, result);
   console.log(markdown);
   return 0;

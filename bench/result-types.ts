@@ -2,6 +2,7 @@
 import type { CheckReport } from './check.js';
 import type { BenchOptions } from './cli-options.js';
 import type { FloorResult } from './floor.js';
+import type { PayloadReport } from './payload-mix.js';
 import type { ProfileSummary } from './profile.js';
 import type { CpuReport } from './services.js';
 import type { Histogram, LatencySummary } from './stats.js';
@@ -48,12 +49,39 @@ export interface PacedPhase {
   p99BySecond: number[];
 }
 
+/** Reads of one kind during the read phase: answered 200 (and right), and everything else by status. */
+export interface ReadStats {
+  count: number;
+  latencyMs: LatencySummary;
+  /** Failed or wrong answers by kind (`HTTP 503`, `wrong answer`, a socket error). */
+  errors: Record<string, number>;
+}
+
+/** The read path under write load: readers in a small closed loop while request→outcome writes run. */
+export interface ReadPathPhase {
+  elapsedMs: number;
+  /** Read requests in flight, alternating a journey's GET and a search. */
+  readersInFlight: number;
+  /** `GET /journeys/{id}` of a random opened wallet, as its owner. */
+  get: ReadStats;
+  /** `GET /journeys?type=pfm/wallet&owner=…` (a search field of the wallet), as the owner. */
+  search: ReadStats;
+  /** The request→outcome writes meanwhile (closed loop at the run's concurrency). */
+  writes: { inFlight: number; events: number; outcomesPerSec: number; latencyMs: LatencySummary };
+}
+
 export interface SystemRun {
   topology: string;
+  /** Opening the wallets: closed loop at the run's concurrency, each `OpenWallet` awaited to its outcome. */
   open: { wallets: number; elapsedMs: number; perSec: number; latencyMs: LatencySummary };
   sync: SyncPhase;
   async?: AsyncPhase;
   paced?: PacedPhase;
+  /** Open loop at a fixed modest rate (`--seed-rate`, 120/s): the latency an everyday load sees. */
+  seedServiceLevel?: PacedPhase;
+  readPath?: ReadPathPhase;
+  /** What the requests carried with `--mixed-payloads` (a soak). */
+  payloads?: PayloadReport;
   check: CheckReport;
   rss: RssSummary[];
   /** Stalls seen during the run, with what the processes logged. */
@@ -85,6 +113,8 @@ export interface ScalingRun {
   throttledShare?: number;
   /** An extra worker started under load: ms from its start to its first handled event; null = none within the window. */
   joinToFirstHandledMs?: number | null;
+  /** What the requests carried with `--mixed-payloads` (a soak). */
+  payloads?: PayloadReport;
   handledPerSec: number;
   latencyMs: LatencySummary;
   exact: boolean;
@@ -94,7 +124,7 @@ export interface ScalingRun {
 }
 
 /** Settings results written before they existed lack. */
-type NewerSetting = 'workerCpu' | 'inFlightPerWorker' | 'joinS' | 'balancedNodes';
+type NewerSetting = 'workerCpu' | 'inFlightPerWorker' | 'joinS' | 'balancedNodes' | 'readLoadS' | 'readers' | 'seedLevelS' | 'seedRate' | 'mixedPayloads';
 
 /** One point of the balanced part: `nodes` combined nodes, requests spread round-robin over them. */
 export interface BalancedRun {
@@ -114,7 +144,10 @@ export interface Target {
   name: string;
   target: string;
   value: string;
+  /** null: not judged (too short a run, or a figure reported without a goal). */
   met: boolean | null;
+  /** A figure the issue asks to see, with no goal to meet. */
+  reportOnly?: boolean;
 }
 
 export interface BenchResult {

@@ -9,6 +9,7 @@ import { CpuCaps } from './cpu-cap.js';
 import { EngineDriver, makeWallets, runClosed } from './load.js';
 import type { OpRecord, Wallet } from './load.js';
 import { scrapeCounter, total } from './node-metrics.js';
+import { PayloadMix, payloadLine } from './payload-mix.js';
 import { round, rssSummaries, syncPhase } from './phase-summaries.js';
 import type { BenchResult, ScalingRun } from './result-types.js';
 import { drainAndCheck, meterFor, noteLoad, openAndWarm, tickLogger, waitForSpread } from './run-context.js';
@@ -99,7 +100,8 @@ async function engineScaling(env: EngineEnv, workers: number, caps: CpuCaps | nu
   const all = [api, ...workerProcs];
   const spawnedAt = performance.now();
   let loadFromMs = 0;
-  const driver = new EngineDriver(port, concurrency * 2, options.waitMs);
+  const payloads = options.mixedPayloads ? new PayloadMix() : null;
+  const driver = new EngineDriver(port, concurrency * 2, options.waitMs, payloads);
   try {
     await waitReady(port, api);
     // Every partition leased, spread over all the workers (rendezvous hashing settles in a few lease
@@ -143,12 +145,14 @@ async function engineScaling(env: EngineEnv, workers: number, caps: CpuCaps | nu
         : null;
     const check = await drainAndCheck(database, wallets, [...warm, ...run.records, ...(join?.records ?? [])]);
     env.log(`  ${workers} worker(s): ${phase.outcomesPerSec}/s, p99 ${phase.latencyMs.p99} ms, ${check.exact ? 'EXACT' : 'NOT EXACT'}`);
+    if (payloads) env.log(`  payloads: ${payloadLine(payloads.report())}`);
     return {
       workers,
       ...(options.workerCpu === null ? {} : { workerCpu: options.workerCpu }),
       inFlight: concurrency,
       ...(throttledShare === undefined ? {} : { throttledShare }),
       ...(join ? { joinToFirstHandledMs: join.ms } : {}),
+      ...(payloads ? { payloads: payloads.report() } : {}),
       handledPerSec: phase.outcomesPerSec,
       latencyMs: phase.latencyMs,
       exact: check.exact,

@@ -11,6 +11,7 @@ import mariadb from 'mariadb';
 import type { Connection } from 'mariadb';
 import { findFreePortBase, isPortFree, startLocalCluster } from '../grid/index.js';
 import type { LocalCluster } from '../grid/index.js';
+import { API_BODY_LIMIT_BYTES } from './payload-mix.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
@@ -232,6 +233,8 @@ export function startEngineNode(settings: EngineNodeSettings, cleanups: Cleanups
     LOG_LEVEL: settings.logLevel,
     AUTH_MODE: 'dev',
     PORT: String(settings.port ?? 0),
+    // Set, not inherited: the mixed-payload soak sizes its largest requests just under this limit.
+    BODY_LIMIT_BYTES: String(API_BODY_LIMIT_BYTES),
   };
   const proc = new Proc(settings.nodeId, process.execPath, [...(settings.nodeArgs ?? []), '--import', 'tsx', 'cli/main.ts', 'serve'], {
     cwd: settings.codeDir ?? ROOT,
