@@ -71,6 +71,38 @@ export function rendezvousOwner(partitionNo: number, nodes: readonly string[]): 
   return best;
 }
 
+/**
+ * Rendezvous hashing with bounded loads: each slot goes to the highest-ranked node (as
+ * {@link rendezvousOwner} ranks them) that still has room, slots taken in ascending order; every
+ * node holds ⌊slots / nodes⌋ or one more. Plain rendezvous hashing spreads 64 slots over 3 nodes as
+ * unevenly as 16/21/27 (and the busiest node sets the pace); the bound makes the spread even and
+ * keeps most of its stability: a join moves little more than the joiner's share. Every node
+ * computes the same map from the same membership, whatever order it lists the nodes in.
+ */
+export function balancedOwners(slots: readonly number[], nodes: readonly string[]): Map<number, string> {
+  const owners = new Map<number, string>();
+  if (nodes.length === 0) return owners;
+  const base = Math.floor(slots.length / nodes.length);
+  let roomForOneMore = slots.length % nodes.length;
+  const load = new Map<string, number>(nodes.map((node) => [node, 0]));
+  const fits = (node: string): boolean => {
+    const held = load.get(node) ?? 0;
+    return held < base || (held === base && roomForOneMore > 0);
+  };
+  const ranked = nodes.map((node) => ({ node, score: 0 }));
+  for (const slot of [...slots].sort((a, b) => a - b)) {
+    for (const entry of ranked) entry.score = fnv(`${entry.node}#${slot}`);
+    ranked.sort((a, b) => b.score - a.score || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+    const owner = ranked.find((entry) => fits(entry.node))?.node;
+    if (owner === undefined) continue; // unreachable: the room adds up to the slots
+    const held = load.get(owner) ?? 0;
+    if (held === base) roomForOneMore -= 1;
+    load.set(owner, held + 1);
+    owners.set(slot, owner);
+  }
+  return owners;
+}
+
 function fnv(text: string): number {
   let hash = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {

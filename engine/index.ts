@@ -4,7 +4,7 @@ export type { EngineOptions } from './engine.js';
 export { callQueuePrefix, startEngineNode } from './node.js';
 export type { EngineNode, EngineNodeOptions } from './node.js';
 export { compareVersions } from './deployment-registry.js';
-export { ID_PATTERN, maxLane, newId, partitionOf, rendezvousOwner, slotOf, slotsOfLane } from './ids.js';
+export { ID_PATTERN, balancedOwners, maxLane, newId, partitionOf, rendezvousOwner, slotOf, slotsOfLane } from './ids.js';
 export { DEFAULT_WORKER_OPTIONS } from './journey-worker.js';
 export type { WorkerOptions } from './journey-worker.js';
 export type { GridPort, InlineEvent, JournalPort, NodeMessage } from './ports.js';

@@ -106,6 +106,11 @@ interface Dependencies {
   onMessagesCommitted?: (messages: PendingMessage[]) => void;
 }
 
+/** How often membership is read from the grid (at most; the lease tick if that is shorter). */
+const HEARTBEAT_MS = 1_000;
+/** The first wait of the settle loop after a partition changed hands. */
+const SETTLE_FIRST_MS = 100;
+
 /** Sleeps, waking early when `signal` aborts; leaves no listener behind. */
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -201,7 +206,16 @@ export class JourneyWorker {
         await this.leases.rebalance();
       }),
     );
-    this.loops.push(this.every(this.options.leaseRenewMs, 'membership', () => this.leases.heartbeat()));
+    // A join or a leave is seen within a second and acted on at once (not on the next lease tick),
+    // and while partitions change hands the settle loop retries quickly: a node joining under load
+    // handles events about a second after it is up, not half a minute.
+    this.loops.push(
+      this.every(Math.min(HEARTBEAT_MS, this.options.leaseRenewMs), 'membership', async () => {
+        if (!(await this.leases.heartbeat())) return;
+        this.leases.rebalance().catch((error: unknown) => this.log.warn({ err: ensureError(error) }, 'rebalance after a membership change failed; will retry'));
+      }),
+    );
+    this.loops.push(this.settle());
     this.loops.push(this.every(this.options.sweepEveryMs, 'sweep', () => this.sweep(this.options.sweepAfterMs)));
     this.loops.push(this.every(this.options.timerPollMs, 'timers', () => this.timers.fireDue()));
     this.loops.push(this.every(Math.max(1_000, this.options.idleEvictMs / 4), 'evict', () => Promise.resolve(this.evictIdle())));
@@ -232,6 +246,29 @@ export class JourneyWorker {
         }
       }
     })();
+  }
+
+  /**
+   * While partitions change hands (this node waits for its share, or drains what it gives up),
+   * rebalances again after 100 ms, doubling the wait while nothing moves, up to the lease tick.
+   */
+  private async settle(): Promise<void> {
+    let delayMs = SETTLE_FIRST_MS;
+    while (this.running) {
+      await sleep(delayMs, this.stopping.signal);
+      if (!this.running) break;
+      if (!this.leases.settling || this.leases.rebalancing) {
+        delayMs = SETTLE_FIRST_MS;
+        continue;
+      }
+      const held = this.leases.size;
+      try {
+        await this.leases.rebalance();
+      } catch (error) {
+        this.log.warn({ err: ensureError(error), loop: 'settle' }, 'background task failed; will retry');
+      }
+      delayMs = this.leases.size === held ? Math.min(delayMs * 2, this.options.leaseRenewMs) : SETTLE_FIRST_MS;
+    }
   }
 
   private partitionBusy(partitionNo: number): boolean {

@@ -1,12 +1,12 @@
 /**
- * The partitions a worker owns: membership from the grid's heartbeats, rendezvous hashing over the
- * live nodes, and fenced leases in MariaDB (the database's clock decides expiry). Renewal never
- * waits for Redis; stale membership moves no partition.
+ * The partitions a worker owns: membership from the grid's heartbeats, rendezvous hashing with
+ * bounded loads over the live nodes, and fenced leases in MariaDB (the database's clock decides
+ * expiry). Renewal never waits for Redis; stale membership moves no partition.
  */
 import type { Clock, Logger } from '../common/index.js';
 import { ensureError } from '../common/index.js';
 import type { GridMember } from '../grid/index.js';
-import { rendezvousOwner, slotsOfLane } from './ids.js';
+import { balancedOwners, slotsOfLane } from './ids.js';
 import type { EngineMetrics } from './metrics.js';
 import type { GridPort, JournalPort } from './ports.js';
 
@@ -44,6 +44,13 @@ export class PartitionLeases {
   private publishingOwners = false;
   /** Partitions this node should own by the last rebalance; -1 before the first. */
   private desiredCount = -1;
+  /** Desired partitions not held yet (another node still hands them over) after the last rebalance. */
+  private missingCount = 0;
+  /** The live nodes and their lanes as last read, to notice a join or a leave. */
+  private membershipKey = '';
+  /** Rebalances run one at a time, in call order. */
+  private rebalanceChain: Promise<void> = Promise.resolve();
+  private rebalancesQueued = 0;
 
   constructor(private readonly context: PartitionLeasesContext) {}
 
@@ -90,18 +97,26 @@ export class PartitionLeases {
   /**
    * Membership: records this node alive in the grid and reads who else is (by Redis's clock, so
    * nodes with skewed clocks agree). Bounded by the grid's call timeout; on failure the last
-   * membership is kept, and goes stale after `nodeTtlMs`.
+   * membership is kept, and goes stale after `nodeTtlMs`. True when the live nodes or the lanes
+   * they host changed since the last read: partitions should move now, not on the next tick.
    */
-  async heartbeat(): Promise<void> {
+  async heartbeat(): Promise<boolean> {
     const { grid } = this.context;
-    if (!grid) return;
+    if (!grid) return false;
     try {
       this.liveNodes = await grid.heartbeat(this.context.options.ownerId, this.context.options.nodeTtlMs, this.context.hostedLanes());
       this.membershipAtMs = this.context.clock.monotonicMs();
+      const key = this.liveNodes
+        .map((m) => `${m.id}=${[...m.lanes].sort((a, b) => a - b).join(',')}`)
+        .sort()
+        .join(' ');
+      const changed = key !== this.membershipKey;
+      this.membershipKey = key;
       if (this.heartbeatFailing) {
         this.heartbeatFailing = false;
         this.context.log.info('grid heartbeat works again; rebalancing by fresh membership');
       }
+      return changed;
     } catch (error) {
       if (!this.heartbeatFailing) {
         this.heartbeatFailing = true;
@@ -110,6 +125,7 @@ export class PartitionLeases {
           'grid heartbeat failed; keeping the partitions held (leases renew in MariaDB) until membership is fresh',
         );
       }
+      return false;
     }
   }
 
@@ -130,10 +146,34 @@ export class PartitionLeases {
   }
 
   /**
-   * Works out from the last membership which partitions this node should own, hands back the
-   * ones another node should own, and takes its own. MariaDB only; never waits for Redis.
+   * A handover is under way: this node waits for desired partitions another node still holds, or
+   * drains partitions it should give up. Worth rebalancing again soon rather than on the next tick.
    */
-  async rebalance(): Promise<void> {
+  get settling(): boolean {
+    return this.missingCount > 0 || this.draining.size > 0;
+  }
+
+  /** Whether a rebalance runs or waits to run. */
+  get rebalancing(): boolean {
+    return this.rebalancesQueued > 0;
+  }
+
+  /**
+   * Works out from the last membership which partitions this node should own, hands back the
+   * ones another node should own, and takes its own. MariaDB only; never waits for Redis. Calls
+   * run one at a time, in order: a membership change and the lease tick may ask at once.
+   */
+  rebalance(): Promise<void> {
+    this.rebalancesQueued += 1;
+    const run = this.rebalanceChain.then(() => this.rebalanceOnce());
+    const settled = run.finally(() => {
+      this.rebalancesQueued -= 1;
+    });
+    this.rebalanceChain = settled.catch(() => undefined);
+    return settled;
+  }
+
+  private async rebalanceOnce(): Promise<void> {
     const { grid } = this.context;
     const fresh = this.membershipFresh();
     const { ownerId, partitionCount } = this.context.options;
@@ -143,13 +183,13 @@ export class PartitionLeases {
       await this.context.journal.ensurePartitions(newLanes.flatMap((lane) => slotsOfLane(lane, partitionCount)));
       for (const lane of newLanes) this.ensuredLanes.add(lane);
     }
-    // Each version's slots go to the live nodes that host it, by rendezvous hashing among them.
+    // Each version's slots go to the live nodes that host it, evenly (see balancedOwners).
     const others = this.liveNodes.filter((m) => m.id !== ownerId);
     const desired = new Set<number>();
     for (const lane of lanes) {
       const hosts = [ownerId, ...others.filter((m) => m.lanes.includes(lane)).map((m) => m.id)];
-      for (const slot of slotsOfLane(lane, partitionCount)) {
-        if (rendezvousOwner(slot, hosts) === ownerId) desired.add(slot);
+      for (const [slot, owner] of balancedOwners(slotsOfLane(lane, partitionCount), hosts)) {
+        if (owner === ownerId) desired.add(slot);
       }
     }
 
@@ -188,6 +228,7 @@ export class PartitionLeases {
         await this.context.onAcquired(gained);
       }
     }
+    this.missingCount = fresh ? [...desired].filter((p) => !this.leases.has(p)).length : 0;
     this.context.metrics.partitionsOwned.set(this.leases.size);
     if (grid && !this.publishingOwners) {
       // Routing hints only: not awaited, and one write at a time while Redis is slow.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ID_PATTERN, compareVersions, newId, partitionOf, rendezvousOwner } from '../../engine/index.js';
+import { ID_PATTERN, balancedOwners, compareVersions, newId, partitionOf, rendezvousOwner } from '../../engine/index.js';
 
 describe('partitioning', () => {
   it('places a journey in the same partition on every node, spread evenly', () => {
@@ -29,6 +29,46 @@ describe('partitioning', () => {
     expect(moved).toBeLessThan(140);
     expect(rendezvousOwner(1, [])).toBeUndefined();
     expect(rendezvousOwner(7, ['b:1', 'a:1'])).toBe(rendezvousOwner(7, ['a:1', 'b:1']));
+  });
+});
+
+describe('balanced owners (rendezvous hashing with bounded loads)', () => {
+  const slots = Array.from({ length: 64 }, (_, i) => 64 + i);
+  const counts = (owners: Map<number, string>, nodes: string[]): number[] => nodes.map((node) => [...owners.values()].filter((o) => o === node).length);
+  const nodes = ['bench-w1:k3j9', 'bench-w2:x81a', 'bench-w3:q0pz', 'bench-w4:m2mm', 'bench-w5:0b7c'];
+
+  it('spreads the slots evenly, at most one apart, over any number of nodes', () => {
+    for (let n = 1; n <= nodes.length; n++) {
+      const spread = counts(balancedOwners(slots, nodes.slice(0, n)), nodes.slice(0, n));
+      expect(spread.reduce((a, b) => a + b, 0)).toBe(64);
+      expect(Math.max(...spread) - Math.min(...spread)).toBeLessThanOrEqual(1);
+    }
+    expect(balancedOwners(slots, []).size).toBe(0);
+  });
+
+  it('is evenly spread where plain rendezvous hashing is not', () => {
+    // These names give plain rendezvous hashing a lopsided spread; the bound evens it out.
+    const three = nodes.slice(0, 3);
+    const plain = three.map((node) => slots.filter((slot) => rendezvousOwner(slot, three) === node).length);
+    expect(Math.max(...plain) - Math.min(...plain)).toBeGreaterThan(1);
+    expect(counts(balancedOwners(slots, three), three).sort()).toEqual([21, 21, 22]);
+  });
+
+  it('gives every node the same map whatever order it lists the nodes in', () => {
+    const a = balancedOwners(slots, nodes);
+    const b = balancedOwners([...slots].reverse(), [...nodes].reverse());
+    expect([...b].sort(([x], [y]) => x - y)).toEqual([...a].sort(([x], [y]) => x - y));
+  });
+
+  it("moves little more than the joiner's share when a node joins", () => {
+    for (let n = 1; n < nodes.length; n++) {
+      const before = balancedOwners(slots, nodes.slice(0, n));
+      const after = balancedOwners(slots, nodes.slice(0, n + 1));
+      const moved = slots.filter((slot) => before.get(slot) !== after.get(slot)).length;
+      const share = Math.floor(64 / (n + 1));
+      expect(moved).toBeGreaterThanOrEqual(share);
+      expect(moved).toBeLessThanOrEqual(share + 8);
+    }
   });
 });
 
