@@ -44,7 +44,7 @@ export type { HistoryRow, StoredOutcome } from './journal-reads.js';
 export { JournalInvariantError, commitHandlingBatch } from './journal-handling.js';
 export type { CallRequest, CommitResult, HandlingCommit, TimerStart } from './journal-handling.js';
 export { acquirePartitions, ensurePartitionCount, ensurePartitions, releasePartition, renewPartitions } from './journal-leases.js';
-export { databaseNowMs, dueTimers, markTimerFired } from './journal-timers.js';
+export { databaseNowMs, dueTimers, markTimerFired, nextTimerDueInMs } from './journal-timers.js';
 export type { DueTimer } from './journal-timers.js';
 export { finishCall, pendingCalls, stillPendingCalls, touchCall } from './journal-outbox.js';
 export type { OutboxCursor, PendingCall } from './journal-outbox.js';

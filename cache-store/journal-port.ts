@@ -68,6 +68,8 @@ export interface Journal {
 
   // --- timers ---
   dueTimers(partitions: number[], limit: number, atMs?: number): Promise<DueTimer[]>;
+  /** Milliseconds until the earliest scheduled timer of these partitions falls due (≤ 0: due now); null when none is scheduled. */
+  nextTimerDueInMs(partitions: number[], atMs?: number): Promise<number | null>;
   /** Marks the timer fired and appends its event, in one transaction; null when it was fired or cancelled meanwhile. */
   fireTimer(timer: DueTimer, event: NewEvent): Promise<number | null>;
   /** Reads the database's clock `samples` times on one connection. */

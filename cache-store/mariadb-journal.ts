@@ -24,7 +24,7 @@ import { finishCall, pendingCalls, stillPendingCalls, touchCall } from './journa
 import { advanceReconcileMark, callsOfSystem, reconcileMark, settleReplayedCall } from './journal-reconcile.js';
 import type { Journal } from './journal-port.js';
 import { journeyHistory, loadJourney, loadOutcome, pendingEventsOfJourney, pendingEventsOfPartitions, searchJourneys } from './journal-reads.js';
-import { databaseNowMs, dueTimers, markTimerFired } from './journal-timers.js';
+import { databaseNowMs, dueTimers, markTimerFired, nextTimerDueInMs } from './journal-timers.js';
 import { ensureClusterId, ensureGridSecret } from './cluster-identity.js';
 import { partitionLeases, unownedPartitions } from './partition-health.js';
 import { journeyWaiting } from './journal-waiting.js';
@@ -84,6 +84,7 @@ export function openJournal(store: Store): Journal {
     ensureGridSecret: () => ensureGridSecret(store),
 
     dueTimers: (partitions, limit, atMs) => read('dueTimers', (conn) => dueTimers(conn, partitions, limit, atMs)),
+    nextTimerDueInMs: (partitions, atMs) => read('nextTimerDueInMs', (conn) => nextTimerDueInMs(conn, partitions, atMs)),
     // Firing and accepting the timer's event are one transaction: exactly once.
     fireTimer: (timer, event) =>
       transaction('fire-timer', async (conn) => {

@@ -292,6 +292,7 @@ export class JourneyWorker {
 
   /** Loads every unhandled event of newly owned partitions from the store (the system of record). */
   private async recover(partitions: number[]): Promise<void> {
+    this.timers.expectTimers();
     await this.sweep(0, partitions);
   }
 
@@ -710,8 +711,11 @@ export class JourneyWorker {
   // -------------------------------------------------------------------------------------------
   // Group commit
 
-  private commit(commit: HandlingCommit): Promise<MemberResult> {
-    return this.commits.commit(commit);
+  private async commit(commit: HandlingCommit): Promise<MemberResult> {
+    const result = await this.commits.commit(commit);
+    // Timers scheduled (or moved with an uplift) may fall due before the timer poll expects any.
+    if (result.status === 'committed' && (commit.timersToStart.length > 0 || commit.moveTo)) this.timers.expectTimers();
+    return result;
   }
 
   // -------------------------------------------------------------------------------------------

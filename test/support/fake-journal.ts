@@ -482,6 +482,14 @@ export class FakeJournal implements Journal {
 
   // --- timers ---
 
+  nextTimerDueInMs(partitions: number[], atMs?: number): Promise<number | null> {
+    return this.run('nextTimerDueInMs', () => {
+      const scheduled = [...this.tables.timers.values()].filter((t) => t.status === 'scheduled' && partitions.includes(t.partitionNo));
+      if (scheduled.length === 0) return null;
+      return Math.min(...scheduled.map((t) => t.fireAtMs)) - (atMs ?? this.nowMs);
+    });
+  }
+
   dueTimers(partitions: number[], limit: number, atMs?: number): Promise<DueTimer[]> {
     return this.run('dueTimers', () =>
       [...this.tables.timers.values()]

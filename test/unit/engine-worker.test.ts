@@ -64,7 +64,7 @@ afterEach(async () => {
  * A started worker on `journal`. Its background loops (leases, sweeps, timers) are slowed to a
  * minute unless a test asks otherwise, so only what the test does happens.
  */
-async function startWorker(options: { journal?: FakeJournal; clock?: TestClock; worker?: Partial<WorkerOptions> } = {}) {
+async function startWorker(options: { journal?: FakeJournal; clock?: TestClock; worker?: Partial<WorkerOptions>; timersByClock?: boolean } = {}) {
   const journal = options.journal ?? new FakeJournal();
   const clock = options.clock ?? new TestClock(journal.nowMs);
   const hub = new RecordingHub();
@@ -84,7 +84,7 @@ async function startWorker(options: { journal?: FakeJournal; clock?: TestClock; 
     grid: null,
     maxStatementBytes: journal.maxStatementBytes,
     clock,
-    timersByClock: true,
+    timersByClock: options.timersByClock ?? true,
     logger: silentLogger(),
     metrics: new EngineMetrics(),
     outcomes: hub,
@@ -407,6 +407,28 @@ describe('JourneyWorker against the in-memory journal', () => {
     expect(journal.called('fireTimer')).toBe(1);
     expect(hub.published.filter((o) => o.eventId === expired[0]?.eventId)).toHaveLength(1);
     expect(journal.rows.journeys.get(id)?.data).toMatchObject({ status: 'expired' });
+  });
+
+  it('reads timers rarely while none is due, at once after scheduling one, and fires it when the store says it is due', async () => {
+    // Due by the store's clock (as in production), not the test clock.
+    const { journal, worker, clock } = await startWorker({ timersByClock: false, worker: { timerPollMs: 5 } });
+    await pause(300);
+    // Polling every 5 ms would read about 60 times; knowing nothing is scheduled, it reads about once.
+    expect(journal.called('dueTimers')).toBeLessThanOrEqual(3);
+
+    const id = newId();
+    const polled = journal.called('dueTimers');
+    await inline(worker, id, 'InitiatePayment', payment, { create: SCT }); // schedules the expiry in 5 days
+    await until(() => journal.called('nextTimerDueInMs') > 0 && journal.called('dueTimers') > polled, 'the scheduled timer is read at once');
+    await pause(300);
+    expect(journal.called('dueTimers')).toBeLessThanOrEqual(polled + 3);
+
+    // The timer falls due by the store's clock without the node being told (moving the store's
+    // whole clock would expire the leases too): the poll finds it within its longest quiet spell (2 s).
+    for (const timer of journal.rows.timers.values()) timer.fireAtMs = journal.nowMs;
+    clock.wallMs += 5 * DAY_MS; // the handling step sees the expiry's time
+    await until(() => handledSeq(journal, id) === 2, 'the expiry is handled', 3_000);
+    expect(journal.eventsOf(id).map((e) => e.type)).toEqual(['InitiatePayment', 'PaymentExpired']);
   });
 
   it('fires a timer once when two nodes poll it at once (a stale owner and the new one)', async () => {
