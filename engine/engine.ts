@@ -861,6 +861,8 @@ export async function createEngine(options: EngineOptions): Promise<JourneyEngin
     async stop() {
       if (stopped) return;
       stopped = true;
+      // First, while the grid is up: a running uplift frees its lock for another node to resume.
+      await uplifts.stop();
       await webhooks?.stop();
       await feed.stop();
       forwarder?.close();

@@ -181,7 +181,10 @@ interface JourneyType {
   readAtMs: number;
 }
 
-/** How long a journey's version is taken from the cache: an uplift shows within this. */
+/**
+ * How long a journey's version is taken from the cache: an uplift on another node shows within
+ * this (an event the cached version does not know is checked against the store at once).
+ */
 const JOURNEY_TYPE_TTL_MS = 5_000;
 
 function isAmbiguousCommit(error: unknown): boolean {
@@ -243,10 +246,15 @@ export class Intake {
       if (typeof journeyId !== 'string' || !ID_PATTERN.test(journeyId)) {
         throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId: String(journeyId).slice(0, 64) } });
       }
-      const known = await this.journeyType(journeyId);
+      let known = await this.journeyType(journeyId);
       // Another tenant's journey is not found, as if it did not exist: its id leaks nothing.
       if (known.tenant !== (request.tenant ?? DEFAULT_TENANT) || (request.mayUseType && !request.mayUseType(known.typeName))) throw notFound(journeyId);
       journey = this.deps.deployments.get(known.typeName, known.version);
+      if (!journey.events[event.type]) {
+        // The cached version may be stale (an uplift on another node): the store decides before a refusal.
+        known = await this.journeyType(journeyId, true);
+        journey = this.deps.deployments.get(known.typeName, known.version);
+      }
       partitionNo = known.partitionNo;
       checkEventFits(this.deps.deployments, journey, 'target', event.type, event.payload, context);
     }

@@ -37,8 +37,18 @@ const STEP_WAIT_MS = 30_000;
 
 export class UpliftRunner {
   private readonly runs = new Map<string, UpliftRun>();
+  /** Runs of this node still going: each ends (and frees its lock) once it is told to stop. */
+  private readonly going = new Set<Promise<void>>();
+  private stopping = false;
+  /** Resolves when the node stops: a step's wait for its outcomes ends then. */
+  private readonly stopped: Promise<'stopped'>;
+  private stopNow: () => void = () => undefined;
 
-  constructor(private readonly deps: UpliftRunnerDependencies) {}
+  constructor(private readonly deps: UpliftRunnerDependencies) {
+    this.stopped = new Promise((resolve) => {
+      this.stopNow = () => resolve('stopped');
+    });
+  }
 
   /** The run, as far as it got (runs of this node only; a crashed node's run is started again). */
   get(runId: string): UpliftRun | undefined {
@@ -51,6 +61,7 @@ export class UpliftRunner {
    */
   async start(request: UpliftRequest, onProgress?: (run: UpliftRun) => void): Promise<UpliftRun> {
     const { from, to, where, batch } = this.validate(request);
+    if (this.stopping) throw new JourneyError('JE_ENGINE_STOPPED', 'the engine is stopping', { retryAfterMs: 1000 });
     const lock = await this.deps.locks.acquire(`uplift:${request.journeyType}`, LOCK_TTL_MS);
     if (!lock) {
       throw new JourneyError('JE_UPLIFT_RUNNING', `an uplift of ${request.journeyType} is running already; wait for it, or resume it when it stopped`, {
@@ -77,7 +88,7 @@ export class UpliftRunner {
     this.runs.set(run.runId, run);
     const log = this.deps.logger.child({ runId: run.runId, journeyType: run.journeyType, from: run.from, to: run.to, dryRun: run.dryRun });
     log.info({ where }, 'uplift run started');
-    void this.run(run, from, to, batch, (progress) => {
+    const going: Promise<void> = this.run(run, from, to, batch, (progress) => {
       log.info({ scanned: progress.scanned, uplifted: progress.uplifted, rejected: progress.rejected, pending: progress.pending }, 'uplift progress');
       onProgress?.(progress);
     })
@@ -94,9 +105,21 @@ export class UpliftRunner {
         run.finishedAt = new Date(this.deps.nowMs()).toISOString();
         log.info({ status: run.status, scanned: run.scanned, uplifted: run.uplifted, rejected: run.rejected }, 'uplift run ended');
         onProgress?.(run);
-        void lock.release();
-      });
+        return lock.release();
+      })
+      .finally(() => this.going.delete(going));
+    this.going.add(going);
     return run;
+  }
+
+  /**
+   * The node stops: each run ends after its current step and frees its lock while the grid is
+   * still there, so another node can resume it at once rather than after the lock's TTL.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.stopNow();
+    await Promise.allSettled([...this.going]);
   }
 
   private validate(request: UpliftRequest): { from: CompiledJourney; to: CompiledJourney; where: Record<string, string>; batch: number } {
@@ -130,6 +153,7 @@ export class UpliftRunner {
     const equals = Object.entries(run.where).map(([field, value]) => ({ column: this.deps.searchColumn(field), value }));
     let after = '';
     for (;;) {
+      if (this.stopping) throw new JourneyError('JE_ENGINE_STOPPED', 'the node running the uplift stopped; start the run again (on any node) to resume');
       const page = await this.deps.journal.searchJourneys({ typeName: from.name, typeVersion: from.version, equals, afterJourneyId: after, limit: batch });
       if (page.length === 0) break;
       after = page[page.length - 1]?.journeyId ?? after;
@@ -148,7 +172,9 @@ export class UpliftRunner {
           ),
         );
         run.resumed += queued.filter((q) => q.duplicate).length;
-        const outcomes = await Promise.all(queued.map((q) => this.deps.awaitOutcome(q.eventId, STEP_WAIT_MS)));
+        // The queued uplifts are durable: they move whether or not this run waits to see it.
+        const outcomes = await Promise.race([Promise.all(queued.map((q) => this.deps.awaitOutcome(q.eventId, STEP_WAIT_MS))), this.stopped]);
+        if (outcomes === 'stopped') continue; // the check at the loop's top ends the run
         outcomes.forEach((outcome, i) => {
           const journeyId = page[i]?.journeyId ?? '';
           if (outcome === null) run.pending += 1;
