@@ -98,3 +98,10 @@ export function p99BySecond(records: Array<{ startMs: number; endMs: number }>, 
   for (const r of records) (buckets[Math.floor((r.startMs - fromMs) / 1000)] ??= []).push(r.endMs - r.startMs);
   return [...buckets].map((b) => (b ? summarize(b).p99 : 0));
 }
+
+/** A joining worker's start → first handled event, and when its process was up (the rest is the handover). */
+export function joinText(run: { joinToFirstHandledMs?: number | null; joinUpMs?: number | null }): string {
+  if (run.joinToFirstHandledMs === undefined) return '–';
+  const up = run.joinUpMs === undefined ? '' : run.joinUpMs === null ? ' (not up)' : ` (up after ${run.joinUpMs} ms)`;
+  return `${run.joinToFirstHandledMs === null ? 'none in the window' : `${run.joinToFirstHandledMs} ms`}${up}`;
+}

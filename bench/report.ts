@@ -2,6 +2,7 @@
  * Turns a result into markdown, two SVG charts (written by hand, deterministic: same result →
  * same bytes) and the README section between the bench markers.
  */
+import { joinText } from './phase-summaries.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { payloadLine } from './payload-mix.js';
@@ -222,7 +223,7 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
       ]
         .map((cores) => cores ?? '–')
         .join(' / ');
-      const join = run.joinToFirstHandledMs === undefined ? '–' : run.joinToFirstHandledMs === null ? 'none in the window' : `${run.joinToFirstHandledMs} ms`;
+      const join = joinText(run);
       lines.push(
         `| ${run.workers} | ${run.inFlight ?? result.settings.concurrency} | ${run.handledPerSec} | ${lat(run.latencyMs)} | ${run.efficiency ?? '–'} | ${shared} | ${pointLimit(run, result.machine.cpus)} | ${join} | ${run.exact ? 'yes' : '**NO**'} |`,
       );

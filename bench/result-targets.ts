@@ -6,7 +6,7 @@
  * they were measured.
  */
 import { API_BODY_LIMIT_BYTES } from './payload-mix.js';
-import { round } from './phase-summaries.js';
+import { joinText, round } from './phase-summaries.js';
 import type { BenchResult, SystemRun, Target } from './result-types.js';
 
 /** The lead over Restate: events/s at the same concurrency, on the same machine, in turns. */
@@ -197,12 +197,7 @@ function scalingTargets(result: BenchResult): Target[] {
     targets.push({
       name: `${joinName}${cap === undefined ? '' : ` (capped at ${cap} core)`}`,
       target: 'reported',
-      value: joins
-        .map(
-          (s) =>
-            `joining ${s.workers} worker(s): ${s.joinToFirstHandledMs === null || s.joinToFirstHandledMs === undefined ? 'none in the window' : `${s.joinToFirstHandledMs} ms`}`,
-        )
-        .join('; '),
+      value: joins.map((s) => `joining ${s.workers} worker(s): ${joinText(s)}`).join('; '),
       met: null,
       reportOnly: true,
     });

@@ -113,6 +113,8 @@ export interface ScalingRun {
   throttledShare?: number;
   /** An extra worker started under load: ms from its start to its first handled event; null = none within the window. */
   joinToFirstHandledMs?: number | null;
+  /** The same worker: ms from its start to its first HTTP answer (its process up: code loaded, journeys compiled, engine started); null = never within the window. */
+  joinUpMs?: number | null;
   /** What the requests carried with `--mixed-payloads` (a soak). */
   payloads?: PayloadReport;
   handledPerSec: number;

@@ -57,7 +57,8 @@ function throttledBetween(caps: CpuCaps, names: string[], before: Map<string, { 
 
 /**
  * One more worker joins while `wallets` keep `concurrency` requests in flight for `seconds`:
- * ms from its start to its first handled event (its je_events_handled_total), or null.
+ * ms from its start to its first handled event (its je_events_handled_total), or null; and to its
+ * first HTTP answer (up: the rest is the handover of its partitions).
  */
 async function joinUnderLoad(
   env: EngineEnv,
@@ -65,23 +66,27 @@ async function joinUnderLoad(
   wallets: Wallet[],
   concurrency: number,
   start: () => Promise<Worker>,
-): Promise<{ ms: number | null; records: OpRecord[] }> {
+): Promise<{ ms: number | null; upMs: number | null; records: OpRecord[] }> {
   const seconds = env.options.joinS;
   const load = runClosed(driver, wallets, { phase: 'join', concurrency, perWallet: 1, durationMs: seconds * 1000, wait: true, epoch: env.epoch });
   const joiner = await start();
   let ms: number | null = null;
+  let upMs: number | null = null;
   const deadline = joiner.startedAt + seconds * 1000;
   while (performance.now() < deadline && joiner.proc.alive) {
-    const handled = await scrapeCounter(joiner.port, 'je_events_handled_total').catch(() => ({}));
-    if (total(handled) > 0) {
+    const handled = await scrapeCounter(joiner.port, 'je_events_handled_total').catch(() => null);
+    if (handled !== null && upMs === null) upMs = Math.round(performance.now() - joiner.startedAt);
+    if (handled !== null && total(handled) > 0) {
       ms = Math.round(performance.now() - joiner.startedAt);
       break;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
   const run = await load;
-  env.log(`  a worker joining under load handled its first event ${ms === null ? `not within ${seconds} s` : `after ${ms} ms`}`);
-  return { ms, records: run.records };
+  env.log(
+    `  a worker joining under load handled its first event ${ms === null ? `not within ${seconds} s` : `after ${ms} ms`} (up after ${upMs === null ? '–' : `${upMs} ms`})`,
+  );
+  return { ms, upMs, records: run.records };
 }
 
 async function engineScaling(env: EngineEnv, workers: number, caps: CpuCaps | null): Promise<ScalingRun> {
@@ -151,7 +156,7 @@ async function engineScaling(env: EngineEnv, workers: number, caps: CpuCaps | nu
       ...(options.workerCpu === null ? {} : { workerCpu: options.workerCpu }),
       inFlight: concurrency,
       ...(throttledShare === undefined ? {} : { throttledShare }),
-      ...(join ? { joinToFirstHandledMs: join.ms } : {}),
+      ...(join ? { joinToFirstHandledMs: join.ms, joinUpMs: join.upMs } : {}),
       ...(payloads ? { payloads: payloads.report() } : {}),
       handledPerSec: phase.outcomesPerSec,
       latencyMs: phase.latencyMs,
