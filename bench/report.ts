@@ -161,8 +161,12 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
     }
     if (e) {
       lines.push(
-        `| opening journeys: per s; p50 / p95 / p99 / max (ms) | ${e.open.perSec}; ${lat(e.open.latencyMs)} | | ${r ? `${r.open.perSec}; ${lat(r.open.latencyMs)}` : ''} |`,
+        `| opening journeys${e.open.cold ? ' (warm node)' : ''}: per s; p50 / p95 / p99 / max (ms) | ${e.open.perSec}; ${lat(e.open.latencyMs)} | | ${r ? `${r.open.perSec}; ${lat(r.open.latencyMs)} (at the start)` : ''} |`,
       );
+      if (e.open.cold)
+        lines.push(
+          `| opening journeys at the start (cold process): per s; p50 / p95 / p99 / max (ms) | ${e.open.cold.perSec}; ${lat(e.open.cold.latencyMs)} | | |`,
+        );
     }
     if (e?.readPath) {
       const p = e.readPath;

@@ -93,7 +93,7 @@ function e2eFigures(e: SystemRun, settings: BenchResult['settings']): Target[] {
   const targets: Target[] = [];
   const ratio = e.open.perSec / Math.max(1, e.sync.outcomesPerSec);
   targets.push({
-    name: `opening journeys (${e.open.wallets} OpenWallet to their outcome, closed loop) vs request→outcome`,
+    name: `opening journeys (${e.open.wallets} OpenWallet to their outcome, closed loop${e.open.cold ? ', on the warm node' : ''}) vs request→outcome`,
     target: `≥ ${OPEN_RATE_GOAL}× the request→outcome rate`,
     value: `${e.open.perSec} vs ${e.sync.outcomesPerSec} events/s (${round(ratio, 2)}×)`,
     met: ratio >= OPEN_RATE_GOAL,

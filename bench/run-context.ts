@@ -89,30 +89,21 @@ export async function drainAndCheck(database: string, wallets: Wallet[], records
   return checkEngine(wallets, records, events, journeys);
 }
 
-/** Opens that warm a fresh process before opening is timed (at most half of the wallets). */
-const COLD_OPENS = 500;
-
 export async function openAndWarm(
   driver: WalletDriver,
   wallets: Wallet[],
   env: EngineEnv,
   label: string,
 ): Promise<{ open: SystemRun['open']; warm: OpRecord[] }> {
-  // The first wallets open a cold process (JIT, connection pools, the store's pages): untimed, as
-  // the targeted phases are timed after their warm-up. The rest give the opening rate. (Measured
-  // by hand: 500 opens bring a fresh node from about half its opening rate to its targeted rate.)
-  const coldCount = Math.min(Math.floor(wallets.length / 2), Math.max(env.options.concurrency, COLD_OPENS));
-  await openAll(driver, wallets.slice(0, coldCount), env.options.concurrency);
-  const timedWallets = wallets.slice(coldCount);
-  const opened = await openAll(driver, timedWallets, env.options.concurrency);
-  env.log(`  ${label}: opened ${wallets.length} wallets, the last ${timedWallets.length} in ${Math.round(opened.elapsedMs)} ms`);
+  const opened = await openAll(driver, wallets, env.options.concurrency);
+  env.log(`  ${label}: opened ${wallets.length} wallets in ${Math.round(opened.elapsedMs)} ms`);
   // Warm-up: one operation per wallet (JIT, connection pools, actors and caches); checked too.
   const warm = await runClosed(driver, wallets, { phase: 'warmup', concurrency: env.options.concurrency, perWallet: 1, wait: true, epoch: env.epoch });
   return {
     open: {
-      wallets: timedWallets.length,
+      wallets: wallets.length,
       elapsedMs: Math.round(opened.elapsedMs),
-      perSec: Math.round((timedWallets.length / opened.elapsedMs) * 1000),
+      perSec: Math.round((wallets.length / opened.elapsedMs) * 1000),
       latencyMs: summarize(opened.ms),
     },
     warm: warm.records,
