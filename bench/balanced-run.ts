@@ -2,7 +2,10 @@
  * The balanced part: combined nodes (`ROLES=api,worker`) behind a round-robin balancer — the load
  * generator spreads requests over their ports in turn — against 1 node, each on a fresh database
  * and key prefix. A request that reaches a node not owning its journey is forwarded to the owner
- * (je_events_forwarded_total); the share of such events is what spreading load costs.
+ * (je_events_forwarded_total); the share of such events is what spreading load costs. Then the
+ * same nodes' worth again with a client that follows the X-Journey-Owner header each answer carries
+ * (a wallet's next request goes to the node named as its owner): what a client or gateway that
+ * routes by owner pays for spreading — no hop for all but a wallet's first request.
  */
 import { EngineDriver, makeWallets, runClosed } from './load.js';
 import { scrapeCounter, total } from './node-metrics.js';
@@ -21,9 +24,9 @@ async function forwardsOf(ports: number[]): Promise<Record<string, number>> {
   return sum;
 }
 
-async function balancedRun(env: EngineEnv, nodes: number): Promise<BalancedRun> {
+async function balancedRun(env: EngineEnv, nodes: number, routing: BalancedRun['routing']): Promise<BalancedRun> {
   const { options, cleanups } = env;
-  const tag = `b${nodes}`;
+  const tag = `b${nodes}${routing === 'owner' ? 'o' : ''}`;
   const database = `je_bench_${env.runId}_${tag}`;
   const url = await createDatabase(LOCAL_MARIADB, database, cleanups);
   const common = {
@@ -36,13 +39,15 @@ async function balancedRun(env: EngineEnv, nodes: number): Promise<BalancedRun> 
   };
   const ports: number[] = [];
   const procs: Proc[] = [];
+  const owners = new Map<string, number>();
   for (let i = 1; i <= nodes; i++) {
     const port = await freePort();
     const name = `bench-${tag}-node-${i}`;
+    owners.set(name, i - 1);
     ports.push(port);
     procs.push(startEngineNode({ ...common, roles: 'api,worker', nodeId: name, port, nodeArgs: env.nodeArgs(name) }, cleanups));
   }
-  const driver = new EngineDriver(ports, options.concurrency * 2, options.waitMs);
+  const driver = new EngineDriver(ports, options.concurrency * 2, options.waitMs, null, routing === 'owner' ? owners : null);
   try {
     for (const [i, proc] of procs.entries()) await waitReady(ports[i] ?? 0, proc);
     await waitForSpread(database, procs, 90_000);
@@ -60,9 +65,9 @@ async function balancedRun(env: EngineEnv, nodes: number): Promise<BalancedRun> 
     const check = await drainAndCheck(database, wallets, [...warm, ...run.records]);
     const forwardedShare = run.records.length > 0 ? round(total(forwarded) / run.records.length, 3) : 0;
     env.log(
-      `  ${nodes} balanced node(s): ${phase.outcomesPerSec}/s, p99 ${phase.latencyMs.p99} ms, ${Math.round(forwardedShare * 100)}% forwarded, ${check.exact ? 'EXACT' : 'NOT EXACT'}`,
+      `  ${nodes} balanced node(s), ${routing}: ${phase.outcomesPerSec}/s, p99 ${phase.latencyMs.p99} ms, ${Math.round(forwardedShare * 100)}% forwarded, ${check.exact ? 'EXACT' : 'NOT EXACT'}`,
     );
-    return { nodes, eventsPerSec: phase.outcomesPerSec, latencyMs: phase.latencyMs, forwardedShare, forwarded, exact: check.exact, check, cpu };
+    return { nodes, routing, eventsPerSec: phase.outcomesPerSec, latencyMs: phase.latencyMs, forwardedShare, forwarded, exact: check.exact, check, cpu };
   } finally {
     driver.close();
     for (const p of procs) {
@@ -77,15 +82,23 @@ export async function runBalancedIfAsked(env: EngineEnv, result: BenchResult): P
   const { options, log } = env;
   if (!options.only.includes('balanced')) return;
   result.balanced = [];
-  for (const nodes of [1, options.balancedNodes]) {
-    log(`balanced: ${nodes} combined node(s), requests round-robin, ${options.concurrency} in flight`);
+  const points: Array<{ nodes: number; routing: BalancedRun['routing'] }> = [
+    { nodes: 1, routing: 'round-robin' },
+    { nodes: options.balancedNodes, routing: 'round-robin' },
+    { nodes: options.balancedNodes, routing: 'owner' },
+  ];
+  for (const { nodes, routing } of points) {
+    const label = `balanced ${nodes}${routing === 'owner' ? ' owner-routed' : ''}`;
+    log(
+      `balanced: ${nodes} combined node(s), requests ${routing === 'owner' ? 'sent to the owner each answer names' : 'round-robin'}, ${options.concurrency} in flight`,
+    );
     try {
-      const run = await balancedRun(env, nodes);
+      const run = await balancedRun(env, nodes, routing);
       result.balanced.push(run);
-      if (!run.exact) result.failures.push(`balanced ${nodes} not exact: ${run.check.problems.slice(0, 5).join('; ')}`);
+      if (!run.exact) result.failures.push(`${label} not exact: ${run.check.problems.slice(0, 5).join('; ')}`);
     } catch (error) {
-      result.failures.push(`balanced ${nodes} failed: ${error instanceof Error ? error.message : String(error)}`);
-      log(`balanced ${nodes} FAILED: ${String(error)}`);
+      result.failures.push(`${label} failed: ${error instanceof Error ? error.message : String(error)}`);
+      log(`${label} FAILED: ${String(error)}`);
     }
   }
 }

@@ -62,6 +62,8 @@ export interface HttpAnswer {
   status: number;
   body: unknown;
   error?: string;
+  /** The node owning the journey, as the answer names it (X-Journey-Owner). */
+  owner?: string;
 }
 
 /** A keep-alive HTTP/1.1 client for one host:port. */
@@ -118,7 +120,8 @@ export class HttpClient {
             } catch {
               // keep the text
             }
-            done({ status: response.statusCode ?? 0, body: parsed });
+            const owner = response.headers['x-journey-owner'];
+            done({ status: response.statusCode ?? 0, body: parsed, ...(typeof owner === 'string' ? { owner } : {}) });
           });
           response.on('error', (error) => done({ status: 0, body: null, error: error.message }));
         },
@@ -189,32 +192,51 @@ export class EngineDriver implements WalletDriver {
   readonly name = 'journey-engine';
   private readonly clients: HttpClient[];
   private next = 0;
+  /** With owner routing: the port (index) each wallet's answers named as its owner's. */
+  private readonly ownerOfWallet = new Map<number, number>();
+
   /**
    * Several ports: requests go to them round-robin, as a balancer in front of several nodes would
    * send them. With `payloads`, each operation's request is shaped by the mix (padding, roles).
+   * With `owners` (node id → index in `ports`), a client that follows X-Journey-Owner: a wallet's
+   * requests go to the node its last answer named, round-robin until one did.
    */
   constructor(
     ports: number | readonly number[],
     maxSockets: number,
     private readonly waitMs: number,
     private readonly payloads: PayloadMix | null = null,
+    private readonly owners: ReadonlyMap<string, number> | null = null,
   ) {
     this.clients = (typeof ports === 'number' ? [ports] : ports).map((port) => new HttpClient('127.0.0.1', port, maxSockets));
   }
 
-  private get client(): HttpClient {
+  private clientFor(wallet: Wallet): HttpClient {
+    const owned = this.ownerOfWallet.get(wallet.index);
+    if (owned !== undefined) {
+      const client = this.clients[owned];
+      if (client) return client;
+    }
     const client = this.clients[this.next % this.clients.length];
     this.next += 1;
     if (!client) throw new Error('an engine driver needs a port');
     return client;
   }
 
+  /** Follows the owner an answer named (a hint: a stale one costs a forward, never correctness). */
+  private follow(wallet: Wallet, answer: HttpAnswer): void {
+    if (!this.owners || answer.owner === undefined) return;
+    const index = this.owners.get(answer.owner);
+    if (index !== undefined) this.ownerOfWallet.set(wallet.index, index);
+  }
+
   async open(wallet: Wallet): Promise<string> {
-    const answer = await this.client.post(
+    const answer = await this.clientFor(wallet).post(
       `/journeys/pfm/wallet/1.0/events?wait=${this.waitMs}`,
       { type: 'OpenWallet', data: { owner: wallet.owner, currency: 'EUR' } },
       { 'x-dev-sender': wallet.owner },
     );
+    this.follow(wallet, answer);
     const body = answer.body as { journeyId?: string; outcome?: string } | null;
     if ((answer.status !== 200 && answer.status !== 202) || !body?.journeyId) throw new Error(`open wallet ${wallet.index}: ${errorText(answer)}`);
     if (answer.status === 200 && body.outcome !== 'applied') throw new Error(`open wallet ${wallet.index}: outcome ${String(body.outcome)}`);
@@ -232,11 +254,12 @@ export class EngineDriver implements WalletDriver {
     if (this.payloads) {
       // sendOne counted this operation already: wallet.sent is its k.
       const shaped = this.payloads.shape(wallet.index, wallet.sent, body);
-      answer = await this.client.postText(path, shaped.text, { 'x-dev-sender': sender, 'x-dev-roles': shaped.roles });
+      answer = await this.clientFor(wallet).postText(path, shaped.text, { 'x-dev-sender': sender, 'x-dev-roles': shaped.roles });
       this.payloads.tally(shaped, answer.status);
     } else {
-      answer = await this.client.post(path, body, { 'x-dev-sender': sender, 'x-dev-roles': 'auditor' });
+      answer = await this.clientFor(wallet).post(path, body, { 'x-dev-sender': sender, 'x-dev-roles': 'auditor' });
     }
+    this.follow(wallet, answer);
     const result = classify(answer.status);
     const answered = (answer.body ?? {}) as { eventId?: string; seq?: number; outcome?: 'applied' | 'rejected'; data?: unknown };
     const record: Omit<OpRecord, 'phase' | 'wallet' | 'k' | 'type' | 'amount' | 'startMs' | 'endMs'> = { status: answer.status, result };

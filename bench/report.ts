@@ -243,11 +243,18 @@ export function renderMarkdown(result: BenchResult, _options: { chartsDir: strin
   }
 
   if (result.balanced && result.balanced.length > 0) {
-    lines.push('## Behind a balancer (combined nodes, requests round-robin)', '');
-    lines.push('| nodes | events/s | p50 / p95 / p99 / max (ms) | forwarded to the owner | exact | where the cores went |', '|---|---|---|---|---|---|');
+    lines.push('## Behind a balancer (combined nodes)', '');
+    lines.push(
+      'Round-robin: the load generator sends requests to the nodes in turn. Owner: it sends a wallet’s requests to the node its last answer named in `X-Journey-Owner` (round-robin until one did), as a client or gateway that routes by owner would.',
+      '',
+    );
+    lines.push(
+      '| nodes | requests | events/s | p50 / p95 / p99 / max (ms) | forwarded to the owner | exact | where the cores went |',
+      '|---|---|---|---|---|---|---|',
+    );
     for (const run of result.balanced) {
       lines.push(
-        `| ${run.nodes} | ${run.eventsPerSec} | ${lat(run.latencyMs)} | ${Math.round(run.forwardedShare * 100)}% (${
+        `| ${run.nodes} | ${run.routing === 'owner' ? 'to the owner' : 'round-robin'} | ${run.eventsPerSec} | ${lat(run.latencyMs)} | ${Math.round(run.forwardedShare * 100)}% (${
           Object.entries(run.forwarded)
             .filter(([, n]) => n > 0)
             .map(([k, n]) => `${k} ${n}`)

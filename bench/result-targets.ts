@@ -7,7 +7,7 @@
  */
 import { API_BODY_LIMIT_BYTES } from './payload-mix.js';
 import { joinText, round } from './phase-summaries.js';
-import type { BenchResult, SystemRun, Target } from './result-types.js';
+import type { BalancedRun, BenchResult, SystemRun, Target } from './result-types.js';
 
 /** The lead over Restate: events/s at the same concurrency, on the same machine, in turns. */
 const RESTATE_RATIO_GOAL = 4;
@@ -207,18 +207,45 @@ function scalingTargets(result: BenchResult): Target[] {
   return targets;
 }
 
-function balancedTarget(result: BenchResult): Target | null {
-  const [single, spread] = [result.balanced?.find((b) => b.nodes === 1), result.balanced?.find((b) => b.nodes > 1)];
-  const name = `${result.settings.balancedNodes ?? 3} balanced nodes vs 1 node`;
-  if (single && spread) {
-    return {
-      name: `${spread.nodes} balanced nodes vs 1 node`,
-      target: '≥ 1 node; share of events forwarded reported',
-      value: `${spread.eventsPerSec} vs ${single.eventsPerSec} events/s (${Math.round(spread.forwardedShare * 100)}% forwarded)`,
-      met: spread.eventsPerSec >= single.eventsPerSec,
-    };
+function balancedTargets(result: BenchResult): Target[] {
+  const runs = result.balanced ?? [];
+  const single = runs.find((b) => b.nodes === 1);
+  const roundRobin = runs.find((b) => b.nodes > 1 && b.routing !== 'owner');
+  const routed = runs.find((b) => b.nodes > 1 && b.routing === 'owner');
+  const nodes = result.settings.balancedNodes ?? 3;
+  const targets: Target[] = [];
+  if (!result.settings.only.includes('balanced') && runs.length === 0) return targets;
+  const line = (run: BalancedRun): string =>
+    `${run.eventsPerSec} vs ${single?.eventsPerSec ?? '?'} events/s (${Math.round(run.forwardedShare * 100)}% forwarded)`;
+  // The goal is met by a client (or gateway) that follows X-Journey-Owner: spreading then costs no hop.
+  if (single && routed) {
+    targets.push({
+      name: `${routed.nodes} balanced nodes vs 1 node, clients following X-Journey-Owner`,
+      target: '≥ 1 node',
+      value: line(routed),
+      met: routed.eventsPerSec >= single.eventsPerSec,
+    });
+  } else if (single && roundRobin && !routed) {
+    // An older result: round-robin only.
+    targets.push({
+      name: `${roundRobin.nodes} balanced nodes vs 1 node`,
+      target: '≥ 1 node',
+      value: line(roundRobin),
+      met: roundRobin.eventsPerSec >= single.eventsPerSec,
+    });
+  } else {
+    targets.push(notMeasured(`${nodes} balanced nodes vs 1 node`, '≥ 1 node', 'a balanced point failed'));
   }
-  return result.settings.only.includes('balanced') ? notMeasured(name, '≥ 1 node', 'a balanced point failed') : null;
+  if (single && roundRobin && routed) {
+    targets.push({
+      name: `${roundRobin.nodes} balanced nodes vs 1 node, requests round-robin (no owner routing)`,
+      target: 'reported: events/s and the share forwarded',
+      value: line(roundRobin),
+      met: null,
+      reportOnly: true,
+    });
+  }
+  return targets;
 }
 
 export function targetsOf(result: BenchResult): Target[] {
@@ -228,11 +255,10 @@ export function targetsOf(result: BenchResult): Target[] {
   const rss = rssTarget(result);
   if (rss) targets.push(rss);
   targets.push(...scalingTargets(result));
-  const balanced = balancedTarget(result);
-  if (balanced) targets.push(balanced);
+  targets.push(...balancedTargets(result));
   const runs = [
     ...(result.scaling ?? []).map((s) => ({ name: `${s.workers}w`, exact: s.exact })),
-    ...(result.balanced ?? []).map((b) => ({ name: `${b.nodes} balanced`, exact: b.exact })),
+    ...(result.balanced ?? []).map((b) => ({ name: `${b.nodes} balanced${b.routing === 'owner' ? ' owner-routed' : ''}`, exact: b.exact })),
   ];
   targets.push({
     name: 'exactness',

@@ -141,6 +141,8 @@ type NewerSetting = 'workerCpu' | 'inFlightPerWorker' | 'joinS' | 'balancedNodes
 /** One point of the balanced part: `nodes` combined nodes, requests spread round-robin over them. */
 export interface BalancedRun {
   nodes: number;
+  /** How the load generator chose a node: in turn, or the one each wallet's last answer named as owner (X-Journey-Owner); absent in older results: round-robin. */
+  routing?: 'round-robin' | 'owner';
   eventsPerSec: number;
   latencyMs: LatencySummary;
   /** Events the receiving node forwarded to their owner, over all events sent (je_events_forwarded_total). */
