@@ -548,11 +548,17 @@ export function readmeSection(result: BenchResult, soak: BenchResult | null = nu
   );
   for (const t of targets) lines.push(`| ${t.name} | ${t.target} | ${t.value} | ${metCell(t, false)} |`);
   const best = result.scaling && result.scaling.length > 0 ? result.scaling.reduce((a, b) => (b.handledPerSec > a.handledPerSec ? b : a)) : null;
-  if (best)
-    lines.push(
-      '',
-      `What limits it: ${limitSentence(best.cpu, result.machine.cpus)} More worker processes do not help on 2 cores shared with MariaDB, Redis and the load generator: each adds its own polling and heartbeats, and every event makes two Redis hops (the API forwards it to its owner's inbox; the answer and outcome come back the same way), so 1 worker is fastest here.`,
-    );
+  if (best) {
+    const cap = result.scaling?.find((s) => s.workerCpu !== undefined)?.workerCpu;
+    const throttled = (result.scaling ?? []).flatMap((s) => (s.throttledShare === undefined ? [] : [Math.round(s.throttledShare * 100)]));
+    const why =
+      cap !== undefined
+        ? `Each worker is capped at ${cap} core and the caps limit every point (workers throttled in ${Math.min(...throttled)}–${Math.max(...throttled)}% of CFS periods) while the shared parts keep headroom, so throughput grows with N: ${best.workers} workers is fastest.`
+        : best.workers === 1
+          ? "More worker processes do not help on 2 cores shared with MariaDB, Redis and the load generator: each adds its own polling and heartbeats, and every event makes two Redis hops (the API forwards it to its owner's inbox; the answer and outcome come back the same way), so 1 worker is fastest here."
+          : '';
+    lines.push('', `What limits it: ${limitSentence(best.cpu, result.machine.cpus)} ${why}`.trimEnd());
+  }
   const note = sizingNote(result);
   if (note) lines.push('', note);
   const soakText = soakLine(soak);
