@@ -16,8 +16,8 @@ const SELECT = `SELECT x.dead_id, x.webhook_name, x.feed_seq, x.event_id, p.even
 function record(row: Row): DeadLetterRecord {
   return {
     ...baseRecord(row, str(row.dead_id)),
-    // `retrying` is what the release before this one wrote for a retry under way.
-    status: str(row.status) === 'retrying' ? 'pending' : (str(row.status) as DeadLetterRecord['status']),
+    // Migration 011 rewrote the `retrying` of the release before to `pending`: none is left to map.
+    status: str(row.status) as DeadLetterRecord['status'],
     kind: 'webhook',
     // A call's parts: none; the webhook's name stands where a call's system does.
     system: str(row.webhook_name),

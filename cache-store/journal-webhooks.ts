@@ -7,8 +7,11 @@
 import { str, toNumber } from './journal-rows.js';
 import type { Connection, Row } from './journal-rows.js';
 
-/** `pending`: an operator retried it and the webhook's holder has yet to deliver it (`retrying` before migration 011). */
-export type WebhookDeadStatus = 'dead' | 'pending' | 'retrying' | 'delivered' | 'discarded';
+/**
+ * `pending`: an operator retried it and the webhook's holder has yet to deliver it. (The column's
+ * ENUM still lists `retrying`, which migration 011 rewrote to `pending`; nothing writes it.)
+ */
+export type WebhookDeadStatus = 'dead' | 'pending' | 'delivered' | 'discarded';
 
 export interface WebhookDeadLetter {
   id: string;
@@ -81,7 +84,7 @@ export async function recordWebhookDead(
 /** A delivery an operator retried and the holder of its webhook has delivered. */
 export async function markWebhookRetryDelivered(conn: Connection, id: string, attempts: number): Promise<void> {
   await conn.query(
-    `UPDATE webhook_dead_letters SET status = 'delivered', attempts = attempts + ?, last_error = NULL WHERE dead_id = ? AND status IN ('pending', 'retrying')`,
+    `UPDATE webhook_dead_letters SET status = 'delivered', attempts = attempts + ?, last_error = NULL WHERE dead_id = ? AND status = 'pending'`,
     [attempts, id],
   );
 }
@@ -109,9 +112,9 @@ function deadLetter(row: Row): WebhookDeadLetter {
 
 /** Dead deliveries of one webhook that an operator retried, oldest first. */
 export async function retryingWebhookDeliveries(conn: Connection, webhook: string, limit: number): Promise<WebhookDeadLetter[]> {
-  const rows = await conn.query<Row[]>(
-    `SELECT ${COLUMNS} FROM webhook_dead_letters WHERE webhook_name = ? AND status IN ('pending', 'retrying') ORDER BY feed_seq LIMIT ?`,
-    [webhook, limit],
-  );
+  const rows = await conn.query<Row[]>(`SELECT ${COLUMNS} FROM webhook_dead_letters WHERE webhook_name = ? AND status = 'pending' ORDER BY feed_seq LIMIT ?`, [
+    webhook,
+    limit,
+  ]);
   return rows.map(deadLetter);
 }
