@@ -183,7 +183,7 @@ interface JourneyType {
 
 /**
  * How long a journey's version is taken from the cache: an uplift on another node shows within
- * this (an event the cached version does not know is checked against the store at once).
+ * this (an event the cached version refuses is checked against the store's at once).
  */
 const JOURNEY_TYPE_TTL_MS = 5_000;
 
@@ -246,17 +246,12 @@ export class Intake {
       if (typeof journeyId !== 'string' || !ID_PATTERN.test(journeyId)) {
         throw new JourneyError('JE_JOURNEY_NOT_FOUND', 'no journey has that id', { details: { journeyId: String(journeyId).slice(0, 64) } });
       }
-      let known = await this.journeyType(journeyId);
+      const cached = await this.journeyType(journeyId);
       // Another tenant's journey is not found, as if it did not exist: its id leaks nothing.
-      if (known.tenant !== (request.tenant ?? DEFAULT_TENANT) || (request.mayUseType && !request.mayUseType(known.typeName))) throw notFound(journeyId);
-      journey = this.deps.deployments.get(known.typeName, known.version);
-      if (!journey.events[event.type]) {
-        // The cached version may be stale (an uplift on another node): the store decides before a refusal.
-        known = await this.journeyType(journeyId, true);
-        journey = this.deps.deployments.get(known.typeName, known.version);
-      }
+      if (cached.tenant !== (request.tenant ?? DEFAULT_TENANT) || (request.mayUseType && !request.mayUseType(cached.typeName))) throw notFound(journeyId);
+      let known: JourneyType;
+      ({ known, journey } = await this.checkTargetFits(journeyId, cached, event.type, event.payload, context));
       partitionNo = known.partitionNo;
-      checkEventFits(this.deps.deployments, journey, 'target', event.type, event.payload, context);
     }
     this.deps.admit();
 
@@ -392,12 +387,11 @@ export class Intake {
     const target = message.targetJourneyId;
     if (message.kind === 'send') {
       if (!ID_PATTERN.test(target)) throw notFound(target.slice(0, 64));
-      const known = await this.journeyType(target);
+      const cached = await this.journeyType(target);
       // Another tenant's journey is not found, as if it did not exist.
-      if (known.tenant !== sender.tenant) throw notFound(target);
-      const journey = this.deps.deployments.get(known.typeName, known.version);
+      if (cached.tenant !== sender.tenant) throw notFound(target);
       const type = message.eventType ?? '';
-      checkEventFits(this.deps.deployments, journey, 'target', type, message.payload as JsonObject, context);
+      const { known } = await this.checkTargetFits(target, cached, type, message.payload as JsonObject, context);
       return this.acceptOwnEvent(target, known, {
         type,
         payload: message.payload,
@@ -553,6 +547,34 @@ export class Intake {
       partitionNo,
       readAtMs: performance.now(),
     });
+  }
+
+  /**
+   * Whether an event fits the journey it targets (see {@link checkEventFits}), judged by the
+   * journey's version as cached. A refusal by a cached version is checked again against the
+   * store's: after an uplift on another node the cache may name the old version, whose refusal
+   * (an event only the new version has, a payload only it accepts) would be wrong — a 4xx at the
+   * API, a dead letter for a journey's message. The same version refuses as before.
+   */
+  private async checkTargetFits(
+    journeyId: string,
+    cached: JourneyType,
+    type: string,
+    payload: JsonObject,
+    context: EventContext,
+  ): Promise<{ known: JourneyType; journey: CompiledJourney }> {
+    const journey = this.deps.deployments.get(cached.typeName, cached.version);
+    try {
+      checkEventFits(this.deps.deployments, journey, 'target', type, payload, context);
+      return { known: cached, journey };
+    } catch (refusal) {
+      if (!isJourneyError(refusal)) throw refusal;
+      const stored = await this.journeyType(journeyId, true);
+      if (stored.typeName === cached.typeName && stored.version === cached.version) throw refusal;
+      const current = this.deps.deployments.get(stored.typeName, stored.version);
+      checkEventFits(this.deps.deployments, current, 'target', type, payload, context);
+      return { known: stored, journey: current };
+    }
   }
 
   /**
