@@ -39,16 +39,14 @@ export class UpliftRunner {
   private readonly runs = new Map<string, UpliftRun>();
   /** Runs of this node still going: each ends (and frees its lock) once it is told to stop. */
   private readonly going = new Set<Promise<void>>();
-  private stopping = false;
-  /** Resolves when the node stops: a step's wait for its outcomes ends then. */
-  private readonly stopped: Promise<'stopped'>;
-  private stopNow: () => void = () => undefined;
+  /** Aborted when the node stops. */
+  private readonly stopping = new AbortController();
+  /** Settles when the node stops: a step's wait for its outcomes ends then. */
+  private readonly stopped = new Promise<'stopped'>((resolve) => {
+    this.stopping.signal.addEventListener('abort', () => resolve('stopped'), { once: true });
+  });
 
-  constructor(private readonly deps: UpliftRunnerDependencies) {
-    this.stopped = new Promise((resolve) => {
-      this.stopNow = () => resolve('stopped');
-    });
-  }
+  constructor(private readonly deps: UpliftRunnerDependencies) {}
 
   /** The run, as far as it got (runs of this node only; a crashed node's run is started again). */
   get(runId: string): UpliftRun | undefined {
@@ -61,7 +59,7 @@ export class UpliftRunner {
    */
   async start(request: UpliftRequest, onProgress?: (run: UpliftRun) => void): Promise<UpliftRun> {
     const { from, to, where, batch } = this.validate(request);
-    if (this.stopping) throw new JourneyError('JE_ENGINE_STOPPED', 'the engine is stopping', { retryAfterMs: 1000 });
+    if (this.stopping.signal.aborted) throw new JourneyError('JE_ENGINE_STOPPED', 'the engine is stopping', { retryAfterMs: 1000 });
     const lock = await this.deps.locks.acquire(`uplift:${request.journeyType}`, LOCK_TTL_MS);
     if (!lock) {
       throw new JourneyError('JE_UPLIFT_RUNNING', `an uplift of ${request.journeyType} is running already; wait for it, or resume it when it stopped`, {
@@ -117,8 +115,7 @@ export class UpliftRunner {
    * still there, so another node can resume it at once rather than after the lock's TTL.
    */
   async stop(): Promise<void> {
-    this.stopping = true;
-    this.stopNow();
+    this.stopping.abort();
     await Promise.allSettled([...this.going]);
   }
 
@@ -153,7 +150,7 @@ export class UpliftRunner {
     const equals = Object.entries(run.where).map(([field, value]) => ({ column: this.deps.searchColumn(field), value }));
     let after = '';
     for (;;) {
-      if (this.stopping) throw new JourneyError('JE_ENGINE_STOPPED', 'the node running the uplift stopped; start the run again (on any node) to resume');
+      if (this.stopping.signal.aborted) throw stoppedRun();
       const page = await this.deps.journal.searchJourneys({ typeName: from.name, typeVersion: from.version, equals, afterJourneyId: after, limit: batch });
       if (page.length === 0) break;
       after = page[page.length - 1]?.journeyId ?? after;
@@ -174,7 +171,7 @@ export class UpliftRunner {
         run.resumed += queued.filter((q) => q.duplicate).length;
         // The queued uplifts are durable: they move whether or not this run waits to see it.
         const outcomes = await Promise.race([Promise.all(queued.map((q) => this.deps.awaitOutcome(q.eventId, STEP_WAIT_MS))), this.stopped]);
-        if (outcomes === 'stopped') continue; // the check at the loop's top ends the run
+        if (outcomes === 'stopped') throw stoppedRun();
         outcomes.forEach((outcome, i) => {
           const journeyId = page[i]?.journeyId ?? '';
           if (outcome === null) run.pending += 1;
@@ -205,4 +202,8 @@ export class UpliftRunner {
     run.rejected += 1;
     if (run.failures.length < MAX_FAILURES_KEPT) run.failures.push({ journeyId, message: failure });
   }
+}
+
+function stoppedRun(): JourneyError {
+  return new JourneyError('JE_ENGINE_STOPPED', 'the node running the uplift stopped; start the run again (on any node) to resume');
 }
