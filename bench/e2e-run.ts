@@ -14,7 +14,7 @@ import { readPathLine, runReadLoad } from './read-load.js';
 import { finishPeer, stallWatch } from './restate-peer.js';
 import type { Peer } from './restate-peer.js';
 import type { AsyncPhase, BenchResult, PacedPhase, ReadPathPhase, SystemRun } from './result-types.js';
-import { drainAndCheck, meterFor, noteLoad, openAndWarm, tickLogger } from './run-context.js';
+import { drainAndCheck, meterFor, noteLoad, openAndWarm, openingFigures, tickLogger } from './run-context.js';
 import type { EngineEnv } from './run-context.js';
 import { LOCAL_MARIADB, createDatabase, freePort, queryDatabase, startEngineNode, waitReady, waitUntil } from './services.js';
 import type { CpuReport } from './services.js';
@@ -289,13 +289,7 @@ async function engineE2e(
     if (probes.length > 0) {
       sampler.phase = 'open-warm';
       const opened = await openAll(driver, probes, options.concurrency);
-      open = {
-        wallets: probes.length,
-        elapsedMs: Math.round(opened.elapsedMs),
-        perSec: Math.round((probes.length / opened.elapsedMs) * 1000),
-        latencyMs: summarize(opened.ms),
-        cold: coldOpen,
-      };
+      open = { ...openingFigures(probes.length, opened), cold: coldOpen };
       env.log(`  engine opening, warm: ${open.perSec}/s (cold, at the start: ${coldOpen.perSec}/s)`);
     }
 

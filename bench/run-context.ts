@@ -100,13 +100,18 @@ export async function openAndWarm(
   // Warm-up: one operation per wallet (JIT, connection pools, actors and caches); checked too.
   const warm = await runClosed(driver, wallets, { phase: 'warmup', concurrency: env.options.concurrency, perWallet: 1, wait: true, epoch: env.epoch });
   return {
-    open: {
-      wallets: wallets.length,
-      elapsedMs: Math.round(opened.elapsedMs),
-      perSec: Math.round((wallets.length / opened.elapsedMs) * 1000),
-      latencyMs: summarize(opened.ms),
-    },
+    open: openingFigures(wallets.length, opened),
     warm: warm.records,
+  };
+}
+
+/** What an opening of `wallets` wallets (an openAll) shows: its rate and latencies. */
+export function openingFigures(wallets: number, opened: { ms: number[]; elapsedMs: number }): SystemRun['open'] {
+  return {
+    wallets,
+    elapsedMs: Math.round(opened.elapsedMs),
+    perSec: Math.round((wallets / opened.elapsedMs) * 1000),
+    latencyMs: summarize(opened.ms),
   };
 }
 
